@@ -1,0 +1,122 @@
+//! CONFIG GET and CONFIG SET for the settings that shape streams.
+//!
+//! ```text
+//! CONFIG GET parameter [parameter ...]
+//! CONFIG SET parameter value [parameter value ...]
+//! ```
+//!
+//! Parameters: `stream-node-max-bytes` (a memory value such as `4096` or `4kb`) and
+//! `stream-node-max-entries` (an integer). Names are case-insensitive; GET takes glob
+//! patterns and answers a map (a flat array in RESP2). SET checks every name first
+//! (unknown, duplicate), then every value, with Redis's error texts.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use crate::error::Error;
+use crate::glob;
+use crate::keyspace::Keyspace;
+use crate::num;
+use crate::reply::Reply;
+
+const PARAMS: &[&str] = &["stream-node-max-bytes", "stream-node-max-entries"];
+
+const RANGE: &str = "argument must be between 0 and 9223372036854775807 inclusive";
+
+fn value_of(ks: &Keyspace, name: &str) -> u64 {
+    let limits = ks.config().node_limits;
+    if name == PARAMS[0] {
+        limits.max_bytes
+    } else {
+        limits.max_entries
+    }
+}
+
+pub(super) fn run_get(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
+    let mut out: Vec<(Reply, Reply)> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for pattern in &argv[2..] {
+        let is_glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+        for &name in PARAMS {
+            let hit = if is_glob {
+                glob::matches(&pattern.to_ascii_lowercase(), name.as_bytes())
+            } else {
+                pattern.eq_ignore_ascii_case(name.as_bytes())
+            };
+            if hit && !seen.contains(&name) {
+                seen.push(name);
+                let shown = if is_glob {
+                    Reply::text(name)
+                } else {
+                    Reply::Bulk(pattern.clone())
+                };
+                let mut buf = [0u8; 20];
+                let n = num::write_u64(value_of(ks, name), &mut buf, 0);
+                out.push((shown, Reply::Bulk(Bytes::copy_from_slice(&buf[..n]))));
+            }
+        }
+    }
+    Reply::Map(out)
+}
+
+pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
+    let pairs = &argv[2..];
+    if pairs.len() % 2 != 0 {
+        return Reply::Error(Error::Syntax);
+    }
+    let mut chosen: Vec<(&'static str, &Bytes, &Bytes)> = Vec::new();
+    for pair in pairs.chunks(2) {
+        let Some(&name) = PARAMS
+            .iter()
+            .find(|p| p.as_bytes().eq_ignore_ascii_case(&pair[0]))
+        else {
+            return Reply::Error(Error::ConfigUnknownOption(crate::error::c_arg(
+                &pair[0], 128,
+            )));
+        };
+        if chosen.iter().any(|(n, _, _)| *n == name) {
+            return Reply::Error(failed(&pair[0], "duplicate parameter"));
+        }
+        chosen.push((name, &pair[0], &pair[1]));
+    }
+    let mut limits = ks.config().node_limits;
+    for (name, typed, value) in chosen {
+        let parsed = if name == PARAMS[0] {
+            parse_bytes(value)
+        } else {
+            parse_entries(value)
+        };
+        match parsed {
+            Ok(v) if name == PARAMS[0] => limits.max_bytes = v,
+            Ok(v) => limits.max_entries = v,
+            Err(reason) => return Reply::Error(failed(typed, reason)),
+        }
+    }
+    ks.config_mut().node_limits = limits;
+    Reply::OK
+}
+
+fn failed(name: &[u8], reason: &'static str) -> Error {
+    Error::ConfigSetFailed {
+        name: crate::error::c_arg(name, 128),
+        reason,
+    }
+}
+
+fn parse_bytes(v: &[u8]) -> Result<u64, &'static str> {
+    match num::parse_memory(v) {
+        Some(n) if n <= i64::MAX as u64 => Ok(n),
+        Some(_) => Err(RANGE),
+        None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => Err(RANGE),
+        None => Err("argument must be a memory value"),
+    }
+}
+
+fn parse_entries(v: &[u8]) -> Result<u64, &'static str> {
+    match num::parse_i64(v) {
+        Some(n) if n >= 0 => Ok(n as u64),
+        Some(_) => Err(RANGE),
+        None => Err("argument couldn't be parsed into an integer"),
+    }
+}

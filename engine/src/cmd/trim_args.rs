@@ -1,0 +1,90 @@
+//! The option scanner XADD and XTRIM share for `MAXLEN | MINID [= | ~] threshold`,
+//! `LIMIT count` and `KEEPREF | DELREF | ACKED` (reference §2.1, §4).
+
+use bytes::Bytes;
+
+use super::parse_int;
+use crate::error::Error;
+use crate::id::StreamId;
+use crate::num::{is_char, keyword_eq};
+use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
+
+/// Trim options seen so far while scanning.
+#[derive(Default)]
+pub(super) struct TrimArgs {
+    strategy: Option<TrimStrategy>,
+    approx: bool,
+    limit: Option<u64>,
+    policy: Option<RefPolicy>,
+}
+
+impl TrimArgs {
+    /// Consumes the trim option at `argv[*i]`, if it is one, leaving `*i` on its last
+    /// argument. `Ok(false)`: not a trim option (the caller decides what it is).
+    pub(super) fn scan(&mut self, argv: &[Bytes], i: &mut usize) -> Result<bool, Error> {
+        let more = argv.len() - 1 - *i;
+        let opt = &argv[*i];
+        let maxlen = keyword_eq(opt, "MAXLEN");
+        if (maxlen || keyword_eq(opt, "MINID")) && more > 0 {
+            if self.strategy.is_some() {
+                return Err(Error::TrimStrategyConflict);
+            }
+            self.approx = false;
+            let next = &argv[*i + 1];
+            if more >= 2 && is_char(next, b'~') {
+                self.approx = true;
+                *i += 1;
+            } else if more >= 2 && is_char(next, b'=') {
+                *i += 1;
+            }
+            let value = &argv[*i + 1];
+            self.strategy = Some(if maxlen {
+                let n = parse_int(value)?;
+                TrimStrategy::MaxLen(u64::try_from(n).map_err(|_| Error::MaxLenNegative)?)
+            } else {
+                TrimStrategy::MinId(StreamId::parse_strict(value)?)
+            });
+            *i += 1;
+            return Ok(true);
+        }
+        if keyword_eq(opt, "LIMIT") && more > 0 {
+            let n = parse_int(&argv[*i + 1])?;
+            self.limit = Some(u64::try_from(n).map_err(|_| Error::LimitNegative)?);
+            *i += 1;
+            return Ok(true);
+        }
+        if self.policy.is_none() {
+            let policy = if keyword_eq(opt, "KEEPREF") {
+                RefPolicy::KeepRef
+            } else if keyword_eq(opt, "DELREF") {
+                RefPolicy::DelRef
+            } else if keyword_eq(opt, "ACKED") {
+                RefPolicy::Acked
+            } else {
+                return Ok(false);
+            };
+            self.policy = Some(policy);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The checks after the scan, in Redis's order; `None` when XADD has no trim clause.
+    pub(super) fn finish(self, xtrim: bool) -> Result<Option<TrimOptions>, Error> {
+        if self.limit.is_some_and(|l| l != 0) && self.strategy.is_none() {
+            return Err(Error::LimitWithoutStrategy);
+        }
+        if xtrim && self.strategy.is_none() {
+            return Err(Error::XTrimWithoutStrategy);
+        }
+        if self.limit.is_some() && !self.approx {
+            return Err(Error::LimitWithoutApprox);
+        }
+        Ok(self.strategy.map(|strategy| TrimOptions {
+            strategy,
+            approx: self.approx,
+            limit: self.limit,
+            policy: self.policy.unwrap_or_default(),
+        }))
+    }
+}

@@ -1,0 +1,116 @@
+//! XINFO STREAM and XINFO HELP.
+//!
+//! ```text
+//! XINFO STREAM key [FULL [COUNT count]]
+//! XINFO HELP
+//! ```
+//!
+//! The key is looked up before the options are read: a missing key is `ERR no such key`
+//! even with bad options. `FULL` takes an optional `COUNT n` (0 = all entries, negative =
+//! the default 10); anything else is the subcommand syntax error (reference §18). The
+//! reply has Redis 8.6's fields in Redis 8.6's order.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use super::{parse_int, reply};
+use crate::error::Error;
+use crate::info::StreamSummary;
+use crate::keyspace::Keyspace;
+use crate::num::keyword_eq;
+use crate::reply::Reply;
+
+const HELP: &[&str] = &[
+    "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CONSUMERS <key> <groupname>",
+    "    Show consumers of <groupname>.",
+    "GROUPS <key>",
+    "    Show the stream consumer groups.",
+    "STREAM <key> [FULL [COUNT <count>]",
+    "    Show information about the stream.",
+    "HELP",
+    "    Print this help.",
+];
+
+pub(super) fn run_help(_ks: &mut Keyspace, _argv: &[Bytes], _now: u64) -> Reply {
+    Reply::Array(HELP.iter().map(|l| Reply::Simple(l)).collect())
+}
+
+pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
+    reply((|| {
+        let key = &argv[2];
+        if ks.stream(key)?.is_none() {
+            return Err(Error::NoSuchKey);
+        }
+        let opts = &argv[3..];
+        if opts.is_empty() {
+            let info = ks.xinfo_stream(key)?;
+            let mut fields = summary_fields(&info.summary);
+            fields.push((Reply::text("groups"), Reply::count(info.groups)));
+            fields.push((
+                Reply::text("first-entry"),
+                Reply::opt_entry(&info.first_entry),
+            ));
+            fields.push((
+                Reply::text("last-entry"),
+                Reply::opt_entry(&info.last_entry),
+            ));
+            return Ok(Reply::Map(fields));
+        }
+        let syntax = || Error::subcommand_syntax(&argv[1], "XINFO");
+        if !keyword_eq(&opts[0], "FULL") {
+            return Err(syntax());
+        }
+        let mut count = 10;
+        if opts.len() > 1 {
+            if opts.len() != 3 || !keyword_eq(&opts[1], "COUNT") {
+                return Err(syntax());
+            }
+            let n = parse_int(&opts[2])?;
+            count = if n < 0 { 10 } else { n as u64 };
+        }
+        let info = ks.xinfo_stream_full(key, count)?;
+        let mut fields = summary_fields(&info.summary);
+        fields.push((Reply::text("entries"), Reply::entries(&info.entries)));
+        fields.push((Reply::text("groups"), Reply::Array(Vec::new())));
+        Ok(Reply::Map(fields))
+    })())
+}
+
+fn summary_fields(s: &StreamSummary) -> Vec<(Reply, Reply)> {
+    vec![
+        (Reply::text("length"), Reply::count(s.length)),
+        (
+            Reply::text("radix-tree-keys"),
+            Reply::count(s.radix_tree_keys),
+        ),
+        (
+            Reply::text("radix-tree-nodes"),
+            Reply::count(s.radix_tree_nodes),
+        ),
+        (
+            Reply::text("last-generated-id"),
+            Reply::id(s.last_generated_id),
+        ),
+        (
+            Reply::text("max-deleted-entry-id"),
+            Reply::id(s.max_deleted_entry_id),
+        ),
+        (Reply::text("entries-added"), Reply::count(s.entries_added)),
+        (
+            Reply::text("recorded-first-entry-id"),
+            Reply::id(s.recorded_first_entry_id),
+        ),
+        (Reply::text("idmp-duration"), Reply::count(s.idmp_duration)),
+        (Reply::text("idmp-maxsize"), Reply::count(s.idmp_maxsize)),
+        (Reply::text("pids-tracked"), Reply::count(s.pids_tracked)),
+        (Reply::text("iids-tracked"), Reply::count(s.iids_tracked)),
+        (Reply::text("iids-added"), Reply::count(s.iids_added)),
+        (
+            Reply::text("iids-duplicates"),
+            Reply::count(s.iids_duplicates),
+        ),
+    ]
+}

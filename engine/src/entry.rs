@@ -1,0 +1,92 @@
+//! Stream entries as callers give and receive them.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use crate::id::StreamId;
+
+/// One stream entry as returned by XRANGE, XREAD and friends: its ID and its
+/// field/value pairs, in the order they were added (duplicate field names kept).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamEntry {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// Field/value pairs in insertion order.
+    pub fields: Vec<(Bytes, Bytes)>,
+}
+
+impl StreamEntry {
+    /// The value of the first field named `name`, if any.
+    pub fn get(&self, name: &[u8]) -> Option<&Bytes> {
+        self.fields
+            .iter()
+            .find(|(f, _)| f.as_ref() == name)
+            .map(|(_, v)| v)
+    }
+}
+
+/// The field/value pairs of an entry being added (XADD's `field value [field value …]`).
+///
+/// Implemented for slices, arrays and vectors of `(field, value)` tuples of anything
+/// byte-like, and for [`FlatFields`], a flat `[f1, v1, f2, v2 …]` argument list.
+pub trait FieldValues {
+    /// Number of field/value pairs.
+    fn pair_count(&self) -> usize;
+    /// The `i`-th pair; `i < pair_count()`.
+    fn pair(&self, i: usize) -> (&[u8], &[u8]);
+}
+
+impl<K: AsRef<[u8]>, V: AsRef<[u8]>> FieldValues for [(K, V)] {
+    fn pair_count(&self) -> usize {
+        self.len()
+    }
+    fn pair(&self, i: usize) -> (&[u8], &[u8]) {
+        let (k, v) = &self[i];
+        (k.as_ref(), v.as_ref())
+    }
+}
+
+impl<K: AsRef<[u8]>, V: AsRef<[u8]>, const N: usize> FieldValues for [(K, V); N] {
+    fn pair_count(&self) -> usize {
+        N
+    }
+    fn pair(&self, i: usize) -> (&[u8], &[u8]) {
+        let (k, v) = &self[i];
+        (k.as_ref(), v.as_ref())
+    }
+}
+
+impl<K: AsRef<[u8]>, V: AsRef<[u8]>> FieldValues for Vec<(K, V)> {
+    fn pair_count(&self) -> usize {
+        self.len()
+    }
+    fn pair(&self, i: usize) -> (&[u8], &[u8]) {
+        let (k, v) = &self[i];
+        (k.as_ref(), v.as_ref())
+    }
+}
+
+/// A flat `[field1, value1, field2, value2 …]` list, as XADD's arguments arrive. An odd
+/// trailing element is ignored.
+#[derive(Clone, Copy, Debug)]
+pub struct FlatFields<'a, T>(pub &'a [T]);
+
+impl<T: AsRef<[u8]>> FieldValues for FlatFields<'_, T> {
+    fn pair_count(&self) -> usize {
+        self.0.len() / 2
+    }
+    fn pair(&self, i: usize) -> (&[u8], &[u8]) {
+        (self.0[2 * i].as_ref(), self.0[2 * i + 1].as_ref())
+    }
+}
+
+/// Total bytes of all fields and values (Redis's `totelelen`).
+pub(crate) fn total_len<F: FieldValues + ?Sized>(fields: &F) -> u64 {
+    (0..fields.pair_count())
+        .map(|i| {
+            let (f, v) = fields.pair(i);
+            (f.len() + v.len()) as u64
+        })
+        .sum()
+}

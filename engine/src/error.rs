@@ -1,0 +1,360 @@
+//! One error type for every command, whose text is Redis's exact error reply.
+//!
+//! `Display` (and [`Error::message`]) give the reply text without the leading `-` of the
+//! RESP error frame, e.g. `ERR The ID specified in XADD is equal or smaller than the target
+//! stream top item`. The first word is Redis's error code (`ERR`, `WRONGTYPE`, `OOM`, …),
+//! available from [`Error::code`]. The Redis adapter maps server errors back onto the same
+//! variants, so code matching on them works with either backend.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use bytes::Bytes;
+
+use crate::num;
+
+/// An error reply, as Redis would send it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// `ERR Invalid stream ID specified as stream command argument`
+    InvalidStreamId,
+    /// `ERR value is not an integer or out of range`
+    NotAnInteger,
+    /// `ERR syntax error`
+    Syntax,
+    /// `WRONGTYPE Operation against a key holding the wrong kind of value`
+    WrongType,
+    /// `ERR no such key`
+    NoSuchKey,
+    /// `ERR wrong number of arguments for '<command>' command` (lower-case full name,
+    /// e.g. `xadd`, `xinfo|stream`).
+    WrongArity(&'static str),
+    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' `.
+    UnknownCommand(Bytes),
+    /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
+    UnknownSubcommand {
+        /// The subcommand as typed (sanitised, at most 128 bytes).
+        sub: Bytes,
+        /// The container command, upper-case (`XINFO`, `XGROUP`, `CONFIG`).
+        command: &'static str,
+    },
+    /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP.`
+    SubcommandSyntax {
+        /// The subcommand as typed (sanitised, at most 128 bytes).
+        sub: Bytes,
+        /// The container command, upper-case.
+        command: &'static str,
+    },
+    /// `ERR syntax error, MAXLEN and MINID options at the same time are not compatible`
+    TrimStrategyConflict,
+    /// `ERR The MAXLEN argument must be >= 0.`
+    MaxLenNegative,
+    /// `ERR The LIMIT argument must be >= 0.`
+    LimitNegative,
+    /// `ERR syntax error, LIMIT cannot be used without specifying a trimming strategy`
+    LimitWithoutStrategy,
+    /// `ERR syntax error, XTRIM must be called with a trimming strategy`
+    XTrimWithoutStrategy,
+    /// `ERR syntax error, LIMIT cannot be used without the special ~ option`
+    LimitWithoutApprox,
+    /// `ERR The ID specified in XADD must be greater than 0-0`
+    XAddIdZero,
+    /// `ERR The stream has exhausted the last possible ID, unable to add more items`
+    StreamExhausted,
+    /// `ERR The ID specified in XADD is equal or smaller than the target stream top item`
+    XAddIdTooSmall,
+    /// `ERR Elements are too large to be stored`
+    ElementsTooLarge,
+    /// `ERR invalid start ID for the interval`
+    InvalidStartInterval,
+    /// `ERR invalid end ID for the interval`
+    InvalidEndInterval,
+    /// `ERR The <OPT> option is only supported by XREADGROUP. You called XREAD instead.`
+    OnlyForXReadGroup(&'static str),
+    /// `ERR timeout is not an integer or out of range`
+    TimeoutNotInteger,
+    /// `ERR timeout is negative`
+    TimeoutNegative,
+    /// `ERR timeout is out of range`
+    TimeoutOutOfRange,
+    /// `ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.`
+    UnbalancedXRead,
+    /// `ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.`
+    UnbalancedXReadGroup,
+    /// `ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.`
+    GreaterIdOutsideGroup,
+    /// `ERR entries_added must be positive`
+    EntriesAddedNegative,
+    /// `ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id`
+    XSetIdBelowGivenMaxDeleted,
+    /// `ERR The ID specified in XSETID is smaller than current max_deleted_entry_id`
+    XSetIdBelowMaxDeleted,
+    /// `ERR The ID specified in XSETID is smaller than the target stream top item`
+    XSetIdBelowTop,
+    /// `ERR The entries_added specified in XSETID is smaller than the target stream length`
+    XSetIdEntriesAddedBelowLength,
+    /// `OOM command not allowed when used memory > 'maxmemory'.` — also what the engine
+    /// answers when one of its configured caps (entries, bytes) would be exceeded.
+    OutOfMemory,
+    /// `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`
+    ConfigUnknownOption(Bytes),
+    /// `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>`
+    ConfigSetFailed {
+        /// The parameter name as typed (sanitised).
+        name: Bytes,
+        /// Why the value was refused, in Redis's words.
+        reason: &'static str,
+    },
+    /// `ERR The engine is closed` — the engine was shut down (brook's own error).
+    Closed,
+}
+
+impl Error {
+    /// The reply text without the RESP `-` prefix, as raw bytes (key names and arguments
+    /// echoed in an error may be binary).
+    pub fn message(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_message(&mut out);
+        out
+    }
+
+    /// The error code: the first word of the message (`ERR`, `WRONGTYPE`, `OOM` …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::WrongType => "WRONGTYPE",
+            Error::OutOfMemory => "OOM",
+            _ => "ERR",
+        }
+    }
+
+    fn static_text(&self) -> Option<&'static str> {
+        Some(match self {
+            Error::InvalidStreamId => "ERR Invalid stream ID specified as stream command argument",
+            Error::NotAnInteger => "ERR value is not an integer or out of range",
+            Error::Syntax => "ERR syntax error",
+            Error::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value",
+            Error::NoSuchKey => "ERR no such key",
+            Error::TrimStrategyConflict => {
+                "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
+            }
+            Error::MaxLenNegative => "ERR The MAXLEN argument must be >= 0.",
+            Error::LimitNegative => "ERR The LIMIT argument must be >= 0.",
+            Error::LimitWithoutStrategy => {
+                "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy"
+            }
+            Error::XTrimWithoutStrategy => {
+                "ERR syntax error, XTRIM must be called with a trimming strategy"
+            }
+            Error::LimitWithoutApprox => {
+                "ERR syntax error, LIMIT cannot be used without the special ~ option"
+            }
+            Error::XAddIdZero => "ERR The ID specified in XADD must be greater than 0-0",
+            Error::StreamExhausted => {
+                "ERR The stream has exhausted the last possible ID, unable to add more items"
+            }
+            Error::XAddIdTooSmall => {
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+            }
+            Error::ElementsTooLarge => "ERR Elements are too large to be stored",
+            Error::InvalidStartInterval => "ERR invalid start ID for the interval",
+            Error::InvalidEndInterval => "ERR invalid end ID for the interval",
+            Error::TimeoutNotInteger => "ERR timeout is not an integer or out of range",
+            Error::TimeoutNegative => "ERR timeout is negative",
+            Error::TimeoutOutOfRange => "ERR timeout is out of range",
+            Error::UnbalancedXRead => {
+                "ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified."
+            }
+            Error::UnbalancedXReadGroup => {
+                "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."
+            }
+            Error::GreaterIdOutsideGroup => {
+                "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
+            }
+            Error::EntriesAddedNegative => "ERR entries_added must be positive",
+            Error::XSetIdBelowGivenMaxDeleted => {
+                "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id"
+            }
+            Error::XSetIdBelowMaxDeleted => {
+                "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id"
+            }
+            Error::XSetIdBelowTop => {
+                "ERR The ID specified in XSETID is smaller than the target stream top item"
+            }
+            Error::XSetIdEntriesAddedBelowLength => {
+                "ERR The entries_added specified in XSETID is smaller than the target stream length"
+            }
+            Error::OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.",
+            Error::Closed => "ERR The engine is closed",
+            _ => return None,
+        })
+    }
+
+    /// Appends the reply text (without the RESP `-`) to `out`.
+    pub fn write_message(&self, out: &mut Vec<u8>) {
+        if let Some(text) = self.static_text() {
+            out.extend_from_slice(text.as_bytes());
+            return;
+        }
+        match self {
+            Error::WrongArity(cmd) => {
+                out.extend_from_slice(b"ERR wrong number of arguments for '");
+                out.extend_from_slice(cmd.as_bytes());
+                out.extend_from_slice(b"' command");
+            }
+            Error::UnknownCommand(msg) => out.extend_from_slice(msg),
+            Error::UnknownSubcommand { sub, command } => {
+                out.extend_from_slice(b"ERR unknown subcommand '");
+                out.extend_from_slice(sub);
+                out.extend_from_slice(b"'. Try ");
+                out.extend_from_slice(command.as_bytes());
+                out.extend_from_slice(b" HELP.");
+            }
+            Error::SubcommandSyntax { sub, command } => {
+                out.extend_from_slice(b"ERR unknown subcommand or wrong number of arguments for '");
+                out.extend_from_slice(sub);
+                out.extend_from_slice(b"'. Try ");
+                out.extend_from_slice(command.as_bytes());
+                out.extend_from_slice(b" HELP.");
+            }
+            Error::OnlyForXReadGroup(opt) => {
+                out.extend_from_slice(b"ERR The ");
+                out.extend_from_slice(opt.as_bytes());
+                out.extend_from_slice(
+                    b" option is only supported by XREADGROUP. You called XREAD instead.",
+                );
+            }
+            Error::ConfigUnknownOption(name) => {
+                out.extend_from_slice(
+                    b"ERR Unknown option or number of arguments for CONFIG SET - '",
+                );
+                out.extend_from_slice(name);
+                out.push(b'\'');
+            }
+            Error::ConfigSetFailed { name, reason } => {
+                out.extend_from_slice(b"ERR CONFIG SET failed (possibly related to argument '");
+                out.extend_from_slice(name);
+                out.extend_from_slice(b"') - ");
+                out.extend_from_slice(reason.as_bytes());
+            }
+            _ => {}
+        }
+    }
+
+    /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.` with `sub` formatted as Redis
+    /// formats `%.128s`.
+    pub fn unknown_subcommand(sub: &[u8], command: &'static str) -> Error {
+        Error::UnknownSubcommand {
+            sub: c_arg(sub, 128),
+            command,
+        }
+    }
+
+    /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP.`
+    pub fn subcommand_syntax(sub: &[u8], command: &'static str) -> Error {
+        Error::SubcommandSyntax {
+            sub: c_arg(sub, 128),
+            command,
+        }
+    }
+
+    /// Redis's reply to a command it does not know: the name and the first arguments,
+    /// each quoted, as long as the argument list is shorter than 128 bytes.
+    pub fn unknown_command(argv: &[Bytes]) -> Error {
+        let mut msg = Vec::from(&b"ERR unknown command '"[..]);
+        if let Some(name) = argv.first() {
+            msg.extend_from_slice(&c_arg(name, 128));
+        }
+        msg.extend_from_slice(b"', with args beginning with: ");
+        let mut args: Vec<u8> = Vec::new();
+        for arg in argv.iter().skip(1) {
+            if args.len() >= 128 {
+                break;
+            }
+            let room = 128 - args.len();
+            args.push(b'\'');
+            args.extend_from_slice(&c_arg(arg, room));
+            args.extend_from_slice(b"' ");
+        }
+        msg.extend_from_slice(&args);
+        Error::UnknownCommand(Bytes::from(sanitize(msg)))
+    }
+}
+
+/// Formats an argument as C's `%.Ns` does (up to the first NUL, at most `max` bytes),
+/// then replaces CR and LF with spaces as Redis does for every error it formats.
+pub(crate) fn c_arg(arg: &[u8], max: usize) -> Bytes {
+    let s = num::c_str(arg);
+    let s = &s[..s.len().min(max)];
+    Bytes::from(sanitize(s.to_vec()))
+}
+
+fn sanitize(mut v: Vec<u8>) -> Vec<u8> {
+    for b in v.iter_mut() {
+        if *b == b'\r' || *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    v
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let msg = self.message();
+        f.write_str(&String::from_utf8_lossy(&msg))
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn texts() {
+        assert_eq!(
+            Error::WrongArity("xinfo|stream").to_string(),
+            "ERR wrong number of arguments for 'xinfo|stream' command"
+        );
+        assert_eq!(
+            Error::unknown_subcommand(b"FOO", "XINFO").to_string(),
+            "ERR unknown subcommand 'FOO'. Try XINFO HELP."
+        );
+        assert_eq!(
+            Error::OnlyForXReadGroup("NOACK").to_string(),
+            "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+        );
+        assert_eq!(Error::WrongType.code(), "WRONGTYPE");
+    }
+
+    #[test]
+    fn unknown_command_format() {
+        let argv = [
+            Bytes::from_static(b"XACKDEL"),
+            Bytes::from_static(b"s"),
+            Bytes::from_static(b"g"),
+        ];
+        assert_eq!(
+            Error::unknown_command(&argv).to_string(),
+            "ERR unknown command 'XACKDEL', with args beginning with: 's' 'g' "
+        );
+        let long = Bytes::from(alloc::vec![b'a'; 200]);
+        let argv = [Bytes::from_static(b"FOO"), long.clone(), long];
+        let msg = Error::unknown_command(&argv).message();
+        // The first argument fills the 128-byte budget; the second is not listed.
+        let expected_args = 128 + 3;
+        assert_eq!(
+            msg.len(),
+            "ERR unknown command 'FOO', with args beginning with: ".len() + expected_args
+        );
+        let argv = [Bytes::from_static(b"a\r\nb\0c")];
+        assert_eq!(
+            Error::unknown_command(&argv).to_string(),
+            "ERR unknown command 'a  b', with args beginning with: "
+        );
+    }
+}

@@ -1,0 +1,519 @@
+//! The keyspace: named values (streams and plain strings), the configuration that
+//! shapes streams, and the typed form of every command the engine serves.
+//!
+//! A [`Keyspace`] is pure and single-threaded: each method takes the command's time
+//! (`now`, Unix milliseconds) as an argument and does no I/O. [`crate::Engine`] puts one
+//! behind a lock and a clock; tests and fuzzers drive it directly. The command layer
+//! ([`Keyspace::execute`]) parses Redis argument vectors onto these same methods.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+
+use crate::entry::{FieldValues, StreamEntry};
+use crate::error::Error;
+use crate::glob;
+use crate::id::{StreamId, XAddId};
+use crate::info::{StreamSummary, XInfoStream, XInfoStreamFull};
+use crate::node::NodeLimits;
+use crate::options::{TrimOptions, XAddOptions};
+use crate::stream::Stream;
+
+/// A value stored under a key.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// A stream.
+    Stream(Box<Stream>),
+    /// A plain string (SET/GET), present so that type errors are real.
+    String(Bytes),
+}
+
+/// The type of a key, as TYPE reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyType {
+    /// No such key (`none`).
+    None,
+    /// A string (`string`).
+    String,
+    /// A stream (`stream`).
+    Stream,
+}
+
+impl KeyType {
+    /// The name TYPE replies with.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyType::None => "none",
+            KeyType::String => "string",
+            KeyType::Stream => "stream",
+        }
+    }
+}
+
+/// Settings of a keyspace: Redis's stream configs and brook's optional caps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Config {
+    /// `stream-node-max-bytes` and `stream-node-max-entries`.
+    pub node_limits: NodeLimits,
+    /// Refuse XADD (with Redis's OOM error) once this many entries are stored in all
+    /// streams together. `None`: no cap.
+    pub max_entries: Option<u64>,
+    /// Refuse XADD once stream storage reaches this many bytes (as counted by
+    /// [`Keyspace::used_bytes`]). `None`: no cap.
+    pub max_bytes: Option<u64>,
+}
+
+/// Which ID XREAD reads after, per stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XReadId {
+    /// Entries with an ID greater than this one.
+    After(StreamId),
+    /// `$`: only entries added after the call (the stream's last-generated-id).
+    Last,
+    /// `+`: the stream's last entry.
+    LastEntry,
+}
+
+/// XSETID's arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XSetIdOptions {
+    /// The new last-generated-id.
+    pub last_id: StreamId,
+    /// `ENTRIESADDED n`.
+    pub entries_added: Option<u64>,
+    /// `MAXDELETEDID id`.
+    pub max_deleted_id: Option<StreamId>,
+}
+
+impl XSetIdOptions {
+    /// XSETID to `last_id` without options.
+    pub fn new(last_id: StreamId) -> XSetIdOptions {
+        XSetIdOptions {
+            last_id,
+            entries_added: None,
+            max_deleted_id: None,
+        }
+    }
+
+    /// The checks Redis makes while parsing, before looking at the key.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(md) = self.max_deleted_id {
+            if self.last_id < md {
+                return Err(Error::XSetIdBelowGivenMaxDeleted);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Named streams and strings, with the typed form of each command.
+#[derive(Clone, Debug, Default)]
+pub struct Keyspace {
+    keys: HashMap<Bytes, Value>,
+    config: Config,
+    entries: u64,
+    bytes: u64,
+}
+
+impl Keyspace {
+    /// An empty keyspace with default settings.
+    pub fn new() -> Keyspace {
+        Keyspace::default()
+    }
+
+    /// An empty keyspace with `config`.
+    pub fn with_config(config: Config) -> Keyspace {
+        Keyspace {
+            config,
+            ..Keyspace::default()
+        }
+    }
+
+    /// Current settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Changes settings. Node limits apply to later appends, as in Redis.
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
+    }
+
+    /// Live entries in all streams.
+    pub fn used_entries(&self) -> u64 {
+        self.entries
+    }
+
+    /// Bytes of node storage in all streams (node buffers, not the index).
+    pub fn used_bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Number of keys (DBSIZE).
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no key exists.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The stream at `key`: `Ok(None)` if missing, WRONGTYPE if not a stream.
+    pub fn stream(&self, key: &[u8]) -> Result<Option<&Stream>, Error> {
+        match self.keys.get(key) {
+            None => Ok(None),
+            Some(Value::Stream(s)) => Ok(Some(s)),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// Runs `f` on the stream at `key` (if any) and keeps the usage counters current.
+    fn with_stream_mut<T>(
+        &mut self,
+        key: &[u8],
+        f: impl FnOnce(&mut Stream) -> T,
+    ) -> Result<Option<T>, Error> {
+        match self.keys.get_mut(key) {
+            None => Ok(None),
+            Some(Value::Stream(s)) => {
+                let (len0, bytes0) = (s.len(), s.tree().heap_bytes_of_nodes());
+                let out = f(s);
+                self.entries = self.entries + s.len() - len0;
+                self.bytes = self.bytes + s.tree().heap_bytes_of_nodes() as u64 - bytes0 as u64;
+                Ok(Some(out))
+            }
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    fn check_caps(&self) -> Result<(), Error> {
+        if self
+            .config
+            .max_entries
+            .is_some_and(|cap| self.entries >= cap)
+            || self.config.max_bytes.is_some_and(|cap| self.bytes >= cap)
+        {
+            return Err(Error::OutOfMemory);
+        }
+        Ok(())
+    }
+
+    /// Whether a command marked `denyoom` in Redis may run now (the caps are not
+    /// reached); otherwise Redis's OOM error.
+    pub fn check_oom(&self) -> Result<(), Error> {
+        self.check_caps()
+    }
+
+    /// XADD. Returns the new entry's ID, or `None` when NOMKSTREAM found no stream.
+    /// `fields` must hold at least one pair (the command layer checks arity).
+    pub fn xadd<F: FieldValues + ?Sized>(
+        &mut self,
+        key: &[u8],
+        opts: &XAddOptions,
+        fields: &F,
+        now: u64,
+    ) -> Result<Option<StreamId>, Error> {
+        self.check_caps()?;
+        if let Some(trim) = &opts.trim {
+            trim.validate()?;
+        }
+        if fields.pair_count() == 0 {
+            return Err(Error::WrongArity("xadd"));
+        }
+        if opts.id == XAddId::Explicit(StreamId::MIN) {
+            return Err(Error::XAddIdZero);
+        }
+        match self.keys.get(key) {
+            Some(Value::Stream(_)) => {}
+            Some(_) => return Err(Error::WrongType),
+            None if opts.nomkstream => return Ok(None),
+            None => {
+                self.keys.insert(
+                    Bytes::copy_from_slice(key),
+                    Value::Stream(Box::new(Stream::new())),
+                );
+            }
+        }
+        let limits = self.config.node_limits;
+        let res = self.with_stream_mut(key, |s| {
+            let id = s.append(opts.id, fields, now, &limits)?;
+            if let Some(trim) = &opts.trim {
+                s.trim(trim, &limits);
+            }
+            Ok(id)
+        })?;
+        match res {
+            Some(r) => r.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// XLEN.
+    pub fn xlen(&self, key: &[u8]) -> Result<u64, Error> {
+        Ok(self.stream(key)?.map_or(0, Stream::len))
+    }
+
+    /// XRANGE: live entries with `start <= id <= end`, at most `count` (`None` = all).
+    pub fn xrange(
+        &self,
+        key: &[u8],
+        start: StreamId,
+        end: StreamId,
+        count: Option<u64>,
+    ) -> Result<Vec<StreamEntry>, Error> {
+        let mut out = Vec::new();
+        if let Some(s) = self.stream(key)? {
+            if count != Some(0) {
+                s.range(start, end, count_limit(count), &mut out);
+            }
+        }
+        Ok(out)
+    }
+
+    /// XREVRANGE: like [`Keyspace::xrange`], newest first.
+    pub fn xrevrange(
+        &self,
+        key: &[u8],
+        end: StreamId,
+        start: StreamId,
+        count: Option<u64>,
+    ) -> Result<Vec<StreamEntry>, Error> {
+        let mut out = Vec::new();
+        if let Some(s) = self.stream(key)? {
+            if count != Some(0) {
+                s.rev_range(end, start, count_limit(count), &mut out);
+            }
+        }
+        Ok(out)
+    }
+
+    /// XDEL: deletes entries by ID; returns how many existed.
+    pub fn xdel(&mut self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        Ok(self.with_stream_mut(key, |s| s.delete(ids))?.unwrap_or(0))
+    }
+
+    /// XTRIM: returns how many entries were removed.
+    pub fn xtrim(&mut self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
+        opts.validate()?;
+        let limits = self.config.node_limits;
+        Ok(self
+            .with_stream_mut(key, |s| s.trim(opts, &limits))?
+            .unwrap_or(0))
+    }
+
+    /// XSETID.
+    pub fn xsetid(&mut self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
+        opts.validate()?;
+        self.with_stream_mut(key, |s| {
+            s.set_id(opts.last_id, opts.entries_added, opts.max_deleted_id)
+        })?
+        .unwrap_or(Err(Error::NoSuchKey))
+    }
+
+    /// Non-blocking XREAD: for each `(key, id)`, the entries after `id` (at most `count`
+    /// per stream, `None` = all). Streams with nothing to return are left out; all keys
+    /// are validated (types, in order) before anything is read.
+    pub fn xread<K: AsRef<[u8]>>(
+        &self,
+        streams: &[(K, XReadId)],
+        count: Option<u64>,
+    ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
+        let mut after = Vec::with_capacity(streams.len());
+        for (key, id) in streams {
+            let s = self.stream(key.as_ref())?;
+            after.push(resolve_read_id(s, *id));
+        }
+        let mut out = Vec::new();
+        for ((key, _), after) in streams.iter().zip(after) {
+            let Some(s) = self.stream(key.as_ref())? else {
+                continue;
+            };
+            if let Some(entries) = read_after(s, after, count) {
+                out.push((Bytes::copy_from_slice(key.as_ref()), entries));
+            }
+        }
+        Ok(out)
+    }
+
+    /// XINFO STREAM.
+    pub fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
+        let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
+        Ok(XInfoStream {
+            summary: summary(s),
+            groups: 0,
+            first_entry: s.first_entry(),
+            last_entry: s.last_entry(),
+        })
+    }
+
+    /// XINFO STREAM FULL [COUNT count]: `count` entries (`0` = all; Redis's default 10).
+    pub fn xinfo_stream_full(&self, key: &[u8], count: u64) -> Result<XInfoStreamFull, Error> {
+        let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
+        let mut entries = Vec::new();
+        s.range(
+            StreamId::MIN,
+            StreamId::MAX,
+            count_limit(Some(count)),
+            &mut entries,
+        );
+        Ok(XInfoStreamFull {
+            summary: summary(s),
+            entries,
+        })
+    }
+
+    /// DEL: removes keys, returns how many existed.
+    pub fn del<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> u64 {
+        keys.iter()
+            .filter(|k| {
+                let removed = self.keys.remove(k.as_ref());
+                if let Some(Value::Stream(s)) = &removed {
+                    self.entries -= s.len();
+                    self.bytes -= s.tree().heap_bytes_of_nodes() as u64;
+                }
+                removed.is_some()
+            })
+            .count() as u64
+    }
+
+    /// EXISTS: how many of `keys` exist (a key named twice counts twice).
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> u64 {
+        keys.iter()
+            .filter(|k| self.keys.contains_key(k.as_ref()))
+            .count() as u64
+    }
+
+    /// TYPE.
+    pub fn key_type(&self, key: &[u8]) -> KeyType {
+        match self.keys.get(key) {
+            None => KeyType::None,
+            Some(Value::Stream(_)) => KeyType::Stream,
+            Some(Value::String(_)) => KeyType::String,
+        }
+    }
+
+    /// KEYS: every key matching the glob `pattern` (Redis's `stringmatchlen`), in no
+    /// particular order.
+    pub fn keys(&self, pattern: &[u8]) -> Vec<Bytes> {
+        let all = pattern == b"*";
+        self.keys
+            .keys()
+            .filter(|k| all || glob::matches(pattern, k))
+            .cloned()
+            .collect()
+    }
+
+    /// FLUSHALL / FLUSHDB: removes every key.
+    pub fn flush(&mut self) {
+        self.keys.clear();
+        self.entries = 0;
+        self.bytes = 0;
+    }
+
+    /// SET: stores a string, replacing any value.
+    pub fn set(&mut self, key: &[u8], value: Bytes) {
+        self.del(&[key]);
+        self.keys
+            .insert(Bytes::copy_from_slice(key), Value::String(value));
+    }
+
+    /// GET: the string at `key`; WRONGTYPE for a stream.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Bytes>, Error> {
+        match self.keys.get(key) {
+            None => Ok(None),
+            Some(Value::String(v)) => Ok(Some(v.clone())),
+            Some(_) => Err(Error::WrongType),
+        }
+    }
+
+    /// Heap bytes used by `key` and its value, counted from the real allocations (node
+    /// buffers, index, key); `None` for a missing key. Redis's MEMORY USAGE samples, so
+    /// the two are comparable but not equal.
+    pub fn memory_usage(&self, key: &[u8]) -> Option<usize> {
+        let (k, v) = self.keys.get_key_value(key)?;
+        let value = match v {
+            Value::Stream(s) => core::mem::size_of::<Stream>() + s.heap_bytes(),
+            Value::String(b) => b.len(),
+        };
+        Some(k.len() + core::mem::size_of::<(Bytes, Value)>() + value)
+    }
+
+    /// Checks every stream's invariants and the usage counters.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        let mut entries = 0;
+        let mut bytes = 0;
+        for (k, v) in &self.keys {
+            if let Value::Stream(s) = v {
+                s.check().map_err(|e| {
+                    alloc::format!("{}: {e}", alloc::string::String::from_utf8_lossy(k))
+                })?;
+                entries += s.len();
+                bytes += s.tree().heap_bytes_of_nodes() as u64;
+            }
+        }
+        if (entries, bytes) != (self.entries, self.bytes) {
+            return Err(alloc::format!(
+                "usage counters {}/{} but streams hold {entries}/{bytes}",
+                self.entries,
+                self.bytes
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `count` as a `usize` limit where 0 means "no limit".
+fn count_limit(count: Option<u64>) -> usize {
+    count.map_or(0, |c| usize::try_from(c).unwrap_or(usize::MAX))
+}
+
+/// The concrete ID an XREAD argument means for this stream (reference §10.1).
+pub(crate) fn resolve_read_id(s: Option<&Stream>, id: XReadId) -> StreamId {
+    match id {
+        XReadId::After(id) => id,
+        XReadId::Last => s.map_or(StreamId::MIN, Stream::last_id),
+        XReadId::LastEntry => s
+            .and_then(Stream::last_live_id)
+            .and_then(|id| id.prev())
+            .unwrap_or(StreamId::MIN),
+    }
+}
+
+/// Entries after `after`, or `None` when the stream has nothing newer (Redis serves a
+/// stream only if its last live entry is above the ID).
+pub(crate) fn read_after(
+    s: &Stream,
+    after: StreamId,
+    count: Option<u64>,
+) -> Option<Vec<StreamEntry>> {
+    let last = s.last_live_id()?;
+    if last <= after {
+        return None;
+    }
+    let start = after.next()?;
+    let mut entries = Vec::new();
+    s.range(start, StreamId::MAX, count_limit(count), &mut entries);
+    Some(entries)
+}
+
+fn summary(s: &Stream) -> StreamSummary {
+    let (idmp_duration, idmp_maxsize) = s.idmp_settings();
+    StreamSummary {
+        length: s.len(),
+        radix_tree_keys: s.radix_tree_keys(),
+        radix_tree_nodes: s.radix_tree_nodes(),
+        last_generated_id: s.last_id(),
+        max_deleted_entry_id: s.max_deleted_id(),
+        entries_added: s.entries_added(),
+        recorded_first_entry_id: s.first_id(),
+        idmp_duration,
+        idmp_maxsize,
+        pids_tracked: 0,
+        iids_tracked: 0,
+        iids_added: 0,
+        iids_duplicates: 0,
+    }
+}

@@ -1,0 +1,71 @@
+//! # brook-engine
+//!
+//! brook's in-process Redis Streams engine: a radix-tree log of packed nodes with the
+//! exact semantics of Redis 8.x — the same IDs, replies, error texts and edge cases —
+//! and a command layer that answers Redis argument vectors byte-for-byte as Redis does.
+//!
+//! ```
+//! use brook_engine::{Engine, StreamId};
+//!
+//! let engine = Engine::new();
+//! let id = engine.xadd("orders", &[("item", "book")]).unwrap();
+//! let entries = engine.xrange("orders", StreamId::MIN, StreamId::MAX, None).unwrap();
+//! assert_eq!(entries[0].id, id);
+//! assert_eq!(entries[0].get(b"item").unwrap(), "book");
+//!
+//! // The same engine speaks Redis's wire commands:
+//! let reply = engine.execute_str(&["XLEN", "orders"]);
+//! assert_eq!(reply, brook_engine::Reply::Integer(1));
+//! ```
+//!
+//! ## Layers
+//! - **Pure** (`no_std` + `alloc` without the default `std` feature): [`StreamId`] and
+//!   its parsers, the node format, the node index, one [`Stream`], the [`Keyspace`] with
+//!   typed commands, and the command layer ([`Keyspace::execute`]). Nothing here reads a
+//!   clock or takes a lock: every command receives its time as an argument, frozen for
+//!   the command as Redis freezes it.
+//! - **Engine** (`std`): [`Engine`], a cheap-to-clone handle to one keyspace behind one
+//!   lock (Redis's own model: every command is atomic), driven by a [`Clock`]
+//!   ([`SystemClock`] or a test's [`ManualClock`]).
+#![cfg_attr(not(feature = "std"), no_std)]
+#![deny(missing_docs)]
+#![warn(clippy::unwrap_used)]
+
+extern crate alloc;
+
+mod cmd;
+mod entry;
+mod error;
+mod glob;
+mod id;
+mod info;
+mod keyspace;
+mod lpsize;
+mod node;
+mod num;
+mod options;
+mod reply;
+mod stream;
+mod tree;
+
+#[cfg(feature = "std")]
+mod clock;
+#[cfg(feature = "std")]
+mod engine;
+#[cfg(feature = "std")]
+mod sync;
+
+pub use entry::{FieldValues, FlatFields, StreamEntry};
+pub use error::Error;
+pub use id::{StreamId, XAddId};
+pub use info::{StreamSummary, XInfoStream, XInfoStreamFull};
+pub use keyspace::{Config, KeyType, Keyspace, Value, XReadId, XSetIdOptions};
+pub use node::NodeLimits;
+pub use options::{RefPolicy, TrimOptions, TrimStrategy, XAddOptions};
+pub use reply::{Protocol, Reply};
+pub use stream::Stream;
+
+#[cfg(feature = "std")]
+pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "std")]
+pub use engine::{Engine, EngineBuilder};

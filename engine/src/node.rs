@@ -1,0 +1,595 @@
+//! A packed macro-node: a run of consecutive stream entries in one byte buffer, as
+//! Redis keeps them in one listpack.
+//!
+//! Layout of `buf`:
+//!
+//! ```text
+//! master part : varint(n) { varint(len) field-name }×n       -- the first entry's field names
+//! entry       : varint(header) [varint(seq)] values
+//!   header    = (payload << 3) | new_ms << 2 | same_fields << 1 | deleted
+//!   payload   = seq - prev.seq - 1         when new_ms = 0 (same millisecond as the previous entry)
+//!             = ms - prev.ms, then seq     when new_ms = 1
+//!   values    = { varint(len) value }×n                      when same_fields = 1
+//!             | varint(m) { varint(len) field varint(len) value }×m
+//! ```
+//!
+//! The first entry's ID is the node's master ID (the tree key), so it stores no delta.
+//! IDs are deltas from the previous entry rather than from the master (as Redis does):
+//! an entry added in the same millisecond as the previous one costs one header byte. The
+//! deleted flag is the lowest bit of the header's first byte, so XDEL flips it in place.
+//! Tombstones are never compacted, as in Redis.
+//!
+//! Beside its own bytes a node tracks the size Redis's listpack for the same entries would
+//! have (see [`crate::lpsize`]) so that nodes close exactly where Redis closes them.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use crate::entry::{FieldValues, StreamEntry};
+use crate::id::StreamId;
+use crate::lpsize;
+
+const FLAG_DELETED: u8 = 1;
+const FLAG_SAME_FIELDS: u8 = 2;
+const FLAG_NEW_MS: u8 = 4;
+
+/// Where XADD must close the tail node: Redis's `stream-node-max-bytes` and
+/// `stream-node-max-entries`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeLimits {
+    /// Maximum listpack bytes of a node (`0` or more than 1 GiB means 1 GiB). Default 4096.
+    pub max_bytes: u64,
+    /// Maximum entries (live and deleted) in a node; `0` means no limit. Default 100.
+    pub max_entries: u64,
+}
+
+/// Redis's `STREAM_LISTPACK_MAX_SIZE`: 1 GiB.
+pub const LISTPACK_MAX_SIZE: u64 = 1 << 30;
+
+impl Default for NodeLimits {
+    fn default() -> NodeLimits {
+        NodeLimits {
+            max_bytes: 4096,
+            max_entries: 100,
+        }
+    }
+}
+
+impl NodeLimits {
+    fn effective_max_bytes(&self) -> u64 {
+        if self.max_bytes == 0 || self.max_bytes > LISTPACK_MAX_SIZE {
+            LISTPACK_MAX_SIZE
+        } else {
+            self.max_bytes
+        }
+    }
+}
+
+/// One macro-node. See the module documentation for the layout.
+#[derive(Clone, Debug)]
+pub struct Node {
+    master: StreamId,
+    last: StreamId,
+    buf: Vec<u8>,
+    master_fields: u32,
+    entries_at: u32,
+    live: u32,
+    deleted: u32,
+    /// Listpack bytes of everything except the header, terminator and the two counters.
+    lp_body: u64,
+}
+
+impl Node {
+    /// A new node whose first entry (and master entry) is `id` with `fields`.
+    pub fn new<F: FieldValues + ?Sized>(id: StreamId, fields: &F) -> Node {
+        let n = fields.pair_count();
+        let mut buf = Vec::with_capacity(32);
+        write_varint(&mut buf, n as u128);
+        // Master part in the listpack: numfields, the names, the zero terminator.
+        let mut lp_body = lpsize::int_elem(n as i64) + lpsize::int_elem(0);
+        for i in 0..n {
+            let (f, _) = fields.pair(i);
+            write_bytes(&mut buf, f);
+            lp_body += lpsize::str_elem(f);
+        }
+        let entries_at = buf.len() as u32;
+        let mut node = Node {
+            master: id,
+            last: id,
+            buf,
+            master_fields: n as u32,
+            entries_at,
+            live: 0,
+            deleted: 0,
+            lp_body,
+        };
+        node.push_entry(id, fields, true);
+        node
+    }
+
+    /// The master ID: the first entry's ID, the node's key in the tree.
+    pub fn master(&self) -> StreamId {
+        self.master
+    }
+
+    /// The last entry's ID, tombstones included (what Redis's trimming compares MINID to).
+    pub fn last(&self) -> StreamId {
+        self.last
+    }
+
+    /// Live (not deleted) entries.
+    pub fn live(&self) -> u64 {
+        u64::from(self.live)
+    }
+
+    /// Tombstones.
+    pub fn deleted(&self) -> u64 {
+        u64::from(self.deleted)
+    }
+
+    /// The size Redis's listpack for this node would have.
+    pub fn lp_bytes(&self) -> u64 {
+        lpsize::LISTPACK_OVERHEAD
+            + lpsize::count_elem(self.live())
+            + lpsize::count_elem(self.deleted())
+            + self.lp_body
+    }
+
+    /// Heap bytes held by this node's buffer.
+    pub fn heap_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Whether Redis would append an entry whose fields and values total `totelelen`
+    /// bytes to this node (as the tail node), rather than start a new one.
+    pub fn accepts(&self, totelelen: u64, limits: &NodeLimits) -> bool {
+        if self.lp_bytes().saturating_add(totelelen) >= limits.effective_max_bytes() {
+            return false;
+        }
+        limits.max_entries == 0 || self.live() + self.deleted() < limits.max_entries
+    }
+
+    /// Appends an entry; `id` must be greater than [`Node::last`].
+    pub fn append<F: FieldValues + ?Sized>(&mut self, id: StreamId, fields: &F) {
+        let same = self.same_fields(fields);
+        self.push_entry(id, fields, same);
+    }
+
+    /// Releases spare buffer capacity (Redis's `lpShrinkToFit` when a node is closed).
+    pub fn shrink(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
+    fn same_fields<F: FieldValues + ?Sized>(&self, fields: &F) -> bool {
+        if fields.pair_count() != self.master_fields as usize {
+            return false;
+        }
+        let mut names = self.master_names();
+        (0..fields.pair_count()).all(|i| names.next() == Some(fields.pair(i).0))
+    }
+
+    fn push_entry<F: FieldValues + ?Sized>(&mut self, id: StreamId, fields: &F, same: bool) {
+        let first = self.live + self.deleted == 0;
+        let mut flags = if same { FLAG_SAME_FIELDS } else { 0 };
+        if first {
+            write_varint(&mut self.buf, u128::from(flags));
+        } else if id.ms == self.last.ms {
+            let payload = u128::from(id.seq - self.last.seq - 1);
+            write_varint(&mut self.buf, payload << 3 | u128::from(flags));
+        } else {
+            flags |= FLAG_NEW_MS;
+            let payload = u128::from(id.ms - self.last.ms);
+            write_varint(&mut self.buf, payload << 3 | u128::from(flags));
+            write_varint(&mut self.buf, u128::from(id.seq));
+        }
+        let n = fields.pair_count();
+        // Listpack: flags, ms-diff and seq-diff from the master ID, [numfields, names],
+        // values, lp-count.
+        let mut lp = lpsize::int_elem(if same { 2 } else { 0 })
+            + lpsize::int_elem(id.ms.wrapping_sub(self.master.ms) as i64)
+            + lpsize::int_elem(id.seq.wrapping_sub(self.master.seq) as i64);
+        if same {
+            for i in 0..n {
+                let (_, v) = fields.pair(i);
+                write_bytes(&mut self.buf, v);
+                lp += lpsize::str_elem(v);
+            }
+            lp += lpsize::int_elem(n as i64 + 3);
+        } else {
+            write_varint(&mut self.buf, n as u128);
+            lp += lpsize::int_elem(n as i64);
+            for i in 0..n {
+                let (f, v) = fields.pair(i);
+                write_bytes(&mut self.buf, f);
+                write_bytes(&mut self.buf, v);
+                lp += lpsize::str_elem(f) + lpsize::str_elem(v);
+            }
+            lp += lpsize::int_elem(2 * n as i64 + 4);
+        }
+        self.lp_body += lp;
+        self.live += 1;
+        self.last = id;
+    }
+
+    fn master_names(&self) -> Names<'_> {
+        let mut r = Reader {
+            buf: &self.buf[..self.entries_at as usize],
+            pos: 0,
+        };
+        let n = r.varint() as usize;
+        Names { r, left: n }
+    }
+
+    /// Iterates over every entry, tombstones included, in ID order.
+    pub fn iter(&self) -> NodeIter<'_> {
+        NodeIter {
+            node: self,
+            r: Reader {
+                buf: &self.buf,
+                pos: self.entries_at as usize,
+            },
+            prev: self.master,
+            first: true,
+        }
+    }
+
+    /// Marks the live entry `id` deleted. Returns false when the node holds no live entry
+    /// with that ID. The caller removes the node when [`Node::live`] drops to zero through
+    /// XDEL (Redis frees a listpack whose last live entry is deleted).
+    pub fn delete(&mut self, id: StreamId) -> bool {
+        if id < self.master || id > self.last {
+            return false;
+        }
+        let mut at = None;
+        for e in self.iter() {
+            if e.id >= id {
+                if e.id == id && !e.deleted {
+                    at = Some(e.header_at);
+                }
+                break;
+            }
+        }
+        match at {
+            Some(pos) => {
+                self.mark_deleted(pos);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks the entry whose header starts at `pos` deleted (it must be live).
+    pub fn mark_deleted(&mut self, pos: usize) {
+        self.buf[pos] |= FLAG_DELETED;
+        self.live -= 1;
+        self.deleted += 1;
+    }
+
+    /// Checks the node's invariants, returning a description of the first violation.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        use alloc::format;
+        let mut live = 0u32;
+        let mut deleted = 0u32;
+        let mut prev: Option<StreamId> = None;
+        let mut first = None;
+        let mut lp_body = lpsize::int_elem(i64::from(self.master_fields)) + lpsize::int_elem(0);
+        let names: Vec<&[u8]> = self.master_names().collect();
+        lp_body += names.iter().map(|f| lpsize::str_elem(f)).sum::<u64>();
+        let mut end = self.entries_at as usize;
+        for e in self.iter() {
+            if let Some(p) = prev {
+                if e.id <= p {
+                    return Err(format!("entry {} not after {}", e.id, p));
+                }
+            }
+            first.get_or_insert(e.id);
+            prev = Some(e.id);
+            if e.deleted {
+                deleted += 1;
+            } else {
+                live += 1;
+            }
+            let pairs: Vec<(&[u8], &[u8])> = e.pairs().collect();
+            lp_body += lpsize::int_elem(if e.same_fields { 2 } else { 0 })
+                + lpsize::int_elem(e.id.ms.wrapping_sub(self.master.ms) as i64)
+                + lpsize::int_elem(e.id.seq.wrapping_sub(self.master.seq) as i64);
+            if e.same_fields {
+                if pairs.len() != names.len() {
+                    return Err(format!("entry {} same-fields arity", e.id));
+                }
+                lp_body += pairs.iter().map(|(_, v)| lpsize::str_elem(v)).sum::<u64>();
+                lp_body += lpsize::int_elem(pairs.len() as i64 + 3);
+            } else {
+                let same = pairs.len() == names.len()
+                    && pairs.iter().zip(names.iter()).all(|((f, _), n)| f == n);
+                if same && !e.first {
+                    return Err(format!("entry {} should use the same-fields flag", e.id));
+                }
+                lp_body += lpsize::int_elem(pairs.len() as i64);
+                lp_body += pairs
+                    .iter()
+                    .map(|(f, v)| lpsize::str_elem(f) + lpsize::str_elem(v))
+                    .sum::<u64>();
+                lp_body += lpsize::int_elem(2 * pairs.len() as i64 + 4);
+            }
+            end = e.end;
+        }
+        if end != self.buf.len() {
+            return Err(format!(
+                "buffer has {} trailing bytes",
+                self.buf.len() - end
+            ));
+        }
+        if first != Some(self.master) {
+            return Err(format!(
+                "first entry {:?} is not the master {}",
+                first, self.master
+            ));
+        }
+        if prev != Some(self.last) {
+            return Err(format!(
+                "last entry {:?} is not the cached {}",
+                prev, self.last
+            ));
+        }
+        if live != self.live || deleted != self.deleted {
+            return Err(format!(
+                "counters live {}/{} deleted {}/{}",
+                live, self.live, deleted, self.deleted
+            ));
+        }
+        if lp_body != self.lp_body {
+            return Err(format!(
+                "listpack size {} != tracked {}",
+                lp_body, self.lp_body
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One entry of a node, borrowed.
+#[derive(Clone, Debug)]
+pub struct EntryRef<'a> {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// Whether the entry is a tombstone.
+    pub deleted: bool,
+    /// Offset of the entry's header in the node buffer (for [`Node::mark_deleted`]).
+    pub header_at: usize,
+    same_fields: bool,
+    first: bool,
+    node: &'a Node,
+    body: usize,
+    end: usize,
+}
+
+impl<'a> EntryRef<'a> {
+    /// The entry's field/value pairs.
+    pub fn pairs(&self) -> Pairs<'a> {
+        let mut r = Reader {
+            buf: &self.node.buf[..self.end],
+            pos: self.body,
+        };
+        if self.same_fields {
+            Pairs {
+                names: Some(self.node.master_names()),
+                left: self.node.master_fields as usize,
+                r,
+            }
+        } else {
+            let left = r.varint() as usize;
+            Pairs {
+                names: None,
+                left,
+                r,
+            }
+        }
+    }
+
+    /// The entry as an owned [`StreamEntry`] (copies the bytes).
+    pub fn to_entry(&self) -> StreamEntry {
+        StreamEntry {
+            id: self.id,
+            fields: self
+                .pairs()
+                .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)))
+                .collect(),
+        }
+    }
+}
+
+/// Forward iterator over a node's entries (tombstones included).
+pub struct NodeIter<'a> {
+    node: &'a Node,
+    r: Reader<'a>,
+    prev: StreamId,
+    first: bool,
+}
+
+impl<'a> Iterator for NodeIter<'a> {
+    type Item = EntryRef<'a>;
+
+    fn next(&mut self) -> Option<EntryRef<'a>> {
+        if self.r.pos >= self.r.buf.len() {
+            return None;
+        }
+        let header_at = self.r.pos;
+        let header = self.r.varint();
+        let flags = (header & 7) as u8;
+        let payload = header >> 3;
+        let id = if self.first {
+            self.node.master
+        } else if flags & FLAG_NEW_MS != 0 {
+            let seq = self.r.varint() as u64;
+            StreamId::new(self.prev.ms.wrapping_add(payload as u64), seq)
+        } else {
+            StreamId::new(
+                self.prev.ms,
+                self.prev.seq.wrapping_add(payload as u64).wrapping_add(1),
+            )
+        };
+        let first = self.first;
+        self.first = false;
+        self.prev = id;
+        let same_fields = flags & FLAG_SAME_FIELDS != 0;
+        let body = self.r.pos;
+        let n = if same_fields {
+            self.node.master_fields as usize
+        } else {
+            2 * self.r.varint() as usize
+        };
+        for _ in 0..n {
+            let len = self.r.varint() as usize;
+            self.r.pos += len;
+        }
+        Some(EntryRef {
+            id,
+            deleted: flags & FLAG_DELETED != 0,
+            header_at,
+            same_fields,
+            first,
+            node: self.node,
+            body,
+            end: self.r.pos,
+        })
+    }
+}
+
+/// Iterator over an entry's field/value pairs.
+pub struct Pairs<'a> {
+    names: Option<Names<'a>>,
+    left: usize,
+    r: Reader<'a>,
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<(&'a [u8], &'a [u8])> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let field = match &mut self.names {
+            Some(names) => names.next()?,
+            None => self.r.bytes(),
+        };
+        Some((field, self.r.bytes()))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+/// Iterator over the master field names.
+struct Names<'a> {
+    r: Reader<'a>,
+    left: usize,
+}
+
+impl<'a> Iterator for Names<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        Some(self.r.bytes())
+    }
+}
+
+/// A cursor over bytes this module wrote itself (so reads never run off the end).
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn varint(&mut self) -> u128 {
+        let mut v: u128 = 0;
+        let mut shift = 0;
+        while let Some(&b) = self.buf.get(self.pos) {
+            self.pos += 1;
+            v |= u128::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        v
+    }
+
+    fn bytes(&mut self) -> &'a [u8] {
+        let len = self.varint() as usize;
+        let start = self.pos.min(self.buf.len());
+        let end = (start + len).min(self.buf.len());
+        self.pos = end;
+        &self.buf[start..end]
+    }
+}
+
+fn write_varint(buf: &mut Vec<u8>, mut v: u128) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+fn write_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+    write_varint(buf, b.len() as u128);
+    buf.extend_from_slice(b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn id(ms: u64, seq: u64) -> StreamId {
+        StreamId::new(ms, seq)
+    }
+
+    #[test]
+    fn append_iterate_delete() {
+        let mut n = Node::new(id(5, 3), &[("a", "1"), ("b", "x")]);
+        n.append(id(5, 4), &[("a", "2"), ("b", "y")]);
+        n.append(id(9, 0), &[("c", "3")]);
+        n.append(id(u64::MAX, u64::MAX), &[("a", "")]);
+        n.check().expect("well-formed");
+        let ids: Vec<StreamId> = n.iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![id(5, 3), id(5, 4), id(9, 0), StreamId::MAX]);
+        let e = n.iter().nth(2).expect("third").to_entry();
+        assert_eq!(e.fields, vec![(Bytes::from("c"), Bytes::from("3"))]);
+        let e = n.iter().nth(1).expect("second").to_entry();
+        assert_eq!(e.get(b"b"), Some(&Bytes::from("y")));
+        assert!(n.delete(id(5, 4)));
+        assert!(!n.delete(id(5, 4)));
+        assert!(!n.delete(id(6, 0)));
+        assert_eq!((n.live(), n.deleted()), (3, 1));
+        n.check().expect("well-formed after delete");
+        assert!(n.iter().nth(1).expect("tombstone").deleted);
+    }
+
+    #[test]
+    fn listpack_size_matches_redis_arithmetic() {
+        // One entry "field value" in a fresh node: header 7, count 2, deleted 2,
+        // numfields 2, "field" 7, terminator 2, flags 2, ms 2, seq 2, "value" 7, lp-count 2.
+        let n = Node::new(id(1, 1), &[("field", "value")]);
+        assert_eq!(n.lp_bytes(), 7 + 2 + 2 + 2 + 7 + 2 + 2 + 2 + 2 + 7 + 2);
+        let limits = NodeLimits {
+            max_bytes: n.lp_bytes() + 10 + 1,
+            max_entries: 0,
+        };
+        assert!(n.accepts(10, &limits));
+        assert!(!n.accepts(11, &limits));
+        let limits = NodeLimits {
+            max_bytes: 0,
+            max_entries: 1,
+        };
+        assert!(!n.accepts(0, &limits));
+    }
+}

@@ -1,0 +1,138 @@
+//! Typed options of the stream commands, named after Redis's arguments.
+
+use crate::error::Error;
+use crate::id::{StreamId, XAddId};
+
+/// How trimming decides what to remove: `MAXLEN n` or `MINID id`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrimStrategy {
+    /// `MAXLEN n`: keep at most `n` entries.
+    MaxLen(u64),
+    /// `MINID id`: remove entries whose ID is below `id`.
+    MinId(StreamId),
+}
+
+/// What deleting or trimming does about consumer-group references (Redis 8.2's
+/// `KEEPREF | DELREF | ACKED`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RefPolicy {
+    /// `KEEPREF` (the default): pending entries of removed IDs stay in group PELs.
+    #[default]
+    KeepRef,
+    /// `DELREF`: removed IDs are also removed from every group's PEL.
+    DelRef,
+    /// `ACKED`: only entries no group still references are removed.
+    Acked,
+}
+
+/// Trimming options of XTRIM and of XADD's `MAXLEN`/`MINID` clause.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrimOptions {
+    /// `MAXLEN` or `MINID` and its threshold.
+    pub strategy: TrimStrategy,
+    /// `~`: trim whole nodes only (may leave more entries than asked).
+    pub approx: bool,
+    /// `LIMIT n`: at most about `n` entries removed (only with `~`; `Some(0)` means no
+    /// limit). `None` takes Redis's default: `100 × stream-node-max-entries` for `~`,
+    /// no limit for exact trimming.
+    pub limit: Option<u64>,
+    /// `KEEPREF` / `DELREF` / `ACKED`.
+    pub policy: RefPolicy,
+}
+
+impl TrimOptions {
+    /// `MAXLEN = n` (exact).
+    pub fn maxlen(n: u64) -> TrimOptions {
+        TrimOptions {
+            strategy: TrimStrategy::MaxLen(n),
+            approx: false,
+            limit: None,
+            policy: RefPolicy::KeepRef,
+        }
+    }
+
+    /// `MINID = id` (exact).
+    pub fn minid(id: StreamId) -> TrimOptions {
+        TrimOptions {
+            strategy: TrimStrategy::MinId(id),
+            ..TrimOptions::maxlen(0)
+        }
+    }
+
+    /// Makes the trim approximate (`~`).
+    pub fn approx(mut self) -> TrimOptions {
+        self.approx = true;
+        self
+    }
+
+    /// Sets `LIMIT n` (requires `~`).
+    pub fn limit(mut self, n: u64) -> TrimOptions {
+        self.limit = Some(n);
+        self
+    }
+
+    /// Sets the reference policy.
+    pub fn policy(mut self, policy: RefPolicy) -> TrimOptions {
+        self.policy = policy;
+        self
+    }
+
+    /// Redis's checks on a parsed trim clause: LIMIT needs `~`.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.limit.is_some() && !self.approx {
+            return Err(Error::LimitWithoutApprox);
+        }
+        Ok(())
+    }
+
+    /// The effective LIMIT: explicit, or Redis's default for `~` (`100 ×
+    /// stream-node-max-entries`, 10000 when that is 0, at most 1,000,000); `0` = none.
+    pub fn effective_limit(&self, node_max_entries: u64) -> u64 {
+        match self.limit {
+            Some(n) => n,
+            None if self.approx => {
+                // `100 * stream_node_max_entries` in C's signed 64-bit arithmetic.
+                let l = (node_max_entries as i64).wrapping_mul(100);
+                if l <= 0 {
+                    10_000
+                } else {
+                    l.min(1_000_000) as u64
+                }
+            }
+            None => 0,
+        }
+    }
+}
+
+/// Options of XADD.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct XAddOptions {
+    /// The ID to use: `*` (default), `ms-*`, or explicit.
+    pub id: XAddId,
+    /// `NOMKSTREAM`: do not create a missing stream (the reply is then nil).
+    pub nomkstream: bool,
+    /// `MAXLEN` / `MINID` trimming after the append (with its reference policy).
+    pub trim: Option<TrimOptions>,
+}
+
+impl XAddOptions {
+    /// Options with an explicit or partial ID.
+    pub fn with_id(id: impl Into<XAddId>) -> XAddOptions {
+        XAddOptions {
+            id: id.into(),
+            ..XAddOptions::default()
+        }
+    }
+
+    /// Sets `NOMKSTREAM`.
+    pub fn nomkstream(mut self) -> XAddOptions {
+        self.nomkstream = true;
+        self
+    }
+
+    /// Trims after adding.
+    pub fn trim(mut self, trim: TrimOptions) -> XAddOptions {
+        self.trim = Some(trim);
+        self
+    }
+}

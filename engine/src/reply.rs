@@ -1,0 +1,253 @@
+//! Protocol-neutral command replies and their RESP2 / RESP3 encodings.
+//!
+//! A [`Reply`] records *what* Redis answers (a map, a null array …); [`Reply::write_resp`]
+//! decides the bytes for the connection's protocol exactly as Redis does: maps become flat
+//! arrays in RESP2, and the two RESP2 nulls (`$-1`, `*-1`) both become `_` in RESP3.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use crate::entry::StreamEntry;
+use crate::error::Error;
+use crate::id::StreamId;
+use crate::num;
+
+/// The RESP protocol version of a connection (`HELLO 2` / `HELLO 3`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// RESP2, the default.
+    #[default]
+    Resp2,
+    /// RESP3.
+    Resp3,
+}
+
+/// A command's reply, before encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// A simple string such as `+OK` or `+stream`.
+    Simple(&'static str),
+    /// An error reply.
+    Error(Error),
+    /// An integer.
+    Integer(i64),
+    /// A bulk string.
+    Bulk(Bytes),
+    /// The null bulk string: `$-1` in RESP2, `_` in RESP3.
+    Null,
+    /// The null array: `*-1` in RESP2, `_` in RESP3.
+    NullArray,
+    /// An array.
+    Array(Vec<Reply>),
+    /// A map: `%n` in RESP3, a flat array of keys and values in RESP2.
+    Map(Vec<(Reply, Reply)>),
+    /// A map in RESP3, an array of `[key, value]` pairs in RESP2 (XREAD's shape).
+    PairMap(Vec<(Reply, Reply)>),
+}
+
+impl Reply {
+    /// `+OK`.
+    pub const OK: Reply = Reply::Simple("OK");
+
+    /// A stream ID as a bulk string (`"1-1"`).
+    pub fn id(id: StreamId) -> Reply {
+        let mut buf = [0u8; 41];
+        Reply::Bulk(Bytes::copy_from_slice(id.format_into(&mut buf)))
+    }
+
+    /// A bulk string from a static text (used for map keys).
+    pub fn text(s: &'static str) -> Reply {
+        Reply::Bulk(Bytes::from_static(s.as_bytes()))
+    }
+
+    /// An integer from an unsigned count (saturating at `i64::MAX`).
+    pub fn count(n: u64) -> Reply {
+        Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+
+    /// An entry as Redis replies it: `[id, [field, value, …]]`.
+    pub fn entry(e: &StreamEntry) -> Reply {
+        let mut fv = Vec::with_capacity(e.fields.len() * 2);
+        for (f, v) in &e.fields {
+            fv.push(Reply::Bulk(f.clone()));
+            fv.push(Reply::Bulk(v.clone()));
+        }
+        Reply::Array(alloc::vec![Reply::id(e.id), Reply::Array(fv)])
+    }
+
+    /// An array of entries.
+    pub fn entries(entries: &[StreamEntry]) -> Reply {
+        Reply::Array(entries.iter().map(Reply::entry).collect())
+    }
+
+    /// An entry, or nil.
+    pub fn opt_entry(e: &Option<StreamEntry>) -> Reply {
+        e.as_ref().map_or(Reply::Null, Reply::entry)
+    }
+
+    /// True for an error reply.
+    pub fn is_error(&self) -> bool {
+        matches!(self, Reply::Error(_))
+    }
+
+    /// Encodes the reply for `proto`, appending to `out`.
+    pub fn write_resp(&self, proto: Protocol, out: &mut Vec<u8>) {
+        match self {
+            Reply::Simple(s) => {
+                out.push(b'+');
+                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Error(e) => {
+                out.push(b'-');
+                e.write_message(out);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Integer(i) => {
+                out.push(b':');
+                write_i64(*i, out);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Bulk(b) => {
+                write_len(b'$', b.len(), out);
+                out.extend_from_slice(b);
+                out.extend_from_slice(b"\r\n");
+            }
+            Reply::Null => out.extend_from_slice(match proto {
+                Protocol::Resp2 => b"$-1\r\n",
+                Protocol::Resp3 => b"_\r\n",
+            }),
+            Reply::NullArray => out.extend_from_slice(match proto {
+                Protocol::Resp2 => b"*-1\r\n",
+                Protocol::Resp3 => b"_\r\n",
+            }),
+            Reply::Array(items) => {
+                write_len(b'*', items.len(), out);
+                for item in items {
+                    item.write_resp(proto, out);
+                }
+            }
+            Reply::Map(pairs) => {
+                match proto {
+                    Protocol::Resp2 => write_len(b'*', pairs.len() * 2, out),
+                    Protocol::Resp3 => write_len(b'%', pairs.len(), out),
+                }
+                for (k, v) in pairs {
+                    k.write_resp(proto, out);
+                    v.write_resp(proto, out);
+                }
+            }
+            Reply::PairMap(pairs) => {
+                let pair_prefix = match proto {
+                    Protocol::Resp2 => {
+                        write_len(b'*', pairs.len(), out);
+                        true
+                    }
+                    Protocol::Resp3 => {
+                        write_len(b'%', pairs.len(), out);
+                        false
+                    }
+                };
+                for (k, v) in pairs {
+                    if pair_prefix {
+                        out.extend_from_slice(b"*2\r\n");
+                    }
+                    k.write_resp(proto, out);
+                    v.write_resp(proto, out);
+                }
+            }
+        }
+    }
+
+    /// The encoded reply for `proto`.
+    pub fn to_resp(&self, proto: Protocol) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_resp(proto, &mut out);
+        out
+    }
+}
+
+impl From<Error> for Reply {
+    fn from(e: Error) -> Reply {
+        Reply::Error(e)
+    }
+}
+
+impl<T: Into<Reply>> From<Result<T, Error>> for Reply {
+    fn from(r: Result<T, Error>) -> Reply {
+        match r {
+            Ok(v) => v.into(),
+            Err(e) => Reply::Error(e),
+        }
+    }
+}
+
+fn write_len(prefix: u8, len: usize, out: &mut Vec<u8>) {
+    out.push(prefix);
+    let mut buf = [0u8; 20];
+    let n = num::write_u64(len as u64, &mut buf, 0);
+    out.extend_from_slice(&buf[..n]);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn write_i64(v: i64, out: &mut Vec<u8>) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    let mut buf = [0u8; 20];
+    let n = num::write_u64(v.unsigned_abs(), &mut buf, 0);
+    out.extend_from_slice(&buf[..n]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn encodings() {
+        let empty_pel = Reply::Array(vec![
+            Reply::Integer(0),
+            Reply::Null,
+            Reply::Null,
+            Reply::NullArray,
+        ]);
+        assert_eq!(
+            empty_pel.to_resp(Protocol::Resp2),
+            b"*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n"
+        );
+        assert_eq!(
+            empty_pel.to_resp(Protocol::Resp3),
+            b"*4\r\n:0\r\n_\r\n_\r\n_\r\n"
+        );
+        let map = Reply::Map(vec![(Reply::text("length"), Reply::Integer(-3))]);
+        assert_eq!(
+            map.to_resp(Protocol::Resp2),
+            b"*2\r\n$6\r\nlength\r\n:-3\r\n"
+        );
+        assert_eq!(
+            map.to_resp(Protocol::Resp3),
+            b"%1\r\n$6\r\nlength\r\n:-3\r\n"
+        );
+        assert_eq!(
+            Reply::Error(Error::Syntax).to_resp(Protocol::Resp3),
+            b"-ERR syntax error\r\n"
+        );
+        assert_eq!(Reply::OK.to_resp(Protocol::Resp2), b"+OK\r\n");
+        assert_eq!(
+            Reply::id(StreamId::new(1, 2)).to_resp(Protocol::Resp2),
+            b"$3\r\n1-2\r\n"
+        );
+        let read = Reply::PairMap(vec![(Reply::text("s"), Reply::Array(vec![]))]);
+        assert_eq!(
+            read.to_resp(Protocol::Resp2),
+            b"*1\r\n*2\r\n$1\r\ns\r\n*0\r\n"
+        );
+        assert_eq!(read.to_resp(Protocol::Resp3), b"%1\r\n$1\r\ns\r\n*0\r\n");
+        assert_eq!(
+            Reply::Integer(i64::MIN).to_resp(Protocol::Resp2),
+            b":-9223372036854775808\r\n"
+        );
+    }
+}

@@ -1,0 +1,585 @@
+//! One stream: its nodes, length and the counters Redis reports, and the operations of
+//! XADD, XRANGE/XREVRANGE, XDEL, XTRIM and XSETID on it.
+//!
+//! Everything here is pure: no clock, no locks. The command's time arrives as an
+//! argument (`now`, Unix milliseconds), frozen for the whole command as in Redis.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::entry::{self, FieldValues, StreamEntry};
+use crate::error::Error;
+use crate::id::{StreamId, XAddId};
+use crate::node::{Node, NodeLimits, LISTPACK_MAX_SIZE};
+
+use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
+use crate::tree::NodeTree;
+
+/// Redis 8.6's default `stream-idmp-duration` (seconds).
+pub const DEFAULT_IDMP_DURATION: u64 = 100;
+/// Redis 8.6's default `stream-idmp-maxsize`.
+pub const DEFAULT_IDMP_MAXSIZE: u64 = 100;
+
+/// A stream: the value of a stream key.
+#[derive(Clone, Debug)]
+pub struct Stream {
+    tree: NodeTree,
+    length: u64,
+    last_id: StreamId,
+    first_id: StreamId,
+    max_deleted: StreamId,
+    entries_added: u64,
+    idmp_duration: u64,
+    idmp_maxsize: u64,
+}
+
+impl Default for Stream {
+    fn default() -> Stream {
+        Stream::new()
+    }
+}
+
+impl Stream {
+    /// An empty stream: every ID `0-0`, every counter 0.
+    pub fn new() -> Stream {
+        Stream {
+            tree: NodeTree::default(),
+            length: 0,
+            last_id: StreamId::MIN,
+            first_id: StreamId::MIN,
+            max_deleted: StreamId::MIN,
+            entries_added: 0,
+            idmp_duration: DEFAULT_IDMP_DURATION,
+            idmp_maxsize: DEFAULT_IDMP_MAXSIZE,
+        }
+    }
+
+    /// Number of live entries (XLEN).
+    pub fn len(&self) -> u64 {
+        self.length
+    }
+
+    /// True when the stream holds no live entry (the key may still exist).
+    pub fn is_empty(&self) -> bool {
+        self.length == 0
+    }
+
+    /// `last-generated-id`: the greatest ID ever added or set by XSETID.
+    pub fn last_id(&self) -> StreamId {
+        self.last_id
+    }
+
+    /// `recorded-first-entry-id`.
+    pub fn first_id(&self) -> StreamId {
+        self.first_id
+    }
+
+    /// `max-deleted-entry-id`.
+    pub fn max_deleted_id(&self) -> StreamId {
+        self.max_deleted
+    }
+
+    /// `entries-added`: every entry ever appended.
+    pub fn entries_added(&self) -> u64 {
+        self.entries_added
+    }
+
+    /// The ID XADD would give an entry, or its error, without adding anything
+    /// (Redis's `streamAppendItem` ID rules, reference §2.2).
+    pub fn next_id(&self, spec: XAddId, now: u64) -> Result<StreamId, Error> {
+        if self.last_id == StreamId::MAX {
+            return Err(Error::StreamExhausted);
+        }
+        let id = match spec {
+            XAddId::Auto => {
+                if now > self.last_id.ms {
+                    StreamId::new(now, 0)
+                } else {
+                    self.last_id.next().ok_or(Error::StreamExhausted)?
+                }
+            }
+            XAddId::AutoSeq(ms) if ms == self.last_id.ms => {
+                if self.last_id.seq == u64::MAX {
+                    return Err(Error::XAddIdTooSmall);
+                }
+                StreamId::new(ms, self.last_id.seq + 1)
+            }
+            XAddId::AutoSeq(ms) => StreamId::new(ms, 0),
+            XAddId::Explicit(id) => id,
+        };
+        if id <= self.last_id {
+            return Err(Error::XAddIdTooSmall);
+        }
+        Ok(id)
+    }
+
+    /// Appends an entry (XADD without trimming). `fields` must hold at least one pair.
+    pub fn append<F: FieldValues + ?Sized>(
+        &mut self,
+        spec: XAddId,
+        fields: &F,
+        now: u64,
+        limits: &NodeLimits,
+    ) -> Result<StreamId, Error> {
+        let id = self.next_id(spec, now)?;
+        let total = entry::total_len(fields);
+        if total > LISTPACK_MAX_SIZE {
+            return Err(Error::ElementsTooLarge);
+        }
+        self.tree.append(id, fields, total, limits);
+        self.length += 1;
+        self.entries_added += 1;
+        self.last_id = id;
+        if self.length == 1 {
+            self.first_id = id;
+        }
+        Ok(id)
+    }
+
+    /// Trims the stream (XTRIM, or XADD's trim clause) and returns how many entries were
+    /// removed. The walk follows Redis 8.x exactly (reference §3.2): whole nodes from the
+    /// head while they are eligible, then — for exact trimming or the DELREF/ACKED
+    /// policies — entry by entry.
+    pub fn trim(&mut self, opts: &TrimOptions, limits: &NodeLimits) -> u64 {
+        let limit = opts.effective_limit(limits.max_entries);
+        let keep_ref = opts.policy == RefPolicy::KeepRef;
+        let mut removed: u64 = 0;
+        let mut cursor: Option<StreamId> = None;
+        loop {
+            if let TrimStrategy::MaxLen(n) = opts.strategy {
+                if self.length <= n {
+                    break;
+                }
+            }
+            let length = self.length;
+            let Some(node) = self.tree.next_mut(cursor) else {
+                break;
+            };
+            let live = node.live();
+            if limit != 0 && removed + live > limit {
+                break;
+            }
+            let eligible = match opts.strategy {
+                TrimStrategy::MaxLen(n) => length - live >= n,
+                TrimStrategy::MinId(min) => node.last() < min,
+            };
+            let master = node.master();
+            if eligible && keep_ref {
+                self.tree.remove(master);
+                self.length -= live;
+                removed += live;
+                continue;
+            }
+            if opts.approx && keep_ref {
+                break;
+            }
+            // Walk the node entry by entry.
+            let mut doomed: Vec<(usize, StreamId)> = Vec::new();
+            let mut left = length;
+            for e in node.iter() {
+                let stop = match opts.strategy {
+                    TrimStrategy::MaxLen(n) => left <= n,
+                    TrimStrategy::MinId(min) => e.id >= min,
+                };
+                if stop {
+                    break;
+                }
+                if e.deleted {
+                    continue;
+                }
+                if opts.policy == RefPolicy::Acked && self_is_referenced(e.id) {
+                    continue;
+                }
+                doomed.push((e.header_at, e.id));
+                left -= 1;
+            }
+            for &(at, _) in &doomed {
+                node.mark_deleted(at);
+            }
+            let now_empty = node.live() == 0;
+            let n_doomed = doomed.len() as u64;
+            self.length -= n_doomed;
+            removed += n_doomed;
+            if opts.policy == RefPolicy::DelRef {
+                for &(_, id) in &doomed {
+                    self.purge_refs(id);
+                }
+            }
+            if eligible && now_empty {
+                self.tree.remove(master);
+                continue;
+            }
+            if !eligible {
+                break;
+            }
+            cursor = Some(master);
+        }
+        if removed > 0 {
+            self.refresh_first_id();
+        }
+        removed
+    }
+
+    /// Removes `id` from every consumer group's PEL (the DELREF policy). Streams carry no
+    /// consumer groups yet, so there is nothing to remove.
+    fn purge_refs(&mut self, _id: StreamId) {}
+
+    /// Deletes entries by ID (XDEL) and returns how many existed. Counters follow Redis:
+    /// `max-deleted-entry-id` rises to the greatest deleted ID, `recorded-first-entry-id`
+    /// is re-read when the first entry goes.
+    pub fn delete(&mut self, ids: &[StreamId]) -> u64 {
+        let mut deleted = 0;
+        let mut first_gone = false;
+        for &id in ids {
+            let Some(node) = self.tree.node_for_mut(id) else {
+                continue;
+            };
+            if !node.delete(id) {
+                continue;
+            }
+            if node.live() == 0 {
+                let master = node.master();
+                self.tree.remove(master);
+            }
+            self.length -= 1;
+            deleted += 1;
+            if id == self.first_id {
+                first_gone = true;
+            }
+            if id > self.max_deleted {
+                self.max_deleted = id;
+            }
+        }
+        if deleted > 0 && (self.length == 0 || first_gone) {
+            self.refresh_first_id();
+        }
+        deleted
+    }
+
+    fn refresh_first_id(&mut self) {
+        self.first_id = self.first_live_id().unwrap_or(StreamId::MIN);
+    }
+
+    /// Live entries with `start <= id <= end`, ascending, at most `count` (`0` = all),
+    /// appended to `out` (XRANGE).
+    pub fn range(&self, start: StreamId, end: StreamId, count: usize, out: &mut Vec<StreamEntry>) {
+        self.for_each_in(start, end, count, |e| out.push(e.to_entry()));
+    }
+
+    /// Calls `f` for each live entry with `start <= id <= end`, ascending, at most
+    /// `count` (`0` = all).
+    pub fn for_each_in<'a>(
+        &'a self,
+        start: StreamId,
+        end: StreamId,
+        count: usize,
+        mut f: impl FnMut(&crate::node::EntryRef<'a>),
+    ) {
+        if start > end {
+            return;
+        }
+        let mut n = 0;
+        for node in self.tree.iter_from(start) {
+            if node.master() > end {
+                return;
+            }
+            if node.last() < start {
+                continue;
+            }
+            for e in node.iter() {
+                if e.id < start || e.deleted {
+                    continue;
+                }
+                if e.id > end {
+                    return;
+                }
+                f(&e);
+                n += 1;
+                if n == count {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Live entries with `start <= id <= end`, descending, at most `count` (`0` = all),
+    /// appended to `out` (XREVRANGE).
+    pub fn rev_range(
+        &self,
+        end: StreamId,
+        start: StreamId,
+        count: usize,
+        out: &mut Vec<StreamEntry>,
+    ) {
+        if start > end {
+            return;
+        }
+        let mut n = 0;
+        let mut node_entries = Vec::new();
+        for node in self.tree.iter_back_from(end) {
+            if node.last() < start {
+                return;
+            }
+            node_entries.clear();
+            node_entries.extend(node.iter().filter(|e| !e.deleted));
+            for e in node_entries.iter().rev() {
+                if e.id > end {
+                    continue;
+                }
+                if e.id < start {
+                    return;
+                }
+                out.push(e.to_entry());
+                n += 1;
+                if n == count {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The first live entry's ID.
+    pub fn first_live_id(&self) -> Option<StreamId> {
+        self.tree
+            .iter()
+            .find(|n| n.live() > 0)
+            .and_then(|n| n.iter().find(|e| !e.deleted).map(|e| e.id))
+    }
+
+    /// The last live entry's ID (Redis's `streamLastValidID`).
+    pub fn last_live_id(&self) -> Option<StreamId> {
+        self.tree
+            .iter()
+            .rev()
+            .find(|n| n.live() > 0)
+            .and_then(|n| n.iter().filter(|e| !e.deleted).last().map(|e| e.id))
+    }
+
+    /// The first live entry.
+    pub fn first_entry(&self) -> Option<StreamEntry> {
+        let mut out = Vec::new();
+        self.range(StreamId::MIN, StreamId::MAX, 1, &mut out);
+        out.pop()
+    }
+
+    /// The last live entry.
+    pub fn last_entry(&self) -> Option<StreamEntry> {
+        let mut out = Vec::new();
+        self.rev_range(StreamId::MAX, StreamId::MIN, 1, &mut out);
+        out.pop()
+    }
+
+    /// XSETID's checks against the stream and its update (reference §9). Checks that
+    /// need no stream (MAXDELETEDID above the new ID) belong to
+    /// [`crate::XSetIdOptions::validate`].
+    pub fn set_id(
+        &mut self,
+        last_id: StreamId,
+        entries_added: Option<u64>,
+        max_deleted: Option<StreamId>,
+    ) -> Result<(), Error> {
+        if last_id < self.max_deleted {
+            return Err(Error::XSetIdBelowMaxDeleted);
+        }
+        if self.length > 0 {
+            if let Some(top) = self.last_live_id() {
+                if last_id < top {
+                    return Err(Error::XSetIdBelowTop);
+                }
+            }
+            if let Some(added) = entries_added {
+                if added < self.length {
+                    return Err(Error::XSetIdEntriesAddedBelowLength);
+                }
+            }
+        }
+        self.last_id = last_id;
+        if let Some(added) = entries_added {
+            self.entries_added = added;
+        }
+        if let Some(md) = max_deleted {
+            if !md.is_zero() {
+                self.max_deleted = md;
+            }
+        }
+        Ok(())
+    }
+
+    /// Number of nodes (`radix-tree-keys`).
+    pub fn radix_tree_keys(&self) -> u64 {
+        self.tree.len() as u64
+    }
+
+    /// Number of rax nodes Redis would report (`radix-tree-nodes`).
+    pub fn radix_tree_nodes(&self) -> u64 {
+        self.tree.rax_nodes()
+    }
+
+    /// The stream's IDMP settings (`idmp-duration`, `idmp-maxsize`).
+    pub fn idmp_settings(&self) -> (u64, u64) {
+        (self.idmp_duration, self.idmp_maxsize)
+    }
+
+    /// Heap bytes this stream holds, node buffers and index included.
+    pub fn heap_bytes(&self) -> usize {
+        self.tree.heap_bytes()
+    }
+
+    /// The nodes.
+    pub(crate) fn tree(&self) -> &NodeTree {
+        &self.tree
+    }
+
+    /// Checks every invariant of the stream: node structure, counters, the cached tail.
+    pub fn check(&self) -> Result<(), String> {
+        use alloc::format;
+        self.tree.check()?;
+        let live: u64 = self.tree.iter().map(Node::live).sum();
+        if live != self.length {
+            return Err(format!("length {} but {} live entries", self.length, live));
+        }
+        let first = self.first_live_id().unwrap_or(StreamId::MIN);
+        if first != self.first_id {
+            return Err(format!(
+                "first id {} but first live {}",
+                self.first_id, first
+            ));
+        }
+        if let Some(tail) = self.tree.tail() {
+            if tail.last() > self.last_id {
+                return Err(format!(
+                    "entry {} above last id {}",
+                    tail.last(),
+                    self.last_id
+                ));
+            }
+        }
+        if self.entries_added < self.length {
+            return Err(format!(
+                "entries-added {} below length {}",
+                self.entries_added, self.length
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether some consumer group still needs `id` (reference §3.3): true iff the stream has
+/// a group that has not read it or holds it pending. Streams carry no consumer groups
+/// yet, and with no group nothing is referenced.
+fn self_is_referenced(_id: StreamId) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn filled(n: u64, limits: &NodeLimits) -> Stream {
+        let mut s = Stream::new();
+        for i in 1..=n {
+            s.append(
+                XAddId::Explicit(StreamId::new(1, i)),
+                &[("f", "v")],
+                0,
+                limits,
+            )
+            .expect("append");
+        }
+        s
+    }
+
+    #[test]
+    fn reference_trim_walkthrough() {
+        // Reference §3.4: node-max-entries 5, IDs 1-1 … 1-23.
+        let limits = NodeLimits {
+            max_bytes: 4096,
+            max_entries: 5,
+        };
+        let mut s = filled(23, &limits);
+        assert_eq!(s.radix_tree_keys(), 5);
+        let t = |s: &mut Stream, o: TrimOptions| s.trim(&o, &limits);
+        assert_eq!(t(&mut s, TrimOptions::maxlen(12).approx()), 10);
+        assert_eq!(t(&mut s, TrimOptions::maxlen(12).approx()), 0);
+        assert_eq!(t(&mut s, TrimOptions::maxlen(12)), 1);
+        assert_eq!(s.radix_tree_keys(), 3);
+        assert_eq!(t(&mut s, TrimOptions::maxlen(9).approx()), 0);
+        assert_eq!(t(&mut s, TrimOptions::maxlen(0).approx().limit(5)), 4);
+        assert_eq!(
+            t(&mut s, TrimOptions::minid(StreamId::new(1, 19)).approx()),
+            0
+        );
+        assert_eq!(
+            t(&mut s, TrimOptions::minid(StreamId::new(1, 21)).approx()),
+            5
+        );
+        assert_eq!(t(&mut s, TrimOptions::minid(StreamId::new(1, 22))), 1);
+        assert_eq!(t(&mut s, TrimOptions::maxlen(0)), 2);
+        assert_eq!(
+            (s.len(), s.radix_tree_keys(), s.radix_tree_nodes()),
+            (0, 0, 1)
+        );
+        assert!(s.first_entry().is_none());
+        s.check().expect("well-formed");
+    }
+
+    #[test]
+    fn policies_trim_entry_exact() {
+        let limits = NodeLimits {
+            max_bytes: 4096,
+            max_entries: 3,
+        };
+        let mut s = filled(10, &limits);
+        let o = TrimOptions::maxlen(5).approx().policy(RefPolicy::DelRef);
+        assert_eq!(s.trim(&o, &limits), 5);
+        assert_eq!(s.len(), 5);
+        let mut s = filled(12, &limits);
+        let o = TrimOptions::maxlen(9).approx().policy(RefPolicy::Acked);
+        assert_eq!(s.trim(&o, &limits), 3);
+        s.check().expect("well-formed");
+    }
+
+    #[test]
+    fn default_limit_rules() {
+        let limits = NodeLimits {
+            max_bytes: 4096,
+            max_entries: 1,
+        };
+        let mut s = filled(150, &limits);
+        assert_eq!(s.trim(&TrimOptions::maxlen(0).approx(), &limits), 100);
+        assert_eq!(
+            s.trim(&TrimOptions::maxlen(0).approx().limit(0), &limits),
+            50
+        );
+    }
+
+    #[test]
+    fn ids_and_counters() {
+        let limits = NodeLimits::default();
+        let mut s = Stream::new();
+        let add = |s: &mut Stream, spec| s.append(spec, &[("a", "1")], 1000, &limits);
+        assert_eq!(add(&mut s, XAddId::AutoSeq(0)), Ok(StreamId::new(0, 1)));
+        assert_eq!(add(&mut s, XAddId::AutoSeq(5)), Ok(StreamId::new(5, 0)));
+        assert_eq!(add(&mut s, XAddId::AutoSeq(5)), Ok(StreamId::new(5, 1)));
+        assert_eq!(add(&mut s, XAddId::AutoSeq(4)), Err(Error::XAddIdTooSmall));
+        assert_eq!(add(&mut s, XAddId::Auto), Ok(StreamId::new(1000, 0)));
+        assert_eq!(add(&mut s, XAddId::Auto), Ok(StreamId::new(1000, 1)));
+        let big = StreamId::new(5000, u64::MAX);
+        assert_eq!(add(&mut s, XAddId::Explicit(big)), Ok(big));
+        assert_eq!(add(&mut s, XAddId::Auto), Ok(StreamId::new(5001, 0)));
+        assert_eq!(
+            add(&mut s, XAddId::Explicit(StreamId::MAX)),
+            Ok(StreamId::MAX)
+        );
+        assert_eq!(add(&mut s, XAddId::Auto), Err(Error::StreamExhausted));
+        assert_eq!(s.delete(&[StreamId::new(0, 1), StreamId::new(9, 9)]), 1);
+        assert_eq!(s.first_id(), StreamId::new(5, 0));
+        assert_eq!(s.max_deleted_id(), StreamId::new(0, 1));
+        let mut out = vec![];
+        s.rev_range(StreamId::MAX, StreamId::MIN, 2, &mut out);
+        assert_eq!(out[0].id, StreamId::MAX);
+        assert_eq!(out[1].id, StreamId::new(5001, 0));
+        s.check().expect("well-formed");
+    }
+}

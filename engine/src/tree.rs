@@ -1,0 +1,302 @@
+//! The ordered index of a stream's nodes, keyed like Redis's rax by the 16-byte
+//! big-endian master ID of each node.
+//!
+//! Closed nodes live in a `BTreeMap<u128, Node>` (the `u128` orders exactly as the
+//! 16-byte big-endian key); the tail node, the only one XADD appends to, is kept outside
+//! the map so an append touches no tree at all. When the tail goes away (XDEL of its last
+//! live entry, trimming) the greatest closed node becomes the tail again — Redis appends
+//! to whatever node is last in its rax, and so do we.
+//!
+//! Why a B-tree and not a radix tree: see the measurements in the issue note and
+//! `engine/benches/tree_choice.rs`. Nodes hold ~100 entries, so the index sees one
+//! operation per hundred appends; what matters is memory per node, predecessor seeks and
+//! head removal, where std's B-tree is as good as or better than the alternatives.
+//!
+//! Redis reports the number of rax nodes (`radix-tree-nodes`), which depends only on the
+//! set of keys; [`NodeTree::rax_nodes`] computes it from the keys (reference §1.6).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::entry::FieldValues;
+use crate::id::StreamId;
+use crate::node::{Node, NodeLimits};
+
+/// The nodes of one stream, in ID order.
+#[derive(Clone, Debug, Default)]
+pub struct NodeTree {
+    closed: BTreeMap<u128, Node>,
+    tail: Option<Node>,
+    /// Sum of the nodes' buffer capacities, kept current by every mutation.
+    buf_bytes: usize,
+}
+
+impl NodeTree {
+    /// Number of nodes (Redis's `radix-tree-keys`).
+    pub fn len(&self) -> usize {
+        self.closed.len() + usize::from(self.tail.is_some())
+    }
+
+    /// Appends an entry with an ID above every existing one: to the tail node if Redis
+    /// would (see [`Node::accepts`]), else to a new tail node. `total` is the byte length
+    /// of all fields and values.
+    pub fn append<F: FieldValues + ?Sized>(
+        &mut self,
+        id: StreamId,
+        fields: &F,
+        total: u64,
+        limits: &NodeLimits,
+    ) {
+        match &mut self.tail {
+            Some(tail) if tail.accepts(total, limits) => {
+                let before = tail.heap_bytes();
+                tail.append(id, fields);
+                self.buf_bytes = self.buf_bytes + tail.heap_bytes() - before;
+            }
+            _ => self.push(Node::new(id, fields)),
+        }
+    }
+
+    /// The last node.
+    pub fn tail(&self) -> Option<&Node> {
+        self.tail.as_ref()
+    }
+
+    /// Makes `node` the new tail; the previous tail is closed (shrunk) into the map.
+    fn push(&mut self, node: Node) {
+        self.buf_bytes += node.heap_bytes();
+        if let Some(mut old) = self.tail.replace(node) {
+            let before = old.heap_bytes();
+            old.shrink();
+            self.buf_bytes = self.buf_bytes + old.heap_bytes() - before;
+            self.closed.insert(old.master().to_u128(), old);
+        }
+    }
+
+    /// All nodes in ID order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Node> + '_ {
+        self.closed.values().chain(self.tail.iter())
+    }
+
+    /// The nodes that can hold IDs ≥ `id`, in ascending order: the node whose master is
+    /// the greatest one ≤ `id` (if any), then every later node.
+    pub fn iter_from(&self, id: StreamId) -> impl Iterator<Item = &Node> + '_ {
+        let in_tail = matches!(&self.tail, Some(t) if t.master() <= id);
+        let closed = if in_tail {
+            None
+        } else {
+            let k = id.to_u128();
+            let from = self
+                .closed
+                .range(..=k)
+                .next_back()
+                .map(|(k, _)| *k)
+                .unwrap_or(0);
+            Some(self.closed.range(from..).map(|(_, n)| n))
+        };
+        closed.into_iter().flatten().chain(self.tail.iter())
+    }
+
+    /// The nodes whose master ID is ≤ `id`, in descending order.
+    pub fn iter_back_from(&self, id: StreamId) -> impl Iterator<Item = &Node> + '_ {
+        let tail = self.tail.iter().filter(move |t| t.master() <= id);
+        let closed = self.closed.range(..=id.to_u128()).rev().map(|(_, n)| n);
+        tail.chain(closed)
+    }
+
+    /// The node that would hold `id`: the one with the greatest master ≤ `id`.
+    pub fn node_for_mut(&mut self, id: StreamId) -> Option<&mut Node> {
+        match &self.tail {
+            Some(t) if t.master() <= id => self.tail.as_mut(),
+            _ => self
+                .closed
+                .range_mut(..=id.to_u128())
+                .next_back()
+                .map(|(_, n)| n),
+        }
+    }
+
+    /// The first node whose master ID is > `after` (or the first node when `after` is
+    /// `None`), mutably.
+    pub fn next_mut(&mut self, after: Option<StreamId>) -> Option<&mut Node> {
+        let in_closed = match after {
+            None => self.closed.values_mut().next(),
+            Some(a) => match a.to_u128().checked_add(1) {
+                Some(k) => self.closed.range_mut(k..).next().map(|(_, n)| n),
+                None => None,
+            },
+        };
+        match in_closed {
+            Some(n) => Some(n),
+            None => match &mut self.tail {
+                Some(t) if after.is_none_or(|a| t.master() > a) => Some(t),
+                _ => None,
+            },
+        }
+    }
+
+    /// Removes the node with master ID `master`. If it was the tail, the greatest closed
+    /// node becomes the tail.
+    pub fn remove(&mut self, master: StreamId) -> Option<Node> {
+        let removed = if matches!(&self.tail, Some(t) if t.master() == master) {
+            let removed = self.tail.take();
+            self.tail = self.closed.pop_last().map(|(_, n)| n);
+            removed
+        } else {
+            self.closed.remove(&master.to_u128())
+        };
+        if let Some(n) = &removed {
+            self.buf_bytes -= n.heap_bytes();
+        }
+        removed
+    }
+
+    /// Bytes of node buffer capacity (what the engine's byte cap counts).
+    pub fn heap_bytes_of_nodes(&self) -> usize {
+        self.buf_bytes
+    }
+
+    /// Heap bytes held by the index and its nodes: node buffers plus the B-tree's own
+    /// nodes (estimated from std's layout: leaves of up to 11 key/value pairs).
+    pub fn heap_bytes(&self) -> usize {
+        let per_slot = core::mem::size_of::<u128>() + core::mem::size_of::<Node>();
+        // std's B-tree keeps leaves between half and fully occupied; appends in order
+        // leave them about 6/11 full. Count the leaf storage for that fill plus the
+        // internal nodes (one per ~6 leaves, each holding 12 child pointers).
+        let slots = self.closed.len() * 11 / 6;
+        let leaves = slots * per_slot + (slots / 11) * 16;
+        let internal = (self.closed.len() / 36 + usize::from(!self.closed.is_empty()))
+            * (11 * per_slot + 12 * core::mem::size_of::<usize>());
+        self.buf_bytes + leaves + internal
+    }
+
+    /// Redis's `radix-tree-nodes` for the current set of node keys: the root, every key,
+    /// every branching position of the 16-byte key trie and every child of a branching
+    /// position (reference §1.6).
+    pub fn rax_nodes(&self) -> u64 {
+        let keys: Vec<u128> = self.iter().map(|n| n.master().to_u128()).collect();
+        let mut positions: Vec<(u32, u128)> = Vec::with_capacity(keys.len() * 4);
+        for &k in &keys {
+            positions.push((16, k));
+        }
+        for pair in keys.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let lcp = (a ^ b).leading_zeros() / 8;
+            if lcp > 0 {
+                positions.push((lcp, prefix(a, lcp)));
+            }
+            positions.push((lcp + 1, prefix(a, lcp + 1)));
+            positions.push((lcp + 1, prefix(b, lcp + 1)));
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        1 + positions.len() as u64
+    }
+
+    /// Checks that keys equal masters, nodes are ordered and disjoint, and every node is
+    /// well-formed.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        use alloc::format;
+        for (k, n) in &self.closed {
+            if *k != n.master().to_u128() {
+                return Err(format!("key {k} holds node {}", n.master()));
+            }
+        }
+        let buf_bytes: usize = self.iter().map(Node::heap_bytes).sum();
+        if buf_bytes != self.buf_bytes {
+            return Err(format!(
+                "buffers hold {buf_bytes} bytes, tracked {}",
+                self.buf_bytes
+            ));
+        }
+        if self.tail.is_none() && !self.closed.is_empty() {
+            return Err(format!("{} closed nodes but no tail", self.closed.len()));
+        }
+        let mut prev: Option<StreamId> = None;
+        for n in self.iter() {
+            n.check()?;
+            if let Some(p) = prev {
+                if n.master() <= p {
+                    return Err(format!(
+                        "node {} overlaps previous (last {})",
+                        n.master(),
+                        p
+                    ));
+                }
+            }
+            prev = Some(n.last());
+        }
+        Ok(())
+    }
+}
+
+/// The first `bytes` bytes of a 16-byte big-endian key, the rest zeroed.
+fn prefix(k: u128, bytes: u32) -> u128 {
+    if bytes >= 16 {
+        k
+    } else if bytes == 0 {
+        0
+    } else {
+        k & (u128::MAX << (128 - 8 * bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree_of(ids: &[(u64, u64)]) -> NodeTree {
+        let mut t = NodeTree::default();
+        for &(ms, seq) in ids {
+            t.append(
+                StreamId::new(ms, seq),
+                &[("f", "v")],
+                2,
+                &NodeLimits {
+                    max_bytes: 0,
+                    max_entries: 1,
+                },
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn rax_node_counts_from_the_reference() {
+        assert_eq!(tree_of(&[]).rax_nodes(), 1);
+        assert_eq!(tree_of(&[(1, 1)]).rax_nodes(), 2);
+        assert_eq!(
+            tree_of(&[(1, 1), (1, 6), (1, 11), (1, 16), (1, 21)]).rax_nodes(),
+            7
+        );
+        // Two keys differing in byte 8 (the seq's first byte): root, branch, two
+        // children, two keys.
+        assert_eq!(tree_of(&[(1, 1), (1, 1 << 63)]).rax_nodes(), 6);
+    }
+
+    #[test]
+    fn navigation() {
+        let mut t = tree_of(&[(1, 0), (5, 0), (9, 0)]);
+        let masters = |it: &mut dyn Iterator<Item = &Node>| -> Vec<u64> {
+            it.map(|n| n.master().ms).collect()
+        };
+        assert_eq!(masters(&mut t.iter_from(StreamId::new(6, 0))), [5, 9]);
+        assert_eq!(masters(&mut t.iter_from(StreamId::new(0, 0))), [1, 5, 9]);
+        assert_eq!(masters(&mut t.iter_from(StreamId::new(9, 1))), [9]);
+        assert_eq!(masters(&mut t.iter_back_from(StreamId::new(6, 0))), [5, 1]);
+        assert_eq!(masters(&mut t.iter_back_from(StreamId::MAX)), [9, 5, 1]);
+        assert_eq!(
+            t.next_mut(Some(StreamId::new(1, 0))).map(|n| n.master().ms),
+            Some(5)
+        );
+        assert_eq!(
+            t.next_mut(Some(StreamId::new(5, 0))).map(|n| n.master().ms),
+            Some(9)
+        );
+        assert!(t.next_mut(Some(StreamId::new(9, 0))).is_none());
+        assert!(t.remove(StreamId::new(9, 0)).is_some());
+        assert_eq!(t.tail().map(|n| n.master().ms), Some(5));
+        assert_eq!(t.len(), 2);
+        t.check().expect("well-formed");
+    }
+}
