@@ -1,1 +1,25 @@
-//! brook
+//! # brook
+//!
+//! A Redis Streams toolkit. Today this crate re-exports the in-process stream engine
+//! ([`brook_engine`]): a radix-tree log with the exact semantics of Redis 8.x — the same
+//! IDs, replies, error texts and edge cases — for tests and single-process queues. The
+//! `Streams` trait, the Redis adapter and the consumer runtime build on it.
+//!
+//! ```
+//! let engine = brook::Engine::new();
+//! let id = engine.xadd("jobs", &[("task", "resize"), ("image", "42")]).unwrap();
+//! let len = engine.xlen("jobs").unwrap();
+//! assert_eq!(len, 1);
+//! assert_eq!(engine.execute_str(&["XRANGE", "jobs", "-", "+"]),
+//!            brook::Reply::Array(vec![brook::Reply::entry(&engine
+//!                .xrange("jobs", id, id, None).unwrap()[0])]));
+//! ```
+#![forbid(unsafe_code)]
+
+pub use brook_engine as engine;
+pub use brook_engine::{
+    Clock, Config, Engine, EngineBuilder, Error, FieldValues, FlatFields, KeyType, Keyspace,
+    ManualClock, NodeLimits, Protocol, RefPolicy, Reply, Stream, StreamEntry, StreamId,
+    StreamSummary, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions, XInfoStream,
+    XInfoStreamFull, XReadId, XSetIdOptions,
+};

@@ -12,15 +12,91 @@ pub trait Clock: Send + Sync + core::fmt::Debug {
     fn now_ms(&self) -> u64;
 }
 
-/// The system's wall clock (`SystemTime::now`).
+/// The system's wall clock at millisecond resolution, the resolution of stream IDs.
+///
+/// Reading the OS clock costs 50–100 ns on many virtual machines — as much as a whole
+/// XADD — so, like Redis, which caches its time per event-loop iteration, brook samples
+/// the wall clock from one background thread every millisecond and a read is one atomic
+/// load. The thread starts on first use and parks after a second without reads (the next
+/// read then samples the clock itself and wakes it). [`precise_now_ms`] reads the OS
+/// clock directly.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now_ms(&self) -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        ticker::now_ms()
+    }
+}
+
+/// The wall clock read from the OS now, in Unix milliseconds.
+pub fn precise_now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The shared millisecond ticker behind [`SystemClock`].
+mod ticker {
+    use std::sync::OnceLock;
+    use std::thread::{self, Thread};
+    use std::time::Duration;
+
+    use crate::sync::{AtomicBool, AtomicU64, Ordering};
+
+    static NOW: AtomicU64 = AtomicU64::new(0);
+    /// Set by readers, cleared by the ticker: "someone read the time lately".
+    static READ: AtomicBool = AtomicBool::new(false);
+    /// The ticker parked itself for lack of readers.
+    static PARKED: AtomicBool = AtomicBool::new(false);
+    static THREAD: OnceLock<Option<Thread>> = OnceLock::new();
+
+    /// Ticks without a read before the ticker parks (about a second).
+    const IDLE_TICKS: u32 = 1000;
+
+    fn start() -> Option<Thread> {
+        NOW.store(super::precise_now_ms(), Ordering::Release);
+        thread::Builder::new()
+            .name("brook-clock".into())
+            .spawn(|| {
+                let mut idle = 0;
+                loop {
+                    thread::sleep(Duration::from_millis(1));
+                    NOW.store(super::precise_now_ms(), Ordering::Release);
+                    if READ.swap(false, Ordering::AcqRel) {
+                        idle = 0;
+                    } else {
+                        idle += 1;
+                    }
+                    if idle >= IDLE_TICKS {
+                        PARKED.store(true, Ordering::Release);
+                        // A reader that saw PARKED unparks us; an unpark that races
+                        // ahead of this park makes it return at once.
+                        while PARKED.load(Ordering::Acquire) {
+                            thread::park();
+                        }
+                        idle = 0;
+                    }
+                }
+            })
+            .ok()
+            .map(|h| h.thread().clone())
+    }
+
+    pub(super) fn now_ms() -> u64 {
+        let Some(thread) = THREAD.get_or_init(start) else {
+            // No thread could be started: read the clock every time.
+            return super::precise_now_ms();
+        };
+        if PARKED.load(Ordering::Acquire) {
+            NOW.store(super::precise_now_ms(), Ordering::Release);
+            PARKED.store(false, Ordering::Release);
+            thread.unpark();
+        }
+        if !READ.load(Ordering::Relaxed) {
+            READ.store(true, Ordering::Relaxed);
+        }
+        NOW.load(Ordering::Acquire)
     }
 }
 
@@ -66,5 +142,23 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now_ms(&self) -> u64 {
         self.now.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_clock_follows_the_wall_clock() {
+        let a = SystemClock.now_ms();
+        let precise = precise_now_ms();
+        assert!(
+            precise.abs_diff(a) < 1000,
+            "cached {a} vs precise {precise}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let b = SystemClock.now_ms();
+        assert!(b >= a + 10, "clock did not advance: {a} -> {b}");
     }
 }

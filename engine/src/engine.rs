@@ -21,7 +21,8 @@ use crate::sync::{Arc, Mutex};
 
 struct Inner {
     keyspace: Mutex<Keyspace>,
-    clock: Arc<dyn Clock>,
+    /// `None`: the [`SystemClock`], called without dynamic dispatch on the hot path.
+    clock: Option<Arc<dyn Clock>>,
 }
 
 /// A handle to an in-process stream engine.
@@ -33,7 +34,7 @@ pub struct Engine {
 impl core::fmt::Debug for Engine {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Engine")
-            .field("clock", &self.inner.clock)
+            .field("clock", &self.clock())
             .finish_non_exhaustive()
     }
 }
@@ -69,7 +70,7 @@ impl EngineBuilder {
         Engine {
             inner: Arc::new(Inner {
                 keyspace: Mutex::new(Keyspace::with_config(self.config)),
-                clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+                clock: self.clock,
             }),
         }
     }
@@ -88,11 +89,18 @@ impl Engine {
 
     /// The engine's clock.
     pub fn clock(&self) -> &dyn Clock {
-        &*self.inner.clock
+        match &self.inner.clock {
+            Some(c) => &**c,
+            None => &SystemClock,
+        }
     }
 
+    #[inline]
     fn now(&self) -> u64 {
-        self.inner.clock.now_ms()
+        match &self.inner.clock {
+            Some(c) => c.now_ms(),
+            None => SystemClock.now_ms(),
+        }
     }
 
     /// Runs `f` on the keyspace under the engine lock, with the command time frozen at

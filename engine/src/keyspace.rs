@@ -9,7 +9,10 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use core::borrow::Borrow;
+
 use bytes::Bytes;
+use hashbrown::hash_map::EntryRef;
 use hashbrown::HashMap;
 
 use crate::entry::{FieldValues, StreamEntry};
@@ -108,10 +111,27 @@ impl XSetIdOptions {
     }
 }
 
+/// A key of the keyspace: bytes that hash and compare like `[u8]`, so lookups by
+/// `&[u8]` need no allocation and a missing key is created in the same probe.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Key(Bytes);
+
+impl Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<&[u8]> for Key {
+    fn from(k: &[u8]) -> Key {
+        Key(Bytes::copy_from_slice(k))
+    }
+}
+
 /// Named streams and strings, with the typed form of each command.
 #[derive(Clone, Debug, Default)]
 pub struct Keyspace {
-    keys: HashMap<Bytes, Value>,
+    keys: HashMap<Key, Value>,
     config: Config,
     entries: u64,
     bytes: u64,
@@ -226,29 +246,28 @@ impl Keyspace {
         if opts.id == XAddId::Explicit(StreamId::MIN) {
             return Err(Error::XAddIdZero);
         }
-        match self.keys.get(key) {
-            Some(Value::Stream(_)) => {}
-            Some(_) => return Err(Error::WrongType),
-            None if opts.nomkstream => return Ok(None),
-            None => {
-                self.keys.insert(
-                    Bytes::copy_from_slice(key),
-                    Value::Stream(Box::new(Stream::new())),
-                );
-            }
-        }
+        let stream = match self.keys.entry_ref(key) {
+            EntryRef::Occupied(o) => match o.into_mut() {
+                Value::Stream(s) => s,
+                _ => return Err(Error::WrongType),
+            },
+            EntryRef::Vacant(_) if opts.nomkstream => return Ok(None),
+            EntryRef::Vacant(v) => match v.insert(Value::Stream(Box::default())) {
+                Value::Stream(s) => s,
+                _ => return Err(Error::WrongType),
+            },
+        };
         let limits = self.config.node_limits;
-        let res = self.with_stream_mut(key, |s| {
-            let id = s.append(opts.id, fields, now, &limits)?;
+        let (len0, bytes0) = (stream.len(), stream.tree().heap_bytes_of_nodes());
+        let res = stream.append(opts.id, fields, now, &limits);
+        if res.is_ok() {
             if let Some(trim) = &opts.trim {
-                s.trim(trim, &limits);
+                stream.trim(trim, &limits);
             }
-            Ok(id)
-        })?;
-        match res {
-            Some(r) => r.map(Some),
-            None => Ok(None),
         }
+        self.entries = self.entries + stream.len() - len0;
+        self.bytes = self.bytes + stream.tree().heap_bytes_of_nodes() as u64 - bytes0 as u64;
+        res.map(Some)
     }
 
     /// XLEN.
@@ -401,8 +420,8 @@ impl Keyspace {
         let all = pattern == b"*";
         self.keys
             .keys()
-            .filter(|k| all || glob::matches(pattern, k))
-            .cloned()
+            .filter(|k| all || glob::matches(pattern, &k.0))
+            .map(|k| k.0.clone())
             .collect()
     }
 
@@ -416,8 +435,7 @@ impl Keyspace {
     /// SET: stores a string, replacing any value.
     pub fn set(&mut self, key: &[u8], value: Bytes) {
         self.del(&[key]);
-        self.keys
-            .insert(Bytes::copy_from_slice(key), Value::String(value));
+        self.keys.insert(Key::from(key), Value::String(value));
     }
 
     /// GET: the string at `key`; WRONGTYPE for a stream.
@@ -438,7 +456,7 @@ impl Keyspace {
             Value::Stream(s) => core::mem::size_of::<Stream>() + s.heap_bytes(),
             Value::String(b) => b.len(),
         };
-        Some(k.len() + core::mem::size_of::<(Bytes, Value)>() + value)
+        Some(k.0.len() + core::mem::size_of::<(Key, Value)>() + value)
     }
 
     /// Checks every stream's invariants and the usage counters.
@@ -448,7 +466,7 @@ impl Keyspace {
         for (k, v) in &self.keys {
             if let Value::Stream(s) = v {
                 s.check().map_err(|e| {
-                    alloc::format!("{}: {e}", alloc::string::String::from_utf8_lossy(k))
+                    alloc::format!("{}: {e}", alloc::string::String::from_utf8_lossy(&k.0))
                 })?;
                 entries += s.len();
                 bytes += s.tree().heap_bytes_of_nodes() as u64;

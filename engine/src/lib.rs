@@ -29,6 +29,7 @@
 //!   ([`SystemClock`] or a test's [`ManualClock`]).
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
 
 extern crate alloc;
@@ -66,6 +67,6 @@ pub use reply::{Protocol, Reply};
 pub use stream::Stream;
 
 #[cfg(feature = "std")]
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{precise_now_ms, Clock, ManualClock, SystemClock};
 #[cfg(feature = "std")]
 pub use engine::{Engine, EngineBuilder};

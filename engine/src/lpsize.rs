@@ -28,6 +28,7 @@ const fn backlen(enc: u64) -> u64 {
 }
 
 /// Size of an integer element (`lpAppendInteger`).
+#[inline]
 pub const fn int_elem(v: i64) -> u64 {
     let enc = if 0 <= v && v <= 127 {
         1
@@ -47,9 +48,13 @@ pub const fn int_elem(v: i64) -> u64 {
 
 /// Size of a string element (`lpAppend`): strings that are canonical `i64`s are stored
 /// as integers.
+#[inline]
 pub fn str_elem(s: &[u8]) -> u64 {
-    if let Some(v) = num::lp_int(s) {
-        return int_elem(v);
+    let maybe_int = matches!(s.first(), Some(b'0'..=b'9' | b'-')) && s.len() <= 20;
+    if maybe_int {
+        if let Some(v) = num::lp_int(s) {
+            return int_elem(v);
+        }
     }
     let len = s.len() as u64;
     let enc = if len < 64 {
@@ -64,7 +69,11 @@ pub fn str_elem(s: &[u8]) -> u64 {
 
 /// Size of a count element (a node's live or deleted counter), which Redis stores as an
 /// integer and rewrites in place when it changes.
+#[inline]
 pub fn count_elem(n: u64) -> u64 {
+    if n < 128 {
+        return 2;
+    }
     int_elem(i64::try_from(n).unwrap_or(i64::MAX))
 }
 

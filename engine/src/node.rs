@@ -57,6 +57,7 @@ impl Default for NodeLimits {
 }
 
 impl NodeLimits {
+    #[inline]
     fn effective_max_bytes(&self) -> u64 {
         if self.max_bytes == 0 || self.max_bytes > LISTPACK_MAX_SIZE {
             LISTPACK_MAX_SIZE
@@ -129,6 +130,7 @@ impl Node {
     }
 
     /// The size Redis's listpack for this node would have.
+    #[inline]
     pub fn lp_bytes(&self) -> u64 {
         lpsize::LISTPACK_OVERHEAD
             + lpsize::count_elem(self.live())
@@ -143,6 +145,7 @@ impl Node {
 
     /// Whether Redis would append an entry whose fields and values total `totelelen`
     /// bytes to this node (as the tail node), rather than start a new one.
+    #[inline]
     pub fn accepts(&self, totelelen: u64, limits: &NodeLimits) -> bool {
         if self.lp_bytes().saturating_add(totelelen) >= limits.effective_max_bytes() {
             return false;
@@ -151,9 +154,44 @@ impl Node {
     }
 
     /// Appends an entry; `id` must be greater than [`Node::last`].
-    pub fn append<F: FieldValues + ?Sized>(&mut self, id: StreamId, fields: &F) {
+    ///
+    /// When the buffer must grow it grows once to the size the node will probably reach
+    /// before Redis would close it (entries so far × the node's entry limits), as Redis
+    /// preallocates a tail listpack; [`Node::shrink`] gives the slack back at close.
+    #[inline]
+    pub fn append<F: FieldValues + ?Sized>(
+        &mut self,
+        id: StreamId,
+        fields: &F,
+        limits: &NodeLimits,
+    ) {
         let same = self.same_fields(fields);
+        let mut need = 24;
+        for i in 0..fields.pair_count() {
+            let (f, v) = fields.pair(i);
+            need += v.len() + 10 + if same { 0 } else { f.len() + 10 };
+        }
+        if self.buf.capacity() - self.buf.len() < need {
+            self.grow(need, limits);
+        }
         self.push_entry(id, fields, same);
+    }
+
+    #[cold]
+    fn grow(&mut self, need: usize, limits: &NodeLimits) {
+        let entries = (self.live + self.deleted) as usize;
+        let used = self.buf.len() - self.entries_at as usize;
+        let per_entry = used / entries.max(1) + 1;
+        let lp_per_entry = (self.lp_body / entries.max(1) as u64).max(1);
+        let by_bytes =
+            (limits.effective_max_bytes().saturating_sub(self.lp_bytes()) / lp_per_entry) as usize;
+        let by_count = match limits.max_entries {
+            0 => usize::MAX,
+            m => (m as usize).saturating_sub(entries),
+        };
+        let expected = by_bytes.min(by_count).min(1024) * per_entry;
+        let target = (self.buf.len() + need.max(expected)).max(2 * self.buf.capacity());
+        self.buf.reserve_exact(target - self.buf.len());
     }
 
     /// Releases spare buffer capacity (Redis's `lpShrinkToFit` when a node is closed).
@@ -161,42 +199,60 @@ impl Node {
         self.buf.shrink_to_fit();
     }
 
+    /// Whether `fields` has exactly the master entry's field names, in order. This runs
+    /// on every append, so it walks the master part of the buffer directly.
+    #[inline]
     fn same_fields<F: FieldValues + ?Sized>(&self, fields: &F) -> bool {
-        if fields.pair_count() != self.master_fields as usize {
+        let n = fields.pair_count();
+        if n != self.master_fields as usize {
             return false;
         }
-        let mut names = self.master_names();
-        (0..fields.pair_count()).all(|i| names.next() == Some(fields.pair(i).0))
+        let mut r = Reader {
+            buf: &self.buf[..self.entries_at as usize],
+            pos: 0,
+        };
+        r.varint();
+        (0..n).all(|i| bytes_eq(r.bytes(), fields.pair(i).0))
     }
 
+    #[inline]
     fn push_entry<F: FieldValues + ?Sized>(&mut self, id: StreamId, fields: &F, same: bool) {
         let first = self.live + self.deleted == 0;
-        let mut flags = if same { FLAG_SAME_FIELDS } else { 0 };
+        let flags = if same { FLAG_SAME_FIELDS } else { 0 };
+        let mut head = [0u8; 48];
+        let mut h = 0;
         if first {
-            write_varint(&mut self.buf, u128::from(flags));
+            h = put_varint(&mut head, h, u128::from(flags));
         } else if id.ms == self.last.ms {
             let payload = u128::from(id.seq - self.last.seq - 1);
-            write_varint(&mut self.buf, payload << 3 | u128::from(flags));
+            h = put_varint(&mut head, h, payload << 3 | u128::from(flags));
         } else {
-            flags |= FLAG_NEW_MS;
             let payload = u128::from(id.ms - self.last.ms);
-            write_varint(&mut self.buf, payload << 3 | u128::from(flags));
-            write_varint(&mut self.buf, u128::from(id.seq));
+            h = put_varint(&mut head, h, payload << 3 | u128::from(flags | FLAG_NEW_MS));
+            h = put_varint(&mut head, h, u128::from(id.seq));
         }
         let n = fields.pair_count();
         // Listpack: flags, ms-diff and seq-diff from the master ID, [numfields, names],
         // values, lp-count.
-        let mut lp = lpsize::int_elem(if same { 2 } else { 0 })
+        let mut lp = lpsize::int_elem(i64::from(flags))
             + lpsize::int_elem(id.ms.wrapping_sub(self.master.ms) as i64)
             + lpsize::int_elem(id.seq.wrapping_sub(self.master.seq) as i64);
         if same {
+            if n == 0 {
+                self.buf.extend_from_slice(&head[..h]);
+            }
+            // The header and the first value's length go out in one write.
             for i in 0..n {
                 let (_, v) = fields.pair(i);
-                write_bytes(&mut self.buf, v);
+                h = put_varint(&mut head, h, v.len() as u128);
+                self.buf.extend_from_slice(&head[..h]);
+                self.buf.extend_from_slice(v);
+                h = 0;
                 lp += lpsize::str_elem(v);
             }
             lp += lpsize::int_elem(n as i64 + 3);
         } else {
+            self.buf.extend_from_slice(&head[..h]);
             write_varint(&mut self.buf, n as u128);
             lp += lpsize::int_elem(n as i64);
             for i in 0..n {
@@ -508,7 +564,14 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     fn varint(&mut self) -> u128 {
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return u128::from(b);
+            }
+        }
         let mut v: u128 = 0;
         let mut shift = 0;
         while let Some(&b) = self.buf.get(self.pos) {
@@ -522,6 +585,7 @@ impl<'a> Reader<'a> {
         v
     }
 
+    #[inline]
     fn bytes(&mut self) -> &'a [u8] {
         let len = self.varint() as usize;
         let start = self.pos.min(self.buf.len());
@@ -531,14 +595,43 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn write_varint(buf: &mut Vec<u8>, mut v: u128) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
+/// Slice equality without a `memcmp` call for the short field names of the hot path.
+#[inline]
+fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
     }
-    buf.push(v as u8);
+    if a.len() > 16 {
+        return a == b;
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+/// Writes `v` as LEB128 at `out[at..]`, returning the new end (`out` must have room:
+/// 19 bytes hold any `u128`).
+#[inline]
+fn put_varint(out: &mut [u8], mut at: usize, mut v: u128) -> usize {
+    while v >= 0x80 {
+        out[at] = (v as u8) | 0x80;
+        v >>= 7;
+        at += 1;
+    }
+    out[at] = v as u8;
+    at + 1
+}
+
+#[inline]
+fn write_varint(buf: &mut Vec<u8>, v: u128) {
+    if v < 0x80 {
+        buf.push(v as u8);
+    } else {
+        let mut tmp = [0u8; 19];
+        let n = put_varint(&mut tmp, 0, v);
+        buf.extend_from_slice(&tmp[..n]);
+    }
+}
+
+#[inline]
 fn write_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     write_varint(buf, b.len() as u128);
     buf.extend_from_slice(b);
@@ -556,9 +649,10 @@ mod tests {
     #[test]
     fn append_iterate_delete() {
         let mut n = Node::new(id(5, 3), &[("a", "1"), ("b", "x")]);
-        n.append(id(5, 4), &[("a", "2"), ("b", "y")]);
-        n.append(id(9, 0), &[("c", "3")]);
-        n.append(id(u64::MAX, u64::MAX), &[("a", "")]);
+        let l = NodeLimits::default();
+        n.append(id(5, 4), &[("a", "2"), ("b", "y")], &l);
+        n.append(id(9, 0), &[("c", "3")], &l);
+        n.append(id(u64::MAX, u64::MAX), &[("a", "")], &l);
         n.check().expect("well-formed");
         let ids: Vec<StreamId> = n.iter().map(|e| e.id).collect();
         assert_eq!(ids, vec![id(5, 3), id(5, 4), id(9, 0), StreamId::MAX]);

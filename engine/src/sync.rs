@@ -3,5 +3,5 @@
 //! concurrent parts worth modelling (blocked readers and their wake-ups).
 
 pub(crate) use parking_lot::Mutex;
-pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 pub(crate) use std::sync::Arc;

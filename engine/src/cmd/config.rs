@@ -8,7 +8,8 @@
 //! Parameters: `stream-node-max-bytes` (a memory value such as `4096` or `4kb`) and
 //! `stream-node-max-entries` (an integer). Names are case-insensitive; GET takes glob
 //! patterns and answers a map (a flat array in RESP2). SET checks every name first
-//! (unknown, duplicate), then every value, with Redis's error texts.
+//! (unknown, duplicate), then every value, with Redis's error texts (which name the
+//! parameter in lower case, however it was typed).
 
 use alloc::vec::Vec;
 
@@ -65,7 +66,7 @@ pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     if pairs.len() % 2 != 0 {
         return Reply::Error(Error::Syntax);
     }
-    let mut chosen: Vec<(&'static str, &Bytes, &Bytes)> = Vec::new();
+    let mut chosen: Vec<(&'static str, &Bytes)> = Vec::new();
     for pair in pairs.chunks(2) {
         let Some(&name) = PARAMS
             .iter()
@@ -75,13 +76,13 @@ pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
                 &pair[0], 128,
             )));
         };
-        if chosen.iter().any(|(n, _, _)| *n == name) {
-            return Reply::Error(failed(&pair[0], "duplicate parameter"));
+        if chosen.iter().any(|(n, _)| *n == name) {
+            return Reply::Error(failed(name, "duplicate parameter"));
         }
-        chosen.push((name, &pair[0], &pair[1]));
+        chosen.push((name, &pair[1]));
     }
     let mut limits = ks.config().node_limits;
-    for (name, typed, value) in chosen {
+    for (name, value) in chosen {
         let parsed = if name == PARAMS[0] {
             parse_bytes(value)
         } else {
@@ -90,16 +91,17 @@ pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
         match parsed {
             Ok(v) if name == PARAMS[0] => limits.max_bytes = v,
             Ok(v) => limits.max_entries = v,
-            Err(reason) => return Reply::Error(failed(typed, reason)),
+            Err(reason) => return Reply::Error(failed(name, reason)),
         }
     }
     ks.config_mut().node_limits = limits;
     Reply::OK
 }
 
-fn failed(name: &[u8], reason: &'static str) -> Error {
+/// Redis names the parameter by its canonical (lower-case) name here.
+fn failed(name: &'static str, reason: &'static str) -> Error {
     Error::ConfigSetFailed {
-        name: crate::error::c_arg(name, 128),
+        name: Bytes::from_static(name.as_bytes()),
         reason,
     }
 }

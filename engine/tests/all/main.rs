@@ -1,6 +1,10 @@
 //! brook-engine's integration tests, in one binary.
 
 mod differential;
+mod errors;
 mod gen;
+mod memory;
+mod model_test;
 mod oracle;
 mod rng;
+mod scenarios;

@@ -1,0 +1,168 @@
+//! Memory: what the engine holds per entry, measured by counting real allocations, and
+//! the engine's own accounting (`memory_usage`, the caps) checked against it.
+// A counting global allocator needs `unsafe impl GlobalAlloc`; it only forwards to the
+// system allocator.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use brook_engine::{Config, Error, Keyspace, StreamId, XAddId, XAddOptions};
+
+/// Counts live heap bytes allocated by each thread (so tests running in parallel in
+/// this binary do not disturb each other's figures).
+struct Counting;
+
+thread_local! {
+    static LIVE: Cell<isize> = const { Cell::new(0) };
+}
+
+fn add(delta: isize) {
+    // `try_with`: the slot may be gone while a thread is being torn down.
+    let _ = LIVE.try_with(|c| c.set(c.get() + delta));
+}
+
+fn live() -> isize {
+    LIVE.with(Cell::get)
+}
+
+// SAFETY: forwards every call to the system allocator unchanged; only adds counting.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        add(layout.size() as isize);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        add(-(layout.size() as isize));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        add(new_size as isize - layout.size() as isize);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn fill(ks: &mut Keyspace, key: &[u8], n: u64) {
+    let opts = XAddOptions::default();
+    let mut now = 1_795_000_000_000;
+    for i in 0..n {
+        if i % 97 == 0 {
+            now += 1;
+        }
+        ks.xadd(key, &opts, &[("field", "value")], now)
+            .expect("xadd");
+    }
+}
+
+#[test]
+fn one_million_field_value_entries_fit_in_twelve_bytes_each() {
+    let n = 1_000_000;
+    let before = live();
+    let mut ks = Keyspace::new();
+    fill(&mut ks, b"s", n);
+    let after = live();
+    let measured = (after - before) as f64 / n as f64;
+    let reported = ks.memory_usage(b"s").expect("key exists") as f64 / n as f64;
+    eprintln!("1M `field value` entries: {measured:.2} bytes/entry allocated, memory_usage says {reported:.2}");
+    assert!(
+        measured <= 12.0,
+        "{measured:.2} bytes per entry (target ≤ 12)"
+    );
+    let ratio = reported / measured;
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "memory_usage is {ratio:.3}× the measured allocation"
+    );
+    drop(ks);
+    let freed = live();
+    assert!(
+        (freed - before).abs() < 1 << 20,
+        "dropping the keyspace left {} bytes allocated",
+        freed - before
+    );
+}
+
+#[test]
+fn memory_usage_tracks_deletes_and_trims() {
+    let before = live();
+    let mut ks = Keyspace::new();
+    fill(&mut ks, b"s", 100_000);
+    let full = ks.memory_usage(b"s").expect("exists");
+    // LIMIT 0: no cap on the work (the default `~` LIMIT would stop at 10000 removals).
+    ks.execute_str(&["XTRIM", "s", "MAXLEN", "~", "10000", "LIMIT", "0"], 0);
+    let trimmed = ks.memory_usage(b"s").expect("exists");
+    let live = (live() - before) as f64;
+    assert!(
+        trimmed < full / 5,
+        "{trimmed} after trimming 90% (was {full})"
+    );
+    let ratio = trimmed as f64 / live;
+    assert!(
+        (0.8..=1.25).contains(&ratio),
+        "memory_usage {trimmed} vs allocated {live}"
+    );
+    assert_eq!(ks.used_entries(), ks.xlen(b"s").expect("xlen"));
+    ks.check().expect("well-formed");
+}
+
+#[test]
+fn caps_refuse_xadd_with_the_oom_error_and_lose_nothing() {
+    let mut ks = Keyspace::with_config(Config {
+        max_entries: Some(10),
+        ..Config::default()
+    });
+    for i in 1..=10 {
+        let opts = XAddOptions::with_id(StreamId::new(i, 0));
+        ks.xadd(b"s", &opts, &[("f", "v")], 0)
+            .expect("under the cap");
+    }
+    let opts = XAddOptions::with_id(StreamId::new(11, 0));
+    assert_eq!(
+        ks.xadd(b"s", &opts, &[("f", "v")], 0),
+        Err(Error::OutOfMemory)
+    );
+    let reply = ks.execute_str(&["XADD", "s", "*", "f", "v"], 0);
+    assert_eq!(
+        reply.to_resp(brook_engine::Protocol::Resp2),
+        b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+    );
+    // Refused, not half-done: the stream is unchanged and still readable.
+    assert_eq!(ks.xlen(b"s"), Ok(10));
+    // Freeing room (trim, delete) lets writes in again.
+    ks.execute_str(&["XTRIM", "s", "MAXLEN", "5"], 0);
+    assert_eq!(ks.used_entries(), 5);
+    let opts = XAddOptions::with_id(XAddId::AutoSeq(20));
+    assert_eq!(
+        ks.xadd(b"s", &opts, &[("f", "v")], 0),
+        Ok(Some(StreamId::new(20, 0)))
+    );
+    // Reads and deletions are never refused.
+    assert_eq!(
+        ks.execute_str(&["XLEN", "s"], 0),
+        brook_engine::Reply::Integer(6)
+    );
+
+    let mut ks = Keyspace::with_config(Config {
+        max_bytes: Some(64 * 1024),
+        ..Config::default()
+    });
+    let mut added = 0u64;
+    let res = loop {
+        let opts = XAddOptions::with_id(StreamId::new(added + 1, 0));
+        match ks.xadd(b"s", &opts, &[("f", "some value bytes")], 0) {
+            Ok(_) => added += 1,
+            Err(e) => break e,
+        }
+        assert!(added < 1_000_000, "byte cap never reached");
+    };
+    assert_eq!(res, Error::OutOfMemory);
+    assert!(ks.used_bytes() >= 64 * 1024);
+    assert_eq!(ks.xlen(b"s"), Ok(added));
+    ks.check().expect("well-formed");
+}
