@@ -280,8 +280,6 @@ mod tests {
 
     #[test]
     fn length_and_nul_rules() {
-        let ok = "1".repeat(1) + &" ".repeat(0);
-        assert!(strict(&ok).is_ok());
         let mut long = alloc::vec![b'0'; 126];
         long.push(b'1');
         assert_eq!(long.len(), 127);

@@ -8,8 +8,8 @@
 //! Parameters: `stream-node-max-bytes` (a memory value such as `4096` or `4kb`) and
 //! `stream-node-max-entries` (an integer). Names are case-insensitive; GET takes glob
 //! patterns and answers a map (a flat array in RESP2). SET checks every name first
-//! (unknown, duplicate), then every value, with Redis's error texts (which name the
-//! parameter in lower case, however it was typed).
+//! (unknown, duplicate), then every value, with Redis's error texts (a bad value names
+//! the parameter in lower case, a duplicate as typed).
 
 use alloc::vec::Vec;
 
@@ -77,7 +77,11 @@ pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
             )));
         };
         if chosen.iter().any(|(n, _)| *n == name) {
-            return Reply::Error(failed(name, "duplicate parameter"));
+            // This one error echoes the name as typed.
+            return Reply::Error(Error::ConfigSetFailed {
+                name: crate::error::c_arg(&pair[0], 128),
+                reason: "duplicate parameter",
+            });
         }
         chosen.push((name, &pair[1]));
     }

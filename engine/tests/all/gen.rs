@@ -520,7 +520,7 @@ impl Gen {
             &["XTRIM", "s1", "LIMIT", "1"],
             &["XTRIM", "s1", "MAXLEN", "1", "MINID", "2"],
         ];
-        self.rng.pick(forms).iter().map(|s| a(s)).collect()
+        self.rng.pick(forms).iter().map(a).collect()
     }
 
     /// The next random command.
