@@ -149,7 +149,6 @@ impl Row {
         self
     }
 
-
     fn show(&self) -> String {
         let argv = format!("{:?}", String::from_utf8_lossy(&self.argv.join(&b' ')));
         match self.setup.is_empty() {
@@ -541,7 +540,10 @@ fn error_table_engine() {
     let all = rows();
     let rows: Vec<&Row> = all.iter().collect();
     let failures = run_engine_rows(&rows);
-    say(&format!("error table: {} rows ran against the engine", rows.len()));
+    say(&format!(
+        "error table: {} rows ran against the engine",
+        rows.len()
+    ));
     assert!(
         failures.is_empty(),
         "{} of {} rows differ from the reference:\n  {}",
