@@ -69,7 +69,10 @@ fn one_million_field_value_entries_fit_in_twelve_bytes_each() {
     let after = live();
     let measured = (after - before) as f64 / n as f64;
     let reported = ks.memory_usage(b"s").expect("key exists") as f64 / n as f64;
-    eprintln!("1M `field value` entries: {measured:.2} bytes/entry allocated, memory_usage says {reported:.2}");
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("1M `field value` entries: {measured:.2} bytes/entry allocated, memory_usage says {reported:.2}\n").as_bytes(),
+    );
     assert!(
         measured <= 12.0,
         "{measured:.2} bytes per entry (target ≤ 12)"
