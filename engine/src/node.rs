@@ -67,12 +67,69 @@ impl NodeLimits {
     }
 }
 
+/// A node's bytes: growable while the node is the tail, then frozen into a shared
+/// buffer so reads hand out slices of it instead of copies. Exactly one of the two
+/// holds the bytes (a node is never empty).
+#[derive(Clone, Debug, Default)]
+struct Buf {
+    open: Vec<u8>,
+    sealed: Bytes,
+}
+
+impl Buf {
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        if self.sealed.is_empty() {
+            &self.open
+        } else {
+            &self.sealed
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.open.capacity() + self.sealed.len()
+    }
+
+    /// The bytes as a growable vector: free for an open buffer and for a sealed one no
+    /// reader shares; a copy otherwise (readers keep the old bytes).
+    #[inline]
+    fn open(&mut self) -> &mut Vec<u8> {
+        if !self.sealed.is_empty() {
+            self.open = Vec::from(core::mem::take(&mut self.sealed));
+        }
+        &mut self.open
+    }
+
+    /// Freezes the bytes (after giving back spare capacity).
+    fn seal(&mut self) {
+        if !self.open.is_empty() {
+            self.open.shrink_to_fit();
+            self.sealed = Bytes::from(core::mem::take(&mut self.open));
+        }
+    }
+
+    fn is_sealed(&self) -> bool {
+        !self.sealed.is_empty()
+    }
+
+    /// `part` (a sub-slice of these bytes) as an owned `Bytes`: a shared slice when
+    /// sealed, a copy while open.
+    #[inline]
+    fn share(&self, part: &[u8]) -> Bytes {
+        if self.sealed.is_empty() {
+            Bytes::copy_from_slice(part)
+        } else {
+            self.sealed.slice_ref(part)
+        }
+    }
+}
+
 /// One macro-node. See the module documentation for the layout.
 #[derive(Clone, Debug)]
 pub struct Node {
     master: StreamId,
     last: StreamId,
-    buf: Vec<u8>,
+    buf: Buf,
     master_fields: u32,
     entries_at: u32,
     live: u32,
@@ -98,7 +155,10 @@ impl Node {
         let mut node = Node {
             master: id,
             last: id,
-            buf,
+            buf: Buf {
+                open: buf,
+                sealed: Bytes::new(),
+            },
             master_fields: n as u32,
             entries_at,
             live: 0,
@@ -140,7 +200,7 @@ impl Node {
 
     /// Heap bytes held by this node's buffer.
     pub fn heap_bytes(&self) -> usize {
-        self.buf.capacity()
+        self.buf.heap_bytes()
     }
 
     /// Whether Redis would append an entry whose fields and values total `totelelen`
@@ -171,7 +231,8 @@ impl Node {
             let (f, v) = fields.pair(i);
             need += v.len() + 10 + if same { 0 } else { f.len() + 10 };
         }
-        if self.buf.capacity() - self.buf.len() < need {
+        let buf = self.buf.open();
+        if buf.capacity() - buf.len() < need {
             self.grow(need, limits);
         }
         self.push_entry(id, fields, same);
@@ -180,7 +241,7 @@ impl Node {
     #[cold]
     fn grow(&mut self, need: usize, limits: &NodeLimits) {
         let entries = (self.live + self.deleted) as usize;
-        let used = self.buf.len() - self.entries_at as usize;
+        let used = self.buf.open.len() - self.entries_at as usize;
         let per_entry = used / entries.max(1) + 1;
         let lp_per_entry = (self.lp_body / entries.max(1) as u64).max(1);
         let by_bytes =
@@ -190,13 +251,15 @@ impl Node {
             m => (m as usize).saturating_sub(entries),
         };
         let expected = by_bytes.min(by_count).min(1024) * per_entry;
-        let target = (self.buf.len() + need.max(expected)).max(2 * self.buf.capacity());
-        self.buf.reserve_exact(target - self.buf.len());
+        let buf = &mut self.buf.open;
+        let target = (buf.len() + need.max(expected)).max(2 * buf.capacity());
+        buf.reserve_exact(target - buf.len());
     }
 
-    /// Releases spare buffer capacity (Redis's `lpShrinkToFit` when a node is closed).
-    pub fn shrink(&mut self) {
-        self.buf.shrink_to_fit();
+    /// Closes the node: gives back spare capacity (Redis's `lpShrinkToFit`) and freezes
+    /// the bytes so that reads share them.
+    pub fn seal(&mut self) {
+        self.buf.seal();
     }
 
     /// Whether `fields` has exactly the master entry's field names, in order. This runs
@@ -208,7 +271,7 @@ impl Node {
             return false;
         }
         let mut r = Reader {
-            buf: &self.buf[..self.entries_at as usize],
+            buf: &self.buf.as_slice()[..self.entries_at as usize],
             pos: 0,
         };
         r.varint();
@@ -219,6 +282,7 @@ impl Node {
     fn push_entry<F: FieldValues + ?Sized>(&mut self, id: StreamId, fields: &F, same: bool) {
         let first = self.live + self.deleted == 0;
         let flags = if same { FLAG_SAME_FIELDS } else { 0 };
+        let buf = self.buf.open();
         let mut head = [0u8; 48];
         let mut h = 0;
         if first {
@@ -239,26 +303,26 @@ impl Node {
             + lpsize::int_elem(id.seq.wrapping_sub(self.master.seq) as i64);
         if same {
             if n == 0 {
-                self.buf.extend_from_slice(&head[..h]);
+                buf.extend_from_slice(&head[..h]);
             }
             // The header and the first value's length go out in one write.
             for i in 0..n {
                 let (_, v) = fields.pair(i);
                 h = put_varint(&mut head, h, v.len() as u128);
-                self.buf.extend_from_slice(&head[..h]);
-                self.buf.extend_from_slice(v);
+                buf.extend_from_slice(&head[..h]);
+                buf.extend_from_slice(v);
                 h = 0;
                 lp += lpsize::str_elem(v);
             }
             lp += lpsize::int_elem(n as i64 + 3);
         } else {
-            self.buf.extend_from_slice(&head[..h]);
-            write_varint(&mut self.buf, n as u128);
+            buf.extend_from_slice(&head[..h]);
+            write_varint(buf, n as u128);
             lp += lpsize::int_elem(n as i64);
             for i in 0..n {
                 let (f, v) = fields.pair(i);
-                write_bytes(&mut self.buf, f);
-                write_bytes(&mut self.buf, v);
+                write_bytes(buf, f);
+                write_bytes(buf, v);
                 lp += lpsize::str_elem(f) + lpsize::str_elem(v);
             }
             lp += lpsize::int_elem(2 * n as i64 + 4);
@@ -270,7 +334,7 @@ impl Node {
 
     fn master_names(&self) -> Names<'_> {
         let mut r = Reader {
-            buf: &self.buf[..self.entries_at as usize],
+            buf: &self.buf.as_slice()[..self.entries_at as usize],
             pos: 0,
         };
         let n = r.varint() as usize;
@@ -282,7 +346,7 @@ impl Node {
         NodeIter {
             node: self,
             r: Reader {
-                buf: &self.buf,
+                buf: self.buf.as_slice(),
                 pos: self.entries_at as usize,
             },
             prev: self.master,
@@ -317,7 +381,11 @@ impl Node {
 
     /// Marks the entry whose header starts at `pos` deleted (it must be live).
     pub fn mark_deleted(&mut self, pos: usize) {
-        self.buf[pos] |= FLAG_DELETED;
+        let sealed = self.buf.is_sealed();
+        self.buf.open()[pos] |= FLAG_DELETED;
+        if sealed {
+            self.buf.seal();
+        }
         self.live -= 1;
         self.deleted += 1;
     }
@@ -371,11 +439,9 @@ impl Node {
             }
             end = e.end;
         }
-        if end != self.buf.len() {
-            return Err(format!(
-                "buffer has {} trailing bytes",
-                self.buf.len() - end
-            ));
+        let len = self.buf.as_slice().len();
+        if end != len {
+            return Err(format!("buffer has {} trailing bytes", len - end));
         }
         if first != Some(self.master) {
             return Err(format!(
@@ -425,7 +491,7 @@ impl<'a> EntryRef<'a> {
     /// The entry's field/value pairs.
     pub fn pairs(&self) -> Pairs<'a> {
         let mut r = Reader {
-            buf: &self.node.buf[..self.end],
+            buf: &self.node.buf.as_slice()[..self.end],
             pos: self.body,
         };
         if self.same_fields {
@@ -444,13 +510,15 @@ impl<'a> EntryRef<'a> {
         }
     }
 
-    /// The entry as an owned [`StreamEntry`] (copies the bytes).
+    /// The entry as an owned [`StreamEntry`]: slices of the node's shared bytes for a
+    /// closed node, copies for the tail node.
     pub fn to_entry(&self) -> StreamEntry {
+        let buf = &self.node.buf;
         StreamEntry {
             id: self.id,
             fields: self
                 .pairs()
-                .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)))
+                .map(|(f, v)| (buf.share(f), buf.share(v)))
                 .collect(),
         }
     }

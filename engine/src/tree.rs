@@ -74,7 +74,7 @@ impl NodeTree {
         self.buf_bytes += node.heap_bytes();
         if let Some(mut old) = self.tail.replace(node) {
             let before = old.heap_bytes();
-            old.shrink();
+            old.seal();
             self.buf_bytes = self.buf_bytes + old.heap_bytes() - before;
             self.closed.insert(old.master().to_u128(), old);
         }
