@@ -217,20 +217,19 @@ impl Node {
     ///
     /// When the buffer must grow it grows once to the size the node will probably reach
     /// before Redis would close it (entries so far × the node's entry limits), as Redis
-    /// preallocates a tail listpack; [`Node::shrink`] gives the slack back at close.
+    /// preallocates a tail listpack; [`Node::seal`] gives the slack back at close.
+    /// `total` is the byte length of all fields and values.
     #[inline]
     pub fn append<F: FieldValues + ?Sized>(
         &mut self,
         id: StreamId,
         fields: &F,
+        total: u64,
         limits: &NodeLimits,
     ) {
         let same = self.same_fields(fields);
-        let mut need = 24;
-        for i in 0..fields.pair_count() {
-            let (f, v) = fields.pair(i);
-            need += v.len() + 10 + if same { 0 } else { f.len() + 10 };
-        }
+        // Worst case: the bytes, a 10-byte length per field and value, the header.
+        let need = total as usize + 20 * fields.pair_count() + 48;
         let buf = self.buf.open();
         if buf.capacity() - buf.len() < need {
             self.grow(need, limits);
@@ -718,9 +717,9 @@ mod tests {
     fn append_iterate_delete() {
         let mut n = Node::new(id(5, 3), &[("a", "1"), ("b", "x")]);
         let l = NodeLimits::default();
-        n.append(id(5, 4), &[("a", "2"), ("b", "y")], &l);
-        n.append(id(9, 0), &[("c", "3")], &l);
-        n.append(id(u64::MAX, u64::MAX), &[("a", "")], &l);
+        n.append(id(5, 4), &[("a", "2"), ("b", "y")], 4, &l);
+        n.append(id(9, 0), &[("c", "3")], 2, &l);
+        n.append(id(u64::MAX, u64::MAX), &[("a", "")], 1, &l);
         n.check().expect("well-formed");
         let ids: Vec<StreamId> = n.iter().map(|e| e.id).collect();
         assert_eq!(ids, vec![id(5, 3), id(5, 4), id(9, 0), StreamId::MAX]);

@@ -57,7 +57,7 @@ impl NodeTree {
         match &mut self.tail {
             Some(tail) if tail.accepts(total, limits) => {
                 let before = tail.heap_bytes();
-                tail.append(id, fields, limits);
+                tail.append(id, fields, total, limits);
                 self.buf_bytes = self.buf_bytes + tail.heap_bytes() - before;
             }
             _ => self.push(Node::new(id, fields)),
