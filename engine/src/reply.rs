@@ -61,9 +61,11 @@ impl Reply {
         Reply::Bulk(Bytes::from_static(s.as_bytes()))
     }
 
-    /// An integer from an unsigned count (saturating at `i64::MAX`).
+    /// An integer from an unsigned counter, converted as Redis's C code converts its
+    /// `uint64_t` counters for `addReplyLongLong` (wrapping: `entries-added` one past
+    /// `i64::MAX` shows as `-9223372036854775808`).
     pub fn count(n: u64) -> Reply {
-        Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
+        Reply::Integer(n as i64)
     }
 
     /// An entry as Redis replies it: `[id, [field, value, …]]`.

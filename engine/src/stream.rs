@@ -128,7 +128,7 @@ impl Stream {
         }
         self.tree.append(id, fields, total, limits);
         self.length += 1;
-        self.entries_added += 1;
+        self.entries_added = self.entries_added.wrapping_add(1);
         self.last_id = id;
         if self.length == 1 {
             self.first_id = id;

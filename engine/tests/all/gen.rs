@@ -415,10 +415,10 @@ impl Gen {
                 .ok()
                 .flatten()
                 .map_or(0, |s| s.entries_added());
-            argv.push(if self.rng.pct(80) {
-                a(&(added + self.rng.below(3)).saturating_sub(1).to_string())
-            } else {
-                self.integer(10)
+            argv.push(match self.rng.below(20) {
+                0 => a("9223372036854775807"),
+                1..=4 => self.integer(10),
+                _ => a(&(added + self.rng.below(3)).saturating_sub(1).to_string()),
             });
         }
         if self.rng.pct(30) {
