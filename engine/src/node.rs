@@ -9,6 +9,8 @@
 //!   header    = (payload << 3) | new_ms << 2 | same_fields << 1 | deleted
 //!   payload   = seq - prev.seq - 1         when new_ms = 0 (same millisecond as the previous entry)
 //!             = ms - prev.ms, then seq     when new_ms = 1
+//!             = 0, then ms and seq          when new_ms = 1 and the ID is not above the
+//!                                            previous entry (see below)
 //!   values    = { varint(len) value }×n                      when same_fields = 1
 //!             | varint(m) { varint(len) field varint(len) value }×m
 //! ```
@@ -18,6 +20,12 @@
 //! an entry added in the same millisecond as the previous one costs one header byte. The
 //! deleted flag is the lowest bit of the header's first byte, so XDEL flips it in place.
 //! Tombstones are never compacted, as in Redis.
+//!
+//! Entries are appended in ID order with one exception Redis has too: after the tail's
+//! last entries are deleted, XSETID may lower `max-deleted-entry-id` (MAXDELETEDID) and
+//! then the last ID below those tombstones, and the next XADD lands in the same node
+//! *after* tombstones with greater IDs. Live entries stay in ID order; such an entry is
+//! written with its absolute ID.
 //!
 //! Beside its own bytes a node tracks the size Redis's listpack for the same entries would
 //! have (see [`crate::lpsize`]) so that nodes close exactly where Redis closes them.
@@ -286,6 +294,11 @@ impl Node {
         let mut h = 0;
         if first {
             h = put_varint(&mut head, h, u128::from(flags));
+        } else if id <= self.last {
+            // Below a tombstone (see the module docs): absolute ID.
+            h = put_varint(&mut head, h, u128::from(flags | FLAG_NEW_MS));
+            h = put_varint(&mut head, h, u128::from(id.ms));
+            h = put_varint(&mut head, h, u128::from(id.seq));
         } else if id.ms == self.last.ms {
             let payload = u128::from(id.seq - self.last.seq - 1);
             h = put_varint(&mut head, h, payload << 3 | u128::from(flags));
@@ -361,9 +374,10 @@ impl Node {
             return false;
         }
         let mut at = None;
-        for e in self.iter() {
+        // Live entries are in ID order (tombstones may not be; see the module docs).
+        for e in self.iter().filter(|e| !e.deleted) {
             if e.id >= id {
-                if e.id == id && !e.deleted {
+                if e.id == id {
                     at = Some(e.header_at);
                 }
                 break;
@@ -395,6 +409,7 @@ impl Node {
         let mut live = 0u32;
         let mut deleted = 0u32;
         let mut prev: Option<StreamId> = None;
+        let mut prev_live: Option<StreamId> = None;
         let mut first = None;
         let mut lp_body = lpsize::int_elem(i64::from(self.master_fields)) + lpsize::int_elem(0);
         let names: Vec<&[u8]> = self.master_names().collect();
@@ -402,9 +417,18 @@ impl Node {
         let mut end = self.entries_at as usize;
         for e in self.iter() {
             if let Some(p) = prev {
-                if e.id <= p {
+                // Only an entry written after tombstones may be below its predecessor.
+                if e.id <= p && !self.iter().any(|t| t.deleted && t.id >= e.id) {
                     return Err(format!("entry {} not after {}", e.id, p));
                 }
+            }
+            if !e.deleted {
+                if let Some(p) = prev_live {
+                    if e.id <= p {
+                        return Err(format!("live entry {} not after live {}", e.id, p));
+                    }
+                }
+                prev_live = Some(e.id);
             }
             first.get_or_insert(e.id);
             prev = Some(e.id);
@@ -544,6 +568,9 @@ impl<'a> Iterator for NodeIter<'a> {
         let payload = header >> 3;
         let id = if self.first {
             self.node.master
+        } else if flags & FLAG_NEW_MS != 0 && payload == 0 {
+            let ms = self.r.varint() as u64;
+            StreamId::new(ms, self.r.varint() as u64)
         } else if flags & FLAG_NEW_MS != 0 {
             let seq = self.r.varint() as u64;
             StreamId::new(self.prev.ms.wrapping_add(payload as u64), seq)

@@ -554,6 +554,46 @@ mod tests {
         );
     }
 
+    /// After deleting the tail's last entry, XSETID can lower max-deleted-entry-id and then
+    /// the last ID, so an entry lands after a greater tombstone in the same node (Valkey
+    /// 9.1 answers exactly these replies).
+    #[test]
+    fn append_below_a_tombstone_after_xsetid() {
+        let limits = NodeLimits::default();
+        let mut s = Stream::new();
+        let id = StreamId::new;
+        s.append(XAddId::Explicit(id(1, 1)), &[("a", "1")], 0, &limits)
+            .expect("1-1");
+        s.append(XAddId::Explicit(id(5, 1)), &[("a", "2")], 0, &limits)
+            .expect("5-1");
+        assert_eq!(s.delete(&[id(5, 1)]), 1);
+        assert_eq!(s.set_id(id(5, 1), None, Some(id(0, 1))), Ok(()));
+        assert_eq!(s.set_id(id(3, 0), None, None), Ok(()));
+        assert_eq!(
+            s.append(XAddId::Explicit(id(4, 0)), &[("a", "3")], 0, &limits),
+            Ok(id(4, 0))
+        );
+        s.check().expect("well-formed");
+        assert_eq!(s.radix_tree_keys(), 1);
+        let ids = |v: Vec<StreamEntry>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        let mut out = vec![];
+        s.range(StreamId::MIN, StreamId::MAX, 0, &mut out);
+        assert_eq!(ids(out), [id(1, 1), id(4, 0)]);
+        let mut out = vec![];
+        s.rev_range(StreamId::MAX, StreamId::MIN, 0, &mut out);
+        assert_eq!(ids(out), [id(4, 0), id(1, 1)]);
+        let mut out = vec![];
+        s.range(id(4, 0), id(4, 0), 0, &mut out);
+        assert_eq!(ids(out), [id(4, 0)]);
+        assert_eq!(s.last_live_id(), Some(id(4, 0)));
+        // The node's last entry (4-0) is below MINID 4-5: the whole node goes.
+        let mut t = s.clone();
+        assert_eq!(t.trim(&TrimOptions::minid(id(4, 5)), &limits), 2);
+        assert_eq!(s.delete(&[id(4, 0)]), 1);
+        s.check().expect("well-formed");
+        assert_eq!(s.len(), 1);
+    }
+
     #[test]
     fn ids_and_counters() {
         let limits = NodeLimits::default();

@@ -424,10 +424,11 @@ impl Gen {
         if self.rng.pct(30) {
             argv.push(a("MAXDELETEDID"));
             let md = self.near_id(ks, &key);
-            argv.push(if self.rng.pct(90) {
-                Self::fmt_id(md)
-            } else {
-                self.weird_id(md)
+            argv.push(match self.rng.below(10) {
+                // Lowering max-deleted lets a later XSETID go below tombstones.
+                0..=1 => a("0-1"),
+                2 => self.weird_id(md),
+                _ => Self::fmt_id(md),
             });
         }
         if self.rng.pct(3) {
