@@ -64,11 +64,6 @@ impl NodeTree {
         }
     }
 
-    /// The last node.
-    pub fn tail(&self) -> Option<&Node> {
-        self.tail.as_ref()
-    }
-
     /// Makes `node` the new tail; the previous tail is closed (shrunk) into the map.
     fn push(&mut self, node: Node) {
         self.buf_bytes += node.heap_bytes();
@@ -302,7 +297,7 @@ mod tests {
         );
         assert!(t.next_mut(Some(StreamId::new(9, 0))).is_none());
         assert!(t.remove(StreamId::new(9, 0)).is_some());
-        assert_eq!(t.tail().map(|n| n.master().ms), Some(5));
+        assert_eq!(t.iter().next_back().map(|n| n.master().ms), Some(5));
         assert_eq!(t.len(), 2);
         t.check().expect("well-formed");
     }
