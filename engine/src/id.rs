@@ -331,6 +331,30 @@ mod tests {
     }
 
     #[test]
+    fn conversions() {
+        let id = StreamId::new(0x0102, 0x0304);
+        let mut be = [0u8; 16];
+        be[6] = 1;
+        be[7] = 2;
+        be[14] = 3;
+        be[15] = 4;
+        assert_eq!(id.to_be_bytes(), be);
+        assert!(StreamId::new(1, u64::MAX).to_be_bytes() < StreamId::new(2, 0).to_be_bytes());
+        assert_eq!(StreamId::from((7, 8)), StreamId::new(7, 8));
+        assert_eq!("7-8".parse::<StreamId>(), Ok(StreamId::new(7, 8)));
+        assert_eq!("+".parse::<StreamId>(), Err(Error::InvalidStreamId));
+        assert_eq!(
+            XAddId::from(StreamId::new(3, 4)),
+            XAddId::Explicit(StreamId::new(3, 4))
+        );
+        assert!(
+            StreamId::MIN.is_zero()
+                && !StreamId::new(0, 1).is_zero()
+                && !StreamId::new(1, 0).is_zero()
+        );
+    }
+
+    #[test]
     fn next_prev_and_format() {
         assert_eq!(StreamId::new(1, u64::MAX).next(), Some(StreamId::new(2, 0)));
         assert_eq!(StreamId::MAX.next(), None);
