@@ -199,6 +199,11 @@ mod tests {
         assert_eq!(parse_memory(b"4kb"), Some(4096));
         assert_eq!(parse_memory(b"4K"), Some(4000));
         assert_eq!(parse_memory(b"1GB"), Some(1 << 30));
+        assert_eq!(parse_memory(b"3m"), Some(3_000_000));
+        assert_eq!(parse_memory(b"3mb"), Some(3 << 20));
+        assert_eq!(parse_memory(b"3g"), Some(3_000_000_000));
+        assert_eq!(parse_memory(b"3gb"), Some(3 << 30));
+        assert_eq!(parse_memory(b"7b"), Some(7));
         assert_eq!(parse_memory(b"x"), None);
         assert_eq!(parse_memory(b"-1"), None);
         let mut buf = [0u8; 20];
