@@ -221,7 +221,8 @@ impl Node {
         limits.max_entries == 0 || self.live() + self.deleted() < limits.max_entries
     }
 
-    /// Appends an entry; `id` must be greater than [`Node::last`].
+    /// Appends an entry; `id` must be above every live entry (it is above
+    /// [`Node::last`] except after XSETID went below tombstones; see the module docs).
     ///
     /// When the buffer must grow it grows once to the size the node will probably reach
     /// before Redis would close it (entries so far × the node's entry limits), as Redis
@@ -366,32 +367,6 @@ impl Node {
         }
     }
 
-    /// Marks the live entry `id` deleted. Returns false when the node holds no live entry
-    /// with that ID. The caller removes the node when [`Node::live`] drops to zero through
-    /// XDEL (Redis frees a listpack whose last live entry is deleted).
-    pub fn delete(&mut self, id: StreamId) -> bool {
-        if id < self.master || id > self.last {
-            return false;
-        }
-        let mut at = None;
-        // Live entries are in ID order (tombstones may not be; see the module docs).
-        for e in self.iter().filter(|e| !e.deleted) {
-            if e.id >= id {
-                if e.id == id {
-                    at = Some(e.header_at);
-                }
-                break;
-            }
-        }
-        match at {
-            Some(pos) => {
-                self.mark_deleted(pos);
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Marks the entry whose header starts at `pos` deleted (it must be live).
     pub fn mark_deleted(&mut self, pos: usize) {
         let sealed = self.buf.is_sealed();
@@ -531,6 +506,11 @@ impl<'a> EntryRef<'a> {
                 r,
             }
         }
+    }
+
+    /// The master ID of the node holding this entry.
+    pub fn node_master(&self) -> StreamId {
+        self.node.master
     }
 
     /// The entry as an owned [`StreamEntry`]: slices of the node's shared bytes for a
@@ -754,9 +734,8 @@ mod tests {
         assert_eq!(e.fields, vec![(Bytes::from("c"), Bytes::from("3"))]);
         let e = n.iter().nth(1).expect("second").to_entry();
         assert_eq!(e.get(b"b"), Some(&Bytes::from("y")));
-        assert!(n.delete(id(5, 4)));
-        assert!(!n.delete(id(5, 4)));
-        assert!(!n.delete(id(6, 0)));
+        let at = n.iter().nth(1).expect("second").header_at;
+        n.mark_deleted(at);
         assert_eq!((n.live(), n.deleted()), (3, 1));
         n.check().expect("well-formed after delete");
         assert!(n.iter().nth(1).expect("tombstone").deleted);

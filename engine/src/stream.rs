@@ -231,14 +231,17 @@ impl Stream {
         let mut deleted = 0;
         let mut first_gone = false;
         for &id in ids {
-            let Some(node) = self.tree.node_for_mut(id) else {
+            // Found as XRANGE id id would find it (Redis deletes through its iterator).
+            let mut at = None;
+            self.for_each_in(id, id, 1, |e| at = Some((e.node_master(), e.header_at)));
+            let Some((master, pos)) = at else {
                 continue;
             };
-            if !node.delete(id) {
+            let Some(node) = self.tree.get_mut(master) else {
                 continue;
-            }
+            };
+            node.mark_deleted(pos);
             if node.live() == 0 {
-                let master = node.master();
                 self.tree.remove(master);
             }
             self.length -= 1;
@@ -267,7 +270,8 @@ impl Stream {
     }
 
     /// Calls `f` for each live entry with `start <= id <= end`, ascending, at most
-    /// `count` (`0` = all).
+    /// `count` (`0` = all). The walk is Redis's stream iterator: it starts at the node
+    /// [`NodeTree::iter_from`] picks and stops at the first live entry past `end`.
     pub fn for_each_in<'a>(
         &'a self,
         start: StreamId,
@@ -280,10 +284,8 @@ impl Stream {
         }
         let mut n = 0;
         for node in self.tree.iter_from(start) {
-            if node.master() > end {
-                return;
-            }
-            if node.last() < start {
+            // Live entries never lie above a node's last entry.
+            if node.live() == 0 || node.last() < start {
                 continue;
             }
             for e in node.iter() {
@@ -317,6 +319,10 @@ impl Stream {
         let mut n = 0;
         let mut node_entries = Vec::new();
         for node in self.tree.iter_back_from(end) {
+            if node.live() == 0 {
+                continue;
+            }
+            // Every live entry here (and in earlier nodes) is below `start`.
             if node.last() < start {
                 return;
             }
@@ -444,6 +450,18 @@ impl Stream {
                 "first id {} but first live {}",
                 self.first_id, first
             ));
+        }
+        let mut prev: Option<StreamId> = None;
+        for node in self.tree.iter() {
+            for e in node.iter().filter(|e| !e.deleted) {
+                if prev.is_some_and(|p| e.id <= p) {
+                    return Err(format!(
+                        "live entry {} not above the previous live one",
+                        e.id
+                    ));
+                }
+                prev = Some(e.id);
+            }
         }
         // Tombstones may lie above last-generated-id (XSETID after XDEL); live entries not.
         if let Some(top) = self.last_live_id() {

@@ -2,10 +2,17 @@
 //! big-endian master ID of each node.
 //!
 //! Closed nodes live in a `BTreeMap<u128, Node>` (the `u128` orders exactly as the
-//! 16-byte big-endian key); the tail node, the only one XADD appends to, is kept outside
-//! the map so an append touches no tree at all. When the tail goes away (XDEL of its last
-//! live entry, trimming) the greatest closed node becomes the tail again — Redis appends
-//! to whatever node is last in its rax, and so do we.
+//! 16-byte big-endian key); the tail — the node with the greatest key, the only one XADD
+//! appends to, as Redis appends to the last node of its rax — is kept outside the map so
+//! an append touches no tree at all. When the tail goes away (XDEL of its last live
+//! entry, trimming) the greatest closed node becomes the tail again.
+//!
+//! Keys and entries are normally in the same order, but not always: once XSETID has moved
+//! the last ID below the tombstones of a node that lost all its live entries (see
+//! [`crate::node`]), new entries can be smaller than that node's key, and a node created
+//! for them gets a key below the tail's. Seeks therefore follow Redis's iterator: start
+//! at the node with the greatest key ≤ the bound, or at the first (last) node when there
+//! is none, and decide on entries, not keys, when to stop.
 //!
 //! Why a B-tree and not a radix tree: nodes hold ~100 entries, so the index sees one
 //! operation per hundred appends; what matters is memory per node, predecessor seeks and
@@ -23,7 +30,6 @@
 //! set of keys; [`NodeTree::rax_nodes`] computes it from the keys (reference §1.6).
 
 use alloc::collections::BTreeMap;
-use alloc::vec::Vec;
 
 use crate::entry::FieldValues;
 use crate::id::StreamId;
@@ -44,9 +50,9 @@ impl NodeTree {
         self.closed.len() + usize::from(self.tail.is_some())
     }
 
-    /// Appends an entry with an ID above every existing one: to the tail node if Redis
-    /// would (see [`Node::accepts`]), else to a new tail node. `total` is the byte length
-    /// of all fields and values.
+    /// Appends an entry with an ID above every live entry: to the tail node if Redis
+    /// would (see [`Node::accepts`]), else to a new node. `total` is the byte length of
+    /// all fields and values.
     pub fn append<F: FieldValues + ?Sized>(
         &mut self,
         id: StreamId,
@@ -64,8 +70,16 @@ impl NodeTree {
         }
     }
 
-    /// Makes `node` the new tail; the previous tail is closed (shrunk) into the map.
-    fn push(&mut self, node: Node) {
+    /// Adds a new node. Normally its key is the greatest and it becomes the tail (the
+    /// previous tail is sealed into the map); a node keyed below the tail (see the module
+    /// docs) is sealed into the map at once, and the tail stays the tail, as in Redis.
+    fn push(&mut self, mut node: Node) {
+        if matches!(&self.tail, Some(t) if node.master() < t.master()) {
+            node.seal();
+            self.buf_bytes += node.heap_bytes();
+            self.closed.insert(node.master().to_u128(), node);
+            return;
+        }
         self.buf_bytes += node.heap_bytes();
         if let Some(mut old) = self.tail.replace(node) {
             let before = old.heap_bytes();
@@ -80,17 +94,17 @@ impl NodeTree {
         self.closed.values().chain(self.tail.iter())
     }
 
-    /// The nodes that can hold IDs ≥ `id`, in ascending order: the node whose master is
-    /// the greatest one ≤ `id` (if any), then every later node.
+    /// Where a forward scan from `id` starts, as Redis's stream iterator seeks: the node
+    /// with the greatest key ≤ `id`, or the first node when there is none; then every
+    /// later node, in key order.
     pub fn iter_from(&self, id: StreamId) -> impl Iterator<Item = &Node> + '_ {
         let in_tail = matches!(&self.tail, Some(t) if t.master() <= id);
         let closed = if in_tail {
             None
         } else {
-            let k = id.to_u128();
             let from = self
                 .closed
-                .range(..=k)
+                .range(..=id.to_u128())
                 .next_back()
                 .map(|(k, _)| *k)
                 .unwrap_or(0);
@@ -99,22 +113,26 @@ impl NodeTree {
         closed.into_iter().flatten().chain(self.tail.iter())
     }
 
-    /// The nodes whose master ID is ≤ `id`, in descending order.
+    /// Where a backward scan from `id` starts: the node with the greatest key ≤ `id`, or
+    /// the last node when there is none; then every earlier node, in descending key order.
     pub fn iter_back_from(&self, id: StreamId) -> impl Iterator<Item = &Node> + '_ {
-        let tail = self.tail.iter().filter(move |t| t.master() <= id);
-        let closed = self.closed.range(..=id.to_u128()).rev().map(|(_, n)| n);
+        let k = id.to_u128();
+        let any_at_or_below = matches!(&self.tail, Some(t) if t.master() <= id)
+            || self.closed.range(..=k).next_back().is_some();
+        let bound = if any_at_or_below { k } else { u128::MAX };
+        let tail = self
+            .tail
+            .iter()
+            .filter(move |t| t.master().to_u128() <= bound);
+        let closed = self.closed.range(..=bound).rev().map(|(_, n)| n);
         tail.chain(closed)
     }
 
-    /// The node that would hold `id`: the one with the greatest master ≤ `id`.
-    pub fn node_for_mut(&mut self, id: StreamId) -> Option<&mut Node> {
-        match &self.tail {
-            Some(t) if t.master() <= id => self.tail.as_mut(),
-            _ => self
-                .closed
-                .range_mut(..=id.to_u128())
-                .next_back()
-                .map(|(_, n)| n),
+    /// The node keyed `master`, mutably.
+    pub fn get_mut(&mut self, master: StreamId) -> Option<&mut Node> {
+        match &mut self.tail {
+            Some(t) if t.master() == master => Some(t),
+            _ => self.closed.get_mut(&master.to_u128()),
         }
     }
 
@@ -175,24 +193,43 @@ impl NodeTree {
     /// Redis's `radix-tree-nodes` for the current set of node keys: the root, every key,
     /// every branching position of the 16-byte key trie and every child of a branching
     /// position (reference §1.6).
+    ///
+    /// One pass over the keys in order, O(nodes), no allocation beyond a 16-slot stack:
+    /// for the greatest key `a` so far it keeps `spine`, the distinct lengths of the
+    /// common prefix of `a` with every smaller key. Adding the next key `k` with
+    /// `l = lcp(a, k)` creates `k`, the child of the branch at depth `l` on `k`'s side,
+    /// and — unless already present — the child on `a`'s side and the branch itself.
     pub fn rax_nodes(&self) -> u64 {
-        let keys: Vec<u128> = self.iter().map(|n| n.master().to_u128()).collect();
-        let mut positions: Vec<(u32, u128)> = Vec::with_capacity(keys.len() * 4);
-        for &k in &keys {
-            positions.push((16, k));
-        }
-        for pair in keys.windows(2) {
-            let (a, b) = (pair[0], pair[1]);
-            let lcp = (a ^ b).leading_zeros() / 8;
-            if lcp > 0 {
-                positions.push((lcp, prefix(a, lcp)));
+        let mut keys = self.iter().map(|n| n.master().to_u128());
+        let Some(mut a) = keys.next() else {
+            return 1;
+        };
+        let mut count: u64 = 2; // the root and the first key
+        let mut spine = [0u32; 16];
+        let mut depth = 0usize; // spine[..depth], ascending
+        for k in keys {
+            let l = ((a ^ k).leading_zeros() / 8).min(15);
+            let has = |d: u32| spine[..depth].contains(&d);
+            count += 1; // k
+            if l + 1 < 16 {
+                count += 1; // k's child of the branch at l (new: no key shares it)
             }
-            positions.push((lcp + 1, prefix(a, lcp + 1)));
-            positions.push((lcp + 1, prefix(b, lcp + 1)));
+            // a's child of the branch: a key, a branch, or a child of a branch already?
+            if !(l + 1 == 16 || has(l + 1) || has(l)) {
+                count += 1;
+            }
+            // The branch at depth l (the root when l = 0): a branch or a child already?
+            if l > 0 && !(has(l) || has(l - 1)) {
+                count += 1;
+            }
+            while depth > 0 && spine[depth - 1] >= l {
+                depth -= 1;
+            }
+            spine[depth] = l;
+            depth += 1;
+            a = k;
         }
-        positions.sort_unstable();
-        positions.dedup();
-        1 + positions.len() as u64
+        count
     }
 
     /// Checks that keys equal masters, nodes are ordered and disjoint, and every node is
@@ -214,32 +251,15 @@ impl NodeTree {
         if self.tail.is_none() && !self.closed.is_empty() {
             return Err(format!("{} closed nodes but no tail", self.closed.len()));
         }
-        let mut prev: Option<StreamId> = None;
+        if let (Some(t), Some((k, _))) = (&self.tail, self.closed.iter().next_back()) {
+            if t.master().to_u128() <= *k {
+                return Err(format!("tail {} is not the greatest key", t.master()));
+            }
+        }
         for n in self.iter() {
             n.check()?;
-            if let Some(p) = prev {
-                if n.master() <= p {
-                    return Err(format!(
-                        "node {} overlaps previous (last {})",
-                        n.master(),
-                        p
-                    ));
-                }
-            }
-            prev = Some(n.last());
         }
         Ok(())
-    }
-}
-
-/// The first `bytes` bytes of a 16-byte big-endian key, the rest zeroed.
-fn prefix(k: u128, bytes: u32) -> u128 {
-    if bytes >= 16 {
-        k
-    } else if bytes == 0 {
-        0
-    } else {
-        k & (u128::MAX << (128 - 8 * bytes))
     }
 }
 
@@ -261,6 +281,77 @@ mod tests {
             );
         }
         t
+    }
+
+    /// The reference's definition, by brute force: the set of trie positions.
+    fn rax_nodes_by_definition(keys: &[u128]) -> u64 {
+        let mut positions: Vec<(u32, u128)> = keys.iter().map(|&k| (16, k)).collect();
+        for pair in keys.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            let lcp = (a ^ b).leading_zeros() / 8;
+            if lcp > 0 {
+                positions.push((lcp, prefix(a, lcp)));
+            }
+            positions.push((lcp + 1, prefix(a, lcp + 1)));
+            positions.push((lcp + 1, prefix(b, lcp + 1)));
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        1 + positions.len() as u64
+    }
+
+    fn prefix(k: u128, bytes: u32) -> u128 {
+        match bytes {
+            0 => 0,
+            16.. => k,
+            b => k & (u128::MAX << (128 - 8 * b)),
+        }
+    }
+
+    #[test]
+    fn rax_nodes_match_the_definition() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for case in 0..400 {
+            let n = 1 + (next() % 60) as usize;
+            let mut keys: Vec<u128> = (0..n)
+                .map(|_| {
+                    // Keys that share long prefixes, as stream node keys do.
+                    let ms = 1_700_000_000_000 + next() % (1 + case * 37);
+                    let seq = match next() % 4 {
+                        0 => 0,
+                        1 => next() % 256,
+                        2 => next() % 70_000,
+                        _ => next(),
+                    };
+                    StreamId::new(ms, seq).to_u128()
+                })
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            let mut t = NodeTree::default();
+            for &k in &keys {
+                t.append(
+                    StreamId::from_u128(k),
+                    &[("f", "v")],
+                    2,
+                    &NodeLimits {
+                        max_bytes: 0,
+                        max_entries: 1,
+                    },
+                );
+            }
+            assert_eq!(
+                t.rax_nodes(),
+                rax_nodes_by_definition(&keys),
+                "keys {keys:x?}"
+            );
+        }
     }
 
     #[test]
