@@ -14,8 +14,8 @@ use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::{XInfoStream, XInfoStreamFull};
-use crate::keyspace::{Config, KeyType, Keyspace, XReadId, XSetIdOptions};
-use crate::options::{TrimOptions, XAddOptions};
+use crate::keyspace::{Config, KeyType, Keyspace};
+use crate::options::{TrimOptions, XAddOptions, XReadId, XSetIdOptions};
 use crate::reply::Reply;
 use crate::sync::{Arc, Mutex};
 

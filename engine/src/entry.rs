@@ -67,10 +67,17 @@ impl<K: AsRef<[u8]>, V: AsRef<[u8]>> FieldValues for Vec<(K, V)> {
     }
 }
 
-/// A flat `[field1, value1, field2, value2 …]` list, as XADD's arguments arrive. An odd
-/// trailing element is ignored.
+/// A flat `[field1, value1, field2, value2 …]` list, as XADD's arguments arrive.
 #[derive(Clone, Copy, Debug)]
-pub struct FlatFields<'a, T>(pub &'a [T]);
+pub struct FlatFields<'a, T>(&'a [T]);
+
+impl<'a, T> FlatFields<'a, T> {
+    /// The pairs of `args`; `None` when it has an odd number of elements (a field
+    /// without its value), which XADD answers with its arity error.
+    pub fn new(args: &'a [T]) -> Option<FlatFields<'a, T>> {
+        (args.len() % 2 == 0).then_some(FlatFields(args))
+    }
+}
 
 impl<T: AsRef<[u8]>> FieldValues for FlatFields<'_, T> {
     fn pair_count(&self) -> usize {

@@ -81,8 +81,6 @@ pub enum Error {
     TimeoutOutOfRange,
     /// `ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified.`
     UnbalancedXRead,
-    /// `ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.`
-    UnbalancedXReadGroup,
     /// `ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option.`
     GreaterIdOutsideGroup,
     /// `ERR entries_added must be positive`
@@ -107,8 +105,6 @@ pub enum Error {
         /// Why the value was refused, in Redis's words.
         reason: &'static str,
     },
-    /// `ERR The engine is closed` — the engine was shut down (brook's own error).
-    Closed,
 }
 
 impl Error {
@@ -166,9 +162,6 @@ impl Error {
             Error::UnbalancedXRead => {
                 "ERR Unbalanced 'xread' list of streams: for each stream key an ID, '+', or '$' must be specified."
             }
-            Error::UnbalancedXReadGroup => {
-                "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."
-            }
             Error::GreaterIdOutsideGroup => {
                 "ERR The > ID can be specified only when calling XREADGROUP using the GROUP <group> <consumer> option."
             }
@@ -186,7 +179,6 @@ impl Error {
                 "ERR The entries_added specified in XSETID is smaller than the target stream length"
             }
             Error::OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.",
-            Error::Closed => "ERR The engine is closed",
             _ => return None,
         })
     }

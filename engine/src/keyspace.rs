@@ -21,7 +21,7 @@ use crate::glob;
 use crate::id::{StreamId, XAddId};
 use crate::info::{StreamSummary, XInfoStream, XInfoStreamFull};
 use crate::node::NodeLimits;
-use crate::options::{TrimOptions, XAddOptions};
+use crate::options::{TrimOptions, XAddOptions, XReadId, XSetIdOptions};
 use crate::stream::Stream;
 
 /// A value stored under a key.
@@ -60,55 +60,13 @@ impl KeyType {
 pub struct Config {
     /// `stream-node-max-bytes` and `stream-node-max-entries`.
     pub node_limits: NodeLimits,
-    /// Refuse XADD (with Redis's OOM error) once this many entries are stored in all
-    /// streams together. `None`: no cap.
+    /// Once this many entries are stored in all streams together, refuse the commands
+    /// Redis marks `denyoom` (XADD, XSETID, SET) with Redis's OOM error, as a server at
+    /// `maxmemory` does. `None`: no cap.
     pub max_entries: Option<u64>,
-    /// Refuse XADD once stream storage reaches this many bytes (as counted by
+    /// The same, once stream storage reaches this many bytes (as counted by
     /// [`Keyspace::used_bytes`]). `None`: no cap.
     pub max_bytes: Option<u64>,
-}
-
-/// Which ID XREAD reads after, per stream.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum XReadId {
-    /// Entries with an ID greater than this one.
-    After(StreamId),
-    /// `$`: only entries added after the call (the stream's last-generated-id).
-    Last,
-    /// `+`: the stream's last entry.
-    LastEntry,
-}
-
-/// XSETID's arguments.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct XSetIdOptions {
-    /// The new last-generated-id.
-    pub last_id: StreamId,
-    /// `ENTRIESADDED n`.
-    pub entries_added: Option<u64>,
-    /// `MAXDELETEDID id`.
-    pub max_deleted_id: Option<StreamId>,
-}
-
-impl XSetIdOptions {
-    /// XSETID to `last_id` without options.
-    pub fn new(last_id: StreamId) -> XSetIdOptions {
-        XSetIdOptions {
-            last_id,
-            entries_added: None,
-            max_deleted_id: None,
-        }
-    }
-
-    /// The checks Redis makes while parsing, before looking at the key.
-    pub fn validate(&self) -> Result<(), Error> {
-        if let Some(md) = self.max_deleted_id {
-            if self.last_id < md {
-                return Err(Error::XSetIdBelowGivenMaxDeleted);
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A key of the keyspace: bytes that hash and compare like `[u8]`, so lookups by
@@ -199,17 +157,25 @@ impl Keyspace {
         match self.keys.get_mut(key) {
             None => Ok(None),
             Some(Value::Stream(s)) => {
-                let (len0, bytes0) = (s.len(), s.tree().heap_bytes_of_nodes());
+                let before = usage(s);
                 let out = f(s);
-                self.entries = self.entries + s.len() - len0;
-                self.bytes = self.bytes + s.tree().heap_bytes_of_nodes() as u64 - bytes0 as u64;
+                let after = usage(s);
+                self.account(before, after);
                 Ok(Some(out))
             }
             Some(_) => Err(Error::WrongType),
         }
     }
 
-    fn check_caps(&self) -> Result<(), Error> {
+    /// Moves the usage counters from a stream's `before` usage to its `after` usage.
+    fn account(&mut self, before: (u64, u64), after: (u64, u64)) {
+        self.entries = self.entries + after.0 - before.0;
+        self.bytes = self.bytes + after.1 - before.1;
+    }
+
+    /// Whether a command marked `denyoom` in Redis may run now (the caps are not
+    /// reached); otherwise Redis's OOM error.
+    pub fn check_oom(&self) -> Result<(), Error> {
         if self
             .config
             .max_entries
@@ -221,12 +187,6 @@ impl Keyspace {
         Ok(())
     }
 
-    /// Whether a command marked `denyoom` in Redis may run now (the caps are not
-    /// reached); otherwise Redis's OOM error.
-    pub fn check_oom(&self) -> Result<(), Error> {
-        self.check_caps()
-    }
-
     /// XADD. Returns the new entry's ID, or `None` when NOMKSTREAM found no stream.
     /// `fields` must hold at least one pair (the command layer checks arity).
     pub fn xadd<F: FieldValues + ?Sized>(
@@ -236,7 +196,7 @@ impl Keyspace {
         fields: &F,
         now: u64,
     ) -> Result<Option<StreamId>, Error> {
-        self.check_caps()?;
+        self.check_oom()?;
         if let Some(trim) = &opts.trim {
             trim.validate()?;
         }
@@ -258,15 +218,15 @@ impl Keyspace {
             },
         };
         let limits = self.config.node_limits;
-        let (len0, bytes0) = (stream.len(), stream.tree().heap_bytes_of_nodes());
+        let before = usage(stream);
         let res = stream.append(opts.id, fields, now, &limits);
         if res.is_ok() {
             if let Some(trim) = &opts.trim {
                 stream.trim(trim, &limits);
             }
         }
-        self.entries = self.entries + stream.len() - len0;
-        self.bytes = self.bytes + stream.tree().heap_bytes_of_nodes() as u64 - bytes0 as u64;
+        let after = usage(stream);
+        self.account(before, after);
         res.map(Some)
     }
 
@@ -390,8 +350,7 @@ impl Keyspace {
             .filter(|k| {
                 let removed = self.keys.remove(k.as_ref());
                 if let Some(Value::Stream(s)) = &removed {
-                    self.entries -= s.len();
-                    self.bytes -= s.tree().heap_bytes_of_nodes() as u64;
+                    self.account(usage(s), (0, 0));
                 }
                 removed.is_some()
             })
@@ -489,7 +448,7 @@ fn count_limit(count: Option<u64>) -> usize {
 }
 
 /// The concrete ID an XREAD argument means for this stream (reference §10.1).
-pub(crate) fn resolve_read_id(s: Option<&Stream>, id: XReadId) -> StreamId {
+fn resolve_read_id(s: Option<&Stream>, id: XReadId) -> StreamId {
     match id {
         XReadId::After(id) => id,
         XReadId::Last => s.map_or(StreamId::MIN, Stream::last_id),
@@ -502,11 +461,7 @@ pub(crate) fn resolve_read_id(s: Option<&Stream>, id: XReadId) -> StreamId {
 
 /// Entries after `after`, or `None` when the stream has nothing newer (Redis serves a
 /// stream only if its last live entry is above the ID).
-pub(crate) fn read_after(
-    s: &Stream,
-    after: StreamId,
-    count: Option<u64>,
-) -> Option<Vec<StreamEntry>> {
+fn read_after(s: &Stream, after: StreamId, count: Option<u64>) -> Option<Vec<StreamEntry>> {
     let last = s.last_live_id()?;
     if last <= after {
         return None;
@@ -515,6 +470,11 @@ pub(crate) fn read_after(
     let mut entries = Vec::new();
     s.range(start, StreamId::MAX, count_limit(count), &mut entries);
     Some(entries)
+}
+
+/// A stream's share of the usage counters: live entries, node buffer bytes.
+fn usage(s: &Stream) -> (u64, u64) {
+    (s.len(), s.tree().heap_bytes_of_nodes() as u64)
 }
 
 fn summary(s: &Stream) -> StreamSummary {

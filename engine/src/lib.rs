@@ -60,9 +60,9 @@ pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use id::{StreamId, XAddId};
 pub use info::{StreamSummary, XInfoStream, XInfoStreamFull};
-pub use keyspace::{Config, KeyType, Keyspace, Value, XReadId, XSetIdOptions};
+pub use keyspace::{Config, KeyType, Keyspace, Value};
 pub use node::NodeLimits;
-pub use options::{RefPolicy, TrimOptions, TrimStrategy, XAddOptions};
+pub use options::{RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XReadId, XSetIdOptions};
 pub use reply::{Protocol, Reply};
 pub use stream::Stream;
 

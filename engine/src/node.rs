@@ -144,6 +144,8 @@ pub struct Node {
     deleted: u32,
     /// Listpack bytes of everything except the header, terminator and the two counters.
     lp_body: u64,
+    /// Offset of the last entry's header (to see at once whether it is deleted).
+    last_at: u32,
 }
 
 impl Node {
@@ -172,6 +174,7 @@ impl Node {
             live: 0,
             deleted: 0,
             lp_body,
+            last_at: entries_at,
         };
         node.push_entry(id, fields, true);
         node
@@ -185,6 +188,23 @@ impl Node {
     /// The last entry's ID, tombstones included (what Redis's trimming compares MINID to).
     pub fn last(&self) -> StreamId {
         self.last
+    }
+
+    /// The greatest live entry's ID (live entries are in ID order, and the last entry is
+    /// the greatest unless it was deleted).
+    pub fn last_live(&self) -> Option<StreamId> {
+        if self.live == 0 {
+            return None;
+        }
+        let last_deleted = self
+            .buf
+            .as_slice()
+            .get(self.last_at as usize)
+            .is_none_or(|b| b & FLAG_DELETED != 0);
+        if !last_deleted {
+            return Some(self.last);
+        }
+        self.iter().filter(|e| !e.deleted).last().map(|e| e.id)
     }
 
     /// Live (not deleted) entries.
@@ -291,6 +311,7 @@ impl Node {
         let first = self.live + self.deleted == 0;
         let flags = if same { FLAG_SAME_FIELDS } else { 0 };
         let buf = self.buf.open();
+        self.last_at = buf.len() as u32;
         let mut head = [0u8; 48];
         let mut h = 0;
         if first {
@@ -445,6 +466,12 @@ impl Node {
             return Err(format!(
                 "first entry {:?} is not the master {}",
                 first, self.master
+            ));
+        }
+        if self.iter().last().map(|e| e.header_at) != Some(self.last_at as usize) {
+            return Err(format!(
+                "cached last entry offset {} is stale",
+                self.last_at
             ));
         }
         if prev != Some(self.last) {

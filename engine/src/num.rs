@@ -123,12 +123,13 @@ pub fn write_u64(v: u64, buf: &mut [u8], at: usize) -> usize {
     at + n
 }
 
-/// Redis's `memtoull` for memory configs: a decimal number with an optional unit `b`,
-/// `k`, `kb`, `m`, `mb`, `g`, `gb` (case-insensitive; `k` = 1000, `kb` = 1024).
+/// Redis's `memtoull` for memory configs: decimal digits (possibly none, meaning 0) and
+/// an optional unit `b`, `k`, `kb`, `m`, `mb`, `g`, `gb` (case-insensitive; `k` = 1000,
+/// `kb` = 1024). No sign, no spaces. `None` when malformed or out of `u64`.
 pub fn parse_memory(s: &[u8]) -> Option<u64> {
     let split = s
         .iter()
-        .position(|b| !b.is_ascii_digit() && *b != b'-')
+        .position(|b| !b.is_ascii_digit())
         .unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
     let mul: u64 = match unit.to_ascii_lowercase().as_slice() {
@@ -141,9 +142,9 @@ pub fn parse_memory(s: &[u8]) -> Option<u64> {
         b"gb" => 1024 * 1024 * 1024,
         _ => return None,
     };
-    let v = strtoull_whole(digits)?;
-    if digits.first() == Some(&b'-') {
-        return None;
+    let mut v: u64 = 0;
+    for &d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
     }
     v.checked_mul(mul)
 }
@@ -206,6 +207,13 @@ mod tests {
         assert_eq!(parse_memory(b"7b"), Some(7));
         assert_eq!(parse_memory(b"x"), None);
         assert_eq!(parse_memory(b"-1"), None);
+        // As Redis and Valkey answer CONFIG SET: no digits means 0; no sign or spaces.
+        assert_eq!(parse_memory(b""), Some(0));
+        assert_eq!(parse_memory(b"k"), Some(0));
+        assert_eq!(parse_memory(b"1Kb"), Some(1024));
+        for bad in [&b" 5"[..], b"5 ", b"+5", b"-0", b"0x10", b"1.5k"] {
+            assert_eq!(parse_memory(bad), None, "{bad:?}");
+        }
         let mut buf = [0u8; 20];
         let n = write_u64(u64::MAX, &mut buf, 0);
         assert_eq!(&buf[..n], b"18446744073709551615");

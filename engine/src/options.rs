@@ -30,7 +30,8 @@ pub enum RefPolicy {
 pub struct TrimOptions {
     /// `MAXLEN` or `MINID` and its threshold.
     pub strategy: TrimStrategy,
-    /// `~`: trim whole nodes only (may leave more entries than asked).
+    /// `~`: with KEEPREF, trim whole nodes only (may leave more entries than asked);
+    /// DELREF and ACKED always trim entry by entry (within LIMIT).
     pub approx: bool,
     /// `LIMIT n`: at most about `n` entries removed (only with `~`; `Some(0)` means no
     /// limit). `None` takes Redis's default: `100 × stream-node-max-entries` for `~`,
@@ -134,5 +135,48 @@ impl XAddOptions {
     pub fn trim(mut self, trim: TrimOptions) -> XAddOptions {
         self.trim = Some(trim);
         self
+    }
+}
+
+/// Which ID XREAD reads after, per stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XReadId {
+    /// Entries with an ID greater than this one.
+    After(StreamId),
+    /// `$`: only entries added after the call (the stream's last-generated-id).
+    Last,
+    /// `+`: the stream's last entry.
+    LastEntry,
+}
+
+/// XSETID's arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XSetIdOptions {
+    /// The new last-generated-id.
+    pub last_id: StreamId,
+    /// `ENTRIESADDED n`.
+    pub entries_added: Option<u64>,
+    /// `MAXDELETEDID id`.
+    pub max_deleted_id: Option<StreamId>,
+}
+
+impl XSetIdOptions {
+    /// XSETID to `last_id` without options.
+    pub fn new(last_id: StreamId) -> XSetIdOptions {
+        XSetIdOptions {
+            last_id,
+            entries_added: None,
+            max_deleted_id: None,
+        }
+    }
+
+    /// The checks Redis makes while parsing, before looking at the key.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(md) = self.max_deleted_id {
+            if self.last_id < md {
+                return Err(Error::XSetIdBelowGivenMaxDeleted);
+            }
+        }
+        Ok(())
     }
 }

@@ -187,9 +187,8 @@ impl Stream {
                 if e.deleted {
                     continue;
                 }
-                if opts.policy == RefPolicy::Acked && self_is_referenced(e.id) {
-                    continue;
-                }
+                // ACKED skips entries a consumer group still references (§3.3); with no
+                // consumer groups (they come with XGROUP) nothing is referenced.
                 doomed.push((e.header_at, e.id));
                 left -= 1;
             }
@@ -200,11 +199,7 @@ impl Stream {
             let n_doomed = doomed.len() as u64;
             self.length -= n_doomed;
             removed += n_doomed;
-            if opts.policy == RefPolicy::DelRef {
-                for &(_, id) in &doomed {
-                    self.purge_refs(id);
-                }
-            }
+            // DELREF also removes each ID from every group's PEL; no groups yet.
             if eligible && now_empty {
                 self.tree.remove(master);
                 continue;
@@ -219,10 +214,6 @@ impl Stream {
         }
         removed
     }
-
-    /// Removes `id` from every consumer group's PEL (the DELREF policy). Streams carry no
-    /// consumer groups yet, so there is nothing to remove.
-    fn purge_refs(&mut self, _id: StreamId) {}
 
     /// Deletes entries by ID (XDEL) and returns how many existed. Counters follow Redis:
     /// `max-deleted-entry-id` rises to the greatest deleted ID, `recorded-first-entry-id`
@@ -354,11 +345,7 @@ impl Stream {
 
     /// The last live entry's ID (Redis's `streamLastValidID`).
     pub fn last_live_id(&self) -> Option<StreamId> {
-        self.tree
-            .iter()
-            .rev()
-            .find(|n| n.live() > 0)
-            .and_then(|n| n.iter().filter(|e| !e.deleted).last().map(|e| e.id))
+        self.tree.iter().rev().find_map(Node::last_live)
     }
 
     /// The first live entry.
@@ -479,13 +466,6 @@ impl Stream {
     }
 }
 
-/// Whether some consumer group still needs `id` (reference §3.3): true iff the stream has
-/// a group that has not read it or holds it pending. Streams carry no consumer groups
-/// yet, and with no group nothing is referenced.
-fn self_is_referenced(_id: StreamId) -> bool {
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,6 +529,9 @@ mod tests {
         let o = TrimOptions::maxlen(5).approx().policy(RefPolicy::DelRef);
         assert_eq!(s.trim(&o, &limits), 5);
         assert_eq!(s.len(), 5);
+        // Node 1-1..1-3 emptied and dropped; 1-4, 1-5 tombstoned in the next one.
+        assert_eq!(s.radix_tree_keys(), 3);
+        assert_eq!(s.first_id(), StreamId::new(1, 6));
         let mut s = filled(12, &limits);
         let o = TrimOptions::maxlen(9).approx().policy(RefPolicy::Acked);
         assert_eq!(s.trim(&o, &limits), 3);
@@ -607,6 +590,25 @@ mod tests {
         assert_eq!(s.delete(&[id(4, 0)]), 1);
         s.check().expect("well-formed");
         assert_eq!(s.len(), 1);
+    }
+
+    #[test]
+    fn more_than_a_gib_of_fields_is_refused_before_anything_is_copied() {
+        // 1025 pairs sharing one 1 MiB value: 1 GiB + 1 MiB + names, 1 MiB of memory.
+        let value = vec![b'x'; 1 << 20];
+        let fields: Vec<(&[u8], &[u8])> = (0..1025).map(|_| (&b"f"[..], &value[..])).collect();
+        let mut s = Stream::new();
+        assert_eq!(
+            s.append(XAddId::Auto, &fields[..], 1, &NodeLimits::default()),
+            Err(Error::ElementsTooLarge)
+        );
+        assert_eq!(
+            (s.len(), s.entries_added(), s.last_id()),
+            (0, 0, StreamId::MIN)
+        );
+        // Exactly 1 GiB is accepted (Redis refuses only sizes above it).
+        let exact: Vec<(&[u8], &[u8])> = (0..1024).map(|_| (&b""[..], &value[..])).collect();
+        assert_eq!(super::entry::total_len(&exact[..]), 1 << 30);
     }
 
     #[test]

@@ -114,7 +114,8 @@ fn parse_bytes(v: &[u8]) -> Result<u64, &'static str> {
     match num::parse_memory(v) {
         Some(n) if n <= i64::MAX as u64 => Ok(n),
         Some(_) => Err(RANGE),
-        None if !v.is_empty() && v.iter().all(u8::is_ascii_digit) => Err(RANGE),
+        // Digits too many for 64 bits: Redis 7.0 calls it a range error.
+        None if v.iter().all(u8::is_ascii_digit) => Err(RANGE),
         None => Err("argument must be a memory value"),
     }
 }

@@ -194,6 +194,3 @@ pub(crate) fn parse_int(arg: &[u8]) -> Result<i64, Error> {
 pub(crate) fn reply(r: Result<Reply, Error>) -> Reply {
     r.unwrap_or_else(Reply::Error)
 }
-
-#[cfg(test)]
-mod tests;

@@ -18,7 +18,7 @@ use super::reply;
 use super::trim_args::TrimArgs;
 use crate::entry::FlatFields;
 use crate::error::Error;
-use crate::id::{StreamId, XAddId};
+use crate::id::XAddId;
 use crate::keyspace::Keyspace;
 use crate::num::{is_char, keyword_eq};
 use crate::options::XAddOptions;
@@ -26,7 +26,7 @@ use crate::reply::Reply;
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply(parse(argv).and_then(|(opts, fields)| {
-        let fields = FlatFields(fields);
+        let fields = FlatFields::new(fields).ok_or(Error::WrongArity("xadd"))?;
         Ok(match ks.xadd(&argv[1], &opts, &fields, now)? {
             Some(id) => Reply::id(id),
             None => Reply::Null,
@@ -60,8 +60,6 @@ fn parse(argv: &[Bytes]) -> Result<(XAddOptions, &[Bytes]), Error> {
         return Err(Error::WrongArity("xadd"));
     }
     opts.id = id.unwrap_or_default();
-    if opts.id == XAddId::Explicit(StreamId::MIN) {
-        return Err(Error::XAddIdZero);
-    }
+    // An explicit 0-0 is refused next, before the key is touched (`Keyspace::xadd`).
     Ok((opts, fields))
 }

@@ -48,19 +48,18 @@ fn run(ks: &Keyspace, argv: &[Bytes], rev: bool) -> Reply {
                 return Err(Error::Syntax);
             }
         }
-        let Some(s) = ks.stream(&argv[1])? else {
+        let key = &argv[1];
+        if ks.stream(key)?.is_none() {
             return Ok(Reply::Array(Vec::new()));
-        };
+        }
         if count == Some(0) {
             return Ok(Reply::NullArray);
         }
-        let limit = count.map_or(0, |c| usize::try_from(c).unwrap_or(usize::MAX));
-        let mut entries = Vec::new();
-        if rev {
-            s.rev_range(end, start, limit, &mut entries);
+        let entries = if rev {
+            ks.xrevrange(key, end, start, count)?
         } else {
-            s.range(start, end, limit, &mut entries);
-        }
+            ks.xrange(key, start, end, count)?
+        };
         Ok(Reply::entries(&entries))
     })())
 }

@@ -20,8 +20,9 @@ use bytes::Bytes;
 use super::{parse_int, reply};
 use crate::error::Error;
 use crate::id::StreamId;
-use crate::keyspace::{read_after, resolve_read_id, Keyspace};
+use crate::keyspace::Keyspace;
 use crate::num::{c_str, keyword_eq};
+use crate::options::XReadId;
 use crate::reply::Reply;
 
 /// Redis's `getTimeoutFromObjectOrReply` in milliseconds: the absolute deadline, or 0
@@ -75,31 +76,28 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
         let at = streams_at.ok_or(Error::Syntax)?;
         let n = (argv.len() - at) / 2;
         let (keys, ids) = argv[at..].split_at(n);
-        let count = count.filter(|&c| c > 0);
-        let mut after = Vec::with_capacity(n);
+        // One stream fully (its type, then its ID) before the next.
+        let mut streams = Vec::with_capacity(n);
         for (key, id) in keys.iter().zip(ids) {
-            let s = ks.stream(key)?;
+            ks.stream(key)?;
             let read_id = match c_str(id) {
-                b"$" => crate::keyspace::XReadId::Last,
-                b"+" => crate::keyspace::XReadId::LastEntry,
+                b"$" => XReadId::Last,
+                b"+" => XReadId::LastEntry,
                 b">" => return Err(Error::GreaterIdOutsideGroup),
-                _ => crate::keyspace::XReadId::After(StreamId::parse_strict(id)?),
+                _ => XReadId::After(StreamId::parse_strict(id)?),
             };
-            after.push(resolve_read_id(s, read_id));
+            streams.push((key, read_id));
         }
-        let mut served = Vec::new();
-        for (key, after) in keys.iter().zip(after) {
-            let Some(s) = ks.stream(key)? else {
-                continue;
-            };
-            if let Some(entries) = read_after(s, after, count) {
-                served.push((Reply::Bulk(key.clone()), Reply::entries(&entries)));
-            }
-        }
+        let served = ks.xread(&streams, count.filter(|&c| c > 0))?;
         Ok(if served.is_empty() {
             Reply::NullArray
         } else {
-            Reply::PairMap(served)
+            Reply::PairMap(
+                served
+                    .iter()
+                    .map(|(key, entries)| (Reply::Bulk(key.clone()), Reply::entries(entries)))
+                    .collect(),
+            )
         })
     })())
 }

@@ -13,8 +13,9 @@ use bytes::Bytes;
 use super::{parse_int, reply};
 use crate::error::Error;
 use crate::id::StreamId;
-use crate::keyspace::{Keyspace, XSetIdOptions};
+use crate::keyspace::Keyspace;
 use crate::num::keyword_eq;
+use crate::options::XSetIdOptions;
 use crate::reply::Reply;
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {

@@ -628,9 +628,9 @@ fn error_table_redis7() {
 }
 
 /// Every `Error` variant these commands can produce has at least one row. Left out:
-/// `ElementsTooLarge` (needs > 1 GiB in one XADD), `UnbalancedXReadGroup` (XREADGROUP is
-/// not implemented), `OutOfMemory` (only the engine's optional caps raise it) and
-/// `Closed` (only the `Engine` handle raises it).
+/// `ElementsTooLarge` (needs > 1 GiB in one XADD; a unit test in `stream.rs` covers it
+/// with shared buffers) and `OutOfMemory` (only the engine's optional caps raise it;
+/// `memory.rs` tests it).
 #[test]
 fn every_error_variant_has_a_row() {
     let variants = [
