@@ -205,7 +205,8 @@ impl Engine {
 
     /// XINFO STREAM.
     pub fn xinfo_stream(&self, key: impl AsRef<[u8]>) -> Result<XInfoStream, Error> {
-        self.inner.keyspace.lock().xinfo_stream(key.as_ref())
+        let now = self.now();
+        self.inner.keyspace.lock().xinfo_stream(key.as_ref(), now)
     }
 
     /// XINFO STREAM FULL COUNT count (`0` = all entries).
@@ -214,10 +215,11 @@ impl Engine {
         key: impl AsRef<[u8]>,
         count: u64,
     ) -> Result<XInfoStreamFull, Error> {
+        let now = self.now();
         self.inner
             .keyspace
             .lock()
-            .xinfo_stream_full(key.as_ref(), count)
+            .xinfo_stream_full(key.as_ref(), count, now)
     }
 
     /// DEL.

@@ -59,6 +59,32 @@ pub enum Error {
     XTrimWithoutStrategy,
     /// `ERR syntax error, LIMIT cannot be used without the special ~ option`
     LimitWithoutApprox,
+    /// `ERR syntax error, IDMP/IDMPAUTO specified multiple times`
+    IdmpTwice,
+    /// `ERR syntax error, IDMPAUTO requires a non-empty producer ID`
+    IdmpAutoEmptyPid,
+    /// `ERR syntax error, IDMP requires a non-empty producer ID`
+    IdmpEmptyPid,
+    /// `ERR syntax error, IDMP requires a non-empty idempotent ID`
+    IdmpEmptyIid,
+    /// `ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs`
+    IdmpNeedsAutoId,
+    /// `ERR IDMP-DURATION specified multiple times` / `ERR IDMP-MAXSIZE specified multiple times`
+    XCfgSetTwice(&'static str),
+    /// `ERR IDMP-DURATION must be between 1 and 86400 seconds`
+    XCfgSetDurationRange,
+    /// `ERR IDMP-MAXSIZE must be between 1 and 10000 entries`
+    XCfgSetMaxsizeRange,
+    /// `ERR At least one parameter must be specified`
+    XCfgSetNothing,
+    /// `ERR producer ID must be non-empty`
+    EmptyProducerId,
+    /// `ERR idempotent ID must be non-empty`
+    EmptyIdempotentId,
+    /// `ERR No such message in stream`
+    NoSuchMessage,
+    /// `ERR IID already exists for this producer with a different stream ID`
+    IidExists,
     /// `ERR The ID specified in XADD must be greater than 0-0`
     XAddIdZero,
     /// `ERR The stream has exhausted the last possible ID, unable to add more items`
@@ -147,6 +173,22 @@ impl Error {
                 "ERR syntax error, LIMIT cannot be used without the special ~ option"
             }
             Error::XAddIdZero => "ERR The ID specified in XADD must be greater than 0-0",
+            Error::IdmpTwice => "ERR syntax error, IDMP/IDMPAUTO specified multiple times",
+            Error::IdmpAutoEmptyPid => {
+                "ERR syntax error, IDMPAUTO requires a non-empty producer ID"
+            }
+            Error::IdmpEmptyPid => "ERR syntax error, IDMP requires a non-empty producer ID",
+            Error::IdmpEmptyIid => "ERR syntax error, IDMP requires a non-empty idempotent ID",
+            Error::IdmpNeedsAutoId => {
+                "ERR syntax error, IDMP/IDMPAUTO can be used only with auto-generated IDs"
+            }
+            Error::XCfgSetDurationRange => "ERR IDMP-DURATION must be between 1 and 86400 seconds",
+            Error::XCfgSetMaxsizeRange => "ERR IDMP-MAXSIZE must be between 1 and 10000 entries",
+            Error::XCfgSetNothing => "ERR At least one parameter must be specified",
+            Error::EmptyProducerId => "ERR producer ID must be non-empty",
+            Error::EmptyIdempotentId => "ERR idempotent ID must be non-empty",
+            Error::NoSuchMessage => "ERR No such message in stream",
+            Error::IidExists => "ERR IID already exists for this producer with a different stream ID",
             Error::StreamExhausted => {
                 "ERR The stream has exhausted the last possible ID, unable to add more items"
             }
@@ -190,6 +232,11 @@ impl Error {
             return;
         }
         match self {
+            Error::XCfgSetTwice(name) => {
+                out.extend_from_slice(b"ERR ");
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b" specified multiple times");
+            }
             Error::WrongArity(cmd) => {
                 out.extend_from_slice(b"ERR wrong number of arguments for '");
                 out.extend_from_slice(cmd.as_bytes());

@@ -19,6 +19,7 @@ use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
 use crate::glob;
 use crate::id::{StreamId, XAddId};
+use crate::idmp;
 use crate::info::{StreamSummary, XInfoStream, XInfoStreamFull};
 use crate::node::NodeLimits;
 use crate::options::{TrimOptions, XAddOptions, XReadId, XSetIdOptions};
@@ -56,10 +57,14 @@ impl KeyType {
 }
 
 /// Settings of a keyspace: Redis's stream configs and brook's optional caps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
     /// `stream-node-max-bytes` and `stream-node-max-entries`.
     pub node_limits: NodeLimits,
+    /// `stream-idmp-duration` (seconds, 1..=86400): copied into each new stream.
+    pub idmp_duration: u64,
+    /// `stream-idmp-maxsize` (1..=10000): copied into each new stream.
+    pub idmp_maxsize: u64,
     /// Once this many entries are stored in all streams together, refuse the commands
     /// Redis marks `denyoom` (XADD, XSETID, SET) with Redis's OOM error, as a server at
     /// `maxmemory` does. `None`: no cap.
@@ -67,6 +72,18 @@ pub struct Config {
     /// The same, once stream storage reaches this many bytes (as counted by
     /// [`Keyspace::used_bytes`]). `None`: no cap.
     pub max_bytes: Option<u64>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            node_limits: NodeLimits::default(),
+            idmp_duration: idmp::DEFAULT_DURATION,
+            idmp_maxsize: idmp::DEFAULT_MAXSIZE,
+            max_entries: None,
+            max_bytes: None,
+        }
+    }
 }
 
 /// A key of the keyspace: bytes that hash and compare like `[u8]`, so lookups by
@@ -203,24 +220,44 @@ impl Keyspace {
         if fields.pair_count() == 0 {
             return Err(Error::WrongArity("xadd"));
         }
+        if opts.idmp.is_some() && opts.id != XAddId::Auto {
+            return Err(Error::IdmpNeedsAutoId);
+        }
         if opts.id == XAddId::Explicit(StreamId::MIN) {
             return Err(Error::XAddIdZero);
         }
+        let (idmp_duration, idmp_maxsize) = (self.config.idmp_duration, self.config.idmp_maxsize);
         let stream = match self.keys.entry_ref(key) {
             EntryRef::Occupied(o) => match o.into_mut() {
                 Value::Stream(s) => s,
                 _ => return Err(Error::WrongType),
             },
             EntryRef::Vacant(_) if opts.nomkstream => return Ok(None),
-            EntryRef::Vacant(v) => match v.insert(Value::Stream(Box::default())) {
+            EntryRef::Vacant(v) => match v.insert(Value::Stream(Box::new(Stream::with_idmp(
+                idmp_duration,
+                idmp_maxsize,
+            )))) {
                 Value::Stream(s) => s,
                 _ => return Err(Error::WrongType),
             },
         };
+        // An IDMP duplicate answers the recorded ID and changes nothing else.
+        let idmp = opts.idmp.as_ref().map(|i| (i.pid(), i.iid(fields)));
+        if let Some((pid, iid)) = &idmp {
+            let state = stream.idmp_mut();
+            state.expire(now);
+            if let Some(id) = state.get(pid, iid) {
+                state.count_duplicate();
+                return Ok(Some(id));
+            }
+        }
         let limits = self.config.node_limits;
         let before = usage(stream);
         let res = stream.append(opts.id, fields, now, &limits);
-        if res.is_ok() {
+        if let Ok(id) = res {
+            if let Some((pid, iid)) = idmp {
+                stream.idmp_mut().record(pid, iid, id);
+            }
             if let Some(trim) = &opts.trim {
                 stream.trim(trim, &limits);
             }
@@ -317,11 +354,11 @@ impl Keyspace {
         Ok(out)
     }
 
-    /// XINFO STREAM.
-    pub fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
+    /// XINFO STREAM at command time `now` (IDMP IIDs expired by then are not counted).
+    pub fn xinfo_stream(&self, key: &[u8], now: u64) -> Result<XInfoStream, Error> {
         let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
         Ok(XInfoStream {
-            summary: summary(s),
+            summary: summary(s, now),
             groups: 0,
             first_entry: s.first_entry(),
             last_entry: s.last_entry(),
@@ -329,7 +366,12 @@ impl Keyspace {
     }
 
     /// XINFO STREAM FULL [COUNT count]: `count` entries (`0` = all; Redis's default 10).
-    pub fn xinfo_stream_full(&self, key: &[u8], count: u64) -> Result<XInfoStreamFull, Error> {
+    pub fn xinfo_stream_full(
+        &self,
+        key: &[u8],
+        count: u64,
+        now: u64,
+    ) -> Result<XInfoStreamFull, Error> {
         let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
         let mut entries = Vec::new();
         s.range(
@@ -339,9 +381,56 @@ impl Keyspace {
             &mut entries,
         );
         Ok(XInfoStreamFull {
-            summary: summary(s),
+            summary: summary(s, now),
             entries,
         })
+    }
+
+    /// XCFGSET: sets a stream's IDMP settings (validated by the caller: durations
+    /// 1..=86400 s, sizes 1..=10000); a changed value forgets every recorded IID.
+    pub fn xcfgset(
+        &mut self,
+        key: &[u8],
+        duration: Option<u64>,
+        maxsize: Option<u64>,
+    ) -> Result<(), Error> {
+        self.with_stream_mut(key, |s| s.idmp_mut().configure(duration, maxsize))?
+            .ok_or(Error::NoSuchKey)
+    }
+
+    /// XIDMPRECORD: records that `pid`'s `iid` produced the live entry `id`.
+    pub fn xidmprecord(
+        &mut self,
+        key: &[u8],
+        pid: &Bytes,
+        iid: &Bytes,
+        id: StreamId,
+        now: u64,
+    ) -> Result<(), Error> {
+        if pid.is_empty() {
+            return Err(Error::EmptyProducerId);
+        }
+        if iid.is_empty() {
+            return Err(Error::EmptyIdempotentId);
+        }
+        self.with_stream_mut(key, |s| {
+            let mut found = false;
+            s.for_each_in(id, id, 1, |_| found = true);
+            if !found {
+                return Err(Error::NoSuchMessage);
+            }
+            let state = s.idmp_mut();
+            state.expire(now);
+            match state.get(pid, iid) {
+                Some(existing) if existing == id => Ok(()),
+                Some(_) => Err(Error::IidExists),
+                None => {
+                    state.record(pid, iid.clone(), id);
+                    Ok(())
+                }
+            }
+        })?
+        .unwrap_or(Err(Error::NoSuchKey))
     }
 
     /// DEL: removes keys, returns how many existed.
@@ -477,8 +566,9 @@ fn usage(s: &Stream) -> (u64, u64) {
     (s.len(), s.tree().heap_bytes_of_nodes() as u64)
 }
 
-fn summary(s: &Stream) -> StreamSummary {
-    let (idmp_duration, idmp_maxsize) = s.idmp_settings();
+fn summary(s: &Stream, now: u64) -> StreamSummary {
+    let (idmp_duration, idmp_maxsize) = s.idmp().settings();
+    let (pids_tracked, iids_tracked, iids_added, iids_duplicates) = s.idmp().counters(now);
     StreamSummary {
         length: s.len(),
         radix_tree_keys: s.radix_tree_keys(),
@@ -489,9 +579,9 @@ fn summary(s: &Stream) -> StreamSummary {
         recorded_first_entry_id: s.first_id(),
         idmp_duration,
         idmp_maxsize,
-        pids_tracked: 0,
-        iids_tracked: 0,
-        iids_added: 0,
-        iids_duplicates: 0,
+        pids_tracked,
+        iids_tracked,
+        iids_added,
+        iids_duplicates,
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use crate::id::{StreamId, XAddId};
+use crate::idmp::Idempotency;
 
 /// How trimming decides what to remove: `MAXLEN n` or `MINID id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,7 +107,7 @@ impl TrimOptions {
 }
 
 /// Options of XADD.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct XAddOptions {
     /// The ID to use: `*` (default), `ms-*`, or explicit.
     pub id: XAddId,
@@ -114,6 +115,9 @@ pub struct XAddOptions {
     pub nomkstream: bool,
     /// `MAXLEN` / `MINID` trimming after the append (with its reference policy).
     pub trim: Option<TrimOptions>,
+    /// `IDMP pid iid` / `IDMPAUTO pid`: deduplicate by producer and idempotent ID
+    /// (requires the `*` ID).
+    pub idmp: Option<Idempotency>,
 }
 
 impl XAddOptions {

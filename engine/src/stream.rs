@@ -10,15 +10,11 @@ use alloc::vec::Vec;
 use crate::entry::{self, FieldValues, StreamEntry};
 use crate::error::Error;
 use crate::id::{StreamId, XAddId};
+use crate::idmp::{self, Idmp};
 use crate::node::{Node, NodeLimits, LISTPACK_MAX_SIZE};
 
 use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
 use crate::tree::NodeTree;
-
-/// Redis 8.6's default `stream-idmp-duration` (seconds).
-pub const DEFAULT_IDMP_DURATION: u64 = 100;
-/// Redis 8.6's default `stream-idmp-maxsize`.
-pub const DEFAULT_IDMP_MAXSIZE: u64 = 100;
 
 /// A stream: the value of a stream key.
 #[derive(Clone, Debug)]
@@ -29,8 +25,7 @@ pub struct Stream {
     first_id: StreamId,
     max_deleted: StreamId,
     entries_added: u64,
-    idmp_duration: u64,
-    idmp_maxsize: u64,
+    idmp: Idmp,
 }
 
 impl Default for Stream {
@@ -49,8 +44,7 @@ impl Stream {
             first_id: StreamId::MIN,
             max_deleted: StreamId::MIN,
             entries_added: 0,
-            idmp_duration: DEFAULT_IDMP_DURATION,
-            idmp_maxsize: DEFAULT_IDMP_MAXSIZE,
+            idmp: Idmp::new(idmp::DEFAULT_DURATION, idmp::DEFAULT_MAXSIZE),
         }
     }
 
@@ -408,14 +402,28 @@ impl Stream {
         self.tree.rax_nodes()
     }
 
-    /// The stream's IDMP settings (`idmp-duration`, `idmp-maxsize`).
-    pub fn idmp_settings(&self) -> (u64, u64) {
-        (self.idmp_duration, self.idmp_maxsize)
+    /// A stream whose IDMP settings are `duration` (seconds) and `maxsize` (the server
+    /// configs `stream-idmp-duration` / `stream-idmp-maxsize` when it is created).
+    pub fn with_idmp(duration: u64, maxsize: u64) -> Stream {
+        Stream {
+            idmp: Idmp::new(duration, maxsize),
+            ..Stream::new()
+        }
+    }
+
+    /// The stream's idempotent-producer state.
+    pub fn idmp(&self) -> &Idmp {
+        &self.idmp
+    }
+
+    /// The stream's idempotent-producer state, mutably.
+    pub fn idmp_mut(&mut self) -> &mut Idmp {
+        &mut self.idmp
     }
 
     /// Heap bytes this stream holds, node buffers and index included.
     pub fn heap_bytes(&self) -> usize {
-        self.tree.heap_bytes()
+        self.tree.heap_bytes() + self.idmp.heap_bytes()
     }
 
     /// The nodes.

@@ -479,7 +479,7 @@ fn compare_state(ks: &Keyspace, m: &KeyspaceModel) {
         let Some(s) = stream(m, key) else {
             continue;
         };
-        let info = ks.xinfo_stream(key).expect("XINFO STREAM");
+        let info = ks.xinfo_stream(key, 0).expect("XINFO STREAM");
         let sum = &info.summary;
         let sid = |id: StreamId| (id.ms, id.seq);
         assert_eq!(

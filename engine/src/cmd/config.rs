@@ -5,8 +5,9 @@
 //! CONFIG SET parameter value [parameter value ...]
 //! ```
 //!
-//! Parameters: `stream-node-max-bytes` (a memory value such as `4096` or `4kb`) and
-//! `stream-node-max-entries` (an integer). Names are case-insensitive; GET takes glob
+//! Parameters: `stream-node-max-bytes` (a memory value such as `4096` or `4kb`),
+//! `stream-node-max-entries` (an integer), `stream-idmp-duration` (1..=86400 seconds)
+//! and `stream-idmp-maxsize` (1..=10000), the last two copied into each new stream. Names are case-insensitive; GET takes glob
 //! patterns and answers a map (a flat array in RESP2). SET checks every name first
 //! (unknown, duplicate), then every value, with Redis's error texts (a bad value names
 //! the parameter in lower case, a duplicate as typed).
@@ -17,21 +18,52 @@ use bytes::Bytes;
 
 use crate::error::Error;
 use crate::glob;
-use crate::keyspace::Keyspace;
+use crate::keyspace::{Config, Keyspace};
 use crate::num;
 use crate::reply::Reply;
 
-const PARAMS: &[&str] = &["stream-node-max-bytes", "stream-node-max-entries"];
+const PARAMS: &[&str] = &[
+    "stream-node-max-bytes",
+    "stream-node-max-entries",
+    "stream-idmp-duration",
+    "stream-idmp-maxsize",
+];
 
 const RANGE: &str = "argument must be between 0 and 9223372036854775807 inclusive";
 
 fn value_of(ks: &Keyspace, name: &str) -> u64 {
-    let limits = ks.config().node_limits;
-    if name == PARAMS[0] {
-        limits.max_bytes
-    } else {
-        limits.max_entries
+    let c = ks.config();
+    match name {
+        "stream-node-max-bytes" => c.node_limits.max_bytes,
+        "stream-node-max-entries" => c.node_limits.max_entries,
+        "stream-idmp-duration" => c.idmp_duration,
+        _ => c.idmp_maxsize,
     }
+}
+
+/// Parses `value` for parameter `name` and stores it in `config`.
+fn set_value(config: &mut Config, name: &str, value: &[u8]) -> Result<(), &'static str> {
+    match name {
+        "stream-node-max-bytes" => config.node_limits.max_bytes = parse_bytes(value)?,
+        "stream-node-max-entries" => config.node_limits.max_entries = parse_entries(value)?,
+        "stream-idmp-duration" => {
+            config.idmp_duration = parse_in(
+                value,
+                1,
+                86_400,
+                "argument must be between 1 and 86400 inclusive",
+            )?
+        }
+        _ => {
+            config.idmp_maxsize = parse_in(
+                value,
+                1,
+                10_000,
+                "argument must be between 1 and 10000 inclusive",
+            )?
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn run_get(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
@@ -85,20 +117,13 @@ pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
         }
         chosen.push((name, &pair[1]));
     }
-    let mut limits = ks.config().node_limits;
+    let mut config = *ks.config();
     for (name, value) in chosen {
-        let parsed = if name == PARAMS[0] {
-            parse_bytes(value)
-        } else {
-            parse_entries(value)
-        };
-        match parsed {
-            Ok(v) if name == PARAMS[0] => limits.max_bytes = v,
-            Ok(v) => limits.max_entries = v,
-            Err(reason) => return Reply::Error(failed(name, reason)),
+        if let Err(reason) = set_value(&mut config, name, value) {
+            return Reply::Error(failed(name, reason));
         }
     }
-    ks.config_mut().node_limits = limits;
+    *ks.config_mut() = config;
     Reply::OK
 }
 
@@ -117,6 +142,14 @@ fn parse_bytes(v: &[u8]) -> Result<u64, &'static str> {
         // Digits too many for 64 bits: Redis 7.0 calls it a range error.
         None if v.iter().all(u8::is_ascii_digit) => Err(RANGE),
         None => Err("argument must be a memory value"),
+    }
+}
+
+fn parse_in(v: &[u8], min: i64, max: i64, range: &'static str) -> Result<u64, &'static str> {
+    match num::parse_i64(v) {
+        Some(n) if (min..=max).contains(&n) => Ok(n as u64),
+        Some(_) => Err(range),
+        None => Err("argument couldn't be parsed into an integer"),
     }
 }
 

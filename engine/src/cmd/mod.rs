@@ -28,7 +28,9 @@ mod keys;
 mod set;
 mod trim_args;
 mod xadd;
+mod xcfgset;
 mod xdel;
+mod xidmprecord;
 mod xinfo;
 mod xlen;
 mod xrange;
@@ -77,6 +79,8 @@ static COMMANDS: &[Command] = &[
     cmd("xtrim", -4, false, xtrim::run),
     cmd("xsetid", -3, true, xsetid::run),
     cmd("xread", -4, false, xread::run),
+    cmd("xcfgset", -2, false, xcfgset::run),
+    cmd("xidmprecord", 5, true, xidmprecord::run),
     Command {
         name: "xinfo",
         arity: -2,

@@ -1,7 +1,7 @@
 //! XADD — append an entry.
 //!
 //! ```text
-//! XADD key [NOMKSTREAM] [KEEPREF | DELREF | ACKED]
+//! XADD key [NOMKSTREAM] [KEEPREF | DELREF | ACKED] [IDMPAUTO pid | IDMP pid iid]
 //!      [MAXLEN | MINID [= | ~] threshold [LIMIT count]] <* | id | ms-*> field value [field value ...]
 //! ```
 //!
@@ -9,8 +9,8 @@
 //! ID (so a misplaced option is reported as an invalid ID, as Redis does). After the scan,
 //! in order: LIMIT without a strategy, LIMIT without `~`, the field/value arity, an
 //! explicit `0-0` (before the key is touched), the key's type, NOMKSTREAM on a missing
-//! key (nil), then the append and its trim (reference §2). Not supported yet: Redis 8.6's
-//! `IDMP` / `IDMPAUTO` (read as the ID, so an invalid-ID error, as in Redis 7).
+//! key (nil), the IDMP duplicate check (the recorded ID is the reply), then the append
+//! and its trim (reference §2, §20).
 
 use bytes::Bytes;
 
@@ -19,6 +19,7 @@ use super::trim_args::TrimArgs;
 use crate::entry::FlatFields;
 use crate::error::Error;
 use crate::id::XAddId;
+use crate::idmp::Idempotency;
 use crate::keyspace::Keyspace;
 use crate::num::{is_char, keyword_eq};
 use crate::options::XAddOptions;
@@ -44,13 +45,39 @@ fn parse(argv: &[Bytes]) -> Result<(XAddOptions, &[Bytes]), Error> {
             id = Some(XAddId::Auto);
             break;
         }
-        if !trim.scan(argv, &mut i)? {
-            if keyword_eq(&argv[i], "NOMKSTREAM") {
-                opts.nomkstream = true;
-            } else {
-                id = Some(XAddId::parse(&argv[i])?);
-                break;
+        let more = argv.len() - 1 - i;
+        if trim.scan(argv, &mut i)? {
+        } else if keyword_eq(&argv[i], "NOMKSTREAM") {
+            opts.nomkstream = true;
+        } else if keyword_eq(&argv[i], "IDMPAUTO") && more >= 1 {
+            if opts.idmp.is_some() {
+                return Err(Error::IdmpTwice);
             }
+            let pid = argv[i + 1].clone();
+            if pid.is_empty() {
+                return Err(Error::IdmpAutoEmptyPid);
+            }
+            opts.idmp = Some(Idempotency::Auto { pid });
+            i += 1;
+        } else if keyword_eq(&argv[i], "IDMP") && more >= 2 {
+            if opts.idmp.is_some() {
+                return Err(Error::IdmpTwice);
+            }
+            let (pid, iid) = (argv[i + 1].clone(), argv[i + 2].clone());
+            if pid.is_empty() {
+                return Err(Error::IdmpEmptyPid);
+            }
+            if iid.is_empty() {
+                return Err(Error::IdmpEmptyIid);
+            }
+            opts.idmp = Some(Idempotency::Given { pid, iid });
+            i += 2;
+        } else {
+            id = Some(XAddId::parse(&argv[i])?);
+            if opts.idmp.is_some() {
+                return Err(Error::IdmpNeedsAutoId);
+            }
+            break;
         }
         i += 1;
     }

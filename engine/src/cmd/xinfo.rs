@@ -38,7 +38,7 @@ pub(super) fn run_help(_ks: &mut Keyspace, _argv: &[Bytes], _now: u64) -> Reply 
     Reply::Array(HELP.iter().map(|l| Reply::Simple(l)).collect())
 }
 
-pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
+pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply((|| {
         let key = &argv[2];
         if ks.stream(key)?.is_none() {
@@ -46,7 +46,7 @@ pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply 
         }
         let opts = &argv[3..];
         if opts.is_empty() {
-            let info = ks.xinfo_stream(key)?;
+            let info = ks.xinfo_stream(key, now)?;
             let mut fields = summary_fields(&info.summary);
             fields.push((Reply::text("groups"), Reply::count(info.groups)));
             fields.push((
@@ -71,7 +71,7 @@ pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply 
             let n = parse_int(&opts[2])?;
             count = if n < 0 { 10 } else { n as u64 };
         }
-        let info = ks.xinfo_stream_full(key, count)?;
+        let info = ks.xinfo_stream_full(key, count, now)?;
         let mut fields = summary_fields(&info.summary);
         fields.push((Reply::text("entries"), Reply::entries(&info.entries)));
         fields.push((Reply::text("groups"), Reply::Array(Vec::new())));

@@ -15,13 +15,10 @@
 //! errors), XACK, XPENDING, XCLAIM (`Invalid … argument for XCLAIM`, `Unrecognized XCLAIM
 //! option`), XAUTOCLAIM (`COUNT must be > 0`, `Insufficient memory …`), XACKDEL and
 //! XDELEX (`Number of IDs …`, `` `numids` parameter … ``, `IDS option is required`),
-//! XCFGSET (`IDMP-DURATION …`, `IDMP-MAXSIZE …`, `At least one parameter …`),
-//! XIDMPRECORD (`producer ID …`, `idempotent ID …`, `No such message in stream`,
-//! `IID already exists …`), XADD's IDMP/IDMPAUTO options (`IDMP/IDMPAUTO specified
-//! multiple times`, `… requires a non-empty …`, `… only with auto-generated IDs`,
-//! `Failed to create idempotency hash`), XINFO GROUPS/CONSUMERS, and CLIENT UNBLOCK
-//! (`-UNBLOCKED client unblocked via CLIENT UNBLOCK`).
-//! Unreachable in a test: `Elements are too large to be stored` (> 1 GiB in one XADD).
+//! XINFO GROUPS/CONSUMERS, and CLIENT UNBLOCK (`-UNBLOCKED client unblocked via CLIENT
+//! UNBLOCK`). The IDMP errors (XADD's IDMP/IDMPAUTO, XCFGSET, XIDMPRECORD) are in
+//! `idmp.rs`: no oracle server has IDMP. `Failed to create idempotency hash` (allocation
+//! failure) cannot happen in brook, whose IIDs need no allocation that can fail.
 
 use std::io::Write;
 

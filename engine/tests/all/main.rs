@@ -3,6 +3,7 @@
 mod differential;
 mod errors;
 mod gen;
+mod idmp;
 mod memory;
 mod model_test;
 mod oracle;

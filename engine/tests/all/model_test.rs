@@ -671,7 +671,7 @@ fn compare_state(ks: &Keyspace, m: &KeyspaceModel) -> Result<(), String> {
             continue;
         };
         let info = ks
-            .xinfo_stream(key)
+            .xinfo_stream(key, 0)
             .map_err(|e| format!("{name}: XINFO STREAM failed: {e}"))?;
         let sum = &info.summary;
         let got = (
@@ -1352,7 +1352,7 @@ fn execute_str(ks: &mut Keyspace, argv: &[String]) -> Reply {
 fn check_layout(ks: &Keyspace, layout: &Layout) -> Result<(), String> {
     ks.check()
         .map_err(|e| format!("Keyspace::check failed: {e}"))?;
-    let Ok(info) = ks.xinfo_stream(b"s") else {
+    let Ok(info) = ks.xinfo_stream(b"s", 0) else {
         return if layout.nodes.is_empty() {
             Ok(())
         } else {
@@ -1632,7 +1632,7 @@ fn xsetid_below_a_tombstone_then_xadd() {
             panic!("Keyspace::check failed after {argv:?}: {e}");
         }
     }
-    let sum = ks.xinfo_stream(b"s").expect("a stream").summary;
+    let sum = ks.xinfo_stream(b"s", 0).expect("a stream").summary;
     assert_eq!(
         (
             sum.length,

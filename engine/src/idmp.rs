@@ -1,0 +1,257 @@
+//! Idempotent producers (Redis 8.6): `XADD … IDMP pid iid *` and `IDMPAUTO pid`,
+//! XCFGSET, XIDMPRECORD, and the IDMP fields of XINFO STREAM (reference §20).
+//!
+//! Per stream, each producer ID maps the idempotent IDs it used to the stream ID the
+//! first XADD got; a repeated IID answers that ID instead of appending. A producer keeps
+//! at most `idmp-maxsize` IIDs (oldest evicted first) and IIDs whose recorded ID is older
+//! than `idmp-duration` seconds expire. Redis expires them from a cron about once a
+//! second (until then an expired IID still deduplicates); brook expires them when the
+//! stream's IDMP state is next used — the same observable rule with no cron.
+
+use alloc::collections::VecDeque;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+
+use crate::entry::FieldValues;
+use crate::id::StreamId;
+
+/// Redis 8.6's default `stream-idmp-duration` (seconds).
+pub const DEFAULT_DURATION: u64 = 100;
+/// Redis 8.6's default `stream-idmp-maxsize` (IIDs per producer).
+pub const DEFAULT_MAXSIZE: u64 = 100;
+
+/// How XADD names the entry for deduplication.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Idempotency {
+    /// `IDMP pid iid`: the caller's idempotent ID.
+    Given {
+        /// Producer ID (non-empty).
+        pid: Bytes,
+        /// Idempotent ID (non-empty).
+        iid: Bytes,
+    },
+    /// `IDMPAUTO pid`: the IID is a hash of the field/value pairs, independent of their
+    /// order.
+    Auto {
+        /// Producer ID (non-empty).
+        pid: Bytes,
+    },
+}
+
+impl Idempotency {
+    /// The producer ID.
+    pub fn pid(&self) -> &Bytes {
+        match self {
+            Idempotency::Given { pid, .. } | Idempotency::Auto { pid } => pid,
+        }
+    }
+
+    /// The IID for these fields.
+    pub fn iid<F: FieldValues + ?Sized>(&self, fields: &F) -> Bytes {
+        match self {
+            Idempotency::Given { iid, .. } => iid.clone(),
+            Idempotency::Auto { .. } => Bytes::copy_from_slice(&fields_hash(fields)),
+        }
+    }
+}
+
+/// A 128-bit hash of the field/value pairs that ignores their order but not their
+/// boundaries (`ab c` ≠ `a bc`): the wrapping sum of a per-pair SipHash-2-4 pair with
+/// two fixed keys, over `len(field) field len(value) value`.
+fn fields_hash<F: FieldValues + ?Sized>(fields: &F) -> [u8; 16] {
+    #[allow(deprecated)] // core's SipHasher: deterministic, no dependency
+    fn sip(k0: u64, k1: u64, f: &[u8], v: &[u8]) -> u64 {
+        use core::hash::Hasher;
+        let mut h = core::hash::SipHasher::new_with_keys(k0, k1);
+        h.write(&(f.len() as u64).to_le_bytes());
+        h.write(f);
+        h.write(&(v.len() as u64).to_le_bytes());
+        h.write(v);
+        h.finish()
+    }
+    let (mut lo, mut hi) = (0u64, 0u64);
+    for i in 0..fields.pair_count() {
+        let (f, v) = fields.pair(i);
+        lo = lo.wrapping_add(sip(0x6272_6f6f_6b2d_6964, 0x6d70_2d61_7574_6f31, f, v));
+        hi = hi.wrapping_add(sip(0x7374_7265_616d_2d69, 0x6964_2d68_6173_6832, f, v));
+    }
+    let mut out = [0u8; 16];
+    out[..8].copy_from_slice(&lo.to_le_bytes());
+    out[8..].copy_from_slice(&hi.to_le_bytes());
+    out
+}
+
+/// One producer's IIDs.
+#[derive(Clone, Debug, Default)]
+struct Producer {
+    ids: HashMap<Bytes, StreamId>,
+    /// IIDs in insertion order (oldest first).
+    order: VecDeque<Bytes>,
+}
+
+/// A stream's idempotent-producer state.
+#[derive(Clone, Debug)]
+pub struct Idmp {
+    duration: u64,
+    maxsize: u64,
+    producers: HashMap<Bytes, Producer>,
+    iids_added: u64,
+    iids_duplicates: u64,
+}
+
+impl Idmp {
+    /// Empty state with the given settings (copied from the server configs when the
+    /// stream is created).
+    pub fn new(duration: u64, maxsize: u64) -> Idmp {
+        Idmp {
+            duration,
+            maxsize,
+            producers: HashMap::new(),
+            iids_added: 0,
+            iids_duplicates: 0,
+        }
+    }
+
+    /// `idmp-duration` (seconds) and `idmp-maxsize`.
+    pub fn settings(&self) -> (u64, u64) {
+        (self.duration, self.maxsize)
+    }
+
+    /// `pids-tracked`, `iids-tracked`, `iids-added`, `iids-duplicates` as of `now`: IIDs
+    /// that have expired by then do not count (as if Redis's cron had just run).
+    pub fn counters(&self, now: u64) -> (u64, u64, u64, u64) {
+        let horizon = now.checked_sub(self.duration.saturating_mul(1000));
+        let (mut pids, mut iids) = (0u64, 0u64);
+        for p in self.producers.values() {
+            let expired = match horizon {
+                None => 0,
+                Some(h) => p
+                    .order
+                    .iter()
+                    .take_while(|iid| p.ids.get(*iid).is_none_or(|id| id.ms <= h))
+                    .count(),
+            };
+            let live = (p.order.len() - expired) as u64;
+            pids += u64::from(live > 0);
+            iids += live;
+        }
+        (pids, iids, self.iids_added, self.iids_duplicates)
+    }
+
+    /// Drops IIDs whose recorded ID is `duration` seconds old at `now` (oldest first per
+    /// producer, stopping at the first that is not), and producers left empty.
+    pub fn expire(&mut self, now: u64) {
+        let Some(horizon) = now.checked_sub(self.duration.saturating_mul(1000)) else {
+            return;
+        };
+        self.producers.retain(|_, p| {
+            while let Some(iid) = p.order.front() {
+                match p.ids.get(iid) {
+                    Some(id) if id.ms > horizon => break,
+                    _ => {
+                        if let Some(iid) = p.order.pop_front() {
+                            p.ids.remove(&iid);
+                        }
+                    }
+                }
+            }
+            !p.order.is_empty()
+        });
+    }
+
+    /// The ID recorded for `pid`/`iid`, if any.
+    pub fn get(&self, pid: &[u8], iid: &[u8]) -> Option<StreamId> {
+        self.producers.get(pid)?.ids.get(iid).copied()
+    }
+
+    /// Counts a duplicate XADD answered from the record.
+    pub fn count_duplicate(&mut self) {
+        self.iids_duplicates += 1;
+    }
+
+    /// Records `iid` → `id` for `pid` (`iids-added` += 1), evicting the producer's oldest
+    /// IIDs beyond `idmp-maxsize`.
+    pub fn record(&mut self, pid: &Bytes, iid: Bytes, id: StreamId) {
+        let p = self.producers.entry(pid.clone()).or_default();
+        if p.ids.insert(iid.clone(), id).is_none() {
+            p.order.push_back(iid);
+        }
+        while p.order.len() as u64 > self.maxsize {
+            if let Some(old) = p.order.pop_front() {
+                p.ids.remove(&old);
+            }
+        }
+        self.iids_added += 1;
+    }
+
+    /// XCFGSET: stores the given settings; if any differs from the current one, every
+    /// producer and IID is forgotten (the counters stay).
+    pub fn configure(&mut self, duration: Option<u64>, maxsize: Option<u64>) {
+        let changed = duration.is_some_and(|d| d != self.duration)
+            || maxsize.is_some_and(|m| m != self.maxsize);
+        if changed {
+            self.duration = duration.unwrap_or(self.duration);
+            self.maxsize = maxsize.unwrap_or(self.maxsize);
+            self.producers.clear();
+        }
+    }
+
+    /// Heap bytes of the IDMP state (approximate: keys, values and table slots).
+    pub fn heap_bytes(&self) -> usize {
+        let slot = core::mem::size_of::<(Bytes, StreamId)>() + core::mem::size_of::<Bytes>();
+        self.producers
+            .iter()
+            .map(|(pid, p)| {
+                pid.len()
+                    + core::mem::size_of::<(Bytes, Producer)>()
+                    + p.order.iter().map(|i| i.len() + slot).sum::<usize>()
+            })
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auto_iid<F: FieldValues + ?Sized>(fields: &F) -> [u8; 16] {
+        fields_hash(fields)
+    }
+
+    #[test]
+    fn auto_iids_ignore_pair_order_not_boundaries() {
+        let a = auto_iid(&[("a", "1"), ("b", "2")]);
+        assert_eq!(a, auto_iid(&[("b", "2"), ("a", "1")]));
+        assert_ne!(a, auto_iid(&[("a", "1"), ("b", "3")]));
+        assert_ne!(auto_iid(&[("ab", "c")]), auto_iid(&[("a", "bc")]));
+        assert_ne!(auto_iid(&[("a", "1")]), auto_iid(&[("a", "1"), ("a", "1")]));
+    }
+
+    #[test]
+    fn maxsize_evicts_oldest_and_expiry_drops_old_records() {
+        let mut m = Idmp::new(1, 2);
+        let pid = Bytes::from_static(b"p");
+        for (i, iid) in ["a", "b", "c"].iter().enumerate() {
+            m.record(
+                &pid,
+                Bytes::from_static(iid.as_bytes()),
+                StreamId::new(1000 + i as u64, 0),
+            );
+        }
+        assert_eq!(m.get(b"p", b"a"), None);
+        assert_eq!(m.get(b"p", b"c"), Some(StreamId::new(1002, 0)));
+        assert_eq!(m.counters(0), (1, 2, 3, 0));
+        // 1001 <= 2001 - 1000: b has expired by 2001, c (1002) not.
+        assert_eq!(m.counters(2001), (1, 1, 3, 0));
+        m.expire(2001);
+        assert_eq!(m.counters(0), (1, 1, 3, 0));
+        assert_eq!(m.counters(5000), (0, 0, 3, 0));
+        m.expire(5000);
+        assert_eq!(m.counters(0), (0, 0, 3, 0));
+        m.configure(Some(1), None);
+        m.record(&pid, Bytes::from_static(b"x"), StreamId::new(1, 0));
+        m.configure(Some(2), None);
+        assert_eq!(m.counters(0), (0, 0, 4, 0));
+    }
+}
