@@ -82,6 +82,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn backlen_boundaries() {
+        // lpEncodeBacklen: ≤127 → 1, <16383 → 2, <2097151 → 3, <268435455 → 4, else 5.
+        assert_eq!([backlen(127), backlen(128)], [1, 2]);
+        assert_eq!([backlen(16382), backlen(16383)], [2, 3]);
+        assert_eq!([backlen(2_097_150), backlen(2_097_151)], [3, 4]);
+        assert_eq!([backlen(268_435_454), backlen(268_435_455)], [4, 5]);
+        assert_eq!(str_elem(&[b'x'; 16_378]), 16_383 + 3);
+        assert_eq!(str_elem(&[b'x'; 16_377]), 16_382 + 2);
+    }
+
+    #[test]
+    fn count_elements_widen_past_127() {
+        assert_eq!([count_elem(0), count_elem(127)], [2, 2]);
+        assert_eq!([count_elem(128), count_elem(129)], [3, 3]);
+        assert_eq!(count_elem(5000), 4);
+    }
+
+    #[test]
     fn element_sizes() {
         assert_eq!(int_elem(0), 2);
         assert_eq!(int_elem(127), 2);

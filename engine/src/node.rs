@@ -769,6 +769,68 @@ mod tests {
     }
 
     #[test]
+    fn effective_max_bytes_caps_at_a_gib() {
+        let l = |max_bytes| NodeLimits {
+            max_bytes,
+            max_entries: 0,
+        };
+        assert_eq!(l(0).effective_max_bytes(), LISTPACK_MAX_SIZE);
+        assert_eq!(
+            l(LISTPACK_MAX_SIZE).effective_max_bytes(),
+            LISTPACK_MAX_SIZE
+        );
+        assert_eq!(
+            l(2 * LISTPACK_MAX_SIZE).effective_max_bytes(),
+            LISTPACK_MAX_SIZE
+        );
+        assert_eq!(l(4096).effective_max_bytes(), 4096);
+    }
+
+    #[test]
+    fn the_live_counter_widens_at_128_entries() {
+        let l = NodeLimits {
+            max_bytes: 0,
+            max_entries: 0,
+        };
+        let mut n = Node::new(id(1, 0), &[("f", "v")]);
+        let mut sizes = vec![n.lp_bytes()];
+        for seq in 1..130 {
+            n.append(id(1, seq), &[("f", "v")], 2, &l);
+            sizes.push(n.lp_bytes());
+        }
+        // Each same-fields entry: flags 2, ms-diff 2, seq-diff 2 (3 from seq 128 on),
+        // "v" 3, lp-count 2 — and the live counter takes a third byte at 128 entries.
+        assert_eq!(sizes[126] - sizes[125], 11);
+        assert_eq!(sizes[127] - sizes[126], 11 + 1);
+        assert_eq!(sizes[128] - sizes[127], 12);
+        n.check().expect("well-formed");
+    }
+
+    #[test]
+    fn sealed_nodes_share_their_bytes_and_stay_sealed_after_deletes() {
+        let l = NodeLimits::default();
+        let mut n = Node::new(id(1, 0), &[("f", "value-one")]);
+        n.append(id(1, 1), &[("f", "value-two")], 10, &l);
+        assert!(!n.buf.is_sealed());
+        let copy = n.iter().next().expect("first").to_entry();
+        n.seal();
+        assert!(n.buf.is_sealed());
+        assert_eq!(n.heap_bytes(), n.buf.as_slice().len());
+        let shared = n.iter().next().expect("first").to_entry();
+        assert_eq!(copy, shared);
+        let range = n.buf.as_slice().as_ptr_range();
+        assert!(
+            range.contains(&shared.fields[0].1.as_ptr()),
+            "a slice of the node"
+        );
+        assert!(!range.contains(&copy.fields[0].1.as_ptr()), "a copy");
+        let at = n.iter().nth(1).expect("second").header_at;
+        n.mark_deleted(at);
+        assert!(n.buf.is_sealed(), "re-sealed after a delete");
+        n.check().expect("well-formed");
+    }
+
+    #[test]
     fn listpack_size_matches_redis_arithmetic() {
         // One entry "field value" in a fresh node: header 7, count 2, deleted 2,
         // numfields 2, "field" 7, terminator 2, flags 2, ms 2, seq 2, "value" 7, lp-count 2.
