@@ -769,6 +769,30 @@ mod tests {
     }
 
     #[test]
+    fn lp_count_of_wide_entries() {
+        // 62 pairs: the same-fields lp-count 65 still takes 2 bytes, the own-fields
+        // lp-count 2·62+4 = 128 takes 3 (reference §1.6).
+        let names: Vec<alloc::string::String> =
+            (0..62).map(|i| alloc::format!("f{i:02}")).collect();
+        let same: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+        let others: Vec<alloc::string::String> =
+            (0..62).map(|i| alloc::format!("g{i:02}")).collect();
+        let other: Vec<(&str, &str)> = others.iter().map(|n| (n.as_str(), "v")).collect();
+        let mut n = Node::new(id(1, 0), &same[..]);
+        // header 7, live 2, deleted 2, numfields 2, 62 names of 3 bytes (5 each),
+        // terminator 2, flags 2, ms 2, seq 2, 62 values "v" (3 each), lp-count 2.
+        assert_eq!(
+            n.lp_bytes(),
+            7 + 2 + 2 + 2 + 62 * 5 + 2 + 2 + 2 + 2 + 62 * 3 + 2
+        );
+        let before = n.lp_bytes();
+        n.append(id(1, 1), &other[..], 62 * 3, &NodeLimits::default());
+        // flags 2, ms 2, seq 2, numfields 2, 62 × (name 5 + value 3), lp-count 3.
+        assert_eq!(n.lp_bytes() - before, 2 + 2 + 2 + 2 + 62 * (5 + 3) + 3);
+        n.check().expect("well-formed");
+    }
+
+    #[test]
     fn effective_max_bytes_caps_at_a_gib() {
         let l = |max_bytes| NodeLimits {
             max_bytes,
