@@ -793,6 +793,19 @@ mod tests {
     }
 
     #[test]
+    fn last_live_skips_a_deleted_last_entry() {
+        let l = NodeLimits::default();
+        let mut n = Node::new(id(1, 0), &[("f", "v")]);
+        // Own fields, next sequence number: its header byte is exactly the deleted flag
+        // once deleted (payload 0, no other flag).
+        n.append(id(1, 1), &[("g", "w")], 2, &l);
+        assert_eq!(n.last_live(), Some(id(1, 1)));
+        let at = n.iter().nth(1).expect("second").header_at;
+        n.mark_deleted(at);
+        assert_eq!(n.last_live(), Some(id(1, 0)));
+    }
+
+    #[test]
     fn effective_max_bytes_caps_at_a_gib() {
         let l = |max_bytes| NodeLimits {
             max_bytes,
