@@ -806,6 +806,26 @@ mod tests {
     }
 
     #[test]
+    fn long_names_and_128_byte_values() {
+        // A field name over 16 bytes (compared without the short-slice loop) and a value
+        // of exactly 128 bytes (its length takes a 2-byte varint).
+        let l = NodeLimits::default();
+        let name = "a-field-name-of-24-bytes";
+        let other = "a-field-name-of-24-bytez";
+        let value = "x".repeat(128);
+        let mut n = Node::new(id(1, 0), &[(name, value.as_str())]);
+        n.append(id(1, 1), &[(name, value.as_str())], 152, &l);
+        n.append(id(1, 2), &[(other, "v")], 25, &l);
+        n.check().expect("well-formed");
+        let e: Vec<StreamEntry> = n.iter().map(|e| e.to_entry()).collect();
+        assert_eq!(
+            e[1].fields,
+            vec![(Bytes::from(name), Bytes::from(value.clone()))]
+        );
+        assert_eq!(e[2].fields, vec![(Bytes::from(other), Bytes::from("v"))]);
+    }
+
+    #[test]
     fn effective_max_bytes_caps_at_a_gib() {
         let l = |max_bytes| NodeLimits {
             max_bytes,
