@@ -789,6 +789,10 @@ mod tests {
         n.append(id(1, 1), &other[..], 62 * 3, &NodeLimits::default());
         // flags 2, ms 2, seq 2, numfields 2, 62 × (name 5 + value 3), lp-count 3.
         assert_eq!(n.lp_bytes() - before, 2 + 2 + 2 + 2 + 62 * (5 + 3) + 3);
+        // 20 own pairs: lp-count 44, 2 bytes.
+        let before = n.lp_bytes();
+        n.append(id(1, 2), &other[..20], 20 * 3, &NodeLimits::default());
+        assert_eq!(n.lp_bytes() - before, 2 + 2 + 2 + 2 + 20 * (5 + 3) + 2);
         n.check().expect("well-formed");
     }
 
