@@ -256,7 +256,7 @@ impl Stream {
 
     /// Calls `f` for each live entry with `start <= id <= end`, ascending, at most
     /// `count` (`0` = all). The walk is Redis's stream iterator: it starts at the node
-    /// [`NodeTree::iter_from`] picks and stops at the first live entry past `end`.
+    /// `NodeTree::iter_from` picks and stops at the first live entry past `end`.
     pub fn for_each_in<'a>(
         &'a self,
         start: StreamId,
