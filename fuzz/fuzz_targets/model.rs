@@ -18,8 +18,8 @@
 use arbitrary::Arbitrary;
 use brook_engine::{Keyspace, NodeLimits, Protocol, Reply, StreamEntry, StreamId};
 use brook_test_support::model::{
-    Command, Entry, Expected, Fields, Id, KeyspaceModel, ModelReply, ModelValue, StreamModel,
-    TrimArgs, TrimThreshold,
+    self as model, Command, Entry, Expected, Fields, Id, KeyspaceModel, ModelReply, ModelValue,
+    StreamModel, TrimArgs, TrimThreshold,
 };
 use brook_test_support::{encode_frame, parse_frame};
 use bytes::Bytes;
@@ -222,21 +222,21 @@ fn resolve(a: &IdA, s: Option<&StreamModel>) -> Result<Id, Vec<u8>> {
     })
 }
 
-fn spell_id((ms, seq): Id, style: Style) -> Vec<u8> {
-    match style {
-        Style::Canonical => format!("{ms}-{seq}"),
-        Style::Incomplete if seq == 0 => format!("{ms}"),
-        Style::Incomplete => format!("{ms}-{seq}"),
-        Style::Padded => format!("00{ms}-0{seq}"),
-        Style::Plus => format!("+{ms}-+{seq}"),
-        Style::Space => format!(" {ms}- {seq}"),
+impl From<Style> for model::IdStyle {
+    fn from(s: Style) -> model::IdStyle {
+        match s {
+            Style::Canonical => model::IdStyle::Canonical,
+            Style::Incomplete => model::IdStyle::Incomplete,
+            Style::Padded => model::IdStyle::ZeroPadded,
+            Style::Plus => model::IdStyle::Plus,
+            Style::Space => model::IdStyle::Space,
+        }
     }
-    .into_bytes()
 }
 
 fn spell(spec: &IdSpec, s: Option<&StreamModel>) -> Vec<u8> {
     match resolve(&spec.0, s) {
-        Ok(id) => spell_id(id, spec.1),
+        Ok(id) => model::spell_id(id, spec.1.into()),
         Err(raw) => raw,
     }
 }
@@ -301,7 +301,7 @@ fn command(m: &KeyspaceModel, a: &Action) -> Option<Command> {
                             u64::from(dseq % 3),
                         )
                     };
-                    spell_id(id, *style)
+                    model::spell_id(id, (*style).into())
                 }
                 AddIdA::Any(spec) => spell(spec, s),
             };

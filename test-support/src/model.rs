@@ -64,6 +64,35 @@ pub fn format_id(id: Id) -> String {
     format!("{}-{}", id.0, id.1)
 }
 
+/// Ways to spell one ID that Redis parses to the same value (reference §1.3), so test
+/// generators exercise the parser's odd-but-valid forms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IdStyle {
+    /// `<ms>-<seq>`.
+    Canonical,
+    /// `<ms>` alone when seq is 0 (incomplete ID), else canonical.
+    Incomplete,
+    /// Leading zeros in both parts.
+    ZeroPadded,
+    /// A `+` sign before both parts.
+    Plus,
+    /// A space before both parts.
+    Space,
+}
+
+/// `id` spelled in `style`.
+pub fn spell_id((ms, seq): Id, style: IdStyle) -> Vec<u8> {
+    match style {
+        IdStyle::Canonical => format!("{ms}-{seq}"),
+        IdStyle::Incomplete if seq == 0 => format!("{ms}"),
+        IdStyle::Incomplete => format!("{ms}-{seq}"),
+        IdStyle::ZeroPadded => format!("00{ms}-0{seq}"),
+        IdStyle::Plus => format!("+{ms}-+{seq}"),
+        IdStyle::Space => format!(" {ms}- {seq}"),
+    }
+    .into_bytes()
+}
+
 // ---------------------------------------------------------------------------------
 // Errors and replies
 // ---------------------------------------------------------------------------------

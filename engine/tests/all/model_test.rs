@@ -31,8 +31,8 @@
 
 use brook_engine::{Keyspace, NodeLimits, Protocol, Reply, StreamEntry, StreamId};
 use brook_test_support::model::{
-    self, format_id, Command, Entry, Expected, Fields, Id, KeyspaceModel, ModelReply, ModelValue,
-    StreamModel, TrimArgs, TrimThreshold,
+    self, format_id, spell_id, Command, Entry, Expected, Fields, Id, IdStyle, KeyspaceModel,
+    ModelReply, ModelValue, StreamModel, TrimArgs, TrimThreshold,
 };
 use brook_test_support::{encode_frame, parse_frame};
 use bytes::Bytes;
@@ -91,18 +91,9 @@ enum IdArg {
 }
 
 /// How a resolved ID is spelled.
-#[derive(Clone, Copy, Debug)]
-enum Style {
-    Canonical,
-    /// `<ms>` alone when seq is 0.
-    Incomplete,
-    ZeroPadded,
-    Plus,
-    Space,
-}
 
 #[derive(Clone, Debug)]
-struct IdSpec(IdArg, Style);
+struct IdSpec(IdArg, IdStyle);
 
 #[derive(Clone, Debug)]
 enum AddIdArg {
@@ -257,13 +248,13 @@ fn id_arg() -> BoxedStrategy<IdArg> {
     .boxed()
 }
 
-fn style() -> BoxedStrategy<Style> {
+fn style() -> BoxedStrategy<IdStyle> {
     prop_oneof![
-        12 => Just(Style::Canonical),
-        3 => Just(Style::Incomplete),
-        1 => Just(Style::ZeroPadded),
-        1 => Just(Style::Plus),
-        1 => Just(Style::Space),
+        12 => Just(IdStyle::Canonical),
+        3 => Just(IdStyle::Incomplete),
+        1 => Just(IdStyle::ZeroPadded),
+        1 => Just(IdStyle::Plus),
+        1 => Just(IdStyle::Space),
     ]
     .boxed()
 }
@@ -334,19 +325,31 @@ fn field_name() -> BoxedStrategy<Vec<u8>> {
 
 const TEMPLATES: &[&[&str]] = &[&["a", "b"], &["a"], &["name", "1", "c"]];
 
-fn fields() -> BoxedStrategy<Fields> {
-    let template = (0..TEMPLATES.len(), prop::collection::vec(value(), 3)).prop_map(|(t, vs)| {
-        TEMPLATES[t]
-            .iter()
-            .zip(vs)
-            .map(|(f, v)| (f.as_bytes().to_vec(), v))
-            .collect()
-    });
+/// Field sets: mostly one of the [`TEMPLATES`] (stable schemas, so the same-fields
+/// encoding is used), otherwise 1..`max_own` arbitrary pairs; values from `values`.
+fn field_sets(
+    values: BoxedStrategy<Vec<u8>>,
+    template_weight: u32,
+    own_weight: u32,
+    max_own: usize,
+) -> BoxedStrategy<Fields> {
+    let template =
+        (0..TEMPLATES.len(), prop::collection::vec(values.clone(), 3)).prop_map(|(t, vs)| {
+            TEMPLATES[t]
+                .iter()
+                .zip(vs)
+                .map(|(f, v)| (f.as_bytes().to_vec(), v))
+                .collect()
+        });
     prop_oneof![
-        3 => template,
-        2 => prop::collection::vec((field_name(), value()), 1..4),
+        template_weight => template,
+        own_weight => prop::collection::vec((field_name(), values), 1..max_own),
     ]
     .boxed()
+}
+
+fn fields() -> BoxedStrategy<Fields> {
+    field_sets(value(), 3, 2, 4)
 }
 
 fn trim_op() -> BoxedStrategy<TrimOp> {
@@ -526,15 +529,7 @@ fn spell(spec: &IdSpec, s: Option<&StreamModel>) -> Vec<u8> {
         Ok(id) => id,
         Err(raw) => return raw.into_bytes(),
     };
-    match style {
-        Style::Canonical => format!("{ms}-{seq}"),
-        Style::Incomplete if seq == 0 => format!("{ms}"),
-        Style::Incomplete => format!("{ms}-{seq}"),
-        Style::ZeroPadded => format!("00{ms}-0{seq}"),
-        Style::Plus => format!("+{ms}-+{seq}"),
-        Style::Space => format!(" {ms}- {seq}"),
-    }
-    .into_bytes()
+    spell_id((ms, seq), *style)
 }
 
 fn bound_arg(b: &Bound, s: Option<&StreamModel>) -> Vec<u8> {
@@ -1271,19 +1266,7 @@ fn node_value() -> BoxedStrategy<Vec<u8>> {
 }
 
 fn node_fields() -> BoxedStrategy<Fields> {
-    let template =
-        (0..TEMPLATES.len(), prop::collection::vec(node_value(), 3)).prop_map(|(t, vs)| {
-            TEMPLATES[t]
-                .iter()
-                .zip(vs)
-                .map(|(f, v)| (f.as_bytes().to_vec(), v))
-                .collect()
-        });
-    prop_oneof![
-        4 => template,
-        1 => prop::collection::vec((field_name(), node_value()), 1..5),
-    ]
-    .boxed()
+    field_sets(node_value(), 4, 1, 5)
 }
 
 fn append_op() -> BoxedStrategy<NodeOp> {
