@@ -122,6 +122,66 @@ pub enum Error {
     /// `OOM command not allowed when used memory > 'maxmemory'.` — also what the engine
     /// answers when one of its configured caps (entries, bytes) would be exceeded.
     OutOfMemory,
+    /// `ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified.`
+    UnbalancedXReadGroup,
+    /// `ERR Missing GROUP option for XREADGROUP`
+    MissingGroupOption,
+    /// `ERR The $ ID is meaningless in the context of XREADGROUP: …` (and the same for `+`;
+    /// the field is `'$'` or `'+'`).
+    MeaninglessGroupId(char),
+    /// `ERR min-idle-time is not an integer or out of range` (XREADGROUP `CLAIM`)
+    ClaimNotInteger,
+    /// `ERR min-idle-time must be a positive integer` (XREADGROUP `CLAIM` below 0)
+    ClaimNegative,
+    /// `NOGROUP No such key '<key>' or consumer group '<group>' in XREADGROUP with GROUP option`
+    NoGroupForRead {
+        /// The key as typed (sanitised).
+        key: Bytes,
+        /// The group as typed (sanitised).
+        group: Bytes,
+    },
+    /// `NOGROUP No such key '<key>' or consumer group '<group>'` (XPENDING, XCLAIM,
+    /// XAUTOCLAIM)
+    NoGroup {
+        /// The key as typed (sanitised).
+        key: Bytes,
+        /// The group as typed (sanitised).
+        group: Bytes,
+    },
+    /// `NOGROUP No such consumer group '<group>' for key name '<key>'` (XGROUP SETID,
+    /// CREATECONSUMER, DELCONSUMER, XINFO CONSUMERS)
+    NoSuchGroup {
+        /// The key as typed (sanitised).
+        key: Bytes,
+        /// The group as typed (sanitised).
+        group: Bytes,
+    },
+    /// `ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may
+    /// want to use the MKSTREAM option to create an empty stream automatically.`
+    XGroupKeyMissing,
+    /// `ERR value for ENTRIESREAD must be positive or -1`
+    EntriesReadRange,
+    /// `BUSYGROUP Consumer Group name already exists`
+    BusyGroup,
+    /// `ERR Invalid <what> argument for XCLAIM`, `<what>` being `min-idle-time`,
+    /// `IDLE option`, `TIME option` or `RETRYCOUNT option`.
+    XClaimInvalid(&'static str),
+    /// `ERR Unrecognized XCLAIM option '<token>'`
+    XClaimUnrecognized(Bytes),
+    /// `ERR Invalid min-idle-time argument for XAUTOCLAIM`
+    XAutoClaimMinIdle,
+    /// `ERR COUNT must be > 0` (XAUTOCLAIM)
+    XAutoClaimCount,
+    /// `ERR Insufficient memory, failed allocating transient memory, COUNT too high.`
+    XAutoClaimCountTooHigh,
+    /// `ERR Number of IDs must be a positive integer` (XDELEX, XACKDEL)
+    NumIdsInvalid,
+    /// ``ERR The `numids` parameter must match the number of arguments`` (XDELEX, XACKDEL)
+    NumIdsMismatch,
+    /// `ERR IDS option is required` (XDELEX, XACKDEL)
+    IdsRequired,
+    /// `UNBLOCKED client unblocked via CLIENT UNBLOCK`
+    Unblocked,
     /// `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`
     ConfigUnknownOption(Bytes),
     /// `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>`
@@ -147,6 +207,11 @@ impl Error {
         match self {
             Error::WrongType => "WRONGTYPE",
             Error::OutOfMemory => "OOM",
+            Error::NoGroupForRead { .. } | Error::NoGroup { .. } | Error::NoSuchGroup { .. } => {
+                "NOGROUP"
+            }
+            Error::BusyGroup => "BUSYGROUP",
+            Error::Unblocked => "UNBLOCKED",
             _ => "ERR",
         }
     }
@@ -221,6 +286,26 @@ impl Error {
                 "ERR The entries_added specified in XSETID is smaller than the target stream length"
             }
             Error::OutOfMemory => "OOM command not allowed when used memory > 'maxmemory'.",
+            Error::UnbalancedXReadGroup => {
+                "ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."
+            }
+            Error::MissingGroupOption => "ERR Missing GROUP option for XREADGROUP",
+            Error::ClaimNotInteger => "ERR min-idle-time is not an integer or out of range",
+            Error::ClaimNegative => "ERR min-idle-time must be a positive integer",
+            Error::XGroupKeyMissing => {
+                "ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically."
+            }
+            Error::EntriesReadRange => "ERR value for ENTRIESREAD must be positive or -1",
+            Error::BusyGroup => "BUSYGROUP Consumer Group name already exists",
+            Error::XAutoClaimMinIdle => "ERR Invalid min-idle-time argument for XAUTOCLAIM",
+            Error::XAutoClaimCount => "ERR COUNT must be > 0",
+            Error::XAutoClaimCountTooHigh => {
+                "ERR Insufficient memory, failed allocating transient memory, COUNT too high."
+            }
+            Error::NumIdsInvalid => "ERR Number of IDs must be a positive integer",
+            Error::NumIdsMismatch => "ERR The `numids` parameter must match the number of arguments",
+            Error::IdsRequired => "ERR IDS option is required",
+            Error::Unblocked => "UNBLOCKED client unblocked via CLIENT UNBLOCK",
             _ => return None,
         })
     }
@@ -264,6 +349,46 @@ impl Error {
                     b" option is only supported by XREADGROUP. You called XREAD instead.",
                 );
             }
+            Error::MeaninglessGroupId(c) => {
+                let mut buf = [0u8; 4];
+                let c = c.encode_utf8(&mut buf).as_bytes();
+                out.extend_from_slice(b"ERR The ");
+                out.extend_from_slice(c);
+                out.extend_from_slice(b" ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The ");
+                out.extend_from_slice(c);
+                out.extend_from_slice(b" ID would just return an empty result set.");
+            }
+            Error::NoGroupForRead { key, group } => {
+                out.extend_from_slice(b"NOGROUP No such key '");
+                out.extend_from_slice(key);
+                out.extend_from_slice(b"' or consumer group '");
+                out.extend_from_slice(group);
+                out.extend_from_slice(b"' in XREADGROUP with GROUP option");
+            }
+            Error::NoGroup { key, group } => {
+                out.extend_from_slice(b"NOGROUP No such key '");
+                out.extend_from_slice(key);
+                out.extend_from_slice(b"' or consumer group '");
+                out.extend_from_slice(group);
+                out.push(b'\'');
+            }
+            Error::NoSuchGroup { key, group } => {
+                out.extend_from_slice(b"NOGROUP No such consumer group '");
+                out.extend_from_slice(group);
+                out.extend_from_slice(b"' for key name '");
+                out.extend_from_slice(key);
+                out.push(b'\'');
+            }
+            Error::XClaimInvalid(what) => {
+                out.extend_from_slice(b"ERR Invalid ");
+                out.extend_from_slice(what.as_bytes());
+                out.extend_from_slice(b" argument for XCLAIM");
+            }
+            Error::XClaimUnrecognized(token) => {
+                out.extend_from_slice(b"ERR Unrecognized XCLAIM option '");
+                out.extend_from_slice(token);
+                out.push(b'\'');
+            }
             Error::ConfigUnknownOption(name) => {
                 out.extend_from_slice(
                     b"ERR Unknown option or number of arguments for CONFIG SET - '",
@@ -296,6 +421,36 @@ impl Error {
             sub: c_arg(sub, 128),
             command,
         }
+    }
+
+    /// `NOGROUP No such key '<key>' or consumer group '<group>' in XREADGROUP with GROUP
+    /// option`, names formatted as Redis's `%s`.
+    pub fn no_group_for_read(key: &[u8], group: &[u8]) -> Error {
+        Error::NoGroupForRead {
+            key: c_arg(key, usize::MAX),
+            group: c_arg(group, usize::MAX),
+        }
+    }
+
+    /// `NOGROUP No such key '<key>' or consumer group '<group>'`.
+    pub fn no_group(key: &[u8], group: &[u8]) -> Error {
+        Error::NoGroup {
+            key: c_arg(key, usize::MAX),
+            group: c_arg(group, usize::MAX),
+        }
+    }
+
+    /// `NOGROUP No such consumer group '<group>' for key name '<key>'`.
+    pub fn no_such_group(key: &[u8], group: &[u8]) -> Error {
+        Error::NoSuchGroup {
+            key: c_arg(key, usize::MAX),
+            group: c_arg(group, usize::MAX),
+        }
+    }
+
+    /// `ERR Unrecognized XCLAIM option '<token>'`.
+    pub fn xclaim_unrecognized(token: &[u8]) -> Error {
+        Error::XClaimUnrecognized(c_arg(token, usize::MAX))
     }
 
     /// Redis's reply to a command it does not know: the name and the first arguments,

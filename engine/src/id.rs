@@ -103,6 +103,13 @@ impl StreamId {
         parse_id(arg, true, 0, false).map(|(id, _)| id)
     }
 
+    /// Parses an ID in a *non-strict* context without interval syntax (XGROUP SETID):
+    /// `-` is `0-0`, `+` is the maximum ID, an incomplete `5` means `5-0`, `(` is
+    /// refused.
+    pub fn parse_loose(arg: &[u8]) -> Result<StreamId, Error> {
+        parse_id(arg, false, 0, false).map(|(id, _)| id)
+    }
+
     /// Parses the start bound of an interval (XRANGE start, XREVRANGE's last argument,
     /// XPENDING start, XAUTOCLAIM start): `-`, `+`, `(id` accepted; incomplete means seq 0.
     pub fn parse_range_start(arg: &[u8]) -> Result<StreamId, Error> {

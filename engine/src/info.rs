@@ -57,4 +57,120 @@ pub struct XInfoStreamFull {
     pub summary: StreamSummary,
     /// `entries`: the first COUNT live entries.
     pub entries: Vec<StreamEntry>,
+    /// `groups`, by name.
+    pub groups: Vec<FullGroup>,
+}
+
+/// One element of XINFO GROUPS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XInfoGroup {
+    /// `name`.
+    pub name: bytes::Bytes,
+    /// `consumers`: how many consumers the group has.
+    pub consumers: u64,
+    /// `pending`: entries in the group PEL.
+    pub pending: u64,
+    /// `last-delivered-id`.
+    pub last_delivered_id: StreamId,
+    /// `entries-read` (`None`: nil).
+    pub entries_read: Option<u64>,
+    /// `lag` (`None`: nil).
+    pub lag: Option<u64>,
+}
+
+/// One element of XINFO CONSUMERS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XInfoConsumer {
+    /// `name`.
+    pub name: bytes::Bytes,
+    /// `pending`: entries this consumer owns.
+    pub pending: u64,
+    /// `idle`: ms since the consumer's last attempted interaction.
+    pub idle: u64,
+    /// `inactive`: ms since its last successful one (`None`: never, shown as -1).
+    pub inactive: Option<u64>,
+}
+
+/// A pending entry as XPENDING's extended form lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingEntry {
+    /// The entry ID.
+    pub id: StreamId,
+    /// Its owner.
+    pub consumer: bytes::Bytes,
+    /// ms since its last delivery.
+    pub idle: u64,
+    /// How many times it was delivered.
+    pub delivery_count: u64,
+}
+
+/// XPENDING's summary form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XPendingSummary {
+    /// Entries pending in the group.
+    pub count: u64,
+    /// The smallest and greatest pending IDs.
+    pub bounds: Option<(StreamId, StreamId)>,
+    /// Consumers with at least one pending entry, by name, with their counts.
+    pub consumers: Vec<(bytes::Bytes, u64)>,
+}
+
+/// A group in XINFO STREAM FULL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FullGroup {
+    /// Name, last-delivered-id, entries-read, lag as in XINFO GROUPS (`consumers` and
+    /// `pending` counts there are the lengths of the lists here).
+    pub info: XInfoGroup,
+    /// `pending`: the first COUNT pending entries `(id, owner, delivery time, count)`.
+    pub pending: Vec<(StreamId, bytes::Bytes, u64, u64)>,
+    /// `consumers`.
+    pub consumers: Vec<FullConsumer>,
+}
+
+/// A consumer in XINFO STREAM FULL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FullConsumer {
+    /// `name`.
+    pub name: bytes::Bytes,
+    /// `seen-time` (Unix ms).
+    pub seen_time: u64,
+    /// `active-time` (Unix ms; `None` shows as -1).
+    pub active_time: Option<u64>,
+    /// `pel-count`.
+    pub pel_count: u64,
+    /// `pending`: its first COUNT pending entries `(id, delivery time, count)`.
+    pub pending: Vec<(StreamId, u64, u64)>,
+}
+
+/// One entry of an XREADGROUP reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupEntry {
+    /// The entry ID.
+    pub id: StreamId,
+    /// Its fields; `None` for a pending entry whose stream entry was deleted (history
+    /// reads answer `[id, nil]`).
+    pub fields: Option<Vec<(bytes::Bytes, bytes::Bytes)>>,
+    /// With `CLAIM`: `(idle ms, delivery count)` before this read — `(0, 0)` for new
+    /// entries; the reply element then has four parts.
+    pub claim: Option<(u64, u64)>,
+}
+
+/// XCLAIM's and XAUTOCLAIM's claimed entries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claimed {
+    /// Full entries.
+    Entries(Vec<StreamEntry>),
+    /// IDs only (`JUSTID`).
+    Ids(Vec<StreamId>),
+}
+
+/// XAUTOCLAIM's reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XAutoClaimReply {
+    /// Where the next call should start (`0-0`: the scan reached the end).
+    pub next: StreamId,
+    /// What was claimed.
+    pub claimed: Claimed,
+    /// Pending IDs whose entries no longer exist (removed from the PEL).
+    pub deleted: Vec<StreamId>,
 }

@@ -165,8 +165,26 @@ impl Keyspace {
         }
     }
 
+    /// The value at `key`, mutably.
+    pub(crate) fn value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.keys.get_mut(key)
+    }
+
+    /// Stores `value` at `key` (replacing any value; usage counters follow).
+    pub(crate) fn insert_value(&mut self, key: &[u8], value: Value) {
+        if let Some(Value::Stream(old)) = self.keys.get(key) {
+            let before = usage(old);
+            self.account(before, (0, 0));
+        }
+        if let Value::Stream(s) = &value {
+            let after = usage(s);
+            self.account((0, 0), after);
+        }
+        self.keys.insert(Key::from(key), value);
+    }
+
     /// Runs `f` on the stream at `key` (if any) and keeps the usage counters current.
-    fn with_stream_mut<T>(
+    pub(crate) fn with_stream_mut<T>(
         &mut self,
         key: &[u8],
         f: impl FnOnce(&mut Stream) -> T,
@@ -359,7 +377,7 @@ impl Keyspace {
         let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
         Ok(XInfoStream {
             summary: summary(s, now),
-            groups: 0,
+            groups: s.groups().len() as u64,
             first_entry: s.first_entry(),
             last_entry: s.last_entry(),
         })
@@ -383,6 +401,7 @@ impl Keyspace {
         Ok(XInfoStreamFull {
             summary: summary(s, now),
             entries,
+            groups: crate::groups_api::full_groups(s, count),
         })
     }
 

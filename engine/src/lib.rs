@@ -34,18 +34,24 @@
 
 extern crate alloc;
 
+mod claim;
 mod cmd;
 mod entry;
 mod error;
 mod glob;
+mod group;
+mod groups_api;
 mod id;
 mod idmp;
 mod info;
 mod keyspace;
+mod lag;
 mod lpsize;
 mod node;
 mod num;
 mod options;
+mod pel;
+mod readgroup;
 mod reply;
 mod stream;
 mod tree;
@@ -59,12 +65,22 @@ mod sync;
 
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
+pub use group::{Consumer, Group};
+pub use groups_api::GroupStart;
 pub use id::{StreamId, XAddId};
 pub use idmp::{Idempotency, Idmp};
-pub use info::{StreamSummary, XInfoStream, XInfoStreamFull};
+pub use info::{
+    Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
+    XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
+};
 pub use keyspace::{Config, KeyType, Keyspace, Value};
+pub use lag::Counters;
 pub use node::NodeLimits;
-pub use options::{RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XReadId, XSetIdOptions};
+pub use options::{
+    ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XAutoClaimOptions,
+    XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+};
+pub use pel::{Nack, Pel, Placement};
 pub use reply::{Protocol, Reply};
 pub use stream::Stream;
 

@@ -26,6 +26,22 @@ pub enum RefPolicy {
     Acked,
 }
 
+impl RefPolicy {
+    /// The policy named by a command argument (`KEEPREF`, `DELREF`, `ACKED`, any case).
+    pub fn from_keyword(arg: &[u8]) -> Option<RefPolicy> {
+        use crate::num::keyword_eq;
+        if keyword_eq(arg, "KEEPREF") {
+            Some(RefPolicy::KeepRef)
+        } else if keyword_eq(arg, "DELREF") {
+            Some(RefPolicy::DelRef)
+        } else if keyword_eq(arg, "ACKED") {
+            Some(RefPolicy::Acked)
+        } else {
+            None
+        }
+    }
+}
+
 /// Trimming options of XTRIM and of XADD's `MAXLEN`/`MINID` clause.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrimOptions {
@@ -183,4 +199,102 @@ impl XSetIdOptions {
         }
         Ok(())
     }
+}
+
+/// Where XREADGROUP reads a stream from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupReadId {
+    /// `>`: entries never delivered to this group.
+    New,
+    /// An explicit ID: this consumer's pending entries after it (its history).
+    After(StreamId),
+}
+
+/// Options of XREADGROUP.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct XReadGroupOptions {
+    /// `COUNT n`: at most this many entries per stream (`None` or 0: no limit).
+    pub count: Option<u64>,
+    /// `NOACK`: `>` deliveries create no pending entries.
+    pub noack: bool,
+    /// `CLAIM min-idle-time` (Redis 8.4): with `>`, first take over pending entries
+    /// idle at least this long.
+    pub claim: Option<u64>,
+}
+
+impl XReadGroupOptions {
+    /// Sets `COUNT`.
+    pub fn count(mut self, n: u64) -> XReadGroupOptions {
+        self.count = Some(n);
+        self
+    }
+
+    /// Sets `NOACK`.
+    pub fn noack(mut self) -> XReadGroupOptions {
+        self.noack = true;
+        self
+    }
+
+    /// Sets `CLAIM min-idle-time`.
+    pub fn claim(mut self, min_idle_ms: u64) -> XReadGroupOptions {
+        self.claim = Some(min_idle_ms);
+        self
+    }
+}
+
+/// XCLAIM's delivery-time option: the last `IDLE` or `TIME` given wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimTime {
+    /// `IDLE ms`: delivered `ms` before the command's time.
+    Idle(i64),
+    /// `TIME unix-ms`: delivered at this time.
+    Time(i64),
+}
+
+/// Options of XCLAIM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct XClaimOptions {
+    /// `IDLE ms` or `TIME unix-ms` (default: the command's time).
+    pub time: Option<ClaimTime>,
+    /// `RETRYCOUNT n`: set the delivery count (negative: as if not given).
+    pub retry_count: Option<i64>,
+    /// `FORCE`: create pending entries for existing entries nobody has pending.
+    pub force: bool,
+    /// `JUSTID`: reply with IDs only and leave delivery counts alone.
+    pub justid: bool,
+    /// `LASTID id`: raise the group's last-delivered-id to this ID.
+    pub last_id: Option<StreamId>,
+}
+
+/// Options of XAUTOCLAIM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct XAutoClaimOptions {
+    /// `COUNT n` (default 100): claim at most this many, examining at most 10× as many.
+    pub count: u64,
+    /// `JUSTID`: reply with IDs only and leave delivery counts alone.
+    pub justid: bool,
+}
+
+impl Default for XAutoClaimOptions {
+    fn default() -> XAutoClaimOptions {
+        XAutoClaimOptions {
+            count: 100,
+            justid: false,
+        }
+    }
+}
+
+/// XPENDING's extended form: `[IDLE min-idle] start end count [consumer]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct XPendingRange {
+    /// Only entries idle at least this long (0 or negative: no filter).
+    pub min_idle: i64,
+    /// First ID (inclusive).
+    pub start: StreamId,
+    /// Last ID (inclusive).
+    pub end: StreamId,
+    /// At most this many entries.
+    pub count: u64,
+    /// Only this consumer's entries.
+    pub consumer: Option<bytes::Bytes>,
 }

@@ -4,13 +4,18 @@
 //! Everything here is pure: no clock, no locks. The command's time arrives as an
 //! argument (`now`, Unix milliseconds), frozen for the whole command as in Redis.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use bytes::Bytes;
+
 use crate::entry::{self, FieldValues, StreamEntry};
 use crate::error::Error;
+use crate::group::Group;
 use crate::id::{StreamId, XAddId};
 use crate::idmp::{self, Idmp};
+use crate::lag::Counters;
 use crate::node::{Node, NodeLimits, LISTPACK_MAX_SIZE};
 
 use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
@@ -26,6 +31,8 @@ pub struct Stream {
     max_deleted: StreamId,
     entries_added: u64,
     idmp: Idmp,
+    /// Consumer groups, ordered bytewise by name.
+    pub(crate) groups: BTreeMap<Bytes, Group>,
 }
 
 impl Default for Stream {
@@ -45,6 +52,7 @@ impl Stream {
             max_deleted: StreamId::MIN,
             entries_added: 0,
             idmp: Idmp::new(idmp::DEFAULT_DURATION, idmp::DEFAULT_MAXSIZE),
+            groups: BTreeMap::new(),
         }
     }
 
@@ -137,6 +145,7 @@ impl Stream {
     pub fn trim(&mut self, opts: &TrimOptions, limits: &NodeLimits) -> u64 {
         let limit = opts.effective_limit(limits.max_entries);
         let keep_ref = opts.policy == RefPolicy::KeepRef;
+        let slowest = self.slowest_group();
         let mut removed: u64 = 0;
         let mut cursor: Option<StreamId> = None;
         loop {
@@ -181,8 +190,10 @@ impl Stream {
                 if e.deleted {
                     continue;
                 }
-                // ACKED skips entries a consumer group still references (§3.3); with no
-                // consumer groups (they come with XGROUP) nothing is referenced.
+                // ACKED skips entries a consumer group still references (§3.3).
+                if opts.policy == RefPolicy::Acked && referenced(&self.groups, slowest, e.id) {
+                    continue;
+                }
                 doomed.push((e.header_at, e.id));
                 left -= 1;
             }
@@ -193,7 +204,12 @@ impl Stream {
             let n_doomed = doomed.len() as u64;
             self.length -= n_doomed;
             removed += n_doomed;
-            // DELREF also removes each ID from every group's PEL; no groups yet.
+            // DELREF also removes each ID from every group's PEL.
+            if opts.policy == RefPolicy::DelRef {
+                for &(_, id) in &doomed {
+                    purge_refs(&mut self.groups, id);
+                }
+            }
             if eligible && now_empty {
                 self.tree.remove(master);
                 continue;
@@ -242,6 +258,185 @@ impl Stream {
             self.refresh_first_id();
         }
         deleted
+    }
+
+    /// The smallest `last-delivered-id` over all groups (`None` without groups).
+    pub(crate) fn slowest_group(&self) -> Option<StreamId> {
+        self.groups.values().map(|g| g.last_delivered).min()
+    }
+
+    /// Whether a consumer group still references `id` (reference §3.3): some group has
+    /// not read it yet, or it is pending in some group. Without groups nothing is.
+    pub fn referenced(&self, id: StreamId) -> bool {
+        referenced(&self.groups, self.slowest_group(), id)
+    }
+
+    /// Removes `id` from every group's PEL (the DELREF policy).
+    pub fn purge_refs(&mut self, id: StreamId) {
+        purge_refs(&mut self.groups, id);
+    }
+
+    /// The live entry with this ID.
+    pub fn get(&self, id: StreamId) -> Option<StreamEntry> {
+        let mut found = None;
+        self.for_each_in(id, id, 1, |e| found = Some(e.to_entry()));
+        found
+    }
+
+    /// True when a live entry has this ID.
+    pub fn contains(&self, id: StreamId) -> bool {
+        let mut found = false;
+        self.for_each_in(id, id, 1, |_| found = true);
+        found
+    }
+
+    /// The counters `entries-read` and `lag` are estimated from (reference §19).
+    pub fn counters(&self) -> Counters {
+        Counters {
+            added: self.entries_added,
+            len: self.length,
+            first: self.first_id,
+            last: self.last_id,
+            max_deleted: self.max_deleted,
+        }
+    }
+
+    /// Deletes entries by ID under a reference policy (XDELEX) and returns one code per
+    /// ID (reference §8): `1` deleted, `-1` no such entry, `2` kept because a group still
+    /// references it (ACKED).
+    pub fn delete_ex(&mut self, ids: &[StreamId], policy: RefPolicy) -> Vec<i64> {
+        let mut codes = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let code = match policy {
+                RefPolicy::KeepRef => self.delete_code(id),
+                RefPolicy::DelRef => {
+                    self.purge_refs(id);
+                    self.delete_code(id)
+                }
+                RefPolicy::Acked => {
+                    if self.referenced(id) {
+                        2
+                    } else {
+                        self.delete_code(id)
+                    }
+                }
+            };
+            codes.push(code);
+        }
+        codes
+    }
+
+    fn delete_code(&mut self, id: StreamId) -> i64 {
+        if self.delete(&[id]) == 1 {
+            1
+        } else {
+            -1
+        }
+    }
+
+    /// Acknowledges IDs in `group` and deletes their entries under a reference policy
+    /// (XACKDEL, reference §13): one code per ID, `-1` not pending in the group, `1`
+    /// acknowledged and deleted, `2` acknowledged but kept (ACKED, still referenced).
+    /// `None` when the group does not exist.
+    pub fn ack_delete(
+        &mut self,
+        group: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Option<Vec<i64>> {
+        let mut codes = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let g = self.groups.get_mut(group)?;
+            if !g.ack(id) {
+                codes.push(-1);
+                continue;
+            }
+            let code = match policy {
+                RefPolicy::KeepRef => {
+                    self.delete(&[id]);
+                    1
+                }
+                RefPolicy::DelRef => {
+                    self.purge_refs(id);
+                    self.delete(&[id]);
+                    1
+                }
+                RefPolicy::Acked => {
+                    if self.referenced(id) {
+                        2
+                    } else {
+                        self.delete(&[id]);
+                        1
+                    }
+                }
+            };
+            codes.push(code);
+        }
+        Some(codes)
+    }
+
+    /// The consumer groups, ordered by name.
+    pub fn groups(&self) -> &BTreeMap<Bytes, Group> {
+        &self.groups
+    }
+
+    /// A consumer group by name.
+    pub fn group(&self, name: &[u8]) -> Option<&Group> {
+        self.groups.get(name)
+    }
+
+    /// A consumer group by name, mutably.
+    pub(crate) fn group_mut(&mut self, name: &[u8]) -> Option<&mut Group> {
+        self.groups.get_mut(name)
+    }
+
+    /// `entries-read` for XGROUP CREATE/SETID's `ENTRIESREAD n`: `-1` is unknown, and a
+    /// value above `entries-added` is clamped to it (Redis 8.x).
+    fn clamp_entries_read(&self, entries_read: Option<i64>) -> Option<u64> {
+        match entries_read {
+            Some(n) if n >= 0 => Some((n as u64).min(self.entries_added)),
+            _ => None,
+        }
+    }
+
+    /// XGROUP CREATE on this stream: a group at `id` (`None` = `$`, the last-generated
+    /// ID).
+    pub fn create_group(
+        &mut self,
+        name: &[u8],
+        id: Option<StreamId>,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        if self.groups.contains_key(name) {
+            return Err(Error::BusyGroup);
+        }
+        let id = id.unwrap_or(self.last_id);
+        let read = self.clamp_entries_read(entries_read);
+        self.groups
+            .insert(Bytes::copy_from_slice(name), Group::new(id, read));
+        Ok(())
+    }
+
+    /// XGROUP SETID on this stream (`None` = `$`). False when the group is missing.
+    pub fn set_group_id(
+        &mut self,
+        name: &[u8],
+        id: Option<StreamId>,
+        entries_read: Option<i64>,
+    ) -> bool {
+        let id = id.unwrap_or(self.last_id);
+        let read = self.clamp_entries_read(entries_read);
+        let Some(g) = self.groups.get_mut(name) else {
+            return false;
+        };
+        g.last_delivered = id;
+        g.entries_read = read;
+        true
+    }
+
+    /// XGROUP DESTROY: true if the group existed.
+    pub fn destroy_group(&mut self, name: &[u8]) -> bool {
+        self.groups.remove(name).is_some()
     }
 
     fn refresh_first_id(&mut self) {
@@ -423,7 +618,12 @@ impl Stream {
 
     /// Heap bytes this stream holds, node buffers and index included.
     pub fn heap_bytes(&self) -> usize {
-        self.tree.heap_bytes() + self.idmp.heap_bytes()
+        let groups: usize = self
+            .groups
+            .iter()
+            .map(|(k, g)| k.len() + 96 + g.heap_bytes())
+            .sum();
+        self.tree.heap_bytes() + self.idmp.heap_bytes() + groups
     }
 
     /// The nodes.
@@ -470,7 +670,26 @@ impl Stream {
                 self.entries_added, self.length
             ));
         }
+        for (name, g) in &self.groups {
+            g.check()
+                .map_err(|e| format!("group {:?}: {e}", String::from_utf8_lossy(name)))?;
+        }
         Ok(())
+    }
+}
+
+/// §3.3 over a group map, with the smallest last-delivered-id precomputed.
+fn referenced(groups: &BTreeMap<Bytes, Group>, slowest: Option<StreamId>, id: StreamId) -> bool {
+    let Some(slowest) = slowest else {
+        return false;
+    };
+    id > slowest || groups.values().any(|g| g.pel().contains(id))
+}
+
+/// Removes `id` from every group's PEL.
+fn purge_refs(groups: &mut BTreeMap<Bytes, Group>, id: StreamId) {
+    for g in groups.values_mut() {
+        g.ack(id);
     }
 }
 

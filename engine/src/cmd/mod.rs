@@ -23,18 +23,27 @@ mod del;
 mod exists;
 mod flush;
 mod get;
+mod ids_args;
 mod key_type;
 mod keys;
 mod set;
 mod trim_args;
+mod xack;
+mod xackdel;
 mod xadd;
+mod xautoclaim;
 mod xcfgset;
+mod xclaim;
 mod xdel;
+mod xdelex;
+mod xgroup;
 mod xidmprecord;
 mod xinfo;
 mod xlen;
+mod xpending;
 mod xrange;
 mod xread;
+mod xreadgroup;
 mod xsetid;
 mod xtrim;
 
@@ -79,6 +88,29 @@ static COMMANDS: &[Command] = &[
     cmd("xtrim", -4, false, xtrim::run),
     cmd("xsetid", -3, true, xsetid::run),
     cmd("xread", -4, false, xread::run),
+    cmd("xreadgroup", -7, false, xreadgroup::run),
+    cmd("xack", -4, false, xack::run),
+    cmd("xackdel", -6, false, xackdel::run),
+    cmd("xdelex", -5, false, xdelex::run),
+    cmd("xpending", -3, false, xpending::run),
+    cmd("xclaim", -6, false, xclaim::run),
+    cmd("xautoclaim", -6, false, xautoclaim::run),
+    Command {
+        name: "xgroup",
+        arity: -2,
+        denyoom: false,
+        kind: Kind::Container {
+            upper: "XGROUP",
+            subs: &[
+                cmd("xgroup|create", -5, true, xgroup::run_create),
+                cmd("xgroup|setid", -5, false, xgroup::run_setid),
+                cmd("xgroup|destroy", 4, false, xgroup::run_destroy),
+                cmd("xgroup|createconsumer", 5, true, xgroup::run_createconsumer),
+                cmd("xgroup|delconsumer", 5, false, xgroup::run_delconsumer),
+                cmd("xgroup|help", 2, false, xgroup::run_help),
+            ],
+        },
+    },
     cmd("xcfgset", -2, false, xcfgset::run),
     cmd("xidmprecord", 5, true, xidmprecord::run),
     Command {
@@ -89,6 +121,8 @@ static COMMANDS: &[Command] = &[
             upper: "XINFO",
             subs: &[
                 cmd("xinfo|stream", -3, false, xinfo::run_stream),
+                cmd("xinfo|groups", 3, false, xinfo::run_groups),
+                cmd("xinfo|consumers", 4, false, xinfo::run_consumers),
                 cmd("xinfo|help", 2, false, xinfo::run_help),
             ],
         },

@@ -54,13 +54,7 @@ impl TrimArgs {
             return Ok(true);
         }
         if self.policy.is_none() {
-            let policy = if keyword_eq(opt, "KEEPREF") {
-                RefPolicy::KeepRef
-            } else if keyword_eq(opt, "DELREF") {
-                RefPolicy::DelRef
-            } else if keyword_eq(opt, "ACKED") {
-                RefPolicy::Acked
-            } else {
+            let Some(policy) = RefPolicy::from_keyword(opt) else {
                 return Ok(false);
             };
             self.policy = Some(policy);

@@ -1,7 +1,9 @@
-//! XINFO STREAM and XINFO HELP.
+//! XINFO STREAM, GROUPS, CONSUMERS and HELP.
 //!
 //! ```text
 //! XINFO STREAM key [FULL [COUNT count]]
+//! XINFO GROUPS key
+//! XINFO CONSUMERS key group
 //! XINFO HELP
 //! ```
 //!
@@ -17,7 +19,7 @@ use bytes::Bytes;
 
 use super::{parse_int, reply};
 use crate::error::Error;
-use crate::info::StreamSummary;
+use crate::info::{FullGroup, StreamSummary, XInfoGroup};
 use crate::keyspace::Keyspace;
 use crate::num::keyword_eq;
 use crate::reply::Reply;
@@ -74,8 +76,112 @@ pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
         let info = ks.xinfo_stream_full(key, count, now)?;
         let mut fields = summary_fields(&info.summary);
         fields.push((Reply::text("entries"), Reply::entries(&info.entries)));
-        fields.push((Reply::text("groups"), Reply::Array(Vec::new())));
+        fields.push((
+            Reply::text("groups"),
+            Reply::Array(info.groups.iter().map(full_group).collect()),
+        ));
         Ok(Reply::Map(fields))
+    })())
+}
+
+fn opt_count(n: Option<u64>) -> Reply {
+    n.map_or(Reply::Null, Reply::count)
+}
+
+fn full_group(g: &FullGroup) -> Reply {
+    let pending = g
+        .pending
+        .iter()
+        .map(|(id, owner, time, count)| {
+            Reply::Array(vec![
+                Reply::id(*id),
+                Reply::Bulk(owner.clone()),
+                Reply::count(*time),
+                Reply::count(*count),
+            ])
+        })
+        .collect();
+    let consumers = g
+        .consumers
+        .iter()
+        .map(|c| {
+            let pending = c
+                .pending
+                .iter()
+                .map(|(id, time, count)| {
+                    Reply::Array(vec![
+                        Reply::id(*id),
+                        Reply::count(*time),
+                        Reply::count(*count),
+                    ])
+                })
+                .collect();
+            Reply::Map(vec![
+                (Reply::text("name"), Reply::Bulk(c.name.clone())),
+                (Reply::text("seen-time"), Reply::count(c.seen_time)),
+                (
+                    Reply::text("active-time"),
+                    c.active_time.map_or(Reply::Integer(-1), Reply::count),
+                ),
+                (Reply::text("pel-count"), Reply::count(c.pel_count)),
+                (Reply::text("pending"), Reply::Array(pending)),
+            ])
+        })
+        .collect();
+    Reply::Map(vec![
+        (Reply::text("name"), Reply::Bulk(g.info.name.clone())),
+        (
+            Reply::text("last-delivered-id"),
+            Reply::id(g.info.last_delivered_id),
+        ),
+        (Reply::text("entries-read"), opt_count(g.info.entries_read)),
+        (Reply::text("lag"), opt_count(g.info.lag)),
+        (Reply::text("pel-count"), Reply::count(g.info.pending)),
+        (Reply::text("pending"), Reply::Array(pending)),
+        (Reply::text("consumers"), Reply::Array(consumers)),
+    ])
+}
+
+fn group_info(g: &XInfoGroup) -> Reply {
+    Reply::Map(vec![
+        (Reply::text("name"), Reply::Bulk(g.name.clone())),
+        (Reply::text("consumers"), Reply::count(g.consumers)),
+        (Reply::text("pending"), Reply::count(g.pending)),
+        (
+            Reply::text("last-delivered-id"),
+            Reply::id(g.last_delivered_id),
+        ),
+        (Reply::text("entries-read"), opt_count(g.entries_read)),
+        (Reply::text("lag"), opt_count(g.lag)),
+    ])
+}
+
+pub(super) fn run_groups(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
+    reply((|| {
+        let groups = ks.xinfo_groups(&argv[2])?;
+        Ok(Reply::Array(groups.iter().map(group_info).collect()))
+    })())
+}
+
+pub(super) fn run_consumers(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
+    reply((|| {
+        let consumers = ks.xinfo_consumers(&argv[2], &argv[3], now)?;
+        Ok(Reply::Array(
+            consumers
+                .into_iter()
+                .map(|c| {
+                    Reply::Map(vec![
+                        (Reply::text("name"), Reply::Bulk(c.name)),
+                        (Reply::text("pending"), Reply::count(c.pending)),
+                        (Reply::text("idle"), Reply::count(c.idle)),
+                        (
+                            Reply::text("inactive"),
+                            c.inactive.map_or(Reply::Integer(-1), Reply::count),
+                        ),
+                    ])
+                })
+                .collect(),
+        ))
     })())
 }
 

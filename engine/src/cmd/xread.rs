@@ -42,43 +42,97 @@ pub(super) fn parse_block_timeout(arg: &[u8], now: u64) -> Result<u64, Error> {
     Ok((ms + now) as u64)
 }
 
+/// What the scanner shared by XREAD and XREADGROUP found.
+pub(super) struct ReadArgs<'a> {
+    /// `COUNT n` (negative → 0 = no limit).
+    pub count: Option<u64>,
+    /// `BLOCK ms` as an absolute deadline (0 = no timeout).
+    pub block: Option<u64>,
+    /// `GROUP group consumer`.
+    pub group: Option<(&'a Bytes, &'a Bytes)>,
+    /// `NOACK`.
+    pub noack: bool,
+    /// `CLAIM min-idle-time`.
+    pub claim: Option<u64>,
+    /// The keys and the IDs after `STREAMS`.
+    pub keys: &'a [Bytes],
+    /// The IDs, one per key.
+    pub ids: &'a [Bytes],
+}
+
+/// Redis's XREAD/XREADGROUP option scanner (reference §10.1, §11.1).
+pub(super) fn scan(argv: &[Bytes], group_cmd: bool, now: u64) -> Result<ReadArgs<'_>, Error> {
+    let only_group = |opt| {
+        if group_cmd {
+            Ok(())
+        } else {
+            Err(Error::OnlyForXReadGroup(opt))
+        }
+    };
+    let mut args = ReadArgs {
+        count: None,
+        block: None,
+        group: None,
+        noack: false,
+        claim: None,
+        keys: &[],
+        ids: &[],
+    };
+    let mut streams_at = None;
+    let mut i = 1;
+    while i < argv.len() {
+        let more = argv.len() - 1 - i;
+        let opt = &argv[i];
+        if keyword_eq(opt, "BLOCK") && more > 0 {
+            i += 1;
+            args.block = Some(parse_block_timeout(&argv[i], now)?);
+        } else if keyword_eq(opt, "COUNT") && more > 0 {
+            i += 1;
+            args.count = Some(parse_int(&argv[i])?.max(0) as u64);
+        } else if keyword_eq(opt, "STREAMS") && more > 0 {
+            if more % 2 != 0 {
+                return Err(if group_cmd {
+                    Error::UnbalancedXReadGroup
+                } else {
+                    Error::UnbalancedXRead
+                });
+            }
+            streams_at = Some(i + 1);
+            break;
+        } else if keyword_eq(opt, "GROUP") && more >= 2 {
+            only_group("GROUP")?;
+            args.group = Some((&argv[i + 1], &argv[i + 2]));
+            i += 2;
+        } else if keyword_eq(opt, "NOACK") {
+            only_group("NOACK")?;
+            args.noack = true;
+        } else if keyword_eq(opt, "CLAIM") && more > 0 {
+            only_group("CLAIM")?;
+            i += 1;
+            let n = crate::num::parse_i64(&argv[i]).ok_or(Error::ClaimNotInteger)?;
+            if n < 0 {
+                return Err(Error::ClaimNegative);
+            }
+            args.claim = Some(n as u64);
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    let at = streams_at.ok_or(Error::Syntax)?;
+    let n = (argv.len() - at) / 2;
+    let (keys, ids) = argv[at..].split_at(n);
+    args.keys = keys;
+    args.ids = ids;
+    Ok(args)
+}
+
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply((|| {
-        let mut count: Option<u64> = None;
-        let mut streams_at = None;
-        let mut i = 1;
-        while i < argv.len() {
-            let more = argv.len() - 1 - i;
-            let opt = &argv[i];
-            if keyword_eq(opt, "BLOCK") && more > 0 {
-                i += 1;
-                parse_block_timeout(&argv[i], now)?;
-            } else if keyword_eq(opt, "COUNT") && more > 0 {
-                i += 1;
-                count = Some(parse_int(&argv[i])?.max(0) as u64);
-            } else if keyword_eq(opt, "STREAMS") && more > 0 {
-                if more % 2 != 0 {
-                    return Err(Error::UnbalancedXRead);
-                }
-                streams_at = Some(i + 1);
-                break;
-            } else if keyword_eq(opt, "CLAIM") && more > 0 {
-                return Err(Error::OnlyForXReadGroup("CLAIM"));
-            } else if keyword_eq(opt, "GROUP") && more >= 2 {
-                return Err(Error::OnlyForXReadGroup("GROUP"));
-            } else if keyword_eq(opt, "NOACK") {
-                return Err(Error::OnlyForXReadGroup("NOACK"));
-            } else {
-                return Err(Error::Syntax);
-            }
-            i += 1;
-        }
-        let at = streams_at.ok_or(Error::Syntax)?;
-        let n = (argv.len() - at) / 2;
-        let (keys, ids) = argv[at..].split_at(n);
+        let args = scan(argv, false, now)?;
         // One stream fully (its type, then its ID) before the next.
-        let mut streams = Vec::with_capacity(n);
-        for (key, id) in keys.iter().zip(ids) {
+        let mut streams = Vec::with_capacity(args.keys.len());
+        for (key, id) in args.keys.iter().zip(args.ids) {
             ks.stream(key)?;
             let read_id = match c_str(id) {
                 b"$" => XReadId::Last,
@@ -88,7 +142,7 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
             };
             streams.push((key, read_id));
         }
-        let served = ks.xread(&streams, count.filter(|&c| c > 0))?;
+        let served = ks.xread(&streams, args.count.filter(|&c| c > 0))?;
         Ok(if served.is_empty() {
             Reply::NullArray
         } else {

@@ -1,0 +1,38 @@
+//! XACKDEL — acknowledge entries in a group and delete them (Redis 8.2).
+//!
+//! ```text
+//! XACKDEL key group [KEEPREF | DELREF | ACKED] IDS numids id [id ...]
+//! ```
+//!
+//! Order (reference §13): a wrong type first; the options (as XDELEX); a missing key or
+//! group answers `-1` per ID without validating them; then the IDs strictly. Codes: `-1`
+//! not pending in this group, `1` acknowledged and deleted, `2` acknowledged but kept
+//! (ACKED: another group still references it).
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use super::xdelex::codes;
+use super::{ids_args, reply};
+use crate::error::Error;
+use crate::id::StreamId;
+use crate::keyspace::Keyspace;
+use crate::reply::Reply;
+
+pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
+    reply((|| {
+        let (key, group) = (&argv[1], &argv[2]);
+        let has_group = ks.stream(key)?.is_some_and(|s| s.group(group).is_some());
+        let args = ids_args::scan(argv, 3)?;
+        if !has_group {
+            return Ok(codes(alloc::vec![-1; args.ids.len()]));
+        }
+        let ids = args
+            .ids
+            .iter()
+            .map(|a| StreamId::parse_strict(a))
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(codes(ks.xackdel(key, group, &ids, args.policy)?))
+    })())
+}

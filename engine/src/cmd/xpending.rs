@@ -1,0 +1,102 @@
+//! XPENDING — inspect a consumer group's pending entries.
+//!
+//! ```text
+//! XPENDING key group [[IDLE min-idle-time] start end count [consumer]]
+//! ```
+//!
+//! Order (reference §14): the argument count (3, or 6 to 9) else a syntax error; for the
+//! extended form `IDLE` (its value, then at least 8 arguments), `count`, then the start
+//! and end bounds, then the optional consumer (anything after it is ignored); then the
+//! key's type and the key and group. The summary lists each consumer's count as a bulk
+//! string, as Redis does.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use super::{parse_int, reply};
+use crate::error::Error;
+use crate::id::StreamId;
+use crate::keyspace::Keyspace;
+use crate::num::keyword_eq;
+use crate::options::XPendingRange;
+use crate::reply::Reply;
+
+pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
+    reply((|| {
+        let argc = argv.len();
+        if argc != 3 && !(6..=9).contains(&argc) {
+            return Err(Error::Syntax);
+        }
+        let (key, group) = (&argv[1], &argv[2]);
+        let range = if argc >= 6 {
+            let mut i = 3;
+            let mut min_idle = 0;
+            if keyword_eq(&argv[3], "IDLE") {
+                min_idle = parse_int(&argv[4])?;
+                if argc < 8 {
+                    return Err(Error::Syntax);
+                }
+                i = 5;
+            }
+            let count = parse_int(&argv[i + 2])?.max(0) as u64;
+            let start = StreamId::parse_range_start(&argv[i])?;
+            let end = StreamId::parse_range_end(&argv[i + 1])?;
+            Some(XPendingRange {
+                min_idle,
+                start,
+                end,
+                count,
+                consumer: argv.get(i + 3).cloned(),
+            })
+        } else {
+            None
+        };
+        ks.stream(key)?;
+        let Some(range) = range else {
+            let summary = ks.xpending(key, group)?;
+            let (first, last) = match summary.bounds {
+                Some((a, b)) => (Reply::id(a), Reply::id(b)),
+                None => (Reply::Null, Reply::Null),
+            };
+            let consumers = if summary.consumers.is_empty() {
+                Reply::NullArray
+            } else {
+                Reply::Array(
+                    summary
+                        .consumers
+                        .into_iter()
+                        .map(|(name, n)| {
+                            let mut buf = [0u8; 20];
+                            let at = crate::num::write_u64(n, &mut buf, 0);
+                            Reply::Array(alloc::vec![
+                                Reply::Bulk(name),
+                                Reply::Bulk(Bytes::copy_from_slice(&buf[..at])),
+                            ])
+                        })
+                        .collect(),
+                )
+            };
+            return Ok(Reply::Array(alloc::vec![
+                Reply::count(summary.count),
+                first,
+                last,
+                consumers
+            ]));
+        };
+        let entries = ks.xpending_range(key, group, &range, now)?;
+        Ok(Reply::Array(
+            entries
+                .into_iter()
+                .map(|p| {
+                    Reply::Array(alloc::vec![
+                        Reply::id(p.id),
+                        Reply::Bulk(p.consumer),
+                        Reply::count(p.idle),
+                        Reply::count(p.delivery_count),
+                    ])
+                })
+                .collect::<Vec<_>>(),
+        ))
+    })())
+}

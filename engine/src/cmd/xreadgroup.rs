@@ -1,0 +1,91 @@
+//! XREADGROUP — read from streams as a consumer of a group.
+//!
+//! ```text
+//! XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds]
+//!            [CLAIM min-idle-time] [NOACK] STREAMS key [key ...] id [id ...]
+//! ```
+//!
+//! The scanner is XREAD's with `GROUP`, `NOACK` and `CLAIM` allowed; then `GROUP` must
+//! have been given; then each stream in argument order is validated completely — its
+//! key's type, the key and group (NOGROUP), then its ID (`>` or a strict ID; `$` and `+`
+//! have their own errors) — before the next (reference §11.1). Nothing is read unless
+//! every stream passes.
+//!
+//! This layer never blocks: with `BLOCK` and nothing served it answers nil, as Redis
+//! does inside MULTI/EXEC.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use super::reply;
+use super::xread::scan;
+use crate::error::Error;
+use crate::id::StreamId;
+use crate::info::GroupEntry;
+use crate::keyspace::Keyspace;
+use crate::num::c_str;
+use crate::options::{GroupReadId, XReadGroupOptions};
+use crate::reply::Reply;
+
+/// One XREADGROUP entry as Redis replies it: `[id, fields]`, `[id, nil]` for a deleted
+/// pending entry, and with CLAIM `[id, fields, idle, delivery-count]`.
+pub(crate) fn group_entry(e: &GroupEntry) -> Reply {
+    let fields = match &e.fields {
+        Some(fv) => {
+            let mut out = Vec::with_capacity(fv.len() * 2);
+            for (f, v) in fv {
+                out.push(Reply::Bulk(f.clone()));
+                out.push(Reply::Bulk(v.clone()));
+            }
+            Reply::Array(out)
+        }
+        None => Reply::NullArray,
+    };
+    let mut parts = alloc::vec![Reply::id(e.id), fields];
+    if let Some((idle, count)) = e.claim {
+        parts.push(Reply::count(idle));
+        parts.push(Reply::count(count));
+    }
+    Reply::Array(parts)
+}
+
+pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
+    reply((|| {
+        let args = scan(argv, true, now)?;
+        let (group, consumer) = args.group.ok_or(Error::MissingGroupOption)?;
+        let mut streams = Vec::with_capacity(args.keys.len());
+        for (key, id) in args.keys.iter().zip(args.ids) {
+            ks.stream(key)?;
+            ks.check_group_for_read(key, group)?;
+            let read_id = match c_str(id) {
+                b"$" => return Err(Error::MeaninglessGroupId('$')),
+                b"+" => return Err(Error::MeaninglessGroupId('+')),
+                b">" => GroupReadId::New,
+                _ => GroupReadId::After(StreamId::parse_strict(id)?),
+            };
+            streams.push((key, read_id));
+        }
+        let opts = XReadGroupOptions {
+            count: args.count,
+            noack: args.noack,
+            claim: args.claim,
+        };
+        let served = ks.xreadgroup(group, consumer, &streams, &opts, now)?;
+        Ok(if served.is_empty() {
+            Reply::NullArray
+        } else {
+            Reply::PairMap(
+                served
+                    .iter()
+                    .map(|(key, entries)| {
+                        (
+                            Reply::Bulk(key.clone()),
+                            Reply::Array(entries.iter().map(group_entry).collect()),
+                        )
+                    })
+                    .collect(),
+            )
+        })
+    })())
+}

@@ -1,0 +1,399 @@
+//! The typed consumer-group commands of the [`Keyspace`]: XGROUP, XREADGROUP, XACK,
+//! XACKDEL, XDELEX, XPENDING, XCLAIM, XAUTOCLAIM, XINFO GROUPS and CONSUMERS.
+//!
+//! Each method does the key and group lookups in Redis's order and returns Redis's
+//! error for a missing key or group; the work on the stream is in `group.rs`,
+//! `readgroup.rs` and `claim.rs`. The command layer (`cmd/`) parses argument vectors
+//! onto these methods.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use crate::error::Error;
+use crate::id::StreamId;
+use crate::info::{
+    Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer,
+    XInfoGroup, XPendingSummary,
+};
+use crate::keyspace::{Keyspace, Value};
+use crate::options::{
+    GroupReadId, RefPolicy, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions,
+};
+use crate::readgroup::idle_since;
+use crate::stream::Stream;
+
+/// Where XGROUP CREATE / SETID put the group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupStart {
+    /// `$`: the stream's last-generated-id (only entries added later are new).
+    Last,
+    /// An explicit ID (`0` reads the whole stream).
+    Id(StreamId),
+}
+
+impl GroupStart {
+    fn resolve(self) -> Option<StreamId> {
+        match self {
+            GroupStart::Last => None,
+            GroupStart::Id(id) => Some(id),
+        }
+    }
+}
+
+impl Keyspace {
+    /// The stream at `key` for a group command that needs it to exist: Redis's XGROUP
+    /// "requires the key to exist" error otherwise.
+    fn xgroup_stream(&mut self, key: &[u8]) -> Result<&mut Stream, Error> {
+        match self.value_mut(key) {
+            Some(Value::Stream(s)) => Ok(s),
+            Some(_) => Err(Error::WrongType),
+            None => Err(Error::XGroupKeyMissing),
+        }
+    }
+
+    /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]: `entries_read` −1 (or
+    /// `None`) leaves it unknown; values above `entries-added` are clamped.
+    pub fn xgroup_create(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        mkstream: bool,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        match self.value_mut(key) {
+            Some(Value::Stream(_)) => {}
+            Some(_) => return Err(Error::WrongType),
+            None if mkstream => {
+                let (d, m) = (self.config().idmp_duration, self.config().idmp_maxsize);
+                self.insert_value(key, Value::Stream(Box::new(Stream::with_idmp(d, m))));
+            }
+            None => return Err(Error::XGroupKeyMissing),
+        }
+        self.xgroup_stream(key)?
+            .create_group(group, start.resolve(), entries_read)
+    }
+
+    /// XGROUP SETID key group id|$ [ENTRIESREAD n]. The PEL is left alone.
+    pub fn xgroup_setid(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        let s = self.xgroup_stream(key)?;
+        if s.set_group_id(group, start.resolve(), entries_read) {
+            Ok(())
+        } else {
+            Err(Error::no_such_group(key, group))
+        }
+    }
+
+    /// XGROUP DESTROY: true if the group existed.
+    pub fn xgroup_destroy(&mut self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
+        Ok(self.xgroup_stream(key)?.destroy_group(group))
+    }
+
+    /// XGROUP CREATECONSUMER: true if the consumer was created.
+    pub fn xgroup_createconsumer(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        now: u64,
+    ) -> Result<bool, Error> {
+        let s = self.xgroup_stream(key)?;
+        let g = s
+            .group_mut(group)
+            .ok_or_else(|| Error::no_such_group(key, group))?;
+        Ok(g.create_consumer(consumer, now))
+    }
+
+    /// XGROUP DELCONSUMER: the number of pending entries the consumer owned (dropped
+    /// from the PEL), 0 if it did not exist.
+    pub fn xgroup_delconsumer(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<u64, Error> {
+        let s = self.xgroup_stream(key)?;
+        let g = s
+            .group_mut(group)
+            .ok_or_else(|| Error::no_such_group(key, group))?;
+        Ok(g.delete_consumer(consumer).unwrap_or(0))
+    }
+
+    /// Checks that `key` holds a stream with `group` (XREADGROUP's per-stream check).
+    pub fn check_group_for_read(&self, key: &[u8], group: &[u8]) -> Result<(), Error> {
+        match self.stream(key)? {
+            Some(s) if s.group(group).is_some() => Ok(()),
+            _ => Err(Error::no_group_for_read(key, group)),
+        }
+    }
+
+    /// Non-blocking XREADGROUP. Every stream is validated (type, key and group) before
+    /// anything is read; streams with nothing to serve are left out.
+    pub fn xreadgroup<K: AsRef<[u8]>>(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(K, GroupReadId)],
+        opts: &XReadGroupOptions,
+        now: u64,
+    ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+        for (key, _) in streams {
+            self.check_group_for_read(key.as_ref(), group)?;
+        }
+        let mut out = Vec::new();
+        let mut opts = *opts;
+        for (key, id) in streams {
+            // Redis's quirk (§11.6): an explicit ID switches CLAIM off for this stream
+            // and every later one.
+            if matches!(id, GroupReadId::After(_)) {
+                opts.claim = None;
+            }
+            let served = self
+                .with_stream_mut(key.as_ref(), |s| {
+                    s.read_group(group, consumer, *id, &opts, now)
+                })?
+                .flatten();
+            if let Some(entries) = served {
+                out.push((Bytes::copy_from_slice(key.as_ref()), entries));
+            }
+        }
+        Ok(out)
+    }
+
+    /// XACK: how many of `ids` were pending in the group (and are no longer). A missing
+    /// key or group acknowledges nothing.
+    pub fn xack(&mut self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        let acked = self.with_stream_mut(key, |s| {
+            s.group_mut(group)
+                .map_or(0, |g| ids.iter().filter(|id| g.ack(**id)).count() as u64)
+        })?;
+        Ok(acked.unwrap_or(0))
+    }
+
+    /// XACKDEL: acknowledge in `group` and delete under `policy`; one code per ID (`-1`
+    /// for all when the key or group is missing).
+    pub fn xackdel(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        let codes = self
+            .with_stream_mut(key, |s| s.ack_delete(group, ids, policy))?
+            .flatten();
+        Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
+    }
+
+    /// XDELEX: delete under `policy`; one code per ID (`-1` for all on a missing key).
+    pub fn xdelex(
+        &mut self,
+        key: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        let codes = self.with_stream_mut(key, |s| s.delete_ex(ids, policy))?;
+        Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
+    }
+
+    fn group_of(&self, key: &[u8], group: &[u8]) -> Result<&crate::group::Group, Error> {
+        self.stream(key)?
+            .and_then(|s| s.group(group))
+            .ok_or_else(|| Error::no_group(key, group))
+    }
+
+    /// XPENDING key group: the summary form.
+    pub fn xpending(&self, key: &[u8], group: &[u8]) -> Result<XPendingSummary, Error> {
+        let g = self.group_of(key, group)?;
+        let consumers = g
+            .consumers()
+            .iter()
+            .filter(|(_, c)| !c.pel.is_empty())
+            .map(|(name, c)| (name.clone(), c.pel.len() as u64))
+            .collect();
+        Ok(XPendingSummary {
+            count: g.pel().len() as u64,
+            bounds: g.pel().bounds(),
+            consumers,
+        })
+    }
+
+    /// XPENDING key group [IDLE min-idle] start end count [consumer]: the extended form.
+    pub fn xpending_range(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        range: &XPendingRange,
+        now: u64,
+    ) -> Result<Vec<PendingEntry>, Error> {
+        let g = self.group_of(key, group)?;
+        let mut out = Vec::new();
+        if range.count == 0 || range.start > range.end {
+            return Ok(out);
+        }
+        let mut push = |id: StreamId, owner: &Bytes, time: u64, count: u64| -> bool {
+            let idle = idle_since(now, time);
+            if range.min_idle > 0 && idle < range.min_idle {
+                return true;
+            }
+            out.push(PendingEntry {
+                id,
+                consumer: owner.clone(),
+                idle: idle.max(0) as u64,
+                delivery_count: count,
+            });
+            (out.len() as u64) < range.count
+        };
+        match &range.consumer {
+            Some(name) => {
+                let Some(c) = g.consumer(name) else {
+                    return Ok(out);
+                };
+                for id in c.pel.range(range.start..=range.end) {
+                    if let Some(n) = g.pending(*id) {
+                        if !push(*id, &n.owner, n.delivery_time, n.delivery_count) {
+                            break;
+                        }
+                    }
+                }
+            }
+            None => {
+                for (id, n) in g.pel().range(range.start, range.end) {
+                    if !push(id, &n.owner, n.delivery_time, n.delivery_count) {
+                        break;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// XCLAIM key group consumer min-idle-time id … [options].
+    #[allow(clippy::too_many_arguments)]
+    pub fn xclaim(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle: u64,
+        ids: &[StreamId],
+        opts: &XClaimOptions,
+        now: u64,
+    ) -> Result<Claimed, Error> {
+        self.group_of(key, group)?;
+        self.with_stream_mut(key, |s| s.claim(group, consumer, min_idle, ids, opts, now))?
+            .flatten()
+            .ok_or_else(|| Error::no_group(key, group))
+    }
+
+    /// XAUTOCLAIM key group consumer min-idle-time start [COUNT n] [JUSTID].
+    #[allow(clippy::too_many_arguments)]
+    pub fn xautoclaim(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle: u64,
+        start: StreamId,
+        opts: &XAutoClaimOptions,
+        now: u64,
+    ) -> Result<XAutoClaimReply, Error> {
+        self.group_of(key, group)?;
+        self.with_stream_mut(key, |s| {
+            s.autoclaim(group, consumer, min_idle, start, opts, now)
+        })?
+        .flatten()
+        .ok_or_else(|| Error::no_group(key, group))
+    }
+
+    /// XINFO GROUPS key.
+    pub fn xinfo_groups(&self, key: &[u8]) -> Result<Vec<XInfoGroup>, Error> {
+        let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
+        Ok(s.groups()
+            .iter()
+            .map(|(name, g)| group_info(s, name, g))
+            .collect())
+    }
+
+    /// XINFO CONSUMERS key group at command time `now`.
+    pub fn xinfo_consumers(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        now: u64,
+    ) -> Result<Vec<XInfoConsumer>, Error> {
+        let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
+        let g = s
+            .group(group)
+            .ok_or_else(|| Error::no_such_group(key, group))?;
+        Ok(g.consumers()
+            .iter()
+            .map(|(name, c)| XInfoConsumer {
+                name: name.clone(),
+                pending: c.pel.len() as u64,
+                idle: idle_since(now, c.seen_time).max(0) as u64,
+                inactive: c.active_time.map(|t| idle_since(now, t).max(0) as u64),
+            })
+            .collect())
+    }
+}
+
+/// One group as XINFO GROUPS shows it.
+pub(crate) fn group_info(s: &Stream, name: &Bytes, g: &crate::group::Group) -> XInfoGroup {
+    XInfoGroup {
+        name: name.clone(),
+        consumers: g.consumers().len() as u64,
+        pending: g.pel().len() as u64,
+        last_delivered_id: g.last_delivered,
+        entries_read: g.entries_read,
+        lag: s.counters().lag(g.last_delivered, g.entries_read),
+    }
+}
+
+/// The groups part of XINFO STREAM FULL with `count` PEL entries per list (0 = all).
+pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
+    let take = if count == 0 {
+        usize::MAX
+    } else {
+        usize::try_from(count).unwrap_or(usize::MAX)
+    };
+    s.groups()
+        .iter()
+        .map(|(name, g)| FullGroup {
+            info: group_info(s, name, g),
+            pending: g
+                .pel()
+                .iter()
+                .take(take)
+                .map(|(id, n)| (id, n.owner.clone(), n.delivery_time, n.delivery_count))
+                .collect(),
+            consumers: g
+                .consumers()
+                .iter()
+                .map(|(cname, c)| FullConsumer {
+                    name: cname.clone(),
+                    seen_time: c.seen_time,
+                    active_time: c.active_time,
+                    pel_count: c.pel.len() as u64,
+                    pending: c
+                        .pel
+                        .iter()
+                        .take(take)
+                        .filter_map(|id| {
+                            g.pending(*id)
+                                .map(|n| (*id, n.delivery_time, n.delivery_count))
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,259 @@
+//! The pending entries list (PEL) of one consumer group: every entry delivered to a
+//! consumer and not yet acknowledged, with its owner, last delivery time and delivery
+//! count (Redis's `streamNACK`).
+//!
+//! Two orders are kept, as Redis 8.x keeps them: by ID (XPENDING, XAUTOCLAIM, XACK,
+//! history reads) and by delivery time, oldest first (what XREADGROUP's `CLAIM` walks,
+//! reference §1.5). The time order is a map keyed by `(time, ticket)`: a delivery at the
+//! command's time goes to the tail, and an XCLAIM that sets a past time lands after
+//! every entry whose time is not later — the ticket breaks ties by insertion.
+//!
+//! Each consumer's own PEL is an ID set in [`crate::group::Consumer`]; the group keeps
+//! the two in step.
+
+use alloc::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use crate::id::StreamId;
+
+/// One pending entry (Redis's NACK).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Nack {
+    /// The consumer the entry was last delivered to.
+    pub owner: Bytes,
+    /// Unix ms of the last delivery (XPENDING's idle is `now` minus this).
+    pub delivery_time: u64,
+    /// How many times the entry was delivered.
+    pub delivery_count: u64,
+    /// Position in the delivery-time order.
+    order: (u64, u64),
+}
+
+/// The group PEL: pending entries by ID, plus their delivery-time order.
+#[derive(Clone, Debug, Default)]
+pub struct Pel {
+    by_id: BTreeMap<StreamId, Nack>,
+    by_time: BTreeMap<(u64, u64), StreamId>,
+    next_ticket: u64,
+}
+
+/// How an update places an entry in the delivery-time order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// A delivery at the command's time: to the tail.
+    Tail,
+    /// A time set explicitly (XCLAIM IDLE/TIME): after every entry not later than it.
+    AtTime,
+}
+
+impl Pel {
+    /// Number of pending entries.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// The pending entry for `id`.
+    pub fn get(&self, id: StreamId) -> Option<&Nack> {
+        self.by_id.get(&id)
+    }
+
+    /// True when `id` is pending.
+    pub fn contains(&self, id: StreamId) -> bool {
+        self.by_id.contains_key(&id)
+    }
+
+    /// The smallest and greatest pending IDs.
+    pub fn bounds(&self) -> Option<(StreamId, StreamId)> {
+        let first = self.by_id.keys().next()?;
+        let last = self.by_id.keys().next_back()?;
+        Some((*first, *last))
+    }
+
+    /// Pending entries with `start <= id <= end`, ascending.
+    pub fn range(
+        &self,
+        start: StreamId,
+        end: StreamId,
+    ) -> impl DoubleEndedIterator<Item = (StreamId, &Nack)> + '_ {
+        // BTreeMap::range panics on an inverted range; an inverted one is empty.
+        let (lo, hi, empty) = if start <= end {
+            (start, end, false)
+        } else {
+            (end, end, true)
+        };
+        self.by_id
+            .range(lo..=hi)
+            .filter(move |_| !empty)
+            .map(|(id, n)| (*id, n))
+    }
+
+    /// Every pending entry, ascending by ID.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (StreamId, &Nack)> + '_ {
+        self.by_id.iter().map(|(id, n)| (*id, n))
+    }
+
+    /// Pending IDs in delivery-time order, oldest first.
+    pub fn by_time(&self) -> impl Iterator<Item = StreamId> + '_ {
+        self.by_time.values().copied()
+    }
+
+    fn ticket(&mut self, time: u64, placement: Placement) -> (u64, u64) {
+        let key_time = match placement {
+            // The tail: never before an entry already there, even if the clock went back.
+            Placement::Tail => {
+                let tail = self.by_time.keys().next_back().map_or(0, |k| k.0);
+                time.max(tail)
+            }
+            Placement::AtTime => time,
+        };
+        self.next_ticket += 1;
+        (key_time, self.next_ticket)
+    }
+
+    /// Inserts or replaces the pending entry of `id`; returns the previous one.
+    pub fn put(
+        &mut self,
+        id: StreamId,
+        owner: Bytes,
+        delivery_time: u64,
+        delivery_count: u64,
+        placement: Placement,
+    ) -> Option<Nack> {
+        let order = self.ticket(delivery_time, placement);
+        let old = self.by_id.insert(
+            id,
+            Nack {
+                owner,
+                delivery_time,
+                delivery_count,
+                order,
+            },
+        );
+        if let Some(old) = &old {
+            self.by_time.remove(&old.order);
+        }
+        self.by_time.insert(order, id);
+        old
+    }
+
+    /// Sets the delivery time of a pending entry and moves it in the time order.
+    pub fn touch(&mut self, id: StreamId, delivery_time: u64, placement: Placement) {
+        let order = self.ticket(delivery_time, placement);
+        if let Some(n) = self.by_id.get_mut(&id) {
+            self.by_time.remove(&n.order);
+            n.delivery_time = delivery_time;
+            n.order = order;
+            self.by_time.insert(order, id);
+        }
+    }
+
+    /// Mutable access to a pending entry's count (its time and owner change through
+    /// [`Pel::touch`] and [`Pel::put`], which keep the time order).
+    pub fn count_mut(&mut self, id: StreamId) -> Option<&mut u64> {
+        self.by_id.get_mut(&id).map(|n| &mut n.delivery_count)
+    }
+
+    /// Changes the owner of a pending entry; returns the previous owner.
+    pub fn set_owner(&mut self, id: StreamId, owner: Bytes) -> Option<Bytes> {
+        self.by_id
+            .get_mut(&id)
+            .map(|n| core::mem::replace(&mut n.owner, owner))
+    }
+
+    /// Removes the pending entry of `id`.
+    pub fn remove(&mut self, id: StreamId) -> Option<Nack> {
+        let n = self.by_id.remove(&id)?;
+        self.by_time.remove(&n.order);
+        Some(n)
+    }
+
+    /// Checks that the two orders hold the same entries.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        if self.by_id.len() != self.by_time.len() {
+            return Err(alloc::format!(
+                "PEL has {} entries by ID but {} by time",
+                self.by_id.len(),
+                self.by_time.len()
+            ));
+        }
+        for (order, id) in &self.by_time {
+            match self.by_id.get(id) {
+                Some(n) if n.order == *order => {}
+                _ => return Err(alloc::format!("PEL time order has a stale entry {id}")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Approximate heap bytes (two B-tree maps).
+    pub fn heap_bytes(&self) -> usize {
+        // B-tree nodes hold up to 11 keys; entries are about two thirds full.
+        let per = core::mem::size_of::<(StreamId, Nack)>()
+            + core::mem::size_of::<((u64, u64), StreamId)>();
+        self.by_id.len() * per * 3 / 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(ms: u64) -> StreamId {
+        StreamId::new(ms, 1)
+    }
+
+    #[test]
+    fn time_order_tail_and_past_times() {
+        let mut p = Pel::default();
+        let a = Bytes::from_static(b"a");
+        p.put(id(1), a.clone(), 100, 1, Placement::Tail);
+        p.put(id(2), a.clone(), 100, 1, Placement::Tail);
+        p.put(id(3), a.clone(), 200, 1, Placement::Tail);
+        assert_eq!(
+            p.by_time().collect::<alloc::vec::Vec<_>>(),
+            [id(1), id(2), id(3)]
+        );
+        // Redelivered now: to the tail.
+        p.touch(id(1), 300, Placement::Tail);
+        assert_eq!(
+            p.by_time().collect::<alloc::vec::Vec<_>>(),
+            [id(2), id(3), id(1)]
+        );
+        // A past time: after every entry not later than it (ties by insertion).
+        p.touch(id(1), 100, Placement::AtTime);
+        assert_eq!(
+            p.by_time().collect::<alloc::vec::Vec<_>>(),
+            [id(2), id(1), id(3)]
+        );
+        // A tail placement never goes before the tail even when the clock went back.
+        p.touch(id(2), 50, Placement::Tail);
+        assert_eq!(
+            p.by_time().collect::<alloc::vec::Vec<_>>(),
+            [id(1), id(3), id(2)]
+        );
+        assert_eq!(p.get(id(2)).map(|n| n.delivery_time), Some(50));
+        p.check().expect("PEL well-formed");
+        assert!(p.remove(id(3)).is_some());
+        assert!(p.remove(id(3)).is_none());
+        assert_eq!(p.len(), 2);
+        p.check().expect("PEL well-formed");
+    }
+
+    #[test]
+    fn ranges() {
+        let mut p = Pel::default();
+        for ms in 1..=5 {
+            p.put(id(ms), Bytes::from_static(b"a"), 0, 1, Placement::Tail);
+        }
+        let got: alloc::vec::Vec<_> = p.range(id(2), id(4)).map(|(i, _)| i).collect();
+        assert_eq!(got, [id(2), id(3), id(4)]);
+        assert_eq!(p.range(id(4), id(2)).count(), 0);
+        assert_eq!(p.bounds(), Some((id(1), id(5))));
+    }
+}

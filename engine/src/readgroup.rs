@@ -1,0 +1,192 @@
+//! XREADGROUP on one stream (reference §11.2–§11.6): new entries with `>`, the
+//! consumer's history with an explicit ID, `NOACK`, and Redis 8.4's `CLAIM`.
+
+use alloc::vec::Vec;
+
+use crate::group::Group;
+use crate::id::StreamId;
+use crate::info::GroupEntry;
+use crate::options::{GroupReadId, XReadGroupOptions};
+use crate::pel::Placement;
+use crate::stream::Stream;
+
+/// `now - time` as Redis computes idle times (signed milliseconds).
+pub(crate) fn idle_since(now: u64, time: u64) -> i64 {
+    (now as i64).wrapping_sub(time as i64)
+}
+
+impl Stream {
+    /// Serves one stream of an XREADGROUP for `consumer` of `group` at time `now`.
+    ///
+    /// Returns `None` when the stream is not served (nothing new, nothing claimable, or
+    /// no such group): Redis then omits it from the reply, and blocks if no stream was
+    /// served. The consumer is created (and its seen time set) whenever the group
+    /// exists. `opts.claim` applies only to `>`; the caller switches it off for streams
+    /// after one read by explicit ID (§11.6's quirk).
+    pub fn read_group(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        id: GroupReadId,
+        opts: &XReadGroupOptions,
+        now: u64,
+    ) -> Option<Vec<GroupEntry>> {
+        let count = opts
+            .count
+            .filter(|&c| c > 0)
+            .map_or(usize::MAX, |c| usize::try_from(c).unwrap_or(usize::MAX));
+        let counters = self.counters();
+        let last_live = self.last_live_id();
+        let g = self.groups.get_mut(group)?;
+        let owner = g.touch_consumer(consumer, now);
+        let after = match id {
+            GroupReadId::After(after) => {
+                return Some(self.read_history(group, consumer, after, count, now));
+            }
+            GroupReadId::New => g.last_delivered,
+        };
+        let has_new = last_live.is_some_and(|top| top > after);
+        let claim = opts.claim;
+        let claimable = claim.map_or(Vec::new(), |min_idle| {
+            self.claimable(group, min_idle, count, now)
+        });
+        let has_claimable = claim.is_some() && !claimable.is_empty();
+        if !has_new && !has_claimable {
+            return None;
+        }
+        let mut out = Vec::new();
+        // CLAIM: take over idle entries first, oldest delivery first.
+        for (cid, idle, count_before) in claimable {
+            let fields = self.get(cid).map(|e| e.fields);
+            let g = self.groups.get_mut(group)?;
+            g.assign(
+                cid,
+                &owner,
+                now,
+                count_before.wrapping_add(1),
+                Placement::Tail,
+            );
+            g.mark_active(consumer, now);
+            out.push(GroupEntry {
+                id: cid,
+                fields,
+                claim: Some((idle, count_before)),
+            });
+        }
+        if out.len() >= count || !has_new {
+            return Some(out);
+        }
+        // New entries after last-delivered-id.
+        let room = count - out.len();
+        let mut fresh = Vec::new();
+        if let Some(from) = after.next() {
+            self.for_each_in(from, StreamId::MAX, room, |e| fresh.push(e.to_entry()));
+        }
+        let g = self.groups.get_mut(group)?;
+        let delivered_any = !fresh.is_empty();
+        for e in fresh {
+            g.entries_read = counters.read_one(g.last_delivered, g.entries_read, e.id);
+            g.last_delivered = e.id;
+            if !opts.noack {
+                g.assign(e.id, &owner, now, 1, Placement::Tail);
+            }
+            out.push(GroupEntry {
+                id: e.id,
+                fields: Some(e.fields),
+                claim: claim.map(|_| (0, 0)),
+            });
+        }
+        if delivered_any && !opts.noack {
+            g.mark_active(consumer, now);
+        }
+        Some(out)
+    }
+
+    /// History: the consumer's pending entries after `after`, each redelivered.
+    fn read_history(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        after: StreamId,
+        count: usize,
+        now: u64,
+    ) -> Vec<GroupEntry> {
+        let ids: Vec<StreamId> = match self.groups.get(group).and_then(|g| g.consumer(consumer)) {
+            Some(c) => c
+                .pel
+                .range((
+                    core::ops::Bound::Excluded(after),
+                    core::ops::Bound::Unbounded,
+                ))
+                .take(count)
+                .copied()
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let fields = self.get(id).map(|e| e.fields);
+            if fields.is_some() {
+                if let Some(g) = self.groups.get_mut(group) {
+                    let n = g.pending(id).map_or(0, |n| n.delivery_count);
+                    g.redeliver(id, now, n.wrapping_add(1));
+                }
+            }
+            out.push(GroupEntry {
+                id,
+                fields,
+                claim: None,
+            });
+        }
+        out
+    }
+
+    /// Pending entries XREADGROUP … CLAIM would take now: walking the delivery-time order
+    /// from the oldest, skipping entries no longer in the stream, up to the first that
+    /// is not idle enough, at most `count`. Each with its idle time and count before.
+    fn claimable(
+        &self,
+        group: &[u8],
+        min_idle: u64,
+        count: usize,
+        now: u64,
+    ) -> Vec<(StreamId, u64, u64)> {
+        let Some(g) = self.groups.get(group) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for id in g.pel().by_time() {
+            if out.len() >= count {
+                break;
+            }
+            if !self.contains(id) {
+                continue;
+            }
+            let Some(n) = g.pending(id) else {
+                continue;
+            };
+            let idle = idle_since(now, n.delivery_time);
+            if idle < min_idle as i64 {
+                break;
+            }
+            out.push((id, idle.max(0) as u64, n.delivery_count));
+        }
+        out
+    }
+
+    /// When XREADGROUP … CLAIM `min_idle` on this group could next claim something: the
+    /// oldest pending entry still in the stream becomes idle enough (reference §21.6).
+    /// `None` when no pending entry exists in the stream.
+    pub fn claim_deadline(&self, group: &[u8], min_idle: u64) -> Option<u64> {
+        let g = self.groups.get(group)?;
+        first_existing_deadline(self, g, min_idle)
+    }
+}
+
+fn first_existing_deadline(s: &Stream, g: &Group, min_idle: u64) -> Option<u64> {
+    g.pel()
+        .by_time()
+        .find(|id| s.contains(*id))
+        .and_then(|id| g.pending(id))
+        .map(|n| n.delivery_time.saturating_add(min_idle))
+}
