@@ -4,13 +4,29 @@
 //! [`SystemClock`] reads the wall clock; [`ManualClock`] holds a time a test sets and
 //! advances, so behaviour that depends on time is tested without sleeping.
 
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
 use crate::sync::{Arc, AtomicU64, Ordering};
 
 /// A source of the current time in Unix milliseconds.
 pub trait Clock: Send + Sync + core::fmt::Debug {
     /// The current time, in milliseconds since the Unix epoch.
     fn now_ms(&self) -> u64;
+
+    /// For clocks that move only when told (like [`ManualClock`]): remembers `listener`
+    /// and calls it with the new time after every move, until it returns `false`. The
+    /// engine then fires due BLOCK timeouts and CLAIM wake-ups synchronously inside the
+    /// move. The default (`false`: not supported) makes the engine run a timer thread
+    /// that assumes the clock follows the wall clock's pace.
+    fn on_advance(&self, listener: AdvanceListener) -> bool {
+        let _ = listener;
+        false
+    }
 }
+
+/// What [`Clock::on_advance`] calls after the clock moved: `false` to unsubscribe.
+pub type AdvanceListener = Box<dyn Fn(u64) -> bool + Send + Sync>;
 
 /// The system's wall clock at millisecond resolution, the resolution of stream IDs.
 ///
@@ -42,7 +58,7 @@ mod ticker {
     use std::thread::{self, Thread};
     use std::time::Duration;
 
-    use crate::sync::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
     static NOW: AtomicU64 = AtomicU64::new(0);
     /// Set by readers, cleared by the ticker: "someone read the time lately".
@@ -111,9 +127,18 @@ mod ticker {
 /// clock.advance(5);
 /// assert_eq!(engine.xadd("s", &[("f", "v")]).unwrap(), StreamId::new(1_005, 0));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ManualClock {
     now: Arc<AtomicU64>,
+    listeners: std::sync::Arc<std::sync::Mutex<Vec<AdvanceListener>>>,
+}
+
+impl core::fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ManualClock")
+            .field("now", &self.now_ms())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ManualClock {
@@ -121,27 +146,51 @@ impl ManualClock {
     pub fn new(start_ms: u64) -> ManualClock {
         ManualClock {
             now: Arc::new(AtomicU64::new(start_ms)),
+            listeners: Default::default(),
         }
     }
 
-    /// Moves the clock forward by `ms` (saturating).
+    /// Moves the clock forward by `ms` (saturating), then fires every engine deadline
+    /// that is now due — BLOCK timeouts, CLAIM wake-ups — before returning. Do not call
+    /// it from inside [`crate::Engine::with_keyspace`] (the engine lock is not
+    /// re-entrant).
     pub fn advance(&self, ms: u64) {
         let _ = self
             .now
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
                 Some(t.saturating_add(ms))
             });
+        self.notify();
     }
 
-    /// Sets the time (it may move backwards, as a wall clock can).
+    /// Sets the time (it may move backwards, as a wall clock can), then fires what is
+    /// due, as [`ManualClock::advance`] does.
     pub fn set(&self, ms: u64) {
         self.now.store(ms, Ordering::SeqCst);
+        self.notify();
+    }
+
+    fn notify(&self) {
+        let now = self.now_ms();
+        let mut listeners = self
+            .listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        listeners.retain(|l| l(now));
     }
 }
 
 impl Clock for ManualClock {
     fn now_ms(&self) -> u64 {
         self.now.load(Ordering::SeqCst)
+    }
+
+    fn on_advance(&self, listener: AdvanceListener) -> bool {
+        self.listeners
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(listener);
+        true
     }
 }
 

@@ -12,17 +12,74 @@ use bytes::Bytes;
 use crate::clock::{Clock, SystemClock};
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
+use crate::groups_api::GroupStart;
 use crate::id::StreamId;
-use crate::info::{XInfoStream, XInfoStreamFull};
+use crate::info::{
+    Claimed, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream,
+    XInfoStreamFull, XPendingSummary,
+};
 use crate::keyspace::{Config, KeyType, Keyspace};
-use crate::options::{TrimOptions, XAddOptions, XReadId, XSetIdOptions};
+use crate::options::{
+    GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+};
 use crate::reply::Reply;
-use crate::sync::{Arc, Mutex};
+use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
+use crate::waiters::Waiters;
 
-struct Inner {
-    keyspace: Mutex<Keyspace>,
+/// What the engine lock guards: the keyspace and the readers blocked on it.
+pub(crate) struct State {
+    pub(crate) ks: Keyspace,
+    pub(crate) waiters: Waiters,
+    /// [`Engine::close`] was called: blocking reads fail.
+    pub(crate) closed: bool,
+    /// A timer thread is running (system clock only).
+    pub(crate) timer_running: bool,
+}
+
+impl State {
+    /// Serves the readers of keys signalled by the command that just ran.
+    #[inline]
+    pub(crate) fn after_write(&mut self, now: u64) {
+        if self.ks.signals.pending() {
+            self.waiters.serve(&mut self.ks, now);
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) state: Mutex<State>,
     /// `None`: the [`SystemClock`], called without dynamic dispatch on the hot path.
-    clock: Option<Arc<dyn Clock>>,
+    pub(crate) clock: Option<Arc<dyn Clock>>,
+    /// Wakes the timer thread when an earlier deadline appears or the engine closes.
+    pub(crate) timer: Condvar,
+    /// The clock fires deadlines itself ([`Clock::on_advance`]): no timer thread.
+    clock_fires: AtomicBool,
+}
+
+impl Inner {
+    #[inline]
+    pub(crate) fn now(&self) -> u64 {
+        match &self.clock {
+            Some(c) => c.now_ms(),
+            None => SystemClock.now_ms(),
+        }
+    }
+
+    pub(crate) fn clock_fires_deadlines(&self) -> bool {
+        self.clock_fires.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_clock_fires_deadlines(&self, fires: bool) {
+        self.clock_fires.store(fires, Ordering::Release);
+    }
+
+    /// Fires due deadlines (a clock that moves when told calls this after each move).
+    pub(crate) fn fire_due(&self, now: u64) {
+        let mut st = self.state.lock();
+        let st = &mut *st;
+        st.waiters.fire_due(&mut st.ks, now);
+    }
 }
 
 /// A handle to an in-process stream engine.
@@ -67,12 +124,21 @@ impl EngineBuilder {
 
     /// The engine.
     pub fn build(self) -> Engine {
-        Engine {
+        let engine = Engine {
             inner: Arc::new(Inner {
-                keyspace: Mutex::new(Keyspace::with_config(self.config)),
+                state: Mutex::new(State {
+                    ks: Keyspace::with_config(self.config),
+                    waiters: Waiters::default(),
+                    closed: false,
+                    timer_running: false,
+                }),
                 clock: self.clock,
+                timer: Condvar::new(),
+                clock_fires: AtomicBool::new(false),
             }),
-        }
+        };
+        crate::read_wait::subscribe_clock(&engine);
+        engine
     }
 }
 
@@ -96,25 +162,40 @@ impl Engine {
     }
 
     #[inline]
-    fn now(&self) -> u64 {
-        match &self.inner.clock {
-            Some(c) => c.now_ms(),
-            None => SystemClock.now_ms(),
-        }
+    pub(crate) fn now(&self) -> u64 {
+        self.inner.now()
+    }
+
+    pub(crate) fn inner(&self) -> &Arc<Inner> {
+        &self.inner
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock()
     }
 
     /// Runs `f` on the keyspace under the engine lock, with the command time frozen at
-    /// one instant: an atomic batch, as MULTI/EXEC or a script is in Redis.
+    /// one instant: an atomic batch, as MULTI/EXEC or a script is in Redis. Readers
+    /// blocked on keys the batch touched are served when it ends, as Redis serves them
+    /// after EXEC.
     pub fn with_keyspace<T>(&self, f: impl FnOnce(&mut Keyspace, u64) -> T) -> T {
         let now = self.now();
-        f(&mut self.inner.keyspace.lock(), now)
+        let mut st = self.lock();
+        let out = f(&mut st.ks, now);
+        st.after_write(now);
+        out
     }
 
-    /// Executes one command given as a Redis argument vector; see
-    /// [`Keyspace::execute`]. `BLOCK` is not waited on yet: a read that would block
-    /// answers nil at once, as inside MULTI/EXEC.
+    /// A read-only look at the keyspace under the engine lock.
+    fn read<T>(&self, f: impl FnOnce(&Keyspace) -> T) -> T {
+        f(&self.lock().ks)
+    }
+
+    /// Executes one command given as a Redis argument vector (see
+    /// [`Keyspace::execute`]). XREAD and XREADGROUP with `BLOCK` wait on this thread,
+    /// as a Redis client would; use [`Engine::execute_async`] from async code.
     pub fn execute(&self, argv: &[Bytes]) -> Reply {
-        self.with_keyspace(|ks, now| ks.execute(argv, now))
+        crate::read_wait::execute(self, argv)
     }
 
     /// [`Engine::execute`] with string arguments.
@@ -139,16 +220,12 @@ impl Engine {
         opts: &XAddOptions,
         fields: &F,
     ) -> Result<Option<StreamId>, Error> {
-        let now = self.now();
-        self.inner
-            .keyspace
-            .lock()
-            .xadd(key.as_ref(), opts, fields, now)
+        self.with_keyspace(|ks, now| ks.xadd(key.as_ref(), opts, fields, now))
     }
 
     /// XLEN.
     pub fn xlen(&self, key: impl AsRef<[u8]>) -> Result<u64, Error> {
-        self.inner.keyspace.lock().xlen(key.as_ref())
+        self.read(|ks| ks.xlen(key.as_ref()))
     }
 
     /// XRANGE key start end [COUNT count].
@@ -159,10 +236,7 @@ impl Engine {
         end: StreamId,
         count: Option<u64>,
     ) -> Result<Vec<StreamEntry>, Error> {
-        self.inner
-            .keyspace
-            .lock()
-            .xrange(key.as_ref(), start, end, count)
+        self.read(|ks| ks.xrange(key.as_ref(), start, end, count))
     }
 
     /// XREVRANGE key end start [COUNT count].
@@ -173,25 +247,22 @@ impl Engine {
         start: StreamId,
         count: Option<u64>,
     ) -> Result<Vec<StreamEntry>, Error> {
-        self.inner
-            .keyspace
-            .lock()
-            .xrevrange(key.as_ref(), end, start, count)
+        self.read(|ks| ks.xrevrange(key.as_ref(), end, start, count))
     }
 
     /// XDEL.
     pub fn xdel(&self, key: impl AsRef<[u8]>, ids: &[StreamId]) -> Result<u64, Error> {
-        self.inner.keyspace.lock().xdel(key.as_ref(), ids)
+        self.with_keyspace(|ks, _| ks.xdel(key.as_ref(), ids))
     }
 
     /// XTRIM.
     pub fn xtrim(&self, key: impl AsRef<[u8]>, opts: &TrimOptions) -> Result<u64, Error> {
-        self.inner.keyspace.lock().xtrim(key.as_ref(), opts)
+        self.with_keyspace(|ks, _| ks.xtrim(key.as_ref(), opts))
     }
 
     /// XSETID.
     pub fn xsetid(&self, key: impl AsRef<[u8]>, opts: &XSetIdOptions) -> Result<(), Error> {
-        self.inner.keyspace.lock().xsetid(key.as_ref(), opts)
+        self.with_keyspace(|ks, _| ks.xsetid(key.as_ref(), opts))
     }
 
     /// Non-blocking XREAD [COUNT count] STREAMS key … id ….
@@ -200,13 +271,13 @@ impl Engine {
         streams: &[(K, XReadId)],
         count: Option<u64>,
     ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
-        self.inner.keyspace.lock().xread(streams, count)
+        self.read(|ks| ks.xread(streams, count))
     }
 
     /// XINFO STREAM.
     pub fn xinfo_stream(&self, key: impl AsRef<[u8]>) -> Result<XInfoStream, Error> {
         let now = self.now();
-        self.inner.keyspace.lock().xinfo_stream(key.as_ref(), now)
+        self.read(|ks| ks.xinfo_stream(key.as_ref(), now))
     }
 
     /// XINFO STREAM FULL COUNT count (`0` = all entries).
@@ -216,59 +287,241 @@ impl Engine {
         count: u64,
     ) -> Result<XInfoStreamFull, Error> {
         let now = self.now();
-        self.inner
-            .keyspace
-            .lock()
-            .xinfo_stream_full(key.as_ref(), count, now)
+        self.read(|ks| ks.xinfo_stream_full(key.as_ref(), count, now))
+    }
+
+    /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n].
+    pub fn xgroup_create(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        start: GroupStart,
+        mkstream: bool,
+    ) -> Result<(), Error> {
+        self.with_keyspace(|ks, _| {
+            ks.xgroup_create(key.as_ref(), group.as_ref(), start, mkstream, None)
+        })
+    }
+
+    /// XGROUP SETID key group id|$ [ENTRIESREAD n].
+    pub fn xgroup_setid(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        start: GroupStart,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        self.with_keyspace(|ks, _| {
+            ks.xgroup_setid(key.as_ref(), group.as_ref(), start, entries_read)
+        })
+    }
+
+    /// XGROUP DESTROY: true if the group existed.
+    pub fn xgroup_destroy(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+    ) -> Result<bool, Error> {
+        self.with_keyspace(|ks, _| ks.xgroup_destroy(key.as_ref(), group.as_ref()))
+    }
+
+    /// XGROUP CREATECONSUMER: true if created.
+    pub fn xgroup_createconsumer(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        consumer: impl AsRef<[u8]>,
+    ) -> Result<bool, Error> {
+        self.with_keyspace(|ks, now| {
+            ks.xgroup_createconsumer(key.as_ref(), group.as_ref(), consumer.as_ref(), now)
+        })
+    }
+
+    /// XGROUP DELCONSUMER: the pending entries the consumer owned.
+    pub fn xgroup_delconsumer(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        consumer: impl AsRef<[u8]>,
+    ) -> Result<u64, Error> {
+        self.with_keyspace(|ks, _| {
+            ks.xgroup_delconsumer(key.as_ref(), group.as_ref(), consumer.as_ref())
+        })
+    }
+
+    /// Non-blocking XREADGROUP (see [`Engine::xreadgroup_blocking`] and
+    /// [`Engine::xreadgroup_async`] for `BLOCK`).
+    pub fn xreadgroup<K: AsRef<[u8]>>(
+        &self,
+        group: impl AsRef<[u8]>,
+        consumer: impl AsRef<[u8]>,
+        streams: &[(K, GroupReadId)],
+        opts: &XReadGroupOptions,
+    ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+        self.with_keyspace(|ks, now| {
+            ks.xreadgroup(group.as_ref(), consumer.as_ref(), streams, opts, now)
+        })
+    }
+
+    /// XACK: how many were pending.
+    pub fn xack(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        self.with_keyspace(|ks, _| ks.xack(key.as_ref(), group.as_ref(), ids))
+    }
+
+    /// XACKDEL: one code per ID.
+    pub fn xackdel(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        self.with_keyspace(|ks, _| ks.xackdel(key.as_ref(), group.as_ref(), ids, policy))
+    }
+
+    /// XDELEX: one code per ID.
+    pub fn xdelex(
+        &self,
+        key: impl AsRef<[u8]>,
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        self.with_keyspace(|ks, _| ks.xdelex(key.as_ref(), ids, policy))
+    }
+
+    /// XPENDING key group (summary).
+    pub fn xpending(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+    ) -> Result<XPendingSummary, Error> {
+        self.read(|ks| ks.xpending(key.as_ref(), group.as_ref()))
+    }
+
+    /// XPENDING key group [IDLE ms] start end count [consumer] (extended).
+    pub fn xpending_range(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        range: &XPendingRange,
+    ) -> Result<Vec<PendingEntry>, Error> {
+        let now = self.now();
+        self.read(|ks| ks.xpending_range(key.as_ref(), group.as_ref(), range, now))
+    }
+
+    /// XCLAIM key group consumer min-idle-time id … [options].
+    pub fn xclaim(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        consumer: impl AsRef<[u8]>,
+        min_idle_ms: u64,
+        ids: &[StreamId],
+        opts: &XClaimOptions,
+    ) -> Result<Claimed, Error> {
+        self.with_keyspace(|ks, now| {
+            ks.xclaim(
+                key.as_ref(),
+                group.as_ref(),
+                consumer.as_ref(),
+                min_idle_ms,
+                ids,
+                opts,
+                now,
+            )
+        })
+    }
+
+    /// XAUTOCLAIM key group consumer min-idle-time start [COUNT n] [JUSTID].
+    pub fn xautoclaim(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+        consumer: impl AsRef<[u8]>,
+        min_idle_ms: u64,
+        start: StreamId,
+        opts: &XAutoClaimOptions,
+    ) -> Result<XAutoClaimReply, Error> {
+        self.with_keyspace(|ks, now| {
+            ks.xautoclaim(
+                key.as_ref(),
+                group.as_ref(),
+                consumer.as_ref(),
+                min_idle_ms,
+                start,
+                opts,
+                now,
+            )
+        })
+    }
+
+    /// XINFO GROUPS key.
+    pub fn xinfo_groups(&self, key: impl AsRef<[u8]>) -> Result<Vec<XInfoGroup>, Error> {
+        self.read(|ks| ks.xinfo_groups(key.as_ref()))
+    }
+
+    /// XINFO CONSUMERS key group.
+    pub fn xinfo_consumers(
+        &self,
+        key: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+    ) -> Result<Vec<XInfoConsumer>, Error> {
+        let now = self.now();
+        self.read(|ks| ks.xinfo_consumers(key.as_ref(), group.as_ref(), now))
     }
 
     /// DEL.
     pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> u64 {
-        self.inner.keyspace.lock().del(keys)
+        self.with_keyspace(|ks, _| ks.del(keys))
     }
 
     /// EXISTS.
     pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> u64 {
-        self.inner.keyspace.lock().exists(keys)
+        self.read(|ks| ks.exists(keys))
     }
 
     /// TYPE.
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> KeyType {
-        self.inner.keyspace.lock().key_type(key.as_ref())
+        self.read(|ks| ks.key_type(key.as_ref()))
     }
 
     /// KEYS pattern.
     pub fn keys(&self, pattern: impl AsRef<[u8]>) -> Vec<Bytes> {
-        self.inner.keyspace.lock().keys(pattern.as_ref())
+        self.read(|ks| ks.keys(pattern.as_ref()))
     }
 
     /// FLUSHALL.
     pub fn flush(&self) {
-        self.inner.keyspace.lock().flush();
+        self.with_keyspace(|ks, _| ks.flush());
     }
 
     /// SET key value.
     pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) {
-        self.inner.keyspace.lock().set(key.as_ref(), value.into());
+        self.with_keyspace(|ks, _| ks.set(key.as_ref(), value.into()));
     }
 
     /// GET key.
     pub fn get(&self, key: impl AsRef<[u8]>) -> Result<Option<Bytes>, Error> {
-        self.inner.keyspace.lock().get(key.as_ref())
+        self.read(|ks| ks.get(key.as_ref()))
     }
 
     /// Heap bytes held by `key` and its value; see [`Keyspace::memory_usage`].
     pub fn memory_usage(&self, key: impl AsRef<[u8]>) -> Option<usize> {
-        self.inner.keyspace.lock().memory_usage(key.as_ref())
+        self.read(|ks| ks.memory_usage(key.as_ref()))
     }
 
     /// The current configuration.
     pub fn config(&self) -> Config {
-        *self.inner.keyspace.lock().config()
+        self.read(|ks| *ks.config())
     }
 
     /// Replaces the configuration (node limits apply to later appends).
     pub fn set_config(&self, config: Config) {
-        *self.inner.keyspace.lock().config_mut() = config;
+        self.with_keyspace(|ks, _| *ks.config_mut() = config);
     }
 }

@@ -182,6 +182,9 @@ pub enum Error {
     IdsRequired,
     /// `UNBLOCKED client unblocked via CLIENT UNBLOCK`
     Unblocked,
+    /// `ERR engine closed`: brook's own — a blocking read on an engine that
+    /// [`crate::Engine::close`] closed.
+    EngineClosed,
     /// `ERR Unknown option or number of arguments for CONFIG SET - '<name>'`
     ConfigUnknownOption(Bytes),
     /// `ERR CONFIG SET failed (possibly related to argument '<name>') - <reason>`
@@ -306,6 +309,7 @@ impl Error {
             Error::NumIdsMismatch => "ERR The `numids` parameter must match the number of arguments",
             Error::IdsRequired => "ERR IDS option is required",
             Error::Unblocked => "UNBLOCKED client unblocked via CLIENT UNBLOCK",
+            Error::EngineClosed => "ERR engine closed",
             _ => return None,
         })
     }

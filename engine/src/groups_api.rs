@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use crate::blocking::Signal;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::{
@@ -69,6 +70,7 @@ impl Keyspace {
             None if mkstream => {
                 let (d, m) = (self.config().idmp_duration, self.config().idmp_maxsize);
                 self.insert_value(key, Value::Stream(Box::new(Stream::with_idmp(d, m))));
+                self.signals.raise(key, Signal::Data);
             }
             None => return Err(Error::XGroupKeyMissing),
         }
@@ -94,7 +96,11 @@ impl Keyspace {
 
     /// XGROUP DESTROY: true if the group existed.
     pub fn xgroup_destroy(&mut self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
-        Ok(self.xgroup_stream(key)?.destroy_group(group))
+        let destroyed = self.xgroup_stream(key)?.destroy_group(group);
+        if destroyed {
+            self.signals.raise(key, Signal::Data);
+        }
+        Ok(destroyed)
     }
 
     /// XGROUP CREATECONSUMER: true if the consumer was created.

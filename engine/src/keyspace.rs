@@ -15,6 +15,7 @@ use bytes::Bytes;
 use hashbrown::hash_map::EntryRef;
 use hashbrown::HashMap;
 
+use crate::blocking::{Signal, Signals};
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
 use crate::glob;
@@ -110,6 +111,8 @@ pub struct Keyspace {
     config: Config,
     entries: u64,
     bytes: u64,
+    /// Keys readers are blocked on, and the signals raised on them.
+    pub(crate) signals: Signals,
 }
 
 impl Keyspace {
@@ -282,6 +285,9 @@ impl Keyspace {
         }
         let after = usage(stream);
         self.account(before, after);
+        if res.is_ok() && !self.signals.idle() {
+            self.signals.raise(key, Signal::Data);
+        }
         res.map(Some)
     }
 
@@ -459,6 +465,7 @@ impl Keyspace {
                 let removed = self.keys.remove(k.as_ref());
                 if let Some(Value::Stream(s)) = &removed {
                     self.account(usage(s), (0, 0));
+                    self.signals.raise(k.as_ref(), Signal::Gone);
                 }
                 removed.is_some()
             })
@@ -494,6 +501,17 @@ impl Keyspace {
 
     /// FLUSHALL / FLUSHDB: removes every key.
     pub fn flush(&mut self) {
+        if !self.signals.idle() {
+            let streams: Vec<Bytes> = self
+                .keys
+                .iter()
+                .filter(|(_, v)| matches!(v, Value::Stream(_)))
+                .map(|(k, _)| k.0.clone())
+                .collect();
+            for k in streams {
+                self.signals.raise(&k, Signal::Gone);
+            }
+        }
         self.keys.clear();
         self.entries = 0;
         self.bytes = 0;

@@ -34,6 +34,7 @@
 
 extern crate alloc;
 
+mod blocking;
 mod claim;
 mod cmd;
 mod entry;
@@ -61,8 +62,16 @@ mod clock;
 #[cfg(feature = "std")]
 mod engine;
 #[cfg(feature = "std")]
+mod read_wait;
+#[cfg(feature = "std")]
+mod slot;
+#[cfg(feature = "std")]
 mod sync;
+#[cfg(feature = "std")]
+mod waiters;
 
+pub use blocking::{ReadOutput, ReadRequest, Signal};
+pub use cmd::ReadStep;
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use group::{Consumer, Group};
@@ -85,6 +94,8 @@ pub use reply::{Protocol, Reply};
 pub use stream::Stream;
 
 #[cfg(feature = "std")]
-pub use clock::{precise_now_ms, Clock, ManualClock, SystemClock};
+pub use clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};
 #[cfg(feature = "std")]
 pub use engine::{Engine, EngineBuilder};
+#[cfg(feature = "std")]
+pub use read_wait::{ExecuteFuture, ReadFuture};

@@ -12,6 +12,7 @@
 
 use bytes::Bytes;
 
+use crate::blocking::ReadRequest;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::num;
@@ -220,6 +221,73 @@ impl Keyspace {
             .map(|a| Bytes::copy_from_slice(a.as_bytes()))
             .collect();
         self.execute(&argv, now)
+    }
+}
+
+/// What [`Keyspace::prepare_read`] found: a reply to send now, or a read to block.
+#[derive(Debug)]
+pub enum ReadStep {
+    /// Not a blocking read, or one that answered at once (served, nil, or an error).
+    Reply(Reply),
+    /// XREAD/XREADGROUP with `BLOCK` that found nothing: block `request` until the
+    /// absolute `deadline` (`None`: no timeout), `$` already resolved.
+    Block {
+        /// The read to re-run when its keys are signalled.
+        request: ReadRequest,
+        /// Absolute deadline in engine-clock ms; `None` for `BLOCK 0`.
+        deadline: Option<u64>,
+    },
+}
+
+impl Keyspace {
+    /// For an XREAD or XREADGROUP argument vector: runs it once like [`Keyspace::execute`]
+    /// but, when it has `BLOCK` and found nothing, returns the read to block instead of
+    /// nil. `None` for any other command (or an arity error, which `execute` answers).
+    pub fn prepare_read(&mut self, argv: &[Bytes], now: u64) -> Option<ReadStep> {
+        let name = argv.first()?;
+        let group = if name.eq_ignore_ascii_case(b"xread") {
+            if argv.len() < 4 {
+                return None;
+            }
+            false
+        } else if name.eq_ignore_ascii_case(b"xreadgroup") {
+            if argv.len() < 7 {
+                return None;
+            }
+            true
+        } else {
+            return None;
+        };
+        let parsed = if group {
+            xreadgroup::parse(self, argv, now)
+        } else {
+            xread::parse(self, argv, now)
+        };
+        let (mut request, block) = match parsed {
+            Ok(p) => p,
+            Err(e) => return Some(ReadStep::Reply(Reply::Error(e))),
+        };
+        request.resolve_last(self);
+        let out = match self.run_read(&request, now) {
+            Ok(out) => out,
+            Err(e) => return Some(ReadStep::Reply(Reply::Error(e))),
+        };
+        match block {
+            Some(deadline) if out.is_empty() => Some(ReadStep::Block {
+                request,
+                deadline: (deadline != 0).then_some(deadline),
+            }),
+            _ => Some(ReadStep::Reply(xread::render(&out))),
+        }
+    }
+}
+
+/// The reply for a blocked read's outcome: the served streams, nil for a timeout, or
+/// the error its re-run met.
+pub(crate) fn render_read(outcome: Result<crate::blocking::ReadOutput, Error>) -> Reply {
+    match outcome {
+        Ok(out) => xread::render(&out),
+        Err(e) => Reply::Error(e),
     }
 }
 

@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{parse_int, reply};
+use crate::blocking::{ReadOutput, ReadRequest};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -127,31 +128,63 @@ pub(super) fn scan(argv: &[Bytes], group_cmd: bool, now: u64) -> Result<ReadArgs
     Ok(args)
 }
 
+/// Parses and validates an XREAD: the request (with `$` still symbolic) and its
+/// `BLOCK` deadline, if any (0 = no timeout).
+pub(crate) fn parse(
+    ks: &Keyspace,
+    argv: &[Bytes],
+    now: u64,
+) -> Result<(ReadRequest, Option<u64>), Error> {
+    let args = scan(argv, false, now)?;
+    // One stream fully (its type, then its ID) before the next.
+    let mut streams = Vec::with_capacity(args.keys.len());
+    for (key, id) in args.keys.iter().zip(args.ids) {
+        ks.stream(key)?;
+        let read_id = match c_str(id) {
+            b"$" => XReadId::Last,
+            b"+" => XReadId::LastEntry,
+            b">" => return Err(Error::GreaterIdOutsideGroup),
+            _ => XReadId::After(StreamId::parse_strict(id)?),
+        };
+        streams.push((key.clone(), read_id));
+    }
+    let req = ReadRequest::Read {
+        streams,
+        count: args.count,
+    };
+    Ok((req, args.block))
+}
+
+/// A read's reply: the served streams as `[key, entries]` pairs (a map in RESP3), or
+/// nil when none was served.
+pub(crate) fn render(out: &ReadOutput) -> Reply {
+    if out.is_empty() {
+        return Reply::NullArray;
+    }
+    match out {
+        ReadOutput::Read(served) => Reply::PairMap(
+            served
+                .iter()
+                .map(|(key, entries)| (Reply::Bulk(key.clone()), Reply::entries(entries)))
+                .collect(),
+        ),
+        ReadOutput::Group(served) => Reply::PairMap(
+            served
+                .iter()
+                .map(|(key, entries)| {
+                    (
+                        Reply::Bulk(key.clone()),
+                        Reply::Array(entries.iter().map(super::xreadgroup::group_entry).collect()),
+                    )
+                })
+                .collect(),
+        ),
+    }
+}
+
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply((|| {
-        let args = scan(argv, false, now)?;
-        // One stream fully (its type, then its ID) before the next.
-        let mut streams = Vec::with_capacity(args.keys.len());
-        for (key, id) in args.keys.iter().zip(args.ids) {
-            ks.stream(key)?;
-            let read_id = match c_str(id) {
-                b"$" => XReadId::Last,
-                b"+" => XReadId::LastEntry,
-                b">" => return Err(Error::GreaterIdOutsideGroup),
-                _ => XReadId::After(StreamId::parse_strict(id)?),
-            };
-            streams.push((key, read_id));
-        }
-        let served = ks.xread(&streams, args.count.filter(|&c| c > 0))?;
-        Ok(if served.is_empty() {
-            Reply::NullArray
-        } else {
-            Reply::PairMap(
-                served
-                    .iter()
-                    .map(|(key, entries)| (Reply::Bulk(key.clone()), Reply::entries(entries)))
-                    .collect(),
-            )
-        })
+        let (req, _) = parse(ks, argv, now)?;
+        Ok(render(&ks.run_read(&req, now)?))
     })())
 }

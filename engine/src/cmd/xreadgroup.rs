@@ -20,6 +20,7 @@ use bytes::Bytes;
 
 use super::reply;
 use super::xread::scan;
+use crate::blocking::ReadRequest;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
@@ -50,42 +51,43 @@ pub(crate) fn group_entry(e: &GroupEntry) -> Reply {
     Reply::Array(parts)
 }
 
-pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
-    reply((|| {
-        let args = scan(argv, true, now)?;
-        let (group, consumer) = args.group.ok_or(Error::MissingGroupOption)?;
-        let mut streams = Vec::with_capacity(args.keys.len());
-        for (key, id) in args.keys.iter().zip(args.ids) {
-            ks.stream(key)?;
-            ks.check_group_for_read(key, group)?;
-            let read_id = match c_str(id) {
-                b"$" => return Err(Error::MeaninglessGroupId('$')),
-                b"+" => return Err(Error::MeaninglessGroupId('+')),
-                b">" => GroupReadId::New,
-                _ => GroupReadId::After(StreamId::parse_strict(id)?),
-            };
-            streams.push((key, read_id));
-        }
-        let opts = XReadGroupOptions {
+/// Parses and validates an XREADGROUP: the request and its `BLOCK` deadline, if any
+/// (0 = no timeout).
+pub(crate) fn parse(
+    ks: &Keyspace,
+    argv: &[Bytes],
+    now: u64,
+) -> Result<(ReadRequest, Option<u64>), Error> {
+    let args = scan(argv, true, now)?;
+    let (group, consumer) = args.group.ok_or(Error::MissingGroupOption)?;
+    let mut streams = Vec::with_capacity(args.keys.len());
+    for (key, id) in args.keys.iter().zip(args.ids) {
+        ks.stream(key)?;
+        ks.check_group_for_read(key, group)?;
+        let read_id = match c_str(id) {
+            b"$" => return Err(Error::MeaninglessGroupId('$')),
+            b"+" => return Err(Error::MeaninglessGroupId('+')),
+            b">" => GroupReadId::New,
+            _ => GroupReadId::After(StreamId::parse_strict(id)?),
+        };
+        streams.push((key.clone(), read_id));
+    }
+    let req = ReadRequest::Group {
+        group: group.clone(),
+        consumer: consumer.clone(),
+        streams,
+        opts: XReadGroupOptions {
             count: args.count,
             noack: args.noack,
             claim: args.claim,
-        };
-        let served = ks.xreadgroup(group, consumer, &streams, &opts, now)?;
-        Ok(if served.is_empty() {
-            Reply::NullArray
-        } else {
-            Reply::PairMap(
-                served
-                    .iter()
-                    .map(|(key, entries)| {
-                        (
-                            Reply::Bulk(key.clone()),
-                            Reply::Array(entries.iter().map(group_entry).collect()),
-                        )
-                    })
-                    .collect(),
-            )
-        })
+        },
+    };
+    Ok((req, args.block))
+}
+
+pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
+    reply((|| {
+        let (req, _) = parse(ks, argv, now)?;
+        Ok(super::xread::render(&ks.run_read(&req, now)?))
     })())
 }

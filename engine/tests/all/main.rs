@@ -1,5 +1,6 @@
 //! brook-engine's integration tests, in one binary.
 
+mod blocking;
 mod differential;
 mod errors;
 mod gen;

@@ -1,0 +1,381 @@
+//! Blocking reads on the [`Engine`]: XREAD and XREADGROUP with `BLOCK`, on a thread or
+//! as a future, served as Redis 8.x serves blocked clients (reference §21).
+//!
+//! A read that finds nothing registers itself in the engine's waiter registry in the
+//! same critical section (so no write can be missed in between) and then waits on its
+//! slot. Writes that signal its keys re-run it under the engine lock; its entries are
+//! handed over at that moment. For XREADGROUP that means they are delivered — in the
+//! consumer's PEL, `last-delivered-id` moved — before the reader even wakes: a future
+//! dropped after that point leaves them pending for that consumer, exactly as a Redis
+//! client that disconnects after being served does (with `NOACK` they are gone, as in
+//! Redis). A future dropped while still waiting simply unregisters.
+//!
+//! Timeouts use the engine's clock: with [`ManualClock`](crate::ManualClock) they fire
+//! inside `advance()`/`set()`; otherwise one timer thread per engine sleeps until the
+//! next deadline (and exits when no reader waits).
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use bytes::Bytes;
+
+use crate::blocking::{ReadOutput, ReadRequest};
+use crate::cmd::ReadStep;
+use crate::engine::{Engine, Inner};
+use crate::error::Error;
+use crate::reply::Reply;
+use crate::slot::Slot;
+use crate::sync::Arc;
+use crate::waiters::WaiterId;
+
+/// What starting a read gave: an answer now, or a registered waiter.
+enum Start {
+    Done(Result<ReadOutput, Error>),
+    Waiting(WaiterId, Arc<Slot>),
+}
+
+/// Runs `req` once and, if it found nothing and may block, registers it — all under
+/// one lock acquisition.
+fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
+    let now = engine.now();
+    let mut st = engine.lock();
+    req.resolve_last(&st.ks);
+    let out = match st.ks.run_read(&req, now) {
+        Ok(out) if out.is_empty() && block.is_some() => out,
+        done => return Start::Done(done),
+    };
+    drop(out);
+    if st.closed {
+        return Start::Done(Err(Error::EngineClosed));
+    }
+    let deadline = block.filter(|&ms| ms > 0).map(|ms| now.saturating_add(ms));
+    register(engine, &mut st, req, deadline, now)
+}
+
+fn register(
+    engine: &Engine,
+    st: &mut crate::engine::State,
+    req: ReadRequest,
+    deadline: Option<u64>,
+    now: u64,
+) -> Start {
+    let st_ref = &mut *st;
+    let (id, slot) = st_ref.waiters.register(&mut st_ref.ks, req, deadline, now);
+    wake_timer(engine, st);
+    Start::Waiting(id, slot)
+}
+
+/// The reply of [`Engine::execute`] for an argument vector, blocking the thread for
+/// XREAD/XREADGROUP with `BLOCK` that found nothing.
+pub(crate) fn execute(engine: &Engine, argv: &[Bytes]) -> Reply {
+    match begin_execute(engine, argv) {
+        Ok(reply) => reply,
+        Err((_, slot)) => crate::cmd::render_read(slot.wait()),
+    }
+}
+
+/// Runs a command; `Err` carries the waiter of a read that blocks.
+#[allow(clippy::result_large_err)]
+fn begin_execute(engine: &Engine, argv: &[Bytes]) -> Result<Reply, (WaiterId, Arc<Slot>)> {
+    let now = engine.now();
+    let mut st = engine.lock();
+    let step = st.ks.prepare_read(argv, now);
+    match step {
+        None => {
+            let reply = st.ks.execute(argv, now);
+            st.after_write(now);
+            Ok(reply)
+        }
+        Some(ReadStep::Reply(reply)) => Ok(reply),
+        Some(ReadStep::Block { .. }) if st.closed => Ok(Reply::Error(Error::EngineClosed)),
+        Some(ReadStep::Block { request, deadline }) => {
+            match register(engine, &mut st, request, deadline, now) {
+                Start::Waiting(id, slot) => Err((id, slot)),
+                Start::Done(out) => Ok(crate::cmd::render_read(out)),
+            }
+        }
+    }
+}
+
+impl Engine {
+    /// XREAD … BLOCK `block_ms` on this thread (`block_ms` 0: no timeout). Returns the
+    /// served streams, or none after the timeout.
+    pub fn xread_blocking(
+        &self,
+        streams: &[(Bytes, crate::XReadId)],
+        count: Option<u64>,
+        block_ms: u64,
+    ) -> Result<ReadOutput, Error> {
+        let req = ReadRequest::Read {
+            streams: streams.to_vec(),
+            count,
+        };
+        self.read_blocking(req, block_ms)
+    }
+
+    /// XREADGROUP … BLOCK `block_ms` on this thread (`block_ms` 0: no timeout).
+    pub fn xreadgroup_blocking(
+        &self,
+        group: impl Into<Bytes>,
+        consumer: impl Into<Bytes>,
+        streams: &[(Bytes, crate::GroupReadId)],
+        opts: &crate::XReadGroupOptions,
+        block_ms: u64,
+    ) -> Result<ReadOutput, Error> {
+        let req = ReadRequest::Group {
+            group: group.into(),
+            consumer: consumer.into(),
+            streams: streams.to_vec(),
+            opts: *opts,
+        };
+        self.read_blocking(req, block_ms)
+    }
+
+    /// Runs a read, blocking the thread up to `block_ms` (0: forever) when it finds
+    /// nothing.
+    pub fn read_blocking(&self, req: ReadRequest, block_ms: u64) -> Result<ReadOutput, Error> {
+        match start(self, req, Some(block_ms)) {
+            Start::Done(out) => out,
+            Start::Waiting(_, slot) => slot.wait(),
+        }
+    }
+
+    /// The future form of [`Engine::read_blocking`]. Dropping it while it waits
+    /// unregisters the read; see the module docs for a drop after the hand-off.
+    pub fn read_async(&self, req: ReadRequest, block_ms: u64) -> ReadFuture {
+        ReadFuture {
+            engine: self.clone(),
+            state: FutureState::Start(req, block_ms),
+        }
+    }
+
+    /// [`Engine::execute`] for async code: XREAD/XREADGROUP with `BLOCK` wait without
+    /// blocking the thread.
+    pub fn execute_async(&self, argv: &[Bytes]) -> ExecuteFuture {
+        let state = match begin_execute(self, argv) {
+            Ok(reply) => ExecState::Ready(Some(reply)),
+            Err((id, slot)) => ExecState::Waiting(Waiting {
+                engine: self.clone(),
+                id,
+                slot,
+                done: false,
+            }),
+        };
+        ExecuteFuture { state }
+    }
+
+    /// Closes the engine for blocking: every blocked reader wakes with
+    /// [`Error::EngineClosed`], and later reads that would block fail the same way.
+    /// Other commands keep working.
+    pub fn close(&self) {
+        let mut st = self.lock();
+        st.closed = true;
+        let st = &mut *st;
+        st.waiters.fail_all(&mut st.ks, &Error::EngineClosed);
+        self.inner().timer.notify_all();
+    }
+
+    /// Number of readers blocked right now.
+    pub fn blocked_readers(&self) -> usize {
+        self.lock().waiters.len()
+    }
+
+    /// Checks every invariant of the keyspace and of the blocked-reader registry.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        let st = self.lock();
+        st.ks.check()?;
+        st.waiters.check(&st.ks)
+    }
+}
+
+/// A registered waiter owned by a future: unregisters on drop unless finished.
+struct Waiting {
+    engine: Engine,
+    id: WaiterId,
+    slot: Arc<Slot>,
+    done: bool,
+}
+
+impl Waiting {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<ReadOutput, Error>> {
+        let p = self.slot.poll(cx);
+        if p.is_ready() {
+            self.done = true;
+        }
+        p
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let mut st = self.engine.lock();
+        let st = &mut *st;
+        if !st.waiters.cancel(&mut st.ks, self.id) {
+            // Served or timed out before we looked: whatever was handed over stays
+            // where the hand-off put it (pending entries stay pending).
+            drop(self.slot.take());
+        }
+    }
+}
+
+enum FutureState {
+    Start(ReadRequest, u64),
+    Waiting(Waiting),
+    Done,
+}
+
+/// The future of [`Engine::read_async`]: `Send`, runtime-independent, woken by the
+/// engine (no polling).
+pub struct ReadFuture {
+    engine: Engine,
+    state: FutureState,
+}
+
+impl core::fmt::Debug for ReadFuture {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ReadFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ReadFuture {
+    type Output = Result<ReadOutput, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        loop {
+            match &mut this.state {
+                FutureState::Start(..) => {
+                    let FutureState::Start(req, block) =
+                        core::mem::replace(&mut this.state, FutureState::Done)
+                    else {
+                        continue;
+                    };
+                    match start(&this.engine, req, Some(block)) {
+                        Start::Done(out) => return Poll::Ready(out),
+                        Start::Waiting(id, slot) => {
+                            this.state = FutureState::Waiting(Waiting {
+                                engine: this.engine.clone(),
+                                id,
+                                slot,
+                                done: false,
+                            });
+                        }
+                    }
+                }
+                FutureState::Waiting(w) => {
+                    let p = w.poll(cx);
+                    if p.is_ready() {
+                        this.state = FutureState::Done;
+                    }
+                    return p;
+                }
+                FutureState::Done => return Poll::Ready(Err(Error::EngineClosed)),
+            }
+        }
+    }
+}
+
+enum ExecState {
+    Ready(Option<Reply>),
+    Waiting(Waiting),
+}
+
+/// The future of [`Engine::execute_async`].
+pub struct ExecuteFuture {
+    state: ExecState,
+}
+
+impl core::fmt::Debug for ExecuteFuture {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExecuteFuture").finish_non_exhaustive()
+    }
+}
+
+impl Future for ExecuteFuture {
+    type Output = Reply;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Reply> {
+        match &mut self.get_mut().state {
+            ExecState::Ready(r) => Poll::Ready(r.take().unwrap_or(Reply::NullArray)),
+            ExecState::Waiting(w) => w.poll(cx).map(crate::cmd::render_read),
+        }
+    }
+}
+
+/// Lets the timer see a new deadline: with a clock that fires deadlines itself nothing
+/// is needed; otherwise the timer thread is started or woken.
+fn wake_timer(engine: &Engine, st: &mut crate::engine::State) {
+    if engine.inner().clock_fires_deadlines() || st.waiters.next_deadline().is_none() {
+        return;
+    }
+    #[cfg(not(loom))]
+    {
+        if st.timer_running {
+            engine.inner().timer.notify_all();
+        } else {
+            st.timer_running = true;
+            let weak = Arc::downgrade(engine.inner());
+            let spawned = std::thread::Builder::new()
+                .name("brook-timer".into())
+                .spawn(move || timer_loop(weak));
+            if spawned.is_err() {
+                st.timer_running = false;
+            }
+        }
+    }
+}
+
+/// The timer thread: fires due deadlines, sleeps until the next one, exits when no
+/// deadline is left or the engine is gone.
+#[cfg(not(loom))]
+fn timer_loop(weak: std::sync::Weak<Inner>) {
+    loop {
+        let Some(inner) = weak.upgrade() else {
+            return;
+        };
+        let mut st = inner.state.lock();
+        let now = inner.now();
+        {
+            let s = &mut *st;
+            s.waiters.fire_due(&mut s.ks, now);
+        }
+        let next = st.waiters.next_deadline();
+        let Some(next) = next.filter(|_| !st.closed) else {
+            st.timer_running = false;
+            return;
+        };
+        // The system clock ticks every millisecond: sleep until the deadline, at most
+        // a second so a dropped engine is noticed.
+        let wait = next.saturating_sub(now).clamp(1, 1000);
+        let st = inner
+            .timer
+            .wait_for(st, std::time::Duration::from_millis(wait));
+        drop(st);
+        drop(inner);
+    }
+}
+
+/// Subscribes a new engine to its clock when the clock fires deadlines itself.
+pub(crate) fn subscribe_clock(engine: &Engine) {
+    #[cfg(not(loom))]
+    {
+        let Some(clock) = engine.inner().clock.clone() else {
+            return;
+        };
+        let weak = Arc::downgrade(engine.inner());
+        let fires = clock.on_advance(Box::new(move |now| match weak.upgrade() {
+            Some(inner) => {
+                inner.fire_due(now);
+                true
+            }
+            None => false,
+        }));
+        engine.inner().set_clock_fires_deadlines(fires);
+    }
+    #[cfg(loom)]
+    let _ = engine;
+}
