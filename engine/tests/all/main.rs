@@ -3,6 +3,7 @@
 mod differential;
 mod errors;
 mod gen;
+mod group_scenarios;
 mod idmp;
 mod memory;
 mod model_test;
