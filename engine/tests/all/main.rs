@@ -4,6 +4,7 @@ mod blocking;
 mod differential;
 mod errors;
 mod gen;
+mod group_scenarios;
 mod idmp;
 mod memory;
 mod model_test;

@@ -12,6 +12,8 @@
 //! §7 XDEL duplicates, §9 XSETID notes, §10.2 XREAD examples (duplicate and missing keys,
 //! RESP3 map), §1.4 counters, §1.6 `radix-tree-keys`/`radix-tree-nodes`, §1.7 RESP3
 //! shapes and duplicate field names, §18.2/§18.3 XINFO STREAM field lists and order.
+//! The consumer-group examples are in `group_scenarios.rs`, which reuses [`B`] and
+//! [`run_on`].
 
 use std::io::Write;
 
@@ -22,36 +24,38 @@ use bytes::Bytes;
 use crate::oracle::{Oracle, IDMP_FIELDS};
 
 /// The engine's command time for every scenario.
-const NOW: u64 = 1_700_000_000_000;
+pub(crate) const NOW: u64 = 1_700_000_000_000;
 
-enum Target {
+pub(crate) enum Target {
     Engine(Keyspace),
     Server(Box<Oracle>),
 }
 
 /// One backend a scenario runs against.
-struct B {
-    target: Target,
-    name: String,
+pub(crate) struct B {
+    pub(crate) target: Target,
+    pub(crate) name: String,
+    /// The engine's command time (starts at [`NOW`]; [`B::sleep`] advances it).
+    clock: u64,
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-fn words(line: &str) -> Vec<Vec<u8>> {
+pub(crate) fn words(line: &str) -> Vec<Vec<u8>> {
     line.split_whitespace()
         .map(|w| w.as_bytes().to_vec())
         .collect()
 }
 
-fn show(raw: &[u8]) -> String {
+pub(crate) fn show(raw: &[u8]) -> String {
     format!("{:?}", String::from_utf8_lossy(raw))
 }
 
-fn frame(raw: &[u8]) -> Frame {
+pub(crate) fn frame(raw: &[u8]) -> Frame {
     match parse_frame(raw) {
         Ok(Some((f, used))) if used == raw.len() => f,
         other => panic!("unparsable reply {}: {other:?}", show(raw)),
@@ -59,28 +63,39 @@ fn frame(raw: &[u8]) -> Frame {
 }
 
 impl B {
-    fn is_engine(&self) -> bool {
+    pub(crate) fn is_engine(&self) -> bool {
         matches!(self.target, Target::Engine(_))
     }
 
-    /// The command time: the engine's fixed one, a server's clock.
-    fn now(&self) -> u64 {
+    /// The command time: the engine's clock, a server's clock.
+    pub(crate) fn now(&self) -> u64 {
         if self.is_engine() {
-            NOW
+            self.clock
         } else {
             now_ms()
         }
     }
 
-    fn is_redis7(&self) -> bool {
+    /// Lets `ms` milliseconds pass: the engine's clock moves exactly that much, a server
+    /// really waits (so its idle times are at least `ms`).
+    pub(crate) fn sleep(&mut self, ms: u64) {
+        if self.is_engine() {
+            self.clock += ms;
+        } else {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+
+    pub(crate) fn is_redis7(&self) -> bool {
         matches!(&self.target, Target::Server(o) if o.is_redis7())
     }
 
-    fn argv(&mut self, proto: Protocol, argv: &[Vec<u8>]) -> Vec<u8> {
+    pub(crate) fn argv(&mut self, proto: Protocol, argv: &[Vec<u8>]) -> Vec<u8> {
+        let now = self.clock;
         match &mut self.target {
             Target::Engine(ks) => {
                 let args: Vec<Bytes> = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-                ks.execute(&args, NOW).to_resp(proto)
+                ks.execute(&args, now).to_resp(proto)
             }
             Target::Server(o) => {
                 let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
@@ -92,12 +107,12 @@ impl B {
         }
     }
 
-    fn raw(&mut self, line: &str) -> Vec<u8> {
+    pub(crate) fn raw(&mut self, line: &str) -> Vec<u8> {
         self.argv(Protocol::Resp2, &words(line))
     }
 
     /// Runs `line`, which must not fail.
-    fn ok(&mut self, line: &str) {
+    pub(crate) fn ok(&mut self, line: &str) {
         let got = self.raw(line);
         assert!(
             !got.starts_with(b"-"),
@@ -107,7 +122,7 @@ impl B {
         );
     }
 
-    fn check_argv(&mut self, proto: Protocol, argv: &[Vec<u8>], want: &str) {
+    pub(crate) fn check_argv(&mut self, proto: Protocol, argv: &[Vec<u8>], want: &str) {
         let got = self.argv(proto, argv);
         let line = String::from_utf8_lossy(&argv.join(&b' ')).into_owned();
         let name = &self.name;
@@ -119,17 +134,17 @@ impl B {
     }
 
     /// `line` must answer exactly `want` (RESP2).
-    fn check(&mut self, line: &str, want: &str) {
+    pub(crate) fn check(&mut self, line: &str, want: &str) {
         self.check_argv(Protocol::Resp2, &words(line), want);
     }
 
     /// `line` must answer exactly `want` (RESP3).
-    fn check3(&mut self, line: &str, want: &str) {
+    pub(crate) fn check3(&mut self, line: &str, want: &str) {
         self.check_argv(Protocol::Resp3, &words(line), want);
     }
 
     /// XINFO STREAM `key` must hold these field values.
-    fn info(&mut self, key: &str, fields: &[(&str, Frame)]) {
+    pub(crate) fn info(&mut self, key: &str, fields: &[(&str, Frame)]) {
         let info = frame(&self.raw(&format!("XINFO STREAM {key}")));
         for (name, want) in fields {
             let got = info.get(name);
@@ -138,12 +153,13 @@ impl B {
     }
 
     /// Runs many commands (pipelined against a server); none may fail.
-    fn load(&mut self, cmds: &[Vec<Vec<u8>>]) {
+    pub(crate) fn load(&mut self, cmds: &[Vec<Vec<u8>>]) {
+        let now = self.clock;
         match &mut self.target {
             Target::Engine(ks) => {
                 for c in cmds {
                     let args: Vec<Bytes> = c.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-                    let reply = ks.execute(&args, NOW);
+                    let reply = ks.execute(&args, now);
                     assert!(!reply.is_error(), "engine: load failed: {reply:?}");
                 }
             }
@@ -163,55 +179,82 @@ impl B {
     }
 }
 
-fn say(msg: &str) {
+pub(crate) fn say(msg: &str) {
     // Straight to the handle: the harness captures `eprintln!`.
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
 /// Runs `scenario` against the engine, then against each server that is installed.
 fn run(title: &str, scenario: impl Fn(&mut B)) {
+    run_on(title, &[ServerKind::Valkey, ServerKind::Redis], scenario);
+}
+
+/// Runs `scenario` against the engine, then against each of `servers` that is installed
+/// (none: the scenario uses syntax no oracle server has). Every backend runs even when
+/// an earlier one failed, so one run shows whether the engine, the reference or a server
+/// is at odds; the test then fails naming each failing backend.
+pub(crate) fn run_on(title: &str, servers: &[ServerKind], scenario: impl Fn(&mut B)) {
     let mut ran = Vec::new();
-    let mut engine = B {
+    let mut failed = Vec::new();
+    let mut attempt = |mut b: B| {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scenario(&mut b)));
+        match outcome {
+            Ok(()) => ran.push(b.name),
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                failed.push(format!("{}: {msg}", b.name));
+            }
+        }
+    };
+    attempt(B {
         target: Target::Engine(Keyspace::new()),
         name: "engine".into(),
-    };
-    scenario(&mut engine);
-    ran.push(engine.name);
-    for kind in [ServerKind::Valkey, ServerKind::Redis] {
+        clock: NOW,
+    });
+    for &kind in servers {
         let Some(oracle) = Oracle::start(kind) else {
             continue;
         };
         let name = format!("{kind} {}", oracle.version);
-        let mut b = B {
+        attempt(B {
             target: Target::Server(Box::new(oracle)),
             name,
-        };
-        scenario(&mut b);
-        ran.push(b.name);
+            clock: NOW,
+        });
     }
-    say(&format!("scenario {title}: ran against {}", ran.join(", ")));
+    say(&format!("scenario {title}: passed on [{}]", ran.join(", ")));
+    assert!(
+        failed.is_empty(),
+        "scenario {title} failed on {} backend(s):\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
 }
 
 // RESP builders for expected replies.
-fn bulk(s: &str) -> String {
+pub(crate) fn bulk(s: &str) -> String {
     format!("${}\r\n{s}\r\n", s.len())
 }
-fn int(n: i64) -> String {
+pub(crate) fn int(n: i64) -> String {
     format!(":{n}\r\n")
 }
-fn arr(items: &[String]) -> String {
+pub(crate) fn arr(items: &[String]) -> String {
     format!("*{}\r\n{}", items.len(), items.concat())
 }
-fn entry(id: &str, fv: &[&str]) -> String {
+pub(crate) fn entry(id: &str, fv: &[&str]) -> String {
     let fv: Vec<String> = fv.iter().map(|x| bulk(x)).collect();
     arr(&[bulk(id), arr(&fv)])
 }
-fn entries(list: &[(&str, &[&str])]) -> String {
+pub(crate) fn entries(list: &[(&str, &[&str])]) -> String {
     let items: Vec<String> = list.iter().map(|(id, fv)| entry(id, fv)).collect();
     arr(&items)
 }
 /// XREAD's RESP2 shape: `[[key, entries], …]`.
-fn read2(streams: &[(&str, String)]) -> String {
+pub(crate) fn read2(streams: &[(&str, String)]) -> String {
     let items: Vec<String> = streams
         .iter()
         .map(|(k, e)| arr(&[bulk(k), e.clone()]))
@@ -219,7 +262,7 @@ fn read2(streams: &[(&str, String)]) -> String {
     arr(&items)
 }
 /// A map: `%n` in RESP3, a flat array in RESP2.
-fn map(proto: Protocol, pairs: &[(&str, String)]) -> String {
+pub(crate) fn map(proto: Protocol, pairs: &[(&str, String)]) -> String {
     let body: String = pairs.iter().map(|(k, v)| bulk(k) + v).collect();
     match proto {
         Protocol::Resp2 => format!("*{}\r\n{body}", pairs.len() * 2),
@@ -231,10 +274,10 @@ fn s(text: &str) -> Frame {
     Frame::bulk(text)
 }
 
-const NIL: &str = "$-1\r\n";
-const NIL_ARRAY: &str = "*-1\r\n";
-const NULL3: &str = "_\r\n";
-const OK: &str = "+OK\r\n";
+pub(crate) const NIL: &str = "$-1\r\n";
+pub(crate) const NIL_ARRAY: &str = "*-1\r\n";
+pub(crate) const NULL3: &str = "_\r\n";
+pub(crate) const OK: &str = "+OK\r\n";
 const XADD_SMALL: &str =
     "-ERR The ID specified in XADD is equal or smaller than the target stream top item\r\n";
 
