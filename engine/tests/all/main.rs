@@ -5,6 +5,7 @@ mod errors;
 mod gen;
 mod idmp;
 mod memory;
+mod model_groups;
 mod model_test;
 mod oracle;
 mod rng;
