@@ -12,6 +12,7 @@
 //! unless `BROOK_REQUIRE_REDIS=1` is set, in which case they fail.
 
 pub mod conn;
+pub mod group_model;
 pub mod model;
 pub mod resp;
 pub mod server;

@@ -278,14 +278,14 @@ pub enum AddId {
 }
 
 /// The part of `arg` a C function sees: everything before the first NUL.
-fn c_string(arg: &[u8]) -> &[u8] {
+pub fn c_string(arg: &[u8]) -> &[u8] {
     arg.iter()
         .position(|&b| b == 0)
         .map_or(arg, |nul| &arg[..nul])
 }
 
 /// A canonical decimal `i64`: `0` or `-?[1-9][0-9]*` within range (§1.3 rule 4).
-fn canonical_i64(s: &[u8]) -> Option<i64> {
+pub fn canonical_i64(s: &[u8]) -> Option<i64> {
     if s == b"0" {
         return Some(0);
     }
@@ -380,6 +380,12 @@ fn parse_generic(
 /// An ID in a strict context (XADD id, MINID, XDEL, XSETID, explicit XREAD ids).
 pub fn parse_strict(arg: &[u8]) -> Result<Id, ModelError> {
     parse_generic(arg, true, 0, false).map(|(id, _)| id)
+}
+
+/// An ID in a non-strict context without `(` (XGROUP SETID): `-` is 0-0, `+` the
+/// maximum, an incomplete ID has seq 0.
+pub fn parse_nonstrict(arg: &[u8]) -> Result<Id, ModelError> {
+    parse_generic(arg, false, 0, false).map(|(id, _)| id)
 }
 
 /// An interval bound: `(`+strict (exclusive), or non-strict. Returns (id, exclusive).

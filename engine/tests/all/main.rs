@@ -7,6 +7,7 @@ mod gen;
 mod group_scenarios;
 mod idmp;
 mod memory;
+mod model_groups;
 mod model_test;
 mod oracle;
 mod rng;
