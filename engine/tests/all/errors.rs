@@ -1176,12 +1176,42 @@ fn every_error_variant_has_a_row() {
         Error::XSetIdBelowMaxDeleted,
         Error::XSetIdBelowTop,
         Error::XSetIdEntriesAddedBelowLength,
+        Error::UnbalancedXReadGroup,
+        Error::MissingGroupOption,
+        Error::no_group_for_read(b"nokey", b"g"),
+        Error::MeaninglessGroupId('$'),
+        Error::MeaninglessGroupId('+'),
+        Error::ClaimNotInteger,
+        Error::ClaimNegative,
+        Error::no_group(b"nokey", b"g"),
+        Error::no_such_group(b"s", b"nog"),
+        Error::XGroupKeyMissing,
+        Error::EntriesReadRange,
+        Error::BusyGroup,
+        Error::XClaimInvalid("min-idle-time"),
+        Error::XClaimInvalid("IDLE option"),
+        Error::XClaimInvalid("TIME option"),
+        Error::XClaimInvalid("RETRYCOUNT option"),
+        Error::xclaim_unrecognized(b"bad"),
+        Error::XAutoClaimMinIdle,
+        Error::XAutoClaimCount,
+        Error::XAutoClaimCountTooHigh,
+        Error::NumIdsInvalid,
+        Error::NumIdsMismatch,
+        Error::unknown_subcommand(b"FOO", "XGROUP"),
+        Error::subcommand_syntax(b"CREATE", "XGROUP"),
+        Error::WrongArity("xgroup|create"),
+        Error::WrongArity("xreadgroup"),
+        Error::WrongArity("xclaim"),
         Error::ConfigUnknownOption(Bytes::from_static(b"foo")),
         Error::ConfigSetFailed {
             name: Bytes::from_static(b"stream-node-max-entries"),
             reason: "duplicate parameter",
         },
     ];
+    // Not reachable through a row: `IdsRequired` (XDELEX/XACKDEL's arities always leave
+    // room for IDS), `Unblocked` (CLIENT UNBLOCK, a server command) and brook's own
+    // `EngineClosed` (tested in blocking.rs).
     let texts: Vec<Vec<u8>> = rows().iter().map(|r| r.expect.bytes()).collect();
     let missing: Vec<String> = variants
         .iter()
