@@ -125,7 +125,7 @@ impl ReadRequest {
         let mut due: Option<u64> = None;
         for (key, id) in streams {
             // An explicit ID switches CLAIM off from that stream on.
-            if matches!(id, GroupReadId::After(_)) {
+            if matches!(id.normalized(), GroupReadId::After(_)) {
                 break;
             }
             if let Some(d) = ks

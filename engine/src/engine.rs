@@ -50,7 +50,7 @@ impl State {
 pub(crate) struct Inner {
     pub(crate) state: Mutex<State>,
     /// `None`: the [`SystemClock`], called without dynamic dispatch on the hot path.
-    pub(crate) clock: Option<Arc<dyn Clock>>,
+    pub(crate) clock: Option<std::sync::Arc<dyn Clock>>,
     /// Wakes the timer thread when an earlier deadline appears or the engine closes.
     pub(crate) timer: Condvar,
     /// The clock fires deadlines itself ([`Clock::on_advance`]): no timer thread.
@@ -105,14 +105,14 @@ impl Default for Engine {
 /// Builds an [`Engine`] with a chosen clock and configuration.
 #[derive(Debug, Default)]
 pub struct EngineBuilder {
-    clock: Option<Arc<dyn Clock>>,
+    clock: Option<std::sync::Arc<dyn Clock>>,
     config: Config,
 }
 
 impl EngineBuilder {
     /// The clock that drives IDs and timeouts (default: [`SystemClock`]).
     pub fn clock(mut self, clock: impl Clock + 'static) -> EngineBuilder {
-        self.clock = Some(Arc::new(clock));
+        self.clock = Some(std::sync::Arc::new(clock));
         self
     }
 

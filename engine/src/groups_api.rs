@@ -157,6 +157,7 @@ impl Keyspace {
         let mut out = Vec::new();
         let mut opts = *opts;
         for (key, id) in streams {
+            let id = id.normalized();
             // Redis's quirk (§11.6): an explicit ID switches CLAIM off for this stream
             // and every later one.
             if matches!(id, GroupReadId::After(_)) {
@@ -164,7 +165,7 @@ impl Keyspace {
             }
             let served = self
                 .with_stream_mut(key.as_ref(), |s| {
-                    s.read_group(group, consumer, *id, &opts, now)
+                    s.read_group(group, consumer, id, &opts, now)
                 })?
                 .flatten();
             if let Some(entries) = served {

@@ -61,6 +61,8 @@ mod tree;
 mod clock;
 #[cfg(feature = "std")]
 mod engine;
+#[cfg(all(test, loom))]
+mod loom_tests;
 #[cfg(feature = "std")]
 mod read_wait;
 #[cfg(feature = "std")]

@@ -210,6 +210,17 @@ pub enum GroupReadId {
     After(StreamId),
 }
 
+impl GroupReadId {
+    /// The read as Redis performs it: Redis stores `>` as the maximum ID, so an explicit
+    /// `18446744073709551615-18446744073709551615` reads new entries too.
+    pub fn normalized(self) -> GroupReadId {
+        match self {
+            GroupReadId::After(StreamId::MAX) => GroupReadId::New,
+            other => other,
+        }
+    }
+}
+
 /// Options of XREADGROUP.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct XReadGroupOptions {

@@ -22,7 +22,7 @@ use bytes::Bytes;
 
 use crate::blocking::{ReadOutput, ReadRequest};
 use crate::cmd::ReadStep;
-use crate::engine::{Engine, Inner};
+use crate::engine::Engine;
 use crate::error::Error;
 use crate::reply::Reply;
 use crate::slot::Slot;
@@ -332,7 +332,7 @@ fn wake_timer(engine: &Engine, st: &mut crate::engine::State) {
 /// The timer thread: fires due deadlines, sleeps until the next one, exits when no
 /// deadline is left or the engine is gone.
 #[cfg(not(loom))]
-fn timer_loop(weak: std::sync::Weak<Inner>) {
+fn timer_loop(weak: std::sync::Weak<crate::engine::Inner>) {
     loop {
         let Some(inner) = weak.upgrade() else {
             return;

@@ -1295,7 +1295,11 @@ impl GroupModel {
                 b"$" => return Err(err("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The $ ID would just return an empty result set.")),
                 b"+" => return Err(err("ERR The + ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The + ID would just return an empty result set.")),
                 b">" => ReadSpec::New,
-                _ => ReadSpec::History(parse_strict(id)?),
+                // Redis stores `>` as the maximum ID: spelling it out means `>` too.
+                _ => match parse_strict(id)? {
+                    (u64::MAX, u64::MAX) => ReadSpec::New,
+                    id => ReadSpec::History(id),
+                },
             };
             specs.push((key.clone(), spec));
         }
