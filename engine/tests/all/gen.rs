@@ -3,10 +3,21 @@
 //! Mostly valid commands (so most steps exercise real behaviour, not just the parser),
 //! with every kind of malformed argument mixed in: odd ID forms, non-canonical integers,
 //! binary bytes, misplaced options. IDs are drawn near each stream's current last ID,
-//! read from the engine's own keyspace, so explicit IDs succeed often and fail on
-//! purpose sometimes.
+//! group, consumer and pending IDs from the current groups, all read from a [`View`] of
+//! the *server's* state (so the generator behaves the same with and without the engine,
+//! see `BROOK_DIFF_SERVER_ONLY`); explicit IDs succeed often and fail on purpose
+//! sometimes.
+//!
+//! Time: the engine and the server execute each command a few milliseconds apart, so
+//! every time-dependent decision is made deterministic: min-idle-time values (XCLAIM,
+//! XAUTOCLAIM, XPENDING IDLE) are 0, negative, or thresholds far away from every idle
+//! time that can occur — fresh deliveries are at most a run's length old (minutes),
+//! while XCLAIM IDLE/TIME pins delivery times 1 h, 2 h, 3 h or ~56 years in the past.
 
-use brook_engine::{Keyspace, StreamId};
+use std::collections::BTreeMap;
+
+use brook_engine::StreamId;
+use brook_test_support::Frame;
 
 use crate::rng::Rng;
 
@@ -16,7 +27,12 @@ pub const STRING_KEY: &str = "str";
 /// Every key the generator may touch (compared after each step).
 pub const ALL_KEYS: &[&str] = &["s1", "s2", "s3", "str", "nokey"];
 
-/// Which optional syntax the oracle understands (Redis 8.2+ additions).
+/// Consumer-group names the generator uses (bytewise order `G` < `g1` < `g2`).
+pub const GROUPS: &[&str] = &["g1", "g2", "G"];
+/// Consumer names the generator uses.
+pub const CONSUMERS: &[&str] = &["alice", "bob", "c"];
+
+/// Which optional syntax / behaviour the oracle has (Redis 8.x additions and changes).
 #[derive(Clone, Copy)]
 pub struct Dialect {
     /// KEEPREF / DELREF / ACKED on XADD and XTRIM.
@@ -25,11 +41,171 @@ pub struct Dialect {
     pub xread_plus: bool,
     /// The smallest `stream-node-max-bytes` to set (Redis 7.0.15 corrupts small nodes).
     pub min_node_bytes: u64,
+    /// XREADGROUP, XCLAIM and XAUTOCLAIM create a missing consumer even when they serve
+    /// or claim nothing (Redis 8.x, Valkey; §22 #13). When false (Redis 7.0) the
+    /// generator only names consumers that already exist in every group the command
+    /// reaches, and creates them with XGROUP CREATECONSUMER first.
+    pub implicit_consumers: bool,
+    /// XGROUP CREATE/SETID clamp ENTRIESREAD to entries-added (Redis 8.x; §22 #14).
+    /// Neither Valkey 9.1 nor Redis 7.0 does, so without it ENTRIESREAD never exceeds
+    /// the stream's entries-added.
+    pub clamps_entries_read: bool,
+    /// `BLOCK 9223372036854775807` is rejected as out of range (Redis 7.0 would block).
+    pub block_overflow_checked: bool,
+}
+
+/// One stream as the generator sees it (from XINFO STREAM FULL COUNT 0).
+#[derive(Clone, Debug, Default)]
+pub struct StreamView {
+    pub length: u64,
+    pub last_id: StreamId,
+    pub max_deleted: StreamId,
+    pub entries_added: u64,
+    /// Live entry IDs, ascending.
+    pub ids: Vec<StreamId>,
+    pub groups: Vec<GroupView>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct GroupView {
+    pub name: Vec<u8>,
+    pub last_delivered: StreamId,
+    /// The group PEL: (ID, owner), ascending by ID.
+    pub pending: Vec<(StreamId, Vec<u8>)>,
+    pub consumers: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Debug)]
+pub enum KeyView {
+    Missing,
+    Stream(StreamView),
+    /// A key of another type.
+    Other,
+}
+
+/// The state the generator draws from, one entry per key of [`ALL_KEYS`].
+#[derive(Clone, Debug, Default)]
+pub struct View {
+    pub keys: BTreeMap<Vec<u8>, KeyView>,
+}
+
+fn frame_u64(f: Option<&Frame>) -> u64 {
+    match f {
+        Some(Frame::Integer(n)) => u64::try_from(*n).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn frame_id(f: Option<&Frame>) -> StreamId {
+    f.and_then(Frame::as_bytes)
+        .and_then(|b| StreamId::parse_strict(b).ok())
+        .unwrap_or(StreamId::MIN)
+}
+
+fn frame_items(f: Option<&Frame>) -> &[Frame] {
+    match f {
+        Some(Frame::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+impl View {
+    /// Records `key` from a RESP2 `XINFO STREAM key FULL COUNT 0` reply.
+    pub fn record(&mut self, key: &[u8], full: &Frame) {
+        let kv = match full {
+            Frame::Error(e) if e.starts_with(b"WRONGTYPE") => KeyView::Other,
+            Frame::Error(_) => KeyView::Missing,
+            f => {
+                let groups = frame_items(f.get("groups"))
+                    .iter()
+                    .map(|g| GroupView {
+                        name: g
+                            .get("name")
+                            .and_then(Frame::as_bytes)
+                            .unwrap_or(b"")
+                            .to_vec(),
+                        last_delivered: frame_id(g.get("last-delivered-id")),
+                        pending: frame_items(g.get("pending"))
+                            .iter()
+                            .map(|p| {
+                                let p = frame_items(Some(p));
+                                let owner = p.get(1).and_then(Frame::as_bytes).unwrap_or(b"");
+                                (frame_id(p.first()), owner.to_vec())
+                            })
+                            .collect(),
+                        consumers: frame_items(g.get("consumers"))
+                            .iter()
+                            .map(|c| {
+                                c.get("name")
+                                    .and_then(Frame::as_bytes)
+                                    .unwrap_or(b"")
+                                    .to_vec()
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                KeyView::Stream(StreamView {
+                    length: frame_u64(f.get("length")),
+                    last_id: frame_id(f.get("last-generated-id")),
+                    max_deleted: frame_id(f.get("max-deleted-entry-id")),
+                    entries_added: frame_u64(f.get("entries-added")),
+                    ids: frame_items(f.get("entries"))
+                        .iter()
+                        .map(|e| frame_id(frame_items(Some(e)).first()))
+                        .collect(),
+                    groups,
+                })
+            }
+        };
+        self.keys.insert(key.to_vec(), kv);
+    }
+
+    pub fn stream(&self, key: &[u8]) -> Option<&StreamView> {
+        match self.keys.get(key) {
+            Some(KeyView::Stream(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn is_other(&self, key: &[u8]) -> bool {
+        matches!(self.keys.get(key), Some(KeyView::Other))
+    }
+
+    pub fn group(&self, key: &[u8], group: &[u8]) -> Option<&GroupView> {
+        self.stream(key)?.groups.iter().find(|g| g.name == group)
+    }
+
+    fn last_id(&self, key: &[u8]) -> StreamId {
+        self.stream(key).map_or(StreamId::MIN, |s| s.last_id)
+    }
+
+    fn xlen(&self, key: &[u8]) -> u64 {
+        self.stream(key).map_or(0, |s| s.length)
+    }
+
+    /// IDs of live entries (to delete or use as bounds).
+    fn existing_ids(&self, key: &[u8]) -> Vec<StreamId> {
+        self.stream(key).map(|s| s.ids.clone()).unwrap_or_default()
+    }
+
+    /// IDs pending in any group of `key`.
+    fn all_pending(&self, key: &[u8]) -> Vec<StreamId> {
+        self.stream(key)
+            .map(|s| {
+                s.groups
+                    .iter()
+                    .flat_map(|g| g.pending.iter().map(|p| p.0))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 pub struct Gen {
     pub rng: Rng,
     dialect: Dialect,
+    /// Cursors returned by recent XAUTOCLAIM calls.
+    cursors: Vec<Vec<u8>>,
 }
 
 type Argv = Vec<Vec<u8>>;
@@ -43,6 +219,21 @@ impl Gen {
         Gen {
             rng: Rng::new(seed),
             dialect,
+            cursors: Vec::new(),
+        }
+    }
+
+    /// Learns from the server's reply to a generated command (XAUTOCLAIM cursors).
+    pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Frame) {
+        if argv[0].eq_ignore_ascii_case(b"XAUTOCLAIM") {
+            if let Frame::Array(items) = reply {
+                if let Some(cursor) = items.first().and_then(Frame::as_bytes) {
+                    self.cursors.push(cursor.to_vec());
+                    if self.cursors.len() > 4 {
+                        self.cursors.remove(0);
+                    }
+                }
+            }
         }
     }
 
@@ -57,31 +248,17 @@ impl Gen {
         }
     }
 
-    fn last_id(ks: &Keyspace, key: &[u8]) -> StreamId {
-        ks.stream(key)
-            .ok()
-            .flatten()
-            .map_or(StreamId::MIN, |s| s.last_id())
-    }
-
-    /// IDs of live entries (to delete or use as bounds).
-    fn existing_ids(ks: &Keyspace, key: &[u8]) -> Vec<StreamId> {
-        ks.xrange(key, StreamId::MIN, StreamId::MAX, None)
-            .map(|v| v.into_iter().map(|e| e.id).collect())
-            .unwrap_or_default()
-    }
-
     fn fmt_id(id: StreamId) -> Vec<u8> {
         a(&id.to_string())
     }
 
     /// A plausible ID for this stream: an existing one, one near the last ID, or a
     /// small one.
-    fn near_id(&mut self, ks: &Keyspace, key: &[u8]) -> StreamId {
-        let last = Self::last_id(ks, key);
+    fn near_id(&mut self, ks: &View, key: &[u8]) -> StreamId {
+        let last = ks.last_id(key);
         match self.rng.below(10) {
             0..=3 => {
-                let ids = Self::existing_ids(ks, key);
+                let ids = ks.existing_ids(key);
                 if ids.is_empty() {
                     StreamId::new(self.rng.below(20), self.rng.below(3))
                 } else {
@@ -188,8 +365,8 @@ impl Gen {
         }
     }
 
-    fn trim_clause(&mut self, ks: &Keyspace, key: &[u8], argv: &mut Argv, xtrim: bool) {
-        let len = ks.xlen(key).unwrap_or(0);
+    fn trim_clause(&mut self, ks: &View, key: &[u8], argv: &mut Argv, xtrim: bool) {
+        let len = ks.xlen(key);
         if self.rng.pct(50) {
             argv.push(a(self.rng.pick(&["MAXLEN", "maxlen"])));
             self.trim_op(argv);
@@ -228,7 +405,7 @@ impl Gen {
         }
     }
 
-    fn xadd(&mut self, ks: &Keyspace) -> Argv {
+    fn xadd(&mut self, ks: &View) -> Argv {
         let key = self.key();
         let mut argv = vec![a("XADD"), key.clone()];
         if self.rng.pct(10) {
@@ -243,7 +420,7 @@ impl Gen {
         if self.rng.pct(3) {
             argv.push(a("NOMKSTREAM"));
         }
-        let last = Self::last_id(ks, &key);
+        let last = ks.last_id(&key);
         let id = match self.rng.below(100) {
             0..=44 => {
                 let ms = last.ms.saturating_add(self.rng.below(3));
@@ -278,11 +455,17 @@ impl Gen {
         argv
     }
 
-    fn xdel(&mut self, ks: &Keyspace) -> Argv {
+    fn xdel(&mut self, ks: &View) -> Argv {
         let key = self.key();
         let mut argv = vec![a("XDEL"), key.clone()];
         let n = 1 + self.rng.below(3);
+        let pending = ks.all_pending(&key);
         for _ in 0..n {
+            // Deleting pending entries leaves dangling PEL references behind.
+            if !pending.is_empty() && self.rng.pct(30) {
+                argv.push(Self::fmt_id(*self.rng.pick(&pending)));
+                continue;
+            }
             let id = self.near_id(ks, &key);
             argv.push(if self.rng.pct(90) {
                 Self::fmt_id(id)
@@ -293,7 +476,7 @@ impl Gen {
         argv
     }
 
-    fn xtrim(&mut self, ks: &Keyspace) -> Argv {
+    fn xtrim(&mut self, ks: &View) -> Argv {
         let key = self.key();
         let mut argv = vec![a("XTRIM"), key.clone()];
         if self.rng.pct(95) {
@@ -308,7 +491,7 @@ impl Gen {
         argv
     }
 
-    fn bound(&mut self, ks: &Keyspace, key: &[u8]) -> Vec<u8> {
+    fn bound(&mut self, ks: &View, key: &[u8]) -> Vec<u8> {
         let id = self.near_id(ks, key);
         match self.rng.below(20) {
             0..=2 => a("-"),
@@ -328,7 +511,7 @@ impl Gen {
         }
     }
 
-    fn xrange(&mut self, ks: &Keyspace) -> Argv {
+    fn xrange(&mut self, ks: &View) -> Argv {
         let key = self.key();
         let name = if self.rng.pct(50) {
             "XRANGE"
@@ -351,7 +534,7 @@ impl Gen {
         argv
     }
 
-    fn xread(&mut self, ks: &Keyspace) -> Argv {
+    fn xread(&mut self, ks: &View) -> Argv {
         let mut argv = vec![a("XREAD")];
         if self.rng.pct(40) {
             argv.push(a("COUNT"));
@@ -398,9 +581,9 @@ impl Gen {
         argv
     }
 
-    fn xsetid(&mut self, ks: &Keyspace) -> Argv {
+    fn xsetid(&mut self, ks: &View) -> Argv {
         let key = self.key();
-        let last = Self::last_id(ks, &key);
+        let last = ks.last_id(&key);
         let top = StreamId::new(last.ms.saturating_add(self.rng.below(3)), self.rng.below(3));
         let id = match self.rng.below(10) {
             0..=5 => top,
@@ -410,11 +593,7 @@ impl Gen {
         let mut argv = vec![a("XSETID"), key.clone(), Self::fmt_id(id)];
         if self.rng.pct(30) {
             argv.push(a("ENTRIESADDED"));
-            let added = ks
-                .stream(&key)
-                .ok()
-                .flatten()
-                .map_or(0, |s| s.entries_added());
+            let added = ks.stream(&key).map_or(0, |s| s.entries_added);
             argv.push(match self.rng.below(20) {
                 0 => a("9223372036854775807"),
                 1..=4 => self.integer(10),
@@ -524,19 +703,650 @@ impl Gen {
         self.rng.pick(forms).iter().map(a).collect()
     }
 
+    // ---- consumer groups ------------------------------------------------------
+
+    /// A key for a group command: mostly an existing stream.
+    fn group_key(&mut self, ks: &View) -> Vec<u8> {
+        let streams: Vec<&str> = STREAM_KEYS
+            .iter()
+            .copied()
+            .filter(|k| ks.stream(k.as_bytes()).is_some())
+            .collect();
+        let with_groups: Vec<&str> = streams
+            .iter()
+            .copied()
+            .filter(|k| {
+                ks.stream(k.as_bytes())
+                    .is_some_and(|s| !s.groups.is_empty())
+            })
+            .collect();
+        if !with_groups.is_empty() && self.rng.pct(80) {
+            a(*self.rng.pick(&with_groups))
+        } else if !streams.is_empty() && self.rng.pct(85) {
+            a(*self.rng.pick(&streams))
+        } else {
+            self.key()
+        }
+    }
+
+    /// A group name for `key`: mostly one that exists there.
+    fn group_name(&mut self, ks: &View, key: &[u8]) -> Vec<u8> {
+        let existing: Vec<Vec<u8>> = ks
+            .stream(key)
+            .map(|s| s.groups.iter().map(|g| g.name.clone()).collect())
+            .unwrap_or_default();
+        match self.rng.below(100) {
+            0..=89 if !existing.is_empty() => self.rng.pick(&existing).clone(),
+            0..=97 => a(*self.rng.pick(GROUPS)),
+            _ => a(*self.rng.pick(&["nogroup", "g"])),
+        }
+    }
+
+    /// A consumer name for `key`/`group`: mostly one that exists in the group.
+    fn consumer_name(&mut self, ks: &View, key: &[u8], group: &[u8]) -> Vec<u8> {
+        let existing: Vec<Vec<u8>> = ks
+            .group(key, group)
+            .map(|g| g.consumers.clone())
+            .unwrap_or_default();
+        match self.rng.below(100) {
+            0..=69 if !existing.is_empty() => self.rng.pick(&existing).clone(),
+            0..=97 => a(*self.rng.pick(CONSUMERS)),
+            _ => a("zed"),
+        }
+    }
+
+    /// Against servers that create consumers only when something is served or claimed
+    /// (Redis 7.0, §22 #13), a command naming `consumer` on these keys must find it in
+    /// every group that exists there; otherwise create it first with this command.
+    fn missing_consumer(
+        &self,
+        ks: &View,
+        keys: &[Vec<u8>],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Option<Argv> {
+        if self.dialect.implicit_consumers {
+            return None;
+        }
+        keys.iter().find_map(|key| {
+            let g = ks.group(key, group)?;
+            (!g.consumers.iter().any(|c| c == consumer)).then(|| {
+                vec![
+                    a("XGROUP"),
+                    a("CREATECONSUMER"),
+                    key.clone(),
+                    group.to_vec(),
+                    consumer.to_vec(),
+                ]
+            })
+        })
+    }
+
+    /// IDs pending in `group` of `key` (optionally only `owner`'s).
+    fn pending_ids(ks: &View, key: &[u8], group: &[u8], owner: Option<&[u8]>) -> Vec<StreamId> {
+        ks.group(key, group)
+            .map(|g| {
+                g.pending
+                    .iter()
+                    .filter(|p| owner.is_none_or(|o| p.1 == o))
+                    .map(|p| p.0)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// An ID for a command on a group's PEL: mostly a pending one.
+    fn pel_id(&mut self, ks: &View, key: &[u8], group: &[u8]) -> Vec<u8> {
+        let pending = Self::pending_ids(ks, key, group, None);
+        match self.rng.below(100) {
+            0..=79 if !pending.is_empty() => Self::fmt_id(*self.rng.pick(&pending)),
+            0..=95 => {
+                let id = self.near_id(ks, key);
+                Self::fmt_id(id)
+            }
+            _ => {
+                let id = self.near_id(ks, key);
+                self.weird_id(id)
+            }
+        }
+    }
+
+    /// A min-idle-time: 0, negative (= 0), thresholds far from any idle time that
+    /// occurs (see the module doc), or invalid.
+    fn min_idle(&mut self) -> Vec<u8> {
+        a(match self.rng.below(50) {
+            0..=21 => "0",
+            22..=23 => "-5",
+            24..=30 => "1800000",
+            31..=36 => "5400000",
+            37..=39 => "9000000",
+            40..=46 => "100000000000000",
+            47 => "abc",
+            48 => "1.5",
+            _ => "9223372036854775808",
+        })
+    }
+
+    /// An ENTRIESREAD value: -1, near entries-added, or invalid.
+    fn entries_read(&mut self, ks: &View, key: &[u8]) -> Vec<u8> {
+        let added = ks.stream(key).map_or(0, |s| s.entries_added);
+        match self.rng.below(20) {
+            0..=3 => a("-1"),
+            4 => a(self.rng.pick(&["-2", "abc", "1.5"])),
+            5 if self.dialect.clamps_entries_read => {
+                a(self.rng.pick(&["100000", "9223372036854775807"]))
+            }
+            6..=7 => a("0"),
+            _ => a(&added
+                .saturating_sub(self.rng.below(4))
+                .saturating_add(if self.dialect.clamps_entries_read {
+                    self.rng.below(3)
+                } else {
+                    0
+                })
+                .to_string()),
+        }
+    }
+
+    fn xgroup(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let groups = ks.stream(&key).map_or(0, |s| s.groups.len());
+        // Keep groups around: mostly CREATE on keys that have few.
+        let r = match groups {
+            0 if self.rng.pct(80) => 0,
+            1 if self.rng.pct(40) => 0,
+            // All names taken: mostly something else than CREATE.
+            n if n >= GROUPS.len() && self.rng.pct(90) => 40 + self.rng.below(60),
+            _ => self.rng.below(100),
+        };
+        if r < 40 {
+            // CREATE: mostly a name the key does not have yet.
+            let free: Vec<&str> = GROUPS
+                .iter()
+                .copied()
+                .filter(|g| ks.group(&key, g.as_bytes()).is_none())
+                .collect();
+            let group = if !free.is_empty() && self.rng.pct(85) {
+                a(*self.rng.pick(&free))
+            } else {
+                self.group_name(ks, &key)
+            };
+            let id = match self.rng.below(20) {
+                0..=3 => a("$"),
+                4..=11 => a("0"),
+                12..=15 => {
+                    let id = self.near_id(ks, &key);
+                    Self::fmt_id(id)
+                }
+                16 => a(self.rng.pick(&["-", "+", ">"])),
+                _ => {
+                    let id = self.near_id(ks, &key);
+                    self.weird_id(id)
+                }
+            };
+            let sub = if self.rng.pct(90) { "CREATE" } else { "create" };
+            let mut argv = vec![a("XGROUP"), a(sub), key.clone(), group, id];
+            if self.rng.pct(30) || ks.stream(&key).is_none() && self.rng.pct(60) {
+                argv.push(a("MKSTREAM"));
+            }
+            if self.rng.pct(30) {
+                argv.push(a("ENTRIESREAD"));
+                let n = self.entries_read(ks, &key);
+                argv.push(n);
+            }
+            if self.rng.pct(3) {
+                argv.push(a(self.rng.pick(&["MKSTREAM", "FOO", "ENTRIESREAD"])));
+            }
+            argv
+        } else if r < 60 {
+            let group = self.group_name(ks, &key);
+            let id = match self.rng.below(20) {
+                0..=4 => a("$"),
+                5..=6 => a("-"),
+                7 => a("+"),
+                8..=9 => a("0"),
+                10 => {
+                    // A step back: `>` re-delivers entries that may still be pending.
+                    let ld = ks
+                        .group(&key, &group)
+                        .map_or(StreamId::MIN, |g| g.last_delivered);
+                    let back = ks
+                        .existing_ids(&key)
+                        .into_iter()
+                        .filter(|id| *id < ld)
+                        .nth_back(self.rng.below(3) as usize)
+                        .unwrap_or(StreamId::MIN);
+                    Self::fmt_id(back)
+                }
+                11..=17 => {
+                    let id = self.near_id(ks, &key);
+                    Self::fmt_id(id)
+                }
+                _ => {
+                    let id = self.near_id(ks, &key);
+                    self.weird_id(id)
+                }
+            };
+            let mut argv = vec![a("XGROUP"), a("SETID"), key.clone(), group, id];
+            if self.rng.pct(35) {
+                argv.push(a("ENTRIESREAD"));
+                let n = self.entries_read(ks, &key);
+                argv.push(n);
+            }
+            if self.rng.pct(3) {
+                argv.push(a(self.rng.pick(&["MKSTREAM", "ENTRIESREAD"])));
+            }
+            argv
+        } else if r < 66 {
+            let group = self.group_name(ks, &key);
+            vec![a("XGROUP"), a("DESTROY"), key, group]
+        } else if r < 84 {
+            let group = self.group_name(ks, &key);
+            let consumer = if self.rng.pct(70) {
+                a(*self.rng.pick(CONSUMERS))
+            } else {
+                self.consumer_name(ks, &key, &group)
+            };
+            vec![a("XGROUP"), a("CREATECONSUMER"), key, group, consumer]
+        } else if r < 96 {
+            let group = self.group_name(ks, &key);
+            let consumer = self.consumer_name(ks, &key, &group);
+            vec![a("XGROUP"), a("DELCONSUMER"), key, group, consumer]
+        } else {
+            match self.rng.below(4) {
+                0 => vec![a("XGROUP"), a("HELP")],
+                1 => vec![a("xgroup"), a("help")],
+                2 => vec![a("XGROUP"), a("HELP"), a("x")],
+                _ => vec![a("XGROUP"), a(self.rng.pick(&["FOO", "create", "Destroy"]))],
+            }
+        }
+    }
+
+    fn xreadgroup(&mut self, ks: &View) -> Argv {
+        let first = self.group_key(ks);
+        let group = self.group_name(ks, &first);
+        let consumer = self.consumer_name(ks, &first, &group);
+        let mut argv = vec![a("XREADGROUP")];
+        let group_first = self.rng.pct(90);
+        if group_first && self.rng.pct(97) {
+            argv.extend([a("GROUP"), group.clone(), consumer.clone()]);
+        }
+        if self.rng.pct(40) {
+            argv.push(a(self.rng.pick(&["COUNT", "count"])));
+            let n = if self.rng.pct(70) {
+                a(&(1 + self.rng.below(4)).to_string())
+            } else {
+                self.integer(4)
+            };
+            argv.push(n);
+        }
+        if self.rng.pct(8) {
+            argv.push(a("BLOCK"));
+            // Only timeouts this layer can agree with: a short wait ends in nil on the
+            // server, exactly as the command layer's immediate nil; or invalid values.
+            let v = match self.rng.below(8) {
+                0..=3 => (1 + self.rng.below(20)).to_string(),
+                4 => "-1".into(),
+                5 => "1.5".into(),
+                6 => "99999999999999999999".into(),
+                _ if self.dialect.block_overflow_checked => "9223372036854775807".into(),
+                _ => "abc".into(),
+            };
+            argv.push(a(&v));
+        }
+        if self.rng.pct(8) {
+            argv.push(a(self.rng.pick(&["NOACK", "noack"])));
+        }
+        if !group_first {
+            argv.extend([a("GROUP"), group.clone(), consumer.clone()]);
+        }
+        if self.rng.pct(98) {
+            argv.push(a("STREAMS"));
+        }
+        let mut keys = vec![first];
+        if self.rng.pct(25) {
+            let sharing: Vec<&str> = STREAM_KEYS
+                .iter()
+                .copied()
+                .filter(|k| ks.group(k.as_bytes(), &group).is_some())
+                .collect();
+            for _ in 0..=self.rng.below(2) {
+                let k = if !sharing.is_empty() && self.rng.pct(85) {
+                    a(*self.rng.pick(&sharing))
+                } else {
+                    self.group_key(ks)
+                };
+                keys.push(k);
+            }
+        }
+        argv.extend(keys.iter().cloned());
+        for key in &keys {
+            let v = match self.rng.below(100) {
+                0..=69 => a(">"),
+                70..=81 => a("0"),
+                82..=89 => {
+                    let mine = Self::pending_ids(ks, key, &group, Some(&consumer));
+                    match mine.as_slice() {
+                        [] => a("0-0"),
+                        ids => Self::fmt_id(self.rng.pick(ids).prev().unwrap_or(StreamId::MIN)),
+                    }
+                }
+                90..=93 => {
+                    let id = self.near_id(ks, key);
+                    Self::fmt_id(id)
+                }
+                94..=95 => a(self.rng.pick(&["$", "+", "-"])),
+                _ => {
+                    let id = self.near_id(ks, key);
+                    self.weird_id(id)
+                }
+            };
+            argv.push(v);
+        }
+        if self.rng.pct(2) {
+            argv.push(a(">"));
+        }
+        self.missing_consumer(ks, &keys, &group, &consumer)
+            .unwrap_or(argv)
+    }
+
+    fn xack(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = self.group_name(ks, &key);
+        let mut argv = vec![a("XACK"), key.clone(), group.clone()];
+        for _ in 0..1 + self.rng.below(3) {
+            let id = self.pel_id(ks, &key, &group);
+            argv.push(id);
+        }
+        if self.rng.pct(10) {
+            let again = argv[3].clone();
+            argv.push(again);
+        }
+        argv
+    }
+
+    fn xpending(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = self.group_name(ks, &key);
+        let mut argv = vec![a("XPENDING"), key.clone(), group.clone()];
+        match self.rng.below(100) {
+            0..=34 => {}
+            35..=96 => {
+                if self.rng.pct(40) {
+                    argv.push(a(self.rng.pick(&["IDLE", "idle"])));
+                    let t = if self.rng.pct(50) {
+                        a("1800000")
+                    } else {
+                        self.min_idle()
+                    };
+                    argv.push(t);
+                }
+                let (start, end) = if self.rng.pct(50) {
+                    (a("-"), a("+"))
+                } else {
+                    (self.bound(ks, &key), self.bound(ks, &key))
+                };
+                argv.extend([start, end]);
+                let n = if self.rng.pct(80) {
+                    a(&(1 + self.rng.below(12)).to_string())
+                } else {
+                    self.integer(5)
+                };
+                argv.push(n);
+                if self.rng.pct(35) {
+                    let c = self.consumer_name(ks, &key, &group);
+                    argv.push(c);
+                }
+                if self.rng.pct(3) {
+                    argv.push(a("extra"));
+                }
+            }
+            _ => {
+                // Wrong argument counts.
+                argv.push(a("-"));
+                if self.rng.pct(50) {
+                    argv.push(a("+"));
+                }
+            }
+        }
+        argv
+    }
+
+    /// XCLAIM's option list.
+    fn xclaim_options(&mut self, ks: &View, key: &[u8], argv: &mut Argv) {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        for _ in 0..self.rng.below(4) {
+            match self.rng.below(16) {
+                0..=2 | 14..=15 => {
+                    argv.push(a("IDLE"));
+                    argv.push(a(self.rng.pick(&[
+                        "3600000",
+                        "7200000",
+                        "0",
+                        "250",
+                        "-5",
+                        "99999999999999",
+                        "x",
+                    ])));
+                }
+                3..=4 => {
+                    argv.push(a("TIME"));
+                    let t = match self.rng.below(7) {
+                        0..=2 => (wall - 10_800_000).to_string(),
+                        3 => "1000".into(),
+                        4 => "0".into(),
+                        5 => (wall + 100_000_000).to_string(),
+                        _ => self.rng.pick(&["-5", "x"]).to_string(),
+                    };
+                    argv.push(a(&t));
+                }
+                5..=6 => {
+                    argv.push(a("RETRYCOUNT"));
+                    let n = self.integer(6);
+                    argv.push(n);
+                }
+                7..=8 => argv.push(a("FORCE")),
+                9..=10 => argv.push(a("JUSTID")),
+                11..=12 => {
+                    argv.push(a("LASTID"));
+                    let id = self.near_id(ks, key);
+                    argv.push(if self.rng.pct(90) {
+                        Self::fmt_id(id)
+                    } else {
+                        self.weird_id(id)
+                    });
+                }
+                _ => argv.push(a(self.rng.pick(&["FOO", "IDLE", "1-1", "-"]))),
+            }
+        }
+    }
+
+    fn xclaim(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = self.group_name(ks, &key);
+        let consumer = self.consumer_name(ks, &key, &group);
+        let min_idle = self.min_idle();
+        let mut argv = vec![
+            a("XCLAIM"),
+            key.clone(),
+            group.clone(),
+            consumer.clone(),
+            min_idle,
+        ];
+        let n = match self.rng.below(10) {
+            0 => 0,
+            1..=6 => 1,
+            _ => 2 + self.rng.below(3),
+        };
+        for _ in 0..n {
+            let id = if self.rng.pct(10) {
+                // Entries not pending (FORCE creates them).
+                let id = self.near_id(ks, &key);
+                Self::fmt_id(id)
+            } else {
+                self.pel_id(ks, &key, &group)
+            };
+            argv.push(id);
+        }
+        if n > 0 && self.rng.pct(8) {
+            let again = argv[5].clone();
+            argv.push(again);
+        }
+        self.xclaim_options(ks, &key, &mut argv);
+        if self.rng.pct(35) {
+            // Pin the delivery time far in the past (the last IDLE/TIME wins), so that
+            // later min-idle thresholds split pinned from fresh entries.
+            let wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            if self.rng.pct(50) {
+                argv.push(a("IDLE"));
+                argv.push(a(self.rng.pick(&["3600000", "7200000"])));
+            } else {
+                argv.push(a("TIME"));
+                argv.push(a(&(wall - 10_800_000).to_string()));
+            }
+        }
+        self.missing_consumer(ks, &[key], &group, &consumer)
+            .unwrap_or(argv)
+    }
+
+    fn xautoclaim(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = self.group_name(ks, &key);
+        let consumer = self.consumer_name(ks, &key, &group);
+        let min_idle = self.min_idle();
+        let start = match self.rng.below(20) {
+            0..=6 if !self.cursors.is_empty() => self.rng.pick(&self.cursors).clone(),
+            0..=9 => a(self.rng.pick(&["0", "0-0", "-"])),
+            10..=14 => self.pel_id(ks, &key, &group),
+            15..=16 => {
+                let id = self.near_id(ks, &key);
+                [b"(".to_vec(), Self::fmt_id(id)].concat()
+            }
+            _ => self.bound(ks, &key),
+        };
+        let mut argv = vec![
+            a("XAUTOCLAIM"),
+            key.clone(),
+            group.clone(),
+            consumer.clone(),
+            min_idle,
+            start,
+        ];
+        if self.rng.pct(50) {
+            argv.push(a("COUNT"));
+            argv.push(a(match self.rng.below(24) {
+                0..=5 => "1",
+                6..=9 => "2",
+                10..=12 => "3",
+                13..=14 => "100",
+                15 => "0",
+                16 => "-1",
+                17 => "abc",
+                18 => "576460752303423488",
+                _ => "5",
+            }));
+        }
+        if self.rng.pct(30) {
+            argv.push(a("JUSTID"));
+        }
+        if self.rng.pct(3) {
+            argv.push(a(self.rng.pick(&["COUNT", "FOO", "JUSTID"])));
+        }
+        self.missing_consumer(ks, &[key], &group, &consumer)
+            .unwrap_or(argv)
+    }
+
+    fn xinfo_groups(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        if self.rng.pct(40) {
+            vec![a("XINFO"), a("GROUPS"), key]
+        } else {
+            let group = self.group_name(ks, &key);
+            vec![a("XINFO"), a("CONSUMERS"), key, group]
+        }
+    }
+
+    /// A plain append to a stream with groups (feeds the groups' PELs).
+    fn xadd_for_groups(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let last = ks.last_id(&key);
+        let id = if self.rng.pct(50) {
+            a("*")
+        } else {
+            a(&format!("{}-*", last.ms))
+        };
+        let mut argv = vec![a("XADD"), key, id];
+        self.fields(&mut argv);
+        argv
+    }
+
+    fn group_cmd(&mut self, ks: &View) -> Argv {
+        match self.rng.below(110) {
+            0..=21 => self.xgroup(ks),
+            22..=47 => self.xreadgroup(ks),
+            48..=55 => self.xack(ks),
+            56..=67 => self.xpending(ks),
+            68..=80 => self.xclaim(ks),
+            81..=91 => self.xautoclaim(ks),
+            92..=97 => self.xinfo_groups(ks),
+            98..=109 => self.xadd_for_groups(ks),
+            _ => {
+                let forms: &[&[&str]] = &[
+                    &["XGROUP"],
+                    &["XGROUP", "CREATE", "s1", "g1"],
+                    &["XGROUP", "DESTROY", "s1", "g1", "x"],
+                    &["XGROUP", "CREATECONSUMER", "s1", "g1"],
+                    &["XREADGROUP", "GROUP", "g1", "alice", "STREAMS", "s1"],
+                    &["XREADGROUP", "COUNT", "1", "STREAMS", "s1", ">"],
+                    &["XREADGROUP", "GROUP", "g1", "alice", "s1", ">"],
+                    &[
+                        "XREADGROUP",
+                        "GROUP",
+                        "g1",
+                        "alice",
+                        "STREAMS",
+                        "s1",
+                        "s2",
+                        ">",
+                    ],
+                    &["XACK", "s1", "g1"],
+                    &["XACK", "nokey", "g1", "bad"],
+                    &["XPENDING", "s1"],
+                    &["XPENDING", "s1", "g1", "IDLE", "0", "-", "+"],
+                    &["XCLAIM", "s1", "g1", "alice", "0"],
+                    &["XCLAIM", "nokey", "g1", "alice", "x", "1-1"],
+                    &["XAUTOCLAIM", "s1", "g1", "alice", "0"],
+                    &["XAUTOCLAIM", "nokey", "g1", "alice", "0", "0", "COUNT", "0"],
+                    &["XAUTOCLAIM", "s1", "g1", "alice", "0", "(+"],
+                    &["XINFO", "GROUPS"],
+                    &["XINFO", "CONSUMERS", "s1"],
+                    &["XINFO", "CONSUMERS", "nokey", "g1"],
+                ];
+                self.rng.pick(forms).iter().map(a).collect()
+            }
+        }
+    }
+
     /// The next random command.
-    pub fn next(&mut self, ks: &Keyspace) -> Argv {
+    pub fn next(&mut self, ks: &View) -> Argv {
         // Keep the run healthy: a stream key overwritten by a string, or a stream that
         // reached the top of the ID space, is soon deleted again.
         for key in STREAM_KEYS {
-            let stuck = match ks.stream(key.as_bytes()) {
-                Err(_) => true,
-                Ok(Some(s)) => s.last_id().ms == u64::MAX,
-                Ok(None) => false,
-            };
+            let stuck = ks.is_other(key.as_bytes())
+                || ks
+                    .stream(key.as_bytes())
+                    .is_some_and(|s| s.last_id.ms == u64::MAX);
             if stuck && self.rng.pct(15) {
                 return vec![a("DEL"), a(key)];
             }
+        }
+        // Group commands take 45 % of the steps; the rest keeps the stream-log mix.
+        if self.rng.pct(45) {
+            return self.group_cmd(ks);
         }
         match self.rng.below(100) {
             0..=29 => self.xadd(ks),
