@@ -1,7 +1,8 @@
 //! # brook
 //!
 //! A Redis Streams toolkit. Today this crate re-exports the in-process stream engine
-//! ([`brook_engine`]): a radix-tree log with the exact semantics of Redis 8.x — the same
+//! ([`brook_engine`]): a radix-tree log with consumer groups, pending entries lists,
+//! claiming and blocking reads, all with the exact semantics of Redis 8.x — the same
 //! IDs, replies, error texts and edge cases — for tests and single-process queues. The
 //! `Streams` trait, the Redis adapter and the consumer runtime build on it.
 //!
@@ -18,8 +19,11 @@
 
 pub use brook_engine as engine;
 pub use brook_engine::{
-    Clock, Config, Engine, EngineBuilder, Error, FieldValues, FlatFields, KeyType, Keyspace,
-    ManualClock, NodeLimits, Protocol, RefPolicy, Reply, Stream, StreamEntry, StreamId,
-    StreamSummary, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions, XInfoStream,
-    XInfoStreamFull, XReadId, XSetIdOptions,
+    ClaimTime, Claimed, Clock, Config, Engine, EngineBuilder, Error, FieldValues, FlatFields,
+    GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock, NodeLimits,
+    PendingEntry, Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream, StreamEntry,
+    StreamId, StreamSummary, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions,
+    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
+    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadId,
+    XSetIdOptions,
 };

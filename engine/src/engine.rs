@@ -55,6 +55,9 @@ pub(crate) struct Inner {
     pub(crate) timer: Condvar,
     /// The clock fires deadlines itself ([`Clock::on_advance`]): no timer thread.
     clock_fires: AtomicBool,
+    /// How long a blocked reader spins before parking (see
+    /// [`EngineBuilder::wakeup_spin`]).
+    pub(crate) spin: core::time::Duration,
 }
 
 impl Inner {
@@ -107,12 +110,23 @@ impl Default for Engine {
 pub struct EngineBuilder {
     clock: Option<std::sync::Arc<dyn Clock>>,
     config: Config,
+    spin: Option<core::time::Duration>,
 }
 
 impl EngineBuilder {
     /// The clock that drives IDs and timeouts (default: [`SystemClock`]).
     pub fn clock(mut self, clock: impl Clock + 'static) -> EngineBuilder {
         self.clock = Some(std::sync::Arc::new(clock));
+        self
+    }
+
+    /// How long a blocked reader first spins for its entries before it parks its thread
+    /// (or, for a future, before it returns `Pending`), once per blocking read. The
+    /// default, 20 µs, turns a hand-off that comes soon into a sub-microsecond wake-up
+    /// instead of a 10–50 µs thread wake-up, for at most 20 µs of CPU per read that
+    /// blocks; `Duration::ZERO` parks at once.
+    pub fn wakeup_spin(mut self, spin: core::time::Duration) -> EngineBuilder {
+        self.spin = Some(spin);
         self
     }
 
@@ -135,6 +149,7 @@ impl EngineBuilder {
                 clock: self.clock,
                 timer: Condvar::new(),
                 clock_fires: AtomicBool::new(false),
+                spin: self.spin.unwrap_or(crate::slot::DEFAULT_SPIN),
             }),
         };
         crate::read_wait::subscribe_clock(&engine);

@@ -71,7 +71,7 @@ fn register(
 pub(crate) fn execute(engine: &Engine, argv: &[Bytes]) -> Reply {
     match begin_execute(engine, argv) {
         Ok(reply) => reply,
-        Err((_, slot)) => crate::cmd::render_read(slot.wait()),
+        Err((_, slot)) => crate::cmd::render_read(slot.wait(engine.inner().spin)),
     }
 }
 
@@ -137,7 +137,7 @@ impl Engine {
     pub fn read_blocking(&self, req: ReadRequest, block_ms: u64) -> Result<ReadOutput, Error> {
         match start(self, req, Some(block_ms)) {
             Start::Done(out) => out,
-            Start::Waiting(_, slot) => slot.wait(),
+            Start::Waiting(_, slot) => slot.wait(self.inner().spin),
         }
     }
 
@@ -155,12 +155,7 @@ impl Engine {
     pub fn execute_async(&self, argv: &[Bytes]) -> ExecuteFuture {
         let state = match begin_execute(self, argv) {
             Ok(reply) => ExecState::Ready(Some(reply)),
-            Err((id, slot)) => ExecState::Waiting(Waiting {
-                engine: self.clone(),
-                id,
-                slot,
-                done: false,
-            }),
+            Err((id, slot)) => ExecState::Waiting(Waiting::new(self.clone(), id, slot)),
         };
         ExecuteFuture { state }
     }
@@ -195,10 +190,26 @@ struct Waiting {
     id: WaiterId,
     slot: Arc<Slot>,
     done: bool,
+    /// Spun already (only the first poll after registering spins).
+    spun: bool,
 }
 
 impl Waiting {
+    fn new(engine: Engine, id: WaiterId, slot: Arc<Slot>) -> Waiting {
+        Waiting {
+            engine,
+            id,
+            slot,
+            done: false,
+            spun: false,
+        }
+    }
+
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<ReadOutput, Error>> {
+        if !self.spun {
+            self.spun = true;
+            self.slot.spin(self.engine.inner().spin);
+        }
         let p = self.slot.poll(cx);
         if p.is_ready() {
             self.done = true;
@@ -257,12 +268,11 @@ impl Future for ReadFuture {
                     match start(&this.engine, req, Some(block)) {
                         Start::Done(out) => return Poll::Ready(out),
                         Start::Waiting(id, slot) => {
-                            this.state = FutureState::Waiting(Waiting {
-                                engine: this.engine.clone(),
+                            this.state = FutureState::Waiting(Waiting::new(
+                                this.engine.clone(),
                                 id,
                                 slot,
-                                done: false,
-                            });
+                            ));
                         }
                     }
                 }

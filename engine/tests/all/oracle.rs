@@ -191,6 +191,18 @@ impl Oracle {
         if self.is_redis7() && cmd == "XINFO" && sub == "CONSUMERS" {
             f = map_items(f, |c| strip_fields(c, &["inactive"]));
         }
+        // Valkey 9.1 computes `lag` with Redis 7's rules: no "empty stream → 0" and no
+        // "group before the first entry → length" (Redis 8.x, reference §19 rules 2-3).
+        if !self.is_redis7() && cmd == "XINFO" && (sub == "GROUPS" || sub == "STREAM") {
+            if let Some(Ok(Some(stream))) = argv.get(2).map(|k| pre.stream(k)) {
+                let lag = |g: Frame| valkey_lag(stream, g);
+                f = if sub == "GROUPS" {
+                    map_items(f, lag)
+                } else {
+                    map_field(f, "groups", |groups| map_items(groups, lag))
+                };
+            }
+        }
         if self.is_redis7() && cmd == "XINFO" && sub == "STREAM" {
             f = map_field(f, "groups", |groups| {
                 map_items(groups, |g| {
@@ -329,6 +341,34 @@ fn eq_fields(a: &Frame, b: &Frame, eq: &dyn Fn(&[u8], &Frame, &Frame) -> bool) -
 }
 
 /// Applies `f` to every element of an array.
+/// Rewrites one group's `lag` (XINFO GROUPS / FULL) to what Valkey 9.1 reports: Redis
+/// 8's rules without the two it added (reference §19 rules 2 and 3, §22 #15-#16).
+fn valkey_lag(stream: &brook_engine::Stream, g: Frame) -> Frame {
+    let Some(group) = g
+        .get("name")
+        .and_then(Frame::as_bytes)
+        .and_then(|n| stream.group(n))
+    else {
+        return g;
+    };
+    let c = stream.counters();
+    let (ld, read) = (group.last_delivered, group.entries_read);
+    let lag = if c.added == 0 {
+        Some(0)
+    } else {
+        match read {
+            Some(r) if !c.tombstone_after(ld) => Some(c.added.wrapping_sub(r)),
+            _ => c.estimate(ld).map(|e| c.added.wrapping_sub(e)),
+        }
+    };
+    let resp3 = matches!(g, Frame::Map(_));
+    map_field(g, "lag", |_| match lag {
+        Some(n) => Frame::Integer(n as i64),
+        None if resp3 => Frame::Null,
+        None => Frame::NullBulk,
+    })
+}
+
 fn map_items(f: Frame, g: impl Fn(Frame) -> Frame) -> Frame {
     match f {
         Frame::Array(items) => Frame::Array(items.into_iter().map(g).collect()),
