@@ -63,6 +63,12 @@ impl Group {
         &self.pel
     }
 
+    /// The group PEL, mutably (for building its time index; entries change through the
+    /// group's methods).
+    pub(crate) fn pel_mut(&mut self) -> &mut Pel {
+        &mut self.pel
+    }
+
     /// The consumers, ordered bytewise by name.
     pub fn consumers(&self) -> &BTreeMap<Bytes, Consumer> {
         &self.consumers

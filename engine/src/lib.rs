@@ -91,7 +91,7 @@ pub use options::{
     ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XAutoClaimOptions,
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-pub use pel::{Nack, Pel, Placement};
+pub use pel::{ByTime, Nack, Pel, Placement};
 pub use reply::{Protocol, Reply};
 pub use stream::Stream;
 

@@ -2,11 +2,16 @@
 //! consumer and not yet acknowledged, with its owner, last delivery time and delivery
 //! count (Redis's `streamNACK`).
 //!
-//! Two orders are kept, as Redis 8.x keeps them: by ID (XPENDING, XAUTOCLAIM, XACK,
-//! history reads) and by delivery time, oldest first (what XREADGROUP's `CLAIM` walks,
-//! reference §1.5). The time order is a map keyed by `(time, ticket)`: a delivery at the
+//! Two orders exist, as in Redis 8.x: by ID (XPENDING, XAUTOCLAIM, XACK, history reads)
+//! and by delivery time, oldest first (what XREADGROUP's `CLAIM` walks, reference §1.5).
+//! Every entry carries its place in the time order, `(time, ticket)`: a delivery at the
 //! command's time goes to the tail, and an XCLAIM that sets a past time lands after
 //! every entry whose time is not later — the ticket breaks ties by insertion.
+//!
+//! The time-ordered index itself is built only once a `CLAIM` read needs it and kept up
+//! to date from then on: groups that never use `CLAIM` (the common case, and every
+//! server before 8.4) pay one map per PEL, not two, on each delivery and acknowledgement.
+//! Until then [`Pel::by_time`] sorts the places on demand.
 //!
 //! Each consumer's own PEL is an ID set in [`crate::group::Consumer`]; the group keeps
 //! the two in step.
@@ -34,8 +39,30 @@ pub struct Nack {
 #[derive(Clone, Debug, Default)]
 pub struct Pel {
     by_id: BTreeMap<StreamId, Nack>,
-    by_time: BTreeMap<(u64, u64), StreamId>,
+    /// The time-ordered index, once built ([`Pel::index_by_time`]).
+    by_time: Option<BTreeMap<(u64, u64), StreamId>>,
     next_ticket: u64,
+    /// The latest time a tail placement used (a tail placement never goes before it).
+    tail_time: u64,
+}
+
+/// Pending IDs in delivery-time order: from the index, or sorted on demand.
+pub enum ByTime<'a> {
+    /// Walking the maintained index.
+    Indexed(alloc::collections::btree_map::Values<'a, (u64, u64), StreamId>),
+    /// A one-off sort (no index yet).
+    Sorted(alloc::vec::IntoIter<StreamId>),
+}
+
+impl Iterator for ByTime<'_> {
+    type Item = StreamId;
+
+    fn next(&mut self) -> Option<StreamId> {
+        match self {
+            ByTime::Indexed(it) => it.next().copied(),
+            ByTime::Sorted(it) => it.next(),
+        }
+    }
 }
 
 /// How an update places an entry in the delivery-time order.
@@ -99,16 +126,32 @@ impl Pel {
     }
 
     /// Pending IDs in delivery-time order, oldest first.
-    pub fn by_time(&self) -> impl Iterator<Item = StreamId> + '_ {
-        self.by_time.values().copied()
+    pub fn by_time(&self) -> ByTime<'_> {
+        match &self.by_time {
+            Some(index) => ByTime::Indexed(index.values()),
+            None => {
+                let mut places: alloc::vec::Vec<((u64, u64), StreamId)> =
+                    self.by_id.iter().map(|(id, n)| (n.order, *id)).collect();
+                places.sort_unstable();
+                let ids: alloc::vec::Vec<StreamId> = places.into_iter().map(|(_, id)| id).collect();
+                ByTime::Sorted(ids.into_iter())
+            }
+        }
+    }
+
+    /// Builds the time-ordered index (if not built yet) and keeps it from now on.
+    pub fn index_by_time(&mut self) {
+        if self.by_time.is_none() {
+            self.by_time = Some(self.by_id.iter().map(|(id, n)| (n.order, *id)).collect());
+        }
     }
 
     fn ticket(&mut self, time: u64, placement: Placement) -> (u64, u64) {
         let key_time = match placement {
             // The tail: never before an entry already there, even if the clock went back.
             Placement::Tail => {
-                let tail = self.by_time.keys().next_back().map_or(0, |k| k.0);
-                time.max(tail)
+                self.tail_time = self.tail_time.max(time);
+                self.tail_time
             }
             Placement::AtTime => time,
         };
@@ -135,10 +178,12 @@ impl Pel {
                 order,
             },
         );
-        if let Some(old) = &old {
-            self.by_time.remove(&old.order);
+        if let Some(index) = &mut self.by_time {
+            if let Some(old) = &old {
+                index.remove(&old.order);
+            }
+            index.insert(order, id);
         }
-        self.by_time.insert(order, id);
         old
     }
 
@@ -146,10 +191,12 @@ impl Pel {
     pub fn touch(&mut self, id: StreamId, delivery_time: u64, placement: Placement) {
         let order = self.ticket(delivery_time, placement);
         if let Some(n) = self.by_id.get_mut(&id) {
-            self.by_time.remove(&n.order);
+            if let Some(index) = &mut self.by_time {
+                index.remove(&n.order);
+                index.insert(order, id);
+            }
             n.delivery_time = delivery_time;
             n.order = order;
-            self.by_time.insert(order, id);
         }
     }
 
@@ -169,20 +216,25 @@ impl Pel {
     /// Removes the pending entry of `id`.
     pub fn remove(&mut self, id: StreamId) -> Option<Nack> {
         let n = self.by_id.remove(&id)?;
-        self.by_time.remove(&n.order);
+        if let Some(index) = &mut self.by_time {
+            index.remove(&n.order);
+        }
         Some(n)
     }
 
     /// Checks that the two orders hold the same entries.
     pub fn check(&self) -> Result<(), alloc::string::String> {
-        if self.by_id.len() != self.by_time.len() {
+        let Some(index) = &self.by_time else {
+            return Ok(());
+        };
+        if self.by_id.len() != index.len() {
             return Err(alloc::format!(
                 "PEL has {} entries by ID but {} by time",
                 self.by_id.len(),
-                self.by_time.len()
+                index.len()
             ));
         }
-        for (order, id) in &self.by_time {
+        for (order, id) in index {
             match self.by_id.get(id) {
                 Some(n) if n.order == *order => {}
                 _ => return Err(alloc::format!("PEL time order has a stale entry {id}")),
@@ -210,7 +262,15 @@ mod tests {
 
     #[test]
     fn time_order_tail_and_past_times() {
+        time_order(false);
+        time_order(true);
+    }
+
+    fn time_order(indexed: bool) {
         let mut p = Pel::default();
+        if indexed {
+            p.index_by_time();
+        }
         let a = Bytes::from_static(b"a");
         p.put(id(1), a.clone(), 100, 1, Placement::Tail);
         p.put(id(2), a.clone(), 100, 1, Placement::Tail);

@@ -47,6 +47,10 @@ impl Stream {
         };
         let has_new = last_live.is_some_and(|top| top > after);
         let claim = opts.claim;
+        if claim.is_some() {
+            // From the first CLAIM read on, the group keeps its time-ordered index.
+            g.pel_mut().index_by_time();
+        }
         let claimable = claim.map_or(Vec::new(), |min_idle| {
             self.claimable(group, min_idle, count, now)
         });
