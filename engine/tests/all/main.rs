@@ -1,6 +1,7 @@
 //! brook-engine's integration tests, in one binary.
 
 mod blocking;
+mod blocking_diff;
 mod differential;
 mod errors;
 mod gen;
