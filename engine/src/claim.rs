@@ -72,8 +72,8 @@ impl Stream {
                 _ if opts.justid => count_before,
                 _ => count_before.wrapping_add(1),
             };
-            g.assign(id, &owner, time, count, placement);
-            g.mark_active(consumer, now);
+            g.assign(id, owner, time, count, placement);
+            g.mark_active(owner, now);
             if opts.justid {
                 justids.push(id);
             } else {
@@ -138,8 +138,8 @@ impl Stream {
             } else {
                 count.wrapping_add(1)
             };
-            g.assign(id, &owner, now, count, Placement::Tail);
-            g.mark_active(consumer, now);
+            g.assign(id, owner, now, count, Placement::Tail);
+            g.mark_active(owner, now);
             claimed.push(entry);
             budget -= 1;
         }

@@ -5,18 +5,28 @@
 //! each consumer's own PEL always hold the same entries (checked by [`Group::check`]).
 //! The commands that read entries (XREADGROUP, XCLAIM, XAUTOCLAIM) live in
 //! `readgroup.rs` and `claim.rs`, on [`crate::Stream`], because they need the entries.
+//!
+//! Consumers live in slots; a pending entry names its owner by slot number
+//! ([`ConsumerId`]), so delivering and acknowledging never compare or copy names.
+//! The name index keeps Redis's bytewise order for listings.
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use bytes::Bytes;
 
 use crate::id::StreamId;
 use crate::pel::{Nack, Pel, Placement};
 
+/// A consumer's slot in its group (stable while the consumer exists).
+pub type ConsumerId = u32;
+
 /// One consumer of a group.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Consumer {
+    /// The consumer's name.
+    pub name: Bytes,
     /// Unix ms of the consumer's last attempted interaction (XINFO CONSUMERS `idle`).
     pub seen_time: u64,
     /// Unix ms of the consumer's last successful delivery or claim (`inactive`);
@@ -27,8 +37,9 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    fn new(now: u64) -> Consumer {
+    fn new(name: Bytes, now: u64) -> Consumer {
         Consumer {
+            name,
             seen_time: now,
             active_time: None,
             pel: BTreeSet::new(),
@@ -44,7 +55,9 @@ pub struct Group {
     /// `entries-read`, or `None` when Redis shows nil (unknown).
     pub entries_read: Option<u64>,
     pel: Pel,
-    consumers: BTreeMap<Bytes, Consumer>,
+    names: BTreeMap<Bytes, ConsumerId>,
+    slots: Vec<Option<Consumer>>,
+    free: Vec<ConsumerId>,
 }
 
 impl Group {
@@ -53,8 +66,7 @@ impl Group {
         Group {
             last_delivered,
             entries_read,
-            pel: Pel::default(),
-            consumers: BTreeMap::new(),
+            ..Group::default()
         }
     }
 
@@ -70,42 +82,77 @@ impl Group {
     }
 
     /// The consumers, ordered bytewise by name.
-    pub fn consumers(&self) -> &BTreeMap<Bytes, Consumer> {
-        &self.consumers
+    pub fn consumers(&self) -> impl Iterator<Item = &Consumer> + '_ {
+        self.names.values().filter_map(|id| self.slot(*id))
+    }
+
+    /// How many consumers the group has.
+    pub fn consumer_count(&self) -> usize {
+        self.names.len()
+    }
+
+    fn slot(&self, id: ConsumerId) -> Option<&Consumer> {
+        self.slots.get(id as usize).and_then(Option::as_ref)
+    }
+
+    fn slot_mut(&mut self, id: ConsumerId) -> Option<&mut Consumer> {
+        self.slots.get_mut(id as usize).and_then(Option::as_mut)
     }
 
     /// A consumer by name.
     pub fn consumer(&self, name: &[u8]) -> Option<&Consumer> {
-        self.consumers.get(name)
+        self.names.get(name).and_then(|id| self.slot(*id))
+    }
+
+    /// The name of the consumer in slot `id` (empty if the slot is free).
+    pub fn consumer_name(&self, id: ConsumerId) -> Bytes {
+        self.slot(id).map(|c| c.name.clone()).unwrap_or_default()
+    }
+
+    fn add_consumer(&mut self, name: &[u8], now: u64) -> ConsumerId {
+        let c = Consumer::new(Bytes::copy_from_slice(name), now);
+        let id = match self.free.pop() {
+            Some(id) => {
+                if let Some(slot) = self.slots.get_mut(id as usize) {
+                    *slot = Some(c);
+                }
+                id
+            }
+            None => {
+                self.slots.push(Some(c));
+                (self.slots.len() - 1) as ConsumerId
+            }
+        };
+        self.names.insert(Bytes::copy_from_slice(name), id);
+        id
     }
 
     /// Creates the consumer if missing (seen now, never active); true if created.
     pub fn create_consumer(&mut self, name: &[u8], now: u64) -> bool {
-        if self.consumers.contains_key(name) {
+        if self.names.contains_key(name) {
             return false;
         }
-        self.consumers
-            .insert(Bytes::copy_from_slice(name), Consumer::new(now));
+        self.add_consumer(name, now);
         true
     }
 
     /// The consumer, created if missing, with its seen time set to `now` (what every
-    /// XREADGROUP, XCLAIM and XAUTOCLAIM does first). Returns its stored name.
-    pub fn touch_consumer(&mut self, name: &[u8], now: u64) -> Bytes {
-        if let Some(c) = self.consumers.get_mut(name) {
-            c.seen_time = now;
-        } else {
-            self.consumers
-                .insert(Bytes::copy_from_slice(name), Consumer::new(now));
+    /// XREADGROUP, XCLAIM and XAUTOCLAIM does first).
+    pub fn touch_consumer(&mut self, name: &[u8], now: u64) -> ConsumerId {
+        match self.names.get(name).copied() {
+            Some(id) => {
+                if let Some(c) = self.slot_mut(id) {
+                    c.seen_time = now;
+                }
+                id
+            }
+            None => self.add_consumer(name, now),
         }
-        self.consumers
-            .get_key_value(name)
-            .map_or_else(|| Bytes::copy_from_slice(name), |(k, _)| k.clone())
     }
 
     /// Marks a consumer active now (a successful delivery or claim).
-    pub fn mark_active(&mut self, name: &[u8], now: u64) {
-        if let Some(c) = self.consumers.get_mut(name) {
+    pub fn mark_active(&mut self, id: ConsumerId, now: u64) {
+        if let Some(c) = self.slot_mut(id) {
             c.active_time = Some(now);
         }
     }
@@ -113,9 +160,11 @@ impl Group {
     /// Deletes a consumer and drops its pending entries from the group PEL (XGROUP
     /// DELCONSUMER); returns how many it owned, or `None` if it did not exist.
     pub fn delete_consumer(&mut self, name: &[u8]) -> Option<u64> {
-        let c = self.consumers.remove(name)?;
-        for id in &c.pel {
-            self.pel.remove(*id);
+        let id = self.names.remove(name)?;
+        let c = self.slots.get_mut(id as usize).and_then(Option::take)?;
+        self.free.push(id);
+        for pid in &c.pel {
+            self.pel.remove(*pid);
         }
         Some(c.pel.len() as u64)
     }
@@ -126,7 +175,7 @@ impl Group {
         let Some(n) = self.pel.remove(id) else {
             return false;
         };
-        if let Some(c) = self.consumers.get_mut(&n.owner) {
+        if let Some(c) = self.slot_mut(n.owner) {
             c.pel.remove(&id);
         }
         true
@@ -137,22 +186,24 @@ impl Group {
     pub fn assign(
         &mut self,
         id: StreamId,
-        owner: &Bytes,
+        owner: ConsumerId,
         delivery_time: u64,
         delivery_count: u64,
         placement: Placement,
     ) {
         let old = self
             .pel
-            .put(id, owner.clone(), delivery_time, delivery_count, placement);
-        if let Some(old) = old {
-            if old.owner != *owner {
-                if let Some(c) = self.consumers.get_mut(&old.owner) {
+            .put(id, owner, delivery_time, delivery_count, placement);
+        match old {
+            Some(old) if old.owner == owner => return,
+            Some(old) => {
+                if let Some(c) = self.slot_mut(old.owner) {
                     c.pel.remove(&id);
                 }
             }
+            None => {}
         }
-        if let Some(c) = self.consumers.get_mut(owner) {
+        if let Some(c) = self.slot_mut(owner) {
             c.pel.insert(id);
         }
     }
@@ -173,32 +224,43 @@ impl Group {
     /// Approximate heap bytes of the PELs and consumers.
     pub fn heap_bytes(&self) -> usize {
         let consumers: usize = self
-            .consumers
-            .iter()
-            .map(|(k, c)| k.len() + 64 + c.pel.len() * 24)
+            .consumers()
+            .map(|c| 2 * c.name.len() + 96 + c.pel.len() * 24)
             .sum();
         self.pel.heap_bytes() + consumers
     }
 
-    /// Checks that the group PEL is the disjoint union of the consumers' PELs and that
-    /// every owner exists.
+    /// Checks that the group PEL is the disjoint union of the consumers' PELs, that
+    /// every owner exists and that the name index and the slots agree.
     pub fn check(&self) -> Result<(), String> {
         self.pel.check()?;
+        let live = self.slots.iter().filter(|s| s.is_some()).count();
+        if live != self.names.len() {
+            return Err(alloc::format!(
+                "{} named consumers, {live} occupied slots",
+                self.names.len()
+            ));
+        }
         let mut owned = 0;
-        for (name, c) in &self.consumers {
-            for id in &c.pel {
-                match self.pel.get(*id) {
-                    Some(n) if n.owner == *name => owned += 1,
+        for (name, id) in &self.names {
+            let Some(c) = self.slot(*id) else {
+                return Err(alloc::format!("consumer {name:?} has no slot"));
+            };
+            if c.name != *name {
+                return Err(alloc::format!("slot of {name:?} holds {:?}", c.name));
+            }
+            for pid in &c.pel {
+                match self.pel.get(*pid) {
+                    Some(n) if n.owner == *id => owned += 1,
                     Some(n) => {
                         return Err(alloc::format!(
-                            "{id} in the PEL of {:?} but owned by {:?}",
-                            name,
+                            "{pid} in the PEL of {name:?} but owned by slot {}",
                             n.owner
                         ))
                     }
                     None => {
                         return Err(alloc::format!(
-                            "{id} in the PEL of {name:?} but not in the group PEL"
+                            "{pid} in the PEL of {name:?} but not in the group PEL"
                         ))
                     }
                 }

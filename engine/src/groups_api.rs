@@ -222,9 +222,8 @@ impl Keyspace {
         let g = self.group_of(key, group)?;
         let consumers = g
             .consumers()
-            .iter()
-            .filter(|(_, c)| !c.pel.is_empty())
-            .map(|(name, c)| (name.clone(), c.pel.len() as u64))
+            .filter(|c| !c.pel.is_empty())
+            .map(|c| (c.name.clone(), c.pel.len() as u64))
             .collect();
         Ok(XPendingSummary {
             count: g.pel().len() as u64,
@@ -246,14 +245,14 @@ impl Keyspace {
         if range.count == 0 || range.start > range.end {
             return Ok(out);
         }
-        let mut push = |id: StreamId, owner: &Bytes, time: u64, count: u64| -> bool {
+        let mut push = |id: StreamId, owner: Bytes, time: u64, count: u64| -> bool {
             let idle = idle_since(now, time);
             if range.min_idle > 0 && idle < range.min_idle {
                 return true;
             }
             out.push(PendingEntry {
                 id,
-                consumer: owner.clone(),
+                consumer: owner,
                 idle: idle.max(0) as u64,
                 delivery_count: count,
             });
@@ -266,7 +265,7 @@ impl Keyspace {
                 };
                 for id in c.pel.range(range.start..=range.end) {
                     if let Some(n) = g.pending(*id) {
-                        if !push(*id, &n.owner, n.delivery_time, n.delivery_count) {
+                        if !push(*id, c.name.clone(), n.delivery_time, n.delivery_count) {
                             break;
                         }
                     }
@@ -274,7 +273,12 @@ impl Keyspace {
             }
             None => {
                 for (id, n) in g.pel().range(range.start, range.end) {
-                    if !push(id, &n.owner, n.delivery_time, n.delivery_count) {
+                    if !push(
+                        id,
+                        g.consumer_name(n.owner),
+                        n.delivery_time,
+                        n.delivery_count,
+                    ) {
                         break;
                     }
                 }
@@ -342,9 +346,8 @@ impl Keyspace {
             .group(group)
             .ok_or_else(|| Error::no_such_group(key, group))?;
         Ok(g.consumers()
-            .iter()
-            .map(|(name, c)| XInfoConsumer {
-                name: name.clone(),
+            .map(|c| XInfoConsumer {
+                name: c.name.clone(),
                 pending: c.pel.len() as u64,
                 idle: idle_since(now, c.seen_time).max(0) as u64,
                 inactive: c.active_time.map(|t| idle_since(now, t).max(0) as u64),
@@ -357,7 +360,7 @@ impl Keyspace {
 pub(crate) fn group_info(s: &Stream, name: &Bytes, g: &crate::group::Group) -> XInfoGroup {
     XInfoGroup {
         name: name.clone(),
-        consumers: g.consumers().len() as u64,
+        consumers: g.consumer_count() as u64,
         pending: g.pel().len() as u64,
         last_delivered_id: g.last_delivered,
         entries_read: g.entries_read,
@@ -380,13 +383,19 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
                 .pel()
                 .iter()
                 .take(take)
-                .map(|(id, n)| (id, n.owner.clone(), n.delivery_time, n.delivery_count))
+                .map(|(id, n)| {
+                    (
+                        id,
+                        g.consumer_name(n.owner),
+                        n.delivery_time,
+                        n.delivery_count,
+                    )
+                })
                 .collect(),
             consumers: g
                 .consumers()
-                .iter()
-                .map(|(cname, c)| FullConsumer {
-                    name: cname.clone(),
+                .map(|c| FullConsumer {
+                    name: c.name.clone(),
                     seen_time: c.seen_time,
                     active_time: c.active_time,
                     pel_count: c.pel.len() as u64,

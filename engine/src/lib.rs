@@ -76,7 +76,7 @@ pub use blocking::{ReadOutput, ReadRequest, Signal};
 pub use cmd::ReadStep;
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
-pub use group::{Consumer, Group};
+pub use group::{Consumer, ConsumerId, Group};
 pub use groups_api::GroupStart;
 pub use id::{StreamId, XAddId};
 pub use idmp::{Idempotency, Idmp};

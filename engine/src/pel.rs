@@ -18,15 +18,14 @@
 
 use alloc::collections::BTreeMap;
 
-use bytes::Bytes;
-
+use crate::group::ConsumerId;
 use crate::id::StreamId;
 
 /// One pending entry (Redis's NACK).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Nack {
-    /// The consumer the entry was last delivered to.
-    pub owner: Bytes,
+    /// The consumer the entry was last delivered to (its slot in the group).
+    pub owner: ConsumerId,
     /// Unix ms of the last delivery (XPENDING's idle is `now` minus this).
     pub delivery_time: u64,
     /// How many times the entry was delivered.
@@ -163,7 +162,7 @@ impl Pel {
     pub fn put(
         &mut self,
         id: StreamId,
-        owner: Bytes,
+        owner: ConsumerId,
         delivery_time: u64,
         delivery_count: u64,
         placement: Placement,
@@ -204,13 +203,6 @@ impl Pel {
     /// [`Pel::touch`] and [`Pel::put`], which keep the time order).
     pub fn count_mut(&mut self, id: StreamId) -> Option<&mut u64> {
         self.by_id.get_mut(&id).map(|n| &mut n.delivery_count)
-    }
-
-    /// Changes the owner of a pending entry; returns the previous owner.
-    pub fn set_owner(&mut self, id: StreamId, owner: Bytes) -> Option<Bytes> {
-        self.by_id
-            .get_mut(&id)
-            .map(|n| core::mem::replace(&mut n.owner, owner))
     }
 
     /// Removes the pending entry of `id`.
@@ -271,10 +263,10 @@ mod tests {
         if indexed {
             p.index_by_time();
         }
-        let a = Bytes::from_static(b"a");
-        p.put(id(1), a.clone(), 100, 1, Placement::Tail);
-        p.put(id(2), a.clone(), 100, 1, Placement::Tail);
-        p.put(id(3), a.clone(), 200, 1, Placement::Tail);
+        let a = 7;
+        p.put(id(1), a, 100, 1, Placement::Tail);
+        p.put(id(2), a, 100, 1, Placement::Tail);
+        p.put(id(3), a, 200, 1, Placement::Tail);
         assert_eq!(
             p.by_time().collect::<alloc::vec::Vec<_>>(),
             [id(1), id(2), id(3)]
@@ -309,7 +301,7 @@ mod tests {
     fn ranges() {
         let mut p = Pel::default();
         for ms in 1..=5 {
-            p.put(id(ms), Bytes::from_static(b"a"), 0, 1, Placement::Tail);
+            p.put(id(ms), 0, 0, 1, Placement::Tail);
         }
         let got: alloc::vec::Vec<_> = p.range(id(2), id(4)).map(|(i, _)| i).collect();
         assert_eq!(got, [id(2), id(3), id(4)]);

@@ -268,11 +268,8 @@ impl Future for ReadFuture {
                     match start(&this.engine, req, Some(block)) {
                         Start::Done(out) => return Poll::Ready(out),
                         Start::Waiting(id, slot) => {
-                            this.state = FutureState::Waiting(Waiting::new(
-                                this.engine.clone(),
-                                id,
-                                slot,
-                            ));
+                            this.state =
+                                FutureState::Waiting(Waiting::new(this.engine.clone(), id, slot));
                         }
                     }
                 }

@@ -65,12 +65,12 @@ impl Stream {
             let g = self.groups.get_mut(group)?;
             g.assign(
                 cid,
-                &owner,
+                owner,
                 now,
                 count_before.wrapping_add(1),
                 Placement::Tail,
             );
-            g.mark_active(consumer, now);
+            g.mark_active(owner, now);
             out.push(GroupEntry {
                 id: cid,
                 fields,
@@ -80,28 +80,31 @@ impl Stream {
         if out.len() >= count || !has_new {
             return Some(out);
         }
-        // New entries after last-delivered-id.
+        // New entries after last-delivered-id, straight into the reply; then the group
+        // takes note of them in order.
         let room = count - out.len();
-        let mut fresh = Vec::new();
+        let first_new = out.len();
+        let tag = claim.map(|_| (0, 0));
         if let Some(from) = after.next() {
-            self.for_each_in(from, StreamId::MAX, room, |e| fresh.push(e.to_entry()));
+            self.for_each_in(from, StreamId::MAX, room, |e| {
+                let e = e.to_entry();
+                out.push(GroupEntry {
+                    id: e.id,
+                    fields: Some(e.fields),
+                    claim: tag,
+                });
+            });
         }
         let g = self.groups.get_mut(group)?;
-        let delivered_any = !fresh.is_empty();
-        for e in fresh {
+        for e in &out[first_new..] {
             g.entries_read = counters.read_one(g.last_delivered, g.entries_read, e.id);
             g.last_delivered = e.id;
             if !opts.noack {
-                g.assign(e.id, &owner, now, 1, Placement::Tail);
+                g.assign(e.id, owner, now, 1, Placement::Tail);
             }
-            out.push(GroupEntry {
-                id: e.id,
-                fields: Some(e.fields),
-                claim: claim.map(|_| (0, 0)),
-            });
         }
-        if delivered_any && !opts.noack {
-            g.mark_active(consumer, now);
+        if out.len() > first_new && !opts.noack {
+            g.mark_active(owner, now);
         }
         Some(out)
     }
