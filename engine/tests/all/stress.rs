@@ -852,7 +852,7 @@ fn monitor(engine: &Engine, ctl: &Ctl, groups: &[&GroupState]) -> usize {
                 );
                 assert_eq!(
                     s.info.lag,
-                    Some(s.len - read),
+                    s.len.checked_sub(read),
                     "{ctx}: lag with entries-read {read} of {} entries",
                     s.len
                 );
