@@ -13,3 +13,4 @@ mod model_test;
 mod oracle;
 mod rng;
 mod scenarios;
+mod stress;
