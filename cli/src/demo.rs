@@ -2,10 +2,16 @@
 //!
 //! A producer appends order events to a stream with auto-generated IDs, a reader follows
 //! the stream with XREAD from its last seen ID, the stream is capped with approximate
-//! trimming, and XINFO STREAM shows the layout — every step through the same command
-//! layer a Redis client would talk to, with the replies printed as Redis prints them.
+//! trimming, and XINFO STREAM shows the layout. Then a consumer group: two workers share
+//! the orders, one crashes with entries unacknowledged, ten virtual minutes later the
+//! other reclaims them with XAUTOCLAIM, and a blocked worker is woken by a new order —
+//! every step through the same command layer a Redis client would talk to, with the
+//! replies printed as Redis prints them.
 
-use brook::{Engine, Reply, StreamId, TrimOptions, XReadId};
+use std::thread;
+use std::time::Duration;
+
+use brook::{Engine, ManualClock, Reply, StreamId, TrimOptions, XReadId};
 
 /// Options: `--orders N` (default 2000), `--keep N` (default 500).
 pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
@@ -88,6 +94,118 @@ pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         engine.memory_usage("orders").unwrap_or(0),
         engine.xlen("orders")?
     );
+    consumer_group()
+}
+
+/// Prints a command and its reply.
+fn say(engine: &Engine, argv: &[&str]) -> Reply {
+    let reply = engine.execute_str(argv);
+    println!("   > {}\n   {}", argv.join(" "), show(&reply));
+    reply
+}
+
+/// Two workers in a group, a crash, a reclaim ten virtual minutes later, a blocked
+/// read woken by a producer.
+fn consumer_group() -> Result<(), Box<dyn std::error::Error>> {
+    // A virtual clock: "ten minutes later" takes no time.
+    let clock = ManualClock::new(1_800_000_000_000);
+    let engine = Engine::builder().clock(clock.clone()).build();
+    println!("\n== consumer group: workers share the jobs, a crash, a reclaim");
+    for i in 1..=6 {
+        engine.xadd("jobs", &[("job", format!("resize-{i}").as_str())])?;
+    }
+    say(&engine, &["XGROUP", "CREATE", "jobs", "workers", "0"]);
+    say(
+        &engine,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "workers",
+            "alice",
+            "COUNT",
+            "3",
+            "STREAMS",
+            "jobs",
+            ">",
+        ],
+    );
+    say(
+        &engine,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "workers",
+            "bob",
+            "COUNT",
+            "3",
+            "STREAMS",
+            "jobs",
+            ">",
+        ],
+    );
+    let alice = engine.xpending_range(
+        "jobs",
+        "workers",
+        &brook::XPendingRange {
+            min_idle: 0,
+            start: StreamId::MIN,
+            end: StreamId::MAX,
+            count: 10,
+            consumer: Some("alice".into()),
+        },
+    )?;
+    let done: Vec<StreamId> = alice.iter().map(|p| p.id).collect();
+    println!(
+        "   alice finishes her {} jobs and acknowledges them",
+        done.len()
+    );
+    engine.xack("jobs", "workers", &done)?;
+    println!("   bob crashes: his 3 jobs stay pending");
+    say(&engine, &["XPENDING", "jobs", "workers"]);
+    clock.advance(10 * 60 * 1000);
+    println!("   … ten minutes later (virtual clock), alice reclaims what has been idle ≥ 5 min:");
+    say(
+        &engine,
+        &[
+            "XAUTOCLAIM",
+            "jobs",
+            "workers",
+            "alice",
+            "300000",
+            "0",
+            "COUNT",
+            "10",
+            "JUSTID",
+        ],
+    );
+    say(&engine, &["XPENDING", "jobs", "workers", "-", "+", "10"]);
+    say(&engine, &["XINFO", "GROUPS", "jobs"]);
+
+    println!("\n== a blocked worker is woken by the next job");
+    let waiter = {
+        let engine = engine.clone();
+        thread::spawn(move || {
+            engine.execute_str(&[
+                "XREADGROUP",
+                "GROUP",
+                "workers",
+                "carol",
+                "BLOCK",
+                "0",
+                "STREAMS",
+                "jobs",
+                ">",
+            ])
+        })
+    };
+    while engine.blocked_readers() == 0 {
+        thread::sleep(Duration::from_millis(1));
+    }
+    println!("   carol is blocked (XREADGROUP … BLOCK 0 … >); a producer adds job 7");
+    engine.xadd("jobs", &[("job", "resize-7")])?;
+    let reply = waiter.join().map_err(|_| "the waiting worker panicked")?;
+    println!("   carol got {}", show(&reply));
+    say(&engine, &["XINFO", "GROUPS", "jobs"]);
     Ok(())
 }
 

@@ -213,9 +213,13 @@ impl Engine {
         crate::read_wait::execute(self, argv)
     }
 
-    /// [`Engine::execute`] with string arguments.
+    /// [`Engine::execute`] with string arguments (blocking reads wait, as there).
     pub fn execute_str(&self, argv: &[&str]) -> Reply {
-        self.with_keyspace(|ks, now| ks.execute_str(argv, now))
+        let argv: Vec<Bytes> = argv
+            .iter()
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect();
+        self.execute(&argv)
     }
 
     /// XADD with an auto-generated ID (`XADD key * field value …`).

@@ -409,3 +409,20 @@ fn history_reads_never_block() {
     );
     assert_eq!(e.blocked_readers(), 0);
 }
+
+#[test]
+fn execute_str_blocks_like_execute() {
+    let e = Engine::new();
+    let reader = {
+        let e = e.clone();
+        thread::spawn(move || {
+            resp(
+                &e.execute_str(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]),
+                Protocol::Resp2,
+            )
+        })
+    };
+    wait_blocked(&e, 1);
+    run(&e, "XADD s 3-0 f v");
+    assert!(reader.join().expect("reader").contains("3-0"));
+}
