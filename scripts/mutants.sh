@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Mutation testing (cargo-mutants) of the engine modules where a wrong branch hides best:
-# ID parsing (id.rs, num.rs), node layout and listpack accounting (node.rs, lpsize.rs)
-# and trimming (Stream::trim). Not part of CI: it rebuilds and retests the engine once
+# ID parsing (id.rs, num.rs), node layout and listpack accounting (node.rs, lpsize.rs),
+# trimming (Stream::trim), and consumer groups: the PEL, claiming and lag (pel.rs,
+# claim.rs, lag.rs). Not part of CI: it rebuilds and retests the engine once
 # per mutant (hours on 2 cores). Results land in mutants.out/<group>/mutants.out/
 # (caught.txt, missed.txt …).
 #
 #   bash scripts/mutants.sh            # everything above
-#   bash scripts/mutants.sh id         # one group: id | node | trim
+#   bash scripts/mutants.sh id         # one group: id | node | trim | groups
 #
 # The test run per mutant: the engine's unit tests and its integration binary with a
 # shorter differential run (BROOK_DIFF_STEPS, default 1500) and fewer proptest cases.
@@ -23,6 +24,12 @@ case "$group" in
   id)   run --file engine/src/id.rs --file engine/src/num.rs ;;
   node) run --file engine/src/node.rs --file engine/src/lpsize.rs ;;
   trim) run --file engine/src/stream.rs --re 'Stream::trim' ;;
-  all)  for g in id trim node; do bash "$0" "$g" || true; done ;;
-  *)    echo "unknown group '$group' (id | node | trim | all)" >&2; exit 2 ;;
+  # The group tests only (unit tests of these modules, the group scenarios, error table,
+  # model properties, blocking tests and the differential run).
+  groups) run --file engine/src/pel.rs --file engine/src/claim.rs --file engine/src/lag.rs \
+            --cargo-test-arg=-- --cargo-test-arg=pel:: --cargo-test-arg=lag:: \
+            --cargo-test-arg=group_scenarios --cargo-test-arg=model_groups \
+            --cargo-test-arg=errors --cargo-test-arg=blocking --cargo-test-arg=differential ;;
+  all)  for g in id trim node groups; do bash "$0" "$g" || true; done ;;
+  *)    echo "unknown group '$group' (id | node | trim | groups | all)" >&2; exit 2 ;;
 esac

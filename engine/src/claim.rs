@@ -155,3 +155,152 @@ impl Stream {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use crate::groups_api::GroupStart;
+    use crate::id::StreamId;
+    use crate::info::{Claimed, XAutoClaimReply};
+    use crate::keyspace::Keyspace;
+    use crate::options::{ClaimTime, GroupReadId, XAutoClaimOptions, XClaimOptions};
+    use crate::options::{XPendingRange, XReadGroupOptions};
+
+    const T0: u64 = 1_000_000;
+
+    /// `s` with entries 1-1, 2-1 delivered to alice at `T0`.
+    fn setup() -> Keyspace {
+        let mut ks = Keyspace::new();
+        for ms in [1, 2] {
+            ks.xadd(
+                b"s",
+                &crate::XAddOptions::with_id(StreamId::new(ms, 1)),
+                &[("f", "v")],
+                T0,
+            )
+            .expect("xadd");
+        }
+        ks.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+            .expect("group");
+        ks.xreadgroup(
+            b"g",
+            b"alice",
+            &[("s", GroupReadId::New)],
+            &XReadGroupOptions::default(),
+            T0,
+        )
+        .expect("deliver");
+        ks
+    }
+
+    fn idle_of(ks: &Keyspace, id: StreamId, now: u64) -> Option<u64> {
+        let range = XPendingRange {
+            min_idle: 0,
+            start: id,
+            end: id,
+            count: 1,
+            consumer: None,
+        };
+        ks.xpending_range(b"s", b"g", &range, now)
+            .expect("xpending")
+            .first()
+            .map(|p| p.idle)
+    }
+
+    fn ids(c: &Claimed) -> usize {
+        match c {
+            Claimed::Entries(v) => v.len(),
+            Claimed::Ids(v) => v.len(),
+        }
+    }
+
+    #[test]
+    fn min_idle_is_inclusive() {
+        let mut ks = setup();
+        let id = StreamId::new(1, 1);
+        let o = XClaimOptions::default();
+        // Idle 99 < 100: not claimed; idle exactly 100: claimed.
+        let c = ks
+            .xclaim(b"s", b"g", b"bob", 100, &[id], &o, T0 + 99)
+            .expect("claim");
+        assert_eq!(ids(&c), 0);
+        let c = ks
+            .xclaim(b"s", b"g", b"bob", 100, &[id], &o, T0 + 100)
+            .expect("claim");
+        assert_eq!(ids(&c), 1);
+        // XAUTOCLAIM the same: entry 2-1 idle exactly 100.
+        let ao = XAutoClaimOptions::default();
+        let r: XAutoClaimReply = ks
+            .xautoclaim(b"s", b"g", b"carol", 101, StreamId::MIN, &ao, T0 + 100)
+            .expect("autoclaim");
+        assert_eq!(ids(&r.claimed), 0);
+        let r = ks
+            .xautoclaim(b"s", b"g", b"carol", 100, StreamId::MIN, &ao, T0 + 100)
+            .expect("autoclaim");
+        // 1-1 was just claimed by bob (idle 0), 2-1 is idle 100.
+        assert_eq!(
+            r.claimed,
+            Claimed::Entries(vec![ks
+                .stream(b"s")
+                .ok()
+                .flatten()
+                .and_then(|s| s.get(StreamId::new(2, 1)))
+                .expect("entry")])
+        );
+    }
+
+    #[test]
+    fn min_idle_zero_claims_even_entries_delivered_in_the_future() {
+        // The clock went back: the entry was delivered "later" than now. Redis checks
+        // idle only when min-idle-time > 0.
+        let mut ks = setup();
+        let id = StreamId::new(1, 1);
+        let o = XClaimOptions::default();
+        let c = ks
+            .xclaim(b"s", b"g", b"bob", 0, &[id], &o, T0 - 50)
+            .expect("claim");
+        assert_eq!(ids(&c), 1);
+        let ao = XAutoClaimOptions::default();
+        let r = ks
+            .xautoclaim(b"s", b"g", b"carol", 0, StreamId::new(2, 0), &ao, T0 - 50)
+            .expect("autoclaim");
+        assert_eq!(ids(&r.claimed), 1);
+    }
+
+    #[test]
+    fn time_zero_is_a_real_delivery_time_and_the_future_means_now() {
+        let mut ks = setup();
+        let id = StreamId::new(1, 1);
+        let now = T0 + 10;
+        let o = XClaimOptions {
+            time: Some(ClaimTime::Time(0)),
+            ..XClaimOptions::default()
+        };
+        ks.xclaim(b"s", b"g", b"bob", 0, &[id], &o, now)
+            .expect("claim");
+        assert_eq!(idle_of(&ks, id, now), Some(now));
+        // IDLE equal to now is delivery time 0 as well.
+        let o = XClaimOptions {
+            time: Some(ClaimTime::Idle(now as i64)),
+            ..XClaimOptions::default()
+        };
+        ks.xclaim(b"s", b"g", b"bob", 0, &[id], &o, now)
+            .expect("claim");
+        assert_eq!(idle_of(&ks, id, now), Some(now));
+        // Negative or future times mean now.
+        for t in [
+            ClaimTime::Time(-1),
+            ClaimTime::Time(now as i64 + 1),
+            ClaimTime::Idle(-5),
+        ] {
+            let o = XClaimOptions {
+                time: Some(t),
+                ..XClaimOptions::default()
+            };
+            ks.xclaim(b"s", b"g", b"bob", 0, &[id], &o, now)
+                .expect("claim");
+            assert_eq!(idle_of(&ks, id, now), Some(0), "{t:?}");
+        }
+    }
+}

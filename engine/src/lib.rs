@@ -20,13 +20,15 @@
 //!
 //! ## Layers
 //! - **Pure** (`no_std` + `alloc` without the default `std` feature): [`StreamId`] and
-//!   its parsers, the node format, the node index, one [`Stream`], the [`Keyspace`] with
-//!   typed commands, and the command layer ([`Keyspace::execute`]). Nothing here reads a
+//!   its parsers, the node format, the node index, one [`Stream`] with its consumer
+//!   [`Group`]s (PELs, claims, `entries-read`/`lag`), the [`Keyspace`] with typed
+//!   commands, and the command layer ([`Keyspace::execute`]). Nothing here reads a
 //!   clock or takes a lock: every command receives its time as an argument, frozen for
 //!   the command as Redis freezes it.
 //! - **Engine** (`std`): [`Engine`], a cheap-to-clone handle to one keyspace behind one
 //!   lock (Redis's own model: every command is atomic), driven by a [`Clock`]
-//!   ([`SystemClock`] or a test's [`ManualClock`]).
+//!   ([`SystemClock`] or a test's [`ManualClock`]), serving blocking XREAD/XREADGROUP
+//!   on threads and as futures exactly as Redis 8 serves blocked clients.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

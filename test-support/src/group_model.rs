@@ -10,7 +10,7 @@
 //! XGROUP (CREATE/SETID/DESTROY/CREATECONSUMER/DELCONSUMER/HELP), XREADGROUP (`>`, history,
 //! COUNT, NOACK, several keys, CLAIM; BLOCK is parsed and answered as a read that does not
 //! block), XACK, XACKDEL, XDELEX, XPENDING, XCLAIM, XAUTOCLAIM, XINFO GROUPS / CONSUMERS /
-//! STREAM [FULL], and the stream commands that interact with groups: XADD and XTRIM with
+//! STREAM \[FULL\], and the stream commands that interact with groups: XADD and XTRIM with
 //! KEEPREF/DELREF/ACKED, XDEL, DEL, SET (overwrite), plus XLEN, XRANGE, XREVRANGE, XSETID and
 //! XREAD delegated to [`KeyspaceModel`].
 //!
