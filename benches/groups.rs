@@ -77,8 +77,13 @@ fn xreadgroup_xack(c: &mut Criterion) {
         let now = 1_795_000_000_000u64;
         let opts = brook::XAddOptions::default();
         for i in 0..200_000u64 {
-            ks.xadd(b"s", &opts, &[("field", if i % 2 == 0 { "a" } else { "b" })], now + i / 100)
-                .expect("xadd");
+            ks.xadd(
+                b"s",
+                &opts,
+                &[("field", if i % 2 == 0 { "a" } else { "b" })],
+                now + i / 100,
+            )
+            .expect("xadd");
         }
         ks.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
             .expect("group");

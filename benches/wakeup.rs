@@ -132,7 +132,10 @@ fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let n = if quick { 200 } else { rounds() };
     let parked = Duration::from_millis(1);
-    report("sync/thread_xreadgroup_block", sync_wakeup(n, Duration::ZERO));
+    report(
+        "sync/thread_xreadgroup_block",
+        sync_wakeup(n, Duration::ZERO),
+    );
     report("async/tokio_read_async", async_wakeup(n, Duration::ZERO));
     let m = (n / 10).max(100);
     report("sync/parked", sync_wakeup(m, parked));

@@ -20,10 +20,9 @@
 pub use brook_engine as engine;
 pub use brook_engine::{
     ClaimTime, Claimed, Clock, Config, Engine, EngineBuilder, Error, FieldValues, FlatFields,
-    GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock, NodeLimits,
-    PendingEntry, Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream, StreamEntry,
-    StreamId, StreamSummary, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions,
-    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
-    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadId,
-    XSetIdOptions,
+    GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock, NodeLimits, PendingEntry,
+    Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream, StreamEntry, StreamId,
+    StreamSummary, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions, XAutoClaimOptions,
+    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull,
+    XPendingRange, XPendingSummary, XReadGroupOptions, XReadId, XSetIdOptions,
 };

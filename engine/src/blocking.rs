@@ -29,7 +29,7 @@ pub enum ReadRequest {
         /// COUNT (`None` or 0: no limit).
         count: Option<u64>,
     },
-    /// XREADGROUP GROUP group consumer [COUNT n] [CLAIM ms] [NOACK] STREAMS key … id ….
+    /// XREADGROUP GROUP group consumer \[COUNT n\] \[CLAIM ms\] \[NOACK\] STREAMS key … id ….
     Group {
         /// The group.
         group: Bytes,

@@ -309,7 +309,7 @@ impl Engine {
         self.read(|ks| ks.xinfo_stream_full(key.as_ref(), count, now))
     }
 
-    /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n].
+    /// XGROUP CREATE key group id|$ \[MKSTREAM\] \[ENTRIESREAD n\].
     pub fn xgroup_create(
         &self,
         key: impl AsRef<[u8]>,
@@ -369,7 +369,7 @@ impl Engine {
     }
 
     /// Non-blocking XREADGROUP (see [`Engine::xreadgroup_blocking`] and
-    /// [`Engine::xreadgroup_async`] for `BLOCK`).
+    /// [`Engine::read_async`] for `BLOCK`).
     pub fn xreadgroup<K: AsRef<[u8]>>(
         &self,
         group: impl AsRef<[u8]>,
@@ -422,7 +422,7 @@ impl Engine {
         self.read(|ks| ks.xpending(key.as_ref(), group.as_ref()))
     }
 
-    /// XPENDING key group [IDLE ms] start end count [consumer] (extended).
+    /// XPENDING key group \[IDLE ms\] start end count \[consumer\] (extended).
     pub fn xpending_range(
         &self,
         key: impl AsRef<[u8]>,
@@ -433,7 +433,7 @@ impl Engine {
         self.read(|ks| ks.xpending_range(key.as_ref(), group.as_ref(), range, now))
     }
 
-    /// XCLAIM key group consumer min-idle-time id … [options].
+    /// XCLAIM key group consumer min-idle-time id … \[options\].
     pub fn xclaim(
         &self,
         key: impl AsRef<[u8]>,
@@ -456,7 +456,7 @@ impl Engine {
         })
     }
 
-    /// XAUTOCLAIM key group consumer min-idle-time start [COUNT n] [JUSTID].
+    /// XAUTOCLAIM key group consumer min-idle-time start \[COUNT n\] \[JUSTID\].
     pub fn xautoclaim(
         &self,
         key: impl AsRef<[u8]>,

@@ -54,7 +54,7 @@ impl Keyspace {
         }
     }
 
-    /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n]: `entries_read` −1 (or
+    /// XGROUP CREATE key group id|$ \[MKSTREAM\] \[ENTRIESREAD n\]: `entries_read` −1 (or
     /// `None`) leaves it unknown; values above `entries-added` are clamped.
     pub fn xgroup_create(
         &mut self,
@@ -232,7 +232,7 @@ impl Keyspace {
         })
     }
 
-    /// XPENDING key group [IDLE min-idle] start end count [consumer]: the extended form.
+    /// XPENDING key group \[IDLE min-idle\] start end count \[consumer\]: the extended form.
     pub fn xpending_range(
         &self,
         key: &[u8],
@@ -287,7 +287,7 @@ impl Keyspace {
         Ok(out)
     }
 
-    /// XCLAIM key group consumer min-idle-time id … [options].
+    /// XCLAIM key group consumer min-idle-time id … \[options\].
     #[allow(clippy::too_many_arguments)]
     pub fn xclaim(
         &mut self,
@@ -305,7 +305,7 @@ impl Keyspace {
             .ok_or_else(|| Error::no_group(key, group))
     }
 
-    /// XAUTOCLAIM key group consumer min-idle-time start [COUNT n] [JUSTID].
+    /// XAUTOCLAIM key group consumer min-idle-time start \[COUNT n\] \[JUSTID\].
     #[allow(clippy::too_many_arguments)]
     pub fn xautoclaim(
         &mut self,
