@@ -222,8 +222,8 @@ impl Keyspace {
         let g = self.group_of(key, group)?;
         let consumers = g
             .consumers()
-            .filter(|c| !c.pel.is_empty())
-            .map(|c| (c.name.clone(), c.pel.len() as u64))
+            .filter(|c| c.pending > 0)
+            .map(|c| (c.name.clone(), c.pending))
             .collect();
         Ok(XPendingSummary {
             count: g.pel().len() as u64,
@@ -260,14 +260,14 @@ impl Keyspace {
         };
         match &range.consumer {
             Some(name) => {
-                let Some(c) = g.consumer(name) else {
+                let Some(owner) = g.consumer_id(name) else {
                     return Ok(out);
                 };
-                for id in c.pel.range(range.start..=range.end) {
-                    if let Some(n) = g.pending(*id) {
-                        if !push(*id, c.name.clone(), n.delivery_time, n.delivery_count) {
-                            break;
-                        }
+                for (id, n) in g.pel().range(range.start, range.end) {
+                    if n.owner == owner
+                        && !push(id, name.clone(), n.delivery_time, n.delivery_count)
+                    {
+                        break;
                     }
                 }
             }
@@ -348,7 +348,7 @@ impl Keyspace {
         Ok(g.consumers()
             .map(|c| XInfoConsumer {
                 name: c.name.clone(),
-                pending: c.pel.len() as u64,
+                pending: c.pending,
                 idle: idle_since(now, c.seen_time).max(0) as u64,
                 inactive: c.active_time.map(|t| idle_since(now, t).max(0) as u64),
             })
@@ -393,19 +393,18 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
                 })
                 .collect(),
             consumers: g
-                .consumers()
-                .map(|c| FullConsumer {
+                .consumers_with_ids()
+                .map(|(cid, c)| FullConsumer {
                     name: c.name.clone(),
                     seen_time: c.seen_time,
                     active_time: c.active_time,
-                    pel_count: c.pel.len() as u64,
-                    pending: c
-                        .pel
-                        .iter()
-                        .take(take)
+                    pel_count: c.pending,
+                    pending: g
+                        .owned_from(cid, StreamId::MIN)
+                        .take(take.min(usize::try_from(c.pending).unwrap_or(usize::MAX)))
                         .filter_map(|id| {
-                            g.pending(*id)
-                                .map(|n| (*id, n.delivery_time, n.delivery_count))
+                            g.pending(id)
+                                .map(|n| (id, n.delivery_time, n.delivery_count))
                         })
                         .collect(),
                 })

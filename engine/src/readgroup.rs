@@ -118,16 +118,19 @@ impl Stream {
         count: usize,
         now: u64,
     ) -> Vec<GroupEntry> {
-        let ids: Vec<StreamId> = match self.groups.get(group).and_then(|g| g.consumer(consumer)) {
-            Some(c) => c
-                .pel
-                .range((
-                    core::ops::Bound::Excluded(after),
-                    core::ops::Bound::Unbounded,
-                ))
-                .take(count)
-                .copied()
-                .collect(),
+        // The consumer's entries after `after`: the group PEL filtered by owner, at most
+        // as many as it owns.
+        let ids: Vec<StreamId> = match self.groups.get(group) {
+            Some(g) => match (g.consumer_id(consumer), g.consumer(consumer)) {
+                (Some(cid), Some(c)) => match after.next() {
+                    Some(from) => g
+                        .owned_from(cid, from)
+                        .take(count.min(usize::try_from(c.pending).unwrap_or(usize::MAX)))
+                        .collect(),
+                    None => Vec::new(),
+                },
+                _ => Vec::new(),
+            },
             None => Vec::new(),
         };
         let mut out = Vec::with_capacity(ids.len());
