@@ -153,6 +153,25 @@ mod tests {
     }
 
     #[test]
+    fn rule_three_needs_the_tombstone_strictly_before_the_first_entry() {
+        // XSETID … MAXDELETEDID can put max-deleted-entry-id on a live entry, even the
+        // first: then a group before the first entry is not "behind everything".
+        let c = Counters {
+            added: 3,
+            len: 3,
+            first: id(1),
+            last: id(3),
+            max_deleted: id(1),
+        };
+        assert_eq!(c.lag(StreamId::MIN, None), None);
+        let before = Counters {
+            max_deleted: StreamId::new(0, 5),
+            ..c
+        };
+        assert_eq!(before.lag(StreamId::MIN, None), Some(3));
+    }
+
+    #[test]
     fn estimate_rules_in_order() {
         let c = Counters {
             added: 10,

@@ -305,9 +305,11 @@ mod tests {
     #[test]
     fn ranges() {
         let mut p = Pel::default();
+        assert!(p.is_empty());
         for ms in 1..=5 {
             p.put(id(ms), 0, 0, 1, Placement::Tail);
         }
+        assert!(!p.is_empty());
         let got: alloc::vec::Vec<_> = p.range(id(2), id(4)).map(|(i, _)| i).collect();
         assert_eq!(got, [id(2), id(3), id(4)]);
         assert_eq!(p.range(id(4), id(2)).count(), 0);
