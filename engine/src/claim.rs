@@ -4,6 +4,7 @@
 
 use alloc::vec::Vec;
 
+use crate::entry::StreamEntry;
 use crate::id::StreamId;
 use crate::info::{Claimed, XAutoClaimReply};
 use crate::options::{ClaimTime, XAutoClaimOptions, XClaimOptions};
@@ -12,6 +13,19 @@ use crate::readgroup::idle_since;
 use crate::stream::Stream;
 
 impl Stream {
+    /// The entry `id` if it exists — without its fields when only the ID is replied
+    /// (`JUSTID`), which spares copying them.
+    fn lookup(&self, id: StreamId, justid: bool) -> Option<StreamEntry> {
+        if justid {
+            self.contains(id).then(|| StreamEntry {
+                id,
+                fields: Vec::new(),
+            })
+        } else {
+            self.get(id)
+        }
+    }
+
     /// XCLAIM for `consumer` of `group` (which must exist; `None` otherwise): takes the
     /// listed pending entries idle at least `min_idle` ms.
     pub fn claim(
@@ -48,7 +62,7 @@ impl Stream {
         let mut entries = Vec::new();
         let mut justids = Vec::new();
         for &id in ids {
-            let entry = self.get(id);
+            let entry = self.lookup(id, opts.justid);
             let g = self.groups.get_mut(group)?;
             let Some(entry) = entry else {
                 // Gone from the stream: its pending entry goes too.
@@ -122,7 +136,7 @@ impl Stream {
                 break;
             }
             attempts -= 1;
-            let entry = self.get(id);
+            let entry = self.lookup(id, opts.justid);
             let g = self.groups.get_mut(group)?;
             let Some(entry) = entry else {
                 g.ack(id);
