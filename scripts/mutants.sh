@@ -27,7 +27,7 @@ case "$group" in
   # The group tests only (unit tests of these modules, the group scenarios, error table,
   # model properties, blocking tests and the differential run).
   groups) run --file engine/src/pel.rs --file engine/src/claim.rs --file engine/src/lag.rs \
-            --cargo-test-arg=-- --cargo-test-arg=pel:: --cargo-test-arg=lag:: \
+            --cargo-test-arg=-- --cargo-test-arg=pel:: --cargo-test-arg=lag:: --cargo-test-arg=claim:: \
             --cargo-test-arg=group_scenarios --cargo-test-arg=model_groups \
             --cargo-test-arg=errors --cargo-test-arg=blocking --cargo-test-arg=differential ;;
   all)  for g in id trim node groups; do bash "$0" "$g" || true; done ;;
