@@ -152,7 +152,7 @@ impl EngineBuilder {
                 spin: self.spin.unwrap_or(crate::slot::DEFAULT_SPIN),
             }),
         };
-        crate::read_wait::subscribe_clock(&engine);
+        crate::timer::subscribe_clock(&engine);
         engine
     }
 }

@@ -33,6 +33,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used)]
+// Under loom the timer thread and clock subscriptions are not built.
+#![cfg_attr(loom, allow(dead_code))]
 
 extern crate alloc;
 
@@ -71,6 +73,8 @@ mod read_wait;
 mod slot;
 #[cfg(feature = "std")]
 mod sync;
+#[cfg(feature = "std")]
+mod timer;
 #[cfg(feature = "std")]
 mod waiters;
 

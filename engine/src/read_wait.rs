@@ -10,9 +10,9 @@
 //! client that disconnects after being served does (with `NOACK` they are gone, as in
 //! Redis). A future dropped while still waiting simply unregisters.
 //!
-//! Timeouts use the engine's clock: with [`ManualClock`](crate::ManualClock) they fire
-//! inside `advance()`/`set()`; otherwise one timer thread per engine sleeps until the
-//! next deadline (and exits when no reader waits).
+//! Timeouts use the engine's clock (see `timer.rs`): with
+//! [`ManualClock`](crate::ManualClock) they fire inside `advance()`/`set()`; otherwise
+//! one timer thread per engine sleeps until the next deadline.
 
 use core::future::Future;
 use core::pin::Pin;
@@ -62,7 +62,7 @@ fn register(
 ) -> Start {
     let st_ref = &mut *st;
     let (id, slot) = st_ref.waiters.register(&mut st_ref.ks, req, deadline, now);
-    wake_timer(engine, st);
+    crate::timer::wake_timer(engine, st);
     Start::Waiting(id, slot)
 }
 
@@ -311,78 +311,4 @@ impl Future for ExecuteFuture {
             ExecState::Waiting(w) => w.poll(cx).map(crate::cmd::render_read),
         }
     }
-}
-
-/// Lets the timer see a new deadline: with a clock that fires deadlines itself nothing
-/// is needed; otherwise the timer thread is started or woken.
-fn wake_timer(engine: &Engine, st: &mut crate::engine::State) {
-    if engine.inner().clock_fires_deadlines() || st.waiters.next_deadline().is_none() {
-        return;
-    }
-    #[cfg(not(loom))]
-    {
-        if st.timer_running {
-            engine.inner().timer.notify_all();
-        } else {
-            st.timer_running = true;
-            let weak = Arc::downgrade(engine.inner());
-            let spawned = std::thread::Builder::new()
-                .name("brook-timer".into())
-                .spawn(move || timer_loop(weak));
-            if spawned.is_err() {
-                st.timer_running = false;
-            }
-        }
-    }
-}
-
-/// The timer thread: fires due deadlines, sleeps until the next one, exits when no
-/// deadline is left or the engine is gone.
-#[cfg(not(loom))]
-fn timer_loop(weak: std::sync::Weak<crate::engine::Inner>) {
-    loop {
-        let Some(inner) = weak.upgrade() else {
-            return;
-        };
-        let mut st = inner.state.lock();
-        let now = inner.now();
-        {
-            let s = &mut *st;
-            s.waiters.fire_due(&mut s.ks, now);
-        }
-        let next = st.waiters.next_deadline();
-        let Some(next) = next.filter(|_| !st.closed) else {
-            st.timer_running = false;
-            return;
-        };
-        // The system clock ticks every millisecond: sleep until the deadline, at most
-        // a second so a dropped engine is noticed.
-        let wait = next.saturating_sub(now).clamp(1, 1000);
-        let st = inner
-            .timer
-            .wait_for(st, std::time::Duration::from_millis(wait));
-        drop(st);
-        drop(inner);
-    }
-}
-
-/// Subscribes a new engine to its clock when the clock fires deadlines itself.
-pub(crate) fn subscribe_clock(engine: &Engine) {
-    #[cfg(not(loom))]
-    {
-        let Some(clock) = engine.inner().clock.clone() else {
-            return;
-        };
-        let weak = Arc::downgrade(engine.inner());
-        let fires = clock.on_advance(Box::new(move |now| match weak.upgrade() {
-            Some(inner) => {
-                inner.fire_due(now);
-                true
-            }
-            None => false,
-        }));
-        engine.inner().set_clock_fires_deadlines(fires);
-    }
-    #[cfg(loom)]
-    let _ = engine;
 }

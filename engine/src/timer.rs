@@ -1,0 +1,87 @@
+//! The engine's one timer: BLOCK timeouts and XREADGROUP … CLAIM wake-ups.
+//!
+//! With a clock that moves only when told ([`crate::ManualClock`], any
+//! [`crate::Clock`] whose `on_advance` accepts a listener) due deadlines fire inside the
+//! clock's `advance()`/`set()`, synchronously: a test of "BLOCK 5000 times out" or
+//! "reclaim after ten minutes" runs in microseconds. Otherwise one thread per engine
+//! sleeps until the next deadline, fires what is due under the engine lock, and exits
+//! when no reader waits (it is started again by the next read that blocks with a
+//! deadline). Neither exists under loom.
+
+use crate::engine::Engine;
+#[cfg(not(loom))]
+use crate::sync::Arc;
+
+/// Lets the timer see a new deadline: with a clock that fires deadlines itself nothing
+/// is needed; otherwise the timer thread is started or woken.
+pub(crate) fn wake_timer(engine: &Engine, st: &mut crate::engine::State) {
+    if engine.inner().clock_fires_deadlines() || st.waiters.next_deadline().is_none() {
+        return;
+    }
+    #[cfg(not(loom))]
+    {
+        if st.timer_running {
+            engine.inner().timer.notify_all();
+        } else {
+            st.timer_running = true;
+            let weak = Arc::downgrade(engine.inner());
+            let spawned = std::thread::Builder::new()
+                .name("brook-timer".into())
+                .spawn(move || timer_loop(weak));
+            if spawned.is_err() {
+                st.timer_running = false;
+            }
+        }
+    }
+}
+
+/// The timer thread: fires due deadlines, sleeps until the next one, exits when no
+/// deadline is left or the engine is gone.
+#[cfg(not(loom))]
+fn timer_loop(weak: std::sync::Weak<crate::engine::Inner>) {
+    loop {
+        let Some(inner) = weak.upgrade() else {
+            return;
+        };
+        let mut st = inner.state.lock();
+        let now = inner.now();
+        {
+            let s = &mut *st;
+            s.waiters.fire_due(&mut s.ks, now);
+        }
+        let next = st.waiters.next_deadline();
+        let Some(next) = next.filter(|_| !st.closed) else {
+            st.timer_running = false;
+            return;
+        };
+        // The system clock ticks every millisecond: sleep until the deadline, at most
+        // a second so a dropped engine is noticed.
+        let wait = next.saturating_sub(now).clamp(1, 1000);
+        let st = inner
+            .timer
+            .wait_for(st, std::time::Duration::from_millis(wait));
+        drop(st);
+        drop(inner);
+    }
+}
+
+/// Subscribes a new engine to its clock when the clock fires deadlines itself.
+pub(crate) fn subscribe_clock(engine: &Engine) {
+    #[cfg(not(loom))]
+    {
+        let Some(clock) = engine.inner().clock.clone() else {
+            return;
+        };
+        let weak = Arc::downgrade(engine.inner());
+        let fires = clock.on_advance(Box::new(move |now| match weak.upgrade() {
+            Some(inner) => {
+                inner.fire_due(now);
+                true
+            }
+            None => false,
+        }));
+        engine.inner().set_clock_fires_deadlines(fires);
+    }
+    #[cfg(loom)]
+    let _ = engine;
+}
