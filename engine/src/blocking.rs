@@ -110,8 +110,9 @@ impl ReadRequest {
 
     /// For XREADGROUP … CLAIM: when the read should be re-run because a pending entry
     /// becomes claimable (reference §21.6) — the oldest pending entry still in a stream
-    /// plus min-idle-time, or `now` + min-idle-time when there is none.
-    pub fn claim_deadline(&self, ks: &Keyspace, now: u64) -> Option<u64> {
+    /// plus min-idle-time (`true`: such an entry exists), or `now` + min-idle-time
+    /// (`false`). Builds the groups' delivery-time indexes on the way.
+    pub fn claim_deadline(&self, ks: &mut Keyspace, now: u64) -> Option<(u64, bool)> {
         let ReadRequest::Group {
             group,
             streams,
@@ -129,15 +130,16 @@ impl ReadRequest {
                 break;
             }
             if let Some(d) = ks
-                .stream(key)
-                .ok()
-                .flatten()
+                .stream_mut(key)
                 .and_then(|s| s.claim_deadline(group, min_idle))
             {
                 due = Some(due.map_or(d, |x| x.min(d)));
             }
         }
-        Some(due.unwrap_or_else(|| now.saturating_add(min_idle)))
+        Some(match due {
+            Some(d) => (d, true),
+            None => (now.saturating_add(min_idle), false),
+        })
     }
 }
 
@@ -231,5 +233,10 @@ impl Signals {
     /// The keys watched (for checks and tests).
     pub fn watched_keys(&self) -> usize {
         self.watched.len()
+    }
+
+    /// How many readers wait on `key`.
+    pub fn watchers(&self, key: &[u8]) -> usize {
+        self.watched.get(key).map_or(0, |n| *n as usize)
     }
 }

@@ -25,7 +25,7 @@ use crate::options::{
 };
 use crate::reply::Reply;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
-use crate::waiters::Waiters;
+use crate::waiters::{Completions, Waiters};
 
 /// What the engine lock guards: the keyspace and the readers blocked on it.
 pub(crate) struct State {
@@ -38,11 +38,14 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Serves the readers of keys signalled by the command that just ran.
+    /// Serves the readers of keys signalled by the command that just ran; the caller
+    /// wakes them once it has released the lock.
     #[inline]
-    pub(crate) fn after_write(&mut self, now: u64) {
+    pub(crate) fn after_write(&mut self, now: u64) -> Completions {
         if self.ks.signals.pending() {
-            self.waiters.serve(&mut self.ks, now);
+            self.waiters.serve(&mut self.ks, now)
+        } else {
+            Completions::default()
         }
     }
 }
@@ -79,9 +82,12 @@ impl Inner {
 
     /// Fires due deadlines (a clock that moves when told calls this after each move).
     pub(crate) fn fire_due(&self, now: u64) {
-        let mut st = self.state.lock();
-        let st = &mut *st;
-        st.waiters.fire_due(&mut st.ks, now);
+        let done = {
+            let mut st = self.state.lock();
+            let st = &mut *st;
+            st.waiters.fire_due(&mut st.ks, now)
+        };
+        done.deliver();
     }
 }
 
@@ -194,10 +200,14 @@ impl Engine {
     /// blocked on keys the batch touched are served when it ends, as Redis serves them
     /// after EXEC.
     pub fn with_keyspace<T>(&self, f: impl FnOnce(&mut Keyspace, u64) -> T) -> T {
-        let now = self.now();
         let mut st = self.lock();
+        // The time is read under the lock: a command that waited for the lock does
+        // not act at a time another command has already moved past.
+        let now = self.now();
         let out = f(&mut st.ks, now);
-        st.after_write(now);
+        let done = st.after_write(now);
+        drop(st);
+        done.deliver();
         out
     }
 

@@ -204,8 +204,8 @@ impl Group {
         self.names.get(name).copied()
     }
 
-    /// Acknowledges `id`: removes it from the group PEL and its owner's PEL. True if it
-    /// was pending.
+    /// Acknowledges `id`: removes it from the group PEL (its owner's count drops). True
+    /// if it was pending.
     pub fn ack(&mut self, id: StreamId) -> bool {
         let Some(n) = self.pel.remove(id) else {
             return false;
@@ -262,8 +262,8 @@ impl Group {
         self.pel.heap_bytes() + consumers
     }
 
-    /// Checks that the group PEL is the disjoint union of the consumers' PELs, that
-    /// every owner exists and that the name index and the slots agree.
+    /// Checks that every pending entry's owner exists, that each consumer's count is
+    /// the number of entries it owns, and that the name index and the slots agree.
     pub fn check(&self) -> Result<(), String> {
         self.pel.check()?;
         let live = self.slots.iter().filter(|s| s.is_some()).count();

@@ -7,12 +7,14 @@
 //! onto these methods.
 
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use bytes::Bytes;
 
 use crate::blocking::Signal;
 use crate::error::Error;
+use crate::group::ConsumerId;
 use crate::id::StreamId;
 use crate::info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer,
@@ -392,23 +394,45 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
                     )
                 })
                 .collect(),
-            consumers: g
-                .consumers_with_ids()
-                .map(|(cid, c)| FullConsumer {
-                    name: c.name.clone(),
-                    seen_time: c.seen_time,
-                    active_time: c.active_time,
-                    pel_count: c.pending,
-                    pending: g
-                        .owned_from(cid, StreamId::MIN)
-                        .take(take.min(usize::try_from(c.pending).unwrap_or(usize::MAX)))
-                        .filter_map(|id| {
-                            g.pending(id)
-                                .map(|n| (id, n.delivery_time, n.delivery_count))
-                        })
-                        .collect(),
-                })
-                .collect(),
+            consumers: full_consumers(g, take),
+        })
+        .collect()
+}
+
+/// The consumers of XINFO STREAM FULL, each with its first `take` pending entries, in
+/// one pass over the group PEL (stopping once every list is complete).
+fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
+    /// How many entries a consumer's list wants, and the list so far.
+    type List = (usize, Vec<(StreamId, u64, u64)>);
+    let mut lists: BTreeMap<ConsumerId, List> = g
+        .consumers_with_ids()
+        .filter(|(_, c)| c.pending > 0)
+        .map(|(id, c)| {
+            let want = take.min(usize::try_from(c.pending).unwrap_or(usize::MAX));
+            (id, (want, Vec::new()))
+        })
+        .collect();
+    let mut open = lists.values().filter(|(want, _)| *want > 0).count();
+    for (id, n) in g.pel().iter() {
+        if open == 0 {
+            break;
+        }
+        if let Some((want, list)) = lists.get_mut(&n.owner) {
+            if list.len() < *want {
+                list.push((id, n.delivery_time, n.delivery_count));
+                if list.len() == *want {
+                    open -= 1;
+                }
+            }
+        }
+    }
+    g.consumers_with_ids()
+        .map(|(cid, c)| FullConsumer {
+            name: c.name.clone(),
+            seen_time: c.seen_time,
+            active_time: c.active_time,
+            pel_count: c.pending,
+            pending: lists.remove(&cid).map(|(_, l)| l).unwrap_or_default(),
         })
         .collect()
 }

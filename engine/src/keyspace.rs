@@ -168,6 +168,15 @@ impl Keyspace {
         }
     }
 
+    /// The stream at `key`, mutably (`None` if missing or not a stream). Usage counters
+    /// are not updated: for changes that do not move entries or node bytes.
+    pub(crate) fn stream_mut(&mut self, key: &[u8]) -> Option<&mut Stream> {
+        match self.keys.get_mut(key) {
+            Some(Value::Stream(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The value at `key`, mutably.
     pub(crate) fn value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
         self.keys.get_mut(key)

@@ -13,8 +13,8 @@
 //! server before 8.4) pay one map per PEL, not two, on each delivery and acknowledgement.
 //! Until then [`Pel::by_time`] sorts the places on demand.
 //!
-//! Each consumer's own PEL is an ID set in [`crate::group::Consumer`]; the group keeps
-//! the two in step.
+//! A consumer's own PEL is this one filtered by owner; [`crate::group::Group`] keeps
+//! each consumer's pending count in step.
 
 use alloc::collections::BTreeMap;
 
@@ -207,8 +207,8 @@ impl Pel {
 
     /// Removes the pending entry of `id`.
     pub fn remove(&mut self, id: StreamId) -> Option<Nack> {
-        // Acknowledgements mostly come in delivery order: taking the first entry skips
-        // the search.
+        // Acknowledgements mostly come in delivery order: the first entry is reached by
+        // the leftmost path, without key comparisons.
         let n = match self.by_id.first_entry() {
             Some(first) if *first.key() == id => first.remove(),
             _ => self.by_id.remove(&id)?,

@@ -38,8 +38,8 @@ enum Start {
 /// Runs `req` once and, if it found nothing and may block, registers it — all under
 /// one lock acquisition.
 fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
-    let now = engine.now();
     let mut st = engine.lock();
+    let now = engine.now();
     req.resolve_last(&st.ks);
     let out = match st.ks.run_read(&req, now) {
         Ok(out) if out.is_empty() && block.is_some() => out,
@@ -78,13 +78,15 @@ pub(crate) fn execute(engine: &Engine, argv: &[Bytes]) -> Reply {
 /// Runs a command; `Err` carries the waiter of a read that blocks.
 #[allow(clippy::result_large_err)]
 fn begin_execute(engine: &Engine, argv: &[Bytes]) -> Result<Reply, (WaiterId, Arc<Slot>)> {
-    let now = engine.now();
     let mut st = engine.lock();
+    let now = engine.now();
     let step = st.ks.prepare_read(argv, now);
     match step {
         None => {
             let reply = st.ks.execute(argv, now);
-            st.after_write(now);
+            let done = st.after_write(now);
+            drop(st);
+            done.deliver();
             Ok(reply)
         }
         Some(ReadStep::Reply(reply)) => Ok(reply),
@@ -164,11 +166,14 @@ impl Engine {
     /// [`Error::EngineClosed`], and later reads that would block fail the same way.
     /// Other commands keep working.
     pub fn close(&self) {
-        let mut st = self.lock();
-        st.closed = true;
-        let st = &mut *st;
-        st.waiters.fail_all(&mut st.ks, &Error::EngineClosed);
+        let done = {
+            let mut st = self.lock();
+            st.closed = true;
+            let st = &mut *st;
+            st.waiters.fail_all(&mut st.ks, &Error::EngineClosed)
+        };
         self.inner().timer.notify_all();
+        done.deliver();
     }
 
     /// Number of readers blocked right now.

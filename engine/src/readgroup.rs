@@ -186,8 +186,10 @@ impl Stream {
 
     /// When XREADGROUP … CLAIM `min_idle` on this group could next claim something: the
     /// oldest pending entry still in the stream becomes idle enough (reference §21.6).
-    /// `None` when no pending entry exists in the stream.
-    pub fn claim_deadline(&self, group: &[u8], min_idle: u64) -> Option<u64> {
+    /// `None` when no pending entry exists in the stream. Builds the group's
+    /// delivery-time index, as a CLAIM read does.
+    pub fn claim_deadline(&mut self, group: &[u8], min_idle: u64) -> Option<u64> {
+        self.groups.get_mut(group)?.pel_mut().index_by_time();
         let g = self.groups.get(group)?;
         first_existing_deadline(self, g, min_idle)
     }

@@ -4,9 +4,11 @@
 //! [`crate::Clock`] whose `on_advance` accepts a listener) due deadlines fire inside the
 //! clock's `advance()`/`set()`, synchronously: a test of "BLOCK 5000 times out" or
 //! "reclaim after ten minutes" runs in microseconds. Otherwise one thread per engine
-//! sleeps until the next deadline, fires what is due under the engine lock, and exits
-//! when no reader waits (it is started again by the next read that blocks with a
-//! deadline). Neither exists under loom.
+//! sleeps until the next deadline, fires what is due under the engine lock (and wakes
+//! the readers after releasing it), and exits when no deadline is left (it is started
+//! again by the next read that blocks with one). If the thread cannot be started, the
+//! reader's own thread or task still waits; only its timeout is lost, and the next
+//! blocking read with a deadline tries again. Neither exists under loom.
 
 use crate::engine::Engine;
 #[cfg(not(loom))]
@@ -45,15 +47,23 @@ fn timer_loop(weak: std::sync::Weak<crate::engine::Inner>) {
         };
         let mut st = inner.state.lock();
         let now = inner.now();
-        {
+        let done = {
             let s = &mut *st;
-            s.waiters.fire_due(&mut s.ks, now);
-        }
+            s.waiters.fire_due(&mut s.ks, now)
+        };
         let next = st.waiters.next_deadline();
         let Some(next) = next.filter(|_| !st.closed) else {
             st.timer_running = false;
+            drop(st);
+            done.deliver();
             return;
         };
+        if !done.is_empty() {
+            // Wake the readers without the lock, then look again.
+            drop(st);
+            done.deliver();
+            continue;
+        }
         // The system clock ticks every millisecond: sleep until the deadline, at most
         // a second so a dropped engine is noticed.
         let wait = next.saturating_sub(now).clamp(1, 1000);
