@@ -205,9 +205,11 @@ impl Engine {
         // not act at a time another command has already moved past.
         let now = self.now();
         let out = f(&mut st.ks, now);
-        let done = st.after_write(now);
-        drop(st);
-        done.deliver();
+        if st.ks.signals.pending() {
+            let done = st.after_write(now);
+            drop(st);
+            done.deliver();
+        }
         out
     }
 
