@@ -143,8 +143,10 @@ impl Engine {
         }
     }
 
-    /// The future form of [`Engine::read_blocking`]. Dropping it while it waits
-    /// unregisters the read; see the module docs for a drop after the hand-off.
+    /// The future form of [`Engine::read_blocking`]. The read runs at the first poll
+    /// (its BLOCK time counts from then). Dropping it while it waits unregisters the
+    /// read; see the module docs for a drop after the hand-off. Polling it again after
+    /// it completed answers [`Error::EngineClosed`].
     pub fn read_async(&self, req: ReadRequest, block_ms: u64) -> ReadFuture {
         ReadFuture {
             engine: self.clone(),
@@ -153,7 +155,8 @@ impl Engine {
     }
 
     /// [`Engine::execute`] for async code: XREAD/XREADGROUP with `BLOCK` wait without
-    /// blocking the thread.
+    /// blocking the thread. The command runs when this is called (as a command sent on
+    /// a connection does); only the wait is in the future.
     pub fn execute_async(&self, argv: &[Bytes]) -> ExecuteFuture {
         let state = match begin_execute(self, argv) {
             Ok(reply) => ExecState::Ready(Some(reply)),
