@@ -14,8 +14,13 @@
 //!
 //! Time: the engine runs on a [`ManualClock`] that `Sleep` advances by exactly the
 //! script's amount, so its timeouts are exact; the server really sleeps. Only timeouts
-//! depend on time, and their checks leave ≥ 150 ms of slack for the server (which
-//! checks blocked-client timeouts on its event-loop ticks).
+//! depend on time. On a server, every step may run late (a loaded 2-core CI machine can
+//! hold a step back by a few hundred ms), and a server answers a timeout on its next
+//! event-loop tick (≤ 100 ms at hz 10) or later when it is itself held back. So a
+//! "still blocked" check comes ≥ 300 ms of script time before the earliest deadline
+//! (measured from the first `Block` of the timed reader, i.e. including the blocking of
+//! the other clients), and a "timed out" check ≥ 400 ms of script time after the latest
+//! one (delays only make that margin larger).
 //!
 //! Redis 7.0.15 differs from Redis 8 on blocked clients (§22 #13, #19–#22, #4 for
 //! `XREAD … +`, and — not in §22 — it serves a woken reader from the one key that woke
@@ -24,7 +29,8 @@
 //! ([`Step::Valkey`]), and a scenario that cannot run on 7.0.15 at all is scoped to
 //! Valkey — each with the reason next to it.
 //!
-//! The whole file takes about 2 s (the timeout scenarios sleep ~0.5 s and ~0.8 s).
+//! The whole file takes about 5 s (the timeout scenarios sleep 1.6 s, and 0.9 s on each
+//! of the two servers).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -654,24 +660,25 @@ fn a_reader_that_blocks_again_goes_to_the_tail() {
 #[test]
 fn net_nothing_multi_keeps_readers_blocked_with_their_original_deadline() {
     // Valkey only: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
-    // Timeline (ms after the last reader blocked): MULTI at 300 → blocked again; 400 →
-    // still blocked (deadline 600 not reached); 800 → timed out (a deadline restarted at
-    // the re-block would be 900).
+    // Timeline (script ms after the readers blocked): MULTI at 700 → blocked again; 900 →
+    // still blocked (deadline 1200 not reached; 300 ms of slack for a late server side);
+    // 1600 → timed out (400 ms after the deadline; a deadline restarted at the re-block
+    // would be 1900, 300 ms later).
     check(Scenario {
         name: "net-nothing MULTI",
         servers: VALKEY,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
-            Block(A, "XREAD BLOCK 600 STREAMS s $", 1),
-            Block(B, "XREADGROUP GROUP g b BLOCK 600 STREAMS s >", 2),
+            Block(A, "XREAD BLOCK 1200 STREAMS s $", 1),
+            Block(B, "XREADGROUP GROUP g b BLOCK 1200 STREAMS s >", 2),
             Block(C, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >", 3),
-            Sleep(300),
+            Sleep(700),
             Multi(W, &["XADD s 2-0 f v", "XDEL s 2-0"]),
             BlockedNow(3),
-            Sleep(100),
+            Sleep(200),
             BlockedNow(3),
-            Sleep(400),
+            Sleep(700),
             BlockedNow(1),
             Woken(A),
             Woken(B),
@@ -1072,14 +1079,16 @@ fn blocked_readers_time_out_with_a_null_reply() {
             Resp3(B),
             Resp3(D),
             Call(W, GROUP_S),
-            Block(A, "XREAD BLOCK 300 STREAMS s $", 1),
-            Block(B, "XREADGROUP GROUP g b BLOCK 300 STREAMS s >", 2),
+            Block(A, "XREAD BLOCK 500 STREAMS s $", 1),
+            Block(B, "XREADGROUP GROUP g b BLOCK 500 STREAMS s >", 2),
             Block(C, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >", 3),
-            Block(D, "XREAD BLOCK 300 STREAMS s $", 4),
+            Block(D, "XREAD BLOCK 500 STREAMS s $", 4),
+            // Well before A's deadline, even if blocking B–D took a few hundred ms.
             Sleep(50),
             BlockedNow(4),
-            // Past 300 ms plus the server's timer tick (≤ 100 ms at hz 10).
-            Sleep(450),
+            // 400 ms past D's deadline: the server's timer tick (≤ 100 ms at hz 10) plus
+            // slack for a server held back on a loaded machine.
+            Sleep(850),
             BlockedNow(1),
             Woken(A),
             Woken(B),

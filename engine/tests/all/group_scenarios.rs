@@ -9,6 +9,21 @@
 //! its documented differences are branched on with the reason). On a server the same
 //! steps really sleep, and time-dependent integers (idle, delivery/seen/active times) are
 //! accepted within `[v - 1, v + TOL]` of the engine's exact value `v`.
+//!
+//! Timing on a server: a real sleep is never shorter than scripted, so a server's idle
+//! time is at least the scripted one, and — on a loaded 2-core CI machine, where any step
+//! may be scheduled late — up to a few hundred ms more. The scripts allow for ~300 ms of
+//! such delay everywhere:
+//! * a compared time value may exceed the scripted one by up to [`TOL`] (400 ms);
+//! * time values a check must tell apart (e.g. "this entry's delivery time was
+//!   refreshed, that one's was not") are scripted ≥ 500 ms apart, so the wrong one falls
+//!   outside `[v - 1, v + TOL]` whatever the delay;
+//! * a min-idle threshold (XCLAIM, XAUTOCLAIM, XPENDING IDLE) that must be reached is at
+//!   or below the scripted idle time (a delay only makes it larger), and one that must
+//!   *not* be reached is ≥ 395 ms above it (an idle time of 500 against a threshold of
+//!   400, then a fresh delivery idle for only a few ms);
+//! * where only the PEL is checked, "500 ms ago" is pinned with XCLAIM … IDLE 500 JUSTID
+//!   ([`age`]) instead of slept.
 
 use brook_engine::Protocol;
 use brook_test_support::{encode_frame, Frame, ServerKind};
@@ -16,8 +31,9 @@ use brook_test_support::{encode_frame, Frame, ServerKind};
 use crate::scenarios::{frame, run_on, show, words, B};
 
 /// How far a server's time-dependent value may exceed the engine's exact one (ms): the
-/// test's own latency on a loaded 2-core machine.
-const TOL: i64 = 250;
+/// test's own latency on a loaded 2-core machine (steps scheduled up to ~300 ms late).
+/// Values that must be told apart are scripted ≥ 500 ms apart (module docs).
+const TOL: i64 = 400;
 
 const BOTH: &[ServerKind] = &[ServerKind::Valkey, ServerKind::Redis];
 /// Redis 8.2+/8.x-only syntax (XDELEX, XACKDEL, CLAIM, KEEPREF/DELREF/ACKED): no oracle.
@@ -178,6 +194,14 @@ fn fe(k: u32) -> P {
     ent(&format!("{k}-1"), &[&field(k), &k.to_string()])
 }
 
+/// Makes the pending `ids` of group g on `s` (owned by `owner`) `ms` older without
+/// sleeping: XCLAIM by their owner with IDLE and JUSTID changes neither the owner nor the
+/// delivery count, only the delivery time — and the owner's seen/active times, so it is
+/// not for scenarios that check those.
+fn age(b: &mut B, owner: &str, ids: &str, ms: u64) {
+    b.ok(&format!("XCLAIM s g {owner} 0 {ids} IDLE {ms} JUSTID"));
+}
+
 /// The XINFO GROUPS element of group `name`, RESP2.
 fn group_info(
     name: &str,
@@ -267,8 +291,10 @@ fn xreadgroup_history_with_deleted_entries() {
             "XREADGROUP GROUP g alice STREAMS s >",
             rg(R2, vec![("s", a(vec![fe(1), fe(2), fe(3)]))]),
         );
+        // Delivered 500 ms ago: the deleted entry's kept delivery time must differ from
+        // the refreshed ones by more than the servers' tolerance.
+        age(b, "alice", "1-1 2-1 3-1", 500);
         b.check("XDEL s 2-1", ":1\r\n");
-        b.sleep(30);
         for proto in [R2, R3] {
             expect(
                 b,
@@ -305,7 +331,7 @@ fn xreadgroup_history_with_deleted_entries() {
             "XPENDING s g - + 10",
             a(vec![
                 pend("1-1", "alice", near(20), 4),
-                pend("2-1", "alice", near(50), 1),
+                pend("2-1", "alice", near(520), 1),
                 pend("3-1", "alice", near(20), 4),
             ]),
         );
@@ -883,7 +909,9 @@ fn xpending_shapes() {
         b.check("XPENDING s g", "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n");
         b.check3("XPENDING s g", "*4\r\n:0\r\n_\r\n_\r\n_\r\n");
         b.ok("XREADGROUP GROUP g bob COUNT 1 STREAMS s >");
-        b.sleep(30);
+        // bob's 1-1 is 500 ms older than alice's entries: told apart by the idle times and
+        // by IDLE 400 (reached by 1-1 only, even when a server's steps run late).
+        age(b, "bob", "1-1", 500);
         b.ok("XREADGROUP GROUP g alice COUNT 3 STREAMS s >");
         b.ok("XGROUP CREATECONSUMER s g carol");
         // Per-consumer counts are bulk strings; only consumers with pending entries,
@@ -903,7 +931,7 @@ fn xpending_shapes() {
             b,
             "XPENDING s g - + 10",
             a(vec![
-                pend("1-1", "bob", near(40), 1),
+                pend("1-1", "bob", near(510), 1),
                 pend("2-1", "alice", near(10), 1),
                 pend("3-1", "alice", near(10), 1),
                 pend("4-1", "alice", near(10), 1),
@@ -913,7 +941,7 @@ fn xpending_shapes() {
             b,
             "XPENDING s g - + 2",
             a(vec![
-                pend("1-1", "bob", near(40), 1),
+                pend("1-1", "bob", near(510), 1),
                 pend("2-1", "alice", near(10), 1),
             ]),
         );
@@ -932,10 +960,10 @@ fn xpending_shapes() {
         // IDLE filters before COUNT; IDLE 0 / negative = no filter.
         x2(
             b,
-            "XPENDING s g IDLE 35 - + 1",
-            a(vec![pend("1-1", "bob", near(40), 1)]),
+            "XPENDING s g IDLE 400 - + 1",
+            a(vec![pend("1-1", "bob", near(510), 1)]),
         );
-        x2(b, "XPENDING s g IDLE 35 (1-1 + 10", empty());
+        x2(b, "XPENDING s g IDLE 400 (1-1 + 10", empty());
         x2(
             b,
             "XPENDING s g idle -5 3-1 + 10",
@@ -965,9 +993,10 @@ fn xclaim_examples() {
         fill(b, "s", 1..=4);
         b.ok("XGROUP CREATE s g 0");
         b.ok("XREADGROUP GROUP g alice COUNT 3 STREAMS s >");
-        b.sleep(25);
-        x2(b, "XCLAIM s g bob 20 1-1", a(vec![fe(1)]));
-        x2(b, "XCLAIM s g bob 20 1-1", empty());
+        age(b, "alice", "1-1 2-1 3-1", 500);
+        // Idle enough; then, just claimed, far from idle enough.
+        x2(b, "XCLAIM s g bob 400 1-1", a(vec![fe(1)]));
+        x2(b, "XCLAIM s g bob 400 1-1", empty());
         x2(b, "XCLAIM s g bob 0 1-1 2-1 JUSTID", ids(&["1-1", "2-1"]));
         // JUSTID leaves the count (1-1: 1 → 2 by the first claim only).
         b.ok("XCLAIM s g bob 0 3-1 IDLE 5000 RETRYCOUNT 7");
@@ -1466,8 +1495,9 @@ fn xinfo_groups_and_consumers() {
             ]);
             expect(b, proto, "XINFO CONSUMERS s g", want);
         }
-        // A history read refreshes seen-time (idle) but not active-time (inactive).
-        b.sleep(10);
+        // A history read refreshes seen-time (idle) but not active-time (inactive) — 500
+        // ms apart, so a server's two values cannot be confused either.
+        b.sleep(500);
         b.ok("XREADGROUP GROUP g alice STREAMS s 0");
         b.ok("XREADGROUP GROUP g bob STREAMS s 0");
         if !b.is_redis7() {
@@ -1481,7 +1511,7 @@ fn xinfo_groups_and_consumers() {
                             ("name", bs("alice")),
                             ("pending", n(2)),
                             ("idle", near(0)),
-                            ("inactive", near(16)),
+                            ("inactive", near(506)),
                         ],
                     ),
                     m(
@@ -1748,7 +1778,8 @@ fn pel_base(b: &mut B) {
 fn pel_read_new() {
     run_on("§1.5 PEL: `>`, not pending", BOTH, |b| {
         pel_base(b);
-        b.sleep(10);
+        // Delivered at the read, not at the group's creation 500 ms before.
+        b.sleep(500);
         b.ok("XREADGROUP GROUP g alice COUNT 1 STREAMS s >");
         b.sleep(4);
         x2(
@@ -1766,7 +1797,8 @@ fn pel_read_new_already_pending() {
         b.ok("XREADGROUP GROUP g alice STREAMS s >");
         b.ok("XREADGROUP GROUP g alice STREAMS s 0");
         b.ok("XREADGROUP GROUP g alice STREAMS s 0");
-        b.sleep(8);
+        // 500 ms: the re-delivered 2-1's time must stand apart from the others'.
+        age(b, "alice", "1-1 2-1 3-1", 500);
         b.ok("XGROUP SETID s g 1-1");
         b.ok("XREADGROUP GROUP g bob COUNT 1 STREAMS s >");
         b.sleep(2);
@@ -1774,9 +1806,9 @@ fn pel_read_new_already_pending() {
             b,
             "XPENDING s g - + 10",
             a(vec![
-                pend("1-1", "alice", near(10), 3),
+                pend("1-1", "alice", near(502), 3),
                 pend("2-1", "bob", near(2), 1),
-                pend("3-1", "alice", near(10), 3),
+                pend("3-1", "alice", near(502), 3),
             ]),
         );
     });
@@ -1796,7 +1828,8 @@ fn pel_history_existing() {
     run_on("§1.5 PEL: history, entry exists", BOTH, |b| {
         pel_base(b);
         b.ok("XREADGROUP GROUP g alice COUNT 1 STREAMS s >");
-        b.sleep(20);
+        // Refreshed by the history read, 500 ms after the first delivery.
+        age(b, "alice", "1-1", 500);
         b.ok("XREADGROUP GROUP g alice STREAMS s 0");
         b.sleep(3);
         x2(
@@ -1812,13 +1845,14 @@ fn pel_history_deleted() {
     run_on("§1.5 PEL: history, entry deleted", BOTH, |b| {
         pel_base(b);
         b.ok("XREADGROUP GROUP g alice COUNT 1 STREAMS s >");
+        // Not refreshed: still idle since the first delivery, 500 ms before.
+        age(b, "alice", "1-1", 500);
         b.check("XDEL s 1-1", ":1\r\n");
-        b.sleep(20);
         b.ok("XREADGROUP GROUP g alice STREAMS s 0");
         x2(
             b,
             "XPENDING s g - + 10",
-            a(vec![pend("1-1", "alice", near(20), 1)]),
+            a(vec![pend("1-1", "alice", near(500), 1)]),
         );
     });
 }
@@ -1873,17 +1907,18 @@ fn pel_xclaim() {
     run_on("§1.5 PEL: XCLAIM", BOTH, |b| {
         pel_base(b);
         b.ok("XREADGROUP GROUP g alice STREAMS s >");
-        b.sleep(30);
+        // 500 ms: a refreshed delivery time (idle ~0) stands apart from the old one.
+        b.sleep(500);
         // +1; RETRYCOUNT; JUSTID unchanged; times IDLE / now.
         b.ok("XCLAIM s g bob 10 1-1");
-        b.ok("XCLAIM s g bob 10 2-1 RETRYCOUNT 9 IDLE 500");
+        b.ok("XCLAIM s g bob 10 2-1 RETRYCOUNT 9 IDLE 5000");
         b.ok("XCLAIM s g bob 10 3-1 JUSTID");
         x2(
             b,
             "XPENDING s g - + 10",
             a(vec![
                 pend("1-1", "bob", near(0), 2),
-                pend("2-1", "bob", near(500), 9),
+                pend("2-1", "bob", near(5000), 9),
                 pend("3-1", "bob", near(0), 1),
             ]),
         );
@@ -1895,7 +1930,7 @@ fn pel_xclaim() {
             };
             assert_eq!(list.len(), 2, "{}: {c}", b.name);
             let alice_inactive = list[0].get("inactive").cloned();
-            let ok = matches!(alice_inactive, Some(Frame::Integer(v)) if v >= 30);
+            let ok = matches!(alice_inactive, Some(Frame::Integer(v)) if v >= 500);
             assert!(ok, "{}: alice's inactive in {c}", b.name);
             assert!(
                 matches(&near(0), list[1].get("inactive").unwrap_or(&Frame::Null)),
@@ -1936,9 +1971,10 @@ fn pel_xautoclaim() {
     run_on("§1.5 PEL: XAUTOCLAIM", BOTH, |b| {
         pel_base(b);
         b.ok("XREADGROUP GROUP g alice STREAMS s >");
-        b.sleep(40);
-        b.ok("XAUTOCLAIM s g bob 30 0 COUNT 1");
-        b.ok("XAUTOCLAIM s g bob 30 2-1 COUNT 1 JUSTID");
+        // Idle 500 ≥ 400: claimable; a server's delays only add to it.
+        age(b, "alice", "1-1 2-1 3-1", 500);
+        b.ok("XAUTOCLAIM s g bob 400 0 COUNT 1");
+        b.ok("XAUTOCLAIM s g bob 400 2-1 COUNT 1 JUSTID");
         b.sleep(5);
         x2(
             b,
@@ -1946,13 +1982,13 @@ fn pel_xautoclaim() {
             a(vec![
                 pend("1-1", "bob", near(5), 2),
                 pend("2-1", "bob", near(5), 1),
-                pend("3-1", "alice", near(45), 1),
+                pend("3-1", "alice", near(505), 1),
             ]),
         );
-        // Not idle enough: skipped.
+        // Not idle enough (5 ms, ≪ 400 even with a server's delays): skipped.
         x2(
             b,
-            "XAUTOCLAIM s g carol 30 0 JUSTID",
+            "XAUTOCLAIM s g carol 400 0 JUSTID",
             autoclaim("0-0", ids(&["3-1"]), &[]),
         );
     });
