@@ -198,7 +198,8 @@ impl Engine {
     /// Runs `f` on the keyspace under the engine lock, with the command time frozen at
     /// one instant: an atomic batch, as MULTI/EXEC or a script is in Redis. Readers
     /// blocked on keys the batch touched are served when it ends, as Redis serves them
-    /// after EXEC.
+    /// after EXEC. Do not replace the keyspace as a whole (`*ks = other`) while readers
+    /// are blocked: it carries the record of the keys they wait on.
     pub fn with_keyspace<T>(&self, f: impl FnOnce(&mut Keyspace, u64) -> T) -> T {
         let mut st = self.lock();
         // The time is read under the lock: a command that waited for the lock does
