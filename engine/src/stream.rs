@@ -305,39 +305,34 @@ impl Stream {
     /// ID (reference §8): `1` deleted, `-1` no such entry, `2` kept because a group still
     /// references it (ACKED).
     pub fn delete_ex(&mut self, ids: &[StreamId], policy: RefPolicy) -> Vec<i64> {
-        let mut codes = Vec::with_capacity(ids.len());
-        for &id in ids {
-            let code = match policy {
-                RefPolicy::KeepRef => self.delete_code(id),
-                RefPolicy::DelRef => {
-                    self.purge_refs(id);
-                    self.delete_code(id)
-                }
-                RefPolicy::Acked => {
-                    if self.referenced(id) {
-                        2
-                    } else {
-                        self.delete_code(id)
-                    }
-                }
-            };
-            codes.push(code);
-        }
-        codes
+        ids.iter()
+            .map(|&id| match self.delete_under(id, policy) {
+                Deleted::Kept => 2,
+                Deleted::Yes => 1,
+                Deleted::Missing => -1,
+            })
+            .collect()
     }
 
-    fn delete_code(&mut self, id: StreamId) -> i64 {
+    /// Deletes `id` under a reference policy: DELREF first purges it from every PEL,
+    /// ACKED keeps it while a group references it.
+    fn delete_under(&mut self, id: StreamId, policy: RefPolicy) -> Deleted {
+        match policy {
+            RefPolicy::Acked if self.referenced(id) => return Deleted::Kept,
+            RefPolicy::DelRef => self.purge_refs(id),
+            _ => {}
+        }
         if self.delete(&[id]) == 1 {
-            1
+            Deleted::Yes
         } else {
-            -1
+            Deleted::Missing
         }
     }
 
     /// Acknowledges IDs in `group` and deletes their entries under a reference policy
     /// (XACKDEL, reference §13): one code per ID, `-1` not pending in the group, `1`
-    /// acknowledged and deleted, `2` acknowledged but kept (ACKED, still referenced).
-    /// `None` when the group does not exist.
+    /// acknowledged and deleted (or already gone), `2` acknowledged but kept (ACKED,
+    /// still referenced). `None` when the group does not exist.
     pub fn ack_delete(
         &mut self,
         group: &[u8],
@@ -346,31 +341,14 @@ impl Stream {
     ) -> Option<Vec<i64>> {
         let mut codes = Vec::with_capacity(ids.len());
         for &id in ids {
-            let g = self.groups.get_mut(group)?;
-            if !g.ack(id) {
+            if !self.groups.get_mut(group)?.ack(id) {
                 codes.push(-1);
                 continue;
             }
-            let code = match policy {
-                RefPolicy::KeepRef => {
-                    self.delete(&[id]);
-                    1
-                }
-                RefPolicy::DelRef => {
-                    self.purge_refs(id);
-                    self.delete(&[id]);
-                    1
-                }
-                RefPolicy::Acked => {
-                    if self.referenced(id) {
-                        2
-                    } else {
-                        self.delete(&[id]);
-                        1
-                    }
-                }
-            };
-            codes.push(code);
+            codes.push(match self.delete_under(id, policy) {
+                Deleted::Kept => 2,
+                Deleted::Yes | Deleted::Missing => 1,
+            });
         }
         Some(codes)
     }
@@ -676,6 +654,16 @@ impl Stream {
         }
         Ok(())
     }
+}
+
+/// What a policy-aware deletion did.
+enum Deleted {
+    /// The entry existed and was deleted.
+    Yes,
+    /// No such entry.
+    Missing,
+    /// Kept: a group still references it (ACKED).
+    Kept,
 }
 
 /// §3.3 over a group map, with the smallest last-delivered-id precomputed.
