@@ -146,6 +146,10 @@ pub struct Node {
     lp_body: u64,
     /// Offset of the last entry's header (to see at once whether it is deleted).
     last_at: u32,
+    /// The entry appended before the last one (the last one's ID is coded against it):
+    /// lets a reader that wants only entries above it start at the last entry instead
+    /// of decoding the node from its first ([`Node::iter_from`]).
+    prev_last: StreamId,
 }
 
 impl Node {
@@ -175,6 +179,7 @@ impl Node {
             deleted: 0,
             lp_body,
             last_at: entries_at,
+            prev_last: id,
         };
         node.push_entry(id, fields, true);
         node
@@ -363,6 +368,7 @@ impl Node {
         }
         self.lp_body += lp;
         self.live += 1;
+        self.prev_last = self.last;
         self.last = id;
     }
 
@@ -385,6 +391,28 @@ impl Node {
             },
             prev: self.master,
             first: true,
+        }
+    }
+
+    /// Iterates over the entries a reader of IDs `>= start` may need, in ID order: the
+    /// last entry alone when every other live entry lies below `start` (the common
+    /// case of a reader following the tail), else every entry as [`Node::iter`]. Live
+    /// entries are appended in ID order, so every live entry before the last is at most
+    /// the one just before it, `prev_last`.
+    pub fn iter_from(&self, start: StreamId) -> NodeIter<'_> {
+        let last_only =
+            self.live + self.deleted > 1 && start > self.prev_last && start <= self.last;
+        if !last_only {
+            return self.iter();
+        }
+        NodeIter {
+            node: self,
+            r: Reader {
+                buf: self.buf.as_slice(),
+                pos: self.last_at as usize,
+            },
+            prev: self.prev_last,
+            first: false,
         }
     }
 
@@ -467,6 +495,27 @@ impl Node {
                 "first entry {:?} is not the master {}",
                 first, self.master
             ));
+        }
+        let all: Vec<EntryRef<'_>> = self.iter().collect();
+        if all.len() > 1 && all[all.len() - 2].id != self.prev_last {
+            return Err(format!(
+                "cached previous-to-last ID {} is not {}",
+                self.prev_last,
+                all[all.len() - 2].id
+            ));
+        }
+        // Where iter_from takes its shortcut, it must decode the last entry alone.
+        if let Some(last) = all
+            .last()
+            .filter(|_| all.len() > 1 && self.last > self.prev_last)
+        {
+            let mut tail = self.iter_from(self.last);
+            if tail.next().map(|e| (e.id, e.header_at)) != Some((last.id, last.header_at)) {
+                return Err(format!(
+                    "the tail entry {} cannot be read on its own",
+                    last.id
+                ));
+            }
         }
         if self.iter().last().map(|e| e.header_at) != Some(self.last_at as usize) {
             return Err(format!(

@@ -446,7 +446,7 @@ impl Stream {
             if node.live() == 0 || node.last() < start {
                 continue;
             }
-            for e in node.iter() {
+            for e in node.iter_from(start) {
                 if e.id < start || e.deleted {
                     continue;
                 }
