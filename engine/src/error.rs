@@ -320,92 +320,85 @@ impl Error {
             out.extend_from_slice(text.as_bytes());
             return;
         }
+        let mut cat = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
         match self {
             Error::XCfgSetTwice(name) => {
-                out.extend_from_slice(b"ERR ");
-                out.extend_from_slice(name.as_bytes());
-                out.extend_from_slice(b" specified multiple times");
+                cat(&[b"ERR ", name.as_bytes(), b" specified multiple times"])
             }
-            Error::WrongArity(cmd) => {
-                out.extend_from_slice(b"ERR wrong number of arguments for '");
-                out.extend_from_slice(cmd.as_bytes());
-                out.extend_from_slice(b"' command");
-            }
-            Error::UnknownCommand(msg) => out.extend_from_slice(msg),
-            Error::UnknownSubcommand { sub, command } => {
-                out.extend_from_slice(b"ERR unknown subcommand '");
-                out.extend_from_slice(sub);
-                out.extend_from_slice(b"'. Try ");
-                out.extend_from_slice(command.as_bytes());
-                out.extend_from_slice(b" HELP.");
-            }
-            Error::SubcommandSyntax { sub, command } => {
-                out.extend_from_slice(b"ERR unknown subcommand or wrong number of arguments for '");
-                out.extend_from_slice(sub);
-                out.extend_from_slice(b"'. Try ");
-                out.extend_from_slice(command.as_bytes());
-                out.extend_from_slice(b" HELP.");
-            }
-            Error::OnlyForXReadGroup(opt) => {
-                out.extend_from_slice(b"ERR The ");
-                out.extend_from_slice(opt.as_bytes());
-                out.extend_from_slice(
-                    b" option is only supported by XREADGROUP. You called XREAD instead.",
-                );
-            }
+            Error::WrongArity(cmd) => cat(&[
+                b"ERR wrong number of arguments for '",
+                cmd.as_bytes(),
+                b"' command",
+            ]),
+            Error::UnknownCommand(msg) => cat(&[msg]),
+            Error::UnknownSubcommand { sub, command } => cat(&[
+                b"ERR unknown subcommand '",
+                sub,
+                b"'. Try ",
+                command.as_bytes(),
+                b" HELP.",
+            ]),
+            Error::SubcommandSyntax { sub, command } => cat(&[
+                b"ERR unknown subcommand or wrong number of arguments for '",
+                sub,
+                b"'. Try ",
+                command.as_bytes(),
+                b" HELP.",
+            ]),
+            Error::OnlyForXReadGroup(opt) => cat(&[
+                b"ERR The ",
+                opt.as_bytes(),
+                b" option is only supported by XREADGROUP. You called XREAD instead.",
+            ]),
             Error::MeaninglessGroupId(c) => {
                 let mut buf = [0u8; 4];
                 let c = c.encode_utf8(&mut buf).as_bytes();
-                out.extend_from_slice(b"ERR The ");
-                out.extend_from_slice(c);
-                out.extend_from_slice(b" ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The ");
-                out.extend_from_slice(c);
-                out.extend_from_slice(b" ID would just return an empty result set.");
+                cat(&[
+                    b"ERR The ",
+                    c,
+                    b" ID is meaningless in the context of XREADGROUP: you want to read the history of this consumer by specifying a proper ID, or use the > ID to get new messages. The ",
+                    c,
+                    b" ID would just return an empty result set.",
+                ]);
             }
-            Error::NoGroupForRead { key, group } => {
-                out.extend_from_slice(b"NOGROUP No such key '");
-                out.extend_from_slice(key);
-                out.extend_from_slice(b"' or consumer group '");
-                out.extend_from_slice(group);
-                out.extend_from_slice(b"' in XREADGROUP with GROUP option");
-            }
-            Error::NoGroup { key, group } => {
-                out.extend_from_slice(b"NOGROUP No such key '");
-                out.extend_from_slice(key);
-                out.extend_from_slice(b"' or consumer group '");
-                out.extend_from_slice(group);
-                out.push(b'\'');
-            }
-            Error::NoSuchGroup { key, group } => {
-                out.extend_from_slice(b"NOGROUP No such consumer group '");
-                out.extend_from_slice(group);
-                out.extend_from_slice(b"' for key name '");
-                out.extend_from_slice(key);
-                out.push(b'\'');
-            }
+            Error::NoGroupForRead { key, group } => cat(&[
+                b"NOGROUP No such key '",
+                key,
+                b"' or consumer group '",
+                group,
+                b"' in XREADGROUP with GROUP option",
+            ]),
+            Error::NoGroup { key, group } => cat(&[
+                b"NOGROUP No such key '",
+                key,
+                b"' or consumer group '",
+                group,
+                b"'",
+            ]),
+            Error::NoSuchGroup { key, group } => cat(&[
+                b"NOGROUP No such consumer group '",
+                group,
+                b"' for key name '",
+                key,
+                b"'",
+            ]),
             Error::XClaimInvalid(what) => {
-                out.extend_from_slice(b"ERR Invalid ");
-                out.extend_from_slice(what.as_bytes());
-                out.extend_from_slice(b" argument for XCLAIM");
+                cat(&[b"ERR Invalid ", what.as_bytes(), b" argument for XCLAIM"])
             }
             Error::XClaimUnrecognized(token) => {
-                out.extend_from_slice(b"ERR Unrecognized XCLAIM option '");
-                out.extend_from_slice(token);
-                out.push(b'\'');
+                cat(&[b"ERR Unrecognized XCLAIM option '", token, b"'"])
             }
-            Error::ConfigUnknownOption(name) => {
-                out.extend_from_slice(
-                    b"ERR Unknown option or number of arguments for CONFIG SET - '",
-                );
-                out.extend_from_slice(name);
-                out.push(b'\'');
-            }
-            Error::ConfigSetFailed { name, reason } => {
-                out.extend_from_slice(b"ERR CONFIG SET failed (possibly related to argument '");
-                out.extend_from_slice(name);
-                out.extend_from_slice(b"') - ");
-                out.extend_from_slice(reason.as_bytes());
-            }
+            Error::ConfigUnknownOption(name) => cat(&[
+                b"ERR Unknown option or number of arguments for CONFIG SET - '",
+                name,
+                b"'",
+            ]),
+            Error::ConfigSetFailed { name, reason } => cat(&[
+                b"ERR CONFIG SET failed (possibly related to argument '",
+                name,
+                b"') - ",
+                reason.as_bytes(),
+            ]),
             _ => {}
         }
     }
