@@ -14,16 +14,30 @@ use crate::stream::Stream;
 
 impl Stream {
     /// The entry `id` if it exists — without its fields when only the ID is replied
-    /// (`JUSTID`), which spares copying them.
-    fn lookup(&self, id: StreamId, justid: bool) -> Option<StreamEntry> {
-        if justid {
-            self.contains(id).then(|| StreamEntry {
-                id,
-                fields: Vec::new(),
-            })
-        } else {
-            self.get(id)
+    /// (`JUSTID`), which spares copying them. Lookups in ascending ID order pass the
+    /// same `cursor`, so each decodes on from where the previous one stopped instead of
+    /// from the start of its node.
+    fn lookup(
+        &self,
+        cursor: &mut Option<crate::node::Cursor>,
+        id: StreamId,
+        justid: bool,
+    ) -> Option<StreamEntry> {
+        let mut found = None;
+        let stopped = self.for_each_after(*cursor, id, id, 1, |e| {
+            found = Some(if justid {
+                StreamEntry {
+                    id,
+                    fields: Vec::new(),
+                }
+            } else {
+                e.to_entry()
+            });
+        });
+        if stopped.is_some() {
+            *cursor = stopped;
         }
+        found
     }
 
     /// XCLAIM for `consumer` of `group` (which must exist; `None` otherwise): takes the
@@ -61,8 +75,9 @@ impl Stream {
         let owner = g.touch_consumer(consumer, now);
         let mut entries = Vec::new();
         let mut justids = Vec::new();
+        let mut cursor = None;
         for &id in ids {
-            let entry = self.lookup(id, opts.justid);
+            let entry = self.lookup(&mut cursor, id, opts.justid);
             let g = self.groups.get_mut(group)?;
             let Some(entry) = entry else {
                 // Gone from the stream: its pending entry goes too.
@@ -130,13 +145,14 @@ impl Stream {
         let mut claimed = Vec::new();
         let mut deleted = Vec::new();
         let mut next = StreamId::MIN;
+        let mut cursor = None;
         for (id, delivered, count) in scan {
             if attempts == 0 || budget == 0 {
                 next = id;
                 break;
             }
             attempts -= 1;
-            let entry = self.lookup(id, opts.justid);
+            let entry = self.lookup(&mut cursor, id, opts.justid);
             let g = self.groups.get_mut(group)?;
             let Some(entry) = entry else {
                 g.ack(id);

@@ -62,6 +62,9 @@ pub struct Group {
     pub last_delivered: StreamId,
     /// `entries-read`, or `None` when Redis shows nil (unknown).
     pub entries_read: Option<u64>,
+    /// Where the last `>` read stopped in the stream; the next one resumes there when
+    /// `last_delivered` is still that entry.
+    pub(crate) read_cursor: Option<crate::node::Cursor>,
     pel: Pel,
     names: BTreeMap<Bytes, ConsumerId>,
     slots: Vec<Option<Consumer>>,

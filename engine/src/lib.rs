@@ -47,6 +47,7 @@ mod glob;
 mod group;
 mod groups_api;
 mod id;
+mod idmap;
 mod idmp;
 mod info;
 mod keyspace;

@@ -150,6 +150,20 @@ pub struct Node {
     /// lets a reader that wants only entries above it start at the last entry instead
     /// of decoding the node from its first ([`Node::iter_from`]).
     prev_last: StreamId,
+    /// Unique among the nodes a stream ever had ([`crate::tree::NodeTree`] numbers
+    /// them): what a [`Cursor`] checks before it resumes decoding here.
+    serial: u64,
+}
+
+/// Where a forward read stopped: just after entry `id`, at byte `pos` of the node
+/// numbered `serial`. A group keeps the one its last `>` read left, so the next read
+/// decodes on from there instead of from the start of the node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    serial: u64,
+    pos: usize,
+    /// The entry the read stopped after.
+    pub id: StreamId,
 }
 
 impl Node {
@@ -180,9 +194,31 @@ impl Node {
             lp_body,
             last_at: entries_at,
             prev_last: id,
+            serial: 0,
         };
         node.push_entry(id, fields, true);
         node
+    }
+
+    /// Numbers the node (once, as the tree takes it in).
+    pub fn set_serial(&mut self, serial: u64) {
+        self.serial = serial;
+    }
+
+    /// Iterates from where `cursor` stopped, when it stopped in this node (else `None`).
+    /// Every live entry before that point is at most `cursor.id`: entries are appended
+    /// in ID order, and the one exception (see the module docs) is tombstones.
+    pub fn iter_after(&self, cursor: &Cursor) -> Option<NodeIter<'_>> {
+        let buf = self.buf.as_slice();
+        (cursor.serial == self.serial && cursor.pos <= buf.len()).then_some(NodeIter {
+            node: self,
+            r: Reader {
+                buf,
+                pos: cursor.pos,
+            },
+            prev: cursor.id,
+            first: false,
+        })
     }
 
     /// The master ID: the first entry's ID, the node's key in the tree.
@@ -589,6 +625,15 @@ impl<'a> EntryRef<'a> {
         self.node.master
     }
 
+    /// Where a read that stops after this entry may resume.
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            serial: self.node.serial,
+            pos: self.end,
+            id: self.id,
+        }
+    }
+
     /// The entry as an owned [`StreamEntry`]: slices of the node's shared bytes for a
     /// closed node, copies for the tail node.
     pub fn to_entry(&self) -> StreamEntry {
@@ -601,6 +646,37 @@ impl<'a> EntryRef<'a> {
                 .collect(),
         }
     }
+
+    /// As [`EntryRef::to_entry`], for one of several entries a read returns: entries of
+    /// the open tail node share one copy of its bytes made by `copies` (two allocations
+    /// per read instead of two per entry).
+    pub fn to_entry_in(&self, copies: &mut OpenCopy) -> StreamEntry {
+        let buf = &self.node.buf;
+        if buf.is_sealed() {
+            return self.to_entry();
+        }
+        let bytes = buf.as_slice();
+        if copies.master != Some(self.node.master) || copies.bytes.len() < self.end {
+            copies.master = Some(self.node.master);
+            copies.bytes = Bytes::copy_from_slice(bytes);
+        }
+        let base = bytes.as_ptr() as usize;
+        let share = |part: &[u8]| {
+            let at = (part.as_ptr() as usize).wrapping_sub(base);
+            copies.bytes.slice(at..at + part.len())
+        };
+        StreamEntry {
+            id: self.id,
+            fields: self.pairs().map(|(f, v)| (share(f), share(v))).collect(),
+        }
+    }
+}
+
+/// One read's copy of an open node's bytes (see [`EntryRef::to_entry_in`]).
+#[derive(Debug, Default)]
+pub struct OpenCopy {
+    master: Option<StreamId>,
+    bytes: Bytes,
 }
 
 /// Forward iterator over a node's entries (tombstones included).

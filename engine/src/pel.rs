@@ -18,6 +18,8 @@
 
 use alloc::collections::BTreeMap;
 
+use crate::idmap::IdMap;
+
 use crate::group::ConsumerId;
 use crate::id::StreamId;
 
@@ -37,7 +39,7 @@ pub struct Nack {
 /// The group PEL: pending entries by ID, plus their delivery-time order.
 #[derive(Clone, Debug, Default)]
 pub struct Pel {
-    by_id: BTreeMap<StreamId, Nack>,
+    by_id: IdMap<Nack>,
     /// The time-ordered index, once built ([`Pel::index_by_time`]).
     by_time: Option<BTreeMap<(u64, u64), StreamId>>,
     next_ticket: u64,
@@ -86,19 +88,17 @@ impl Pel {
 
     /// The pending entry for `id`.
     pub fn get(&self, id: StreamId) -> Option<&Nack> {
-        self.by_id.get(&id)
+        self.by_id.get(id)
     }
 
     /// True when `id` is pending.
     pub fn contains(&self, id: StreamId) -> bool {
-        self.by_id.contains_key(&id)
+        self.by_id.contains(id)
     }
 
     /// The smallest and greatest pending IDs.
     pub fn bounds(&self) -> Option<(StreamId, StreamId)> {
-        let first = self.by_id.keys().next()?;
-        let last = self.by_id.keys().next_back()?;
-        Some((*first, *last))
+        self.by_id.bounds()
     }
 
     /// Pending entries with `start <= id <= end`, ascending.
@@ -107,21 +107,13 @@ impl Pel {
         start: StreamId,
         end: StreamId,
     ) -> impl DoubleEndedIterator<Item = (StreamId, &Nack)> + '_ {
-        // BTreeMap::range panics on an inverted range; an inverted one is empty.
-        let (lo, hi, empty) = if start <= end {
-            (start, end, false)
-        } else {
-            (end, end, true)
-        };
-        self.by_id
-            .range(lo..=hi)
-            .filter(move |_| !empty)
-            .map(|(id, n)| (*id, n))
+        // An inverted range is empty.
+        self.by_id.range(start, end)
     }
 
     /// Every pending entry, ascending by ID.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (StreamId, &Nack)> + '_ {
-        self.by_id.iter().map(|(id, n)| (*id, n))
+        self.by_id.iter()
     }
 
     /// Pending IDs in delivery-time order, oldest first.
@@ -130,7 +122,7 @@ impl Pel {
             Some(index) => ByTime::Indexed(index.values()),
             None => {
                 let mut places: alloc::vec::Vec<((u64, u64), StreamId)> =
-                    self.by_id.iter().map(|(id, n)| (n.order, *id)).collect();
+                    self.by_id.iter().map(|(id, n)| (n.order, id)).collect();
                 places.sort_unstable();
                 let ids: alloc::vec::Vec<StreamId> = places.into_iter().map(|(_, id)| id).collect();
                 ByTime::Sorted(ids.into_iter())
@@ -141,7 +133,7 @@ impl Pel {
     /// Builds the time-ordered index (if not built yet) and keeps it from now on.
     pub fn index_by_time(&mut self) {
         if self.by_time.is_none() {
-            self.by_time = Some(self.by_id.iter().map(|(id, n)| (n.order, *id)).collect());
+            self.by_time = Some(self.by_id.iter().map(|(id, n)| (n.order, id)).collect());
         }
     }
 
@@ -189,7 +181,7 @@ impl Pel {
     /// Sets the delivery time of a pending entry and moves it in the time order.
     pub fn touch(&mut self, id: StreamId, delivery_time: u64, placement: Placement) {
         let order = self.ticket(delivery_time, placement);
-        if let Some(n) = self.by_id.get_mut(&id) {
+        if let Some(n) = self.by_id.get_mut(id) {
             if let Some(index) = &mut self.by_time {
                 index.remove(&n.order);
                 index.insert(order, id);
@@ -202,17 +194,12 @@ impl Pel {
     /// Mutable access to a pending entry's count (its time and owner change through
     /// [`Pel::touch`] and [`Pel::put`], which keep the time order).
     pub fn count_mut(&mut self, id: StreamId) -> Option<&mut u64> {
-        self.by_id.get_mut(&id).map(|n| &mut n.delivery_count)
+        self.by_id.get_mut(id).map(|n| &mut n.delivery_count)
     }
 
     /// Removes the pending entry of `id`.
     pub fn remove(&mut self, id: StreamId) -> Option<Nack> {
-        // Acknowledgements mostly come in delivery order: the first entry is reached by
-        // the leftmost path, without key comparisons.
-        let n = match self.by_id.first_entry() {
-            Some(first) if *first.key() == id => first.remove(),
-            _ => self.by_id.remove(&id)?,
-        };
+        let n = self.by_id.remove(id)?;
         if let Some(index) = &mut self.by_time {
             index.remove(&n.order);
         }
@@ -221,6 +208,7 @@ impl Pel {
 
     /// Checks that the two orders hold the same entries.
     pub fn check(&self) -> Result<(), alloc::string::String> {
+        self.by_id.check()?;
         let Some(index) = &self.by_time else {
             return Ok(());
         };
@@ -232,7 +220,7 @@ impl Pel {
             ));
         }
         for (order, id) in index {
-            match self.by_id.get(id) {
+            match self.by_id.get(*id) {
                 Some(n) if n.order == *order => {}
                 _ => return Err(alloc::format!("PEL time order has a stale entry {id}")),
             }
@@ -240,12 +228,13 @@ impl Pel {
         Ok(())
     }
 
-    /// Approximate heap bytes (two B-tree maps).
+    /// Approximate heap bytes (the ID map, and the time index once built).
     pub fn heap_bytes(&self) -> usize {
         // B-tree nodes hold up to 11 keys; entries are about two thirds full.
-        let per = core::mem::size_of::<(StreamId, Nack)>()
-            + core::mem::size_of::<((u64, u64), StreamId)>();
-        self.by_id.len() * per * 3 / 2
+        let index = self.by_time.as_ref().map_or(0, |t| {
+            t.len() * core::mem::size_of::<((u64, u64), StreamId)>() * 3 / 2
+        });
+        self.by_id.heap_bytes() + index
     }
 }
 

@@ -85,9 +85,16 @@ impl Stream {
         let room = count - out.len();
         let first_new = out.len();
         let tag = claim.map(|_| (0, 0));
+        let mut stopped = None;
         if let Some(from) = after.next() {
-            self.for_each_in(from, StreamId::MAX, room, |e| {
-                let e = e.to_entry();
+            let mut copies = crate::node::OpenCopy::default();
+            let cursor = self
+                .groups
+                .get(group)
+                .and_then(|g| g.read_cursor)
+                .filter(|c| c.id == after);
+            stopped = self.for_each_after(cursor, from, StreamId::MAX, room, |e| {
+                let e = e.to_entry_in(&mut copies);
                 out.push(GroupEntry {
                     id: e.id,
                     fields: Some(e.fields),
@@ -96,6 +103,9 @@ impl Stream {
             });
         }
         let g = self.groups.get_mut(group)?;
+        if stopped.is_some() {
+            g.read_cursor = stopped;
+        }
         for e in &out[first_new..] {
             g.entries_read = counters.read_one(g.last_delivered, g.entries_read, e.id);
             g.last_delivered = e.id;
@@ -201,4 +211,86 @@ fn first_existing_deadline(s: &Stream, g: &Group, min_idle: u64) -> Option<u64> 
         .find(|id| s.contains(*id))
         .and_then(|id| g.pending(id))
         .map(|n| n.delivery_time.saturating_add(min_idle))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::keyspace::Keyspace;
+    use crate::reply::Reply;
+
+    /// The IDs and first values of an XREADGROUP reply for one stream.
+    fn served(r: &Reply) -> alloc::vec::Vec<(alloc::string::String, alloc::string::String)> {
+        let text = |r: &Reply| match r {
+            Reply::Bulk(b) => alloc::string::String::from_utf8_lossy(b).into_owned(),
+            other => alloc::format!("{other:?}"),
+        };
+        let Reply::PairMap(streams) = r else {
+            return alloc::vec::Vec::new();
+        };
+        let Some((_, Reply::Array(entries))) = streams.first() else {
+            return alloc::vec::Vec::new();
+        };
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                Reply::Array(parts) => match (parts.first(), parts.get(1)) {
+                    (Some(id), Some(Reply::Array(fv))) => {
+                        Some((text(id), fv.get(1).map(text).unwrap_or_default()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A `>` read resumes where the group's last one stopped, and never in a node that
+    /// merely has the same first ID as the one it stopped in.
+    #[test]
+    fn new_entries_resume_after_the_last_read_and_only_in_the_same_node() {
+        let mut ks = Keyspace::new();
+        let read = |ks: &mut Keyspace, count: &str| {
+            served(&ks.execute_str(
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    "g",
+                    "c",
+                    "COUNT",
+                    count,
+                    "STREAMS",
+                    "s",
+                    ">",
+                ],
+                1,
+            ))
+        };
+        for seq in 1..=6 {
+            let id = alloc::format!("1-{seq}");
+            ks.execute_str(&["XADD", "s", &id, "f", "v"], 1);
+        }
+        ks.execute_str(&["XGROUP", "CREATE", "s", "g", "0"], 1);
+        let ids = |v: &[(alloc::string::String, alloc::string::String)]| {
+            v.iter()
+                .map(|(id, _)| id.clone())
+                .collect::<alloc::vec::Vec<_>>()
+        };
+        assert_eq!(ids(&read(&mut ks, "2")), ["1-1", "1-2"]);
+        assert_eq!(ids(&read(&mut ks, "1")), ["1-3"]);
+        assert_eq!(ids(&read(&mut ks, "9")), ["1-4", "1-5", "1-6"]);
+        // Rebuild the stream under the same IDs, with a different byte layout, and set
+        // the group back to 1-6, where its cursor stopped in the old node.
+        ks.execute_str(&["XTRIM", "s", "MAXLEN", "0"], 1);
+        ks.execute_str(&["XSETID", "s", "1-0", "MAXDELETEDID", "1-0"], 1);
+        for (seq, v) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+            let id = alloc::format!("1-{}", seq + 1);
+            let long = v.repeat(30);
+            ks.execute_str(&["XADD", "s", &id, "g", v, "h", &long], 1);
+        }
+        ks.execute_str(&["XGROUP", "SETID", "s", "g", "1-6"], 1);
+        assert_eq!(
+            read(&mut ks, "9"),
+            [("1-7".into(), "g".into()), ("1-8".into(), "h".into())]
+        );
+    }
 }

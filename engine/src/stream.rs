@@ -424,7 +424,8 @@ impl Stream {
     /// Live entries with `start <= id <= end`, ascending, at most `count` (`0` = all),
     /// appended to `out` (XRANGE).
     pub fn range(&self, start: StreamId, end: StreamId, count: usize, out: &mut Vec<StreamEntry>) {
-        self.for_each_in(start, end, count, |e| out.push(e.to_entry()));
+        let mut copies = crate::node::OpenCopy::default();
+        self.for_each_in(start, end, count, |e| out.push(e.to_entry_in(&mut copies)));
     }
 
     /// Calls `f` for each live entry with `start <= id <= end`, ascending, at most
@@ -435,31 +436,53 @@ impl Stream {
         start: StreamId,
         end: StreamId,
         count: usize,
-        mut f: impl FnMut(&crate::node::EntryRef<'a>),
+        f: impl FnMut(&crate::node::EntryRef<'a>),
     ) {
+        self.for_each_after(None, start, end, count, f);
+    }
+
+    /// As [`Stream::for_each_in`], resuming where `cursor` stopped when it stopped
+    /// below `start` in a node the scan visits; returns where this scan stopped (after
+    /// the last entry given to `f`), or `None` when it gave none.
+    pub fn for_each_after<'a>(
+        &'a self,
+        cursor: Option<crate::node::Cursor>,
+        start: StreamId,
+        end: StreamId,
+        count: usize,
+        mut f: impl FnMut(&crate::node::EntryRef<'a>),
+    ) -> Option<crate::node::Cursor> {
         if start > end {
-            return;
+            return None;
         }
+        let cursor = cursor.filter(|c| c.id < start);
         let mut n = 0;
+        let mut stopped = None;
         for node in self.tree.iter_from(start) {
             // Live entries never lie above a node's last entry.
             if node.live() == 0 || node.last() < start {
                 continue;
             }
-            for e in node.iter_from(start) {
+            let entries = cursor
+                .as_ref()
+                .and_then(|c| node.iter_after(c))
+                .unwrap_or_else(|| node.iter_from(start));
+            for e in entries {
                 if e.id < start || e.deleted {
                     continue;
                 }
                 if e.id > end {
-                    return;
+                    return stopped;
                 }
                 f(&e);
+                stopped = Some(e.cursor());
                 n += 1;
                 if n == count {
-                    return;
+                    return stopped;
                 }
             }
         }
+        stopped
     }
 
     /// Live entries with `start <= id <= end`, descending, at most `count` (`0` = all),
@@ -486,6 +509,7 @@ impl Stream {
             }
             node_entries.clear();
             node_entries.extend(node.iter().filter(|e| !e.deleted));
+            let mut copies = crate::node::OpenCopy::default();
             for e in node_entries.iter().rev() {
                 if e.id > end {
                     continue;
@@ -493,7 +517,7 @@ impl Stream {
                 if e.id < start {
                     return;
                 }
-                out.push(e.to_entry());
+                out.push(e.to_entry_in(&mut copies));
                 n += 1;
                 if n == count {
                     return;

@@ -42,6 +42,8 @@ pub struct NodeTree {
     tail: Option<Node>,
     /// Sum of the nodes' buffer capacities, kept current by every mutation.
     buf_bytes: usize,
+    /// The number the next node gets ([`Node::serial`]).
+    next_serial: u64,
 }
 
 impl NodeTree {
@@ -74,6 +76,8 @@ impl NodeTree {
     /// previous tail is sealed into the map); a node keyed below the tail (see the module
     /// docs) is sealed into the map at once, and the tail stays the tail, as in Redis.
     fn push(&mut self, mut node: Node) {
+        self.next_serial += 1;
+        node.set_serial(self.next_serial);
         if matches!(&self.tail, Some(t) if node.master() < t.master()) {
             node.seal();
             self.buf_bytes += node.heap_bytes();
