@@ -38,6 +38,7 @@
 
 extern crate alloc;
 
+mod api;
 mod blocking;
 mod claim;
 mod cmd;
@@ -79,6 +80,7 @@ mod timer;
 #[cfg(feature = "std")]
 mod waiters;
 
+pub use api::{Streams, XReadGroupReply, XReadReply};
 pub use blocking::{ReadOutput, ReadRequest, Signal};
 pub use cmd::ReadStep;
 pub use entry::{FieldValues, FlatFields, StreamEntry};

@@ -13,4 +13,5 @@ mod model_test;
 mod oracle;
 mod rng;
 mod scenarios;
+mod streams_trait;
 mod stress;

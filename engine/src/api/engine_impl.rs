@@ -1,0 +1,238 @@
+//! [`Streams`] for the in-process [`Engine`]: each method is the engine's typed command
+//! (one lock acquisition, the engine's clock); the reads with `BLOCK` wait as
+//! [`Engine::read_async`] does, without a thread and without polling.
+
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use super::{Streams, XReadGroupReply, XReadReply};
+use crate::blocking::{ReadOutput, ReadRequest};
+use crate::engine::Engine;
+use crate::entry::{FieldValues, StreamEntry};
+use crate::error::Error;
+use crate::groups_api::GroupStart;
+use crate::id::StreamId;
+use crate::info::{
+    Claimed, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream, XPendingSummary,
+};
+use crate::options::{
+    GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+};
+
+impl Streams for Engine {
+    async fn xadd(
+        &self,
+        key: &[u8],
+        opts: &XAddOptions,
+        fields: &(impl FieldValues + Sync + ?Sized),
+    ) -> Result<Option<StreamId>, Error> {
+        self.xadd_with(key, opts, fields)
+    }
+
+    async fn xlen(&self, key: &[u8]) -> Result<u64, Error> {
+        Engine::xlen(self, key)
+    }
+
+    async fn xrange(
+        &self,
+        key: &[u8],
+        start: StreamId,
+        end: StreamId,
+        count: Option<u64>,
+    ) -> Result<Vec<StreamEntry>, Error> {
+        Engine::xrange(self, key, start, end, count)
+    }
+
+    async fn xrevrange(
+        &self,
+        key: &[u8],
+        end: StreamId,
+        start: StreamId,
+        count: Option<u64>,
+    ) -> Result<Vec<StreamEntry>, Error> {
+        Engine::xrevrange(self, key, end, start, count)
+    }
+
+    async fn xdel(&self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        Engine::xdel(self, key, ids)
+    }
+
+    async fn xtrim(&self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
+        Engine::xtrim(self, key, opts)
+    }
+
+    async fn xsetid(&self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
+        Engine::xsetid(self, key, opts)
+    }
+
+    async fn xread(
+        &self,
+        streams: &[(&[u8], XReadId)],
+        count: Option<u64>,
+        block: Option<u64>,
+    ) -> Result<XReadReply, Error> {
+        let Some(ms) = block else {
+            return Engine::xread(self, streams, count);
+        };
+        let req = ReadRequest::Read {
+            streams: owned(streams),
+            count,
+        };
+        match self.read_async(req, ms).await? {
+            ReadOutput::Read(served) => Ok(served),
+            ReadOutput::Group(_) => Err(Error::Syntax),
+        }
+    }
+
+    async fn xgroup_create(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        mkstream: bool,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        self.with_keyspace(|ks, _| ks.xgroup_create(key, group, start, mkstream, entries_read))
+    }
+
+    async fn xgroup_setid(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        Engine::xgroup_setid(self, key, group, start, entries_read)
+    }
+
+    async fn xgroup_destroy(&self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
+        Engine::xgroup_destroy(self, key, group)
+    }
+
+    async fn xgroup_createconsumer(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<bool, Error> {
+        Engine::xgroup_createconsumer(self, key, group, consumer)
+    }
+
+    async fn xgroup_delconsumer(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<u64, Error> {
+        Engine::xgroup_delconsumer(self, key, group, consumer)
+    }
+
+    async fn xreadgroup(
+        &self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(&[u8], GroupReadId)],
+        opts: &XReadGroupOptions,
+        block: Option<u64>,
+    ) -> Result<XReadGroupReply, Error> {
+        let Some(ms) = block else {
+            return Engine::xreadgroup(self, group, consumer, streams, opts);
+        };
+        let req = ReadRequest::Group {
+            group: Bytes::copy_from_slice(group),
+            consumer: Bytes::copy_from_slice(consumer),
+            streams: owned(streams),
+            opts: *opts,
+        };
+        match self.read_async(req, ms).await? {
+            ReadOutput::Group(served) => Ok(served),
+            ReadOutput::Read(_) => Err(Error::Syntax),
+        }
+    }
+
+    async fn xack(&self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        Engine::xack(self, key, group, ids)
+    }
+
+    async fn xackdel(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        Engine::xackdel(self, key, group, ids, policy)
+    }
+
+    async fn xdelex(
+        &self,
+        key: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        Engine::xdelex(self, key, ids, policy)
+    }
+
+    async fn xpending(&self, key: &[u8], group: &[u8]) -> Result<XPendingSummary, Error> {
+        Engine::xpending(self, key, group)
+    }
+
+    async fn xpending_range(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        range: &XPendingRange,
+    ) -> Result<Vec<PendingEntry>, Error> {
+        Engine::xpending_range(self, key, group, range)
+    }
+
+    async fn xclaim(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle_ms: u64,
+        ids: &[StreamId],
+        opts: &XClaimOptions,
+    ) -> Result<Claimed, Error> {
+        Engine::xclaim(self, key, group, consumer, min_idle_ms, ids, opts)
+    }
+
+    async fn xautoclaim(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle_ms: u64,
+        start: StreamId,
+        opts: &XAutoClaimOptions,
+    ) -> Result<XAutoClaimReply, Error> {
+        Engine::xautoclaim(self, key, group, consumer, min_idle_ms, start, opts)
+    }
+
+    async fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
+        Engine::xinfo_stream(self, key)
+    }
+
+    async fn xinfo_groups(&self, key: &[u8]) -> Result<Vec<XInfoGroup>, Error> {
+        Engine::xinfo_groups(self, key)
+    }
+
+    async fn xinfo_consumers(&self, key: &[u8], group: &[u8]) -> Result<Vec<XInfoConsumer>, Error> {
+        Engine::xinfo_consumers(self, key, group)
+    }
+
+    async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
+        Ok(Engine::del(self, keys))
+    }
+}
+
+/// Read positions with owned keys, as a re-runnable [`ReadRequest`] keeps them.
+fn owned<T: Copy>(streams: &[(&[u8], T)]) -> Vec<(Bytes, T)> {
+    streams
+        .iter()
+        .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
+        .collect()
+}

@@ -1,0 +1,262 @@
+//! The [`Streams`] trait: one async method per Redis stream command, implemented by the
+//! in-process [`crate::Engine`] and by the Redis adapter (`brook-redis`), so the same
+//! consumer code runs on either.
+//!
+//! Options and replies are the engine's typed ones, named after Redis (`XAddOptions`,
+//! `XPendingSummary`, `XAutoClaimReply` …); errors are [`Error`] variants whose text is
+//! Redis's own, whichever backend answered. Every future is `Send`.
+//!
+//! The methods share names with the [`crate::Engine`]'s synchronous ones; the inherent
+//! methods win in method-call syntax on an `Engine`, so code written against the trait
+//! is generic (`S: Streams`) or calls `Streams::xadd(&engine, …)`.
+//!
+//! ```
+//! use brook_engine::{Engine, Error, GroupReadId, GroupStart, Streams, XAddOptions,
+//!     XReadGroupOptions};
+//!
+//! async fn produce_and_consume<S: Streams>(s: &S) -> Result<usize, Error> {
+//!     s.xgroup_create(b"jobs", b"workers", GroupStart::Last, true, None).await?;
+//!     s.xadd(b"jobs", &XAddOptions::default(), &[("task", "resize")]).await?;
+//!     let opts = XReadGroupOptions::default().count(10);
+//!     let got = s
+//!         .xreadgroup(b"workers", b"w1", &[(b"jobs".as_slice(), GroupReadId::New)], &opts, None)
+//!         .await?;
+//!     let ids: Vec<_> = got[0].1.iter().map(|e| e.id).collect();
+//!     Ok(s.xack(b"jobs", b"workers", &ids).await? as usize)
+//! }
+//!
+//! let engine = Engine::new();
+//! let acked = futures_lite_block_on(produce_and_consume(&engine)).unwrap();
+//! assert_eq!(acked, 1);
+//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+//! #     // The engine's futures complete without a runtime when nothing blocks.
+//! #     let mut f = std::pin::pin!(f);
+//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+//! #     loop {
+//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
+//! #     }
+//! # }
+//! ```
+
+#[cfg(feature = "std")]
+mod engine_impl;
+
+use alloc::vec::Vec;
+use core::future::Future;
+
+use bytes::Bytes;
+
+use crate::entry::{FieldValues, StreamEntry};
+use crate::error::Error;
+use crate::groups_api::GroupStart;
+use crate::id::StreamId;
+use crate::info::{
+    Claimed, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream,
+    XPendingSummary,
+};
+use crate::options::{
+    GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+};
+
+/// What XREAD answers: each served stream with its entries.
+pub type XReadReply = Vec<(Bytes, Vec<StreamEntry>)>;
+
+/// What XREADGROUP answers: each served stream with its entries (history entries whose
+/// stream entry was deleted have no fields).
+pub type XReadGroupReply = Vec<(Bytes, Vec<GroupEntry>)>;
+
+/// A Redis Streams backend: the in-process engine or a Redis server.
+///
+/// `block`, on the reads, is XREAD/XREADGROUP's `BLOCK` in milliseconds (`Some(0)`:
+/// forever); `None` reads without blocking.
+pub trait Streams: Send + Sync {
+    /// XADD: appends an entry; `None` when `NOMKSTREAM` found no stream.
+    fn xadd(
+        &self,
+        key: &[u8],
+        opts: &XAddOptions,
+        fields: &(impl FieldValues + Sync + ?Sized),
+    ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
+
+    /// XLEN.
+    fn xlen(&self, key: &[u8]) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// XRANGE key start end \[COUNT count\] (`count` `None`: all).
+    fn xrange(
+        &self,
+        key: &[u8],
+        start: StreamId,
+        end: StreamId,
+        count: Option<u64>,
+    ) -> impl Future<Output = Result<Vec<StreamEntry>, Error>> + Send;
+
+    /// XREVRANGE key end start \[COUNT count\].
+    fn xrevrange(
+        &self,
+        key: &[u8],
+        end: StreamId,
+        start: StreamId,
+        count: Option<u64>,
+    ) -> impl Future<Output = Result<Vec<StreamEntry>, Error>> + Send;
+
+    /// XDEL: the number of entries deleted.
+    fn xdel(&self, key: &[u8], ids: &[StreamId])
+        -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// XTRIM: the number of entries removed.
+    fn xtrim(
+        &self,
+        key: &[u8],
+        opts: &TrimOptions,
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// XSETID.
+    fn xsetid(
+        &self,
+        key: &[u8],
+        opts: &XSetIdOptions,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// XREAD \[COUNT\] \[BLOCK\] STREAMS …: the streams served (empty: none had
+    /// entries, or the block timed out).
+    fn xread(
+        &self,
+        streams: &[(&[u8], XReadId)],
+        count: Option<u64>,
+        block: Option<u64>,
+    ) -> impl Future<Output = Result<XReadReply, Error>> + Send;
+
+    /// XGROUP CREATE key group id|$ \[MKSTREAM\] \[ENTRIESREAD n\].
+    fn xgroup_create(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        mkstream: bool,
+        entries_read: Option<i64>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// XGROUP SETID key group id|$ \[ENTRIESREAD n\].
+    fn xgroup_setid(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        entries_read: Option<i64>,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+
+    /// XGROUP DESTROY: whether the group existed.
+    fn xgroup_destroy(
+        &self,
+        key: &[u8],
+        group: &[u8],
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// XGROUP CREATECONSUMER: whether the consumer was created.
+    fn xgroup_createconsumer(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// XGROUP DELCONSUMER: how many entries the consumer had pending.
+    fn xgroup_delconsumer(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// XREADGROUP GROUP group consumer \[COUNT\] \[BLOCK\] \[CLAIM\] \[NOACK\] STREAMS ….
+    fn xreadgroup(
+        &self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(&[u8], GroupReadId)],
+        opts: &XReadGroupOptions,
+        block: Option<u64>,
+    ) -> impl Future<Output = Result<XReadGroupReply, Error>> + Send;
+
+    /// XACK: the number of entries acknowledged.
+    fn xack(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        ids: &[StreamId],
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// XACKDEL (Redis 8.2): one result code per ID.
+    fn xackdel(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> impl Future<Output = Result<Vec<i64>, Error>> + Send;
+
+    /// XDELEX (Redis 8.2): one result code per ID.
+    fn xdelex(
+        &self,
+        key: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> impl Future<Output = Result<Vec<i64>, Error>> + Send;
+
+    /// XPENDING key group: the summary form.
+    fn xpending(
+        &self,
+        key: &[u8],
+        group: &[u8],
+    ) -> impl Future<Output = Result<XPendingSummary, Error>> + Send;
+
+    /// XPENDING key group \[IDLE\] start end count \[consumer\]: the extended form.
+    fn xpending_range(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        range: &XPendingRange,
+    ) -> impl Future<Output = Result<Vec<PendingEntry>, Error>> + Send;
+
+    /// XCLAIM.
+    fn xclaim(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle_ms: u64,
+        ids: &[StreamId],
+        opts: &XClaimOptions,
+    ) -> impl Future<Output = Result<Claimed, Error>> + Send;
+
+    /// XAUTOCLAIM.
+    fn xautoclaim(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle_ms: u64,
+        start: StreamId,
+        opts: &XAutoClaimOptions,
+    ) -> impl Future<Output = Result<XAutoClaimReply, Error>> + Send;
+
+    /// XINFO STREAM key.
+    fn xinfo_stream(&self, key: &[u8]) -> impl Future<Output = Result<XInfoStream, Error>> + Send;
+
+    /// XINFO GROUPS key.
+    fn xinfo_groups(
+        &self,
+        key: &[u8],
+    ) -> impl Future<Output = Result<Vec<XInfoGroup>, Error>> + Send;
+
+    /// XINFO CONSUMERS key group.
+    fn xinfo_consumers(
+        &self,
+        key: &[u8],
+        group: &[u8],
+    ) -> impl Future<Output = Result<Vec<XInfoConsumer>, Error>> + Send;
+
+    /// DEL: how many of the keys existed.
+    fn del(&self, keys: &[&[u8]]) -> impl Future<Output = Result<u64, Error>> + Send;
+}
