@@ -386,6 +386,9 @@ mod tests {
             for (k, v) in &model {
                 prop_assert_eq!(m.get(*k), Some(v));
             }
+            for k in 0..400 {
+                prop_assert_eq!(m.contains(id(k)), model.contains_key(&id(k)));
+            }
         }
     }
 
