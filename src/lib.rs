@@ -22,7 +22,8 @@ pub use brook_engine::{
     ClaimTime, Claimed, Clock, Config, Engine, EngineBuilder, Error, FieldValues, FlatFields,
     GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock, NodeLimits, PendingEntry,
     Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream, StreamEntry, StreamId,
-    StreamSummary, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions, XAutoClaimOptions,
-    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull,
-    XPendingRange, XPendingSummary, XReadGroupOptions, XReadId, XSetIdOptions,
+    StreamSummary, Streams, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions,
+    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
+    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId,
+    XReadReply, XSetIdOptions,
 };

@@ -194,6 +194,16 @@ pub enum Error {
         /// Why the value was refused, in Redis's words.
         reason: &'static str,
     },
+    /// An error reply brook has no variant for, exactly as a server sent it (without
+    /// the RESP `-`): see [`Error::from_message`].
+    Server(Bytes),
+    /// A client-side failure before the command reached a server (connection refused,
+    /// no connection): it had no effect and may be sent again.
+    NotSent(Bytes),
+    /// A client-side failure after the command may have reached a server (connection
+    /// lost or timed out while waiting for the reply): it may or may not have run.
+    /// brook never resends such a command by itself.
+    OutcomeUnknown(Bytes),
 }
 
 impl Error {
@@ -215,11 +225,12 @@ impl Error {
             }
             Error::BusyGroup => "BUSYGROUP",
             Error::Unblocked => "UNBLOCKED",
+            Error::Server(text) => crate::error_parse::known_code(text),
             _ => "ERR",
         }
     }
 
-    fn static_text(&self) -> Option<&'static str> {
+    pub(crate) fn static_text(&self) -> Option<&'static str> {
         Some(match self {
             Error::InvalidStreamId => "ERR Invalid stream ID specified as stream command argument",
             Error::NotAnInteger => "ERR value is not an integer or out of range",
@@ -399,6 +410,9 @@ impl Error {
                 b"') - ",
                 reason.as_bytes(),
             ]),
+            Error::Server(text) => cat(&[text]),
+            Error::NotSent(why) => cat(&[b"ERR command not sent: ", why]),
+            Error::OutcomeUnknown(why) => cat(&[b"ERR command outcome unknown: ", why]),
             _ => {}
         }
     }

@@ -44,6 +44,7 @@ mod claim;
 mod cmd;
 mod entry;
 mod error;
+mod error_parse;
 mod glob;
 mod group;
 mod groups_api;

@@ -82,6 +82,7 @@ impl Streams for Engine {
         };
         match self.read_async(req, ms).await? {
             ReadOutput::Read(served) => Ok(served),
+            // A read request is answered with read output; never reached.
             ReadOutput::Group(_) => Err(Error::Syntax),
         }
     }
@@ -148,6 +149,7 @@ impl Streams for Engine {
         };
         match self.read_async(req, ms).await? {
             ReadOutput::Group(served) => Ok(served),
+            // A group request is answered with group output; never reached.
             ReadOutput::Read(_) => Err(Error::Syntax),
         }
     }

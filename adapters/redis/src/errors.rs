@@ -1,0 +1,26 @@
+//! `redis` crate errors onto [`Error`]: a server's error reply becomes the variant with
+//! that text ([`Error::from_message`]); a transport failure says whether the command
+//! can have run.
+
+use brook_engine::Error;
+use bytes::Bytes;
+
+/// An error from sending a command and reading its reply.
+pub(crate) fn from_redis(e: &redis::RedisError) -> Error {
+    if let Some(code) = e.code() {
+        let text = match e.detail() {
+            Some(detail) => format!("{code} {detail}"),
+            None => code.to_string(),
+        };
+        return Error::from_message(text.as_bytes());
+    }
+    if e.is_connection_refusal() {
+        return not_sent(e);
+    }
+    Error::OutcomeUnknown(Bytes::from(e.to_string()))
+}
+
+/// A failure before the command was written (no connection).
+pub(crate) fn not_sent(e: &redis::RedisError) -> Error {
+    Error::NotSent(Bytes::from(e.to_string()))
+}

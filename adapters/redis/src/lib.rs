@@ -1,0 +1,408 @@
+//! # brook-redis
+//!
+//! brook's [`Streams`] trait over a Redis or Valkey server, through the `redis` crate on
+//! tokio: the same consumer code that runs on the in-process engine runs here.
+//!
+//! - Commands go over one reconnecting multiplexed connection (the crate's
+//!   `ConnectionManager`), with a response timeout of [`RedisOptions::response_timeout`].
+//! - A read with `BLOCK` runs on a connection of its own, so it never holds up other
+//!   commands; the wait for its reply is the BLOCK time plus
+//!   [`RedisOptions::block_margin`] (none for `BLOCK 0`). Connections of finished reads
+//!   are kept for the next one; a read dropped while it waits drops its connection,
+//!   which the server sees as a disconnect (entries it had already handed over stay
+//!   pending for the consumer, as on the engine).
+//! - Replies are parsed in both RESP2 and RESP3 shapes (`protocol=resp3` in the URL)
+//!   onto the engine's reply types; an error reply becomes the [`Error`] variant with
+//!   that text, so code matching on `Error::BusyGroup` works on both backends. A
+//!   transport failure is [`Error::NotSent`] (the command cannot have run) or
+//!   [`Error::OutcomeUnknown`] (it may have); nothing is retried by itself.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), brook_engine::Error> {
+//! use brook_engine::{Streams, XAddOptions};
+//! let redis = brook_redis::RedisStreams::connect("redis://127.0.0.1:6379/").await?;
+//! redis.xadd(b"orders", &XAddOptions::default(), &[("item", "book")]).await?;
+//! # Ok(()) }
+//! ```
+
+mod args;
+mod errors;
+mod parse;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use brook_engine::{
+    Claimed, Error, FieldValues, GroupReadId, GroupStart, PendingEntry, RefPolicy, StreamEntry,
+    StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
+    XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange, XPendingSummary, XReadGroupOptions,
+    XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+};
+use bytes::Bytes;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::{AsyncConnectionConfig, Cmd, Value};
+
+/// How the adapter waits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RedisOptions {
+    /// How long a command (other than a blocking read) waits for its reply before it
+    /// fails with [`Error::OutcomeUnknown`]. Default 5 s.
+    pub response_timeout: Duration,
+    /// How long a new connection may take. Default 2 s.
+    pub connection_timeout: Duration,
+    /// How much longer than its BLOCK time a blocking read waits for the reply (the
+    /// server answers at the BLOCK time; this covers the network). Default 2 s.
+    pub block_margin: Duration,
+    /// How many idle blocking-read connections are kept. Default 8.
+    pub idle_blocking_connections: usize,
+}
+
+impl Default for RedisOptions {
+    fn default() -> RedisOptions {
+        RedisOptions {
+            response_timeout: Duration::from_secs(5),
+            connection_timeout: Duration::from_secs(2),
+            block_margin: Duration::from_secs(2),
+            idle_blocking_connections: 8,
+        }
+    }
+}
+
+/// [`Streams`] on a Redis or Valkey server. Cheap to clone; clones share connections.
+#[derive(Clone)]
+pub struct RedisStreams {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: redis::Client,
+    commands: ConnectionManager,
+    idle_blocking: Mutex<Vec<MultiplexedConnection>>,
+    opts: RedisOptions,
+}
+
+impl std::fmt::Debug for RedisStreams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStreams")
+            .field("server", &self.inner.client.get_connection_info().addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStreams {
+    /// Connects to the server at `url` (`redis://[user:password@]host:port[/db]`, with
+    /// `?protocol=resp3` for RESP3) with default [`RedisOptions`].
+    pub async fn connect(url: &str) -> Result<RedisStreams, Error> {
+        RedisStreams::connect_with(url, RedisOptions::default()).await
+    }
+
+    /// As [`RedisStreams::connect`], with `opts`.
+    pub async fn connect_with(url: &str, opts: RedisOptions) -> Result<RedisStreams, Error> {
+        let client = redis::Client::open(url).map_err(|e| errors::not_sent(&e))?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(opts.response_timeout))
+            .set_connection_timeout(Some(opts.connection_timeout));
+        let commands = ConnectionManager::new_with_config(client.clone(), config)
+            .await
+            .map_err(|e| errors::not_sent(&e))?;
+        Ok(RedisStreams {
+            inner: Arc::new(Inner {
+                client,
+                commands,
+                idle_blocking: Mutex::new(Vec::new()),
+                opts,
+            }),
+        })
+    }
+
+    /// Sends `cmd` on the command connection and returns its reply.
+    async fn run(&self, cmd: Cmd) -> Result<Value, Error> {
+        let mut conn = self.inner.commands.clone();
+        cmd.query_async::<Value>(&mut conn)
+            .await
+            .map_err(|e| errors::from_redis(&e))
+    }
+
+    /// Sends a read that may block on a connection of its own.
+    async fn run_blocking(&self, cmd: Cmd, block: Option<u64>) -> Result<Value, Error> {
+        let Some(ms) = block else {
+            return self.run(cmd).await;
+        };
+        let idle = self.take_idle();
+        let mut conn = match idle {
+            Some(c) => c,
+            None => {
+                let config = AsyncConnectionConfig::new()
+                    .set_connection_timeout(Some(self.inner.opts.connection_timeout))
+                    .set_response_timeout(None);
+                self.inner
+                    .client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await
+                    .map_err(|e| errors::not_sent(&e))?
+            }
+        };
+        let reply = cmd.query_async::<Value>(&mut conn);
+        let res = if ms == 0 {
+            reply.await
+        } else {
+            let wait = Duration::from_millis(ms).saturating_add(self.inner.opts.block_margin);
+            match tokio::time::timeout(wait, reply).await {
+                Ok(res) => res,
+                // The connection may still deliver a late reply: it is not reused.
+                Err(_) => {
+                    return Err(Error::OutcomeUnknown(Bytes::from(format!(
+                        "no reply to a BLOCK {ms} read within {wait:?}"
+                    ))))
+                }
+            }
+        };
+        match res {
+            Ok(v) => {
+                self.put_idle(conn);
+                Ok(v)
+            }
+            Err(e) => {
+                let err = errors::from_redis(&e);
+                // A server's error reply leaves the connection usable.
+                if e.code().is_some() {
+                    self.put_idle(conn);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn take_idle(&self) -> Option<MultiplexedConnection> {
+        self.inner
+            .idle_blocking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+    }
+
+    fn put_idle(&self, conn: MultiplexedConnection) {
+        let mut idle = self
+            .inner
+            .idle_blocking
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if idle.len() < self.inner.opts.idle_blocking_connections {
+            idle.push(conn);
+        }
+    }
+}
+
+impl Streams for RedisStreams {
+    async fn xadd(
+        &self,
+        key: &[u8],
+        opts: &XAddOptions,
+        fields: &(impl FieldValues + Sync + ?Sized),
+    ) -> Result<Option<StreamId>, Error> {
+        let pairs: Vec<(&[u8], &[u8])> = (0..fields.pair_count()).map(|i| fields.pair(i)).collect();
+        match self.run(args::xadd(key, opts, &pairs)).await? {
+            Value::Nil => Ok(None),
+            v => parse::id(v).map(Some),
+        }
+    }
+
+    async fn xlen(&self, key: &[u8]) -> Result<u64, Error> {
+        let mut cmd = redis::cmd("XLEN");
+        cmd.arg(key);
+        parse::uint(self.run(cmd).await?)
+    }
+
+    async fn xrange(
+        &self,
+        key: &[u8],
+        start: StreamId,
+        end: StreamId,
+        count: Option<u64>,
+    ) -> Result<Vec<StreamEntry>, Error> {
+        parse::entries(
+            self.run(args::range("XRANGE", key, start, end, count))
+                .await?,
+        )
+    }
+
+    async fn xrevrange(
+        &self,
+        key: &[u8],
+        end: StreamId,
+        start: StreamId,
+        count: Option<u64>,
+    ) -> Result<Vec<StreamEntry>, Error> {
+        parse::entries(
+            self.run(args::range("XREVRANGE", key, end, start, count))
+                .await?,
+        )
+    }
+
+    async fn xdel(&self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        parse::uint(self.run(args::xdel(key, ids)).await?)
+    }
+
+    async fn xtrim(&self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
+        parse::uint(self.run(args::xtrim(key, opts)).await?)
+    }
+
+    async fn xsetid(&self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
+        parse::ok(self.run(args::xsetid(key, opts)).await?)
+    }
+
+    async fn xread(
+        &self,
+        streams: &[(&[u8], XReadId)],
+        count: Option<u64>,
+        block: Option<u64>,
+    ) -> Result<XReadReply, Error> {
+        parse::xread(
+            self.run_blocking(args::xread(streams, count, block), block)
+                .await?,
+        )
+    }
+
+    async fn xgroup_create(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        mkstream: bool,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        let cmd = args::xgroup_create(key, group, start, mkstream, entries_read);
+        parse::ok(self.run(cmd).await?)
+    }
+
+    async fn xgroup_setid(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        start: GroupStart,
+        entries_read: Option<i64>,
+    ) -> Result<(), Error> {
+        parse::ok(
+            self.run(args::xgroup_setid(key, group, start, entries_read))
+                .await?,
+        )
+    }
+
+    async fn xgroup_destroy(&self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
+        Ok(parse::uint(self.run(args::xgroup("DESTROY", key, group, None)).await?)? > 0)
+    }
+
+    async fn xgroup_createconsumer(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<bool, Error> {
+        let cmd = args::xgroup("CREATECONSUMER", key, group, Some(consumer));
+        Ok(parse::uint(self.run(cmd).await?)? > 0)
+    }
+
+    async fn xgroup_delconsumer(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<u64, Error> {
+        let cmd = args::xgroup("DELCONSUMER", key, group, Some(consumer));
+        parse::uint(self.run(cmd).await?)
+    }
+
+    async fn xreadgroup(
+        &self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(&[u8], GroupReadId)],
+        opts: &XReadGroupOptions,
+        block: Option<u64>,
+    ) -> Result<XReadGroupReply, Error> {
+        let cmd = args::xreadgroup(group, consumer, streams, opts, block);
+        parse::xreadgroup(self.run_blocking(cmd, block).await?)
+    }
+
+    async fn xack(&self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        parse::uint(self.run(args::xack(key, group, ids)).await?)
+    }
+
+    async fn xackdel(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        let v = self
+            .run(args::del_ex(key, Some(group), ids, policy))
+            .await?;
+        parse::array(v)?.into_iter().map(parse::int).collect()
+    }
+
+    async fn xdelex(
+        &self,
+        key: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Vec<i64>, Error> {
+        let v = self.run(args::del_ex(key, None, ids, policy)).await?;
+        parse::array(v)?.into_iter().map(parse::int).collect()
+    }
+
+    async fn xpending(&self, key: &[u8], group: &[u8]) -> Result<XPendingSummary, Error> {
+        parse::xpending(self.run(args::xpending(key, group)).await?)
+    }
+
+    async fn xpending_range(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        range: &XPendingRange,
+    ) -> Result<Vec<PendingEntry>, Error> {
+        parse::xpending_range(self.run(args::xpending_range(key, group, range)).await?)
+    }
+
+    async fn xclaim(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle_ms: u64,
+        ids: &[StreamId],
+        opts: &XClaimOptions,
+    ) -> Result<Claimed, Error> {
+        let cmd = args::xclaim(key, group, consumer, min_idle_ms, ids, opts);
+        parse::claimed(self.run(cmd).await?, opts.justid)
+    }
+
+    async fn xautoclaim(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        min_idle_ms: u64,
+        start: StreamId,
+        opts: &XAutoClaimOptions,
+    ) -> Result<XAutoClaimReply, Error> {
+        let cmd = args::xautoclaim(key, group, consumer, min_idle_ms, start, opts);
+        parse::xautoclaim(self.run(cmd).await?, opts.justid)
+    }
+
+    async fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
+        parse::xinfo_stream(self.run(args::xinfo("STREAM", key, None)).await?)
+    }
+
+    async fn xinfo_groups(&self, key: &[u8]) -> Result<Vec<XInfoGroup>, Error> {
+        parse::xinfo_groups(self.run(args::xinfo("GROUPS", key, None)).await?)
+    }
+
+    async fn xinfo_consumers(&self, key: &[u8], group: &[u8]) -> Result<Vec<XInfoConsumer>, Error> {
+        parse::xinfo_consumers(self.run(args::xinfo("CONSUMERS", key, Some(group))).await?)
+    }
+
+    async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
+        parse::uint(self.run(args::del(keys)).await?)
+    }
+}

@@ -1,0 +1,9 @@
+//! The conformance suite: every case is one async body generic over [`brook::Streams`]
+//! (no branch on the backend) and runs on the in-process engine, on a private Valkey 9.1
+//! and on a private Redis 7.0.15 through `brook-redis`, in RESP2 and RESP3. Run with
+//! `cargo test --test conformance`; the matrix size is printed.
+
+#[path = "conformance/backends.rs"]
+mod backends;
+#[path = "conformance/cases.rs"]
+mod cases;

@@ -1,0 +1,136 @@
+//! The backends a case runs on, each fresh for every case: a new engine, or a private
+//! server flushed before the case.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use brook::{Engine, Error};
+use brook_redis::RedisStreams;
+use brook_test_support::{ServerGuard, ServerKind};
+
+use crate::cases::{Case, CASES};
+
+/// A case's body on one backend.
+pub type Run<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;
+
+/// A case body: generic over the backend, boxed per backend.
+pub trait Body: Sync {
+    /// The body on the engine.
+    fn engine<'a>(&self, s: &'a Engine) -> Run<'a>;
+    /// The body on a server.
+    fn redis<'a>(&self, s: &'a RedisStreams) -> Run<'a>;
+}
+
+/// Makes a [`Body`] of a generic `async fn(&S) -> Result<(), Error>` (and a
+/// cloneable-backend form for cases that spawn a second client).
+#[macro_export]
+macro_rules! body {
+    ($f:ident) => {{
+        struct B;
+        impl $crate::backends::Body for B {
+            fn engine<'a>(&self, s: &'a brook::Engine) -> $crate::backends::Run<'a> {
+                Box::pin($f(s))
+            }
+            fn redis<'a>(&self, s: &'a brook_redis::RedisStreams) -> $crate::backends::Run<'a> {
+                Box::pin($f(s))
+            }
+        }
+        &B
+    }};
+}
+
+struct Server {
+    guard: ServerGuard,
+}
+
+impl Server {
+    fn url(&self, resp3: bool) -> String {
+        let proto = if resp3 { "?protocol=resp3" } else { "" };
+        format!("redis://127.0.0.1:{}/{proto}", self.guard.port())
+    }
+}
+
+async fn flush(url: &str) {
+    let client = redis::Client::open(url).expect("url");
+    let mut conn = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect for FLUSHALL");
+    redis::cmd("FLUSHALL")
+        .query_async::<()>(&mut conn)
+        .await
+        .expect("FLUSHALL");
+}
+
+/// Runs one case on one backend: `None` when it passed, else what went wrong (an error
+/// it returned or an assertion that failed).
+fn run_case(
+    rt: &tokio::runtime::Runtime,
+    case: &Case,
+    backend: &str,
+    f: impl Future<Output = Result<(), Error>>,
+) -> Option<String> {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(f)));
+    match outcome {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(format!("{} on {backend}: returned {e:?}", case.name)),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Some(format!("{} on {backend}: {msg}", case.name))
+        }
+    }
+}
+
+/// Runs every case on every backend; panics with the list of failures.
+#[test]
+fn conformance_matrix() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let servers: Vec<Server> = ServerKind::ALL
+        .into_iter()
+        .filter_map(ServerGuard::start)
+        .map(|guard| Server { guard })
+        .collect();
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for case in CASES {
+        let engine = Engine::new();
+        runs += 1;
+        let body = case.body;
+        failures.extend(run_case(&rt, case, "engine", async {
+            body.engine(&engine).await
+        }));
+        for server in &servers {
+            for resp3 in [false, true] {
+                let url = server.url(resp3);
+                let name = format!(
+                    "{} ({})",
+                    server.guard.kind(),
+                    if resp3 { "RESP3" } else { "RESP2" }
+                );
+                rt.block_on(flush(&url));
+                let backend = rt
+                    .block_on(RedisStreams::connect(&url))
+                    .unwrap_or_else(|e| panic!("connect to {name}: {e}"));
+                runs += 1;
+                failures.extend(run_case(&rt, case, &name, async {
+                    body.redis(&backend).await
+                }));
+            }
+        }
+    }
+    eprintln!(
+        "conformance: {} cases × {} backends = {runs} runs, {} failed",
+        CASES.len(),
+        1 + 2 * servers.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

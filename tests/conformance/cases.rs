@@ -1,0 +1,627 @@
+//! The cases: each an `async fn` generic over the backend, written once. IDs are
+//! explicit wherever a reply depends on them, so every reply is known exactly; no case
+//! asserts a wall-clock value.
+
+use std::time::Duration;
+
+use brook::{
+    Claimed, Error, GroupEntry, GroupReadId, GroupStart, StreamId, Streams, TrimOptions,
+    XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId,
+    XSetIdOptions,
+};
+use bytes::Bytes;
+
+use crate::backends::Body;
+use crate::body;
+
+/// One case of the matrix.
+pub struct Case {
+    /// Its name in failure reports.
+    pub name: &'static str,
+    /// Its body.
+    pub body: &'static dyn Body,
+}
+
+/// Every case.
+pub static CASES: &[Case] = &[
+    Case {
+        name: "xadd_ids_and_errors",
+        body: body!(xadd_ids_and_errors),
+    },
+    Case {
+        name: "ranges_and_deletes",
+        body: body!(ranges_and_deletes),
+    },
+    Case {
+        name: "trimming",
+        body: body!(trimming),
+    },
+    Case {
+        name: "xsetid",
+        body: body!(xsetid),
+    },
+    Case {
+        name: "xread_several_streams",
+        body: body!(xread_several_streams),
+    },
+    Case {
+        name: "group_lifecycle",
+        body: body!(group_lifecycle),
+    },
+    Case {
+        name: "readgroup_new_history_noack",
+        body: body!(readgroup_new_history_noack),
+    },
+    Case {
+        name: "pending_and_ack",
+        body: body!(pending_and_ack),
+    },
+    Case {
+        name: "claiming",
+        body: body!(claiming),
+    },
+    Case {
+        name: "introspection",
+        body: body!(introspection),
+    },
+    Case {
+        name: "blocked_group_read_woken_by_another_client",
+        body: body!(blocked_group_read),
+    },
+    Case {
+        name: "block_times_out_empty",
+        body: body!(block_times_out_empty),
+    },
+];
+
+fn id(ms: u64, seq: u64) -> StreamId {
+    StreamId::new(ms, seq)
+}
+
+/// The fields of an entry added by [`add`]: `f` = `v`.
+fn fields_f(v: &str) -> Option<Vec<(Bytes, Bytes)>> {
+    Some(vec![(
+        Bytes::from_static(b"f"),
+        Bytes::copy_from_slice(v.as_bytes()),
+    )])
+}
+
+fn ids_of<T>(items: &[T], f: impl Fn(&T) -> StreamId) -> Vec<StreamId> {
+    items.iter().map(f).collect()
+}
+
+async fn add<S: Streams>(s: &S, key: &[u8], at: StreamId) -> Result<Option<StreamId>, Error> {
+    let v = at.to_string();
+    s.xadd(key, &XAddOptions::with_id(at), &[("f", v.as_str())])
+        .await
+}
+
+async fn fill<S: Streams>(s: &S, key: &[u8], n: u64) -> Result<(), Error> {
+    for seq in 1..=n {
+        add(s, key, id(1, seq)).await?;
+    }
+    Ok(())
+}
+
+async fn xadd_ids_and_errors<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    assert_eq!(add(s, b"s", id(5, 1)).await?, Some(id(5, 1)));
+    assert_eq!(add(s, b"s", id(5, 1)).await, Err(Error::XAddIdTooSmall));
+    assert_eq!(add(s, b"s", id(4, 9)).await, Err(Error::XAddIdTooSmall));
+    assert_eq!(add(s, b"t", id(0, 0)).await, Err(Error::XAddIdZero));
+    let seq = XAddOptions::with_id(brook::XAddId::AutoSeq(5));
+    assert_eq!(s.xadd(b"s", &seq, &[("f", "v")]).await?, Some(id(5, 2)));
+    let auto = s.xadd(b"s", &XAddOptions::default(), &[("f", "v")]).await?;
+    assert!(
+        auto.is_some_and(|a| a > id(5, 2)),
+        "an auto ID is above the top"
+    );
+    let nomk = XAddOptions::default().nomkstream();
+    assert_eq!(s.xadd(b"missing", &nomk, &[("f", "v")]).await?, None);
+    assert_eq!(s.xlen(b"missing").await?, 0);
+    assert_eq!(s.xlen(b"s").await?, 3);
+    // Several fields, duplicate names kept, binary values.
+    let fields: [(&[u8], &[u8]); 3] = [(b"a", b"1"), (b"a", b"\x00\xff"), (b"b", b"")];
+    let at = s
+        .xadd(b"bin", &XAddOptions::with_id(id(1, 1)), &fields[..])
+        .await?;
+    let got = s.xrange(b"bin", StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(got.len(), 1);
+    assert_eq!(Some(got[0].id), at);
+    let want: Vec<(Bytes, Bytes)> = fields
+        .iter()
+        .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)))
+        .collect();
+    assert_eq!(got[0].fields, want);
+    Ok(())
+}
+
+async fn ranges_and_deletes<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 6).await?;
+    let all = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(all.len(), 6);
+    assert_eq!(all[2].get(b"f").map(|v| v.as_ref()), Some(&b"1-3"[..]));
+    let mid = s.xrange(b"s", id(1, 2), id(1, 4), Some(2)).await?;
+    assert_eq!(ids_of(&mid, |e| e.id), [id(1, 2), id(1, 3)]);
+    let rev = s.xrevrange(b"s", StreamId::MAX, id(1, 3), Some(2)).await?;
+    assert_eq!(ids_of(&rev, |e| e.id), [id(1, 6), id(1, 5)]);
+    assert!(s.xrange(b"s", id(1, 5), id(1, 2), None).await?.is_empty());
+    assert!(s
+        .xrange(b"nokey", StreamId::MIN, StreamId::MAX, None)
+        .await?
+        .is_empty());
+    assert_eq!(s.xdel(b"s", &[id(1, 2), id(1, 2), id(9, 9)]).await?, 1);
+    assert_eq!(s.xlen(b"s").await?, 5);
+    let after = s.xrange(b"s", id(1, 1), id(1, 3), None).await?;
+    assert_eq!(ids_of(&after, |e| e.id), [id(1, 1), id(1, 3)]);
+    assert_eq!(s.del(&[b"s", b"nokey"]).await?, 1);
+    Ok(())
+}
+
+async fn trimming<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 10).await?;
+    assert_eq!(s.xtrim(b"s", &TrimOptions::maxlen(7)).await?, 3);
+    assert_eq!(s.xtrim(b"s", &TrimOptions::minid(id(1, 6))).await?, 2);
+    let left = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(left.first().map(|e| e.id), Some(id(1, 6)));
+    // XADD with a cap trims as it adds.
+    let capped = XAddOptions::with_id(id(2, 1)).trim(TrimOptions::maxlen(2));
+    s.xadd(b"s", &capped, &[("f", "v")]).await?;
+    assert_eq!(s.xlen(b"s").await?, 2);
+    assert_eq!(s.xtrim(b"nokey", &TrimOptions::maxlen(0)).await?, 0);
+    Ok(())
+}
+
+async fn xsetid<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 3).await?;
+    let set = |last, added| XSetIdOptions {
+        last_id: last,
+        entries_added: added,
+        max_deleted_id: None,
+    };
+    assert_eq!(
+        s.xsetid(b"s", &set(id(1, 2), None)).await,
+        Err(Error::XSetIdBelowTop)
+    );
+    assert_eq!(
+        s.xsetid(b"s", &set(id(9, 0), Some(2))).await,
+        Err(Error::XSetIdEntriesAddedBelowLength)
+    );
+    s.xsetid(b"s", &set(id(9, 0), Some(10))).await?;
+    assert_eq!(add(s, b"s", id(8, 0)).await, Err(Error::XAddIdTooSmall));
+    assert_eq!(add(s, b"s", id(9, 1)).await?, Some(id(9, 1)));
+    let info = s.xinfo_stream(b"s").await?;
+    assert_eq!(info.summary.entries_added, 11);
+    assert_eq!(info.summary.last_generated_id, id(9, 1));
+    Ok(())
+}
+
+async fn xread_several_streams<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"a", 3).await?;
+    fill(s, b"b", 2).await?;
+    let got = s
+        .xread(
+            &[
+                (b"a", XReadId::After(id(1, 1))),
+                (b"b", XReadId::After(StreamId::MIN)),
+                (b"c", XReadId::After(StreamId::MIN)),
+            ],
+            Some(1),
+            None,
+        )
+        .await?;
+    let shape: Vec<(Bytes, Vec<StreamId>)> = got
+        .into_iter()
+        .map(|(k, es)| (k, ids_of(&es, |e| e.id)))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (Bytes::from_static(b"a"), vec![id(1, 2)]),
+            (Bytes::from_static(b"b"), vec![id(1, 1)])
+        ]
+    );
+    assert!(s
+        .xread(&[(b"a", XReadId::Last)], None, None)
+        .await?
+        .is_empty());
+    Ok(())
+}
+
+async fn group_lifecycle<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    assert_eq!(
+        s.xgroup_create(b"s", b"g", GroupStart::Last, false, None)
+            .await,
+        Err(Error::XGroupKeyMissing)
+    );
+    s.xgroup_create(b"s", b"g", GroupStart::Last, true, None)
+        .await?;
+    assert_eq!(
+        s.xgroup_create(b"s", b"g", GroupStart::Last, true, None)
+            .await,
+        Err(Error::BusyGroup)
+    );
+    assert!(s.xgroup_createconsumer(b"s", b"g", b"c1").await?);
+    assert!(!s.xgroup_createconsumer(b"s", b"g", b"c1").await?);
+    assert_eq!(
+        s.xgroup_createconsumer(b"s", b"nogroup", b"c1").await,
+        Err(Error::no_such_group(b"s", b"nogroup"))
+    );
+    assert_eq!(s.xgroup_delconsumer(b"s", b"g", b"c1").await?, 0);
+    assert_eq!(s.xgroup_delconsumer(b"s", b"g", b"never").await?, 0);
+    s.xgroup_setid(b"s", b"g", GroupStart::Id(StreamId::MIN), None)
+        .await?;
+    assert_eq!(
+        s.xgroup_setid(b"s", b"nogroup", GroupStart::Last, None)
+            .await,
+        Err(Error::no_such_group(b"s", b"nogroup"))
+    );
+    assert!(s.xgroup_destroy(b"s", b"g").await?);
+    assert!(!s.xgroup_destroy(b"s", b"g").await?);
+    assert_eq!(
+        s.xgroup_destroy(b"nokey", b"g").await,
+        Err(Error::XGroupKeyMissing)
+    );
+    Ok(())
+}
+
+async fn readgroup_new_history_noack<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 5).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    let two = XReadGroupOptions::default().count(2);
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    let a = s.xreadgroup(b"g", b"alice", &new, &two, None).await?;
+    let b = s.xreadgroup(b"g", b"bob", &new, &two, None).await?;
+    assert_eq!(&a[0].0[..], b"s");
+    assert_eq!(
+        a[0].1,
+        [
+            GroupEntry {
+                id: id(1, 1),
+                fields: fields_f("1-1"),
+                claim: None
+            },
+            GroupEntry {
+                id: id(1, 2),
+                fields: fields_f("1-2"),
+                claim: None
+            }
+        ]
+    );
+    assert_eq!(ids_of(&b[0].1, |e| e.id), [id(1, 3), id(1, 4)]);
+    // NOACK: delivered, not pending.
+    let noack = XReadGroupOptions { noack: true, ..two };
+    let c = s.xreadgroup(b"g", b"carol", &new, &noack, None).await?;
+    assert_eq!(ids_of(&c[0].1, |e| e.id), [id(1, 5)]);
+    assert!(s
+        .xreadgroup(b"g", b"carol", &new, &two, None)
+        .await?
+        .is_empty());
+    // History: alice's own entries; a deleted one comes back without fields.
+    s.xdel(b"s", &[id(1, 2)]).await?;
+    let hist = [(b"s".as_slice(), GroupReadId::After(StreamId::MIN))];
+    let h = s
+        .xreadgroup(b"g", b"alice", &hist, &XReadGroupOptions::default(), None)
+        .await?;
+    assert_eq!(
+        h[0].1,
+        [
+            GroupEntry {
+                id: id(1, 1),
+                fields: fields_f("1-1"),
+                claim: None
+            },
+            GroupEntry {
+                id: id(1, 2),
+                fields: None,
+                claim: None
+            }
+        ]
+    );
+    assert!(s
+        .xreadgroup(b"g", b"carol", &hist, &two, None)
+        .await?
+        .iter()
+        .all(|(_, es)| es.is_empty()));
+    assert_eq!(
+        s.xreadgroup(b"nope", b"alice", &new, &two, None).await,
+        Err(Error::no_group_for_read(b"s", b"nope"))
+    );
+    Ok(())
+}
+
+async fn pending_and_ack<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 4).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    let one = XReadGroupOptions::default().count(1);
+    s.xreadgroup(b"g", b"alice", &new, &one, None).await?;
+    s.xreadgroup(
+        b"g",
+        b"bob",
+        &new,
+        &XReadGroupOptions::default().count(3),
+        None,
+    )
+    .await?;
+    let sum = s.xpending(b"s", b"g").await?;
+    assert_eq!(sum.count, 4);
+    assert_eq!(sum.bounds, Some((id(1, 1), id(1, 4))));
+    assert_eq!(
+        sum.consumers,
+        [
+            (Bytes::from_static(b"alice"), 1),
+            (Bytes::from_static(b"bob"), 3)
+        ]
+    );
+    let range = |consumer: Option<&'static [u8]>, start, count| XPendingRange {
+        min_idle: 0,
+        start,
+        end: StreamId::MAX,
+        count,
+        consumer: consumer.map(Bytes::from_static),
+    };
+    let bobs = s
+        .xpending_range(b"s", b"g", &range(Some(b"bob"), StreamId::MIN, 2))
+        .await?;
+    assert_eq!(ids_of(&bobs, |p| p.id), [id(1, 2), id(1, 3)]);
+    assert!(bobs
+        .iter()
+        .all(|p| p.delivery_count == 1 && &p.consumer[..] == b"bob"));
+    assert_eq!(
+        s.xack(b"s", b"g", &[id(1, 1), id(1, 3), id(1, 3), id(7, 7)])
+            .await?,
+        2
+    );
+    let left = s
+        .xpending_range(b"s", b"g", &range(None, StreamId::MIN, 10))
+        .await?;
+    assert_eq!(ids_of(&left, |p| p.id), [id(1, 2), id(1, 4)]);
+    assert_eq!(s.xack(b"nokey", b"g", &[id(1, 1)]).await?, 0);
+    assert_eq!(
+        s.xpending(b"s", b"nope").await,
+        Err(Error::no_group(b"s", b"nope"))
+    );
+    let empty = s.xpending(b"s", b"g").await?;
+    assert_eq!(empty.count, 2);
+    Ok(())
+}
+
+async fn claiming<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 5).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    s.xreadgroup(b"g", b"alice", &new, &XReadGroupOptions::default(), None)
+        .await?;
+    // Nothing is idle for an hour yet.
+    let none = s
+        .xclaim(
+            b"s",
+            b"g",
+            b"bob",
+            3_600_000,
+            &[id(1, 1)],
+            &XClaimOptions::default(),
+        )
+        .await?;
+    assert_eq!(none, Claimed::Entries(vec![]));
+    let justid = XClaimOptions {
+        justid: true,
+        ..Default::default()
+    };
+    let got = s
+        .xclaim(
+            b"s",
+            b"g",
+            b"bob",
+            0,
+            &[id(1, 1), id(1, 2), id(9, 9)],
+            &justid,
+        )
+        .await?;
+    assert_eq!(got, Claimed::Ids(vec![id(1, 1), id(1, 2)]));
+    let full = s
+        .xclaim(
+            b"s",
+            b"g",
+            b"carol",
+            0,
+            &[id(1, 3)],
+            &XClaimOptions::default(),
+        )
+        .await?;
+    match full {
+        Claimed::Entries(es) => {
+            assert_eq!(ids_of(&es, |e| e.id), [id(1, 3)]);
+            assert_eq!(es[0].get(b"f").map(|v| v.as_ref()), Some(&b"1-3"[..]));
+        }
+        other => panic!("XCLAIM without JUSTID answers entries: {other:?}"),
+    }
+    let pend = s
+        .xpending_range(
+            b"s",
+            b"g",
+            &XPendingRange {
+                min_idle: 0,
+                start: id(1, 3),
+                end: id(1, 3),
+                count: 1,
+                consumer: None,
+            },
+        )
+        .await?;
+    assert_eq!(
+        (&pend[0].consumer[..], pend[0].delivery_count),
+        (&b"carol"[..], 2)
+    );
+    // XAUTOCLAIM: a deleted entry leaves the PEL and is reported.
+    s.xdel(b"s", &[id(1, 4)]).await?;
+    let auto = s
+        .xautoclaim(
+            b"s",
+            b"g",
+            b"dave",
+            0,
+            id(1, 3),
+            &XAutoClaimOptions {
+                count: 2,
+                justid: true,
+            },
+        )
+        .await?;
+    assert_eq!(auto.claimed, Claimed::Ids(vec![id(1, 3)]));
+    assert_eq!(auto.deleted, [id(1, 4)]);
+    assert_eq!(auto.next, id(1, 5));
+    let rest = s
+        .xautoclaim(
+            b"s",
+            b"g",
+            b"dave",
+            0,
+            auto.next,
+            &XAutoClaimOptions {
+                count: 10,
+                justid: false,
+            },
+        )
+        .await?;
+    assert_eq!(rest.next, StreamId::MIN);
+    match rest.claimed {
+        Claimed::Entries(es) => assert_eq!(ids_of(&es, |e| e.id), [id(1, 5)]),
+        other => panic!("entries expected: {other:?}"),
+    }
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 4);
+    assert_eq!(
+        s.xautoclaim(
+            b"s",
+            b"nope",
+            b"x",
+            0,
+            StreamId::MIN,
+            &XAutoClaimOptions {
+                count: 1,
+                justid: false
+            }
+        )
+        .await,
+        Err(Error::no_group(b"s", b"nope"))
+    );
+    Ok(())
+}
+
+async fn introspection<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 4).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    s.xgroup_create(b"s", b"h", GroupStart::Last, false, None)
+        .await?;
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    s.xreadgroup(
+        b"g",
+        b"alice",
+        &new,
+        &XReadGroupOptions::default().count(3),
+        None,
+    )
+    .await?;
+    let groups = s.xinfo_groups(b"s").await?;
+    let shape: Vec<_> = groups
+        .iter()
+        .map(|g| {
+            (
+                &g.name[..],
+                g.consumers,
+                g.pending,
+                g.last_delivered_id,
+                g.entries_read,
+                g.lag,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (&b"g"[..], 1, 3, id(1, 3), Some(3), Some(1)),
+            (&b"h"[..], 0, 0, id(1, 4), None, Some(0))
+        ]
+    );
+    let consumers = s.xinfo_consumers(b"s", b"g").await?;
+    assert_eq!(consumers.len(), 1);
+    assert_eq!(
+        (&consumers[0].name[..], consumers[0].pending),
+        (&b"alice"[..], 3)
+    );
+    let info = s.xinfo_stream(b"s").await?;
+    assert_eq!(info.summary.length, 4);
+    assert_eq!(info.summary.entries_added, 4);
+    assert_eq!(info.summary.last_generated_id, id(1, 4));
+    assert_eq!(info.summary.radix_tree_keys, 1);
+    assert_eq!(info.groups, 2);
+    assert_eq!(info.first_entry.map(|e| e.id), Some(id(1, 1)));
+    assert_eq!(info.last_entry.map(|e| e.id), Some(id(1, 4)));
+    assert_eq!(
+        s.xinfo_stream(b"nokey").await.map(|_| ()),
+        Err(Error::NoSuchKey)
+    );
+    Ok(())
+}
+
+async fn blocked_group_read<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    s.xgroup_create(b"s", b"g", GroupStart::Last, true, None)
+        .await?;
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            add(&s, b"s", id(3, 1)).await
+        })
+    };
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    let got = s
+        .xreadgroup(
+            b"g",
+            b"c",
+            &new,
+            &XReadGroupOptions::default(),
+            Some(10_000),
+        )
+        .await?;
+    assert_eq!(ids_of(&got[0].1, |e| e.id), [id(3, 1)]);
+    let written = writer
+        .await
+        .map_err(|e| Error::Server(Bytes::from(e.to_string())))??;
+    assert_eq!(written, Some(id(3, 1)));
+    // Other commands of the same backend run while a read blocks.
+    let blocked = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let new = [(b"s".as_slice(), GroupReadId::New)];
+            s.xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(0))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(s.xlen(b"s").await?, 1);
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 1);
+    add(s, b"s", id(3, 2)).await?;
+    let second = blocked
+        .await
+        .map_err(|e| Error::Server(Bytes::from(e.to_string())))??;
+    assert_eq!(ids_of(&second[0].1, |e| e.id), [id(3, 2)]);
+    Ok(())
+}
+
+async fn block_times_out_empty<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 1).await?;
+    let t = std::time::Instant::now();
+    let got = s.xread(&[(b"s", XReadId::Last)], None, Some(150)).await?;
+    assert!(got.is_empty());
+    assert!(
+        t.elapsed() >= Duration::from_millis(140),
+        "BLOCK 150 waited {:?}",
+        t.elapsed()
+    );
+    Ok(())
+}
