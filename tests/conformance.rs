@@ -7,3 +7,5 @@
 mod backends;
 #[path = "conformance/cases.rs"]
 mod cases;
+#[path = "conformance/differential.rs"]
+mod differential;
