@@ -1,10 +1,12 @@
 //! # brook
 //!
-//! A Redis Streams toolkit. Today this crate re-exports the in-process stream engine
+//! A Redis Streams toolkit. This crate re-exports the in-process stream engine
 //! ([`brook_engine`]): a radix-tree log with consumer groups, pending entries lists,
 //! claiming and blocking reads, all with the exact semantics of Redis 8.x — the same
-//! IDs, replies, error texts and edge cases — for tests and single-process queues. The
-//! `Streams` trait, the Redis adapter and the consumer runtime build on it.
+//! IDs, replies, error texts and edge cases — for tests and single-process queues; the
+//! [`Streams`] trait that the engine and the Redis adapter (`brook-redis`, feature
+//! `redis`) both implement; and [`connect`], which opens either from a URL
+//! (`mem://`, `mem://NAME?clock=manual`, `redis://…`) as one [`Backend`] type.
 //!
 //! ```
 //! let engine = brook::Engine::new();
@@ -16,6 +18,12 @@
 //!                .xrange("jobs", id, id, None).unwrap()[0])]));
 //! ```
 #![forbid(unsafe_code)]
+
+mod backend;
+mod connect;
+
+pub use backend::Backend;
+pub use connect::connect;
 
 pub use brook_engine as engine;
 pub use brook_engine::{

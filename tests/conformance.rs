@@ -7,5 +7,7 @@
 mod backends;
 #[path = "conformance/cases.rs"]
 mod cases;
+#[path = "conformance/connect.rs"]
+mod connect;
 #[path = "conformance/differential.rs"]
 mod differential;

@@ -204,6 +204,8 @@ pub enum Error {
     /// lost or timed out while waiting for the reply): it may or may not have run.
     /// brook never resends such a command by itself.
     OutcomeUnknown(Bytes),
+    /// A backend URL that names no backend brook can open (see `brook::connect`).
+    InvalidUrl(Bytes),
 }
 
 impl Error {
@@ -413,6 +415,7 @@ impl Error {
             Error::Server(text) => cat(&[text]),
             Error::NotSent(why) => cat(&[b"ERR command not sent: ", why]),
             Error::OutcomeUnknown(why) => cat(&[b"ERR command outcome unknown: ", why]),
+            Error::InvalidUrl(why) => cat(&[b"ERR invalid backend URL: ", why]),
             _ => {}
         }
     }

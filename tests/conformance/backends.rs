@@ -1,43 +1,16 @@
-//! The backends a case runs on, each fresh for every case: a new engine, or a private
-//! server flushed before the case.
+//! The backends a case runs on, each opened by `brook::connect` and fresh for every
+//! case: `mem://` (a new engine), or a private server flushed before the case.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use brook::{Engine, Error};
-use brook_redis::RedisStreams;
+use brook::Error;
 use brook_test_support::{ServerGuard, ServerKind};
 
 use crate::cases::{Case, CASES};
 
 /// A case's body on one backend.
 pub type Run<'a> = Pin<Box<dyn Future<Output = Result<(), Error>> + Send + 'a>>;
-
-/// A case body: generic over the backend, boxed per backend.
-pub trait Body: Sync {
-    /// The body on the engine.
-    fn engine<'a>(&self, s: &'a Engine) -> Run<'a>;
-    /// The body on a server.
-    fn redis<'a>(&self, s: &'a RedisStreams) -> Run<'a>;
-}
-
-/// Makes a [`Body`] of a generic `async fn(&S) -> Result<(), Error>` (and a
-/// cloneable-backend form for cases that spawn a second client).
-#[macro_export]
-macro_rules! body {
-    ($f:ident) => {{
-        struct B;
-        impl $crate::backends::Body for B {
-            fn engine<'a>(&self, s: &'a brook::Engine) -> $crate::backends::Run<'a> {
-                Box::pin($f(s))
-            }
-            fn redis<'a>(&self, s: &'a brook_redis::RedisStreams) -> $crate::backends::Run<'a> {
-                Box::pin($f(s))
-            }
-        }
-        &B
-    }};
-}
 
 struct Server {
     guard: ServerGuard,
@@ -101,29 +74,27 @@ fn conformance_matrix() {
     let mut failures = Vec::new();
     let mut runs = 0;
     for case in CASES {
-        let engine = Engine::new();
-        runs += 1;
-        let body = case.body;
-        failures.extend(run_case(&rt, case, "engine", async {
-            body.engine(&engine).await
-        }));
+        let mut urls = vec![("engine".to_string(), "mem://".to_string())];
         for server in &servers {
             for resp3 in [false, true] {
-                let url = server.url(resp3);
                 let name = format!(
                     "{} ({})",
                     server.guard.kind(),
                     if resp3 { "RESP3" } else { "RESP2" }
                 );
-                rt.block_on(flush(&url));
-                let backend = rt
-                    .block_on(RedisStreams::connect(&url))
-                    .unwrap_or_else(|e| panic!("connect to {name}: {e}"));
-                runs += 1;
-                failures.extend(run_case(&rt, case, &name, async {
-                    body.redis(&backend).await
-                }));
+                urls.push((name, server.url(resp3)));
             }
+        }
+        for (name, url) in urls {
+            if url.starts_with("redis") {
+                rt.block_on(flush(&url));
+            }
+            let backend = rt
+                .block_on(brook::connect(&url))
+                .unwrap_or_else(|e| panic!("connect to {name}: {e}"));
+            runs += 1;
+            let body = case.body;
+            failures.extend(run_case(&rt, case, &name, async { body(&backend).await }));
         }
     }
     eprintln!(

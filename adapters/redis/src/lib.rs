@@ -55,6 +55,9 @@ pub struct RedisOptions {
     pub block_margin: Duration,
     /// How many idle blocking-read connections are kept. Default 8.
     pub idle_blocking_connections: usize,
+    /// How many times a (re)connection is retried, 100 ms apart and doubling, before
+    /// the command that needed it fails with [`Error::NotSent`]. Default 3.
+    pub connect_retries: usize,
 }
 
 impl Default for RedisOptions {
@@ -64,6 +67,7 @@ impl Default for RedisOptions {
             connection_timeout: Duration::from_secs(2),
             block_margin: Duration::from_secs(2),
             idle_blocking_connections: 8,
+            connect_retries: 3,
         }
     }
 }
@@ -101,7 +105,8 @@ impl RedisStreams {
         let client = redis::Client::open(url).map_err(|e| errors::not_sent(&e))?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(opts.response_timeout))
-            .set_connection_timeout(Some(opts.connection_timeout));
+            .set_connection_timeout(Some(opts.connection_timeout))
+            .set_number_of_retries(opts.connect_retries);
         let commands = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(|e| errors::not_sent(&e))?;

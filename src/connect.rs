@@ -1,0 +1,121 @@
+//! [`connect`]: a backend from a URL, so the same code runs on the in-process engine in
+//! tests and on Redis in production.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use brook_engine::{Config, Engine, Error, ManualClock};
+use bytes::Bytes;
+
+use crate::backend::Backend;
+
+fn invalid(why: impl Into<String>) -> Error {
+    Error::InvalidUrl(Bytes::from(why.into()))
+}
+
+/// Engines opened as `mem://NAME`, for the life of the process, with the query they
+/// were created with.
+fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
+    static NAMED: OnceLock<Mutex<HashMap<String, (String, Backend)>>> = OnceLock::new();
+    NAMED.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Opens the backend `url` names:
+///
+/// - `mem://` — a fresh in-process engine; `mem://NAME` — the process-wide engine of
+///   that name, created by the first `connect` (later ones share it and must give the
+///   same query, or none). Query parameters: `clock=manual` (a [`ManualClock`] the test
+///   advances, from [`Backend::manual_clock`]; `start_ms=N` sets where it starts,
+///   default now) or `clock=system` (the default); `node_max_bytes=N` and
+///   `node_max_entries=N` (Redis's `stream-node-max-*`); `max_entries=N` and
+///   `max_bytes=N` (caps past which XADD fails with Redis's `OOM` error).
+/// - `redis://[user:password@]host[:port][/db][?protocol=resp3]` — a Redis or Valkey
+///   server through `brook-redis` (feature `redis`, on by default; needs a tokio
+///   runtime). `rediss://` when the `redis` crate is built with TLS.
+///
+/// `redis+sentinel://` and `redis+cluster://` are not supported yet and are refused
+/// with [`Error::InvalidUrl`], as is anything else.
+///
+/// ```
+/// # async fn demo() -> Result<(), brook::Error> {
+/// use brook::{Streams, XAddOptions};
+/// let queue = brook::connect("mem://orders?clock=manual&start_ms=1000").await?;
+/// let id = queue.xadd(b"orders", &XAddOptions::default(), &[("item", "book")]).await?;
+/// assert_eq!(id, Some(brook::StreamId::new(1000, 0)));
+/// queue.manual_clock().expect("manual").advance(5);
+/// # Ok(()) }
+/// ```
+pub async fn connect(url: &str) -> Result<Backend, Error> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(invalid(format!("`{url}` has no scheme (mem://, redis://)")));
+    };
+    match scheme {
+        "mem" => mem(rest),
+        #[cfg(feature = "redis")]
+        "redis" | "rediss" => Ok(Backend::redis(
+            brook_redis::RedisStreams::connect(url).await?,
+        )),
+        "redis+sentinel" | "redis+cluster" => Err(invalid(format!(
+            "{scheme}:// is not supported yet (use redis:// or mem://)"
+        ))),
+        other => Err(invalid(format!("unknown scheme `{other}://`"))),
+    }
+}
+
+fn mem(rest: &str) -> Result<Backend, Error> {
+    let (name, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if name.is_empty() {
+        return open_mem(query);
+    }
+    let mut engines = named().lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((created_with, backend)) = engines.get(name) {
+        if !query.is_empty() && query != created_with {
+            return Err(invalid(format!(
+                "mem://{name} exists (created with `?{created_with}`); open it with that query or none"
+            )));
+        }
+        return Ok(backend.clone());
+    }
+    let backend = open_mem(query)?;
+    engines.insert(name.to_string(), (query.to_string(), backend.clone()));
+    Ok(backend)
+}
+
+fn open_mem(query: &str) -> Result<Backend, Error> {
+    let mut config = Config::default();
+    let mut manual = false;
+    let mut start_ms = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| invalid(format!("`{pair}` is not key=value")))?;
+        let num = || {
+            v.parse::<u64>()
+                .map_err(|_| invalid(format!("`{k}` needs a non-negative integer, got `{v}`")))
+        };
+        match k {
+            "clock" => match v {
+                "manual" => manual = true,
+                "system" => manual = false,
+                _ => return Err(invalid(format!("clock is `manual` or `system`, not `{v}`"))),
+            },
+            "start_ms" => start_ms = Some(num()?),
+            "node_max_bytes" => config.node_limits.max_bytes = num()?,
+            "node_max_entries" => config.node_limits.max_entries = num()?,
+            "max_entries" => config.max_entries = Some(num()?),
+            "max_bytes" => config.max_bytes = Some(num()?),
+            _ => return Err(invalid(format!("unknown parameter `{k}`"))),
+        }
+    }
+    if start_ms.is_some() && !manual {
+        return Err(invalid("start_ms needs clock=manual"));
+    }
+    let builder = Engine::builder().config(config);
+    if manual {
+        let clock = ManualClock::new(start_ms.unwrap_or_else(brook_engine::precise_now_ms));
+        let engine = builder.clock(clock.clone()).build();
+        Ok(Backend::mem(engine, Some(clock)))
+    } else {
+        Ok(Backend::mem(builder.build(), None))
+    }
+}

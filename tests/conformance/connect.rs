@@ -1,0 +1,108 @@
+//! `brook::connect`: what each URL opens, and what it refuses.
+
+use std::time::Duration;
+
+use brook::{Error, StreamId, Streams, XAddOptions, XReadId};
+use brook_test_support::{ServerGuard, ServerKind};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn add(s: &brook::Backend) -> Result<Option<StreamId>, Error> {
+    s.xadd(b"s", &XAddOptions::default(), &[("f", "v")]).await
+}
+
+#[test]
+fn mem_urls_open_fresh_or_named_engines() {
+    rt().block_on(async {
+        let a = brook::connect("mem://").await.expect("mem");
+        let b = brook::connect("mem://").await.expect("mem");
+        add(&a).await.expect("xadd");
+        assert_eq!(
+            b.xlen(b"s").await,
+            Ok(0),
+            "mem:// is a fresh engine each time"
+        );
+        let n1 = brook::connect("mem://conformance-named?node_max_entries=5")
+            .await
+            .expect("named");
+        let n2 = brook::connect("mem://conformance-named")
+            .await
+            .expect("named again");
+        add(&n1).await.expect("xadd");
+        assert_eq!(n2.xlen(b"s").await, Ok(1), "mem://NAME is shared");
+        assert!(n2.engine().is_some() && n2.manual_clock().is_none());
+        for bad in [
+            "mem://conformance-named?node_max_entries=6",
+            "mem://?clock=sometimes",
+            "mem://?node_max_bytes=-1",
+            "mem://?bogus=1",
+            "mem://?start_ms=5",
+            "mem://?novalue",
+            "redis+cluster://127.0.0.1:7000",
+            "redis+sentinel://127.0.0.1:26379/mymaster",
+            "kafka://localhost",
+            "no-scheme",
+        ] {
+            match brook::connect(bad).await {
+                Err(Error::InvalidUrl(why)) => assert!(!why.is_empty()),
+                other => panic!("{bad} must be refused, got {other:?}"),
+            }
+        }
+    });
+}
+
+#[test]
+fn a_manual_clock_drives_ids_and_block_timeouts() {
+    rt().block_on(async {
+        let s = brook::connect("mem://?clock=manual&start_ms=1000")
+            .await
+            .expect("mem");
+        assert_eq!(add(&s).await, Ok(Some(StreamId::new(1000, 0))));
+        let clock = s.manual_clock().expect("manual clock").clone();
+        clock.advance(5);
+        assert_eq!(add(&s).await, Ok(Some(StreamId::new(1005, 0))));
+        // BLOCK 5000 ends when the clock says so, not after five real seconds.
+        let reader = {
+            let s = s.clone();
+            tokio::spawn(async move { s.xread(&[(b"s", XReadId::Last)], None, Some(5000)).await })
+        };
+        let engine = s.engine().expect("engine").clone();
+        while engine.blocked_readers() == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        clock.advance(4999);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!reader.is_finished(), "not yet: 1 ms of BLOCK left");
+        clock.advance(1);
+        let got = tokio::time::timeout(Duration::from_secs(5), reader)
+            .await
+            .expect("the timeout fired on advance")
+            .expect("task");
+        assert_eq!(got, Ok(vec![]));
+    });
+}
+
+#[test]
+fn redis_urls_open_the_adapter() {
+    let Some(server) = ServerGuard::start(ServerKind::Valkey) else {
+        return;
+    };
+    rt().block_on(async {
+        let url = format!("redis://127.0.0.1:{}/", server.port());
+        let s = brook::connect(&url).await.expect("connect");
+        assert!(s.engine().is_none() && s.manual_clock().is_none());
+        add(&s).await.expect("xadd");
+        assert_eq!(s.xlen(b"s").await, Ok(1));
+        // Nothing listens on port 1: the command cannot have been sent.
+        match brook::connect("redis://127.0.0.1:1/").await {
+            Err(Error::NotSent(_)) => {}
+            other => panic!("a refused connection is NotSent, got {other:?}"),
+        }
+    });
+}
