@@ -139,12 +139,29 @@ impl ServerGuard {
             let _ = writeln!(io::stderr(), "{}", kind.skip_message());
             return None;
         };
+        Some(Self::start_binary(kind, &binary, extra_args, None))
+    }
+
+    /// Kills this server and starts a new one of the same kind on the same port (a
+    /// server restart, as clients see it). Panics when it does not come up.
+    pub fn restart(self) -> ServerGuard {
+        let (kind, port, binary) = (self.kind, self.port, self.binary.clone());
+        drop(self);
+        Self::start_binary(kind, &binary, &[], Some(port))
+    }
+
+    fn start_binary(
+        kind: ServerKind,
+        binary: &Path,
+        extra_args: &[&str],
+        port: Option<u16>,
+    ) -> ServerGuard {
         let mut failures = Vec::new();
         let mut diagnostics = String::new();
         for attempt in 1..=START_ATTEMPTS {
-            let mut guard = Self::spawn(kind, &binary, extra_args);
+            let mut guard = Self::spawn(kind, binary, extra_args, port);
             match launch::wait_ready(&mut guard.child, guard.port) {
-                Ok(()) => return Some(guard),
+                Ok(()) => return guard,
                 Err(why) => {
                     failures.push(format!("attempt {attempt} (port {}): {why}", guard.port));
                     diagnostics = guard.diagnostics();
@@ -160,9 +177,16 @@ impl ServerGuard {
     }
 
     /// Spawns the process; the returned guard owns it even if it is not ready.
-    fn spawn(kind: ServerKind, binary: &Path, extra_args: &[&str]) -> ServerGuard {
+    fn spawn(
+        kind: ServerKind,
+        binary: &Path,
+        extra_args: &[&str],
+        port: Option<u16>,
+    ) -> ServerGuard {
         let dir = launch::fresh_dir(kind).expect("creating a temp dir for the server");
-        let port = launch::free_port().expect("picking a free port on 127.0.0.1");
+        let port = port
+            .map_or_else(launch::free_port, Ok)
+            .expect("picking a free port on 127.0.0.1");
         let log = dir.join("server.log");
         let port_arg = port.to_string();
         // Not the terminal: config errors are printed on stderr before the
