@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use brook::{
-    Claimed, Error, GroupEntry, GroupReadId, GroupStart, StreamId, Streams, TrimOptions,
+    Claimed, Error, GroupEntry, GroupReadId, GroupStart, RefPolicy, StreamId, Streams, TrimOptions,
     XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId,
     XSetIdOptions,
 };
@@ -66,6 +66,14 @@ pub static CASES: &[Case] = &[
     Case {
         name: "introspection",
         body: |s| Box::pin(introspection(s)),
+    },
+    Case {
+        name: "xdelex_policies",
+        body: |s| Box::pin(xdelex_policies(s)),
+    },
+    Case {
+        name: "xackdel_policies",
+        body: |s| Box::pin(xackdel_policies(s)),
     },
     Case {
         name: "blocked_group_read_woken_by_another_client",
@@ -790,4 +798,91 @@ async fn group_story<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
 
 async fn add_value<S: Streams>(s: &S, at: StreamId, v: &str) -> Result<Option<StreamId>, Error> {
     s.xadd(b"s", &XAddOptions::with_id(at), &[("f", v)]).await
+}
+
+/// Entries 1-1 … 4-1; group g1 has read three (PEL 1-1 2-1 3-1), g2 two (PEL 1-1 2-1):
+/// the reference's checked setup for §8 and §13.
+async fn two_groups<S: Streams>(s: &S) -> Result<(), Error> {
+    for ms in 1..=4 {
+        add(s, b"s", id(ms, 1)).await?;
+    }
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    for (g, n) in [(&b"g1"[..], 3), (&b"g2"[..], 2)] {
+        s.xgroup_create(b"s", g, GroupStart::Id(StreamId::MIN), false, None)
+            .await?;
+        s.xreadgroup(g, b"c", &new, &XReadGroupOptions::default().count(n), None)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn xdelex_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    two_groups(s).await?;
+    let all = [id(1, 1), id(2, 1), id(3, 1), id(4, 1), id(9, 1)];
+    assert_eq!(
+        s.xdelex(b"s", &all, RefPolicy::Acked).await?,
+        [2, 2, 2, 2, 2]
+    );
+    assert_eq!(s.xdelex(b"s", &[id(9, 1)], RefPolicy::KeepRef).await?, [-1]);
+    // DELREF purges the ID from every PEL, then deletes.
+    assert_eq!(s.xdelex(b"s", &[id(1, 1)], RefPolicy::DelRef).await?, [1]);
+    assert_eq!(s.xpending(b"s", b"g1").await?.count, 2);
+    assert_eq!(s.xpending(b"s", b"g2").await?.count, 1);
+    // KEEPREF deletes and leaves the references dangling.
+    assert_eq!(
+        s.xdelex(b"s", &[id(2, 1), id(2, 1)], RefPolicy::KeepRef)
+            .await?,
+        [1, -1]
+    );
+    assert_eq!(s.xpending(b"s", b"g1").await?.count, 2);
+    assert_eq!(s.xlen(b"s").await?, 2);
+    assert_eq!(
+        s.xdelex(b"nokey", &[id(1, 1), id(2, 1)], RefPolicy::Acked)
+            .await?,
+        [-1, -1]
+    );
+    Ok(())
+}
+
+async fn xackdel_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    two_groups(s).await?;
+    let acked = RefPolicy::Acked;
+    assert_eq!(
+        s.xackdel(b"s", b"g1", &[id(1, 1), id(3, 1), id(9, 1)], acked)
+            .await?,
+        [2, 2, -1]
+    );
+    assert_eq!(s.xackdel(b"s", b"g2", &[id(1, 1)], acked).await?, [1]);
+    assert_eq!(
+        s.xackdel(b"s", b"g2", &[id(2, 1)], RefPolicy::KeepRef)
+            .await?,
+        [1]
+    );
+    assert_eq!(
+        s.xackdel(b"s", b"g1", &[id(2, 1)], RefPolicy::KeepRef)
+            .await?,
+        [1]
+    );
+    // Acknowledged by the first ACKED call even though it answered 2.
+    assert_eq!(
+        s.xackdel(b"s", b"g1", &[id(3, 1), id(3, 1)], acked).await?,
+        [-1, -1]
+    );
+    assert_eq!(s.xlen(b"s").await?, 2);
+    // DELREF: acknowledged here, purged everywhere, deleted.
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    s.xreadgroup(b"g1", b"c", &new, &XReadGroupOptions::default(), None)
+        .await?;
+    s.xreadgroup(b"g2", b"c", &new, &XReadGroupOptions::default(), None)
+        .await?;
+    assert_eq!(
+        s.xackdel(b"s", b"g1", &[id(4, 1)], RefPolicy::DelRef)
+            .await?,
+        [1]
+    );
+    assert_eq!(s.xpending(b"s", b"g2").await?.count, 1, "3-1 only");
+    assert_eq!(s.xlen(b"s").await?, 1);
+    assert_eq!(s.xackdel(b"s", b"nogroup", &[id(3, 1)], acked).await?, [-1]);
+    assert_eq!(s.xackdel(b"nokey", b"g1", &[id(3, 1)], acked).await?, [-1]);
+    Ok(())
 }

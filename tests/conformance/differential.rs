@@ -3,8 +3,9 @@
 //! explicit (`*` would differ by clock); time-valued fields (XPENDING idle, XINFO
 //! CONSUMERS idle/inactive) are compared within [`TIME_TOLERANCE_MS`]. Known Valkey
 //! differences are applied to the engine's reply first (the README's compatibility
-//! table): `lag` by Redis 7's rules, no IDMP counters in XINFO STREAM. Commands Valkey
-//! lacks (XACKDEL, XDELEX, CLAIM, reference policies) are not generated.
+//! table): `lag` by Redis 7's rules, no IDMP counters in XINFO STREAM. XACKDEL and
+//! XDELEX, which Valkey lacks, run there as the adapter's Lua fallbacks; CLAIM and the
+//! reference policies of XADD/XTRIM, which have no fallback yet, are not generated.
 //!
 //! `BROOK_TRAIT_DIFF_STEPS` (default 2000) and `BROOK_TRAIT_DIFF_SEED` set the run;
 //! per-operation success/error counts are printed and must reach their floors.
@@ -12,10 +13,10 @@
 use std::collections::BTreeMap;
 
 use brook::{
-    Claimed, Engine, Error, GroupReadId, GroupStart, PendingEntry, StreamEntry, StreamId, Streams,
-    TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
-    XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange, XPendingSummary, XReadGroupOptions,
-    XReadGroupReply, XReadId, XReadReply,
+    Claimed, Engine, Error, GroupReadId, GroupStart, PendingEntry, RefPolicy, StreamEntry,
+    StreamId, Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply,
+    XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange, XPendingSummary,
+    XReadGroupOptions, XReadGroupReply, XReadId, XReadReply,
 };
 use brook_redis::RedisStreams;
 use brook_test_support::{ServerGuard, ServerKind};
@@ -70,6 +71,8 @@ enum Op {
         XReadGroupOptions,
     ),
     Ack(&'static [u8], &'static [u8], Vec<StreamId>),
+    AckDel(&'static [u8], &'static [u8], Vec<StreamId>, RefPolicy),
+    DelEx(&'static [u8], Vec<StreamId>, RefPolicy),
     Pending(&'static [u8], &'static [u8]),
     PendingRange(&'static [u8], &'static [u8], XPendingRange),
     Claim(
@@ -111,6 +114,8 @@ impl Op {
             Op::DelConsumer(..) => "XGROUP DELCONSUMER",
             Op::ReadGroup(..) => "XREADGROUP",
             Op::Ack(..) => "XACK",
+            Op::AckDel(..) => "XACKDEL",
+            Op::DelEx(..) => "XDELEX",
             Op::Pending(..) => "XPENDING",
             Op::PendingRange(..) => "XPENDING range",
             Op::Claim(..) => "XCLAIM",
@@ -136,6 +141,10 @@ impl Ids {
     fn some(&self, rng: &mut Rng, key: &[u8]) -> Vec<StreamId> {
         (0..1 + rng.below(4)).map(|_| self.any(rng, key)).collect()
     }
+}
+
+fn policy(rng: &mut Rng) -> RefPolicy {
+    rng.pick(&[RefPolicy::KeepRef, RefPolicy::DelRef, RefPolicy::Acked])
 }
 
 fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
@@ -255,7 +264,9 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
             };
             Op::ReadGroup(key, group, consumer, at, opts)
         }
-        65..=72 => Op::Ack(key, group, ids.some(rng, key)),
+        65..=70 => Op::Ack(key, group, ids.some(rng, key)),
+        71 => Op::DelEx(key, ids.some(rng, key), policy(rng)),
+        72 => Op::AckDel(key, group, ids.some(rng, key), policy(rng)),
         73..=75 => Op::Pending(key, group),
         76..=79 => {
             let (a, b) = (ids.any(rng, key), ids.any(rng, key));
@@ -316,6 +327,7 @@ enum Out {
     N(u64),
     Unit,
     Bool(bool),
+    Codes(Vec<i64>),
     Entries(Vec<StreamEntry>),
     Read(XReadReply),
     Group(XReadGroupReply),
@@ -355,6 +367,8 @@ async fn apply<S: Streams>(s: &S, op: &Op) -> Result<Out, Error> {
             Out::Group(s.xreadgroup(g, c, &[(*k, *at)], o, None).await?)
         }
         Op::Ack(k, g, ids) => Out::N(s.xack(k, g, ids).await?),
+        Op::AckDel(k, g, ids, p) => Out::Codes(s.xackdel(k, g, ids, *p).await?),
+        Op::DelEx(k, ids, p) => Out::Codes(s.xdelex(k, ids, *p).await?),
         Op::Pending(k, g) => Out::Summary(s.xpending(k, g).await?),
         Op::PendingRange(k, g, r) => Out::Pending(s.xpending_range(k, g, r).await?),
         Op::Claim(k, g, c, idle, ids, o) => Out::Claimed(s.xclaim(k, g, c, *idle, ids, o).await?),
@@ -505,6 +519,8 @@ fn typed_operations_match_valkey() {
     // Every operation ran, and most of the group machinery succeeded at times.
     if steps >= 2000 {
         for name in [
+            "XACKDEL",
+            "XDELEX",
             "XADD",
             "XREADGROUP",
             "XACK",

@@ -14,7 +14,7 @@ pub(crate) fn id(id: StreamId) -> String {
     id.to_string()
 }
 
-fn policy_word(p: RefPolicy) -> &'static str {
+pub(crate) fn policy_word(p: RefPolicy) -> &'static str {
     match p {
         RefPolicy::KeepRef => "KEEPREF",
         RefPolicy::DelRef => "DELREF",

@@ -16,6 +16,9 @@
 //!   that text, so code matching on `Error::BusyGroup` works on both backends. A
 //!   transport failure is [`Error::NotSent`] (the command cannot have run) or
 //!   [`Error::OutcomeUnknown`] (it may have); nothing is retried by itself.
+//! - Features are detected with `COMMAND INFO` when connecting (never from version
+//!   strings: Valkey 9 reports `redis_version:7.2.4`). Where XACKDEL and XDELEX (Redis
+//!   8.2) are missing, Lua scripts give the same replies and effects, atomically.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), brook_engine::Error> {
@@ -27,6 +30,7 @@
 
 mod args;
 mod errors;
+mod fallback;
 mod parse;
 
 use std::sync::{Arc, Mutex};
@@ -81,6 +85,8 @@ pub struct RedisStreams {
 struct Inner {
     client: redis::Client,
     commands: ConnectionManager,
+    features: fallback::Features,
+    scripts: fallback::Scripts,
     idle_blocking: Mutex<Vec<MultiplexedConnection>>,
     opts: RedisOptions,
 }
@@ -107,13 +113,16 @@ impl RedisStreams {
             .set_response_timeout(Some(opts.response_timeout))
             .set_connection_timeout(Some(opts.connection_timeout))
             .set_number_of_retries(opts.connect_retries);
-        let commands = ConnectionManager::new_with_config(client.clone(), config)
+        let mut commands = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(|e| errors::not_sent(&e))?;
+        let features = fallback::Features::detect(&mut commands).await?;
         Ok(RedisStreams {
             inner: Arc::new(Inner {
                 client,
                 commands,
+                features,
+                scripts: fallback::Scripts::new(),
                 idle_blocking: Mutex::new(Vec::new()),
                 opts,
             }),
@@ -340,9 +349,16 @@ impl Streams for RedisStreams {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
-        let v = self
-            .run(args::del_ex(key, Some(group), ids, policy))
-            .await?;
+        let v = if self.inner.features.del_ex {
+            self.run(args::del_ex(key, Some(group), ids, policy))
+                .await?
+        } else {
+            let mut conn = self.inner.commands.clone();
+            self.inner
+                .scripts
+                .xackdel(&mut conn, key, group, ids, policy)
+                .await?
+        };
         parse::array(v)?.into_iter().map(parse::int).collect()
     }
 
@@ -352,7 +368,15 @@ impl Streams for RedisStreams {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
-        let v = self.run(args::del_ex(key, None, ids, policy)).await?;
+        let v = if self.inner.features.del_ex {
+            self.run(args::del_ex(key, None, ids, policy)).await?
+        } else {
+            let mut conn = self.inner.commands.clone();
+            self.inner
+                .scripts
+                .xdelex(&mut conn, key, ids, policy)
+                .await?
+        };
         parse::array(v)?.into_iter().map(parse::int).collect()
     }
 

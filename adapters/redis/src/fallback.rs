@@ -1,0 +1,89 @@
+//! What the server has, and Lua that gives the same observable result where it lacks a
+//! command: XACKDEL and XDELEX (Redis 8.2) on Redis 7.x and Valkey. Each script runs
+//! atomically on the server, as the command would, and touches only its one key.
+
+use brook_engine::{Error, RefPolicy, StreamId};
+use redis::aio::ConnectionManager;
+use redis::{Script, Value};
+
+use crate::{args, errors, parse};
+
+/// Commands found with `COMMAND INFO` when the adapter connected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Features {
+    /// XACKDEL and XDELEX (Redis 8.2).
+    pub(crate) del_ex: bool,
+}
+
+impl Features {
+    /// Asks the server. Version strings are not consulted: Valkey 9 reports
+    /// `redis_version:7.2.4`.
+    pub(crate) async fn detect(conn: &mut ConnectionManager) -> Result<Features, Error> {
+        let v: Value = redis::cmd("COMMAND")
+            .arg("INFO")
+            .arg("XACKDEL")
+            .arg("XDELEX")
+            .query_async(conn)
+            .await
+            .map_err(|e| errors::from_redis(&e))?;
+        let known = parse::array(v)?
+            .iter()
+            .filter(|c| !matches!(c, Value::Nil))
+            .count();
+        Ok(Features { del_ex: known == 2 })
+    }
+}
+
+/// The fallback scripts.
+pub(crate) struct Scripts {
+    xdelex: Script,
+    xackdel: Script,
+}
+
+const REFS: &str = include_str!("lua/refs.lua");
+
+impl Scripts {
+    pub(crate) fn new() -> Scripts {
+        Scripts {
+            xdelex: Script::new(&format!("{REFS}\n{}", include_str!("lua/xdelex.lua"))),
+            xackdel: Script::new(&format!("{REFS}\n{}", include_str!("lua/xackdel.lua"))),
+        }
+    }
+
+    /// XDELEX by script.
+    pub(crate) async fn xdelex(
+        &self,
+        conn: &mut ConnectionManager,
+        key: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Value, Error> {
+        let mut inv = self.xdelex.key(key);
+        inv.arg(args::policy_word(policy));
+        for id in ids {
+            inv.arg(args::id(*id));
+        }
+        inv.invoke_async(conn)
+            .await
+            .map_err(|e| errors::from_redis(&e))
+    }
+
+    /// XACKDEL by script.
+    pub(crate) async fn xackdel(
+        &self,
+        conn: &mut ConnectionManager,
+        key: &[u8],
+        group: &[u8],
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Result<Value, Error> {
+        let mut inv = self.xackdel.key(key);
+        inv.arg(group).arg(args::policy_word(policy));
+        for id in ids {
+            inv.arg(args::id(*id));
+        }
+        inv.invoke_async(conn)
+            .await
+            .map_err(|e| errors::from_redis(&e))
+    }
+}
