@@ -2,10 +2,11 @@
 //! by handing each call to the engine or to the Redis adapter.
 
 use brook_engine::{
-    Claimed, Engine, Error, FieldValues, GroupReadId, GroupStart, ManualClock, PendingEntry,
-    RefPolicy, StreamEntry, StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions,
-    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange,
-    XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+    Claimed, Command, CommandReply, Engine, Error, FieldValues, GroupReadId, GroupStart,
+    ManualClock, PendingEntry, RefPolicy, StreamEntry, StreamId, Streams, TrimOptions, XAddOptions,
+    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
+    XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply,
+    XSetIdOptions,
 };
 
 #[cfg(feature = "redis")]
@@ -253,5 +254,13 @@ impl Streams for Backend {
 
     async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
         on_backend!(self, s => Streams::del(s, keys))
+    }
+
+    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        on_backend!(self, s => Streams::pipeline(s, cmds))
+    }
+
+    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        on_backend!(self, s => Streams::atomic(s, cmds))
     }
 }

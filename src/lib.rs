@@ -27,11 +27,11 @@ pub use connect::connect;
 
 pub use brook_engine as engine;
 pub use brook_engine::{
-    ClaimTime, Claimed, Clock, Config, Engine, EngineBuilder, Error, FieldValues, FlatFields,
-    GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock, NodeLimits, PendingEntry,
-    Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream, StreamEntry, StreamId,
-    StreamSummary, Streams, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions,
-    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
-    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId,
-    XReadReply, XSetIdOptions,
+    ClaimTime, Claimed, Clock, Command, CommandReply, Config, Engine, EngineBuilder, Error,
+    FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock,
+    NodeLimits, PendingEntry, Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream,
+    StreamEntry, StreamId, StreamSummary, Streams, SystemClock, TrimOptions, TrimStrategy, XAddId,
+    XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup,
+    XInfoStream, XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions,
+    XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };

@@ -81,7 +81,7 @@ mod timer;
 #[cfg(feature = "std")]
 mod waiters;
 
-pub use api::{Streams, XReadGroupReply, XReadReply};
+pub use api::{Command, CommandReply, Streams, XReadGroupReply, XReadReply};
 pub use blocking::{ReadOutput, ReadRequest, Signal};
 pub use cmd::ReadStep;
 pub use entry::{FieldValues, FlatFields, StreamEntry};

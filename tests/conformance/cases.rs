@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use brook::{
-    Claimed, Error, GroupEntry, GroupReadId, GroupStart, RefPolicy, StreamId, Streams, TrimOptions,
-    XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId,
-    XSetIdOptions,
+    Claimed, Command, CommandReply, Error, GroupEntry, GroupReadId, GroupStart, RefPolicy,
+    StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
+    XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use bytes::Bytes;
 
@@ -74,6 +74,10 @@ pub static CASES: &[Case] = &[
     Case {
         name: "xackdel_policies",
         body: |s| Box::pin(xackdel_policies(s)),
+    },
+    Case {
+        name: "pipeline_and_atomic_batches",
+        body: |s| Box::pin(pipeline_and_atomic_batches(s)),
     },
     Case {
         name: "blocked_group_read_woken_by_another_client",
@@ -884,5 +888,75 @@ async fn xackdel_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Err
     assert_eq!(s.xlen(b"s").await?, 1);
     assert_eq!(s.xackdel(b"s", b"nogroup", &[id(3, 1)], acked).await?, [-1]);
     assert_eq!(s.xackdel(b"nokey", b"g1", &[id(3, 1)], acked).await?, [-1]);
+    Ok(())
+}
+
+async fn pipeline_and_atomic_batches<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    let key = || Bytes::from_static(b"s");
+    let xadd = |ms| Command::XAdd {
+        key: key(),
+        opts: XAddOptions::with_id(id(ms, 1)),
+        fields: vec![(Bytes::from_static(b"f"), Bytes::from_static(b"v"))],
+    };
+    // Each command answers on its own; an error does not stop the others.
+    let got = s
+        .pipeline(&[xadd(1), xadd(1), Command::XLen { key: key() }])
+        .await?;
+    assert_eq!(
+        got,
+        [
+            Ok(CommandReply::Id(Some(id(1, 1)))),
+            Err(Error::XAddIdTooSmall),
+            Ok(CommandReply::Count(1))
+        ]
+    );
+    assert_eq!(s.pipeline(&[]).await?, []);
+    let group = |g: &'static [u8]| Command::XGroupCreate {
+        key: key(),
+        group: Bytes::from_static(g),
+        start: GroupStart::Id(StreamId::MIN),
+        mkstream: false,
+        entries_read: None,
+    };
+    let read = Command::XReadGroup {
+        group: Bytes::from_static(b"g"),
+        consumer: Bytes::from_static(b"c"),
+        streams: vec![(key(), GroupReadId::New)],
+        opts: XReadGroupOptions::default(),
+    };
+    let got = s
+        .atomic(&[
+            group(b"g"),
+            xadd(2),
+            read,
+            group(b"g"),
+            Command::XAck {
+                key: key(),
+                group: Bytes::from_static(b"g"),
+                ids: vec![id(1, 1)],
+            },
+            Command::XPending {
+                key: key(),
+                group: Bytes::from_static(b"g"),
+            },
+        ])
+        .await?;
+    assert_eq!(got.len(), 6);
+    assert_eq!(got[0], Ok(CommandReply::Ok));
+    assert_eq!(got[1], Ok(CommandReply::Id(Some(id(2, 1)))));
+    match &got[2] {
+        Ok(CommandReply::ReadGroup(r)) => {
+            assert_eq!(ids_of(&r[0].1, |e| e.id), [id(1, 1), id(2, 1)])
+        }
+        other => panic!("XREADGROUP in a batch: {other:?}"),
+    }
+    // No rollback: the failed command leaves the others applied.
+    assert_eq!(got[3], Err(Error::BusyGroup));
+    assert_eq!(got[4], Ok(CommandReply::Count(1)));
+    match &got[5] {
+        Ok(CommandReply::PendingSummary(p)) => assert_eq!(p.count, 1),
+        other => panic!("XPENDING in a batch: {other:?}"),
+    }
+    assert_eq!(s.xlen(b"s").await?, 2);
     Ok(())
 }

@@ -13,10 +13,9 @@
 use std::collections::BTreeMap;
 
 use brook::{
-    Claimed, Engine, Error, GroupReadId, GroupStart, PendingEntry, RefPolicy, StreamEntry,
-    StreamId, Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply,
-    XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange, XPendingSummary,
-    XReadGroupOptions, XReadGroupReply, XReadId, XReadReply,
+    Command, CommandReply, Engine, Error, GroupReadId, GroupStart, RefPolicy, StreamId, Streams,
+    TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
+    XReadGroupOptions, XReadId,
 };
 use brook_redis::RedisStreams;
 use brook_test_support::{ServerGuard, ServerKind};
@@ -48,83 +47,34 @@ impl Rng {
     }
 }
 
-/// One typed operation.
-#[derive(Clone, Debug)]
-enum Op {
-    XAdd(&'static [u8], XAddOptions, Vec<(Bytes, Bytes)>),
-    XLen(&'static [u8]),
-    XRange(&'static [u8], StreamId, StreamId, Option<u64>),
-    XRevRange(&'static [u8], StreamId, StreamId, Option<u64>),
-    XDel(&'static [u8], Vec<StreamId>),
-    XTrim(&'static [u8], TrimOptions),
-    XRead(Vec<(&'static [u8], XReadId)>, Option<u64>),
-    Create(&'static [u8], &'static [u8], GroupStart, bool),
-    SetId(&'static [u8], &'static [u8], GroupStart),
-    Destroy(&'static [u8], &'static [u8]),
-    CreateConsumer(&'static [u8], &'static [u8], &'static [u8]),
-    DelConsumer(&'static [u8], &'static [u8], &'static [u8]),
-    ReadGroup(
-        &'static [u8],
-        &'static [u8],
-        &'static [u8],
-        GroupReadId,
-        XReadGroupOptions,
-    ),
-    Ack(&'static [u8], &'static [u8], Vec<StreamId>),
-    AckDel(&'static [u8], &'static [u8], Vec<StreamId>, RefPolicy),
-    DelEx(&'static [u8], Vec<StreamId>, RefPolicy),
-    Pending(&'static [u8], &'static [u8]),
-    PendingRange(&'static [u8], &'static [u8], XPendingRange),
-    Claim(
-        &'static [u8],
-        &'static [u8],
-        &'static [u8],
-        u64,
-        Vec<StreamId>,
-        XClaimOptions,
-    ),
-    AutoClaim(
-        &'static [u8],
-        &'static [u8],
-        &'static [u8],
-        u64,
-        StreamId,
-        XAutoClaimOptions,
-    ),
-    InfoStream(&'static [u8]),
-    InfoGroups(&'static [u8]),
-    InfoConsumers(&'static [u8], &'static [u8]),
-    Del(&'static [u8]),
-}
-
-impl Op {
-    fn name(&self) -> &'static str {
-        match self {
-            Op::XAdd(..) => "XADD",
-            Op::XLen(..) => "XLEN",
-            Op::XRange(..) => "XRANGE",
-            Op::XRevRange(..) => "XREVRANGE",
-            Op::XDel(..) => "XDEL",
-            Op::XTrim(..) => "XTRIM",
-            Op::XRead(..) => "XREAD",
-            Op::Create(..) => "XGROUP CREATE",
-            Op::SetId(..) => "XGROUP SETID",
-            Op::Destroy(..) => "XGROUP DESTROY",
-            Op::CreateConsumer(..) => "XGROUP CREATECONSUMER",
-            Op::DelConsumer(..) => "XGROUP DELCONSUMER",
-            Op::ReadGroup(..) => "XREADGROUP",
-            Op::Ack(..) => "XACK",
-            Op::AckDel(..) => "XACKDEL",
-            Op::DelEx(..) => "XDELEX",
-            Op::Pending(..) => "XPENDING",
-            Op::PendingRange(..) => "XPENDING range",
-            Op::Claim(..) => "XCLAIM",
-            Op::AutoClaim(..) => "XAUTOCLAIM",
-            Op::InfoStream(..) => "XINFO STREAM",
-            Op::InfoGroups(..) => "XINFO GROUPS",
-            Op::InfoConsumers(..) => "XINFO CONSUMERS",
-            Op::Del(..) => "DEL",
-        }
+/// A command's name, for the counts.
+fn name(c: &Command) -> &'static str {
+    match c {
+        Command::XAdd { .. } => "XADD",
+        Command::XLen { .. } => "XLEN",
+        Command::XRange { .. } => "XRANGE",
+        Command::XRevRange { .. } => "XREVRANGE",
+        Command::XDel { .. } => "XDEL",
+        Command::XTrim { .. } => "XTRIM",
+        Command::XSetId { .. } => "XSETID",
+        Command::XRead { .. } => "XREAD",
+        Command::XGroupCreate { .. } => "XGROUP CREATE",
+        Command::XGroupSetId { .. } => "XGROUP SETID",
+        Command::XGroupDestroy { .. } => "XGROUP DESTROY",
+        Command::XGroupCreateConsumer { .. } => "XGROUP CREATECONSUMER",
+        Command::XGroupDelConsumer { .. } => "XGROUP DELCONSUMER",
+        Command::XReadGroup { .. } => "XREADGROUP",
+        Command::XAck { .. } => "XACK",
+        Command::XAckDel { .. } => "XACKDEL",
+        Command::XDelEx { .. } => "XDELEX",
+        Command::XPending { .. } => "XPENDING",
+        Command::XPendingRange { .. } => "XPENDING range",
+        Command::XClaim { .. } => "XCLAIM",
+        Command::XAutoClaim { .. } => "XAUTOCLAIM",
+        Command::XInfoStream { .. } => "XINFO STREAM",
+        Command::XInfoGroups { .. } => "XINFO GROUPS",
+        Command::XInfoConsumers { .. } => "XINFO CONSUMERS",
+        Command::Del { .. } => "DEL",
     }
 }
 
@@ -147,7 +97,7 @@ fn policy(rng: &mut Rng) -> RefPolicy {
     rng.pick(&[RefPolicy::KeepRef, RefPolicy::DelRef, RefPolicy::Acked])
 }
 
-fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
+fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
     let key = rng.pick(&KEYS);
     let group = rng.pick(&GROUPS);
     let consumer = rng.pick(&CONSUMERS);
@@ -190,19 +140,38 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                     (Bytes::from(f), Bytes::from(rng.below(1000).to_string()))
                 })
                 .collect();
-            Op::XAdd(key, opts, fields)
+            Command::XAdd {
+                key: Bytes::from_static(key),
+                opts,
+                fields,
+            }
         }
-        25..=27 => Op::XLen(key),
+        25..=27 => Command::XLen {
+            key: Bytes::from_static(key),
+        },
         28..=31 => {
             let (a, b) = (ids.any(rng, key), ids.any(rng, key));
             let c = rng.chance(50).then(|| 1 + rng.below(5));
             if rng.chance(50) {
-                Op::XRange(key, a.min(b), a.max(b), c)
+                Command::XRange {
+                    key: Bytes::from_static(key),
+                    start: a.min(b),
+                    end: a.max(b),
+                    count: c,
+                }
             } else {
-                Op::XRevRange(key, a.max(b), a.min(b), c)
+                Command::XRevRange {
+                    key: Bytes::from_static(key),
+                    end: a.max(b),
+                    start: a.min(b),
+                    count: c,
+                }
             }
         }
-        32..=34 => Op::XDel(key, ids.some(rng, key)),
+        32..=34 => Command::XDel {
+            key: Bytes::from_static(key),
+            ids: ids.some(rng, key),
+        },
         35..=36 => {
             let mut t = if rng.chance(50) {
                 TrimOptions::maxlen(rng.below(15))
@@ -210,14 +179,17 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                 TrimOptions::minid(ids.any(rng, key))
             };
             t.approx = rng.chance(30);
-            Op::XTrim(key, t)
+            Command::XTrim {
+                key: Bytes::from_static(key),
+                opts: t,
+            }
         }
         37..=39 => {
             let other = if key == KEYS[0] { KEYS[1] } else { KEYS[0] };
-            let mut streams = vec![(key, XReadId::After(ids.any(rng, key)))];
+            let mut streams = vec![(Bytes::from_static(key), XReadId::After(ids.any(rng, key)))];
             if rng.chance(40) {
                 streams.push((
-                    other,
+                    Bytes::from_static(other),
                     if rng.chance(20) {
                         XReadId::Last
                     } else {
@@ -225,7 +197,10 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                     },
                 ));
             }
-            Op::XRead(streams, rng.chance(60).then(|| 1 + rng.below(4)))
+            Command::XRead {
+                streams,
+                count: rng.chance(60).then(|| 1 + rng.below(4)),
+            }
         }
         40..=44 => {
             let start = if rng.chance(30) {
@@ -233,20 +208,38 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
             } else {
                 GroupStart::Id(ids.any(rng, key))
             };
-            Op::Create(key, group, start, rng.chance(60))
+            Command::XGroupCreate {
+                key: Bytes::from_static(key),
+                group: Bytes::from_static(group),
+                start,
+                mkstream: rng.chance(60),
+                entries_read: None,
+            }
         }
-        45 => Op::SetId(
-            key,
-            group,
-            if rng.chance(30) {
+        45 => Command::XGroupSetId {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+            start: if rng.chance(30) {
                 GroupStart::Last
             } else {
                 GroupStart::Id(ids.any(rng, key))
             },
-        ),
-        46 => Op::Destroy(key, group),
-        47..=48 => Op::CreateConsumer(key, group, consumer),
-        49 => Op::DelConsumer(key, group, consumer),
+            entries_read: None,
+        },
+        46 => Command::XGroupDestroy {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+        },
+        47..=48 => Command::XGroupCreateConsumer {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+            consumer: Bytes::from_static(consumer),
+        },
+        49 => Command::XGroupDelConsumer {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+            consumer: Bytes::from_static(consumer),
+        },
         50..=64 => {
             let at = if rng.chance(75) {
                 GroupReadId::New
@@ -262,18 +255,39 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                 noack: rng.chance(10),
                 claim: None,
             };
-            Op::ReadGroup(key, group, consumer, at, opts)
+            Command::XReadGroup {
+                group: Bytes::from_static(group),
+                consumer: Bytes::from_static(consumer),
+                streams: vec![(Bytes::from_static(key), at)],
+                opts,
+            }
         }
-        65..=70 => Op::Ack(key, group, ids.some(rng, key)),
-        71 => Op::DelEx(key, ids.some(rng, key), policy(rng)),
-        72 => Op::AckDel(key, group, ids.some(rng, key), policy(rng)),
-        73..=75 => Op::Pending(key, group),
+        65..=70 => Command::XAck {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+            ids: ids.some(rng, key),
+        },
+        71 => Command::XDelEx {
+            key: Bytes::from_static(key),
+            ids: ids.some(rng, key),
+            policy: policy(rng),
+        },
+        72 => Command::XAckDel {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+            ids: ids.some(rng, key),
+            policy: policy(rng),
+        },
+        73..=75 => Command::XPending {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+        },
         76..=79 => {
             let (a, b) = (ids.any(rng, key), ids.any(rng, key));
-            Op::PendingRange(
-                key,
-                group,
-                XPendingRange {
+            Command::XPendingRange {
+                key: Bytes::from_static(key),
+                group: Bytes::from_static(group),
+                range: XPendingRange {
                     min_idle: if rng.chance(20) { 3_600_000 } else { 0 },
                     start: a.min(b),
                     end: if rng.chance(50) {
@@ -284,7 +298,7 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                     count: 1 + rng.below(6),
                     consumer: rng.chance(40).then(|| Bytes::from_static(consumer)),
                 },
-            )
+            }
         }
         80..=85 => {
             let opts = XClaimOptions {
@@ -295,7 +309,14 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                 last_id: rng.chance(10).then(|| ids.any(rng, key)),
             };
             let min_idle = if rng.chance(20) { 3_600_000 } else { 0 };
-            Op::Claim(key, group, consumer, min_idle, ids.some(rng, key), opts)
+            Command::XClaim {
+                key: Bytes::from_static(key),
+                group: Bytes::from_static(group),
+                consumer: Bytes::from_static(consumer),
+                min_idle_ms: min_idle,
+                ids: ids.some(rng, key),
+                opts,
+            }
         }
         86..=89 => {
             let opts = XAutoClaimOptions {
@@ -308,78 +329,32 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Op {
                 ids.any(rng, key)
             };
             let min_idle = if rng.chance(20) { 3_600_000 } else { 0 };
-            Op::AutoClaim(key, group, consumer, min_idle, start, opts)
+            Command::XAutoClaim {
+                key: Bytes::from_static(key),
+                group: Bytes::from_static(group),
+                consumer: Bytes::from_static(consumer),
+                min_idle_ms: min_idle,
+                start,
+                opts,
+            }
         }
-        90..=92 => Op::InfoStream(key),
-        93..=95 => Op::InfoGroups(key),
-        96..=98 => Op::InfoConsumers(key, group),
+        90..=92 => Command::XInfoStream {
+            key: Bytes::from_static(key),
+        },
+        93..=95 => Command::XInfoGroups {
+            key: Bytes::from_static(key),
+        },
+        96..=98 => Command::XInfoConsumers {
+            key: Bytes::from_static(key),
+            group: Bytes::from_static(group),
+        },
         _ => {
             ids.top.remove(key);
-            Op::Del(key)
+            Command::Del {
+                keys: vec![Bytes::from_static(key)],
+            }
         }
     }
-}
-
-/// A reply of any operation.
-#[derive(Clone, Debug, PartialEq)]
-enum Out {
-    Id(Option<StreamId>),
-    N(u64),
-    Unit,
-    Bool(bool),
-    Codes(Vec<i64>),
-    Entries(Vec<StreamEntry>),
-    Read(XReadReply),
-    Group(XReadGroupReply),
-    Summary(XPendingSummary),
-    Pending(Vec<PendingEntry>),
-    Claimed(Claimed),
-    Auto(XAutoClaimReply),
-    Stream(Box<XInfoStream>),
-    Groups(Vec<XInfoGroup>),
-    Consumers(Vec<XInfoConsumer>),
-}
-
-async fn apply<S: Streams>(s: &S, op: &Op) -> Result<Out, Error> {
-    Ok(match op {
-        Op::XAdd(k, o, f) => Out::Id(s.xadd(k, o, &f[..]).await?),
-        Op::XLen(k) => Out::N(s.xlen(k).await?),
-        Op::XRange(k, a, b, c) => Out::Entries(s.xrange(k, *a, *b, *c).await?),
-        Op::XRevRange(k, a, b, c) => Out::Entries(s.xrevrange(k, *a, *b, *c).await?),
-        Op::XDel(k, ids) => Out::N(s.xdel(k, ids).await?),
-        Op::XTrim(k, t) => Out::N(s.xtrim(k, t).await?),
-        Op::XRead(streams, c) => {
-            let st: Vec<(&[u8], XReadId)> = streams.iter().map(|(k, i)| (*k, *i)).collect();
-            Out::Read(s.xread(&st, *c, None).await?)
-        }
-        Op::Create(k, g, start, mk) => {
-            s.xgroup_create(k, g, *start, *mk, None).await?;
-            Out::Unit
-        }
-        Op::SetId(k, g, start) => {
-            s.xgroup_setid(k, g, *start, None).await?;
-            Out::Unit
-        }
-        Op::Destroy(k, g) => Out::Bool(s.xgroup_destroy(k, g).await?),
-        Op::CreateConsumer(k, g, c) => Out::Bool(s.xgroup_createconsumer(k, g, c).await?),
-        Op::DelConsumer(k, g, c) => Out::N(s.xgroup_delconsumer(k, g, c).await?),
-        Op::ReadGroup(k, g, c, at, o) => {
-            Out::Group(s.xreadgroup(g, c, &[(*k, *at)], o, None).await?)
-        }
-        Op::Ack(k, g, ids) => Out::N(s.xack(k, g, ids).await?),
-        Op::AckDel(k, g, ids, p) => Out::Codes(s.xackdel(k, g, ids, *p).await?),
-        Op::DelEx(k, ids, p) => Out::Codes(s.xdelex(k, ids, *p).await?),
-        Op::Pending(k, g) => Out::Summary(s.xpending(k, g).await?),
-        Op::PendingRange(k, g, r) => Out::Pending(s.xpending_range(k, g, r).await?),
-        Op::Claim(k, g, c, idle, ids, o) => Out::Claimed(s.xclaim(k, g, c, *idle, ids, o).await?),
-        Op::AutoClaim(k, g, c, idle, start, o) => {
-            Out::Auto(s.xautoclaim(k, g, c, *idle, *start, o).await?)
-        }
-        Op::InfoStream(k) => Out::Stream(Box::new(s.xinfo_stream(k).await?)),
-        Op::InfoGroups(k) => Out::Groups(s.xinfo_groups(k).await?),
-        Op::InfoConsumers(k, g) => Out::Consumers(s.xinfo_consumers(k, g).await?),
-        Op::Del(k) => Out::N(s.del(&[k]).await?),
-    })
 }
 
 /// Whether two time values are within tolerance; then both become the engine's.
@@ -392,22 +367,23 @@ fn near(ours: u64, theirs: &mut u64) -> bool {
 }
 
 /// The engine's reply as Valkey 9.1 gives it, and the server's with its time fields
-/// taken from ours where they are within tolerance.
+/// taken from ours where they are within tolerance; false when they are not.
 fn normalize(
     engine: &Engine,
-    op: &Op,
-    ours: &mut Result<Out, Error>,
-    theirs: &mut Result<Out, Error>,
+    cmd: &Command,
+    ours: &mut Result<CommandReply, Error>,
+    theirs: &mut Result<CommandReply, Error>,
 ) -> bool {
+    use CommandReply as R;
     let (Ok(a), Ok(b)) = (ours, theirs) else {
         return true;
     };
     match (a, b) {
-        (Out::Pending(a), Out::Pending(b)) if a.len() == b.len() => a
+        (R::Pending(a), R::Pending(b)) if a.len() == b.len() => a
             .iter()
             .zip(b.iter_mut())
             .all(|(x, y)| near(x.idle, &mut y.idle)),
-        (Out::Consumers(a), Out::Consumers(b)) if a.len() == b.len() => {
+        (R::Consumers(a), R::Consumers(b)) if a.len() == b.len() => {
             a.iter().zip(b.iter_mut()).all(|(x, y)| {
                 let inactive = match (x.inactive, y.inactive.as_mut()) {
                     (Some(i), Some(j)) => near(i, j),
@@ -416,28 +392,19 @@ fn normalize(
                 near(x.idle, &mut y.idle) && inactive
             })
         }
-        (Out::Stream(a), Out::Stream(b)) => {
+        (R::Stream(a), R::Stream(b)) => {
             // Valkey has no IDMP counters.
-            let s = &mut a.summary;
-            (
-                s.idmp_duration,
-                s.idmp_maxsize,
-                s.pids_tracked,
-                s.iids_tracked,
-                s.iids_added,
-                s.iids_duplicates,
-            ) = (
-                b.summary.idmp_duration,
-                b.summary.idmp_maxsize,
-                b.summary.pids_tracked,
-                b.summary.iids_tracked,
-                b.summary.iids_added,
-                b.summary.iids_duplicates,
-            );
+            let (s, t) = (&mut a.summary, &b.summary);
+            s.idmp_duration = t.idmp_duration;
+            s.idmp_maxsize = t.idmp_maxsize;
+            s.pids_tracked = t.pids_tracked;
+            s.iids_tracked = t.iids_tracked;
+            s.iids_added = t.iids_added;
+            s.iids_duplicates = t.iids_duplicates;
             true
         }
-        (Out::Groups(a), _) => {
-            if let Op::InfoGroups(key) = op {
+        (R::Groups(a), _) => {
+            if let Command::XInfoGroups { key } = cmd {
                 for g in a.iter_mut() {
                     g.lag = valkey_lag(engine, key, &g.name);
                 }
@@ -493,26 +460,71 @@ fn typed_operations_match_valkey() {
         top: BTreeMap::new(),
     };
     let mut counts: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
-    for step in 0..steps {
-        let op = gen(&mut rng, &mut ids);
-        let mut ours = rt.block_on(apply(&engine, &op));
-        let mut theirs = rt.block_on(apply(&redis, &op));
-        let times_close = normalize(&engine, &op, &mut ours, &mut theirs);
-        assert!(
-            times_close && ours == theirs,
-            "step {step} (seed {seed}): {op:?}\n engine: {ours:?}\n valkey: {theirs:?}"
-        );
-        let c = counts.entry(op.name()).or_default();
-        if ours.is_ok() {
-            c.0 += 1
+    let mut batches = (0u64, 0u64);
+    let mut step = 0;
+    while step < steps {
+        // Mostly one command at a time; now and then a pipeline or a MULTI/EXEC batch
+        // of up to four, compared command by command.
+        let n = if rng.chance(90) {
+            1
         } else {
-            c.1 += 1
+            2 + rng.below(3) as usize
+        };
+        let atomic = n > 1 && rng.chance(50);
+        // XINFO GROUPS only last in a batch: its Valkey `lag` is computed from the
+        // engine's state after the batch (see `normalize`).
+        let cmds: Vec<Command> = (0..n)
+            .map(|i| loop {
+                let c = gen(&mut rng, &mut ids);
+                if i + 1 == n || !matches!(c, Command::XInfoGroups { .. }) {
+                    break c;
+                }
+            })
+            .collect();
+        let (mut ours, mut theirs) = if n == 1 {
+            (
+                vec![rt.block_on(engine.run(&cmds[0]))],
+                vec![rt.block_on(redis.run(&cmds[0]))],
+            )
+        } else if atomic {
+            batches.1 += 1;
+            (
+                rt.block_on(engine.atomic(&cmds)).expect("engine batch"),
+                rt.block_on(redis.atomic(&cmds)).expect("server batch"),
+            )
+        } else {
+            batches.0 += 1;
+            (
+                rt.block_on(engine.pipeline(&cmds))
+                    .expect("engine pipeline"),
+                rt.block_on(redis.pipeline(&cmds)).expect("server pipeline"),
+            )
+        };
+        assert_eq!(ours.len(), theirs.len(), "one reply per command");
+        for (i, cmd) in cmds.iter().enumerate() {
+            let close = normalize(&engine, cmd, &mut ours[i], &mut theirs[i]);
+            assert!(
+                close && ours[i] == theirs[i],
+                "step {step} (seed {seed}, batch of {n}, atomic {atomic}): {cmd:?}\n engine: {:?}\n valkey: {:?}",
+                ours[i],
+                theirs[i]
+            );
+            let c = counts.entry(name(cmd)).or_default();
+            if ours[i].is_ok() {
+                c.0 += 1
+            } else {
+                c.1 += 1
+            }
         }
         if step % 97 == 0 {
             engine.check().expect("engine well-formed");
         }
+        step += n;
     }
-    eprintln!("trait differential vs Valkey 9.1: {steps} steps, seed {seed}");
+    eprintln!(
+        "trait differential vs Valkey 9.1: {step} commands, {} pipelines and {} MULTI batches among them, seed {seed}",
+        batches.0, batches.1
+    );
     for (name, (ok, err)) in &counts {
         eprintln!("  {name:<22} ok {ok:>6}  error {err:>6}");
     }

@@ -4,7 +4,7 @@
 
 use brook_engine::{Error, RefPolicy, StreamId};
 use redis::aio::ConnectionManager;
-use redis::{Script, Value};
+use redis::{Cmd, Value};
 
 use crate::{args, errors, parse};
 
@@ -34,10 +34,11 @@ impl Features {
     }
 }
 
-/// The fallback scripts.
+/// The fallback scripts, sent whole with EVAL (a few kilobytes; no script cache to go
+/// stale after a server restart, and usable inside MULTI).
 pub(crate) struct Scripts {
-    xdelex: Script,
-    xackdel: Script,
+    xdelex: String,
+    xackdel: String,
 }
 
 const REFS: &str = include_str!("lua/refs.lua");
@@ -45,45 +46,41 @@ const REFS: &str = include_str!("lua/refs.lua");
 impl Scripts {
     pub(crate) fn new() -> Scripts {
         Scripts {
-            xdelex: Script::new(&format!("{REFS}\n{}", include_str!("lua/xdelex.lua"))),
-            xackdel: Script::new(&format!("{REFS}\n{}", include_str!("lua/xackdel.lua"))),
+            xdelex: format!("{REFS}\n{}", include_str!("lua/xdelex.lua")),
+            xackdel: format!("{REFS}\n{}", include_str!("lua/xackdel.lua")),
         }
     }
 
-    /// XDELEX by script.
-    pub(crate) async fn xdelex(
-        &self,
-        conn: &mut ConnectionManager,
-        key: &[u8],
-        ids: &[StreamId],
-        policy: RefPolicy,
-    ) -> Result<Value, Error> {
-        let mut inv = self.xdelex.key(key);
-        inv.arg(args::policy_word(policy));
+    /// XDELEX as EVAL.
+    pub(crate) fn xdelex(&self, key: &[u8], ids: &[StreamId], policy: RefPolicy) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.xdelex)
+            .arg(1)
+            .arg(key)
+            .arg(args::policy_word(policy));
         for id in ids {
-            inv.arg(args::id(*id));
+            cmd.arg(args::id(*id));
         }
-        inv.invoke_async(conn)
-            .await
-            .map_err(|e| errors::from_redis(&e))
+        cmd
     }
 
-    /// XACKDEL by script.
-    pub(crate) async fn xackdel(
+    /// XACKDEL as EVAL.
+    pub(crate) fn xackdel(
         &self,
-        conn: &mut ConnectionManager,
         key: &[u8],
         group: &[u8],
         ids: &[StreamId],
         policy: RefPolicy,
-    ) -> Result<Value, Error> {
-        let mut inv = self.xackdel.key(key);
-        inv.arg(group).arg(args::policy_word(policy));
+    ) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.xackdel)
+            .arg(1)
+            .arg(key)
+            .arg(group)
+            .arg(args::policy_word(policy));
         for id in ids {
-            inv.arg(args::id(*id));
+            cmd.arg(args::id(*id));
         }
-        inv.invoke_async(conn)
-            .await
-            .map_err(|e| errors::from_redis(&e))
+        cmd
     }
 }

@@ -29,6 +29,7 @@
 //! ```
 
 mod args;
+mod batch;
 mod errors;
 mod fallback;
 mod parse;
@@ -37,10 +38,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use brook_engine::{
-    Claimed, Error, FieldValues, GroupReadId, GroupStart, PendingEntry, RefPolicy, StreamEntry,
-    StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
-    XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange, XPendingSummary, XReadGroupOptions,
-    XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+    Claimed, Command, CommandReply, Error, FieldValues, GroupReadId, GroupStart, PendingEntry,
+    RefPolicy, StreamEntry, StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions,
+    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange,
+    XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };
 use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
@@ -130,7 +131,7 @@ impl RedisStreams {
     }
 
     /// Sends `cmd` on the command connection and returns its reply.
-    async fn run(&self, cmd: Cmd) -> Result<Value, Error> {
+    async fn send(&self, cmd: Cmd) -> Result<Value, Error> {
         let mut conn = self.inner.commands.clone();
         cmd.query_async::<Value>(&mut conn)
             .await
@@ -138,9 +139,9 @@ impl RedisStreams {
     }
 
     /// Sends a read that may block on a connection of its own.
-    async fn run_blocking(&self, cmd: Cmd, block: Option<u64>) -> Result<Value, Error> {
+    async fn send_blocking(&self, cmd: Cmd, block: Option<u64>) -> Result<Value, Error> {
         let Some(ms) = block else {
-            return self.run(cmd).await;
+            return self.send(cmd).await;
         };
         let idle = self.take_idle();
         let mut conn = match idle {
@@ -187,6 +188,62 @@ impl RedisStreams {
         }
     }
 
+    /// XACKDEL (`group` given) or XDELEX: the command where the server has it, else
+    /// its Lua fallback.
+    pub(crate) fn del_ex(
+        &self,
+        key: &[u8],
+        group: Option<&[u8]>,
+        ids: &[StreamId],
+        policy: RefPolicy,
+    ) -> Cmd {
+        match (self.inner.features.del_ex, group) {
+            (true, _) => args::del_ex(key, group, ids, policy),
+            (false, Some(g)) => self.inner.scripts.xackdel(key, g, ids, policy),
+            (false, None) => self.inner.scripts.xdelex(key, ids, policy),
+        }
+    }
+
+    /// Sends `cmds` as one pipeline (a MULTI/EXEC transaction when `atomic`), each
+    /// answered on its own.
+    async fn send_batch(
+        &self,
+        cmds: &[Command],
+        atomic: bool,
+    ) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        if cmds.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        if atomic {
+            pipe.atomic();
+        }
+        pipe.ignore_errors();
+        for c in cmds {
+            pipe.add_command(batch::to_cmd(self, c));
+        }
+        let mut conn = self.inner.commands.clone();
+        let replies: Vec<redis::RedisResult<Value>> = pipe
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| errors::from_redis(&e))?;
+        if replies.len() != cmds.len() {
+            return Err(Error::Server(Bytes::from(format!(
+                "ERR brook-redis: {} replies to {} commands",
+                replies.len(),
+                cmds.len()
+            ))));
+        }
+        Ok(cmds
+            .iter()
+            .zip(replies)
+            .map(|(c, r)| match r {
+                Ok(v) => batch::parse_reply(c, v),
+                Err(e) => Err(errors::from_redis(&e)),
+            })
+            .collect())
+    }
+
     fn take_idle(&self) -> Option<MultiplexedConnection> {
         self.inner
             .idle_blocking
@@ -215,7 +272,7 @@ impl Streams for RedisStreams {
         fields: &(impl FieldValues + Sync + ?Sized),
     ) -> Result<Option<StreamId>, Error> {
         let pairs: Vec<(&[u8], &[u8])> = (0..fields.pair_count()).map(|i| fields.pair(i)).collect();
-        match self.run(args::xadd(key, opts, &pairs)).await? {
+        match self.send(args::xadd(key, opts, &pairs)).await? {
             Value::Nil => Ok(None),
             v => parse::id(v).map(Some),
         }
@@ -224,7 +281,7 @@ impl Streams for RedisStreams {
     async fn xlen(&self, key: &[u8]) -> Result<u64, Error> {
         let mut cmd = redis::cmd("XLEN");
         cmd.arg(key);
-        parse::uint(self.run(cmd).await?)
+        parse::uint(self.send(cmd).await?)
     }
 
     async fn xrange(
@@ -235,7 +292,7 @@ impl Streams for RedisStreams {
         count: Option<u64>,
     ) -> Result<Vec<StreamEntry>, Error> {
         parse::entries(
-            self.run(args::range("XRANGE", key, start, end, count))
+            self.send(args::range("XRANGE", key, start, end, count))
                 .await?,
         )
     }
@@ -248,21 +305,21 @@ impl Streams for RedisStreams {
         count: Option<u64>,
     ) -> Result<Vec<StreamEntry>, Error> {
         parse::entries(
-            self.run(args::range("XREVRANGE", key, end, start, count))
+            self.send(args::range("XREVRANGE", key, end, start, count))
                 .await?,
         )
     }
 
     async fn xdel(&self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
-        parse::uint(self.run(args::xdel(key, ids)).await?)
+        parse::uint(self.send(args::xdel(key, ids)).await?)
     }
 
     async fn xtrim(&self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
-        parse::uint(self.run(args::xtrim(key, opts)).await?)
+        parse::uint(self.send(args::xtrim(key, opts)).await?)
     }
 
     async fn xsetid(&self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
-        parse::ok(self.run(args::xsetid(key, opts)).await?)
+        parse::ok(self.send(args::xsetid(key, opts)).await?)
     }
 
     async fn xread(
@@ -272,7 +329,7 @@ impl Streams for RedisStreams {
         block: Option<u64>,
     ) -> Result<XReadReply, Error> {
         parse::xread(
-            self.run_blocking(args::xread(streams, count, block), block)
+            self.send_blocking(args::xread(streams, count, block), block)
                 .await?,
         )
     }
@@ -286,7 +343,7 @@ impl Streams for RedisStreams {
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
         let cmd = args::xgroup_create(key, group, start, mkstream, entries_read);
-        parse::ok(self.run(cmd).await?)
+        parse::ok(self.send(cmd).await?)
     }
 
     async fn xgroup_setid(
@@ -297,13 +354,13 @@ impl Streams for RedisStreams {
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
         parse::ok(
-            self.run(args::xgroup_setid(key, group, start, entries_read))
+            self.send(args::xgroup_setid(key, group, start, entries_read))
                 .await?,
         )
     }
 
     async fn xgroup_destroy(&self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
-        Ok(parse::uint(self.run(args::xgroup("DESTROY", key, group, None)).await?)? > 0)
+        Ok(parse::uint(self.send(args::xgroup("DESTROY", key, group, None)).await?)? > 0)
     }
 
     async fn xgroup_createconsumer(
@@ -313,7 +370,7 @@ impl Streams for RedisStreams {
         consumer: &[u8],
     ) -> Result<bool, Error> {
         let cmd = args::xgroup("CREATECONSUMER", key, group, Some(consumer));
-        Ok(parse::uint(self.run(cmd).await?)? > 0)
+        Ok(parse::uint(self.send(cmd).await?)? > 0)
     }
 
     async fn xgroup_delconsumer(
@@ -323,7 +380,7 @@ impl Streams for RedisStreams {
         consumer: &[u8],
     ) -> Result<u64, Error> {
         let cmd = args::xgroup("DELCONSUMER", key, group, Some(consumer));
-        parse::uint(self.run(cmd).await?)
+        parse::uint(self.send(cmd).await?)
     }
 
     async fn xreadgroup(
@@ -335,11 +392,11 @@ impl Streams for RedisStreams {
         block: Option<u64>,
     ) -> Result<XReadGroupReply, Error> {
         let cmd = args::xreadgroup(group, consumer, streams, opts, block);
-        parse::xreadgroup(self.run_blocking(cmd, block).await?)
+        parse::xreadgroup(self.send_blocking(cmd, block).await?)
     }
 
     async fn xack(&self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
-        parse::uint(self.run(args::xack(key, group, ids)).await?)
+        parse::uint(self.send(args::xack(key, group, ids)).await?)
     }
 
     async fn xackdel(
@@ -349,16 +406,9 @@ impl Streams for RedisStreams {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
-        let v = if self.inner.features.del_ex {
-            self.run(args::del_ex(key, Some(group), ids, policy))
-                .await?
-        } else {
-            let mut conn = self.inner.commands.clone();
-            self.inner
-                .scripts
-                .xackdel(&mut conn, key, group, ids, policy)
-                .await?
-        };
+        let v = self
+            .send(self.del_ex(key, Some(group), ids, policy))
+            .await?;
         parse::array(v)?.into_iter().map(parse::int).collect()
     }
 
@@ -368,20 +418,12 @@ impl Streams for RedisStreams {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
-        let v = if self.inner.features.del_ex {
-            self.run(args::del_ex(key, None, ids, policy)).await?
-        } else {
-            let mut conn = self.inner.commands.clone();
-            self.inner
-                .scripts
-                .xdelex(&mut conn, key, ids, policy)
-                .await?
-        };
+        let v = self.send(self.del_ex(key, None, ids, policy)).await?;
         parse::array(v)?.into_iter().map(parse::int).collect()
     }
 
     async fn xpending(&self, key: &[u8], group: &[u8]) -> Result<XPendingSummary, Error> {
-        parse::xpending(self.run(args::xpending(key, group)).await?)
+        parse::xpending(self.send(args::xpending(key, group)).await?)
     }
 
     async fn xpending_range(
@@ -390,7 +432,7 @@ impl Streams for RedisStreams {
         group: &[u8],
         range: &XPendingRange,
     ) -> Result<Vec<PendingEntry>, Error> {
-        parse::xpending_range(self.run(args::xpending_range(key, group, range)).await?)
+        parse::xpending_range(self.send(args::xpending_range(key, group, range)).await?)
     }
 
     async fn xclaim(
@@ -403,7 +445,7 @@ impl Streams for RedisStreams {
         opts: &XClaimOptions,
     ) -> Result<Claimed, Error> {
         let cmd = args::xclaim(key, group, consumer, min_idle_ms, ids, opts);
-        parse::claimed(self.run(cmd).await?, opts.justid)
+        parse::claimed(self.send(cmd).await?, opts.justid)
     }
 
     async fn xautoclaim(
@@ -416,22 +458,33 @@ impl Streams for RedisStreams {
         opts: &XAutoClaimOptions,
     ) -> Result<XAutoClaimReply, Error> {
         let cmd = args::xautoclaim(key, group, consumer, min_idle_ms, start, opts);
-        parse::xautoclaim(self.run(cmd).await?, opts.justid)
+        parse::xautoclaim(self.send(cmd).await?, opts.justid)
     }
 
     async fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
-        parse::xinfo_stream(self.run(args::xinfo("STREAM", key, None)).await?)
+        parse::xinfo_stream(self.send(args::xinfo("STREAM", key, None)).await?)
     }
 
     async fn xinfo_groups(&self, key: &[u8]) -> Result<Vec<XInfoGroup>, Error> {
-        parse::xinfo_groups(self.run(args::xinfo("GROUPS", key, None)).await?)
+        parse::xinfo_groups(self.send(args::xinfo("GROUPS", key, None)).await?)
     }
 
     async fn xinfo_consumers(&self, key: &[u8], group: &[u8]) -> Result<Vec<XInfoConsumer>, Error> {
-        parse::xinfo_consumers(self.run(args::xinfo("CONSUMERS", key, Some(group))).await?)
+        parse::xinfo_consumers(
+            self.send(args::xinfo("CONSUMERS", key, Some(group)))
+                .await?,
+        )
     }
 
     async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
-        parse::uint(self.run(args::del(keys)).await?)
+        parse::uint(self.send(args::del(keys)).await?)
+    }
+
+    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.send_batch(cmds, false).await
+    }
+
+    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.send_batch(cmds, true).await
     }
 }

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{Streams, XReadGroupReply, XReadReply};
+use super::{Command, CommandReply, Streams, XReadGroupReply, XReadReply};
 use crate::blocking::{ReadOutput, ReadRequest};
 use crate::engine::Engine;
 use crate::entry::{FieldValues, StreamEntry};
@@ -228,6 +228,17 @@ impl Streams for Engine {
 
     async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
         Ok(Engine::del(self, keys))
+    }
+
+    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        Ok(cmds
+            .iter()
+            .map(|c| self.with_keyspace(|ks, now| c.apply(ks, now)))
+            .collect())
+    }
+
+    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        Ok(self.with_keyspace(|ks, now| cmds.iter().map(|c| c.apply(ks, now)).collect()))
     }
 }
 

@@ -38,8 +38,11 @@
 //! # }
 //! ```
 
+mod batch;
 #[cfg(feature = "std")]
 mod engine_impl;
+
+pub use batch::{Command, CommandReply};
 
 use alloc::vec::Vec;
 use core::future::Future;
@@ -259,4 +262,150 @@ pub trait Streams: Send + Sync {
 
     /// DEL: how many of the keys existed.
     fn del(&self, keys: &[&[u8]]) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// Several commands sent together and answered in order (one round trip on a
+    /// server), each with its own reply or error; other clients' commands may run in
+    /// between. The outer error is a transport failure: then some of the commands may
+    /// have run.
+    fn pipeline(
+        &self,
+        cmds: &[Command],
+    ) -> impl Future<Output = Result<Vec<Result<CommandReply, Error>>, Error>> + Send;
+
+    /// Several commands as one MULTI/EXEC transaction: no other command runs between
+    /// them, an error answers its own command and rolls nothing back. On the engine the
+    /// batch sees one frozen time and blocked readers are served after its last command,
+    /// as Redis serves them after EXEC.
+    fn atomic(
+        &self,
+        cmds: &[Command],
+    ) -> impl Future<Output = Result<Vec<Result<CommandReply, Error>>, Error>> + Send;
+
+    /// Runs one [`Command`] through the method of the same name.
+    fn run(&self, cmd: &Command) -> impl Future<Output = Result<CommandReply, Error>> + Send {
+        async move {
+            use CommandReply as R;
+            Ok(match cmd {
+                Command::XAdd { key, opts, fields } => {
+                    R::Id(self.xadd(key, opts, &fields[..]).await?)
+                }
+                Command::XLen { key } => R::Count(self.xlen(key).await?),
+                Command::XRange {
+                    key,
+                    start,
+                    end,
+                    count,
+                } => R::Entries(self.xrange(key, *start, *end, *count).await?),
+                Command::XRevRange {
+                    key,
+                    end,
+                    start,
+                    count,
+                } => R::Entries(self.xrevrange(key, *end, *start, *count).await?),
+                Command::XDel { key, ids } => R::Count(self.xdel(key, ids).await?),
+                Command::XTrim { key, opts } => R::Count(self.xtrim(key, opts).await?),
+                Command::XSetId { key, opts } => {
+                    self.xsetid(key, opts).await?;
+                    R::Ok
+                }
+                Command::XRead { streams, count } => {
+                    let st: Vec<(&[u8], XReadId)> =
+                        streams.iter().map(|(k, at)| (&k[..], *at)).collect();
+                    R::Read(self.xread(&st, *count, None).await?)
+                }
+                Command::XGroupCreate {
+                    key,
+                    group,
+                    start,
+                    mkstream,
+                    entries_read,
+                } => {
+                    self.xgroup_create(key, group, *start, *mkstream, *entries_read)
+                        .await?;
+                    R::Ok
+                }
+                Command::XGroupSetId {
+                    key,
+                    group,
+                    start,
+                    entries_read,
+                } => {
+                    self.xgroup_setid(key, group, *start, *entries_read).await?;
+                    R::Ok
+                }
+                Command::XGroupDestroy { key, group } => {
+                    R::Bool(self.xgroup_destroy(key, group).await?)
+                }
+                Command::XGroupCreateConsumer {
+                    key,
+                    group,
+                    consumer,
+                } => R::Bool(self.xgroup_createconsumer(key, group, consumer).await?),
+                Command::XGroupDelConsumer {
+                    key,
+                    group,
+                    consumer,
+                } => R::Count(self.xgroup_delconsumer(key, group, consumer).await?),
+                Command::XReadGroup {
+                    group,
+                    consumer,
+                    streams,
+                    opts,
+                } => {
+                    let st: Vec<(&[u8], GroupReadId)> =
+                        streams.iter().map(|(k, at)| (&k[..], *at)).collect();
+                    R::ReadGroup(self.xreadgroup(group, consumer, &st, opts, None).await?)
+                }
+                Command::XAck { key, group, ids } => R::Count(self.xack(key, group, ids).await?),
+                Command::XAckDel {
+                    key,
+                    group,
+                    ids,
+                    policy,
+                } => R::Codes(self.xackdel(key, group, ids, *policy).await?),
+                Command::XDelEx { key, ids, policy } => {
+                    R::Codes(self.xdelex(key, ids, *policy).await?)
+                }
+                Command::XPending { key, group } => {
+                    R::PendingSummary(self.xpending(key, group).await?)
+                }
+                Command::XPendingRange { key, group, range } => {
+                    R::Pending(self.xpending_range(key, group, range).await?)
+                }
+                Command::XClaim {
+                    key,
+                    group,
+                    consumer,
+                    min_idle_ms,
+                    ids,
+                    opts,
+                } => R::Claimed(
+                    self.xclaim(key, group, consumer, *min_idle_ms, ids, opts)
+                        .await?,
+                ),
+                Command::XAutoClaim {
+                    key,
+                    group,
+                    consumer,
+                    min_idle_ms,
+                    start,
+                    opts,
+                } => R::AutoClaim(
+                    self.xautoclaim(key, group, consumer, *min_idle_ms, *start, opts)
+                        .await?,
+                ),
+                Command::XInfoStream { key } => {
+                    R::Stream(alloc::boxed::Box::new(self.xinfo_stream(key).await?))
+                }
+                Command::XInfoGroups { key } => R::Groups(self.xinfo_groups(key).await?),
+                Command::XInfoConsumers { key, group } => {
+                    R::Consumers(self.xinfo_consumers(key, group).await?)
+                }
+                Command::Del { keys } => {
+                    let ks: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
+                    R::Count(self.del(&ks).await?)
+                }
+            })
+        }
+    }
 }
