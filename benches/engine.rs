@@ -6,6 +6,9 @@
 //!   no clock): the pure layer.
 //! - `cmd` — the command layer, `Keyspace::execute` on a Redis argument vector, reply
 //!   value built (not encoded).
+//! - `trait` — the async [`Streams`] trait on the engine (`trait/engine`) and on the
+//!   run-time-chosen [`brook::Backend`] from `connect("mem://")` (`trait/backend`), the
+//!   future polled on the benchmark's thread: one task, no runtime in between.
 //!
 //! Payload construction is inside the timed loop where it says so. Run with
 //! `cargo bench --bench engine`; `-- --quick` for a short pass. `BROOK_BENCH_HUGE=1`
@@ -14,7 +17,7 @@
 
 use std::hint::black_box;
 
-use brook::{Engine, Keyspace, StreamId, XAddOptions};
+use brook::{Engine, Keyspace, StreamId, Streams, XAddOptions};
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -26,6 +29,17 @@ impl Rng {
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
+    }
+}
+
+/// The output of a future that completes at its first poll (the engine's, when nothing
+/// blocks).
+fn ready<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("an engine future that does not block is ready at once"),
     }
 }
 
@@ -65,6 +79,22 @@ fn xadd(c: &mut Criterion) {
                 ("ok", "1"),
             ];
             engine.xadd(black_box("s"), &fields).expect("xadd")
+        });
+    });
+    g.bench_function("trait/engine/one_field/system_clock", |b| {
+        let engine = Engine::new();
+        let opts = XAddOptions::default();
+        b.iter(|| {
+            let fields = [("field", black_box("value"))];
+            ready(Streams::xadd(&engine, black_box(b"s"), &opts, &fields)).expect("xadd")
+        });
+    });
+    g.bench_function("trait/backend/one_field/system_clock", |b| {
+        let backend = ready(brook::connect("mem://")).expect("mem://");
+        let opts = XAddOptions::default();
+        b.iter(|| {
+            let fields = [("field", black_box("value"))];
+            ready(backend.xadd(black_box(b"s"), &opts, &fields)).expect("xadd")
         });
     });
     g.bench_function("keyspace/one_field", |b| {
