@@ -28,7 +28,9 @@ fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
 ///   advances, from [`Backend::manual_clock`]; `start_ms=N` sets where it starts,
 ///   default now) or `clock=system` (the default); `node_max_bytes=N` and
 ///   `node_max_entries=N` (Redis's `stream-node-max-*`); `max_entries=N` and
-///   `max_bytes=N` (caps past which XADD fails with Redis's `OOM` error).
+///   `max_bytes=N` (caps past which XADD fails with Redis's `OOM` error); `cluster=1`
+///   (Redis Cluster's rule: a command or atomic batch whose keys hash to different
+///   slots fails with `CROSSSLOT`, as on a cluster).
 /// - `redis://[user:password@]host[:port][/db][?protocol=resp3]` — a Redis or Valkey
 ///   server through `brook-redis` (feature `redis`, on by default; needs a tokio
 ///   runtime). `rediss://` when the `redis` crate is built with TLS.
@@ -104,6 +106,11 @@ fn open_mem(query: &str) -> Result<Backend, Error> {
             "node_max_entries" => config.node_limits.max_entries = num()?,
             "max_entries" => config.max_entries = Some(num()?),
             "max_bytes" => config.max_bytes = Some(num()?),
+            "cluster" => match v {
+                "1" | "yes" | "true" => config.cluster = true,
+                "0" | "no" | "false" => config.cluster = false,
+                _ => return Err(invalid(format!("cluster is 1 or 0, not `{v}`"))),
+            },
             _ => return Err(invalid(format!("unknown parameter `{k}`"))),
         }
     }

@@ -7,6 +7,8 @@
 mod backends;
 #[path = "conformance/cases.rs"]
 mod cases;
+#[path = "conformance/cluster.rs"]
+mod cluster;
 #[path = "conformance/connect.rs"]
 mod connect;
 #[path = "conformance/differential.rs"]

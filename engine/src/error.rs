@@ -206,6 +206,10 @@ pub enum Error {
     OutcomeUnknown(Bytes),
     /// A backend URL that names no backend brook can open (see `brook::connect`).
     InvalidUrl(Bytes),
+    /// `CROSSSLOT Keys in request don't hash to the same slot`: a command or batch whose
+    /// keys live in different Redis Cluster slots (on a cluster, or an engine in cluster
+    /// mode).
+    CrossSlot,
 }
 
 impl Error {
@@ -227,6 +231,7 @@ impl Error {
             }
             Error::BusyGroup => "BUSYGROUP",
             Error::Unblocked => "UNBLOCKED",
+            Error::CrossSlot => "CROSSSLOT",
             Error::Server(text) => crate::error_parse::known_code(text),
             _ => "ERR",
         }
@@ -323,6 +328,7 @@ impl Error {
             Error::IdsRequired => "ERR IDS option is required",
             Error::Unblocked => "UNBLOCKED client unblocked via CLIENT UNBLOCK",
             Error::EngineClosed => "ERR engine closed",
+            Error::CrossSlot => "CROSSSLOT Keys in request don't hash to the same slot",
             _ => return None,
         })
     }

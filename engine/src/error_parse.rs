@@ -63,6 +63,7 @@ const FIXED: &[Error] = &[
     Error::IdsRequired,
     Error::Unblocked,
     Error::EngineClosed,
+    Error::CrossSlot,
 ];
 
 /// Error codes servers send, for [`Error::code`] of an [`Error::Server`].

@@ -153,6 +153,7 @@ impl Keyspace {
         opts: &XReadGroupOptions,
         now: u64,
     ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+        self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         for (key, _) in streams {
             self.check_group_for_read(key.as_ref(), group)?;
         }

@@ -73,6 +73,12 @@ pub struct Config {
     /// The same, once stream storage reaches this many bytes (as counted by
     /// [`Keyspace::used_bytes`]). `None`: no cap.
     pub max_bytes: Option<u64>,
+    /// Redis Cluster's key rule: a command (or an atomic batch) whose keys hash to
+    /// different slots fails with `CROSSSLOT` instead of running, as on a cluster — so
+    /// code that would fail there fails in tests too (`mem://?cluster=1`). Checked by
+    /// the command layer, the typed reads and the `Streams` trait; `Engine::del`, which
+    /// cannot fail, does not check. Off by default.
+    pub cluster: bool,
 }
 
 impl Default for Config {
@@ -83,6 +89,7 @@ impl Default for Config {
             idmp_maxsize: idmp::DEFAULT_MAXSIZE,
             max_entries: None,
             max_bytes: None,
+            cluster: false,
         }
     }
 }
@@ -119,6 +126,16 @@ impl Keyspace {
     /// An empty keyspace with default settings.
     pub fn new() -> Keyspace {
         Keyspace::default()
+    }
+
+    /// In cluster mode ([`Config::cluster`]), `CROSSSLOT` unless all `keys` share a
+    /// slot.
+    pub fn check_slots<'a>(&self, keys: impl IntoIterator<Item = &'a [u8]>) -> Result<(), Error> {
+        if self.config.cluster {
+            crate::slot_hash::same_slot(keys)
+        } else {
+            Ok(())
+        }
     }
 
     /// An empty keyspace with `config`.
@@ -370,6 +387,7 @@ impl Keyspace {
         streams: &[(K, XReadId)],
         count: Option<u64>,
     ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
+        self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         let mut after = Vec::with_capacity(streams.len());
         for (key, id) in streams {
             let s = self.stream(key.as_ref())?;

@@ -61,6 +61,7 @@ mod options;
 mod pel;
 mod readgroup;
 mod reply;
+mod slot_hash;
 mod stream;
 mod tree;
 
@@ -103,6 +104,7 @@ pub use options::{
 };
 pub use pel::{ByTime, Nack, Pel, Placement};
 pub use reply::{Protocol, Reply};
+pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;
 
 #[cfg(feature = "std")]

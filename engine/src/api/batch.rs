@@ -186,6 +186,37 @@ pub enum CommandReply {
 }
 
 impl Command {
+    /// The keys the command touches (what Redis Cluster routes it by).
+    pub fn keys(&self) -> Vec<&[u8]> {
+        match self {
+            Command::XRead { streams, .. } => streams.iter().map(|(k, _)| &k[..]).collect(),
+            Command::XReadGroup { streams, .. } => streams.iter().map(|(k, _)| &k[..]).collect(),
+            Command::Del { keys } => keys.iter().map(|k| &k[..]).collect(),
+            Command::XAdd { key, .. }
+            | Command::XLen { key }
+            | Command::XRange { key, .. }
+            | Command::XRevRange { key, .. }
+            | Command::XDel { key, .. }
+            | Command::XTrim { key, .. }
+            | Command::XSetId { key, .. }
+            | Command::XGroupCreate { key, .. }
+            | Command::XGroupSetId { key, .. }
+            | Command::XGroupDestroy { key, .. }
+            | Command::XGroupCreateConsumer { key, .. }
+            | Command::XGroupDelConsumer { key, .. }
+            | Command::XAck { key, .. }
+            | Command::XAckDel { key, .. }
+            | Command::XDelEx { key, .. }
+            | Command::XPending { key, .. }
+            | Command::XPendingRange { key, .. }
+            | Command::XClaim { key, .. }
+            | Command::XAutoClaim { key, .. }
+            | Command::XInfoStream { key }
+            | Command::XInfoGroups { key }
+            | Command::XInfoConsumers { key, .. } => alloc::vec![&key[..]],
+        }
+    }
+
     /// Runs the command on `ks` at time `now` (the engine's batches; the keyspace's
     /// typed methods).
     pub fn apply(&self, ks: &mut Keyspace, now: u64) -> Result<CommandReply, Error> {
@@ -289,7 +320,10 @@ impl Command {
             Command::XInfoConsumers { key, group } => {
                 R::Consumers(ks.xinfo_consumers(key, group, now)?)
             }
-            Command::Del { keys } => R::Count(ks.del(keys)),
+            Command::Del { keys } => {
+                ks.check_slots(keys.iter().map(|k| &k[..]))?;
+                R::Count(ks.del(keys))
+            }
         })
     }
 }

@@ -227,7 +227,10 @@ impl Streams for Engine {
     }
 
     async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
-        Ok(Engine::del(self, keys))
+        self.with_keyspace(|ks, _| {
+            ks.check_slots(keys.iter().copied())?;
+            Ok(ks.del(keys))
+        })
     }
 
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
@@ -238,7 +241,11 @@ impl Streams for Engine {
     }
 
     async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
-        Ok(self.with_keyspace(|ks, now| cmds.iter().map(|c| c.apply(ks, now)).collect()))
+        self.with_keyspace(|ks, now| {
+            // On a cluster a transaction lives in one slot.
+            ks.check_slots(cmds.iter().flat_map(Command::keys))?;
+            Ok(cmds.iter().map(|c| c.apply(ks, now)).collect())
+        })
     }
 }
 

@@ -203,6 +203,9 @@ impl Keyspace {
                 c
             }
         };
+        if let Err(e) = self.check_slots(multi_keys(command.name, argv)) {
+            return Reply::Error(e);
+        }
         if command.denyoom {
             if let Err(e) = self.check_oom() {
                 return Reply::Error(e);
@@ -299,4 +302,28 @@ pub(crate) fn parse_int(arg: &[u8]) -> Result<i64, Error> {
 /// Turns a `Result<Reply, Error>` into a reply.
 pub(crate) fn reply(r: Result<Reply, Error>) -> Reply {
     r.unwrap_or_else(Reply::Error)
+}
+
+/// The keys of a command that can name several (DEL, EXISTS, UNLINK, and the streams of
+/// XREAD and XREADGROUP), for the cluster-mode slot check; none for the others, whose
+/// one key cannot cross slots. An unbalanced STREAMS list yields none: the command
+/// answers it with its own error.
+fn multi_keys<'a>(name: &str, argv: &'a [Bytes]) -> alloc::vec::Vec<&'a [u8]> {
+    let keys: &[Bytes] = match name {
+        "del" | "exists" | "unlink" => argv.get(1..).unwrap_or_default(),
+        "xread" | "xreadgroup" => {
+            let after = argv
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(b"STREAMS"))
+                .map_or(argv.len(), |at| at + 1);
+            let rest = argv.get(after..).unwrap_or_default();
+            if rest.len() % 2 == 0 {
+                &rest[..rest.len() / 2]
+            } else {
+                &[]
+            }
+        }
+        _ => &[],
+    };
+    keys.iter().map(|k| &k[..]).collect()
 }
