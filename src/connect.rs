@@ -35,8 +35,13 @@ fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
 ///   server through `brook-redis` (feature `redis`, on by default; needs a tokio
 ///   runtime). `rediss://` when the `redis` crate is built with TLS.
 ///
-/// `redis+sentinel://` and `redis+cluster://` are not supported yet and are refused
-/// with [`Error::InvalidUrl`], as is anything else.
+/// - `redis+cluster://[user:password@]host:port[,host:port…]` — a Redis Cluster (any
+///   of its nodes; the rest are discovered): commands follow their key's slot, and a
+///   multi-key command or atomic batch across slots is refused with
+///   [`Error::CrossSlot`], as `mem://?cluster=1` refuses it.
+///
+/// `redis+sentinel://` is not supported yet and is refused with [`Error::InvalidUrl`],
+/// as is anything else.
 ///
 /// ```
 /// # async fn demo() -> Result<(), brook::Error> {
@@ -57,7 +62,11 @@ pub async fn connect(url: &str) -> Result<Backend, Error> {
         "redis" | "rediss" => Ok(Backend::redis(
             brook_redis::RedisStreams::connect(url).await?,
         )),
-        "redis+sentinel" | "redis+cluster" => Err(invalid(format!(
+        #[cfg(feature = "redis")]
+        "redis+cluster" => Ok(Backend::redis(
+            brook_redis::RedisStreams::connect_cluster(url).await?,
+        )),
+        "redis+sentinel" => Err(invalid(format!(
             "{scheme}:// is not supported yet (use redis:// or mem://)"
         ))),
         other => Err(invalid(format!("unknown scheme `{other}://`"))),

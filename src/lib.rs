@@ -26,6 +26,7 @@ pub use backend::Backend;
 pub use connect::connect;
 
 pub use brook_engine as engine;
+pub use brook_engine::{hash_tag, key_slot, same_slot};
 pub use brook_engine::{
     ClaimTime, Claimed, Clock, Command, CommandReply, Config, Engine, EngineBuilder, Error,
     FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock,

@@ -95,3 +95,143 @@ fn an_engine_in_cluster_mode_keeps_the_slot_rule() {
         assert_eq!(plain.xread(&cross, None, None).await, Ok(vec![]));
     });
 }
+
+/// The conformance cases whose keys stay in one slot per command (the others, by
+/// design, read or delete several unrelated keys at once, which a cluster refuses).
+const SINGLE_SLOT_CASES: &[&str] = &[
+    "xadd_ids_and_errors",
+    "trimming",
+    "xsetid",
+    "group_lifecycle",
+    "readgroup_new_history_noack",
+    "pending_and_ack",
+    "claiming",
+    "introspection",
+    "xdelex_policies",
+    "xackdel_policies",
+    "pipeline_and_atomic_batches",
+    "blocked_group_read_woken_by_another_client",
+    "block_times_out_empty",
+];
+
+fn text(f: &brook_test_support::Frame) -> String {
+    match f {
+        brook_test_support::Frame::Bulk(b) | brook_test_support::Frame::Simple(b) => {
+            String::from_utf8_lossy(b).into_owned()
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// Moves `slot` (with its keys) from the node at `from` to the node at `to`, as
+/// `redis-cli --cluster reshard` does.
+fn move_slot(cluster: &brook_test_support::ClusterGuard, slot: u16, from: usize, to: usize) {
+    let nodes = cluster.nodes();
+    let id = |i: usize| text(&nodes[i].connect().call_str(&["CLUSTER", "MYID"]));
+    let (src, dst) = (id(from), id(to));
+    let slot_s = slot.to_string();
+    let mut d = nodes[to].connect();
+    let mut s = nodes[from].connect();
+    assert_eq!(
+        text(&d.call_str(&["CLUSTER", "SETSLOT", &slot_s, "IMPORTING", &src])),
+        "OK"
+    );
+    assert_eq!(
+        text(&s.call_str(&["CLUSTER", "SETSLOT", &slot_s, "MIGRATING", &dst])),
+        "OK"
+    );
+    loop {
+        let keys = s.call_str(&["CLUSTER", "GETKEYSINSLOT", &slot_s, "100"]);
+        let brook_test_support::Frame::Array(keys) = keys else {
+            panic!("GETKEYSINSLOT: {keys:?}")
+        };
+        if keys.is_empty() {
+            break;
+        }
+        let port = nodes[to].port().to_string();
+        let mut argv: Vec<String> = ["MIGRATE", "127.0.0.1", &port, "", "0", "5000", "KEYS"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        argv.extend(keys.iter().map(text));
+        let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+        assert_eq!(text(&s.call_str(&argv)), "OK", "MIGRATE");
+    }
+    for node in nodes {
+        node.connect()
+            .call_str(&["CLUSTER", "SETSLOT", &slot_s, "NODE", &dst]);
+    }
+}
+
+#[test]
+fn a_redis_cluster_through_the_adapter() {
+    let Some(cluster) =
+        brook_test_support::ClusterGuard::start(brook_test_support::ServerKind::Valkey)
+    else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = cluster.url();
+    // The same slot rules as the engine in cluster mode.
+    let s = rt
+        .block_on(brook::connect(&url))
+        .expect("connect to the cluster");
+    rt.block_on(slot_rules(&s))
+        .expect("slot rules on the cluster");
+    // The single-slot conformance cases, every reply as on the other backends.
+    let mut ran = 0;
+    for case in crate::cases::CASES
+        .iter()
+        .filter(|c| SINGLE_SLOT_CASES.contains(&c.name))
+    {
+        cluster.on_every_node(&["FLUSHALL"]);
+        let body = case.body;
+        rt.block_on(body(&s))
+            .unwrap_or_else(|e| panic!("{} on the cluster: {e:?}", case.name));
+        ran += 1;
+    }
+    assert_eq!(ran, SINGLE_SLOT_CASES.len());
+    eprintln!("cluster: slot rules and {ran} conformance cases on a 3-master Valkey cluster");
+
+    // Resharding: the slot of a queue moves to another node while the adapter keeps
+    // using it; commands and a blocking read follow the move.
+    cluster.on_every_node(&["FLUSHALL"]);
+    rt.block_on(async {
+        let key = b"{moving}:jobs";
+        s.xgroup_create(key, b"g", GroupStart::Id(brook::StreamId::MIN), true, None)
+            .await?;
+        s.xadd(key, &XAddOptions::default(), &[("n", "1")]).await?;
+        let new = [(&key[..], GroupReadId::New)];
+        // A blocking read first, so the adapter has the slot's node cached.
+        let got = s
+            .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(1000))
+            .await?;
+        assert_eq!(got[0].1.len(), 1);
+        Ok::<_, Error>(())
+    })
+    .expect("before the move");
+    let slot = brook::key_slot(b"{moving}:jobs");
+    let owner = usize::from(slot > 5460) + usize::from(slot > 10922);
+    move_slot(&cluster, slot, owner, (owner + 1) % 3);
+    rt.block_on(async {
+        let key = b"{moving}:jobs";
+        s.xadd(key, &XAddOptions::default(), &[("n", "2")]).await?;
+        assert_eq!(s.xlen(key).await?, 2, "the stream moved with its slot");
+        let new = [(&key[..], GroupReadId::New)];
+        let got = s
+            .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(1000))
+            .await?;
+        assert_eq!(
+            got[0].1.len(),
+            1,
+            "the blocking read followed MOVED to the new node"
+        );
+        assert_eq!(s.xpending(key, b"g").await?.count, 2);
+        Ok::<_, Error>(())
+    })
+    .expect("after the move");
+}

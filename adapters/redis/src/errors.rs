@@ -8,6 +8,10 @@ use bytes::Bytes;
 /// An error from sending a command and reading its reply.
 pub(crate) fn from_redis(e: &redis::RedisError) -> Error {
     if let Some(code) = e.code() {
+        // The cluster client's own cross-slot refusal has its own wording.
+        if code == "CROSSSLOT" {
+            return Error::CrossSlot;
+        }
         let text = match e.detail() {
             Some(detail) => format!("{code} {detail}"),
             None => code.to_string(),

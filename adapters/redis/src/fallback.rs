@@ -3,7 +3,6 @@
 //! atomically on the server, as the command would, and touches only its one key.
 
 use brook_engine::{Error, RefPolicy, StreamId};
-use redis::aio::ConnectionManager;
 use redis::{Cmd, Value};
 
 use crate::{args, errors, parse};
@@ -18,12 +17,14 @@ pub(crate) struct Features {
 impl Features {
     /// Asks the server. Version strings are not consulted: Valkey 9 reports
     /// `redis_version:7.2.4`.
-    pub(crate) async fn detect(conn: &mut ConnectionManager) -> Result<Features, Error> {
-        let v: Value = redis::cmd("COMMAND")
-            .arg("INFO")
-            .arg("XACKDEL")
-            .arg("XDELEX")
-            .query_async(conn)
+    pub(crate) async fn detect(conn: &crate::conn::Commands) -> Result<Features, Error> {
+        let v: Value = conn
+            .query(
+                redis::cmd("COMMAND")
+                    .arg("INFO")
+                    .arg("XACKDEL")
+                    .arg("XDELEX"),
+            )
             .await
             .map_err(|e| errors::from_redis(&e))?;
         let known = parse::array(v)?

@@ -30,6 +30,7 @@
 
 mod args;
 mod batch;
+mod conn;
 mod errors;
 mod fallback;
 mod parse;
@@ -44,8 +45,8 @@ use brook_engine::{
     XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };
 use bytes::Bytes;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
-use redis::{AsyncConnectionConfig, Cmd, Value};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, Value};
 
 /// How the adapter waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,18 +85,17 @@ pub struct RedisStreams {
 }
 
 struct Inner {
-    client: redis::Client,
-    commands: ConnectionManager,
+    commands: conn::Commands,
+    blocking: conn::Blocking,
     features: fallback::Features,
     scripts: fallback::Scripts,
-    idle_blocking: Mutex<Vec<MultiplexedConnection>>,
     opts: RedisOptions,
 }
 
 impl std::fmt::Debug for RedisStreams {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStreams")
-            .field("server", &self.inner.client.get_connection_info().addr())
+            .field("cluster", &self.inner.commands.is_cluster())
             .finish_non_exhaustive()
     }
 }
@@ -114,49 +114,139 @@ impl RedisStreams {
             .set_response_timeout(Some(opts.response_timeout))
             .set_connection_timeout(Some(opts.connection_timeout))
             .set_number_of_retries(opts.connect_retries);
-        let mut commands = ConnectionManager::new_with_config(client.clone(), config)
+        let manager = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(|e| errors::not_sent(&e))?;
-        let features = fallback::Features::detect(&mut commands).await?;
+        let nodes = conn::Nodes::Single(client);
+        RedisStreams::with(conn::Commands::Single(manager), nodes, opts).await
+    }
+
+    /// Connects to a Redis Cluster: `redis+cluster://[user:password@]host:port[,host:port…][/?protocol=resp3]`
+    /// (any of its nodes; the rest are discovered), with default [`RedisOptions`].
+    ///
+    /// Each command goes to the node serving its key's slot, following MOVED and ASK as
+    /// slots move; a multi-key command or atomic batch must keep its keys in one slot
+    /// (a `{hash tag}`), else [`Error::CrossSlot`]; a pipeline is split by slot.
+    pub async fn connect_cluster(url: &str) -> Result<RedisStreams, Error> {
+        RedisStreams::connect_cluster_with(url, RedisOptions::default()).await
+    }
+
+    /// As [`RedisStreams::connect_cluster`], with `opts`.
+    pub async fn connect_cluster_with(
+        url: &str,
+        opts: RedisOptions,
+    ) -> Result<RedisStreams, Error> {
+        let invalid = || {
+            Error::InvalidUrl(Bytes::from(format!(
+                "`{url}` is not redis+cluster://host:port[,host:port…]"
+            )))
+        };
+        let rest = url.strip_prefix("redis+cluster://").ok_or_else(invalid)?;
+        let (hosts, query) = match rest.split_once('/') {
+            Some((h, q)) => (h, q.trim_start_matches('/')),
+            None => (rest, ""),
+        };
+        let (auth, hosts) = match hosts.rsplit_once('@') {
+            Some((a, h)) => (format!("{a}@"), h),
+            None => (String::new(), hosts),
+        };
+        let nodes: Vec<String> = hosts
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| format!("redis://{auth}{h}/{query}"))
+            .collect();
+        if nodes.is_empty() {
+            return Err(invalid());
+        }
+        let client = redis::cluster::ClusterClientBuilder::new(nodes)
+            .response_timeout(opts.response_timeout)
+            .connection_timeout(opts.connection_timeout)
+            .build()
+            .map_err(|e| errors::not_sent(&e))?;
+        let cluster = client
+            .get_async_connection()
+            .await
+            .map_err(|e| errors::not_sent(&e))?;
+        let nodes = conn::Nodes::Cluster {
+            auth,
+            query: query.to_string(),
+            slots: Mutex::new(Vec::new()),
+        };
+        RedisStreams::with(conn::Commands::Cluster(cluster), nodes, opts).await
+    }
+
+    async fn with(
+        commands: conn::Commands,
+        nodes: conn::Nodes,
+        opts: RedisOptions,
+    ) -> Result<RedisStreams, Error> {
+        let features = fallback::Features::detect(&commands).await?;
         Ok(RedisStreams {
             inner: Arc::new(Inner {
-                client,
+                blocking: conn::Blocking::new(
+                    nodes,
+                    opts.idle_blocking_connections,
+                    opts.connection_timeout,
+                ),
                 commands,
                 features,
                 scripts: fallback::Scripts::new(),
-                idle_blocking: Mutex::new(Vec::new()),
                 opts,
             }),
         })
     }
 
+    /// On a cluster, [`Error::CrossSlot`] unless every key is in one slot: checked here
+    /// for the commands that take several keys, as a server checks it (the crate's
+    /// cluster client would otherwise split some of them across nodes).
+    fn check_slots<'a>(&self, keys: impl IntoIterator<Item = &'a [u8]>) -> Result<(), Error> {
+        if self.inner.commands.is_cluster() {
+            brook_engine::same_slot(keys)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Sends `cmd` on the command connection and returns its reply.
     async fn send(&self, cmd: Cmd) -> Result<Value, Error> {
-        let mut conn = self.inner.commands.clone();
-        cmd.query_async::<Value>(&mut conn)
+        self.inner
+            .commands
+            .query(&cmd)
             .await
             .map_err(|e| errors::from_redis(&e))
     }
 
-    /// Sends a read that may block on a connection of its own.
-    async fn send_blocking(&self, cmd: Cmd, block: Option<u64>) -> Result<Value, Error> {
+    /// Sends a read that may block on a connection of its own (on a cluster, to the
+    /// node serving `key`'s slot; a MOVED answer, which means the read did not run, is
+    /// followed once).
+    async fn send_blocking(
+        &self,
+        cmd: Cmd,
+        key: &[u8],
+        block: Option<u64>,
+    ) -> Result<Value, Error> {
         let Some(ms) = block else {
             return self.send(cmd).await;
         };
-        let idle = self.take_idle();
-        let mut conn = match idle {
-            Some(c) => c,
-            None => {
-                let config = AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(self.inner.opts.connection_timeout))
-                    .set_response_timeout(None);
-                self.inner
-                    .client
-                    .get_multiplexed_async_connection_with_config(&config)
-                    .await
-                    .map_err(|e| errors::not_sent(&e))?
+        let slot = brook_engine::key_slot(key);
+        let mut refresh = false;
+        loop {
+            let addr = self
+                .inner
+                .blocking
+                .node_for(&self.inner.commands, slot, refresh)
+                .await?;
+            match self.block_on_node(&cmd, &addr, ms).await {
+                Err(Error::Server(text)) if text.starts_with(b"MOVED ") && !refresh => {
+                    refresh = true
+                }
+                other => return other,
             }
-        };
+        }
+    }
+
+    async fn block_on_node(&self, cmd: &Cmd, addr: &str, ms: u64) -> Result<Value, Error> {
+        let mut conn = self.inner.blocking.take(addr).await?;
         let reply = cmd.query_async::<Value>(&mut conn);
         let res = if ms == 0 {
             reply.await
@@ -174,16 +264,15 @@ impl RedisStreams {
         };
         match res {
             Ok(v) => {
-                self.put_idle(conn);
+                self.inner.blocking.put(addr, conn);
                 Ok(v)
             }
             Err(e) => {
-                let err = errors::from_redis(&e);
                 // A server's error reply leaves the connection usable.
                 if e.code().is_some() {
-                    self.put_idle(conn);
+                    self.inner.blocking.put(addr, conn);
                 }
-                Err(err)
+                Err(errors::from_redis(&e))
             }
         }
     }
@@ -205,7 +294,9 @@ impl RedisStreams {
     }
 
     /// Sends `cmds` as one pipeline (a MULTI/EXEC transaction when `atomic`), each
-    /// answered on its own.
+    /// answered on its own. On a cluster a transaction must keep to one slot
+    /// ([`Error::CrossSlot`] otherwise, nothing sent) and a pipeline is sent as one per
+    /// slot, the replies put back in order.
     async fn send_batch(
         &self,
         cmds: &[Command],
@@ -214,6 +305,51 @@ impl RedisStreams {
         if cmds.is_empty() {
             return Ok(Vec::new());
         }
+        if !self.inner.commands.is_cluster() {
+            return self.send_pipeline(cmds, atomic).await;
+        }
+        let slot_of = |c: &Command| c.keys().first().map(|k| brook_engine::key_slot(k));
+        if atomic {
+            brook_engine::same_slot(cmds.iter().flat_map(Command::keys))?;
+            return self.send_pipeline(cmds, true).await;
+        }
+        let mut by_slot: Vec<(Option<u16>, Vec<usize>)> = Vec::new();
+        let mut out: Vec<Option<Result<CommandReply, Error>>> = cmds.iter().map(|_| None).collect();
+        for (i, c) in cmds.iter().enumerate() {
+            // A command whose own keys cross slots is answered without being sent.
+            if let Err(e) = brook_engine::same_slot(c.keys()) {
+                out[i] = Some(Err(e));
+                continue;
+            }
+            let slot = slot_of(c);
+            match by_slot.iter_mut().find(|(s, _)| *s == slot) {
+                Some((_, idx)) => idx.push(i),
+                None => by_slot.push((slot, vec![i])),
+            }
+        }
+        for (_, idx) in by_slot {
+            let part: Vec<Command> = idx.iter().map(|&i| cmds[i].clone()).collect();
+            for (i, r) in idx.into_iter().zip(self.send_pipeline(&part, false).await?) {
+                out[i] = Some(r);
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(Error::Server(Bytes::from_static(
+                        b"ERR brook-redis: no reply",
+                    )))
+                })
+            })
+            .collect())
+    }
+
+    async fn send_pipeline(
+        &self,
+        cmds: &[Command],
+        atomic: bool,
+    ) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         let mut pipe = redis::pipe();
         if atomic {
             pipe.atomic();
@@ -222,9 +358,10 @@ impl RedisStreams {
         for c in cmds {
             pipe.add_command(batch::to_cmd(self, c));
         }
-        let mut conn = self.inner.commands.clone();
-        let replies: Vec<redis::RedisResult<Value>> = pipe
-            .query_async(&mut conn)
+        let replies = self
+            .inner
+            .commands
+            .pipeline(&pipe)
             .await
             .map_err(|e| errors::from_redis(&e))?;
         if replies.len() != cmds.len() {
@@ -242,25 +379,6 @@ impl RedisStreams {
                 Err(e) => Err(errors::from_redis(&e)),
             })
             .collect())
-    }
-
-    fn take_idle(&self) -> Option<MultiplexedConnection> {
-        self.inner
-            .idle_blocking
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
-    }
-
-    fn put_idle(&self, conn: MultiplexedConnection) {
-        let mut idle = self
-            .inner
-            .idle_blocking
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if idle.len() < self.inner.opts.idle_blocking_connections {
-            idle.push(conn);
-        }
     }
 }
 
@@ -328,9 +446,14 @@ impl Streams for RedisStreams {
         count: Option<u64>,
         block: Option<u64>,
     ) -> Result<XReadReply, Error> {
+        self.check_slots(streams.iter().map(|(k, _)| *k))?;
         parse::xread(
-            self.send_blocking(args::xread(streams, count, block), block)
-                .await?,
+            self.send_blocking(
+                args::xread(streams, count, block),
+                first_key(streams),
+                block,
+            )
+            .await?,
         )
     }
 
@@ -391,8 +514,9 @@ impl Streams for RedisStreams {
         opts: &XReadGroupOptions,
         block: Option<u64>,
     ) -> Result<XReadGroupReply, Error> {
+        self.check_slots(streams.iter().map(|(k, _)| *k))?;
         let cmd = args::xreadgroup(group, consumer, streams, opts, block);
-        parse::xreadgroup(self.send_blocking(cmd, block).await?)
+        parse::xreadgroup(self.send_blocking(cmd, first_key(streams), block).await?)
     }
 
     async fn xack(&self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
@@ -477,6 +601,7 @@ impl Streams for RedisStreams {
     }
 
     async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
+        self.check_slots(keys.iter().copied())?;
         parse::uint(self.send(args::del(keys)).await?)
     }
 
@@ -487,4 +612,9 @@ impl Streams for RedisStreams {
     async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         self.send_batch(cmds, true).await
     }
+}
+
+/// The first key of a read (what a cluster routes it by).
+fn first_key<'a, T>(streams: &[(&'a [u8], T)]) -> &'a [u8] {
+    streams.first().map_or(&[][..], |(k, _)| k)
 }

@@ -1,5 +1,6 @@
 //! [`ServerGuard`]: a private `valkey-server` / `redis-server` per test.
 
+mod cluster;
 mod discover;
 mod launch;
 mod watchdog;
@@ -15,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 
 use crate::conn::RespConn;
 
+pub use cluster::ClusterGuard;
 use watchdog::Watchdog;
 
 /// How many ports [`ServerGuard::start_with`] tries before giving up.
