@@ -164,10 +164,17 @@ fn move_slot(cluster: &brook_test_support::ClusterGuard, slot: u16, from: usize,
 }
 
 #[test]
-fn a_redis_cluster_through_the_adapter() {
-    let Some(cluster) =
-        brook_test_support::ClusterGuard::start(brook_test_support::ServerKind::Valkey)
-    else {
+fn a_valkey_cluster_through_the_adapter() {
+    cluster_through_the_adapter(brook_test_support::ServerKind::Valkey);
+}
+
+#[test]
+fn a_redis_7_cluster_through_the_adapter() {
+    cluster_through_the_adapter(brook_test_support::ServerKind::Redis);
+}
+
+fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
+    let Some(cluster) = brook_test_support::ClusterGuard::start(kind) else {
         return;
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -195,7 +202,7 @@ fn a_redis_cluster_through_the_adapter() {
         ran += 1;
     }
     assert_eq!(ran, SINGLE_SLOT_CASES.len());
-    eprintln!("cluster: slot rules and {ran} conformance cases on a 3-master Valkey cluster");
+    eprintln!("cluster: slot rules and {ran} conformance cases on a 3-master {kind} cluster");
 
     // Resharding: the slot of a queue moves to another node while the adapter keeps
     // using it; commands and a blocking read follow the move.

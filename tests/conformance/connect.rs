@@ -108,3 +108,32 @@ fn redis_urls_open_the_adapter() {
         }
     });
 }
+
+#[test]
+fn redis_urls_carry_acl_credentials() {
+    // The default user stays open (the guard probes with it); alice may touch only
+    // `{q}:*` keys, which shows which user the adapter is.
+    let Some(server) = ServerGuard::start_with(
+        ServerKind::Valkey,
+        &["--user", "alice", "on", ">s3cret", "~{q}:*", "+@all"],
+    ) else {
+        return;
+    };
+    rt().block_on(async {
+        let port = server.port();
+        let s = brook::connect(&format!("redis://alice:s3cret@127.0.0.1:{port}/"))
+            .await
+            .expect("connect as alice");
+        s.xadd(b"{q}:jobs", &XAddOptions::default(), &[("f", "v")])
+            .await
+            .expect("alice may write {q}:jobs");
+        match add(&s).await {
+            Err(Error::Server(text)) => assert!(text.starts_with(b"NOPERM"), "{text:?}"),
+            other => panic!("alice may not touch `s`: {other:?}"),
+        }
+        match brook::connect(&format!("redis://alice:wrong@127.0.0.1:{port}/")).await {
+            Err(Error::NotSent(_)) => {}
+            other => panic!("a refused login sends nothing: {other:?}"),
+        }
+    });
+}
