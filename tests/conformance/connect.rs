@@ -137,3 +137,65 @@ fn redis_urls_carry_acl_credentials() {
         }
     });
 }
+
+/// `rediss://` against Debian's redis-server (built with TLS) on a TLS port, with a
+/// self-signed certificate made here by `openssl` (`#insecure`: not verified).
+#[cfg(feature = "tls")]
+#[test]
+fn rediss_urls_speak_tls() {
+    let dir = std::env::temp_dir().join(format!("brook-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output();
+    if !made.as_ref().is_ok_and(|o| o.status.success()) {
+        assert!(
+            !brook_test_support::require_redis(),
+            "openssl is needed: {made:?}"
+        );
+        eprintln!("SKIP: rediss_urls_speak_tls needs the openssl command");
+        return;
+    }
+    let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+        .to_string();
+    let (cert_s, key_s) = (cert.display().to_string(), key.display().to_string());
+    let Some(_server) = ServerGuard::start_with(
+        ServerKind::Redis,
+        &[
+            "--tls-port",
+            &tls_port,
+            "--tls-cert-file",
+            &cert_s,
+            "--tls-key-file",
+            &key_s,
+            "--tls-ca-cert-file",
+            &cert_s,
+            "--tls-auth-clients",
+            "no",
+        ],
+    ) else {
+        return;
+    };
+    rt().block_on(async {
+        let s = brook::connect(&format!("rediss://127.0.0.1:{tls_port}/#insecure"))
+            .await
+            .expect("connect over TLS");
+        add(&s).await.expect("xadd over TLS");
+        assert_eq!(s.xlen(b"s").await, Ok(1));
+        // Plain text to the TLS port gets no answer it can use.
+        assert!(brook::connect(&format!("redis://127.0.0.1:{tls_port}/"))
+            .await
+            .is_err());
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

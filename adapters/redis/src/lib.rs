@@ -3,6 +3,8 @@
 //! brook's [`Streams`] trait over a Redis or Valkey server, through the `redis` crate on
 //! tokio: the same consumer code that runs on the in-process engine runs here.
 //!
+//! - `rediss://` with the `tls` feature (rustls); credentials in the URL
+//!   (`redis://user:password@…`) authenticate every connection.
 //! - Commands go over one reconnecting multiplexed connection (the crate's
 //!   `ConnectionManager`), with a response timeout of [`RedisOptions::response_timeout`].
 //! - A read with `BLOCK` runs on a connection of its own, so it never holds up other
@@ -109,6 +111,7 @@ impl RedisStreams {
 
     /// As [`RedisStreams::connect`], with `opts`.
     pub async fn connect_with(url: &str, opts: RedisOptions) -> Result<RedisStreams, Error> {
+        install_tls_provider();
         let client = redis::Client::open(url).map_err(|e| errors::not_sent(&e))?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(opts.response_timeout))
@@ -136,6 +139,7 @@ impl RedisStreams {
         url: &str,
         opts: RedisOptions,
     ) -> Result<RedisStreams, Error> {
+        install_tls_provider();
         let invalid = || {
             Error::InvalidUrl(Bytes::from(format!(
                 "`{url}` is not redis+cluster://host:port[,host:port…]"
@@ -617,4 +621,13 @@ impl Streams for RedisStreams {
 /// The first key of a read (what a cluster routes it by).
 fn first_key<'a, T>(streams: &[(&'a [u8], T)]) -> &'a [u8] {
     streams.first().map_or(&[][..], |(k, _)| k)
+}
+
+/// With the `tls` feature, makes rustls's ring provider the process default unless the
+/// application installed one (the redis crate builds rustls without choosing one).
+fn install_tls_provider() {
+    #[cfg(feature = "tls")]
+    {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }
