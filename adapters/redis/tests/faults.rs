@@ -88,16 +88,7 @@ fn a_blocked_read_whose_connection_is_cut_fails_and_the_next_one_works() {
         };
         // Wait until the server has it blocked, then cut every other client.
         let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let info = raw(&u, &["INFO", "clients"]).await.expect("INFO");
-            let text = match info {
-                redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
-                redis::Value::VerbatimString { text, .. } => text,
-                other => format!("{other:?}"),
-            };
-            if text.contains("blocked_clients:1") {
-                break;
-            }
+        while blocked_clients(&u).await == 0 {
             assert!(Instant::now() < deadline, "the read never blocked");
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -170,5 +161,68 @@ fn a_reply_that_comes_too_late_is_outcome_unknown_and_the_command_may_have_run()
             }
         };
         assert_eq!(len, 2, "the XADD whose reply was lost was applied");
+    });
+}
+
+/// The server's `blocked_clients` count.
+async fn blocked_clients(url: &str) -> u64 {
+    let info = raw(url, &["INFO", "clients"]).await.expect("INFO");
+    let text = match info {
+        redis::Value::BulkString(b) => String::from_utf8_lossy(&b).into_owned(),
+        redis::Value::VerbatimString { text, .. } => text,
+        other => format!("{other:?}"),
+    };
+    text.lines()
+        .find_map(|l| l.strip_prefix("blocked_clients:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_dropped_blocked_read_discards_its_connection() {
+    let Some(server) = ServerGuard::start(ServerKind::Valkey) else {
+        return;
+    };
+    rt().block_on(async {
+        let u = url(&server);
+        let s = RedisStreams::connect(&u).await.expect("connect");
+        s.xgroup_create(b"s", b"g", GroupStart::Last, true, None)
+            .await
+            .expect("group");
+        let new = [(b"s".as_slice(), GroupReadId::New)];
+        // A read blocked forever, given up by its caller after 200 ms.
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(200),
+            s.xreadgroup(b"g", b"ghost", &new, &XReadGroupOptions::default(), Some(0)),
+        )
+        .await;
+        assert!(
+            gave_up.is_err(),
+            "nothing was added: the read was still blocked"
+        );
+        // Its connection is closed, so the server no longer has a blocked client that
+        // could be handed the next entry.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while blocked_clients(&u).await > 0 {
+            assert!(
+                Instant::now() < deadline,
+                "the dropped read still blocks on the server"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        add(&s).await.expect("xadd");
+        let got = s
+            .xreadgroup(b"g", b"live", &new, &XReadGroupOptions::default(), None)
+            .await
+            .expect("read");
+        assert_eq!(
+            got[0].1.len(),
+            1,
+            "the entry went to a live reader, not the ghost"
+        );
+        assert_eq!(
+            s.xpending(b"s", b"g").await.map(|p| p.consumers.len()),
+            Ok(1)
+        );
     });
 }
