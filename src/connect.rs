@@ -39,9 +39,10 @@ fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
 ///   of its nodes; the rest are discovered): commands follow their key's slot, and a
 ///   multi-key command or atomic batch across slots is refused with
 ///   [`Error::CrossSlot`], as `mem://?cluster=1` refuses it.
+/// - `redis+sentinel://[user:password@]host:port[,host:port…]/service` — the master
+///   the Sentinels name for `service`, looked up again after a failover.
 ///
-/// `redis+sentinel://` is not supported yet and is refused with [`Error::InvalidUrl`],
-/// as is anything else.
+/// Anything else is refused with [`Error::InvalidUrl`].
 ///
 /// ```
 /// # async fn demo() -> Result<(), brook::Error> {
@@ -66,9 +67,10 @@ pub async fn connect(url: &str) -> Result<Backend, Error> {
         "redis+cluster" => Ok(Backend::redis(
             brook_redis::RedisStreams::connect_cluster(url).await?,
         )),
-        "redis+sentinel" => Err(invalid(format!(
-            "{scheme}:// is not supported yet (use redis:// or mem://)"
-        ))),
+        #[cfg(feature = "redis")]
+        "redis+sentinel" => Ok(Backend::redis(
+            brook_redis::RedisStreams::connect_sentinel(url).await?,
+        )),
         other => Err(invalid(format!("unknown scheme `{other}://`"))),
     }
 }

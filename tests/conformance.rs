@@ -13,3 +13,5 @@ mod cluster;
 mod connect;
 #[path = "conformance/differential.rs"]
 mod differential;
+#[path = "conformance/sentinel.rs"]
+mod sentinel;

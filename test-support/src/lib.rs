@@ -19,4 +19,4 @@ pub mod server;
 
 pub use conn::RespConn;
 pub use resp::{encode_command, encode_frame, parse_frame, Frame, ParseError};
-pub use server::{require_redis, ClusterGuard, ServerGuard, ServerKind};
+pub use server::{require_redis, ClusterGuard, SentinelGuard, ServerGuard, ServerKind};

@@ -45,7 +45,7 @@ fn mem_urls_open_fresh_or_named_engines() {
             "mem://?start_ms=5",
             "mem://?novalue",
             "redis+cluster://",
-            "redis+sentinel://127.0.0.1:26379/mymaster",
+            "redis+sentinel://127.0.0.1:26379",
             "kafka://localhost",
             "no-scheme",
         ] {
@@ -100,7 +100,11 @@ fn redis_urls_open_the_adapter() {
         add(&s).await.expect("xadd");
         assert_eq!(s.xlen(b"s").await, Ok(1));
         // Nothing listens on port 1: the command cannot have been sent.
-        for url in ["redis://127.0.0.1:1/", "redis+cluster://127.0.0.1:1"] {
+        for url in [
+            "redis://127.0.0.1:1/",
+            "redis+cluster://127.0.0.1:1",
+            "redis+sentinel://127.0.0.1:1/mymaster",
+        ] {
             match brook::connect(url).await {
                 Err(Error::NotSent(_)) => {}
                 other => panic!("a refused connection is NotSent, got {other:?}"),

@@ -1,16 +1,18 @@
 //! The adapter's connections: the command connection (one server through the crate's
-//! reconnecting `ConnectionManager`, or a cluster through its async cluster client),
-//! and the dedicated connections that blocking reads run on — to the server, or on a
-//! cluster to the node that serves the read's slot, found with CLUSTER SLOTS and
-//! looked up again when a node answers MOVED.
+//! reconnecting `ConnectionManager`; a master found through Sentinel, looked up again
+//! when it stops answering as a master; or a cluster through the crate's async cluster
+//! client), and the dedicated connections that blocking reads run on — to the server or
+//! master, or on a cluster to the node that serves the read's slot, found with CLUSTER
+//! SLOTS and looked up again when a node answers MOVED.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use brook_engine::Error;
-use redis::aio::{ConnectionManager, MultiplexedConnection};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
 use redis::cluster_async::ClusterConnection;
+use redis::sentinel::SentinelClient;
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisResult, Value};
 
 use crate::{errors, parse};
@@ -22,6 +24,65 @@ pub(crate) enum Commands {
     Single(ConnectionManager),
     /// A Redis Cluster.
     Cluster(ClusterConnection),
+    /// The master a Sentinel names.
+    Sentinel(Arc<SentinelMaster>),
+}
+
+/// The master of a Sentinel-monitored service, and how to find it again.
+pub(crate) struct SentinelMaster {
+    sentinel: tokio::sync::Mutex<SentinelClient>,
+    current: Mutex<(redis::Client, ConnectionManager)>,
+    config: ConnectionManagerConfig,
+}
+
+impl SentinelMaster {
+    /// Asks the Sentinels for the master and connects to it.
+    pub(crate) async fn connect(
+        mut sentinel: SentinelClient,
+        config: ConnectionManagerConfig,
+    ) -> RedisResult<SentinelMaster> {
+        let client = sentinel.async_get_client().await?;
+        let manager = ConnectionManager::new_with_config(client.clone(), config.clone()).await?;
+        Ok(SentinelMaster {
+            sentinel: tokio::sync::Mutex::new(sentinel),
+            current: Mutex::new((client, manager)),
+            config,
+        })
+    }
+
+    fn current(&self) -> (redis::Client, ConnectionManager) {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// After a failure that a failover explains (the connection is gone, or the node
+    /// answers as a replica), asks the Sentinels again and switches when the master
+    /// moved. The failed command is not retried: its error already went to the caller.
+    pub(crate) async fn rediscover(&self) {
+        let mut sentinel = self.sentinel.lock().await;
+        let Ok(client) = sentinel.async_get_client().await else {
+            return;
+        };
+        let (old, _) = self.current();
+        if client.get_connection_info().addr() == old.get_connection_info().addr() {
+            return;
+        }
+        if let Ok(manager) =
+            ConnectionManager::new_with_config(client.clone(), self.config.clone()).await
+        {
+            *self.current.lock().unwrap_or_else(|p| p.into_inner()) = (client, manager);
+        }
+    }
+}
+
+/// Whether `e` is what a Sentinel failover looks like from a client of the old master.
+pub(crate) fn failover_sign(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || matches!(e.code(), Some("READONLY" | "MASTERDOWN" | "LOADING"))
 }
 
 impl Commands {
@@ -30,6 +91,14 @@ impl Commands {
         match self.clone() {
             Commands::Single(mut c) => cmd.query_async(&mut c).await,
             Commands::Cluster(mut c) => cmd.query_async(&mut c).await,
+            Commands::Sentinel(m) => {
+                let (_, mut c) = m.current();
+                let r = cmd.query_async(&mut c).await;
+                if r.as_ref().is_err_and(failover_sign) {
+                    m.rediscover().await;
+                }
+                r
+            }
         }
     }
 
@@ -38,6 +107,14 @@ impl Commands {
         match self.clone() {
             Commands::Single(mut c) => p.query_async(&mut c).await,
             Commands::Cluster(mut c) => p.query_async(&mut c).await,
+            Commands::Sentinel(m) => {
+                let (_, mut c) = m.current();
+                let r = p.query_async(&mut c).await;
+                if r.as_ref().is_err_and(failover_sign) {
+                    m.rediscover().await;
+                }
+                r
+            }
         }
     }
 
@@ -45,12 +122,24 @@ impl Commands {
     pub(crate) fn is_cluster(&self) -> bool {
         matches!(self, Commands::Cluster(_))
     }
+
+    /// After a transport failure of a blocking read: on Sentinel, look for the master.
+    pub(crate) async fn after_failure(&self, e: &redis::RedisError) {
+        if let Commands::Sentinel(m) = self {
+            if failover_sign(e) {
+                m.rediscover().await;
+            }
+        }
+    }
 }
 
 /// How to reach the node for a blocking read.
 pub(crate) enum Nodes {
     /// The one server.
     Single(redis::Client),
+    /// The master a Sentinel names (the node address is the pool's key, so connections
+    /// to a former master are not reused).
+    Sentinel(Arc<SentinelMaster>),
     /// A cluster: node URLs are `redis://{auth}{host:port}/{query}`; `slots` caches
     /// CLUSTER SLOTS (first slot, last slot, `host:port` of the master).
     Cluster {
@@ -86,8 +175,12 @@ impl Blocking {
         slot: u16,
         refresh: bool,
     ) -> Result<String, Error> {
-        let Nodes::Cluster { slots, .. } = &self.nodes else {
-            return Ok(String::new());
+        let slots = match &self.nodes {
+            Nodes::Single(_) => return Ok(String::new()),
+            Nodes::Sentinel(m) => {
+                return Ok(m.current().0.get_connection_info().addr().to_string())
+            }
+            Nodes::Cluster { slots, .. } => slots,
         };
         let cached = |slots: &Mutex<Vec<(u16, u16, String)>>| {
             slots
@@ -142,6 +235,7 @@ impl Blocking {
         }
         let client = match &self.nodes {
             Nodes::Single(c) => c.clone(),
+            Nodes::Sentinel(m) => m.current().0,
             Nodes::Cluster { auth, query, .. } => {
                 redis::Client::open(format!("redis://{auth}{addr}/{query}"))
                     .map_err(|e| errors::not_sent(&e))?

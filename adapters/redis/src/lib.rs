@@ -179,6 +179,83 @@ impl RedisStreams {
         RedisStreams::with(conn::Commands::Cluster(cluster), nodes, opts).await
     }
 
+    /// Connects to the master of a Sentinel-monitored service:
+    /// `redis+sentinel://[user:password@]host:port[,host:port…]/service[?protocol=resp3]`
+    /// (the Sentinels' addresses; the credentials and protocol are for the master). After
+    /// a failover the first command to the old master fails ([`Error::NotSent`],
+    /// [`Error::OutcomeUnknown`] or the old master's `READONLY`), and the adapter asks the
+    /// Sentinels for the new one; nothing is resent by itself.
+    pub async fn connect_sentinel(url: &str) -> Result<RedisStreams, Error> {
+        RedisStreams::connect_sentinel_with(url, RedisOptions::default()).await
+    }
+
+    /// As [`RedisStreams::connect_sentinel`], with `opts`.
+    pub async fn connect_sentinel_with(
+        url: &str,
+        opts: RedisOptions,
+    ) -> Result<RedisStreams, Error> {
+        install_tls_provider();
+        let invalid = || {
+            Error::InvalidUrl(Bytes::from(format!(
+                "`{url}` is not redis+sentinel://host:port[,host:port…]/service"
+            )))
+        };
+        let rest = url.strip_prefix("redis+sentinel://").ok_or_else(invalid)?;
+        let (hosts, path) = rest.split_once('/').ok_or_else(invalid)?;
+        let (service, query) = path.split_once('?').unwrap_or((path, ""));
+        if service.is_empty() {
+            return Err(invalid());
+        }
+        let (auth, hosts) = match hosts.rsplit_once('@') {
+            Some((a, h)) => (format!("{a}@"), h),
+            None => (String::new(), hosts),
+        };
+        let sentinels: Vec<String> = hosts
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .map(|h| format!("redis://{h}/"))
+            .collect();
+        if sentinels.is_empty() {
+            return Err(invalid());
+        }
+        // The master's credentials and protocol, as a URL for that master would give them.
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        let master_info = redis::IntoConnectionInfo::into_connection_info(format!(
+            "redis://{auth}localhost/{query}"
+        ))
+        .map_err(|e| errors::not_sent(&e))?;
+        let node = redis::sentinel::SentinelNodeConnectionInfo::default()
+            .set_redis_connection_info(master_info.redis_settings().clone());
+        // (`build` takes a `String` without the crate's TLS, `impl AsRef<str>` with it.)
+        let service_name: String = service.into();
+        let sentinel = redis::sentinel::SentinelClient::build(
+            sentinels,
+            service_name,
+            Some(node),
+            redis::sentinel::SentinelServerType::Master,
+        )
+        .map_err(|e| errors::not_sent(&e))?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(opts.response_timeout))
+            .set_connection_timeout(Some(opts.connection_timeout))
+            .set_number_of_retries(opts.connect_retries);
+        let master = Arc::new(
+            conn::SentinelMaster::connect(sentinel, config)
+                .await
+                .map_err(|e| errors::not_sent(&e))?,
+        );
+        RedisStreams::with(
+            conn::Commands::Sentinel(master.clone()),
+            conn::Nodes::Sentinel(master),
+            opts,
+        )
+        .await
+    }
+
     async fn with(
         commands: conn::Commands,
         nodes: conn::Nodes,
@@ -276,6 +353,7 @@ impl RedisStreams {
                 if e.code().is_some() {
                     self.inner.blocking.put(addr, conn);
                 }
+                self.inner.commands.after_failure(&e).await;
                 Err(errors::from_redis(&e))
             }
         }

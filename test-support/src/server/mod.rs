@@ -3,6 +3,7 @@
 mod cluster;
 mod discover;
 mod launch;
+mod sentinel;
 mod watchdog;
 
 #[cfg(test)]
@@ -17,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use crate::conn::RespConn;
 
 pub use cluster::ClusterGuard;
+pub use sentinel::SentinelGuard;
 use watchdog::Watchdog;
 
 /// How many ports [`ServerGuard::start_with`] tries before giving up.
