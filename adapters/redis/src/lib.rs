@@ -113,10 +113,7 @@ impl RedisStreams {
     pub async fn connect_with(url: &str, opts: RedisOptions) -> Result<RedisStreams, Error> {
         install_tls_provider();
         let client = redis::Client::open(url).map_err(|e| errors::not_sent(&e))?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(opts.response_timeout))
-            .set_connection_timeout(Some(opts.connection_timeout))
-            .set_number_of_retries(opts.connect_retries);
+        let config = manager_config(&opts);
         let manager = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(|e| errors::not_sent(&e))?;
@@ -145,23 +142,12 @@ impl RedisStreams {
                 "`{url}` is not redis+cluster://host:port[,host:port…]"
             )))
         };
-        let rest = url.strip_prefix("redis+cluster://").ok_or_else(invalid)?;
-        let (hosts, query) = match rest.split_once('/') {
-            Some((h, q)) => (h, q.trim_start_matches('/')),
-            None => (rest, ""),
-        };
-        let (auth, hosts) = match hosts.rsplit_once('@') {
-            Some((a, h)) => (format!("{a}@"), h),
-            None => (String::new(), hosts),
-        };
+        let (auth, hosts, path) = multi_host(url, "redis+cluster").ok_or_else(invalid)?;
+        let query = path.trim_start_matches('/');
         let nodes: Vec<String> = hosts
-            .split(',')
-            .filter(|h| !h.is_empty())
+            .iter()
             .map(|h| format!("redis://{auth}{h}/{query}"))
             .collect();
-        if nodes.is_empty() {
-            return Err(invalid());
-        }
         let client = redis::cluster::ClusterClientBuilder::new(nodes)
             .response_timeout(opts.response_timeout)
             .connection_timeout(opts.connection_timeout)
@@ -200,24 +186,12 @@ impl RedisStreams {
                 "`{url}` is not redis+sentinel://host:port[,host:port…]/service"
             )))
         };
-        let rest = url.strip_prefix("redis+sentinel://").ok_or_else(invalid)?;
-        let (hosts, path) = rest.split_once('/').ok_or_else(invalid)?;
+        let (auth, hosts, path) = multi_host(url, "redis+sentinel").ok_or_else(invalid)?;
         let (service, query) = path.split_once('?').unwrap_or((path, ""));
         if service.is_empty() {
             return Err(invalid());
         }
-        let (auth, hosts) = match hosts.rsplit_once('@') {
-            Some((a, h)) => (format!("{a}@"), h),
-            None => (String::new(), hosts),
-        };
-        let sentinels: Vec<String> = hosts
-            .split(',')
-            .filter(|h| !h.is_empty())
-            .map(|h| format!("redis://{h}/"))
-            .collect();
-        if sentinels.is_empty() {
-            return Err(invalid());
-        }
+        let sentinels: Vec<String> = hosts.iter().map(|h| format!("redis://{h}/")).collect();
         // The master's credentials and protocol, as a URL for that master would give them.
         let query = if query.is_empty() {
             String::new()
@@ -239,10 +213,7 @@ impl RedisStreams {
             redis::sentinel::SentinelServerType::Master,
         )
         .map_err(|e| errors::not_sent(&e))?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(opts.response_timeout))
-            .set_connection_timeout(Some(opts.connection_timeout))
-            .set_number_of_retries(opts.connect_retries);
+        let config = manager_config(&opts);
         let master = Arc::new(
             conn::SentinelMaster::connect(sentinel, config)
                 .await
@@ -708,4 +679,25 @@ fn install_tls_provider() {
     {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
+}
+
+/// The command connection's settings from `opts`.
+fn manager_config(opts: &RedisOptions) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_response_timeout(Some(opts.response_timeout))
+        .set_connection_timeout(Some(opts.connection_timeout))
+        .set_number_of_retries(opts.connect_retries)
+}
+
+/// `scheme://[auth@]host:port[,host:port…][/rest]` as `(auth@, hosts, rest)`; `None`
+/// when the scheme differs or no host is given.
+fn multi_host<'a>(url: &'a str, scheme: &str) -> Option<(String, Vec<&'a str>, &'a str)> {
+    let rest = url.strip_prefix(scheme)?.strip_prefix("://")?;
+    let (hosts, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let (auth, hosts) = match hosts.rsplit_once('@') {
+        Some((a, h)) => (format!("{a}@"), h),
+        None => (String::new(), hosts),
+    };
+    let hosts: Vec<&str> = hosts.split(',').filter(|h| !h.is_empty()).collect();
+    (!hosts.is_empty()).then_some((auth, hosts, path))
 }
