@@ -123,9 +123,15 @@ fn text(f: &brook_test_support::Frame) -> String {
     }
 }
 
-/// Moves `slot` (with its keys) from the node at `from` to the node at `to`, as
-/// `redis-cli --cluster reshard` does.
-fn move_slot(cluster: &brook_test_support::ClusterGuard, slot: u16, from: usize, to: usize) {
+/// Starts moving `slot` from the node at `from` to the node at `to` and migrates its
+/// keys (the slot is then MIGRATING/IMPORTING: the old node answers ASK for the moved
+/// keys); returns the new owner's node ID for [`finish_move`].
+fn migrate_slot(
+    cluster: &brook_test_support::ClusterGuard,
+    slot: u16,
+    from: usize,
+    to: usize,
+) -> String {
     let nodes = cluster.nodes();
     let id = |i: usize| text(&nodes[i].connect().call_str(&["CLUSTER", "MYID"]));
     let (src, dst) = (id(from), id(to));
@@ -157,10 +163,21 @@ fn move_slot(cluster: &brook_test_support::ClusterGuard, slot: u16, from: usize,
         let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
         assert_eq!(text(&s.call_str(&argv)), "OK", "MIGRATE");
     }
-    for node in nodes {
+    dst
+}
+
+/// Ends a move: every node assigns `slot` to `dst`.
+fn finish_move(cluster: &brook_test_support::ClusterGuard, slot: u16, dst: &str) {
+    for node in cluster.nodes() {
         node.connect()
-            .call_str(&["CLUSTER", "SETSLOT", &slot_s, "NODE", &dst]);
+            .call_str(&["CLUSTER", "SETSLOT", &slot.to_string(), "NODE", dst]);
     }
+}
+
+/// The index of the node serving `slot` as [`brook_test_support::ClusterGuard`] split
+/// the slots.
+fn owner_of(slot: u16) -> usize {
+    usize::from(slot > 5460) + usize::from(slot > 10922)
 }
 
 #[test]
@@ -222,8 +239,9 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
     })
     .expect("before the move");
     let slot = brook::key_slot(b"{moving}:jobs");
-    let owner = usize::from(slot > 5460) + usize::from(slot > 10922);
-    move_slot(&cluster, slot, owner, (owner + 1) % 3);
+    let owner = owner_of(slot);
+    let dst = migrate_slot(&cluster, slot, owner, (owner + 1) % 3);
+    finish_move(&cluster, slot, &dst);
     rt.block_on(async {
         let key = b"{moving}:jobs";
         s.xadd(key, &XAddOptions::default(), &[("n", "2")]).await?;
@@ -241,4 +259,30 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
         Ok::<_, Error>(())
     })
     .expect("after the move");
+
+    // Mid-migration: the key is already on the importing node, the old one answers
+    // ASK; the blocking read asks there.
+    let key = b"{asking}:jobs";
+    rt.block_on(async {
+        s.xgroup_create(key, b"g", GroupStart::Id(brook::StreamId::MIN), true, None)
+            .await?;
+        s.xadd(key, &XAddOptions::default(), &[("n", "1")]).await
+    })
+    .expect("before the migration");
+    let slot = brook::key_slot(key);
+    let owner = owner_of(slot);
+    let dst = migrate_slot(&cluster, slot, owner, (owner + 1) % 3);
+    let got = rt
+        .block_on(async {
+            let new = [(&key[..], GroupReadId::New)];
+            s.xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(1000))
+                .await
+        })
+        .expect("a blocking read during the migration");
+    assert_eq!(
+        got[0].1.len(),
+        1,
+        "the read followed ASK to the importing node"
+    );
+    finish_move(&cluster, slot, &dst);
 }

@@ -288,18 +288,45 @@ impl RedisStreams {
                 .blocking
                 .node_for(&self.inner.commands, slot, refresh)
                 .await?;
-            match self.block_on_node(&cmd, &addr, ms).await {
+            match self.block_on_node(&cmd, &addr, ms, false).await {
                 Err(Error::Server(text)) if text.starts_with(b"MOVED ") && !refresh => {
                     refresh = true
+                }
+                // The slot is migrating and the key is already on the importing node:
+                // ask there once (ASKING, then the read), as the cluster protocol says.
+                Err(Error::Server(text)) if text.starts_with(b"ASK ") => {
+                    let to = String::from_utf8_lossy(&text)
+                        .split(' ')
+                        .nth(2)
+                        .map(str::to_string)
+                        .unwrap_or_default();
+                    return self.block_on_node(&cmd, &to, ms, true).await;
                 }
                 other => return other,
             }
         }
     }
 
-    async fn block_on_node(&self, cmd: &Cmd, addr: &str, ms: u64) -> Result<Value, Error> {
+    /// Sends the read on a dedicated connection to `addr` (preceded by ASKING when
+    /// `asking`) and waits for its reply.
+    async fn block_on_node(
+        &self,
+        cmd: &Cmd,
+        addr: &str,
+        ms: u64,
+        asking: bool,
+    ) -> Result<Value, Error> {
         let mut conn = self.inner.blocking.take(addr).await?;
-        let reply = cmd.query_async::<Value>(&mut conn);
+        let reply = async {
+            if asking {
+                let mut pipe = redis::pipe();
+                pipe.cmd("ASKING").ignore().add_command(cmd.clone());
+                let mut values: Vec<Value> = pipe.query_async(&mut conn).await?;
+                Ok(values.pop().unwrap_or(Value::Nil))
+            } else {
+                cmd.query_async::<Value>(&mut conn).await
+            }
+        };
         let res = if ms == 0 {
             reply.await
         } else {
