@@ -80,6 +80,10 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(pipeline_and_atomic_batches(s)),
     },
     Case {
+        name: "readgroup_claim",
+        body: |s| Box::pin(readgroup_claim(s)),
+    },
+    Case {
         name: "blocked_group_read_woken_by_another_client",
         body: |s| Box::pin(blocked_group_read(s)),
     },
@@ -958,5 +962,116 @@ async fn pipeline_and_atomic_batches<S: Streams + Clone + 'static>(s: &S) -> Res
         other => panic!("XPENDING in a batch: {other:?}"),
     }
     assert_eq!(s.xlen(b"s").await?, 2);
+    Ok(())
+}
+
+/// Sets the last delivery of `id` to `idle_ms` ago (XCLAIM … IDLE … JUSTID, which
+/// neither counts a delivery nor changes the owner when `owner` already has it).
+async fn age<S: Streams>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> Result<(), Error> {
+    let opts = XClaimOptions {
+        time: Some(brook::ClaimTime::Idle(idle_ms)),
+        justid: true,
+        ..Default::default()
+    };
+    s.xclaim(b"s", b"g", owner, 0, &[id], &opts)
+        .await
+        .map(|_| ())
+}
+
+/// Redis 8.4's XREADGROUP … CLAIM: native on the engine, the adapter's fallback on
+/// servers without it. Idle values are pinned apart by more than the test's own
+/// latency, and checked within it.
+async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 4).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    s.xreadgroup(
+        b"g",
+        b"alice",
+        &new,
+        &XReadGroupOptions::default().count(3),
+        None,
+    )
+    .await?;
+    // Delivery order, oldest first: 1-3, 1-1, 1-2.
+    age(s, b"alice", id(1, 3), 5000).await?;
+    age(s, b"alice", id(1, 1), 3000).await?;
+    age(s, b"alice", id(1, 2), 2000).await?;
+    let claim = |ms, count| XReadGroupOptions {
+        count: Some(count),
+        noack: false,
+        claim: Some(ms),
+    };
+    let got = s
+        .xreadgroup(b"g", b"bob", &new, &claim(2500, 10), None)
+        .await?;
+    let es = &got[0].1;
+    assert_eq!(
+        ids_of(es, |e| e.id),
+        [id(1, 3), id(1, 1), id(1, 4)],
+        "claimed by delivery time, then new"
+    );
+    let near =
+        |(idle, count): (u64, u64), want: u64| idle >= want && idle < want + 1000 && count == 1;
+    assert!(
+        near(es[0].claim.unwrap_or_default(), 5000),
+        "{:?}",
+        es[0].claim
+    );
+    assert!(
+        near(es[1].claim.unwrap_or_default(), 3000),
+        "{:?}",
+        es[1].claim
+    );
+    assert_eq!(es[2].claim, Some((0, 0)), "a new entry in CLAIM's shape");
+    assert_eq!(es[0].fields, fields_f("1-3"));
+    let range = XPendingRange {
+        min_idle: 0,
+        start: StreamId::MIN,
+        end: StreamId::MAX,
+        count: 10,
+        consumer: None,
+    };
+    let owners: Vec<(StreamId, Bytes, u64)> = s
+        .xpending_range(b"s", b"g", &range)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.consumer, p.delivery_count))
+        .collect();
+    let (alice, bob) = (Bytes::from_static(b"alice"), Bytes::from_static(b"bob"));
+    assert_eq!(
+        owners,
+        [
+            (id(1, 1), bob.clone(), 2),
+            (id(1, 2), alice, 1),
+            (id(1, 3), bob.clone(), 2),
+            (id(1, 4), bob, 1)
+        ]
+    );
+    // Only 1-2 is idle long enough; nothing new: that alone is served.
+    let got = s
+        .xreadgroup(b"g", b"carol", &new, &claim(1000, 5), None)
+        .await?;
+    assert_eq!(ids_of(&got[0].1, |e| e.id), [id(1, 2)]);
+    // Nothing idle for an hour, nothing new: no stream served.
+    assert!(s
+        .xreadgroup(b"g", b"dave", &new, &claim(3_600_000, 5), None)
+        .await?
+        .is_empty());
+    // Blocked: served once the oldest delivery has been idle 300 ms.
+    let t = std::time::Instant::now();
+    let got = s
+        .xreadgroup(b"g", b"eve", &new, &claim(300, 1), Some(5000))
+        .await?;
+    let waited = t.elapsed();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].1.len(), 1);
+    let (idle, _) = got[0].1[0].claim.unwrap_or_default();
+    assert!(idle >= 300, "claimed at idle {idle}");
+    assert!(
+        waited >= Duration::from_millis(200) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
     Ok(())
 }

@@ -12,6 +12,8 @@ use crate::{args, errors, parse};
 pub(crate) struct Features {
     /// XACKDEL and XDELEX (Redis 8.2).
     pub(crate) del_ex: bool,
+    /// XREADGROUP's CLAIM option (Redis 8.4).
+    pub(crate) claim: bool,
 }
 
 impl Features {
@@ -31,7 +33,30 @@ impl Features {
             .iter()
             .filter(|c| !matches!(c, Value::Nil))
             .count();
-        Ok(Features { del_ex: known == 2 })
+        // CLAIM is an option, not a command: look for it among XREADGROUP's documented
+        // arguments.
+        let docs = conn
+            .query(redis::cmd("COMMAND").arg("DOCS").arg("XREADGROUP"))
+            .await
+            .map_err(|e| errors::from_redis(&e))?;
+        Ok(Features {
+            del_ex: known == 2,
+            claim: mentions(&docs, b"CLAIM"),
+        })
+    }
+}
+
+/// Whether `v` holds the string `word` anywhere (any case).
+fn mentions(v: &Value, word: &[u8]) -> bool {
+    match v {
+        Value::BulkString(b) => b.eq_ignore_ascii_case(word),
+        Value::SimpleString(s) => s.as_bytes().eq_ignore_ascii_case(word),
+        Value::Array(items) | Value::Set(items) => items.iter().any(|i| mentions(i, word)),
+        Value::Map(pairs) => pairs
+            .iter()
+            .any(|(k, v)| mentions(k, word) || mentions(v, word)),
+        Value::Attribute { data, .. } => mentions(data, word),
+        _ => false,
     }
 }
 
@@ -40,6 +65,7 @@ impl Features {
 pub(crate) struct Scripts {
     xdelex: String,
     xackdel: String,
+    claim: String,
 }
 
 const REFS: &str = include_str!("lua/refs.lua");
@@ -49,6 +75,7 @@ impl Scripts {
         Scripts {
             xdelex: format!("{REFS}\n{}", include_str!("lua/xdelex.lua")),
             xackdel: format!("{REFS}\n{}", include_str!("lua/xackdel.lua")),
+            claim: format!("{REFS}\n{}", include_str!("lua/xreadgroup_claim.lua")),
         }
     }
 
@@ -61,6 +88,34 @@ impl Scripts {
             .arg(args::policy_word(policy));
         for id in ids {
             cmd.arg(args::id(*id));
+        }
+        cmd
+    }
+
+    /// XREADGROUP … CLAIM (without BLOCK) as EVAL.
+    pub(crate) fn xreadgroup_claim(
+        &self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(&[u8], brook_engine::GroupReadId)],
+        opts: &brook_engine::XReadGroupOptions,
+        min_idle: u64,
+    ) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.claim).arg(streams.len());
+        for (k, _) in streams {
+            cmd.arg(*k);
+        }
+        cmd.arg(group)
+            .arg(consumer)
+            .arg(opts.count.unwrap_or(0))
+            .arg(u8::from(opts.noack))
+            .arg(min_idle);
+        for (_, at) in streams {
+            match at {
+                brook_engine::GroupReadId::New => cmd.arg(">"),
+                brook_engine::GroupReadId::After(id) => cmd.arg(args::id(*id)),
+            };
         }
         cmd
     }

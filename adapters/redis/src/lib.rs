@@ -50,6 +50,10 @@ use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Cmd, Value};
 
+/// How often (ms) a blocked XREADGROUP … CLAIM looks again for entries that became
+/// claimable, on servers without the option (the engine's own floor is the same).
+const CLAIM_POLL: u64 = 100;
+
 /// How the adapter waits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RedisOptions {
@@ -357,6 +361,59 @@ impl RedisStreams {
         }
     }
 
+    /// XREADGROUP … CLAIM where the server lacks the option (before Redis 8.4): the
+    /// claim-then-read runs as Lua; with BLOCK, while it finds nothing, a plain blocking
+    /// `>` read waits in slices of at most [`CLAIM_POLL`] (so entries that become
+    /// claimable meanwhile are noticed, as Redis wakes CLAIM readers for them), and the
+    /// script runs again. New entries carry the CLAIM reply shape (`0, 0`).
+    async fn claim_fallback(
+        &self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(&[u8], GroupReadId)],
+        opts: &XReadGroupOptions,
+        min_idle: u64,
+        block: Option<u64>,
+    ) -> Result<XReadGroupReply, Error> {
+        let start = std::time::Instant::now();
+        loop {
+            let script = self
+                .inner
+                .scripts
+                .xreadgroup_claim(group, consumer, streams, opts, min_idle);
+            let got = parse::xreadgroup(self.send(script).await?)?;
+            let Some(ms) = block else {
+                return Ok(got);
+            };
+            if !got.is_empty() {
+                return Ok(got);
+            }
+            let waited = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let slice = match ms {
+                0 => CLAIM_POLL,
+                _ if waited >= ms => return Ok(got),
+                _ => (ms - waited).min(CLAIM_POLL),
+            };
+            let plain = XReadGroupOptions {
+                claim: None,
+                ..*opts
+            };
+            let cmd = args::xreadgroup(group, consumer, streams, &plain, Some(slice));
+            let mut served = parse::xreadgroup(
+                self.send_blocking(cmd, first_key(streams), Some(slice))
+                    .await?,
+            )?;
+            if !served.is_empty() {
+                for (_, entries) in &mut served {
+                    for e in entries {
+                        e.claim = Some((0, 0));
+                    }
+                }
+                return Ok(served);
+            }
+        }
+    }
+
     /// XACKDEL (`group` given) or XDELEX: the command where the server has it, else
     /// its Lua fallback.
     pub(crate) fn del_ex(
@@ -595,6 +652,11 @@ impl Streams for RedisStreams {
         block: Option<u64>,
     ) -> Result<XReadGroupReply, Error> {
         self.check_slots(streams.iter().map(|(k, _)| *k))?;
+        if let (Some(min_idle), false) = (opts.claim, self.inner.features.claim) {
+            return self
+                .claim_fallback(group, consumer, streams, opts, min_idle, block)
+                .await;
+        }
         let cmd = args::xreadgroup(group, consumer, streams, opts, block);
         parse::xreadgroup(self.send_blocking(cmd, first_key(streams), block).await?)
     }
