@@ -80,6 +80,14 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(pipeline_and_atomic_batches(s)),
     },
     Case {
+        name: "trimming_with_references",
+        body: |s| Box::pin(trimming_with_references(s)),
+    },
+    Case {
+        name: "regression_trimming_xadd_errors_keep_their_text",
+        body: |s| Box::pin(regression_trimming_xadd_errors_keep_their_text(s)),
+    },
+    Case {
         name: "readgroup_claim",
         body: |s| Box::pin(readgroup_claim(s)),
     },
@@ -1073,5 +1081,91 @@ async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
         waited >= Duration::from_millis(200) && waited < Duration::from_secs(3),
         "{waited:?}"
     );
+    Ok(())
+}
+
+/// XTRIM and XADD trimming with ACKED and DELREF (Redis 8.2): native on the engine,
+/// the adapter's Lua on older servers. The reference's checked ACKED case first.
+async fn trimming_with_references<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    fill(s, b"s", 10).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    let new = [(b"s".as_slice(), GroupReadId::New)];
+    s.xreadgroup(
+        b"g",
+        b"c",
+        &new,
+        &XReadGroupOptions::default().count(4),
+        None,
+    )
+    .await?;
+    s.xack(b"s", b"g", &[id(1, 1), id(1, 2)]).await?;
+    // PEL {1-3, 1-4}, last-delivered 1-4: only 1-1 and 1-2 are not referenced.
+    let with = |mut t: TrimOptions, policy| {
+        t.policy = policy;
+        t
+    };
+    let mut approx = TrimOptions::maxlen(2);
+    approx.approx = true;
+    assert_eq!(s.xtrim(b"s", &with(approx, RefPolicy::Acked)).await?, 2);
+    let left = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(left.first().map(|e| e.id), Some(id(1, 3)));
+    let info = s.xinfo_stream(b"s").await?;
+    assert_eq!(info.summary.length, 8);
+    assert_eq!(
+        info.summary.max_deleted_entry_id,
+        StreamId::MIN,
+        "trimming is not deleting"
+    );
+    assert_eq!(info.summary.recorded_first_entry_id, id(1, 3));
+    // DELREF: 1-3 goes, and leaves the PEL with it.
+    let minid = TrimOptions::minid(id(1, 4));
+    assert_eq!(s.xtrim(b"s", &with(minid, RefPolicy::DelRef)).await?, 1);
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 1);
+    // XADD trims after appending; everything left is still referenced.
+    let capped = |ms, seq| {
+        XAddOptions::with_id(id(ms, seq)).trim(with(TrimOptions::maxlen(3), RefPolicy::Acked))
+    };
+    assert_eq!(
+        s.xadd(b"s", &capped(2, 1), &[("f", "v")]).await?,
+        Some(id(2, 1))
+    );
+    assert_eq!(s.xlen(b"s").await?, 8);
+    // Read and acknowledged by the group: nothing is referenced any more.
+    let all = s
+        .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), None)
+        .await?;
+    let mut ids = ids_of(&all[0].1, |e| e.id);
+    ids.push(id(1, 4));
+    s.xack(b"s", b"g", &ids).await?;
+    assert_eq!(
+        s.xadd(b"s", &capped(2, 2), &[("f", "v")]).await?,
+        Some(id(2, 2))
+    );
+    let left = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(ids_of(&left, |e| e.id), [id(1, 10), id(2, 1), id(2, 2)]);
+    assert_eq!(
+        s.xinfo_stream(b"s").await?.summary.max_deleted_entry_id,
+        StreamId::MIN
+    );
+    Ok(())
+}
+
+/// Found by the typed differential (seed 1, step 2377): XADD trimming with DELREF on a
+/// server without reference policies runs as Lua, and an error raised there carried the
+/// script's location in its text, so `XAddIdTooSmall` came back as `Error::Server`.
+async fn regression_trimming_xadd_errors_keep_their_text<S: Streams + Clone + 'static>(
+    s: &S,
+) -> Result<(), Error> {
+    fill(s, b"s", 2).await?;
+    for policy in [RefPolicy::DelRef, RefPolicy::Acked] {
+        let mut t = TrimOptions::maxlen(5);
+        t.policy = policy;
+        let opts = XAddOptions::with_id(id(1, 1)).trim(t);
+        assert_eq!(
+            s.xadd(b"s", &opts, &[("f", "v")]).await,
+            Err(Error::XAddIdTooSmall)
+        );
+    }
     Ok(())
 }

@@ -12,7 +12,7 @@ pub(crate) fn to_cmd(r: &RedisStreams, c: &Command) -> Cmd {
     match c {
         Command::XAdd { key, opts, fields } => {
             let pairs: Vec<(&[u8], &[u8])> = fields.iter().map(|(f, v)| (&f[..], &v[..])).collect();
-            args::xadd(key, opts, &pairs)
+            r.xadd_cmd(key, opts, &pairs)
         }
         Command::XLen { key } => {
             let mut cmd = redis::cmd("XLEN");
@@ -32,7 +32,7 @@ pub(crate) fn to_cmd(r: &RedisStreams, c: &Command) -> Cmd {
             count,
         } => args::range("XREVRANGE", key, *end, *start, *count),
         Command::XDel { key, ids } => args::xdel(key, ids),
-        Command::XTrim { key, opts } => args::xtrim(key, opts),
+        Command::XTrim { key, opts } => r.xtrim_cmd(key, opts),
         Command::XSetId { key, opts } => args::xsetid(key, opts),
         Command::XRead { streams, count } => {
             let st: Vec<(&[u8], XReadId)> = streams.iter().map(|(k, at)| (&k[..], *at)).collect();

@@ -2,7 +2,7 @@
 //! command: XACKDEL and XDELEX (Redis 8.2) on Redis 7.x and Valkey. Each script runs
 //! atomically on the server, as the command would, and touches only its one key.
 
-use brook_engine::{Error, RefPolicy, StreamId};
+use brook_engine::{Error, RefPolicy, StreamId, TrimOptions, TrimStrategy, XAddOptions};
 use redis::{Cmd, Value};
 
 use crate::{args, errors, parse};
@@ -66,6 +66,8 @@ pub(crate) struct Scripts {
     xdelex: String,
     xackdel: String,
     claim: String,
+    xtrim: String,
+    xadd: String,
 }
 
 const REFS: &str = include_str!("lua/refs.lua");
@@ -76,6 +78,8 @@ impl Scripts {
             xdelex: format!("{REFS}\n{}", include_str!("lua/xdelex.lua")),
             xackdel: format!("{REFS}\n{}", include_str!("lua/xackdel.lua")),
             claim: format!("{REFS}\n{}", include_str!("lua/xreadgroup_claim.lua")),
+            xtrim: format!("{REFS}\n{}", include_str!("lua/xtrim_refs.lua")),
+            xadd: format!("{REFS}\n{}", include_str!("lua/xadd_refs.lua")),
         }
     }
 
@@ -120,6 +124,39 @@ impl Scripts {
         cmd
     }
 
+    /// XTRIM with DELREF/ACKED as EVAL.
+    pub(crate) fn xtrim(&self, key: &[u8], t: &TrimOptions) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.xtrim).arg(1).arg(key);
+        trim_args(&mut cmd, t);
+        cmd
+    }
+
+    /// XADD trimming with DELREF/ACKED as EVAL: the XADD without its trimming, then
+    /// the trim, in one script.
+    pub(crate) fn xadd(
+        &self,
+        key: &[u8],
+        opts: &XAddOptions,
+        pairs: &[(&[u8], &[u8])],
+        t: &TrimOptions,
+    ) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.xadd).arg(1).arg(key);
+        trim_args(&mut cmd, t);
+        let plain = XAddOptions {
+            trim: None,
+            ..opts.clone()
+        };
+        // The plain XADD's arguments after its key.
+        for arg in args::xadd(key, &plain, pairs).args_iter().skip(2) {
+            if let redis::Arg::Simple(a) = arg {
+                cmd.arg(a);
+            }
+        }
+        cmd
+    }
+
     /// XACKDEL as EVAL.
     pub(crate) fn xackdel(
         &self,
@@ -139,4 +176,16 @@ impl Scripts {
         }
         cmd
     }
+}
+
+/// The trim script's arguments: strategy, threshold, policy, limit (0: none). A LIMIT
+/// (only with `~`) caps entries here, where Redis counts whole nodes (the fallback
+/// cannot see nodes); `~` itself Redis ignores with these policies.
+fn trim_args(cmd: &mut Cmd, t: &TrimOptions) {
+    match t.strategy {
+        TrimStrategy::MaxLen(n) => cmd.arg("MAXLEN").arg(n),
+        TrimStrategy::MinId(id) => cmd.arg("MINID").arg(args::id(id)),
+    };
+    cmd.arg(args::policy_word(t.policy))
+        .arg(t.limit.unwrap_or(0));
 }

@@ -414,6 +414,27 @@ impl RedisStreams {
         }
     }
 
+    /// XADD: the command, or its Lua fallback when it trims with DELREF/ACKED on a
+    /// server without reference policies.
+    pub(crate) fn xadd_cmd(&self, key: &[u8], opts: &XAddOptions, pairs: &[(&[u8], &[u8])]) -> Cmd {
+        match &opts.trim {
+            Some(t) if t.policy != RefPolicy::KeepRef && !self.inner.features.del_ex => {
+                self.inner.scripts.xadd(key, opts, pairs, t)
+            }
+            _ => args::xadd(key, opts, pairs),
+        }
+    }
+
+    /// XTRIM: the command, or its Lua fallback for DELREF/ACKED on a server without
+    /// reference policies.
+    pub(crate) fn xtrim_cmd(&self, key: &[u8], opts: &TrimOptions) -> Cmd {
+        if opts.policy != RefPolicy::KeepRef && !self.inner.features.del_ex {
+            self.inner.scripts.xtrim(key, opts)
+        } else {
+            args::xtrim(key, opts)
+        }
+    }
+
     /// XACKDEL (`group` given) or XDELEX: the command where the server has it, else
     /// its Lua fallback.
     pub(crate) fn del_ex(
@@ -527,7 +548,8 @@ impl Streams for RedisStreams {
         fields: &(impl FieldValues + Sync + ?Sized),
     ) -> Result<Option<StreamId>, Error> {
         let pairs: Vec<(&[u8], &[u8])> = (0..fields.pair_count()).map(|i| fields.pair(i)).collect();
-        match self.send(args::xadd(key, opts, &pairs)).await? {
+        let cmd = self.xadd_cmd(key, opts, &pairs);
+        match self.send(cmd).await? {
             Value::Nil => Ok(None),
             v => parse::id(v).map(Some),
         }
@@ -570,7 +592,7 @@ impl Streams for RedisStreams {
     }
 
     async fn xtrim(&self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
-        parse::uint(self.send(args::xtrim(key, opts)).await?)
+        parse::uint(self.send(self.xtrim_cmd(key, opts)).await?)
     }
 
     async fn xsetid(&self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
