@@ -507,14 +507,21 @@ impl Engine {
         self.read(|ks| ks.xinfo_consumers(key.as_ref(), group.as_ref(), now))
     }
 
-    /// DEL.
-    pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> u64 {
-        self.with_keyspace(|ks, _| ks.del(keys))
+    /// DEL: how many of the keys existed. `CROSSSLOT` in cluster mode when the keys
+    /// are in different slots ([`crate::Config::cluster`]).
+    pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<u64, Error> {
+        self.with_keyspace(|ks, _| {
+            ks.check_slots(keys.iter().map(AsRef::as_ref))?;
+            Ok(ks.del(keys))
+        })
     }
 
-    /// EXISTS.
-    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> u64 {
-        self.read(|ks| ks.exists(keys))
+    /// EXISTS: how many of the keys exist. `CROSSSLOT` in cluster mode as for DEL.
+    pub fn exists<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<u64, Error> {
+        self.read(|ks| {
+            ks.check_slots(keys.iter().map(AsRef::as_ref))?;
+            Ok(ks.exists(keys))
+        })
     }
 
     /// TYPE.

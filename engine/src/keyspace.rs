@@ -76,8 +76,8 @@ pub struct Config {
     /// Redis Cluster's key rule: a command (or an atomic batch) whose keys hash to
     /// different slots fails with `CROSSSLOT` instead of running, as on a cluster — so
     /// code that would fail there fails in tests too (`mem://?cluster=1`). Checked by
-    /// the command layer, the typed reads and the `Streams` trait; `Engine::del`, which
-    /// cannot fail, does not check. Off by default.
+    /// the command layer, the `Engine`'s multi-key methods and the `Streams` trait.
+    /// Off by default.
     pub cluster: bool,
 }
 

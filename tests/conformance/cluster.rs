@@ -85,6 +85,8 @@ fn an_engine_in_cluster_mode_keeps_the_slot_rule() {
             engine.execute_str(&["XREAD", "STREAMS", "a", "b", "0", "0"]),
             brook::Reply::Error(Error::CrossSlot)
         );
+        assert_eq!(engine.del(&["a", "b"]), Err(Error::CrossSlot));
+        assert_eq!(engine.exists(&["{q}:a", "{q}:b"]), Ok(0));
         assert_eq!(
             Error::CrossSlot.to_string(),
             "CROSSSLOT Keys in request don't hash to the same slot"

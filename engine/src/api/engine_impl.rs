@@ -227,10 +227,7 @@ impl Streams for Engine {
     }
 
     async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
-        self.with_keyspace(|ks, _| {
-            ks.check_slots(keys.iter().copied())?;
-            Ok(ks.del(keys))
-        })
+        Engine::del(self, keys)
     }
 
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
