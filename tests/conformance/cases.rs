@@ -113,6 +113,23 @@ fn fields_f(v: &str) -> Option<Vec<(Bytes, Bytes)>> {
     )])
 }
 
+/// `s` with entries 1-1 … 1-`n`, group `g` from the start, and `count` of them
+/// delivered to `consumer`; the `>` read position, for more reads.
+async fn delivered<S: Streams>(
+    s: &S,
+    n: u64,
+    consumer: &[u8],
+    count: u64,
+) -> Result<[(&'static [u8], GroupReadId); 1], Error> {
+    fill(s, b"s", n).await?;
+    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+        .await?;
+    let new = [(&b"s"[..], GroupReadId::New)];
+    let opts = XReadGroupOptions::default().count(count);
+    s.xreadgroup(b"g", consumer, &new, &opts, None).await?;
+    Ok(new)
+}
+
 fn ids_of<T>(items: &[T], f: impl Fn(&T) -> StreamId) -> Vec<StreamId> {
     items.iter().map(f).collect()
 }
@@ -990,18 +1007,7 @@ async fn age<S: Streams>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> Res
 /// servers without it. Idle values are pinned apart by more than the test's own
 /// latency, and checked within it.
 async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
-    fill(s, b"s", 4).await?;
-    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
-        .await?;
-    let new = [(b"s".as_slice(), GroupReadId::New)];
-    s.xreadgroup(
-        b"g",
-        b"alice",
-        &new,
-        &XReadGroupOptions::default().count(3),
-        None,
-    )
-    .await?;
+    let new = delivered(s, 4, b"alice", 3).await?;
     // Delivery order, oldest first: 1-3, 1-1, 1-2.
     age(s, b"alice", id(1, 3), 5000).await?;
     age(s, b"alice", id(1, 1), 3000).await?;
@@ -1087,18 +1093,7 @@ async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
 /// XTRIM and XADD trimming with ACKED and DELREF (Redis 8.2): native on the engine,
 /// the adapter's Lua on older servers. The reference's checked ACKED case first.
 async fn trimming_with_references<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
-    fill(s, b"s", 10).await?;
-    s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
-        .await?;
-    let new = [(b"s".as_slice(), GroupReadId::New)];
-    s.xreadgroup(
-        b"g",
-        b"c",
-        &new,
-        &XReadGroupOptions::default().count(4),
-        None,
-    )
-    .await?;
+    let new = delivered(s, 10, b"c", 4).await?;
     s.xack(b"s", b"g", &[id(1, 1), id(1, 2)]).await?;
     // PEL {1-3, 1-4}, last-delivered 1-4: only 1-1 and 1-2 are not referenced.
     let with = |mut t: TrimOptions, policy| {
