@@ -256,6 +256,38 @@ impl Streams for Backend {
         on_backend!(self, s => Streams::del(s, keys))
     }
 
+    async fn xack_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        on_backend!(self, s => Streams::xack_if_owner(s, key, group, consumer, ids))
+    }
+
+    async fn xtouch_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        on_backend!(self, s => Streams::xtouch_if_owner(s, key, group, consumer, ids))
+    }
+
+    async fn xack_if_owner_then_add(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        id: StreamId,
+        to: &[u8],
+        fields: &[(bytes::Bytes, bytes::Bytes)],
+    ) -> Result<Option<StreamId>, Error> {
+        on_backend!(self, s => Streams::xack_if_owner_then_add(s, key, group, consumer, id, to, fields))
+    }
+
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         on_backend!(self, s => Streams::pipeline(s, cmds))
     }

@@ -58,6 +58,7 @@ mod lpsize;
 mod node;
 mod num;
 mod options;
+mod owner_ops;
 mod pel;
 mod readgroup;
 mod reply;

@@ -88,6 +88,14 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(regression_trimming_xadd_errors_keep_their_text(s)),
     },
     Case {
+        name: "owner_conditional_operations",
+        body: |s| Box::pin(owner_conditional_operations(s)),
+    },
+    Case {
+        name: "owner_race_dead_letter_once",
+        body: |s| Box::pin(owner_race_dead_letter_once(s)),
+    },
+    Case {
         name: "readgroup_claim",
         body: |s| Box::pin(readgroup_claim(s)),
     },
@@ -1162,5 +1170,132 @@ async fn regression_trimming_xadd_errors_keep_their_text<S: Streams + Clone + 's
             Err(Error::XAddIdTooSmall)
         );
     }
+    Ok(())
+}
+
+/// ack-if-owner, touch-if-owner and ack-if-owner-then-add: each acts only on entries
+/// the consumer still owns.
+async fn owner_conditional_operations<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    delivered(s, 3, b"alice", 3).await?;
+    s.xclaim(
+        b"s",
+        b"g",
+        b"bob",
+        0,
+        &[id(1, 2)],
+        &XClaimOptions::default(),
+    )
+    .await?;
+    assert_eq!(
+        s.xack_if_owner(b"s", b"g", b"alice", &[id(1, 1), id(1, 2), id(9, 9)])
+            .await?,
+        1
+    );
+    let range = XPendingRange {
+        min_idle: 0,
+        start: StreamId::MIN,
+        end: StreamId::MAX,
+        count: 10,
+        consumer: None,
+    };
+    let owners = |p: Vec<brook::PendingEntry>| -> Vec<(StreamId, Bytes, u64)> {
+        p.into_iter()
+            .map(|p| (p.id, p.consumer, p.delivery_count))
+            .collect()
+    };
+    let (alice, bob) = (Bytes::from_static(b"alice"), Bytes::from_static(b"bob"));
+    assert_eq!(
+        owners(s.xpending_range(b"s", b"g", &range).await?),
+        [(id(1, 2), bob.clone(), 2), (id(1, 3), alice.clone(), 1)]
+    );
+    // touch: 1-3 (alice's) becomes fresh, uncounted; 1-2 stays bob's.
+    age(s, b"alice", id(1, 3), 5000).await?;
+    assert_eq!(
+        s.xtouch_if_owner(b"s", b"g", b"alice", &[id(1, 2), id(1, 3)])
+            .await?,
+        1
+    );
+    let pending = s.xpending_range(b"s", b"g", &range).await?;
+    assert!(pending[1].idle < 1000, "touched: idle {}", pending[1].idle);
+    assert_eq!(
+        owners(pending),
+        [(id(1, 2), bob.clone(), 2), (id(1, 3), alice, 1)]
+    );
+    // The dead-letter move: only the owner writes.
+    let dead = b"{s}:dead";
+    let letter = [(Bytes::from_static(b"id"), Bytes::from_static(b"1-2"))];
+    assert_eq!(
+        s.xack_if_owner_then_add(b"s", b"g", b"alice", id(1, 2), dead, &letter)
+            .await?,
+        None
+    );
+    assert_eq!(s.xlen(dead).await?, 0);
+    let moved = s
+        .xack_if_owner_then_add(b"s", b"g", b"bob", id(1, 2), dead, &letter)
+        .await?;
+    assert!(moved.is_some());
+    let letters = s.xrange(dead, StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].fields, letter.to_vec());
+    assert_eq!(
+        owners(s.xpending_range(b"s", b"g", &range).await?).len(),
+        1,
+        "1-3 only"
+    );
+    assert_eq!(
+        s.xack_if_owner(b"s", b"nope", b"alice", &[id(1, 3)]).await,
+        Err(Error::no_group(b"s", b"nope"))
+    );
+    assert_eq!(
+        s.xack_if_owner_then_add(b"nokey", b"g", b"x", id(1, 1), b"{nokey}:d", &letter)
+            .await,
+        Err(Error::no_group(b"nokey", b"g"))
+    );
+    Ok(())
+}
+
+/// Two workers race over each entry: the first owner dead-letters it while a second
+/// reclaims it. Whatever the interleaving, every entry is dead-lettered exactly once.
+async fn owner_race_dead_letter_once<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    const ROUNDS: u64 = 30;
+    delivered(s, ROUNDS, b"alice", ROUNDS).await?;
+    let dead: &'static [u8] = b"{s}:dead";
+    let letter = |n: u64| vec![(Bytes::from_static(b"n"), Bytes::from(n.to_string()))];
+    for n in 1..=ROUNDS {
+        let at = id(1, n);
+        let a = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                s.xack_if_owner_then_add(b"s", b"g", b"alice", at, dead, &letter(n))
+                    .await
+            })
+        };
+        let b = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let justid = XClaimOptions {
+                    justid: true,
+                    ..Default::default()
+                };
+                match s.xclaim(b"s", b"g", b"bob", 0, &[at], &justid).await? {
+                    Claimed::Ids(ids) if ids == [at] => {
+                        s.xack_if_owner_then_add(b"s", b"g", b"bob", at, dead, &letter(n))
+                            .await
+                    }
+                    _ => Ok(None),
+                }
+            })
+        };
+        let join = |r: Result<Result<Option<StreamId>, Error>, tokio::task::JoinError>| {
+            r.map_err(|e| Error::Server(Bytes::from(e.to_string())))?
+        };
+        let (a, b) = (join(a.await)?, join(b.await)?);
+        assert!(
+            a.is_some() != b.is_some(),
+            "entry {n}: alice {a:?}, bob {b:?}"
+        );
+    }
+    assert_eq!(s.xlen(dead).await?, ROUNDS, "one dead letter per entry");
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 0);
     Ok(())
 }

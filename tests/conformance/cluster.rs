@@ -112,6 +112,10 @@ const SINGLE_SLOT_CASES: &[&str] = &[
     "xdelex_policies",
     "xackdel_policies",
     "pipeline_and_atomic_batches",
+    "owner_conditional_operations",
+    "owner_race_dead_letter_once",
+    "trimming_with_references",
+    "readgroup_claim",
     "blocked_group_read_woken_by_another_client",
     "block_times_out_empty",
 ];

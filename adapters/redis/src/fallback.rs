@@ -68,6 +68,7 @@ pub(crate) struct Scripts {
     claim: String,
     xtrim: String,
     xadd: String,
+    owner: String,
 }
 
 const REFS: &str = include_str!("lua/refs.lua");
@@ -80,6 +81,7 @@ impl Scripts {
             claim: format!("{REFS}\n{}", include_str!("lua/xreadgroup_claim.lua")),
             xtrim: format!("{REFS}\n{}", include_str!("lua/xtrim_refs.lua")),
             xadd: format!("{REFS}\n{}", include_str!("lua/xadd_refs.lua")),
+            owner: format!("{REFS}\n{}", include_str!("lua/owner.lua")),
         }
     }
 
@@ -120,6 +122,54 @@ impl Scripts {
                 brook_engine::GroupReadId::New => cmd.arg(">"),
                 brook_engine::GroupReadId::After(id) => cmd.arg(args::id(*id)),
             };
+        }
+        cmd
+    }
+
+    /// ack-if-owner (`op` "ack") or touch-if-owner ("touch") as EVAL.
+    pub(crate) fn if_owner(
+        &self,
+        op: &str,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.owner)
+            .arg(1)
+            .arg(key)
+            .arg(op)
+            .arg(group)
+            .arg(consumer);
+        for id in ids {
+            cmd.arg(args::id(*id));
+        }
+        cmd
+    }
+
+    /// ack-if-owner then add as EVAL.
+    #[allow(clippy::too_many_arguments)] // one argument per part of the operation
+    pub(crate) fn if_owner_add(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        id: StreamId,
+        to: &[u8],
+        fields: &[(bytes::Bytes, bytes::Bytes)],
+    ) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(&self.owner)
+            .arg(2)
+            .arg(key)
+            .arg(to)
+            .arg("add")
+            .arg(group)
+            .arg(consumer)
+            .arg(args::id(id));
+        for (f, v) in fields {
+            cmd.arg(f.as_ref()).arg(v.as_ref());
         }
         cmd
     }

@@ -769,6 +769,54 @@ impl Streams for RedisStreams {
         parse::uint(self.send(args::del(keys)).await?)
     }
 
+    async fn xack_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        let cmd = self
+            .inner
+            .scripts
+            .if_owner("ack", key, group, consumer, ids);
+        parse::uint(self.send(cmd).await?)
+    }
+
+    async fn xtouch_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        let cmd = self
+            .inner
+            .scripts
+            .if_owner("touch", key, group, consumer, ids);
+        parse::uint(self.send(cmd).await?)
+    }
+
+    async fn xack_if_owner_then_add(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        id: StreamId,
+        to: &[u8],
+        fields: &[(Bytes, Bytes)],
+    ) -> Result<Option<StreamId>, Error> {
+        self.check_slots([key, to])?;
+        let cmd = self
+            .inner
+            .scripts
+            .if_owner_add(key, group, consumer, id, to, fields);
+        match self.send(cmd).await? {
+            Value::Nil => Ok(None),
+            v => parse::id(v).map(Some),
+        }
+    }
+
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         self.send_batch(cmds, false).await
     }

@@ -230,6 +230,40 @@ impl Streams for Engine {
         Engine::del(self, keys)
     }
 
+    async fn xack_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        self.with_keyspace(|ks, _| ks.xack_if_owner(key, group, consumer, ids))
+    }
+
+    async fn xtouch_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        self.with_keyspace(|ks, now| ks.xtouch_if_owner(key, group, consumer, ids, now))
+    }
+
+    async fn xack_if_owner_then_add(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        id: StreamId,
+        to: &[u8],
+        fields: &[(Bytes, Bytes)],
+    ) -> Result<Option<StreamId>, Error> {
+        self.with_keyspace(|ks, now| {
+            ks.xack_if_owner_then_add(key, group, consumer, id, to, fields, now)
+        })
+    }
+
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         Ok(cmds
             .iter()

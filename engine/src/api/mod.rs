@@ -263,6 +263,43 @@ pub trait Streams: Send + Sync {
     /// DEL: how many of the keys existed.
     fn del(&self, keys: &[&[u8]]) -> impl Future<Output = Result<u64, Error>> + Send;
 
+    /// ack-if-owner: acknowledges those `ids` that `consumer` still owns in `group`
+    /// (an entry another consumer reclaimed is left alone); the number acknowledged.
+    /// `NOGROUP` when the key or group is missing. Atomic on both backends.
+    fn xack_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// touch-if-owner: resets the idle time of those `ids` that `consumer` still owns
+    /// (as the owner's `XCLAIM … 0 … JUSTID`: no delivery counted), so a long handler
+    /// keeps its entry from being reclaimed without taking back one already reclaimed;
+    /// the number touched. Atomic on both backends.
+    fn xtouch_if_owner(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> impl Future<Output = Result<u64, Error>> + Send;
+
+    /// ack-if-owner then add: when `consumer` still owns `id`, adds `fields` to stream
+    /// `to` (auto ID) and acknowledges `id`, atomically; the new ID, or `None` (nothing
+    /// written) when it no longer owns it. The dead-letter move: only the owner that
+    /// acknowledges writes the dead letter. On a cluster `to` must share `key`'s slot.
+    fn xack_if_owner_then_add(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        id: StreamId,
+        to: &[u8],
+        fields: &[(Bytes, Bytes)],
+    ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
+
     /// Several commands sent together and answered in order (one round trip on a
     /// server), each with its own reply or error; other clients' commands may run in
     /// between. The outer error is a transport failure: then some of the commands may
