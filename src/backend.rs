@@ -288,6 +288,27 @@ impl Streams for Backend {
         on_backend!(self, s => Streams::xack_if_owner_then_add(s, key, group, consumer, id, to, fields))
     }
 
+    async fn xgroup_delconsumer_if_empty(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<bool, Error> {
+        on_backend!(self, s => Streams::xgroup_delconsumer_if_empty(s, key, group, consumer))
+    }
+
+    fn now_ms(&self) -> u64 {
+        match &self.kind {
+            Kind::Mem(s) => Streams::now_ms(s),
+            #[cfg(feature = "redis")]
+            Kind::Redis(s) => Streams::now_ms(s),
+        }
+    }
+
+    async fn sleep_until(&self, deadline_ms: u64) -> Result<(), Error> {
+        on_backend!(self, s => Streams::sleep_until(s, deadline_ms))
+    }
+
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         on_backend!(self, s => Streams::pipeline(s, cmds))
     }

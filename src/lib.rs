@@ -21,6 +21,7 @@
 
 mod backend;
 mod connect;
+pub mod worker;
 
 pub use backend::Backend;
 pub use connect::connect;

@@ -15,3 +15,7 @@ mod connect;
 mod differential;
 #[path = "conformance/sentinel.rs"]
 mod sentinel;
+#[path = "conformance/worker.rs"]
+mod worker;
+#[path = "conformance/worker_cases.rs"]
+mod worker_cases;

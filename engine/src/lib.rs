@@ -75,6 +75,8 @@ mod loom_tests;
 #[cfg(feature = "std")]
 mod read_wait;
 #[cfg(feature = "std")]
+mod sleep;
+#[cfg(feature = "std")]
 mod slot;
 #[cfg(feature = "std")]
 mod sync;
@@ -114,3 +116,5 @@ pub use clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock
 pub use engine::{Engine, EngineBuilder};
 #[cfg(feature = "std")]
 pub use read_wait::{ExecuteFuture, ReadFuture};
+#[cfg(feature = "std")]
+pub use sleep::Sleep;

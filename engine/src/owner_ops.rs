@@ -95,4 +95,25 @@ impl Keyspace {
         self.xack(key, group, &[id])?;
         Ok(added)
     }
+
+    /// delete-consumer-if-empty: XGROUP DELCONSUMER of `consumer` only when it owns no
+    /// pending entry (so deleting it loses nothing); whether it was deleted (`false`
+    /// also when it did not exist). `NOGROUP` when the key or group is missing.
+    pub fn xgroup_delconsumer_if_empty(
+        &mut self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<bool, Error> {
+        let g = self
+            .stream(key)?
+            .and_then(|s| s.group(group))
+            .ok_or_else(|| Error::no_group(key, group))?;
+        let empty = g.consumer(consumer).is_some_and(|c| c.pending == 0);
+        if !empty {
+            return Ok(false);
+        }
+        self.xgroup_delconsumer(key, group, consumer)?;
+        Ok(true)
+    }
 }

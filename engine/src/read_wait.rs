@@ -181,7 +181,7 @@ impl Engine {
 
     /// Number of readers blocked right now.
     pub fn blocked_readers(&self) -> usize {
-        self.lock().waiters.len()
+        self.lock().waiters.readers()
     }
 
     /// Checks every invariant of the keyspace and of the blocked-reader registry.
@@ -193,7 +193,7 @@ impl Engine {
 }
 
 /// A registered waiter owned by a future: unregisters on drop unless finished.
-struct Waiting {
+pub(crate) struct Waiting {
     engine: Engine,
     id: WaiterId,
     slot: Arc<Slot>,
@@ -203,7 +203,7 @@ struct Waiting {
 }
 
 impl Waiting {
-    fn new(engine: Engine, id: WaiterId, slot: Arc<Slot>) -> Waiting {
+    pub(crate) fn new(engine: Engine, id: WaiterId, slot: Arc<Slot>) -> Waiting {
         Waiting {
             engine,
             id,
@@ -213,7 +213,7 @@ impl Waiting {
         }
     }
 
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<ReadOutput, Error>> {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Result<ReadOutput, Error>> {
         if !self.spun {
             self.spun = true;
             self.slot.spin(self.engine.inner().spin);

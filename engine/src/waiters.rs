@@ -78,6 +78,8 @@ pub(crate) struct Waiters {
     all: BTreeMap<WaiterId, Waiter>,
     /// `(time, waiter, is_claim)` for every timeout and CLAIM deadline.
     deadlines: BTreeSet<(u64, WaiterId, bool)>,
+    /// Waiters without keys: sleepers (`Engine::sleep_until`), not readers.
+    sleepers: usize,
 }
 
 impl Waiters {
@@ -93,6 +95,7 @@ impl Waiters {
         self.next_ticket += 1;
         let (id, ticket) = (self.next, self.next_ticket);
         let keys = req.keys();
+        self.sleepers += usize::from(keys.is_empty());
         for k in &keys {
             self.queues.entry(k.clone()).or_default().insert(ticket, id);
             ks.signals.watch(k);
@@ -132,13 +135,14 @@ impl Waiters {
         }
     }
 
-    /// Number of blocked readers.
-    pub(crate) fn len(&self) -> usize {
-        self.all.len()
+    /// Number of blocked readers (sleepers not counted).
+    pub(crate) fn readers(&self) -> usize {
+        self.all.len() - self.sleepers
     }
 
     fn unlink(&mut self, ks: &mut Keyspace, id: WaiterId) -> Option<Waiter> {
         let w = self.all.remove(&id)?;
+        self.sleepers -= usize::from(w.keys.is_empty());
         self.remove_deadlines(id, w.deadline, w.claim_due);
         for k in &w.keys {
             if let Some(q) = self.queues.get_mut(k) {

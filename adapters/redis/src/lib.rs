@@ -817,6 +817,31 @@ impl Streams for RedisStreams {
         }
     }
 
+    async fn xgroup_delconsumer_if_empty(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<bool, Error> {
+        let cmd = self
+            .inner
+            .scripts
+            .if_owner("delconsumer", key, group, consumer, &[]);
+        Ok(parse::uint(self.send(cmd).await?)? == 1)
+    }
+
+    fn now_ms(&self) -> u64 {
+        brook_engine::precise_now_ms()
+    }
+
+    async fn sleep_until(&self, deadline_ms: u64) -> Result<(), Error> {
+        let wait = deadline_ms.saturating_sub(brook_engine::precise_now_ms());
+        if wait > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+        }
+        Ok(())
+    }
+
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         self.send_batch(cmds, false).await
     }

@@ -264,6 +264,26 @@ impl Streams for Engine {
         })
     }
 
+    async fn xgroup_delconsumer_if_empty(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> Result<bool, Error> {
+        self.with_keyspace(|ks, _| ks.xgroup_delconsumer_if_empty(key, group, consumer))
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.now()
+    }
+
+    fn sleep_until(
+        &self,
+        deadline_ms: u64,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + Send {
+        Engine::sleep_until(self, deadline_ms)
+    }
+
     async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         Ok(cmds
             .iter()

@@ -300,6 +300,29 @@ pub trait Streams: Send + Sync {
         fields: &[(Bytes, Bytes)],
     ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
 
+    /// delete-consumer-if-empty: XGROUP DELCONSUMER only when `consumer` owns no
+    /// pending entry, so nothing is dropped from the PEL; whether it was deleted
+    /// (`false` also when it did not exist). `NOGROUP` when the key or group is
+    /// missing. Atomic on both backends.
+    fn xgroup_delconsumer_if_empty(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// The backend's clock, in Unix milliseconds: the engine's [`crate::Clock`] (so a
+    /// [`crate::ManualClock`] in tests), the local wall clock for a server.
+    fn now_ms(&self) -> u64;
+
+    /// Waits until [`Streams::now_ms`] shows `deadline_ms` (at once if it already
+    /// does): the timer for schedules kept on the backend's clock (claim intervals,
+    /// retry backoff, handler timeouts). On the engine it is fired by the engine's
+    /// timer — inside `ManualClock::advance` for a manual clock — and fails with
+    /// `EngineClosed` once the engine is closed; a server backend sleeps on tokio's
+    /// timer (it must run inside a tokio runtime with the time driver).
+    fn sleep_until(&self, deadline_ms: u64) -> impl Future<Output = Result<(), Error>> + Send;
+
     /// Several commands sent together and answered in order (one round trip on a
     /// server), each with its own reply or error; other clients' commands may run in
     /// between. The outer error is a transport failure: then some of the commands may

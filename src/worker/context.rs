@@ -1,0 +1,69 @@
+//! What every part of a running worker shares: the backend, the settings, the stats
+//! channel, the shutdown flag and the acknowledgement queue.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch};
+
+use super::builder::Config;
+use super::faults::CrashPoint;
+use super::stats::WorkerStats;
+use crate::{Error, StreamId, Streams};
+
+pub(crate) struct Ctx<S> {
+    pub(crate) backend: S,
+    pub(crate) cfg: Config,
+    pub(crate) stats: watch::Sender<WorkerStats>,
+    pub(crate) shutdown: watch::Receiver<bool>,
+    /// IDs whose handler succeeded, for the acker to XACK in batches.
+    pub(crate) acks: mpsc::UnboundedSender<StreamId>,
+}
+
+impl<S: Streams> Ctx<S> {
+    pub(crate) fn stat(&self, f: impl FnOnce(&mut WorkerStats)) {
+        self.stats.send_modify(f);
+    }
+
+    /// True when the test's fault hook says to die at `point`.
+    pub(crate) fn crash(&self, point: CrashPoint, id: StreamId) -> bool {
+        self.cfg.faults.as_ref().is_some_and(|f| f(point, id))
+    }
+
+    /// Waits `ms` on the backend's clock; `false` when shutdown came first (or the
+    /// backend's timer is gone).
+    pub(crate) async fn pause(&self, ms: u64) -> bool {
+        let deadline = self.backend.now_ms().saturating_add(ms);
+        let mut shutdown = self.shutdown.clone();
+        if *shutdown.borrow() {
+            return false;
+        }
+        tokio::select! {
+            r = self.backend.sleep_until(deadline) => r.is_ok(),
+            _ = shutdown.wait_for(|s| *s) => false,
+        }
+    }
+
+    /// Counts a recoverable backend error and pauses; `false` when the worker must stop
+    /// (shutdown, or the engine was closed).
+    pub(crate) async fn recover(&self, e: &Error) -> bool {
+        self.stat(|s| s.errors += 1);
+        if matches!(e, Error::EngineClosed) {
+            return false;
+        }
+        self.pause(self.cfg.error_pause_ms).await
+    }
+
+    /// XGROUP CREATE … MKSTREAM, an existing group being fine.
+    pub(crate) async fn ensure_group(&self) -> Result<(), Error> {
+        match self
+            .backend
+            .xgroup_create(&self.cfg.stream, &self.cfg.group, self.cfg.start, true, None)
+            .await
+        {
+            Ok(()) | Err(Error::BusyGroup) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+pub(crate) type Shared<S> = Arc<Ctx<S>>;

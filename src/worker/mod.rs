@@ -1,0 +1,208 @@
+//! The reliable worker: consume a stream through a consumer group, acknowledge on
+//! success, reclaim what dead workers left behind, retry with backoff, dead-letter
+//! poison messages, and shut down without losing anything — generic over
+//! [`Streams`](crate::Streams), so the same worker runs on the engine and on Redis.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use brook::worker::{Message, Worker};
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let backend = brook::connect("mem://").await?;
+//! let worker = Worker::builder(backend, "orders", "billing")
+//!     .consumer("billing-1")
+//!     .concurrency(8)
+//!     .claim_idle(Duration::from_secs(60))
+//!     .max_deliveries(5)
+//!     .build();
+//! let handle = worker.spawn(|msg: Message| async move {
+//!     println!("order {} ({} deliveries)", msg.id, msg.deliveries);
+//!     Ok(())
+//! });
+//! // … later:
+//! let report = handle.shutdown().await?;
+//! println!("{} processed", report.stats.processed);
+//! # Ok(()) }
+//! ```
+//!
+//! How it works (each part in its own module):
+//! - **fetching** (`fetch`): after a restart the consumer first drains its own pending
+//!   entries (XREADGROUP from `0`), then reads `>` with BLOCK; a reclaimer runs
+//!   XAUTOCLAIM every `claim_interval`, following the cursor to the end, taking entries
+//!   idle past `claim_idle` and acknowledging the IDs it reports deleted. Both take
+//!   permits from the in-flight limit first. Delivery counts are Redis's own (XPENDING
+//!   for history and reclaimed entries).
+//! - **a task per message** (`task`): the handler runs with panics caught and an
+//!   optional timeout; success queues the ID for a batched XACK; failure leaves the
+//!   entry pending and, after a backoff, takes it again from the consumer's own PEL
+//!   (touch-if-owner, then a history read — one more delivery); once delivered
+//!   `max_deliveries` times it moves to the dead-letter stream by ack-if-owner-then-add,
+//!   so only its owner writes a dead letter, once. While held, the entry is refreshed by
+//!   touch-if-owner every `touch_interval`, so a long handler is not reclaimed and a
+//!   reclaimed entry is never taken back.
+//! - **the coordinator** (`run`): per-key ordering, the in-flight limit, graceful
+//!   shutdown (stop fetching, let handlers finish within `shutdown_timeout`, flush
+//!   acknowledgements, delete the consumer only if it owns nothing pending).
+//! - **time** comes from the backend ([`Streams::now_ms`](crate::Streams::now_ms),
+//!   [`Streams::sleep_until`](crate::Streams::sleep_until)): on
+//!   `mem://?clock=manual` every schedule (claim interval, backoff, touch, handler
+//!   timeout) moves with `ManualClock::advance`, so tests need no sleeps.
+//!
+//! Delivery is at least once: a worker that dies between a handler's effect and the
+//! acknowledgement leaves the entry pending, and it is processed again.
+
+mod builder;
+mod context;
+mod dead_letter;
+mod faults;
+mod fetch;
+mod handler;
+mod message;
+mod run;
+mod stats;
+mod task;
+
+pub use builder::{Backoff, WorkerBuilder};
+pub use dead_letter::{dead_letters, redrive, DeadLetter};
+pub use faults::CrashPoint;
+pub use handler::{BoxError, Handler};
+pub use message::{Envelope, Message, HEADER_PREFIX, PAYLOAD_FIELD};
+pub use stats::WorkerStats;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::{Error, Streams};
+
+/// A configured worker; [`Worker::spawn`] or [`Worker::run_until`] starts it.
+pub struct Worker<S> {
+    backend: S,
+    cfg: builder::Config,
+    stats: watch::Sender<WorkerStats>,
+    shutdown: watch::Sender<bool>,
+}
+
+/// What a worker did, returned when it stops.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerReport {
+    /// Messages handled successfully.
+    pub done: u64,
+    /// Messages moved to the dead-letter stream.
+    pub dead_lettered: u64,
+    /// Messages another consumer took over while this one held them.
+    pub lost: u64,
+    /// Messages left pending at shutdown (or after a backend error) for others.
+    pub abandoned: u64,
+    /// True when the consumer owned nothing pending at the end and was deleted.
+    pub consumer_deleted: bool,
+    /// The final counters.
+    pub stats: WorkerStats,
+}
+
+/// Why a worker stopped without a graceful shutdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerError {
+    /// The backend failed for good (e.g. the engine was closed, or the group could not
+    /// be created).
+    Backend(Error),
+    /// A test's fault hook killed the worker at this point.
+    Crashed(CrashPoint),
+    /// A bug in the worker (a message task failed outside the handler).
+    Internal(String),
+}
+
+impl std::fmt::Display for WorkerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WorkerError::Backend(e) => write!(f, "backend: {e}"),
+            WorkerError::Crashed(p) => write!(f, "crashed at {p:?}"),
+            WorkerError::Internal(e) => write!(f, "internal: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WorkerError {}
+
+impl<S: Streams + Clone + 'static> Worker<S> {
+    /// A builder for a worker consuming `stream` as a member of `group`.
+    pub fn builder(backend: S, stream: impl AsRef<[u8]>, group: impl AsRef<[u8]>) -> WorkerBuilder<S> {
+        WorkerBuilder::new(backend, stream, group)
+    }
+
+    fn new(backend: S, cfg: builder::Config) -> Worker<S> {
+        Worker {
+            backend,
+            cfg,
+            stats: watch::Sender::new(WorkerStats::default()),
+            shutdown: watch::Sender::new(false),
+        }
+    }
+
+    /// The consumer name this worker reads as.
+    pub fn consumer(&self) -> &[u8] {
+        &self.cfg.consumer
+    }
+
+    /// Starts the worker on the current tokio runtime.
+    pub fn spawn<H: Handler>(self, handler: H) -> WorkerHandle {
+        let stats = self.stats.subscribe();
+        let shutdown = self.shutdown.clone();
+        let join = tokio::spawn(self.run(handler));
+        WorkerHandle {
+            join,
+            shutdown,
+            stats,
+        }
+    }
+}
+
+/// A running worker.
+pub struct WorkerHandle {
+    join: JoinHandle<Result<WorkerReport, WorkerError>>,
+    shutdown: watch::Sender<bool>,
+    stats: watch::Receiver<WorkerStats>,
+}
+
+impl WorkerHandle {
+    /// The counters now.
+    pub fn stats(&self) -> WorkerStats {
+        *self.stats.borrow()
+    }
+
+    /// Waits until the counters satisfy `pred` (or the worker has stopped); the
+    /// counters then.
+    pub async fn wait_for(&self, mut pred: impl FnMut(&WorkerStats) -> bool) -> WorkerStats {
+        let mut rx = self.stats.clone();
+        if let Ok(s) = rx.wait_for(|s| pred(s)).await {
+            return *s;
+        }
+        let last = *rx.borrow();
+        last
+    }
+
+    /// True once the worker has stopped.
+    pub fn is_finished(&self) -> bool {
+        self.join.is_finished()
+    }
+
+    /// Graceful shutdown: stop fetching, finish in-flight work (within the shutdown
+    /// timeout), acknowledge, delete the consumer if it owns nothing pending.
+    pub async fn shutdown(self) -> Result<WorkerReport, WorkerError> {
+        let _ = self.shutdown.send(true);
+        self.join().await
+    }
+
+    /// Waits for the worker to stop on its own (a fatal error or a crash point).
+    pub async fn join(self) -> Result<WorkerReport, WorkerError> {
+        match self.join.await {
+            Ok(r) => r,
+            Err(e) => Err(WorkerError::Internal(e.to_string())),
+        }
+    }
+
+    /// Kills the worker as a crashed process would die: no acknowledgement, no cleanup;
+    /// its entries stay pending until reclaimed.
+    pub fn abort(&self) {
+        self.join.abort();
+    }
+}

@@ -1,0 +1,42 @@
+//! [`WorkerStats`]: what a worker has done so far, published on a watch channel so
+//! tests and metrics can wait for a state instead of sleeping.
+
+/// Counters of one worker since it started.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerStats {
+    /// Entries read with XREADGROUP (`>` and the worker's own history).
+    pub fetched: u64,
+    /// Entries taken over from other consumers with XAUTOCLAIM.
+    pub reclaimed: u64,
+    /// Handler runs that succeeded.
+    pub processed: u64,
+    /// Handler runs that failed (errors, panics and timeouts).
+    pub failed: u64,
+    /// Of the failures: panics.
+    pub panicked: u64,
+    /// Of the failures: runs cut off by the handler timeout.
+    pub timed_out: u64,
+    /// Retries started after a backoff.
+    pub retried: u64,
+    /// Entries moved to the dead-letter stream by this worker.
+    pub dead_lettered: u64,
+    /// Entries acknowledged after success.
+    pub acked: u64,
+    /// Pending IDs whose stream entry was deleted, acknowledged so the PEL does not leak.
+    pub deleted_acked: u64,
+    /// Entries this worker was processing that another consumer took over.
+    pub lost: u64,
+    /// Retries waiting for their backoff right now.
+    pub backing_off: u64,
+    /// Messages this worker holds right now (handling, backing off or queued behind
+    /// their ordering key).
+    pub in_flight: u64,
+    /// Backend errors the worker recovered from (it retries after a short pause).
+    pub errors: u64,
+    /// Completed XAUTOCLAIM passes (each follows the cursor to the end).
+    pub reclaim_passes: u64,
+    /// Idle consumers without pending entries this worker deleted.
+    pub consumers_deleted: u64,
+    /// True once the worker reads new entries (`>`), after its own history.
+    pub reading_new: bool,
+}

@@ -1,0 +1,269 @@
+//! One message's life in a worker: handle it (panics caught, cut off at the handler
+//! timeout), acknowledge it on success, otherwise retry it after a backoff while this
+//! consumer still owns it, and dead-letter it once it was delivered `max_deliveries`
+//! times. While the worker holds it, touch-if-owner keeps it from looking idle.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::context::Shared;
+use super::dead_letter;
+use super::faults::CrashPoint;
+use super::handler::{CatchUnwind, Handler};
+use super::message::Message;
+use crate::{GroupReadId, StreamId, Streams, XReadGroupOptions};
+
+/// How a message's task ended.
+#[derive(Debug)]
+pub(crate) enum End {
+    /// Succeeded; queued for acknowledgement.
+    Done,
+    /// Moved to the dead-letter stream (or acknowledged because its entry was deleted).
+    DeadLettered,
+    /// Another consumer took it over; left to that one.
+    Lost,
+    /// Its stream entry was deleted while it waited for a retry; acknowledged.
+    Deleted,
+    /// Left pending (shutdown, or a backend error) for this or another worker.
+    Abandoned,
+    /// The fault hook killed the worker here.
+    Crashed(CrashPoint),
+}
+
+/// A finished task: the message's ID, its ordering key, and how it ended.
+pub(crate) struct TaskEnd {
+    pub(crate) id: StreamId,
+    pub(crate) key: Option<Bytes>,
+    pub(crate) end: End,
+}
+
+/// Runs the message's whole life, with its entry kept fresh alongside.
+pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
+    ctx: Shared<S>,
+    handler: Arc<H>,
+    msg: Message,
+    key: Option<Bytes>,
+) -> TaskEnd {
+    let id = msg.id;
+    let mut life = std::pin::pin!(life(&ctx, &*handler, msg));
+    let end = tokio::select! {
+        end = &mut life => end,
+        // Returns only when the entry was taken over. The handler is not cut off
+        // halfway through its effects: it finishes (an acknowledgement is then
+        // harmless: the message was processed), but no retry starts.
+        () = keep_fresh(&ctx, id) => life.await,
+    };
+    TaskEnd { id, key, end }
+}
+
+/// Refreshes the entry's idle time every `touch_interval` while this consumer owns
+/// it; returns once it does not (or the backend's timer is gone).
+async fn keep_fresh<S: Streams>(ctx: &Shared<S>, id: StreamId) {
+    let cfg = &ctx.cfg;
+    loop {
+        let deadline = ctx.backend.now_ms().saturating_add(cfg.touch_interval_ms);
+        if ctx.backend.sleep_until(deadline).await.is_err() {
+            return std::future::pending().await;
+        }
+        match ctx
+            .backend
+            .xtouch_if_owner(&cfg.stream, &cfg.group, &cfg.consumer, &[id])
+            .await
+        {
+            Ok(0) => {
+                ctx.stat(|s| s.lost += 1);
+                return;
+            }
+            Ok(_) => {}
+            Err(_) => ctx.stat(|s| s.errors += 1),
+        }
+    }
+}
+
+async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Message) -> End {
+    let cfg = &ctx.cfg;
+    if ctx.crash(CrashPoint::AfterReadBeforeHandle, msg.id) {
+        return End::Crashed(CrashPoint::AfterReadBeforeHandle);
+    }
+    let mut last_error: Option<String> = None;
+    loop {
+        if msg.deliveries > cfg.max_deliveries {
+            let error = last_error.take().unwrap_or_else(|| {
+                format!(
+                    "delivered {} times (max_deliveries {}) without success",
+                    msg.deliveries, cfg.max_deliveries
+                )
+            });
+            return dead_letter(ctx, &msg, &error).await;
+        }
+        match attempt(ctx, handler, msg.clone()).await {
+            Ok(()) => {
+                ctx.stat(|s| s.processed += 1);
+                if ctx.crash(CrashPoint::AfterHandleBeforeAck, msg.id) {
+                    return End::Crashed(CrashPoint::AfterHandleBeforeAck);
+                }
+                // The acker sends XACK in batches; if the worker dies first the entry
+                // is redelivered (at least once).
+                let _ = ctx.acks.send(msg.id);
+                return End::Done;
+            }
+            Err(e) => {
+                ctx.stat(|s| s.failed += 1);
+                if msg.deliveries >= cfg.max_deliveries {
+                    return dead_letter(ctx, &msg, &e).await;
+                }
+                last_error = Some(e);
+            }
+        }
+        // Wait out the backoff (the entry stays pending and kept fresh), then take it
+        // again from this consumer's own PEL — which counts the delivery.
+        ctx.stat(|s| s.backing_off += 1);
+        let waited = ctx.pause(cfg.backoff.delay_ms(msg.deliveries)).await;
+        ctx.stat(|s| s.backing_off -= 1);
+        if !waited {
+            return End::Abandoned;
+        }
+        match refetch(ctx, &msg).await {
+            Ok(Refetch::Again(again)) => {
+                ctx.stat(|s| s.retried += 1);
+                msg = again;
+            }
+            Ok(Refetch::Deleted) => return End::Deleted,
+            Ok(Refetch::Gone) => return End::Lost,
+            Err(_) => {
+                ctx.stat(|s| s.errors += 1);
+                return End::Abandoned;
+            }
+        }
+    }
+}
+
+/// One handler run: `Err(text)` for an error, a panic or a timeout.
+async fn attempt<S: Streams, H: Handler>(
+    ctx: &Shared<S>,
+    handler: &H,
+    msg: Message,
+) -> Result<(), String> {
+    let run = CatchUnwind(Box::pin(handler.handle(msg)));
+    let outcome = match ctx.cfg.handler_timeout_ms {
+        None => run.await,
+        Some(ms) => {
+            let deadline = ctx.backend.now_ms().saturating_add(ms);
+            tokio::select! {
+                r = run => r,
+                _ = ctx.backend.sleep_until(deadline) => {
+                    ctx.stat(|s| s.timed_out += 1);
+                    return Err(format!("handler timed out after {ms} ms"));
+                }
+            }
+        }
+    };
+    match outcome {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => {
+            ctx.stat(|s| s.panicked += 1);
+            Err(format!("handler panicked: {panic}"))
+        }
+    }
+}
+
+/// What taking a message again for its retry found.
+enum Refetch {
+    /// Still ours: the entry, delivered once more.
+    Again(Message),
+    /// Taken over by another consumer (or acknowledged) meanwhile.
+    Gone,
+    /// Its stream entry was deleted; now acknowledged.
+    Deleted,
+}
+
+/// Takes `msg` again for a retry if this consumer still owns it: touch-if-owner, then
+/// a history read of exactly that entry (one more delivery).
+async fn refetch<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch, crate::Error> {
+    let cfg = &ctx.cfg;
+    let touched = ctx
+        .backend
+        .xtouch_if_owner(&cfg.stream, &cfg.group, &cfg.consumer, &[msg.id])
+        .await?;
+    if touched == 0 {
+        ctx.stat(|s| s.lost += 1);
+        return Ok(Refetch::Gone);
+    }
+    let before = msg.id.prev().unwrap_or(StreamId::MIN);
+    let opts = XReadGroupOptions::default().count(1);
+    let reply = ctx
+        .backend
+        .xreadgroup(
+            &cfg.group,
+            &cfg.consumer,
+            &[(&cfg.stream[..], GroupReadId::After(before))],
+            &opts,
+            None,
+        )
+        .await?;
+    let Some(entry) = reply.into_iter().flat_map(|(_, e)| e).next() else {
+        return Ok(Refetch::Gone);
+    };
+    if entry.id != msg.id {
+        return Ok(Refetch::Gone);
+    }
+    let Some(fields) = entry.fields else {
+        ctx.backend
+            .xack(&cfg.stream, &cfg.group, &[msg.id])
+            .await?;
+        ctx.stat(|s| s.deleted_acked += 1);
+        return Ok(Refetch::Deleted);
+    };
+    Ok(Refetch::Again(Message {
+        deliveries: msg.deliveries + 1,
+        fields,
+        ..msg.clone()
+    }))
+}
+
+/// ack-if-owner-then-add into the dead-letter stream.
+async fn dead_letter<S: Streams>(ctx: &Shared<S>, msg: &Message, error: &str) -> End {
+    let cfg = &ctx.cfg;
+    if ctx.crash(CrashPoint::BeforeDeadLetter, msg.id) {
+        return End::Crashed(CrashPoint::BeforeDeadLetter);
+    }
+    let fields = dead_letter::fields(
+        &cfg.stream,
+        &cfg.group,
+        &cfg.consumer,
+        msg.id,
+        msg.deliveries,
+        error,
+        &msg.fields,
+    );
+    let moved = ctx
+        .backend
+        .xack_if_owner_then_add(
+            &cfg.stream,
+            &cfg.group,
+            &cfg.consumer,
+            msg.id,
+            &cfg.dead_letter,
+            &fields,
+        )
+        .await;
+    if ctx.crash(CrashPoint::AfterDeadLetter, msg.id) {
+        return End::Crashed(CrashPoint::AfterDeadLetter);
+    }
+    match moved {
+        Ok(Some(_)) => {
+            ctx.stat(|s| s.dead_lettered += 1);
+            End::DeadLettered
+        }
+        Ok(None) => {
+            ctx.stat(|s| s.lost += 1);
+            End::Lost
+        }
+        Err(_) => {
+            ctx.stat(|s| s.errors += 1);
+            End::Abandoned
+        }
+    }
+}
