@@ -39,7 +39,10 @@ impl Backoff {
         let initial = ms(self.initial);
         let max = ms(self.max).max(initial);
         let shift = failures.saturating_sub(1).min(63) as u32;
-        initial.checked_shl(shift).filter(|d| *d >> shift == initial).map_or(max, |d| d.min(max))
+        initial
+            .checked_shl(shift)
+            .filter(|d| *d >> shift == initial)
+            .map_or(max, |d| d.min(max))
     }
 }
 

@@ -57,7 +57,13 @@ impl<S: Streams> Ctx<S> {
     pub(crate) async fn ensure_group(&self) -> Result<(), Error> {
         match self
             .backend
-            .xgroup_create(&self.cfg.stream, &self.cfg.group, self.cfg.start, true, None)
+            .xgroup_create(
+                &self.cfg.stream,
+                &self.cfg.group,
+                self.cfg.start,
+                true,
+                None,
+            )
             .await
         {
             Ok(()) | Err(Error::BusyGroup) => Ok(()),

@@ -102,7 +102,12 @@ pub async fn dead_letters<S: Streams>(
     count: u64,
 ) -> Result<Vec<DeadLetter>, Error> {
     let entries = backend
-        .xrange(dead_stream.as_ref(), StreamId::MIN, StreamId::MAX, Some(count))
+        .xrange(
+            dead_stream.as_ref(),
+            StreamId::MIN,
+            StreamId::MAX,
+            Some(count),
+        )
         .await?;
     Ok(entries.iter().filter_map(DeadLetter::parse).collect())
 }

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::context::Shared;
@@ -71,12 +70,12 @@ async fn delivery_counts<S: Streams>(
 async fn hand_over<S: Streams>(
     ctx: &Shared<S>,
     mut permit: OwnedSemaphorePermit,
-    entries: Vec<(StreamId, Option<Vec<(Bytes, Bytes)>>)>,
+    entries: Vec<GroupEntry>,
     counts: Option<&HashMap<StreamId, u64>>,
     tx: &mpsc::Sender<Delivery>,
 ) -> bool {
     let mut deleted = Vec::new();
-    for (id, fields) in entries {
+    for GroupEntry { id, fields, .. } in entries {
         let Some(fields) = fields else {
             deleted.push(id);
             continue;
@@ -112,11 +111,7 @@ async fn ack_deleted<S: Streams>(ctx: &Shared<S>, ids: &[StreamId]) {
     if ids.is_empty() {
         return;
     }
-    match ctx
-        .backend
-        .xack(&ctx.cfg.stream, &ctx.cfg.group, ids)
-        .await
-    {
+    match ctx.backend.xack(&ctx.cfg.stream, &ctx.cfg.group, ids).await {
         Ok(_) => ctx.stat(|s| s.deleted_acked += ids.len() as u64),
         Err(_) => ctx.stat(|s| s.errors += 1),
     }
@@ -159,7 +154,11 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
                     let _ = ctx.ensure_group().await;
                 }
                 if !ctx.recover(&e).await {
-                    return if matches!(e, Error::EngineClosed) { Err(e) } else { Ok(()) };
+                    return if matches!(e, Error::EngineClosed) {
+                        Err(e)
+                    } else {
+                        Ok(())
+                    };
                 }
                 continue;
             }
@@ -187,7 +186,6 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
             (None, _) => None,
         };
         ctx.stat(|s| s.fetched += entries.len() as u64);
-        let entries = entries.into_iter().map(|e| (e.id, e.fields)).collect();
         if !hand_over(&ctx, permit, entries, counts.as_ref(), &tx).await {
             return Ok(());
         }
@@ -260,7 +258,14 @@ async fn reclaim_pass<S: Streams>(
         if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
             let counts = delivery_counts(ctx, first.id, last.id, entries.len()).await?;
             ctx.stat(|s| s.reclaimed += entries.len() as u64);
-            let entries = entries.into_iter().map(|e| (e.id, Some(e.fields))).collect();
+            let entries = entries
+                .into_iter()
+                .map(|e| GroupEntry {
+                    id: e.id,
+                    fields: Some(e.fields),
+                    claim: None,
+                })
+                .collect();
             if !hand_over(ctx, permit, entries, Some(&counts), tx).await {
                 return Ok(false);
             }
@@ -275,10 +280,7 @@ async fn reclaim_pass<S: Streams>(
 /// Deletes other consumers idle at least `idle_ms` that own nothing pending.
 async fn delete_idle_consumers<S: Streams>(ctx: &Shared<S>, idle_ms: u64) -> Result<(), Error> {
     let cfg = &ctx.cfg;
-    let consumers = ctx
-        .backend
-        .xinfo_consumers(&cfg.stream, &cfg.group)
-        .await?;
+    let consumers = ctx.backend.xinfo_consumers(&cfg.stream, &cfg.group).await?;
     for c in consumers {
         if c.name != cfg.consumer && c.pending == 0 && c.idle >= idle_ms {
             let deleted = ctx

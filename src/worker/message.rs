@@ -115,7 +115,9 @@ mod tests {
 
     #[test]
     fn an_envelope_reads_back_as_a_message() {
-        let e = Envelope::new("body").header("traceparent", "tp").header("tenant", "t1");
+        let e = Envelope::new("body")
+            .header("traceparent", "tp")
+            .header("tenant", "t1");
         let m = Message {
             stream: Bytes::from_static(b"s"),
             id: StreamId::new(1, 0),
@@ -137,7 +139,10 @@ mod tests {
             id: u32,
             item: String,
         }
-        let order = Order { id: 7, item: "lamp".into() };
+        let order = Order {
+            id: 7,
+            item: "lamp".into(),
+        };
         let e = Envelope::json(&order).expect("serializes");
         let m = Message {
             stream: Bytes::from_static(b"s"),
@@ -146,7 +151,10 @@ mod tests {
             fields: e.fields().to_vec(),
         };
         assert_eq!(m.json::<Order>().expect("decodes"), order);
-        let bad = Message { fields: vec![], ..m };
+        let bad = Message {
+            fields: vec![],
+            ..m
+        };
         assert!(bad.json::<Order>().is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! The reliable worker: consume a stream through a consumer group, acknowledge on
 //! success, reclaim what dead workers left behind, retry with backoff, dead-letter
 //! poison messages, and shut down without losing anything — generic over
-//! [`Streams`](crate::Streams), so the same worker runs on the engine and on Redis.
+//! [`Streams`], so the same worker runs on the engine and on Redis.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -43,8 +43,8 @@
 //! - **the coordinator** (`run`): per-key ordering, the in-flight limit, graceful
 //!   shutdown (stop fetching, let handlers finish within `shutdown_timeout`, flush
 //!   acknowledgements, delete the consumer only if it owns nothing pending).
-//! - **time** comes from the backend ([`Streams::now_ms`](crate::Streams::now_ms),
-//!   [`Streams::sleep_until`](crate::Streams::sleep_until)): on
+//! - **time** comes from the backend ([`Streams::now_ms`],
+//!   [`Streams::sleep_until`]): on
 //!   `mem://?clock=manual` every schedule (claim interval, backoff, touch, handler
 //!   timeout) moves with `ManualClock::advance`, so tests need no sleeps.
 //!
@@ -125,7 +125,11 @@ impl std::error::Error for WorkerError {}
 
 impl<S: Streams + Clone + 'static> Worker<S> {
     /// A builder for a worker consuming `stream` as a member of `group`.
-    pub fn builder(backend: S, stream: impl AsRef<[u8]>, group: impl AsRef<[u8]>) -> WorkerBuilder<S> {
+    pub fn builder(
+        backend: S,
+        stream: impl AsRef<[u8]>,
+        group: impl AsRef<[u8]>,
+    ) -> WorkerBuilder<S> {
         WorkerBuilder::new(backend, stream, group)
     }
 

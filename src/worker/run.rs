@@ -178,7 +178,11 @@ impl<S: Streams + Clone + 'static> Worker<S> {
         let (acks_done, acks_done_rx) = oneshot::channel();
         let acker = tokio::spawn(acker(ctx.clone(), ack_rx, acks_done_rx));
         let mut acker = AbortOnDrop(acker);
-        let mut reader = AbortOnDrop(tokio::spawn(fetch::reader(ctx.clone(), sem.clone(), tx.clone())));
+        let mut reader = AbortOnDrop(tokio::spawn(fetch::reader(
+            ctx.clone(),
+            sem.clone(),
+            tx.clone(),
+        )));
         let reclaimer = AbortOnDrop(tokio::spawn(fetch::reclaimer(ctx.clone(), sem.clone(), tx)));
         let mut co = Coordinator {
             ctx: ctx.clone(),

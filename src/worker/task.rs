@@ -210,9 +210,7 @@ async fn refetch<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch, 
         return Ok(Refetch::Gone);
     }
     let Some(fields) = entry.fields else {
-        ctx.backend
-            .xack(&cfg.stream, &cfg.group, &[msg.id])
-            .await?;
+        ctx.backend.xack(&cfg.stream, &cfg.group, &[msg.id]).await?;
         ctx.stat(|s| s.deleted_acked += 1);
         return Ok(Refetch::Deleted);
     };

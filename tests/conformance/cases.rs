@@ -1251,6 +1251,25 @@ async fn owner_conditional_operations<S: Streams + Clone + 'static>(s: &S) -> Re
             .await,
         Err(Error::no_group(b"nokey", b"g"))
     );
+    // delete-consumer-if-empty: alice still owns 1-3, bob owns nothing.
+    assert!(!s.xgroup_delconsumer_if_empty(b"s", b"g", b"alice").await?);
+    assert!(s.xgroup_delconsumer_if_empty(b"s", b"g", b"bob").await?);
+    assert!(
+        !s.xgroup_delconsumer_if_empty(b"s", b"g", b"bob").await?,
+        "gone already"
+    );
+    let names: Vec<Bytes> = s
+        .xinfo_consumers(b"s", b"g")
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, [Bytes::from_static(b"alice")]);
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 1, "alice's entry kept");
+    assert_eq!(
+        s.xgroup_delconsumer_if_empty(b"s", b"nope", b"alice").await,
+        Err(Error::no_group(b"s", b"nope"))
+    );
     Ok(())
 }
 

@@ -65,6 +65,14 @@ pub static WORKER_CASES: &[WorkerCase] = &[
         body: |e| Box::pin(idle_consumers_deleted_only_when_empty(e)),
     },
     WorkerCase {
+        name: "group_destroyed_under_the_worker",
+        body: |e| Box::pin(group_destroyed_under_the_worker(e)),
+    },
+    WorkerCase {
+        name: "run_until_stops_on_the_signal",
+        body: |e| Box::pin(run_until_stops_on_the_signal(e)),
+    },
+    WorkerCase {
         name: "load_100k",
         body: |e| Box::pin(load_100k(e)),
     },
@@ -116,7 +124,11 @@ fn record(seen: &Seen, m: &Message) {
 }
 
 fn count_of(seen: &Seen, id: StreamId) -> usize {
-    seen.lock().expect("lock").iter().filter(|(i, _)| *i == id).count()
+    seen.lock()
+        .expect("lock")
+        .iter()
+        .filter(|(i, _)| *i == id)
+        .count()
 }
 
 /// Waits until a crashed worker has stopped; its error.
@@ -133,38 +145,52 @@ async fn acks_on_success(env: &Env) {
     let ids = add(env, 40, &[]).await;
     let seen: Seen = Arc::default();
     let s = seen.clone();
-    let h = worker(env, "w1").concurrency(4).batch(8).build().spawn(move |m: Message| {
-        record(&s, &m);
-        async { Ok(()) }
-    });
+    let h = worker(env, "w1")
+        .concurrency(4)
+        .batch(8)
+        .build()
+        .spawn(move |m: Message| {
+            record(&s, &m);
+            async { Ok(()) }
+        });
     env.until(&h, "40 acks", |s| s.acked >= 40).await;
     let report = h.shutdown().await.expect("shutdown");
     assert_eq!(report.done, 40);
-    assert!(report.consumer_deleted, "an empty consumer is deleted on shutdown");
+    assert!(
+        report.consumer_deleted,
+        "an empty consumer is deleted on shutdown"
+    );
     assert_eq!(env.pending(STREAM, GROUP).await, 0);
     let mut got: Vec<StreamId> = seen.lock().expect("lock").iter().map(|(i, _)| *i).collect();
     got.sort();
     assert_eq!(got, ids, "each entry handled once");
     assert!(seen.lock().expect("lock").iter().all(|(_, d)| *d == 1));
-    let consumers = env.backend.xinfo_consumers(STREAM, GROUP).await.expect("consumers");
+    let consumers = env
+        .backend
+        .xinfo_consumers(STREAM, GROUP)
+        .await
+        .expect("consumers");
     assert!(consumers.is_empty(), "{consumers:?}");
 }
 
 async fn restart_drains_own_history(env: &Env) {
     let ids = add(env, 5, &[]).await;
-    let first = ids[0];
     let a = worker(env, "w")
         .concurrency(5)
         .batch(5)
         // Every task dies before its handler: the first one to get there kills the worker.
-        .crash_when(move |p, _| p == CrashPoint::AfterReadBeforeHandle)
+        .crash_when(|p, _| p == CrashPoint::AfterReadBeforeHandle)
         .build()
         .spawn(|_m: Message| async { Ok(()) });
     assert_eq!(
         crashed(env, a).await,
         WorkerError::Crashed(CrashPoint::AfterReadBeforeHandle)
     );
-    assert_eq!(env.pending(STREAM, GROUP).await, 5, "read, not handled: pending");
+    assert_eq!(
+        env.pending(STREAM, GROUP).await,
+        5,
+        "read, not handled: pending"
+    );
     let seen: Seen = Arc::default();
     let s = seen.clone();
     let b = worker(env, "w").build().spawn(move |m: Message| {
@@ -175,7 +201,11 @@ async fn restart_drains_own_history(env: &Env) {
     assert_eq!(st.reclaimed, 0, "its own history, not a reclaim");
     b.shutdown().await.expect("shutdown");
     let got = seen.lock().expect("lock").clone();
-    assert_eq!(got, ids.iter().map(|i| (*i, 2)).collect::<Vec<_>>(), "history in order, second delivery");
+    assert_eq!(
+        got,
+        ids.iter().map(|i| (*i, 2)).collect::<Vec<_>>(),
+        "history in order, second delivery"
+    );
     assert_eq!(env.pending(STREAM, GROUP).await, 0);
 }
 
@@ -202,7 +232,11 @@ async fn crash_after_handle_before_ack(env: &Env) {
     });
     env.until(&b, "3 acks", |s| s.acked >= 3).await;
     b.shutdown().await.expect("shutdown");
-    assert_eq!(count_of(&seen, first), 2, "handled, not acknowledged: handled again");
+    assert_eq!(
+        count_of(&seen, first),
+        2,
+        "handled, not acknowledged: handled again"
+    );
     for id in &ids[1..] {
         assert_eq!(count_of(&seen, *id), 1);
     }
@@ -229,7 +263,9 @@ async fn aborted_worker_is_reclaimed(env: &Env) {
         record(&s, &m);
         async { Ok(()) }
     });
-    let stats = env.until(&b, "the reclaimed entry acked", |s| s.acked >= 1).await;
+    let stats = env
+        .until(&b, "the reclaimed entry acked", |s| s.acked >= 1)
+        .await;
     assert_eq!(stats.reclaimed, 1);
     b.shutdown().await.expect("shutdown");
     assert_eq!(seen.lock().expect("lock").clone(), vec![(ids[0], 2)]);
@@ -256,7 +292,9 @@ async fn retries_then_dead_letters_and_redrive(env: &Env) {
             }
         });
     let st = env
-        .until(&h, "3 acks and a dead letter", |s| s.acked >= 3 && s.dead_lettered >= 1)
+        .until(&h, "3 acks and a dead letter", |s| {
+            s.acked >= 3 && s.dead_lettered >= 1
+        })
         .await;
     assert_eq!((st.failed, st.retried, st.dead_lettered), (3, 2, 1));
     h.shutdown().await.expect("shutdown");
@@ -269,14 +307,27 @@ async fn retries_then_dead_letters_and_redrive(env: &Env) {
         .collect();
     assert_eq!(tries, vec![1, 2, 3], "Redis's delivery count on each try");
     assert_eq!(env.pending(STREAM, GROUP).await, 0);
-    let dls = dead_letters(&env.backend, DEAD, 10).await.expect("dead letters");
+    let dls = dead_letters(&env.backend, DEAD, 10)
+        .await
+        .expect("dead letters");
     assert_eq!(dls.len(), 1);
     let dl = &dls[0];
     assert_eq!(
-        (&dl.stream[..], &dl.group[..], dl.original_id, dl.deliveries, dl.error.as_str(), &dl.consumer[..]),
+        (
+            &dl.stream[..],
+            &dl.group[..],
+            dl.original_id,
+            dl.deliveries,
+            dl.error.as_str(),
+            &dl.consumer[..]
+        ),
         (STREAM, GROUP, poison, 3, "bad input", &b"w"[..])
     );
-    let original = env.backend.xrange(STREAM, poison, poison, None).await.expect("xrange");
+    let original = env
+        .backend
+        .xrange(STREAM, poison, poison, None)
+        .await
+        .expect("xrange");
     assert_eq!(dl.fields, original[0].fields, "the payload travels with it");
     assert_eq!(redrive(&env.backend, DEAD, 10).await.expect("redrive"), 1);
     assert_eq!(env.backend.xlen(DEAD).await.expect("xlen"), 0);
@@ -286,7 +337,10 @@ async fn retries_then_dead_letters_and_redrive(env: &Env) {
         .await
         .expect("xrevrange");
     assert!(last[0].id > poison);
-    assert_eq!(last[0].fields, original[0].fields, "redriven with its fields");
+    assert_eq!(
+        last[0].fields, original[0].fields,
+        "redriven with its fields"
+    );
 }
 
 async fn panics_and_timeouts_are_failures(env: &Env) {
@@ -310,7 +364,10 @@ async fn panics_and_timeouts_are_failures(env: &Env) {
             }
         });
     let st = env.until(&h, "both acked", |s| s.acked >= 2).await;
-    assert_eq!((st.panicked, st.timed_out, st.failed, st.retried), (1, 1, 2, 2));
+    assert_eq!(
+        (st.panicked, st.timed_out, st.failed, st.retried),
+        (1, 1, 2, 2)
+    );
     h.shutdown().await.expect("shutdown");
     assert_eq!(env.pending(STREAM, GROUP).await, 0);
     let _ = (panicky, slow);
@@ -324,7 +381,11 @@ async fn per_key_ordering(env: &Env) {
         let key = format!("k{}", i % 3);
         let id = env
             .backend
-            .xadd(STREAM, &XAddOptions::default(), &[("n", i.to_string()), ("key", key.clone())])
+            .xadd(
+                STREAM,
+                &XAddOptions::default(),
+                &[("n", i.to_string()), ("key", key.clone())],
+            )
             .await
             .expect("xadd")
             .expect("id");
@@ -365,10 +426,17 @@ async fn per_key_ordering(env: &Env) {
         });
     env.until(&h, "30 acks", |s| s.acked >= 30).await;
     h.shutdown().await.expect("shutdown");
-    assert!(!overlap.load(Ordering::SeqCst), "two entries of one key ran at once");
+    assert!(
+        !overlap.load(Ordering::SeqCst),
+        "two entries of one key ran at once"
+    );
     let done = done.lock().expect("lock");
     for k in ["k0", "k1", "k2"] {
-        let want: Vec<StreamId> = order.iter().filter(|(kk, _)| kk == k).map(|(_, i)| *i).collect();
+        let want: Vec<StreamId> = order
+            .iter()
+            .filter(|(kk, _)| kk == k)
+            .map(|(_, i)| *i)
+            .collect();
         assert_eq!(done.get(k.as_bytes()), Some(&want), "order of {k}");
     }
 }
@@ -383,16 +451,29 @@ async fn dead_letter_crash_points(env: &Env) {
         .crash_when(|p, _| p == CrashPoint::BeforeDeadLetter)
         .build()
         .spawn(always_fail);
-    assert_eq!(crashed(env, a).await, WorkerError::Crashed(CrashPoint::BeforeDeadLetter));
+    assert_eq!(
+        crashed(env, a).await,
+        WorkerError::Crashed(CrashPoint::BeforeDeadLetter)
+    );
     assert_eq!(env.backend.xlen(DEAD).await.expect("xlen"), 0);
     assert_eq!(env.pending(STREAM, GROUP).await, 1);
-    let b = worker(env, "w").max_deliveries(2).build().spawn(always_fail);
-    env.until(&b, "the dead letter", |s| s.dead_lettered >= 1).await;
+    let b = worker(env, "w")
+        .max_deliveries(2)
+        .build()
+        .spawn(always_fail);
+    env.until(&b, "the dead letter", |s| s.dead_lettered >= 1)
+        .await;
     b.shutdown().await.expect("shutdown");
-    let dls = dead_letters(&env.backend, DEAD, 10).await.expect("dead letters");
+    let dls = dead_letters(&env.backend, DEAD, 10)
+        .await
+        .expect("dead letters");
     assert_eq!(dls.len(), 1);
     assert_eq!((dls[0].original_id, dls[0].deliveries), (first, 3));
-    assert!(dls[0].error.contains("delivered 3 times"), "{}", dls[0].error);
+    assert!(
+        dls[0].error.contains("delivered 3 times"),
+        "{}",
+        dls[0].error
+    );
     // Dies right after the atomic step: written once and acknowledged, so the next
     // worker finds nothing to do — no duplicate dead letter.
     let second = add(env, 1, &[]).await[0];
@@ -401,13 +482,22 @@ async fn dead_letter_crash_points(env: &Env) {
         .crash_when(|p, _| p == CrashPoint::AfterDeadLetter)
         .build()
         .spawn(always_fail);
-    assert_eq!(crashed(env, c).await, WorkerError::Crashed(CrashPoint::AfterDeadLetter));
-    let d = worker(env, "w").max_deliveries(2).build().spawn(always_fail);
-    env.until(&d, "its history drained", |s| s.reading_new).await;
+    assert_eq!(
+        crashed(env, c).await,
+        WorkerError::Crashed(CrashPoint::AfterDeadLetter)
+    );
+    let d = worker(env, "w")
+        .max_deliveries(2)
+        .build()
+        .spawn(always_fail);
+    env.until(&d, "its history drained", |s| s.reading_new)
+        .await;
     env.pass(1000).await;
     let report = d.shutdown().await.expect("shutdown");
     assert_eq!(report.stats.dead_lettered, 0);
-    let dls = dead_letters(&env.backend, DEAD, 10).await.expect("dead letters");
+    let dls = dead_letters(&env.backend, DEAD, 10)
+        .await
+        .expect("dead letters");
     let originals: Vec<StreamId> = dls.iter().map(|d| d.original_id).collect();
     assert_eq!(originals, vec![first, second], "one dead letter per entry");
     assert_eq!(env.pending(STREAM, GROUP).await, 0);
@@ -431,7 +521,9 @@ async fn long_handler_kept_fresh(env: &Env) {
         async move { n == 1 }
     })
     .await;
-    let b = worker(env, "b").build().spawn(|_m: Message| async { Ok(()) });
+    let b = worker(env, "b")
+        .build()
+        .spawn(|_m: Message| async { Ok(()) });
     // Three times the claim idle time: without touches b would take it.
     env.pass(1800).await;
     let bs = b.stats();
@@ -450,10 +542,13 @@ async fn deleted_pending_entries_acked(env: &Env) {
     let ids = add(env, 5, &[]).await;
     let started = Arc::new(AtomicU64::new(0));
     let st = started.clone();
-    let a = worker(env, "a").concurrency(5).build().spawn(move |_m: Message| {
-        st.fetch_add(1, Ordering::SeqCst);
-        async { std::future::pending::<Result<(), BoxError>>().await }
-    });
+    let a = worker(env, "a")
+        .concurrency(5)
+        .build()
+        .spawn(move |_m: Message| {
+            st.fetch_add(1, Ordering::SeqCst);
+            async { std::future::pending::<Result<(), BoxError>>().await }
+        });
     env.eventually("a to hold all five", || {
         let n = started.load(Ordering::SeqCst);
         async move { n == 5 }
@@ -461,9 +556,13 @@ async fn deleted_pending_entries_acked(env: &Env) {
     .await;
     a.abort();
     assert_eq!(env.backend.xdel(STREAM, &ids[..3]).await.expect("xdel"), 3);
-    let b = worker(env, "b").build().spawn(|_m: Message| async { Ok(()) });
+    let b = worker(env, "b")
+        .build()
+        .spawn(|_m: Message| async { Ok(()) });
     let st = env
-        .until(&b, "two acks and three deleted IDs", |s| s.acked >= 2 && s.deleted_acked >= 3)
+        .until(&b, "two acks and three deleted IDs", |s| {
+            s.acked >= 2 && s.deleted_acked >= 3
+        })
         .await;
     assert_eq!(st.reclaimed, 2);
     b.shutdown().await.expect("shutdown");
@@ -504,7 +603,10 @@ async fn graceful_shutdown(env: &Env) {
     // Work still running at the deadline is cut off and stays pending; the consumer
     // owns it, so it is not deleted.
     add(env, 2, &[]).await;
-    let h = worker(env, "w").concurrency(2).build().spawn(handler.clone());
+    let h = worker(env, "w")
+        .concurrency(2)
+        .build()
+        .spawn(handler.clone());
     env.eventually("both handlers to start", || {
         let n = started.load(Ordering::SeqCst);
         async move { n == 3 }
@@ -530,11 +632,19 @@ async fn graceful_shutdown(env: &Env) {
 
 async fn idle_consumers_deleted_only_when_empty(env: &Env) {
     let b = &env.backend;
-    b.xgroup_create(STREAM, GROUP, brook::GroupStart::Id(StreamId::MIN), true, None)
-        .await
-        .expect("create");
+    b.xgroup_create(
+        STREAM,
+        GROUP,
+        brook::GroupStart::Id(StreamId::MIN),
+        true,
+        None,
+    )
+    .await
+    .expect("create");
     add(env, 1, &[]).await;
-    b.xgroup_createconsumer(STREAM, GROUP, b"ghost").await.expect("ghost");
+    b.xgroup_createconsumer(STREAM, GROUP, b"ghost")
+        .await
+        .expect("ghost");
     b.xreadgroup(
         GROUP,
         b"busy-ghost",
@@ -549,7 +659,8 @@ async fn idle_consumers_deleted_only_when_empty(env: &Env) {
         .delete_idle_consumers(Duration::from_millis(300))
         .build()
         .spawn(|_m: Message| async { Ok(()) });
-    env.until(&h, "the empty ghost deleted", |s| s.consumers_deleted >= 1).await;
+    env.until(&h, "the empty ghost deleted", |s| s.consumers_deleted >= 1)
+        .await;
     env.pass(500).await;
     let names: Vec<Bytes> = b
         .xinfo_consumers(STREAM, GROUP)
@@ -558,14 +669,86 @@ async fn idle_consumers_deleted_only_when_empty(env: &Env) {
         .into_iter()
         .map(|c| c.name)
         .collect();
-    assert!(names.contains(&Bytes::from_static(b"busy-ghost")), "{names:?}");
+    assert!(
+        names.contains(&Bytes::from_static(b"busy-ghost")),
+        "{names:?}"
+    );
     assert!(!names.contains(&Bytes::from_static(b"ghost")), "{names:?}");
     assert_eq!(h.stats().consumers_deleted, 1);
     h.shutdown().await.expect("shutdown");
-    assert_eq!(env.pending(STREAM, GROUP).await, 1, "the busy ghost's entry is kept");
+    assert_eq!(
+        env.pending(STREAM, GROUP).await,
+        1,
+        "the busy ghost's entry is kept"
+    );
     // The conditional delete refuses a consumer that owns entries.
-    assert!(!b.xgroup_delconsumer_if_empty(STREAM, GROUP, b"busy-ghost").await.expect("delete"));
+    assert!(!b
+        .xgroup_delconsumer_if_empty(STREAM, GROUP, b"busy-ghost")
+        .await
+        .expect("delete"));
     assert_eq!(env.pending(STREAM, GROUP).await, 1);
+}
+
+async fn group_destroyed_under_the_worker(env: &Env) {
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    let h = worker(env, "w")
+        .start(brook::GroupStart::Last)
+        .build()
+        .spawn(move |m: Message| {
+            record(&s, &m);
+            async { Ok(()) }
+        });
+    env.until(&h, "reading new entries", |s| s.reading_new)
+        .await;
+    assert!(env
+        .backend
+        .xgroup_destroy(STREAM, GROUP)
+        .await
+        .expect("destroy"));
+    env.until(&h, "the error seen", |s| s.errors >= 1).await;
+    env.eventually("the group created again", || {
+        let b = env.backend.clone();
+        async move { b.xinfo_groups(STREAM).await.is_ok_and(|g| g.len() == 1) }
+    })
+    .await;
+    let id = add(env, 1, &[]).await[0];
+    env.until(&h, "the new entry acked", |s| s.acked >= 1).await;
+    h.shutdown().await.expect("shutdown");
+    assert_eq!(seen.lock().expect("lock").clone(), vec![(id, 1)]);
+}
+
+async fn run_until_stops_on_the_signal(env: &Env) {
+    add(env, 3, &[]).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handled = Arc::new(AtomicU64::new(0));
+    let hd = handled.clone();
+    let mut stop = Some(stop);
+    let run = worker(env, "w").build().run_until(
+        move |_m: Message| {
+            let hd = hd.clone();
+            async move {
+                hd.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            }
+        },
+        async move {
+            let _ = stopped.await;
+        },
+    );
+    let run = tokio::spawn(run);
+    env.eventually("three handled", || {
+        let n = handled.load(Ordering::SeqCst);
+        async move { n == 3 }
+    })
+    .await;
+    if let Some(s) = stop.take() {
+        let _ = s.send(());
+    }
+    let report = run.await.expect("join").expect("run");
+    assert_eq!(report.done, 3);
+    assert!(report.consumer_deleted);
+    assert_eq!(env.pending(STREAM, GROUP).await, 0);
 }
 
 /// How many messages the load case moves (`BROOK_WORKER_LOAD`, default 100 000).
@@ -604,7 +787,9 @@ async fn load_100k(env: &Env) {
                     if first && n % 53 == 0 {
                         panic!("panicking on {n} on purpose");
                     }
-                    ok.get(n as usize).ok_or("n out of range")?.fetch_add(1, Ordering::SeqCst);
+                    ok.get(n as usize)
+                        .ok_or("n out of range")?
+                        .fetch_add(1, Ordering::SeqCst);
                     Ok(())
                 }
             });
@@ -633,7 +818,11 @@ async fn load_100k(env: &Env) {
         let backend = env.backend.clone();
         async move {
             let dead = backend.xlen(DEAD).await.unwrap_or(0);
-            let pending = backend.xpending(STREAM, GROUP).await.map(|s| s.count).unwrap_or(1);
+            let pending = backend
+                .xpending(STREAM, GROUP)
+                .await
+                .map(|s| s.count)
+                .unwrap_or(1);
             dead >= poisoned && pending == 0
         }
     })
@@ -643,9 +832,18 @@ async fn load_100k(env: &Env) {
         let r = h.shutdown().await.expect("shutdown");
         dead_lettered += r.stats.dead_lettered;
     }
-    eprintln!("worker: load of {total} on {} took {:?} after producing", env.name, started.elapsed());
-    assert_eq!(dead_lettered, poisoned, "one dead letter per poison message");
-    let dls = dead_letters(&env.backend, DEAD, poisoned + 10).await.expect("dead letters");
+    eprintln!(
+        "worker: load of {total} on {} took {:?} after producing",
+        env.name,
+        started.elapsed()
+    );
+    assert_eq!(
+        dead_lettered, poisoned,
+        "one dead letter per poison message"
+    );
+    let dls = dead_letters(&env.backend, DEAD, poisoned + 10)
+        .await
+        .expect("dead letters");
     let mut dl_ns: Vec<u64> = dls
         .iter()
         .map(|d| {
@@ -658,7 +856,10 @@ async fn load_100k(env: &Env) {
         .collect();
     dl_ns.sort_unstable();
     let want: Vec<u64> = (0..total).filter(|n| poison(*n)).collect();
-    assert_eq!(dl_ns, want, "exactly the poison messages are dead-lettered, once each");
+    assert_eq!(
+        dl_ns, want,
+        "exactly the poison messages are dead-lettered, once each"
+    );
     let missing: Vec<u64> = (0..total)
         .filter(|n| !poison(*n) && ok[*n as usize].load(Ordering::SeqCst) == 0)
         .take(10)

@@ -121,6 +121,8 @@ pub struct ServerGuard {
     dir: PathBuf,
     child: Child,
     watchdog: Watchdog,
+    /// The extra arguments it was started with (kept across restarts with data).
+    args: Vec<String>,
 }
 
 impl ServerGuard {
@@ -143,7 +145,23 @@ impl ServerGuard {
             let _ = writeln!(io::stderr(), "{}", kind.skip_message());
             return None;
         };
-        Some(Self::start_binary(kind, &binary, extra_args, None))
+        Some(Self::start_binary(kind, &binary, extra_args, None, None))
+    }
+
+    /// Kills this server with SIGKILL (a crash, not a shutdown) and starts it again on
+    /// the same port, in the same directory, with the same arguments — so with
+    /// `--appendonly yes` it reloads what its AOF holds. Panics when it does not come
+    /// up.
+    pub fn crash_and_restart(mut self) -> ServerGuard {
+        self.watchdog.disarm();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (kind, port, binary) = (self.kind, self.port, self.binary.clone());
+        let dir = std::mem::take(&mut self.dir);
+        let args = std::mem::take(&mut self.args);
+        drop(self);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        Self::start_binary(kind, &binary, &args, Some(port), Some(dir))
     }
 
     /// Kills this server and starts a new one of the same kind on the same port (a
@@ -151,7 +169,7 @@ impl ServerGuard {
     pub fn restart(self) -> ServerGuard {
         let (kind, port, binary) = (self.kind, self.port, self.binary.clone());
         drop(self);
-        Self::start_binary(kind, &binary, &[], Some(port))
+        Self::start_binary(kind, &binary, &[], Some(port), None)
     }
 
     fn start_binary(
@@ -159,11 +177,12 @@ impl ServerGuard {
         binary: &Path,
         extra_args: &[&str],
         port: Option<u16>,
+        dir: Option<PathBuf>,
     ) -> ServerGuard {
         let mut failures = Vec::new();
         let mut diagnostics = String::new();
         for attempt in 1..=START_ATTEMPTS {
-            let mut guard = Self::spawn(kind, binary, extra_args, port);
+            let mut guard = Self::spawn(kind, binary, extra_args, port, dir.clone());
             match launch::wait_ready(&mut guard.child, guard.port) {
                 Ok(()) => return guard,
                 Err(why) => {
@@ -186,8 +205,12 @@ impl ServerGuard {
         binary: &Path,
         extra_args: &[&str],
         port: Option<u16>,
+        dir: Option<PathBuf>,
     ) -> ServerGuard {
-        let dir = launch::fresh_dir(kind).expect("creating a temp dir for the server");
+        let dir = match dir {
+            Some(d) => d,
+            None => launch::fresh_dir(kind).expect("creating a temp dir for the server"),
+        };
         let port = port
             .map_or_else(launch::free_port, Ok)
             .expect("picking a free port on 127.0.0.1");
@@ -227,6 +250,7 @@ impl ServerGuard {
             dir,
             child,
             watchdog,
+            args: extra_args.iter().map(|a| a.to_string()).collect(),
         }
     }
 
@@ -301,6 +325,8 @@ impl Drop for ServerGuard {
         self.watchdog.disarm();
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = fs::remove_dir_all(&self.dir);
+        if !self.dir.as_os_str().is_empty() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
     }
 }
