@@ -2,11 +2,11 @@
 //! by handing each call to the engine or to the Redis adapter.
 
 use brook_engine::{
-    Claimed, Command, CommandReply, Engine, Error, FieldValues, GroupReadId, GroupStart,
-    ManualClock, PendingEntry, RefPolicy, StreamEntry, StreamId, Streams, TrimOptions, XAddOptions,
-    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
-    XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply,
-    XSetIdOptions,
+    Claimed, Command, CommandReply, EffectReplies, Engine, Error, FieldValues, GroupReadId,
+    GroupStart, ManualClock, PendingEntry, RefPolicy, SetOptions, StreamEntry, StreamId, Streams,
+    TrimOptions, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer,
+    XInfoGroup, XInfoStream, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply,
+    XReadId, XReadReply, XSetIdOptions,
 };
 
 #[cfg(feature = "redis")]
@@ -286,6 +286,30 @@ impl Streams for Backend {
         fields: &[(bytes::Bytes, bytes::Bytes)],
     ) -> Result<Option<StreamId>, Error> {
         on_backend!(self, s => Streams::xack_if_owner_then_add(s, key, group, consumer, id, to, fields))
+    }
+
+    async fn set(&self, key: &[u8], value: &[u8], opts: &SetOptions) -> Result<bool, Error> {
+        on_backend!(self, s => Streams::set(s, key, value, opts))
+    }
+
+    async fn get(&self, key: &[u8]) -> Result<Option<bytes::Bytes>, Error> {
+        on_backend!(self, s => Streams::get(s, key))
+    }
+
+    async fn incr_by(&self, key: &[u8], by: i64) -> Result<i64, Error> {
+        on_backend!(self, s => Streams::incr_by(s, key, by))
+    }
+
+    async fn mark_and_ack_if_new(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        id: StreamId,
+        marker: &[u8],
+        keep_ms: u64,
+        effects: &[Command],
+    ) -> Result<Option<EffectReplies>, Error> {
+        on_backend!(self, s => Streams::mark_and_ack_if_new(s, key, group, id, marker, keep_ms, effects))
     }
 
     async fn xgroup_delconsumer_if_empty(

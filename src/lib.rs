@@ -29,11 +29,11 @@ pub use connect::connect;
 pub use brook_engine as engine;
 pub use brook_engine::{hash_tag, key_slot, same_slot};
 pub use brook_engine::{
-    ClaimTime, Claimed, Clock, Command, CommandReply, Config, Engine, EngineBuilder, Error,
-    FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace, ManualClock,
-    NodeLimits, PendingEntry, Protocol, ReadOutput, ReadRequest, RefPolicy, Reply, Stream,
-    StreamEntry, StreamId, StreamSummary, Streams, SystemClock, TrimOptions, TrimStrategy, XAddId,
-    XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup,
-    XInfoStream, XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions,
-    XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+    ClaimTime, Claimed, Clock, Command, CommandReply, Config, EffectReplies, Engine, EngineBuilder,
+    Error, Expire, FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace,
+    ManualClock, NodeLimits, PendingEntry, Protocol, ReadOutput, ReadRequest, RefPolicy, Reply,
+    SetOptions, Stream, StreamEntry, StreamId, StreamSummary, Streams, SystemClock, TrimOptions,
+    TrimStrategy, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
+    XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingRange, XPendingSummary,
+    XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };

@@ -205,6 +205,7 @@ impl Engine {
         // The time is read under the lock: a command that waited for the lock does
         // not act at a time another command has already moved past.
         let now = self.now();
+        st.ks.expire_due(now);
         let out = f(&mut st.ks, now);
         if st.ks.signals.pending() {
             let done = st.after_write(now);
@@ -216,7 +217,7 @@ impl Engine {
 
     /// A read-only look at the keyspace under the engine lock.
     fn read<T>(&self, f: impl FnOnce(&Keyspace) -> T) -> T {
-        f(&self.lock().ks)
+        self.with_keyspace(|ks, _| f(ks))
     }
 
     /// Executes one command given as a Redis argument vector (see

@@ -206,6 +206,10 @@ pub enum Error {
     OutcomeUnknown(Bytes),
     /// A backend URL that names no backend brook can open (see `brook::connect`).
     InvalidUrl(Bytes),
+    /// `ERR invalid expire time in 'set' command` (SET EX/PX/EXAT/PXAT)
+    InvalidExpireTime,
+    /// `ERR increment or decrement would overflow` (INCRBY and friends)
+    IncrOverflow,
     /// `CROSSSLOT Keys in request don't hash to the same slot`: a command or batch whose
     /// keys live in different Redis Cluster slots (on a cluster, or an engine in cluster
     /// mode).
@@ -329,6 +333,8 @@ impl Error {
             Error::Unblocked => "UNBLOCKED client unblocked via CLIENT UNBLOCK",
             Error::EngineClosed => "ERR engine closed",
             Error::CrossSlot => "CROSSSLOT Keys in request don't hash to the same slot",
+            Error::InvalidExpireTime => "ERR invalid expire time in 'set' command",
+            Error::IncrOverflow => "ERR increment or decrement would overflow",
             _ => return None,
         })
     }

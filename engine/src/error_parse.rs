@@ -56,6 +56,8 @@ const FIXED: &[Error] = &[
     Error::EntriesReadRange,
     Error::BusyGroup,
     Error::XAutoClaimMinIdle,
+    Error::InvalidExpireTime,
+    Error::IncrOverflow,
     Error::XAutoClaimCount,
     Error::XAutoClaimCountTooHigh,
     Error::NumIdsInvalid,

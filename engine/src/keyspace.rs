@@ -120,6 +120,8 @@ pub struct Keyspace {
     bytes: u64,
     /// Keys readers are blocked on, and the signals raised on them.
     pub(crate) signals: Signals,
+    /// Expiry times (SET … PX and friends).
+    pub(crate) expiry: crate::expire::Expiry,
 }
 
 impl Keyspace {
@@ -490,6 +492,9 @@ impl Keyspace {
         keys.iter()
             .filter(|k| {
                 let removed = self.keys.remove(k.as_ref());
+                if removed.is_some() {
+                    self.expiry.clear(k.as_ref());
+                }
                 if let Some(Value::Stream(s)) = &removed {
                     self.account(usage(s), (0, 0));
                     self.signals.raise(k.as_ref(), Signal::Gone);
@@ -540,6 +545,7 @@ impl Keyspace {
             }
         }
         self.keys.clear();
+        self.expiry.reset();
         self.entries = 0;
         self.bytes = 0;
     }

@@ -45,10 +45,12 @@ mod cmd;
 mod entry;
 mod error;
 mod error_parse;
+mod expire;
 mod glob;
 mod group;
 mod groups_api;
 mod id;
+mod idempotent;
 mod idmap;
 mod idmp;
 mod info;
@@ -64,6 +66,7 @@ mod readgroup;
 mod reply;
 mod slot_hash;
 mod stream;
+mod strings;
 mod tree;
 
 #[cfg(feature = "std")]
@@ -93,6 +96,7 @@ pub use error::Error;
 pub use group::{Consumer, ConsumerId, Group};
 pub use groups_api::GroupStart;
 pub use id::{StreamId, XAddId};
+pub use idempotent::EffectReplies;
 pub use idmp::{Idempotency, Idmp};
 pub use info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
@@ -109,6 +113,7 @@ pub use pel::{ByTime, Nack, Pel, Placement};
 pub use reply::{Protocol, Reply};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;
+pub use strings::{Expire, SetOptions};
 
 #[cfg(feature = "std")]
 pub use clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};

@@ -40,6 +40,7 @@ enum Start {
 fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
     let mut st = engine.lock();
     let now = engine.now();
+    st.ks.expire_due(now);
     req.resolve_last(&st.ks);
     let out = match st.ks.run_read(&req, now) {
         Ok(out) if out.is_empty() && block.is_some() => out,

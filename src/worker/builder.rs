@@ -78,6 +78,8 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout_ms: u64,
     pub(crate) error_pause_ms: u64,
     pub(crate) delete_idle_consumers_ms: Option<u64>,
+    pub(crate) idempotent_keep_ms: Option<u64>,
+    pub(crate) idempotency_field: Option<Bytes>,
     pub(crate) faults: Option<FaultHook>,
 }
 
@@ -131,6 +133,8 @@ impl<S: Streams + Clone + 'static> WorkerBuilder<S> {
                 shutdown_timeout_ms: 30_000,
                 error_pause_ms: 100,
                 delete_idle_consumers_ms: None,
+                idempotent_keep_ms: None,
+                idempotency_field: None,
                 faults: None,
             },
             touch_set: false,
@@ -250,6 +254,26 @@ impl<S: Streams + Clone + 'static> WorkerBuilder<S> {
     /// is ever dropped).
     pub fn delete_idle_consumers(mut self, after: Duration) -> Self {
         self.cfg.delete_idle_consumers_ms = Some(ms(after));
+        self
+    }
+
+    /// Idempotent processing: each message's commit is mark-and-ack-if-new — its
+    /// acknowledgement, a processed-marker kept for `keep`, and the handler's
+    /// [`Effects`](super::Effects) in one atomic step — and a message whose marker
+    /// exists is acknowledged without running the handler. Its effects on the backend
+    /// then apply once per message even across crashes, reclaims and duplicate entries
+    /// (as long as duplicates arrive within `keep`). Markers are strings named
+    /// `<stream>:done:<group>:<key>` (see [`WorkerBuilder::idempotency_key`]).
+    pub fn idempotent(mut self, keep: Duration) -> Self {
+        self.cfg.idempotent_keep_ms = Some(ms(keep).max(1));
+        self
+    }
+
+    /// What identifies a message for [`WorkerBuilder::idempotent`]: the value of
+    /// `field` (an order number the producer sets, so an entry added twice counts
+    /// once); by default, and for entries without the field, the entry ID.
+    pub fn idempotency_key(mut self, field: impl AsRef<[u8]>) -> Self {
+        self.cfg.idempotency_field = Some(Bytes::copy_from_slice(field.as_ref()));
         self
     }
 

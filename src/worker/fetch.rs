@@ -96,6 +96,7 @@ async fn hand_over<S: Streams>(
             id,
             deliveries,
             fields,
+            effects: Default::default(),
         };
         ctx.stat(|s| s.in_flight += 1);
         if tx.send(Delivery { msg, permit: one }).await.is_err() {

@@ -5,9 +5,11 @@
 //! `payload` (JSON with the `json` feature, or any bytes), and headers — trace context
 //! such as `traceparent`, tenant, content type — in fields named `h:<name>`.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use bytes::Bytes;
 
-use crate::StreamId;
+use crate::{Command, SetOptions, StreamId};
 
 /// The field that holds an [`Envelope`]'s body.
 pub const PAYLOAD_FIELD: &str = "payload";
@@ -27,6 +29,74 @@ pub struct Message {
     pub deliveries: u64,
     /// Its field/value pairs in the order they were added.
     pub fields: Vec<(Bytes, Bytes)>,
+    /// Writes the handler wants committed together with the acknowledgement.
+    pub effects: Effects,
+}
+
+/// Writes to the backend (strings, streams) that a handler asks to commit in one
+/// atomic step with the message's acknowledgement — the "INCRBY + XACK in one
+/// transaction" pattern — instead of writing them itself. With the worker's
+/// `idempotent` setting the step is mark-and-ack-if-new, so they apply once per message
+/// even if it is delivered (or added) twice; without it, a MULTI of the writes and the
+/// XACK. Writes of a failed attempt are dropped. On a cluster their keys must share the
+/// stream's hash slot.
+#[derive(Clone, Default)]
+pub struct Effects(Arc<Mutex<Vec<Command>>>);
+
+impl Effects {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Command>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds any write.
+    pub fn push(&self, cmd: Command) {
+        self.lock().push(cmd);
+    }
+
+    /// INCRBY `key` `by`.
+    pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) {
+        self.push(Command::IncrBy {
+            key: Bytes::copy_from_slice(key.as_ref()),
+            by,
+        });
+    }
+
+    /// SET `key` `value`.
+    pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) {
+        self.push(Command::Set {
+            key: Bytes::copy_from_slice(key.as_ref()),
+            value: value.into(),
+            opts: SetOptions::default(),
+        });
+    }
+
+    /// XADD `key` `*` `fields` (e.g. an event for the next stage).
+    pub fn xadd(&self, key: impl AsRef<[u8]>, fields: Vec<(Bytes, Bytes)>) {
+        self.push(Command::XAdd {
+            key: Bytes::copy_from_slice(key.as_ref()),
+            opts: crate::XAddOptions::default(),
+            fields,
+        });
+    }
+
+    /// The writes so far, taken out.
+    pub(crate) fn take(&self) -> Vec<Command> {
+        std::mem::take(&mut *self.lock())
+    }
+}
+
+impl PartialEq for Effects {
+    fn eq(&self, other: &Effects) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.lock() == *other.lock()
+    }
+}
+
+impl Eq for Effects {}
+
+impl std::fmt::Debug for Effects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.lock().iter()).finish()
+    }
 }
 
 impl Message {
@@ -123,6 +193,7 @@ mod tests {
             id: StreamId::new(1, 0),
             deliveries: 1,
             fields: e.fields().to_vec(),
+            effects: Effects::default(),
         };
         assert_eq!(m.payload().map(|b| &b[..]), Some(&b"body"[..]));
         assert_eq!(m.header("tenant").map(|b| &b[..]), Some(&b"t1"[..]));
@@ -149,6 +220,7 @@ mod tests {
             id: StreamId::new(1, 0),
             deliveries: 1,
             fields: e.fields().to_vec(),
+            effects: Effects::default(),
         };
         assert_eq!(m.json::<Order>().expect("decodes"), order);
         let bad = Message {

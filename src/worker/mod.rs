@@ -66,7 +66,7 @@ pub use builder::{Backoff, WorkerBuilder};
 pub use dead_letter::{dead_letters, redrive, DeadLetter};
 pub use faults::CrashPoint;
 pub use handler::{BoxError, Handler};
-pub use message::{Envelope, Message, HEADER_PREFIX, PAYLOAD_FIELD};
+pub use message::{Effects, Envelope, Message, HEADER_PREFIX, PAYLOAD_FIELD};
 pub use stats::WorkerStats;
 
 use tokio::sync::watch;

@@ -22,6 +22,11 @@ pub struct WorkerStats {
     pub dead_lettered: u64,
     /// Entries acknowledged after success.
     pub acked: u64,
+    /// Messages whose processed-marker already existed (idempotent mode): acknowledged
+    /// without running the handler, or committed without applying its writes.
+    pub duplicates: u64,
+    /// Writes of a commit that answered with an error (the rest were applied).
+    pub effect_errors: u64,
     /// Pending IDs whose stream entry was deleted, acknowledged so the PEL does not leak.
     pub deleted_acked: u64,
     /// Entries this worker was processing that another consumer took over.

@@ -86,6 +86,21 @@ async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Mes
     if ctx.crash(CrashPoint::AfterReadBeforeHandle, msg.id) {
         return End::Crashed(CrashPoint::AfterReadBeforeHandle);
     }
+    if cfg.idempotent_keep_ms.is_some() {
+        match ctx.backend.get(&marker(ctx, &msg)).await {
+            Ok(Some(_)) => {
+                // Processed before (a redelivery, or the same message added twice).
+                ctx.stat(|s| s.duplicates += 1);
+                let _ = ctx.acks.send(msg.id);
+                return End::Done;
+            }
+            Ok(None) => {}
+            Err(_) => {
+                ctx.stat(|s| s.errors += 1);
+                return End::Abandoned;
+            }
+        }
+    }
     let mut last_error: Option<String> = None;
     loop {
         if msg.deliveries > cfg.max_deliveries {
@@ -103,13 +118,12 @@ async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Mes
                 if ctx.crash(CrashPoint::AfterHandleBeforeAck, msg.id) {
                     return End::Crashed(CrashPoint::AfterHandleBeforeAck);
                 }
-                // The acker sends XACK in batches; if the worker dies first the entry
-                // is redelivered (at least once).
-                let _ = ctx.acks.send(msg.id);
-                return End::Done;
+                return commit(ctx, &msg).await;
             }
             Err(e) => {
                 ctx.stat(|s| s.failed += 1);
+                // A failed attempt's writes are dropped.
+                drop(msg.effects.take());
                 if msg.deliveries >= cfg.max_deliveries {
                     return dead_letter(ctx, &msg, &e).await;
                 }
@@ -139,12 +153,91 @@ async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Mes
     }
 }
 
+/// The processed-marker of `msg` for idempotent mode.
+fn marker<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Bytes {
+    let cfg = &ctx.cfg;
+    let key = cfg
+        .idempotency_field
+        .as_ref()
+        .and_then(|f| msg.field(f).cloned())
+        .unwrap_or_else(|| Bytes::from(msg.id.to_string()));
+    let mut m = Vec::with_capacity(cfg.stream.len() + cfg.group.len() + key.len() + 8);
+    m.extend_from_slice(&cfg.stream);
+    m.extend_from_slice(b":done:");
+    m.extend_from_slice(&cfg.group);
+    m.push(b':');
+    m.extend_from_slice(&key);
+    Bytes::from(m)
+}
+
+/// Commits a success: the batched acker when there is nothing else to write; the
+/// handler's writes with the XACK in one MULTI; or, in idempotent mode,
+/// mark-and-ack-if-new. A commit that fails leaves the entry pending (redelivered, and
+/// with nothing of it applied).
+async fn commit<S: Streams>(ctx: &Shared<S>, msg: &Message) -> End {
+    let cfg = &ctx.cfg;
+    let effects = msg.effects.take();
+    if let Some(keep) = cfg.idempotent_keep_ms {
+        let marker = marker(ctx, msg);
+        let r = ctx
+            .backend
+            .mark_and_ack_if_new(&cfg.stream, &cfg.group, msg.id, &marker, keep, &effects)
+            .await;
+        return match r {
+            Ok(Some(replies)) => {
+                let failed = replies.iter().filter(|r| r.is_err()).count() as u64;
+                ctx.stat(|s| {
+                    s.acked += 1;
+                    s.effect_errors += failed;
+                });
+                End::Done
+            }
+            Ok(None) => {
+                ctx.stat(|s| s.duplicates += 1);
+                End::Done
+            }
+            Err(_) => {
+                ctx.stat(|s| s.errors += 1);
+                End::Abandoned
+            }
+        };
+    }
+    if effects.is_empty() {
+        // The acker sends XACK in batches; if the worker dies first the entry is
+        // redelivered (at least once).
+        let _ = ctx.acks.send(msg.id);
+        return End::Done;
+    }
+    let n = effects.len();
+    let mut cmds = effects;
+    cmds.push(crate::Command::XAck {
+        key: cfg.stream.clone(),
+        group: cfg.group.clone(),
+        ids: vec![msg.id],
+    });
+    match ctx.backend.atomic(&cmds).await {
+        Ok(replies) => {
+            let failed = replies.iter().take(n).filter(|r| r.is_err()).count() as u64;
+            ctx.stat(|s| {
+                s.acked += 1;
+                s.effect_errors += failed;
+            });
+            End::Done
+        }
+        Err(_) => {
+            ctx.stat(|s| s.errors += 1);
+            End::Abandoned
+        }
+    }
+}
+
 /// One handler run: `Err(text)` for an error, a panic or a timeout.
 async fn attempt<S: Streams, H: Handler>(
     ctx: &Shared<S>,
     handler: &H,
     msg: Message,
 ) -> Result<(), String> {
+    drop(msg.effects.take());
     let run = CatchUnwind(Box::pin(handler.handle(msg)));
     let outcome = match ctx.cfg.handler_timeout_ms {
         None => run.await,

@@ -23,7 +23,7 @@ impl Server {
     }
 }
 
-async fn flush(url: &str) {
+pub async fn flush(url: &str) {
     let client = redis::Client::open(url).expect("url");
     let mut conn = client
         .get_multiplexed_async_connection()

@@ -92,6 +92,14 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(owner_conditional_operations(s)),
     },
     Case {
+        name: "mark_and_ack_if_new",
+        body: |s| Box::pin(mark_and_ack_if_new(s)),
+    },
+    Case {
+        name: "owner_race_ack_and_touch",
+        body: |s| Box::pin(owner_race_ack_and_touch(s)),
+    },
+    Case {
         name: "owner_race_dead_letter_once",
         body: |s| Box::pin(owner_race_dead_letter_once(s)),
     },
@@ -1270,6 +1278,157 @@ async fn owner_conditional_operations<S: Streams + Clone + 'static>(s: &S) -> Re
         s.xgroup_delconsumer_if_empty(b"s", b"nope", b"alice").await,
         Err(Error::no_group(b"s", b"nope"))
     );
+    Ok(())
+}
+
+/// mark-and-ack-if-new: the first commit acknowledges, marks and applies the writes;
+/// a second with the same marker (a redelivery, or a duplicate entry) only
+/// acknowledges; a write's error answers in place; the marker expires.
+async fn mark_and_ack_if_new<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    delivered(s, 3, b"alice", 3).await?;
+    let total = Bytes::from_static(b"{s}:total");
+    let effects = [
+        Command::IncrBy {
+            key: total.clone(),
+            by: 5,
+        },
+        Command::Set {
+            key: Bytes::from_static(b"{s}:last"),
+            value: Bytes::from_static(b"1-1"),
+            opts: brook::SetOptions::default(),
+        },
+        Command::Get {
+            key: Bytes::from_static(b"{s}:last"),
+        },
+    ];
+    let marker = b"{s}:done:order-7";
+    let first = s
+        .mark_and_ack_if_new(b"s", b"g", id(1, 1), marker, 100_000, &effects)
+        .await?;
+    assert_eq!(
+        first,
+        Some(vec![
+            Ok(CommandReply::Int(5)),
+            Ok(CommandReply::Bool(true)),
+            Ok(CommandReply::Value(Some(Bytes::from_static(b"1-1")))),
+        ])
+    );
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 2, "1-1 acknowledged");
+    // The same order again (say, added twice by a producer): acknowledged, not applied.
+    let again = s
+        .mark_and_ack_if_new(b"s", b"g", id(1, 2), marker, 100_000, &effects)
+        .await?;
+    assert_eq!(again, None);
+    assert_eq!(
+        s.xpending(b"s", b"g").await?.count,
+        1,
+        "1-2 acknowledged too"
+    );
+    assert_eq!(s.get(&total).await?, Some(Bytes::from_static(b"5")));
+    assert_eq!(s.get(marker).await?, Some(Bytes::from_static(b"1")));
+    // A failing write answers in its place; the others still apply.
+    let mixed = [
+        Command::IncrBy {
+            key: Bytes::from_static(b"s"),
+            by: 1,
+        },
+        Command::IncrBy {
+            key: total.clone(),
+            by: 1,
+        },
+    ];
+    let r = s
+        .mark_and_ack_if_new(b"s", b"g", id(1, 3), b"{s}:done:x", 100_000, &mixed)
+        .await?;
+    assert_eq!(
+        r,
+        Some(vec![Err(Error::WrongType), Ok(CommandReply::Int(6))])
+    );
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 0);
+    // Markers live as long as asked.
+    assert_eq!(
+        s.mark_and_ack_if_new(b"s", b"g", id(1, 3), b"{s}:done:short", 30, &[])
+            .await?,
+        Some(vec![])
+    );
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    assert_eq!(s.get(b"{s}:done:short").await?, None, "expired");
+    assert_eq!(
+        s.mark_and_ack_if_new(b"s", b"g", id(1, 3), b"{s}:done:short", 30, &[])
+            .await?,
+        Some(vec![]),
+        "a new marker after the old one expired"
+    );
+    // Plain strings through the trait.
+    let nx = brook::SetOptions::default().nx();
+    assert!(!s.set(b"{s}:last", b"z", &nx).await?);
+    assert!(s.set(b"{s}:new", b"z", &nx.px(100_000)).await?);
+    assert_eq!(s.incr_by(b"{s}:new", 1).await, Err(Error::NotAnInteger));
+    assert_eq!(s.get(b"s").await, Err(Error::WrongType));
+    Ok(())
+}
+
+/// Two workers race over each entry, with ack-if-owner and touch-if-owner against
+/// another consumer's XCLAIM: an acknowledgement lands only while the first owner still
+/// owns the entry (then the claim finds nothing), and a touch never takes an entry back
+/// nor counts a delivery.
+async fn owner_race_ack_and_touch<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+    const ROUNDS: u64 = 30;
+    delivered(s, 2 * ROUNDS, b"alice", 2 * ROUNDS).await?;
+    let justid = XClaimOptions {
+        justid: true,
+        ..Default::default()
+    };
+    let join = |r: Result<Result<u64, Error>, tokio::task::JoinError>| {
+        r.map_err(|e| Error::Server(Bytes::from(e.to_string())))?
+    };
+    let claim = |s: S, at: StreamId| {
+        tokio::spawn(async move {
+            Ok(
+                match s.xclaim(b"s", b"g", b"bob", 0, &[at], &justid).await? {
+                    Claimed::Ids(ids) => ids.len() as u64,
+                    Claimed::Entries(e) => e.len() as u64,
+                },
+            )
+        })
+    };
+    let mut acked = 0;
+    for n in 1..=ROUNDS {
+        let at = id(1, n);
+        let a = {
+            let s = s.clone();
+            tokio::spawn(async move { s.xack_if_owner(b"s", b"g", b"alice", &[at]).await })
+        };
+        let b = claim(s.clone(), at);
+        let (a, b) = (join(a.await)?, join(b.await)?);
+        assert!(a + b == 1, "entry {n}: alice acked {a}, bob claimed {b}");
+        acked += a;
+    }
+    for n in ROUNDS + 1..=2 * ROUNDS {
+        let at = id(1, n);
+        let a = {
+            let s = s.clone();
+            tokio::spawn(async move { s.xtouch_if_owner(b"s", b"g", b"alice", &[at]).await })
+        };
+        let b = claim(s.clone(), at);
+        let (_, b) = (join(a.await)?, join(b.await)?);
+        assert_eq!(b, 1, "entry {n}: the claim always succeeds");
+        let range = XPendingRange {
+            min_idle: 0,
+            start: at,
+            end: at,
+            count: 1,
+            consumer: None,
+        };
+        let p = s.xpending_range(b"s", b"g", &range).await?;
+        assert_eq!(
+            (&p[0].consumer[..], p[0].delivery_count),
+            (&b"bob"[..], 1),
+            "entry {n}: bob keeps it, no delivery counted"
+        );
+    }
+    let summary = s.xpending(b"s", b"g").await?;
+    assert_eq!(summary.count, 2 * ROUNDS - acked);
     Ok(())
 }
 

@@ -114,6 +114,8 @@ const SINGLE_SLOT_CASES: &[&str] = &[
     "pipeline_and_atomic_batches",
     "owner_conditional_operations",
     "owner_race_dead_letter_once",
+    "owner_race_ack_and_touch",
+    "mark_and_ack_if_new",
     "trimming_with_references",
     "readgroup_claim",
     "blocked_group_read_woken_by_another_client",

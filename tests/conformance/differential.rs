@@ -76,6 +76,9 @@ fn name(c: &Command) -> &'static str {
         Command::XInfoGroups { .. } => "XINFO GROUPS",
         Command::XInfoConsumers { .. } => "XINFO CONSUMERS",
         Command::Del { .. } => "DEL",
+        Command::Set { .. } => "SET",
+        Command::Get { .. } => "GET",
+        Command::IncrBy { .. } => "INCRBY",
     }
 }
 
@@ -110,7 +113,53 @@ fn trim_policy(rng: &mut Rng) -> RefPolicy {
     }
 }
 
+/// A string command: on `str` mostly, sometimes on a stream key (WRONGTYPE, or a SET
+/// that replaces the stream). Expiry times are long enough never to pass in a run.
+fn gen_string(rng: &mut Rng, ids: &mut Ids) -> Command {
+    let key: &'static [u8] = if rng.chance(80) {
+        b"str"
+    } else {
+        rng.pick(&KEYS)
+    };
+    match rng.below(3) {
+        0 => {
+            let opts = brook::SetOptions {
+                nx: rng.chance(30),
+                xx: rng.chance(20),
+                expire: match rng.below(4) {
+                    0 => Some(brook::Expire::After(100_000 + rng.below(1000))),
+                    1 => Some(brook::Expire::Keep),
+                    _ => None,
+                },
+            };
+            if !opts.nx || opts.xx {
+                ids.top.remove(key);
+            }
+            let value = if rng.chance(70) {
+                Bytes::from(rng.below(1000).to_string())
+            } else {
+                Bytes::from_static(b"x")
+            };
+            Command::Set {
+                key: Bytes::from_static(key),
+                value,
+                opts,
+            }
+        }
+        1 => Command::Get {
+            key: Bytes::from_static(key),
+        },
+        _ => Command::IncrBy {
+            key: Bytes::from_static(key),
+            by: rng.pick(&[1, -3, 1000, i64::MAX]),
+        },
+    }
+}
+
 fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
+    if rng.chance(4) {
+        return gen_string(rng, ids);
+    }
     let key = rng.pick(&KEYS);
     let group = rng.pick(&GROUPS);
     let consumer = rng.pick(&CONSUMERS);
@@ -557,6 +606,9 @@ fn typed_operations_match_valkey() {
             "XPENDING range",
             "XINFO GROUPS",
             "XINFO CONSUMERS",
+            "SET",
+            "GET",
+            "INCRBY",
         ] {
             let (ok, _) = counts.get(name).copied().unwrap_or_default();
             assert!(ok >= 10, "{name} succeeded only {ok} times");

@@ -164,13 +164,10 @@ fn worker_matrix() {
             let started = std::time::Instant::now();
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 rt.block_on(async {
-                    let backend = brook::connect(&url).await.expect("connect");
                     if url.starts_with("redis") {
-                        backend
-                            .del(&[b"jobs".as_slice(), b"jobs:dead", b"other"])
-                            .await
-                            .expect("clean keys");
+                        crate::backends::flush(&url).await;
                     }
+                    let backend = brook::connect(&url).await.expect("connect");
                     let env = Env {
                         clock: backend.manual_clock().cloned(),
                         backend,

@@ -73,6 +73,18 @@ pub static WORKER_CASES: &[WorkerCase] = &[
         body: |e| Box::pin(run_until_stops_on_the_signal(e)),
     },
     WorkerCase {
+        name: "idempotent_effects_apply_once",
+        body: |e| Box::pin(idempotent_effects_apply_once(e)),
+    },
+    WorkerCase {
+        name: "idempotent_race_with_a_reclaimer",
+        body: |e| Box::pin(idempotent_race_with_a_reclaimer(e)),
+    },
+    WorkerCase {
+        name: "effects_commit_with_the_ack",
+        body: |e| Box::pin(effects_commit_with_the_ack(e)),
+    },
+    WorkerCase {
         name: "load_100k",
         body: |e| Box::pin(load_100k(e)),
     },
@@ -748,6 +760,149 @@ async fn run_until_stops_on_the_signal(env: &Env) {
     let report = run.await.expect("join").expect("run");
     assert_eq!(report.done, 3);
     assert!(report.consumer_deleted);
+    assert_eq!(env.pending(STREAM, GROUP).await, 0);
+}
+
+const TOTAL: &[u8] = b"other";
+
+/// Adds an order entry; its ID.
+async fn order(env: &Env, order: &str, amount: i64) -> StreamId {
+    env.backend
+        .xadd(
+            STREAM,
+            &XAddOptions::default(),
+            &[("order", order.to_string()), ("amount", amount.to_string())],
+        )
+        .await
+        .expect("xadd")
+        .expect("id")
+}
+
+fn amount(m: &Message) -> i64 {
+    m.field("amount")
+        .and_then(|v| std::str::from_utf8(v).ok()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn total(env: &Env) -> i64 {
+    env.backend
+        .get(TOTAL)
+        .await
+        .expect("get")
+        .and_then(|v| std::str::from_utf8(&v).ok()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A crash between a handler's success and its commit, and an order added twice: the
+/// handler's writes apply once per order.
+async fn idempotent_effects_apply_once(env: &Env) {
+    let first = order(env, "o1", 5).await;
+    let second = order(env, "o2", 7).await;
+    let dup = order(env, "o1", 5).await;
+    let seen: Seen = Arc::default();
+    let handler = {
+        let seen = seen.clone();
+        move |m: Message| {
+            record(&seen, &m);
+            m.effects.incr_by(TOTAL, amount(&m));
+            async { Ok(()) }
+        }
+    };
+    let build = || {
+        worker(env, "w")
+            .idempotent(Duration::from_secs(3600))
+            .idempotency_key("order")
+    };
+    let a = build()
+        .crash_when(move |p, id| p == CrashPoint::AfterHandleBeforeAck && id == first)
+        .build()
+        .spawn(handler.clone());
+    assert_eq!(
+        crashed(env, a).await,
+        WorkerError::Crashed(CrashPoint::AfterHandleBeforeAck)
+    );
+    assert_eq!(total(env).await, 0, "nothing committed before the crash");
+    let b = build().build().spawn(handler);
+    let st = env
+        .until(&b, "three entries done", |s| s.acked + s.duplicates >= 3)
+        .await;
+    assert_eq!(st.duplicates, 1, "{st:?}");
+    b.shutdown().await.expect("shutdown");
+    assert_eq!(total(env).await, 12, "o1 once, o2 once");
+    assert_eq!(count_of(&seen, first), 2, "run again after the crash");
+    assert_eq!(count_of(&seen, second), 1);
+    assert_eq!(count_of(&seen, dup), 0, "the duplicate order is not run");
+    assert_eq!(env.pending(STREAM, GROUP).await, 0);
+    let marker = env.backend.get(b"jobs:done:g:o1").await.expect("get");
+    assert!(marker.is_some(), "the marker is kept");
+}
+
+/// A slow handler's entry is reclaimed and processed by another worker; when the slow
+/// one finishes, its commit is a duplicate and changes nothing.
+async fn idempotent_race_with_a_reclaimer(env: &Env) {
+    order(env, "o1", 5).await;
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let started = Arc::new(AtomicU64::new(0));
+    let (g, st) = (gate.clone(), started.clone());
+    let a = worker(env, "a")
+        .idempotent(Duration::from_secs(3600))
+        // Never refreshed: b may take it over.
+        .touch_interval(Duration::from_secs(3600))
+        .build()
+        .spawn(move |m: Message| {
+            let (g, st) = (g.clone(), st.clone());
+            async move {
+                st.fetch_add(1, Ordering::SeqCst);
+                if let Ok(p) = g.acquire().await {
+                    p.forget();
+                }
+                m.effects.incr_by(TOTAL, amount(&m));
+                Ok(())
+            }
+        });
+    env.eventually("a to start", || {
+        let n = started.load(Ordering::SeqCst);
+        async move { n == 1 }
+    })
+    .await;
+    let b = worker(env, "b")
+        .idempotent(Duration::from_secs(3600))
+        .build()
+        .spawn(move |m: Message| {
+            m.effects.incr_by(TOTAL, amount(&m));
+            async { Ok(()) }
+        });
+    env.until(&b, "b's commit", |s| s.acked >= 1).await;
+    gate.add_permits(1);
+    let st = env
+        .until(&a, "a's duplicate commit", |s| s.duplicates >= 1)
+        .await;
+    assert_eq!(st.acked, 0);
+    a.shutdown().await.expect("shutdown a");
+    b.shutdown().await.expect("shutdown b");
+    assert_eq!(total(env).await, 5, "applied once");
+    assert_eq!(env.pending(STREAM, GROUP).await, 0);
+}
+
+/// Without idempotency the handler's writes still commit in one MULTI with the XACK:
+/// after a crash before the commit nothing of them is there, and the retry applies
+/// them once.
+async fn effects_commit_with_the_ack(env: &Env) {
+    let first = order(env, "o1", 5).await;
+    let handler = |m: Message| {
+        m.effects.incr_by(TOTAL, amount(&m));
+        async { Ok(()) }
+    };
+    let a = worker(env, "w")
+        .crash_when(move |p, id| p == CrashPoint::AfterHandleBeforeAck && id == first)
+        .build()
+        .spawn(handler);
+    crashed(env, a).await;
+    assert_eq!(total(env).await, 0);
+    let b = worker(env, "w").build().spawn(handler);
+    env.until(&b, "the commit", |s| s.acked >= 1).await;
+    b.shutdown().await.expect("shutdown");
+    assert_eq!(total(env).await, 5);
     assert_eq!(env.pending(STREAM, GROUP).await, 0);
 }
 

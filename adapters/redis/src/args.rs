@@ -362,3 +362,29 @@ pub(crate) fn del(keys: &[&[u8]]) -> Cmd {
     }
     cmd
 }
+
+/// SET key value [NX|XX] [PX ms|PXAT ms|KEEPTTL].
+pub(crate) fn set(key: &[u8], value: &[u8], opts: &brook_engine::SetOptions) -> Cmd {
+    use brook_engine::Expire;
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(key).arg(value);
+    if opts.nx {
+        cmd.arg("NX");
+    }
+    if opts.xx {
+        cmd.arg("XX");
+    }
+    match opts.expire {
+        None => {}
+        Some(Expire::After(ms)) => {
+            cmd.arg("PX").arg(ms);
+        }
+        Some(Expire::At(ms)) => {
+            cmd.arg("PXAT").arg(ms);
+        }
+        Some(Expire::Keep) => {
+            cmd.arg("KEEPTTL");
+        }
+    }
+    cmd
+}

@@ -105,6 +105,17 @@ pub(crate) fn to_cmd(r: &RedisStreams, c: &Command) -> Cmd {
             let ks: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
             args::del(&ks)
         }
+        Command::Set { key, value, opts } => args::set(key, value, opts),
+        Command::Get { key } => {
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(&key[..]);
+            cmd
+        }
+        Command::IncrBy { key, by } => {
+            let mut cmd = redis::cmd("INCRBY");
+            cmd.arg(&key[..]).arg(*by);
+            cmd
+        }
     }
 }
 
@@ -145,5 +156,8 @@ pub(crate) fn parse_reply(c: &Command, v: Value) -> Result<CommandReply, Error> 
         Command::XInfoStream { .. } => R::Stream(Box::new(parse::xinfo_stream(v)?)),
         Command::XInfoGroups { .. } => R::Groups(parse::xinfo_groups(v)?),
         Command::XInfoConsumers { .. } => R::Consumers(parse::xinfo_consumers(v)?),
+        Command::Set { .. } => R::Bool(parse::set_reply(v)?),
+        Command::Get { .. } => R::Value(parse::opt_bytes(v)?),
+        Command::IncrBy { .. } => R::Int(parse::int(v)?),
     })
 }

@@ -69,6 +69,7 @@ pub(crate) struct Scripts {
     xtrim: String,
     xadd: String,
     owner: String,
+    mark_ack: &'static str,
 }
 
 const REFS: &str = include_str!("lua/refs.lua");
@@ -82,6 +83,7 @@ impl Scripts {
             xtrim: format!("{REFS}\n{}", include_str!("lua/xtrim_refs.lua")),
             xadd: format!("{REFS}\n{}", include_str!("lua/xadd_refs.lua")),
             owner: format!("{REFS}\n{}", include_str!("lua/owner.lua")),
+            mark_ack: include_str!("lua/mark_ack.lua"),
         }
     }
 
@@ -170,6 +172,42 @@ impl Scripts {
             .arg(args::id(id));
         for (f, v) in fields {
             cmd.arg(f.as_ref()).arg(v.as_ref());
+        }
+        cmd
+    }
+
+    /// mark-and-ack-if-new as EVAL; each effect as its own argument vector.
+    #[allow(clippy::too_many_arguments)] // one argument per part of the operation
+    pub(crate) fn mark_ack(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        id: StreamId,
+        marker: &[u8],
+        keep_ms: u64,
+        effects: &[Cmd],
+    ) -> Cmd {
+        let mut cmd = redis::cmd("EVAL");
+        cmd.arg(self.mark_ack)
+            .arg(2)
+            .arg(key)
+            .arg(marker)
+            .arg(group)
+            .arg(args::id(id))
+            .arg(keep_ms.max(1))
+            .arg(effects.len());
+        for e in effects {
+            let argv: Vec<&[u8]> = e
+                .args_iter()
+                .filter_map(|a| match a {
+                    redis::Arg::Simple(b) => Some(b),
+                    _ => None,
+                })
+                .collect();
+            cmd.arg(argv.len());
+            for a in argv {
+                cmd.arg(a);
+            }
         }
         cmd
     }

@@ -817,6 +817,71 @@ impl Streams for RedisStreams {
         }
     }
 
+    async fn set(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        opts: &brook_engine::SetOptions,
+    ) -> Result<bool, Error> {
+        parse::set_reply(self.send(args::set(key, value, opts)).await?)
+    }
+
+    async fn get(&self, key: &[u8]) -> Result<Option<Bytes>, Error> {
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(key);
+        parse::opt_bytes(self.send(cmd).await?)
+    }
+
+    async fn incr_by(&self, key: &[u8], by: i64) -> Result<i64, Error> {
+        let mut cmd = redis::cmd("INCRBY");
+        cmd.arg(key).arg(by);
+        parse::int(self.send(cmd).await?)
+    }
+
+    async fn mark_and_ack_if_new(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        id: StreamId,
+        marker: &[u8],
+        keep_ms: u64,
+        effects: &[Command],
+    ) -> Result<Option<brook_engine::EffectReplies>, Error> {
+        self.check_slots(
+            [key, marker]
+                .into_iter()
+                .chain(effects.iter().flat_map(Command::keys)),
+        )?;
+        let cmds: Vec<redis::Cmd> = effects.iter().map(|c| batch::to_cmd(self, c)).collect();
+        let cmd = self
+            .inner
+            .scripts
+            .mark_ack(key, group, id, marker, keep_ms, &cmds);
+        match self.send(cmd).await? {
+            Value::Nil => Ok(None),
+            v => {
+                let replies = parse::array(v)?;
+                if replies.len() != effects.len() {
+                    return Err(Error::Server(Bytes::from(format!(
+                        "ERR brook-redis: {} replies to {} writes",
+                        replies.len(),
+                        effects.len()
+                    ))));
+                }
+                Ok(Some(
+                    effects
+                        .iter()
+                        .zip(replies)
+                        .map(|(c, r)| match script_error(&r) {
+                            Some(e) => Err(e),
+                            None => batch::parse_reply(c, r),
+                        })
+                        .collect(),
+                ))
+            }
+        }
+    }
+
     async fn xgroup_delconsumer_if_empty(
         &self,
         key: &[u8],
@@ -848,6 +913,21 @@ impl Streams for RedisStreams {
 
     async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         self.send_batch(cmds, true).await
+    }
+}
+
+/// An error the mark-and-ack script returned in a write's place, as
+/// `['\0brook-error', text]`.
+fn script_error(v: &Value) -> Option<Error> {
+    let Value::Array(items) = v else {
+        return None;
+    };
+    match items.as_slice() {
+        [Value::BulkString(tag), text] if tag.as_slice() == b"\0brook-error" => {
+            let text = parse::bytes(text.clone()).ok()?;
+            Some(Error::from_message(&text))
+        }
+        _ => None,
     }
 }
 

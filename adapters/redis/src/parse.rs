@@ -65,6 +65,22 @@ pub(crate) fn ok(v: Value) -> Result<(), Error> {
     }
 }
 
+/// SET's reply: `OK` (stored) or nil (NX/XX said no).
+pub(crate) fn set_reply(v: Value) -> Result<bool, Error> {
+    match plain(v) {
+        Value::Nil => Ok(false),
+        other => ok(other).map(|()| true),
+    }
+}
+
+/// A string or nil.
+pub(crate) fn opt_bytes(v: Value) -> Result<Option<Bytes>, Error> {
+    match plain(v) {
+        Value::Nil => Ok(None),
+        other => bytes(other).map(Some),
+    }
+}
+
 /// An array (`Nil` is empty).
 pub(crate) fn array(v: Value) -> Result<Vec<Value>, Error> {
     match plain(v) {

@@ -19,6 +19,7 @@ use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+use crate::strings::SetOptions;
 
 /// One stream command with its arguments (the trait method of the same name says what
 /// each does). Reads carry no `BLOCK`: inside a batch Redis does not block either.
@@ -148,6 +149,18 @@ pub enum Command {
     Del {
         keys: Vec<Bytes>,
     },
+    Set {
+        key: Bytes,
+        value: Bytes,
+        opts: SetOptions,
+    },
+    Get {
+        key: Bytes,
+    },
+    IncrBy {
+        key: Bytes,
+        by: i64,
+    },
 }
 
 /// A [`Command`]'s reply.
@@ -159,7 +172,7 @@ pub enum CommandReply {
     Count(u64),
     /// XSETID, XGROUP CREATE, XGROUP SETID.
     Ok,
-    /// XGROUP DESTROY, XGROUP CREATECONSUMER.
+    /// XGROUP DESTROY, XGROUP CREATECONSUMER, SET (stored or not).
     Bool(bool),
     /// XACKDEL, XDELEX: one code per ID.
     Codes(Vec<i64>),
@@ -183,6 +196,10 @@ pub enum CommandReply {
     Groups(Vec<XInfoGroup>),
     /// XINFO CONSUMERS.
     Consumers(Vec<XInfoConsumer>),
+    /// GET.
+    Value(Option<Bytes>),
+    /// INCRBY.
+    Int(i64),
 }
 
 impl Command {
@@ -213,7 +230,10 @@ impl Command {
             | Command::XAutoClaim { key, .. }
             | Command::XInfoStream { key }
             | Command::XInfoGroups { key }
-            | Command::XInfoConsumers { key, .. } => alloc::vec![&key[..]],
+            | Command::XInfoConsumers { key, .. }
+            | Command::Set { key, .. }
+            | Command::Get { key }
+            | Command::IncrBy { key, .. } => alloc::vec![&key[..]],
         }
     }
 
@@ -324,6 +344,11 @@ impl Command {
                 ks.check_slots(keys.iter().map(|k| &k[..]))?;
                 R::Count(ks.del(keys))
             }
+            Command::Set { key, value, opts } => {
+                R::Bool(ks.set_with(key, value.clone(), opts, now)?)
+            }
+            Command::Get { key } => R::Value(ks.get(key)?),
+            Command::IncrBy { key, by } => R::Int(ks.incr_by(key, *by)?),
         })
     }
 }

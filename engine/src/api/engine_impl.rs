@@ -20,6 +20,7 @@ use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+use crate::strings::SetOptions;
 
 impl Streams for Engine {
     async fn xadd(
@@ -261,6 +262,33 @@ impl Streams for Engine {
     ) -> Result<Option<StreamId>, Error> {
         self.with_keyspace(|ks, now| {
             ks.xack_if_owner_then_add(key, group, consumer, id, to, fields, now)
+        })
+    }
+
+    async fn set(&self, key: &[u8], value: &[u8], opts: &SetOptions) -> Result<bool, Error> {
+        let value = Bytes::copy_from_slice(value);
+        self.with_keyspace(|ks, now| ks.set_with(key, value, opts, now))
+    }
+
+    async fn get(&self, key: &[u8]) -> Result<Option<Bytes>, Error> {
+        self.with_keyspace(|ks, _| ks.get(key))
+    }
+
+    async fn incr_by(&self, key: &[u8], by: i64) -> Result<i64, Error> {
+        self.with_keyspace(|ks, _| ks.incr_by(key, by))
+    }
+
+    async fn mark_and_ack_if_new(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        id: StreamId,
+        marker: &[u8],
+        keep_ms: u64,
+        effects: &[Command],
+    ) -> Result<Option<crate::EffectReplies>, Error> {
+        self.with_keyspace(|ks, now| {
+            ks.mark_and_ack_if_new(key, group, id, marker, keep_ms, effects, now)
         })
     }
 

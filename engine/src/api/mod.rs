@@ -61,6 +61,7 @@ use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+use crate::strings::SetOptions;
 
 /// What XREAD answers: each served stream with its entries.
 pub type XReadReply = Vec<(Bytes, Vec<StreamEntry>)>;
@@ -300,6 +301,37 @@ pub trait Streams: Send + Sync {
         fields: &[(Bytes, Bytes)],
     ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
 
+    /// SET key value \[NX|XX\] \[PX|PXAT|KEEPTTL\]: whether the value was stored.
+    fn set(
+        &self,
+        key: &[u8],
+        value: &[u8],
+        opts: &SetOptions,
+    ) -> impl Future<Output = Result<bool, Error>> + Send;
+
+    /// GET.
+    fn get(&self, key: &[u8]) -> impl Future<Output = Result<Option<Bytes>, Error>> + Send;
+
+    /// INCRBY: the new value.
+    fn incr_by(&self, key: &[u8], by: i64) -> impl Future<Output = Result<i64, Error>> + Send;
+
+    /// mark-and-ack-if-new, an idempotent handler's commit: XACK `id`, then set
+    /// `marker` (expiring after `keep_ms`) if it is missing and, only then, apply
+    /// `effects` (each answers on its own, nothing rolled back, as in MULTI); their
+    /// replies, or `None` when the marker was there (a duplicate: acknowledged, nothing
+    /// applied). Atomic on both backends. On a cluster every key must share `key`'s
+    /// slot.
+    #[allow(clippy::too_many_arguments)] // one argument per part of the operation
+    fn mark_and_ack_if_new(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        id: StreamId,
+        marker: &[u8],
+        keep_ms: u64,
+        effects: &[Command],
+    ) -> impl Future<Output = Result<Option<crate::EffectReplies>, Error>> + Send;
+
     /// delete-consumer-if-empty: XGROUP DELCONSUMER only when `consumer` owns no
     /// pending entry, so nothing is dropped from the PEL; whether it was deleted
     /// (`false` also when it did not exist). `NOGROUP` when the key or group is
@@ -465,6 +497,9 @@ pub trait Streams: Send + Sync {
                     let ks: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
                     R::Count(self.del(&ks).await?)
                 }
+                Command::Set { key, value, opts } => R::Bool(self.set(key, value, opts).await?),
+                Command::Get { key } => R::Value(self.get(key).await?),
+                Command::IncrBy { key, by } => R::Int(self.incr_by(key, *by).await?),
             })
         }
     }

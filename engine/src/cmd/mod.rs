@@ -25,10 +25,12 @@ mod exists;
 mod flush;
 mod get;
 mod ids_args;
+mod incr;
 mod key_type;
 mod keys;
 mod set;
 mod trim_args;
+mod ttl;
 mod xack;
 mod xackdel;
 mod xadd;
@@ -138,6 +140,11 @@ static COMMANDS: &[Command] = &[
     cmd("flushdb", -1, false, flush::run),
     cmd("set", -3, true, set::run),
     cmd("get", 2, false, get::run),
+    cmd("incr", 2, true, incr::run_incr),
+    cmd("incrby", 3, true, incr::run_incrby),
+    cmd("decr", 2, true, incr::run_decr),
+    cmd("pttl", 2, false, ttl::run_pttl),
+    cmd("ttl", 2, false, ttl::run_ttl),
     Command {
         name: "config",
         arity: -2,
@@ -175,6 +182,7 @@ impl Keyspace {
     /// with `BLOCK` that finds nothing replies nil at once. (Blocking is served by the
     /// engine, which owns the waiters.)
     pub fn execute(&mut self, argv: &[Bytes], now: u64) -> Reply {
+        self.expire_due(now);
         let Some(name) = argv.first() else {
             return Reply::Error(Error::unknown_command(argv));
         };
@@ -247,6 +255,7 @@ impl Keyspace {
     /// but, when it has `BLOCK` and found nothing, returns the read to block instead of
     /// nil. `None` for any other command (or an arity error, which `execute` answers).
     pub fn prepare_read(&mut self, argv: &[Bytes], now: u64) -> Option<ReadStep> {
+        self.expire_due(now);
         let name = argv.first()?;
         let group = if name.eq_ignore_ascii_case(b"xread") {
             if argv.len() < 4 {

@@ -43,6 +43,8 @@ const E_INT: &str = "ERR value is not an integer or out of range";
 const E_SYNTAX: &str = "ERR syntax error";
 const E_TYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 const E_NOKEY: &str = "ERR no such key";
+const E_EXPIRE: &str = "ERR invalid expire time in 'set' command";
+const E_OVERFLOW: &str = "ERR increment or decrement would overflow";
 
 // Appendix A.
 const CONFLICT: &str =
@@ -521,6 +523,45 @@ fn stream_rows() -> Vec<Row> {
         e("SET s v GET", E_TYPE),
         e("SET k v NX XX", E_SYNTAX),
         e("SET k v FOO", E_SYNTAX),
+        // SET's expiry options, INCR/INCRBY/DECR, PTTL/TTL.
+        e("SET k v PX 0", E_EXPIRE),
+        e("SET k v EX -1", E_EXPIRE),
+        e("SET k v PXAT 0", E_EXPIRE),
+        e("SET k v EX 9223372036854775807", E_EXPIRE),
+        e("SET k v PX 9223372036854775807", E_EXPIRE),
+        e("SET k v PX abc", E_INT),
+        e("SET k v PX 10 EX 10", E_SYNTAX),
+        e("SET k v PX 10 KEEPTTL", E_SYNTAX),
+        e("SET k v KEEPTTL PX 10", E_SYNTAX),
+        e("SET k v PX", E_SYNTAX),
+        ok("SET k v NX PX 100000", "+OK\r\n"),
+        ok("SET str v NX", "$-1\r\n"),
+        ok("SET k v XX", "$-1\r\n"),
+        ok("SET str v XX GET KEEPTTL", "$1\r\nx\r\n"),
+        ok("SET k v PXAT 1", "+OK\r\n"),
+        ok("SET k v PXAT 1", "+OK\r\n").setup(&["SET k old", "GET k"]),
+        e("INCR str", E_INT),
+        e("INCRBY str 1", E_INT),
+        e("INCRBY n x", E_INT),
+        e("INCRBY n 1.5", E_INT),
+        e("INCR s", E_TYPE),
+        e("DECR s", E_TYPE),
+        e("INCR big", E_OVERFLOW).setup(&["SET big 9223372036854775807"]),
+        e("DECR small", E_OVERFLOW).setup(&["SET small -9223372036854775808"]),
+        e("INCRBY big 1", E_OVERFLOW).setup(&["SET big 9223372036854775807"]),
+        ok("INCRBY n -5", ":-5\r\n"),
+        ok("INCR n", ":8\r\n").setup(&["SET n 7"]),
+        ok("INCR n", ":1\r\n").setup(&["SET n 0 PX 100000"]),
+        e("INCR n", E_INT).setup(&["SET n 007"]),
+        e("INCR n", E_INT).setup(&["SET n -0"]),
+        ok("PTTL nokey", ":-2\r\n"),
+        ok("PTTL str", ":-1\r\n"),
+        ok("TTL str", ":-1\r\n"),
+        ok("TTL nokey", ":-2\r\n"),
+        ok("GET k", "$-1\r\n").setup(&["SET k v PXAT 1"]),
+        arity("INCR", "incr"),
+        arity("INCRBY k", "incrby"),
+        arity("PTTL", "pttl"),
         e("FLUSHALL FOO", E_SYNTAX),
         e("FLUSHDB ASYNC SYNC", E_SYNTAX),
         // CONFIG SET: names are all checked before any value.
@@ -1203,6 +1244,8 @@ fn every_error_variant_has_a_row() {
         Error::WrongArity("xgroup|create"),
         Error::WrongArity("xreadgroup"),
         Error::WrongArity("xclaim"),
+        Error::InvalidExpireTime,
+        Error::IncrOverflow,
         Error::ConfigUnknownOption(Bytes::from_static(b"foo")),
         Error::ConfigSetFailed {
             name: Bytes::from_static(b"stream-node-max-entries"),

@@ -27,7 +27,7 @@ use crate::oracle::{Oracle, IDMP_FIELDS};
 pub(crate) const NOW: u64 = 1_700_000_000_000;
 
 pub(crate) enum Target {
-    Engine(Keyspace),
+    Engine(Box<Keyspace>),
     Server(Box<Oracle>),
 }
 
@@ -211,7 +211,7 @@ pub(crate) fn run_on(title: &str, servers: &[ServerKind], scenario: impl Fn(&mut
         }
     };
     attempt(B {
-        target: Target::Engine(Keyspace::new()),
+        target: Target::Engine(Box::default()),
         name: "engine".into(),
         clock: NOW,
     });

@@ -1,0 +1,157 @@
+//! Plain strings: SET with its conditions and expiry, and INCRBY — what a handler's
+//! effects and the worker's processed-markers need beside streams.
+
+use alloc::string::ToString;
+
+use bytes::Bytes;
+
+use crate::error::Error;
+use crate::keyspace::{KeyType, Keyspace};
+
+/// When a string set with [`Keyspace::set_with`] expires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expire {
+    /// `PX ms` (and `EX s` as `s × 1000`): this long after the command.
+    After(u64),
+    /// `PXAT ms` (and `EXAT s`): at this Unix time in ms.
+    At(u64),
+    /// `KEEPTTL`: keep the key's current expiry time.
+    Keep,
+}
+
+/// SET's options: `NX`/`XX` and an expiry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetOptions {
+    /// `NX`: only if the key does not exist.
+    pub nx: bool,
+    /// `XX`: only if it exists.
+    pub xx: bool,
+    /// `PX`/`EX`/`PXAT`/`EXAT`/`KEEPTTL` (`None`: no expiry, any old one cleared).
+    pub expire: Option<Expire>,
+}
+
+impl SetOptions {
+    /// `NX`.
+    pub fn nx(mut self) -> SetOptions {
+        self.nx = true;
+        self
+    }
+
+    /// `PX ms`.
+    pub fn px(mut self, ms: u64) -> SetOptions {
+        self.expire = Some(Expire::After(ms));
+        self
+    }
+}
+
+impl Keyspace {
+    /// SET key value \[NX|XX\] \[PX|PXAT|KEEPTTL\]: whether it stored the value (false
+    /// when NX or XX said no; NX and XX together are a syntax error). A time already
+    /// past stores nothing visible: the key is gone at once, as in Redis.
+    pub fn set_with(
+        &mut self,
+        key: &[u8],
+        value: Bytes,
+        opts: &SetOptions,
+        now: u64,
+    ) -> Result<bool, Error> {
+        if opts.nx && opts.xx {
+            return Err(Error::Syntax);
+        }
+        let exists = self.key_type(key) != KeyType::None;
+        if opts.nx && exists || opts.xx && !exists {
+            return Ok(false);
+        }
+        let kept = match opts.expire {
+            Some(Expire::Keep) => self.expiry.get(key),
+            _ => None,
+        };
+        self.set(key, value);
+        let at = match opts.expire {
+            None => None,
+            Some(Expire::Keep) => kept,
+            Some(Expire::After(ms)) => Some(now.saturating_add(ms)),
+            Some(Expire::At(at)) => Some(at),
+        };
+        if let Some(at) = at {
+            self.expire_at(key, at, now);
+        }
+        Ok(true)
+    }
+
+    /// INCRBY key by: the new value. A missing key counts from 0; the key keeps its
+    /// expiry. `ERR value is not an integer or out of range` when the string is not a
+    /// canonical 64-bit integer, `ERR increment or decrement would overflow`, WRONGTYPE
+    /// for a stream.
+    pub fn incr_by(&mut self, key: &[u8], by: i64) -> Result<i64, Error> {
+        let old = match self.get(key)? {
+            None => 0,
+            Some(v) => crate::num::parse_i64(&v).ok_or(Error::NotAnInteger)?,
+        };
+        let new = old.checked_add(by).ok_or(Error::IncrOverflow)?;
+        let ttl = self.expiry.get(key);
+        self.set(key, Bytes::from(new.to_string()));
+        if let Some(at) = ttl {
+            self.expiry.set(key, at);
+        }
+        Ok(new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_conditions_and_expiry() {
+        let mut ks = Keyspace::new();
+        let v = |s: &'static str| Bytes::from_static(s.as_bytes());
+        assert_eq!(
+            ks.set_with(b"k", v("1"), &SetOptions::default().nx().px(100), 1_000),
+            Ok(true)
+        );
+        assert_eq!(
+            ks.set_with(b"k", v("2"), &SetOptions::default().nx(), 1_010),
+            Ok(false)
+        );
+        assert_eq!(ks.pttl(b"k", 1_010), 90);
+        let keep = SetOptions {
+            xx: true,
+            expire: Some(Expire::Keep),
+            ..SetOptions::default()
+        };
+        assert_eq!(ks.set_with(b"k", v("3"), &keep, 1_020), Ok(true));
+        assert_eq!(ks.pttl(b"k", 1_020), 80);
+        assert_eq!(ks.incr_by(b"k", 4), Ok(7));
+        assert_eq!(ks.pttl(b"k", 1_020), 80, "INCRBY keeps the expiry");
+        ks.expire_due(1_100);
+        assert_eq!(ks.get(b"k"), Ok(None));
+        assert_eq!(
+            ks.set_with(b"k", v("x"), &keep, 1_100),
+            Ok(false),
+            "XX on a missing key"
+        );
+        let past = SetOptions {
+            expire: Some(Expire::At(5)),
+            ..SetOptions::default()
+        };
+        assert_eq!(ks.set_with(b"k", v("x"), &past, 1_100), Ok(true));
+        let both = SetOptions {
+            nx: true,
+            xx: true,
+            expire: None,
+        };
+        assert_eq!(ks.set_with(b"z", v("x"), &both, 1_100), Err(Error::Syntax));
+        assert_eq!(ks.exists(&[b"k"]), 0, "a past time removes it at once");
+    }
+
+    #[test]
+    fn incr_by_errors() {
+        let mut ks = Keyspace::new();
+        ks.set(b"s", Bytes::from_static(b" 1"));
+        assert_eq!(ks.incr_by(b"s", 1), Err(Error::NotAnInteger));
+        ks.set(b"m", Bytes::from(i64::MAX.to_string()));
+        assert_eq!(ks.incr_by(b"m", 1), Err(Error::IncrOverflow));
+        assert_eq!(ks.incr_by(b"new", -3), Ok(-3));
+    }
+}
