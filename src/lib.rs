@@ -21,6 +21,7 @@
 
 mod backend;
 mod connect;
+pub mod retention;
 pub mod worker;
 
 pub use backend::Backend;

@@ -29,7 +29,8 @@ const KEYS: [&[u8]; 2] = [b"s1", b"s2"];
 const GROUPS: [&[u8]; 2] = [b"g1", b"g2"];
 const CONSUMERS: [&[u8]; 3] = [b"c1", b"c2", b"c3"];
 
-struct Rng(u64);
+/// A small xorshift generator (seeded runs repeat exactly).
+pub struct Rng(pub u64);
 impl Rng {
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
@@ -37,13 +38,13 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
         items[self.below(items.len() as u64) as usize]
     }
-    fn chance(&mut self, percent: u64) -> bool {
+    pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 }
