@@ -21,6 +21,7 @@
 
 mod backend;
 mod connect;
+pub mod metrics;
 pub mod retention;
 pub mod worker;
 

@@ -13,6 +13,8 @@ mod cluster;
 mod connect;
 #[path = "conformance/differential.rs"]
 mod differential;
+#[path = "conformance/metrics.rs"]
+mod metrics;
 #[path = "conformance/retention.rs"]
 mod retention;
 #[path = "conformance/sentinel.rs"]

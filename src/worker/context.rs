@@ -17,6 +17,8 @@ pub(crate) struct Ctx<S> {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// IDs whose handler succeeded, for the acker to XACK in batches.
     pub(crate) acks: mpsc::UnboundedSender<StreamId>,
+    /// Handler latency and delivery-count histograms.
+    pub(crate) metrics: crate::metrics::WorkerMetrics,
 }
 
 impl<S: Streams> Ctx<S> {

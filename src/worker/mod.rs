@@ -80,6 +80,7 @@ pub struct Worker<S> {
     cfg: builder::Config,
     stats: watch::Sender<WorkerStats>,
     shutdown: watch::Sender<bool>,
+    metrics: crate::metrics::WorkerMetrics,
 }
 
 /// What a worker did, returned when it stops.
@@ -134,11 +135,14 @@ impl<S: Streams + Clone + 'static> Worker<S> {
     }
 
     fn new(backend: S, cfg: builder::Config) -> Worker<S> {
+        let metrics =
+            crate::metrics::WorkerMetrics::for_worker(&cfg.stream, &cfg.group, &cfg.consumer);
         Worker {
             backend,
             cfg,
             stats: watch::Sender::new(WorkerStats::default()),
             shutdown: watch::Sender::new(false),
+            metrics,
         }
     }
 
@@ -151,11 +155,19 @@ impl<S: Streams + Clone + 'static> Worker<S> {
     pub fn spawn<H: Handler>(self, handler: H) -> WorkerHandle {
         let stats = self.stats.subscribe();
         let shutdown = self.shutdown.clone();
+        let names = (
+            self.cfg.stream.clone(),
+            self.cfg.group.clone(),
+            self.cfg.consumer.clone(),
+        );
+        let metrics = self.metrics.clone();
         let join = tokio::spawn(self.run(handler));
         WorkerHandle {
             join,
             shutdown,
             stats,
+            names,
+            metrics,
         }
     }
 }
@@ -165,9 +177,26 @@ pub struct WorkerHandle {
     join: JoinHandle<Result<WorkerReport, WorkerError>>,
     shutdown: watch::Sender<bool>,
     stats: watch::Receiver<WorkerStats>,
+    names: (bytes::Bytes, bytes::Bytes, bytes::Bytes),
+    metrics: crate::metrics::WorkerMetrics,
 }
 
 impl WorkerHandle {
+    /// The stream, group and consumer the worker reads.
+    pub fn names(&self) -> (&[u8], &[u8], &[u8]) {
+        (&self.names.0, &self.names.1, &self.names.2)
+    }
+
+    /// A receiver of the counters, for code that watches them.
+    pub fn stats_receiver(&self) -> watch::Receiver<WorkerStats> {
+        self.stats.clone()
+    }
+
+    /// The worker's histograms (handler latency, delivery counts).
+    pub fn metrics(&self) -> &crate::metrics::WorkerMetrics {
+        &self.metrics
+    }
+
     /// The counters now.
     pub fn stats(&self) -> WorkerStats {
         *self.stats.borrow()

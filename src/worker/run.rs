@@ -171,6 +171,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             stats: self.stats,
             shutdown: self.shutdown.subscribe(),
             acks: ack_tx,
+            metrics: self.metrics,
         });
         ctx.ensure_group().await.map_err(WorkerError::Backend)?;
         let sem = Arc::new(Semaphore::new(ctx.cfg.concurrency));

@@ -46,7 +46,18 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
     key: Option<Bytes>,
 ) -> TaskEnd {
     let id = msg.id;
-    let mut life = std::pin::pin!(life(&ctx, &*handler, msg));
+    let span = tracing::info_span!(
+        "brook.message",
+        stream = %String::from_utf8_lossy(&msg.stream),
+        group = %String::from_utf8_lossy(&ctx.cfg.group),
+        consumer = %String::from_utf8_lossy(&ctx.cfg.consumer),
+        id = %id,
+        deliveries = msg.deliveries,
+    );
+    let mut life = std::pin::pin!(tracing::Instrument::instrument(
+        life(&ctx, &*handler, msg),
+        span
+    ));
     let end = tokio::select! {
         end = &mut life => end,
         // Returns only when the entry was taken over. The handler is not cut off
@@ -238,6 +249,20 @@ async fn attempt<S: Streams, H: Handler>(
     msg: Message,
 ) -> Result<(), String> {
     drop(msg.effects.take());
+    ctx.metrics.deliveries.observe(msg.deliveries as f64);
+    let started = std::time::Instant::now();
+    let outcome = attempt_inner(ctx, handler, msg).await;
+    ctx.metrics
+        .handler_seconds
+        .observe(started.elapsed().as_secs_f64());
+    outcome
+}
+
+async fn attempt_inner<S: Streams, H: Handler>(
+    ctx: &Shared<S>,
+    handler: &H,
+    msg: Message,
+) -> Result<(), String> {
     let run = CatchUnwind(Box::pin(handler.handle(msg)));
     let outcome = match ctx.cfg.handler_timeout_ms {
         None => run.await,

@@ -1,0 +1,22 @@
+//! Metrics: a [`snapshot`] of streams, groups and consumers; a Prometheus
+//! [`Exporter`] under the names redis_exporter uses (plus brook's own worker metrics);
+//! and [`serve`], a small HTTP endpoint for `/metrics`.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let backend = brook::connect("mem://orders").await?;
+//! let exporter = brook::metrics::Exporter::new(backend, &["orders"]);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9121").await?;
+//! let server = brook::metrics::serve(exporter, listener);
+//! # server.abort(); Ok(()) }
+//! ```
+
+mod exposition;
+mod http;
+mod snapshot;
+mod worker;
+
+pub use exposition::Exporter;
+pub use http::serve;
+pub use snapshot::{snapshot, ConsumerMetrics, GroupMetrics, StreamMetrics};
+pub use worker::WorkerMetrics;
