@@ -1,0 +1,148 @@
+//! The demo's live progress line and final table.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use brook::worker::WorkerStats;
+use brook::{Backend, Error, Streams};
+
+use super::orders::{Orders, DEAD, GROUP, STREAM};
+
+/// The live line: redrawn in place on a terminal, one line a second otherwise.
+pub struct Progress {
+    tty: bool,
+    last_line: Instant,
+}
+
+impl Progress {
+    pub fn new() -> Progress {
+        Progress {
+            tty: std::io::stdout().is_terminal(),
+            last_line: Instant::now(),
+        }
+    }
+
+    pub fn show(&mut self, produced: u64, total: u64, s: &WorkerStats, pending: u64, len: u64) {
+        let line = format!(
+            "produced {produced:>6}/{total} | processed {:>6} | reclaimed {:>4} | retried {:>3} | dead-lettered {} | pending {:>5} | stream length {:>6}",
+            s.acked + s.duplicates,
+            s.reclaimed,
+            s.retried,
+            s.dead_lettered,
+            pending,
+            len
+        );
+        if self.tty {
+            print!("\r{line}\x1b[K");
+            let _ = std::io::stdout().flush();
+        } else if self.last_line.elapsed() >= Duration::from_secs(1) {
+            println!("{line}");
+            self.last_line = Instant::now();
+        }
+    }
+
+    pub fn note(&mut self, text: &str) {
+        if self.tty {
+            println!("\r\x1b[K>> {text}");
+        } else {
+            println!(">> {text}");
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if self.tty {
+            println!();
+        }
+    }
+}
+
+/// What the run ended with.
+pub struct Summary {
+    stats: WorkerStats,
+    committed: u64,
+    revenue: u64,
+    expected: (u64, u64),
+    dead: u64,
+    lag: Option<u64>,
+    pending: u64,
+    length: u64,
+    max_length: u64,
+    took: Duration,
+}
+
+impl Summary {
+    pub async fn read(
+        b: &Backend,
+        orders: &Orders,
+        stats: WorkerStats,
+        max_length: u64,
+        took: Duration,
+    ) -> Result<Summary, Error> {
+        let (committed, revenue) = Orders::ledger(b).await?;
+        let group = b
+            .xinfo_groups(STREAM.as_bytes())
+            .await?
+            .into_iter()
+            .find(|g| &g.name[..] == GROUP.as_bytes());
+        Ok(Summary {
+            stats,
+            committed,
+            revenue,
+            expected: orders.expected(),
+            dead: b.xlen(DEAD.as_bytes()).await?,
+            lag: group.as_ref().and_then(|g| g.lag),
+            pending: group.map_or(0, |g| g.pending),
+            length: b.xlen(STREAM.as_bytes()).await?,
+            max_length,
+            took,
+        })
+    }
+
+    /// Every order took effect once, the poison order was dead-lettered once, nothing
+    /// is left pending.
+    pub fn ok(&self) -> bool {
+        (self.committed, self.revenue) == self.expected && self.dead == 1 && self.pending == 0
+    }
+
+    pub fn print(&self) {
+        let row = |k: &str, v: String| println!("  {k:<34} {v}");
+        println!("\n  {:<34} result", "");
+        row(
+            "orders committed (effect applied)",
+            format!("{} of {}", self.committed, self.expected.0),
+        );
+        row(
+            "revenue in the ledger",
+            format!("{} (expected {})", self.revenue, self.expected.1),
+        );
+        row(
+            "redeliveries skipped as duplicates",
+            self.stats.duplicates.to_string(),
+        );
+        row(
+            "reclaimed from the killed worker",
+            self.stats.reclaimed.to_string(),
+        );
+        row("retried after a failure", self.stats.retried.to_string());
+        row("dead-lettered", format!("{} (in {DEAD})", self.dead));
+        row(
+            "lag",
+            self.lag
+                .map_or_else(|| "unknown (nil)".into(), |l| l.to_string()),
+        );
+        row("pending", self.pending.to_string());
+        row(
+            "stream length (end / largest)",
+            format!(
+                "{} / {} (retention trims what all groups finished)",
+                self.length, self.max_length
+            ),
+        );
+        row("took", format!("{:.1?}", self.took));
+        if self.ok() {
+            println!("\n  every order took effect exactly once; nothing lost, nothing doubled");
+        } else {
+            println!("\n  MISMATCH: an order was lost or took effect twice (see the ledger above)");
+        }
+    }
+}
