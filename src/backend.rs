@@ -3,10 +3,10 @@
 
 use brook_engine::{
     Claimed, Command, CommandReply, EffectReplies, Engine, Error, FieldValues, GroupReadId,
-    GroupStart, ManualClock, PendingEntry, RefPolicy, SetOptions, StreamEntry, StreamId, Streams,
-    TrimOptions, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer,
-    XInfoGroup, XInfoStream, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply,
-    XReadId, XReadReply, XSetIdOptions,
+    GroupStart, ManualClock, PendingEntry, PubSub, PubSubMessage, RefPolicy, SetOptions,
+    StreamEntry, StreamId, Streams, Subscription, TrimOptions, XAddOptions, XAutoClaimOptions,
+    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange,
+    XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };
 
 #[cfg(feature = "redis")]
@@ -339,5 +339,49 @@ impl Streams for Backend {
 
     async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         on_backend!(self, s => Streams::atomic(s, cmds))
+    }
+}
+
+/// A [`Backend`]'s pub/sub subscription.
+#[derive(Debug)]
+pub enum BackendSubscription {
+    /// On the engine.
+    Mem(brook_engine::Subscriber),
+    /// On a server.
+    #[cfg(feature = "redis")]
+    Redis(brook_redis::RedisSubscription),
+}
+
+impl Subscription for BackendSubscription {
+    async fn next(&mut self) -> Result<PubSubMessage, Error> {
+        match self {
+            BackendSubscription::Mem(s) => s.next().await,
+            #[cfg(feature = "redis")]
+            BackendSubscription::Redis(s) => s.next().await,
+        }
+    }
+}
+
+impl PubSub for Backend {
+    type Subscription = BackendSubscription;
+
+    async fn publish(&self, channel: &[u8], payload: &[u8]) -> Result<u64, Error> {
+        on_backend!(self, s => PubSub::publish(s, channel, payload))
+    }
+
+    async fn subscribe(
+        &self,
+        channels: &[&[u8]],
+        patterns: &[&[u8]],
+    ) -> Result<BackendSubscription, Error> {
+        Ok(match &self.kind {
+            Kind::Mem(e) => {
+                BackendSubscription::Mem(PubSub::subscribe(e, channels, patterns).await?)
+            }
+            #[cfg(feature = "redis")]
+            Kind::Redis(r) => {
+                BackendSubscription::Redis(PubSub::subscribe(r, channels, patterns).await?)
+            }
+        })
     }
 }

@@ -25,7 +25,7 @@ pub mod metrics;
 pub mod retention;
 pub mod worker;
 
-pub use backend::Backend;
+pub use backend::{Backend, BackendSubscription};
 pub use connect::connect;
 
 pub use brook_engine as engine;
@@ -33,9 +33,10 @@ pub use brook_engine::{hash_tag, key_slot, same_slot};
 pub use brook_engine::{
     ClaimTime, Claimed, Clock, Command, CommandReply, Config, EffectReplies, Engine, EngineBuilder,
     Error, Expire, FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace,
-    ManualClock, NodeLimits, PendingEntry, Protocol, ReadOutput, ReadRequest, RefPolicy, Reply,
-    SetOptions, Stream, StreamEntry, StreamId, StreamSummary, Streams, SystemClock, TrimOptions,
-    TrimStrategy, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
-    XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingRange, XPendingSummary,
-    XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+    ManualClock, NodeLimits, PendingEntry, Protocol, PubSub, PubSubMessage, ReadOutput,
+    ReadRequest, RefPolicy, Reply, SetOptions, Stream, StreamEntry, StreamId, StreamSummary,
+    Streams, Subscription, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions,
+    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
+    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId,
+    XReadReply, XSetIdOptions,
 };

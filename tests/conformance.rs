@@ -15,6 +15,8 @@ mod connect;
 mod differential;
 #[path = "conformance/metrics.rs"]
 mod metrics;
+#[path = "conformance/pubsub.rs"]
+mod pubsub;
 #[path = "conformance/retention.rs"]
 mod retention;
 #[path = "conformance/sentinel.rs"]

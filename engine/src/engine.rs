@@ -61,6 +61,8 @@ pub(crate) struct Inner {
     /// How long a blocked reader spins before parking (see
     /// [`EngineBuilder::wakeup_spin`]).
     pub(crate) spin: core::time::Duration,
+    /// The publish/subscribe hub.
+    pub(crate) pubsub: std::sync::Arc<crate::pubsub::Shared>,
 }
 
 impl Inner {
@@ -117,6 +119,7 @@ pub struct EngineBuilder {
     clock: Option<std::sync::Arc<dyn Clock>>,
     config: Config,
     spin: Option<core::time::Duration>,
+    pubsub_buffer: Option<usize>,
 }
 
 impl EngineBuilder {
@@ -133,6 +136,14 @@ impl EngineBuilder {
     /// blocks; `Duration::ZERO` parks at once.
     pub fn wakeup_spin(mut self, spin: core::time::Duration) -> EngineBuilder {
         self.spin = Some(spin);
+        self
+    }
+
+    /// The most bytes of messages a pub/sub subscriber may have queued before it is
+    /// disconnected (default [`crate::DEFAULT_PUBSUB_BUFFER`], Redis's hard
+    /// `client-output-buffer-limit pubsub`).
+    pub fn pubsub_buffer(mut self, bytes: usize) -> EngineBuilder {
+        self.pubsub_buffer = Some(bytes);
         self
     }
 
@@ -156,6 +167,10 @@ impl EngineBuilder {
                 timer: Condvar::new(),
                 clock_fires: AtomicBool::new(false),
                 spin: self.spin.unwrap_or(crate::slot::DEFAULT_SPIN),
+                pubsub: std::sync::Arc::new(crate::pubsub::Shared::new(
+                    self.pubsub_buffer
+                        .unwrap_or(crate::pubsub::DEFAULT_PUBSUB_BUFFER),
+                )),
             }),
         };
         crate::timer::subscribe_clock(&engine);
@@ -185,6 +200,10 @@ impl Engine {
     #[inline]
     pub(crate) fn now(&self) -> u64 {
         self.inner.now()
+    }
+
+    pub(crate) fn pubsub(&self) -> &std::sync::Arc<crate::pubsub::Shared> {
+        &self.inner.pubsub
     }
 
     pub(crate) fn inner(&self) -> &Arc<Inner> {

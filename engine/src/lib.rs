@@ -76,6 +76,8 @@ mod engine;
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(feature = "std")]
+mod pubsub;
+#[cfg(feature = "std")]
 mod read_wait;
 #[cfg(feature = "std")]
 mod sleep;
@@ -88,7 +90,10 @@ mod timer;
 #[cfg(feature = "std")]
 mod waiters;
 
-pub use api::{Command, CommandReply, Streams, XReadGroupReply, XReadReply};
+pub use api::{
+    Command, CommandReply, PubSub, PubSubMessage, Streams, Subscription, XReadGroupReply,
+    XReadReply,
+};
 pub use blocking::{ReadOutput, ReadRequest, Signal};
 pub use cmd::ReadStep;
 pub use entry::{FieldValues, FlatFields, StreamEntry};
@@ -119,6 +124,8 @@ pub use strings::{Expire, SetOptions};
 pub use clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};
 #[cfg(feature = "std")]
 pub use engine::{Engine, EngineBuilder};
+#[cfg(feature = "std")]
+pub use pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 #[cfg(feature = "std")]
 pub use read_wait::{ExecuteFuture, ReadFuture};
 #[cfg(feature = "std")]

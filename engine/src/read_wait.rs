@@ -178,6 +178,7 @@ impl Engine {
         };
         self.inner().timer.notify_all();
         done.deliver();
+        self.pubsub().close();
     }
 
     /// Number of readers blocked right now.

@@ -222,6 +222,21 @@ impl Blocking {
         })
     }
 
+    /// A client for a pub/sub connection: the server, the current master, or on a
+    /// cluster the master serving slot 0 (a cluster delivers every PUBLISH to every
+    /// node's subscribers).
+    pub(crate) async fn pubsub_client(&self, commands: &Commands) -> Result<redis::Client, Error> {
+        match &self.nodes {
+            Nodes::Single(c) => Ok(c.clone()),
+            Nodes::Sentinel(m) => Ok(m.current().0),
+            Nodes::Cluster { auth, query, .. } => {
+                let addr = self.node_for(commands, 0, false).await?;
+                redis::Client::open(format!("redis://{auth}{addr}/{query}"))
+                    .map_err(|e| errors::not_sent(&e))
+            }
+        }
+    }
+
     /// An idle connection to `addr`, or a new one.
     pub(crate) async fn take(&self, addr: &str) -> Result<MultiplexedConnection, Error> {
         let idle = self

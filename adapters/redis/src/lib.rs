@@ -36,6 +36,7 @@ mod conn;
 mod errors;
 mod fallback;
 mod parse;
+mod pubsub;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -84,7 +85,10 @@ impl Default for RedisOptions {
     }
 }
 
-/// [`Streams`] on a Redis or Valkey server. Cheap to clone; clones share connections.
+pub use pubsub::RedisSubscription;
+
+/// [`Streams`] (and [`brook_engine::PubSub`]) on a Redis or Valkey server. Cheap to
+/// clone; clones share connections.
 #[derive(Clone)]
 pub struct RedisStreams {
     inner: Arc<Inner>,

@@ -41,8 +41,10 @@
 mod batch;
 #[cfg(feature = "std")]
 mod engine_impl;
+mod pubsub;
 
 pub use batch::{Command, CommandReply};
+pub use pubsub::{PubSub, PubSubMessage, Subscription};
 
 use alloc::vec::Vec;
 use core::future::Future;

@@ -1,0 +1,322 @@
+//! The engine's publish/subscribe hub: subscribers by channel and by pattern, each with
+//! a queue of its own. Publishing never waits: it appends to each receiving queue and
+//! wakes the reader; a queue holding more than the engine's pub/sub buffer limit (32
+//! MiB by default, Redis's hard `client-output-buffer-limit pubsub`) ends that
+//! subscription with an error, as Redis disconnects a slow subscriber. Patterns match
+//! with Redis's glob rules. The hub has a lock of its own, apart from the keyspace.
+
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+
+use crate::api::{PubSub, PubSubMessage, Subscription};
+use crate::engine::Engine;
+use crate::error::Error;
+
+/// Owned copies of channel names or patterns.
+fn owned(names: &[&[u8]]) -> Vec<Bytes> {
+    names.iter().map(|n| Bytes::copy_from_slice(n)).collect()
+}
+
+/// Redis's default hard limit for pub/sub clients' output buffers.
+pub const DEFAULT_PUBSUB_BUFFER: usize = 32 << 20;
+
+/// Bytes a queued message counts for (payload, channel, pattern and Redis's framing).
+fn cost(m: &PubSubMessage) -> usize {
+    m.payload.len() + m.channel.len() + m.pattern.as_ref().map_or(0, Bytes::len) + 32
+}
+
+#[derive(Default)]
+struct QueueState {
+    messages: VecDeque<PubSubMessage>,
+    bytes: usize,
+    ended: Option<Error>,
+    waker: Option<Waker>,
+}
+
+/// One subscriber's queue.
+#[derive(Default)]
+struct Queue(Mutex<QueueState>);
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Appends `m`; false when that passed `limit` and ended the subscription.
+    fn push(&self, m: PubSubMessage, limit: usize) -> bool {
+        let waker = {
+            let mut q = self.lock();
+            if q.ended.is_some() {
+                return true;
+            }
+            q.bytes += cost(&m);
+            q.messages.push_back(m);
+            if q.bytes > limit {
+                q.messages.clear();
+                q.bytes = 0;
+                q.ended = Some(Error::Server(Bytes::from(alloc::format!(
+                    "ERR brook: subscriber disconnected: more than {limit} bytes of messages queued (client-output-buffer-limit pubsub)"
+                ))));
+            }
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        true
+    }
+
+    fn end(&self, e: Error) {
+        let waker = {
+            let mut q = self.lock();
+            q.ended.get_or_insert(e);
+            q.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    fn poll(&self, cx: &mut Context<'_>) -> Poll<Result<PubSubMessage, Error>> {
+        let mut q = self.lock();
+        if let Some(m) = q.messages.pop_front() {
+            q.bytes -= cost(&m);
+            return Poll::Ready(Ok(m));
+        }
+        if let Some(e) = &q.ended {
+            return Poll::Ready(Err(e.clone()));
+        }
+        q.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// Subscribers by channel and pattern (in subscription order).
+#[derive(Default)]
+pub(crate) struct Hub {
+    next: u64,
+    channels: HashMap<Bytes, Vec<u64>>,
+    patterns: Vec<(Bytes, u64)>,
+    queues: HashMap<u64, Arc<Queue>>,
+    closed: bool,
+}
+
+impl Hub {
+    fn remove(&mut self, id: u64) {
+        self.queues.remove(&id);
+        self.channels.retain(|_, subs| {
+            subs.retain(|s| *s != id);
+            !subs.is_empty()
+        });
+        self.patterns.retain(|(_, s)| *s != id);
+    }
+}
+
+/// The hub and its limit, shared by an engine's handles.
+pub(crate) struct Shared {
+    hub: Mutex<Hub>,
+    pub(crate) limit: usize,
+}
+
+impl Shared {
+    pub(crate) fn new(limit: usize) -> Shared {
+        Shared {
+            hub: Mutex::new(Hub::default()),
+            limit,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Hub> {
+        self.hub.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ends every subscription (the engine is closing).
+    pub(crate) fn close(&self) {
+        let queues: Vec<Arc<Queue>> = {
+            let mut hub = self.lock();
+            hub.closed = true;
+            hub.queues.values().cloned().collect()
+        };
+        for q in queues {
+            q.end(Error::EngineClosed);
+        }
+    }
+}
+
+/// A subscription to the engine's hub ([`PubSub::subscribe`] on an [`Engine`]).
+pub struct Subscriber {
+    shared: Arc<Shared>,
+    id: u64,
+    queue: Arc<Queue>,
+}
+
+impl core::fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Subscriber")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Subscriber {
+    fn drop(&mut self) {
+        self.shared.lock().remove(self.id);
+    }
+}
+
+struct Next<'a>(&'a Queue);
+
+impl Future for Next<'_> {
+    type Output = Result<PubSubMessage, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.0.poll(cx)
+    }
+}
+
+impl Subscription for Subscriber {
+    fn next(&mut self) -> impl Future<Output = Result<PubSubMessage, Error>> + Send {
+        Next(&self.queue)
+    }
+}
+
+impl Engine {
+    /// PUBLISH on the engine's hub: the number of subscriptions that received it.
+    pub fn publish(&self, channel: &[u8], payload: &[u8]) -> u64 {
+        let shared = self.pubsub();
+        let (targets, limit) = {
+            let hub = shared.lock();
+            let mut targets: Vec<(Arc<Queue>, Option<Bytes>)> = Vec::new();
+            if let Some(subs) = hub.channels.get(channel) {
+                for s in subs {
+                    if let Some(q) = hub.queues.get(s) {
+                        targets.push((q.clone(), None));
+                    }
+                }
+            }
+            for (pattern, s) in &hub.patterns {
+                if crate::glob::matches(pattern, channel) {
+                    if let Some(q) = hub.queues.get(s) {
+                        targets.push((q.clone(), Some(pattern.clone())));
+                    }
+                }
+            }
+            (targets, shared.limit)
+        };
+        let channel = Bytes::copy_from_slice(channel);
+        let payload = Bytes::copy_from_slice(payload);
+        for (q, pattern) in &targets {
+            q.push(
+                PubSubMessage {
+                    channel: channel.clone(),
+                    pattern: pattern.clone(),
+                    payload: payload.clone(),
+                },
+                limit,
+            );
+        }
+        targets.len() as u64
+    }
+
+    /// A subscriber to `channels` and `patterns` on the engine's hub.
+    pub fn subscribe(&self, channels: &[&[u8]], patterns: &[&[u8]]) -> Result<Subscriber, Error> {
+        let shared = self.pubsub().clone();
+        let queue = Arc::new(Queue::default());
+        let id = {
+            let mut hub = shared.lock();
+            if hub.closed {
+                return Err(Error::EngineClosed);
+            }
+            hub.next += 1;
+            let id = hub.next;
+            hub.queues.insert(id, queue.clone());
+            for c in owned(channels) {
+                let subs = hub.channels.entry(c).or_default();
+                if !subs.contains(&id) {
+                    subs.push(id);
+                }
+            }
+            for p in owned(patterns) {
+                if !hub.patterns.iter().any(|(q, s)| *s == id && *q == p) {
+                    hub.patterns.push((p, id));
+                }
+            }
+            id
+        };
+        Ok(Subscriber { shared, id, queue })
+    }
+}
+
+impl PubSub for Engine {
+    type Subscription = Subscriber;
+
+    async fn publish(&self, channel: &[u8], payload: &[u8]) -> Result<u64, Error> {
+        Ok(Engine::publish(self, channel, payload))
+    }
+
+    async fn subscribe(&self, channels: &[&[u8]], patterns: &[&[u8]]) -> Result<Subscriber, Error> {
+        Engine::subscribe(self, channels, patterns)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn poll_next(s: &mut Subscriber) -> Poll<Result<PubSubMessage, Error>> {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut f = core::pin::pin!(s.next());
+        f.as_mut().poll(&mut cx)
+    }
+
+    #[test]
+    fn channels_patterns_and_counts() {
+        let e = Engine::new();
+        let mut a = e.subscribe(&[b"news"], &[b"n*"]).expect("sub");
+        let mut b = e.subscribe(&[], &[b"n?ws", b"x*"]).expect("sub");
+        assert_eq!(Engine::publish(&e, b"news", b"1"), 3);
+        assert_eq!(Engine::publish(&e, b"other", b"2"), 0);
+        let got = |s: &mut Subscriber| match poll_next(s) {
+            Poll::Ready(Ok(m)) => (m.channel, m.pattern, m.payload),
+            other => panic!("{other:?}"),
+        };
+        let bytes = |s: &'static str| Bytes::from_static(s.as_bytes());
+        assert_eq!(got(&mut a), (bytes("news"), None, bytes("1")));
+        assert_eq!(got(&mut a), (bytes("news"), Some(bytes("n*")), bytes("1")));
+        assert!(poll_next(&mut a).is_pending());
+        assert_eq!(
+            got(&mut b),
+            (bytes("news"), Some(bytes("n?ws")), bytes("1"))
+        );
+        drop(a);
+        assert_eq!(
+            Engine::publish(&e, b"news", b"3"),
+            1,
+            "a unsubscribed on drop"
+        );
+    }
+
+    #[test]
+    fn a_slow_subscriber_is_cut_off_and_close_ends_all() {
+        let e = Engine::builder().pubsub_buffer(1_000).build();
+        let mut slow = e.subscribe(&[b"c"], &[]).expect("sub");
+        let mut fast = e.subscribe(&[b"c"], &[]).expect("sub");
+        for _ in 0..20 {
+            assert_eq!(Engine::publish(&e, b"c", &[0u8; 100]), 2, "never blocks");
+            assert!(matches!(poll_next(&mut fast), Poll::Ready(Ok(_))));
+        }
+        assert!(matches!(
+            poll_next(&mut slow),
+            Poll::Ready(Err(Error::Server(_)))
+        ));
+        e.close();
+        assert_eq!(poll_next(&mut fast), Poll::Ready(Err(Error::EngineClosed)));
+        assert!(e.subscribe(&[b"c"], &[]).is_err());
+    }
+}
