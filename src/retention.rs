@@ -1,7 +1,8 @@
 //! Retention: bounding a stream's memory without losing work. [`Retention::Safe`] never
 //! removes an entry some consumer group has not yet delivered and acknowledged — it
 //! trims with MINID up to the oldest entry that is still unread (after a group's
-//! `last-delivered-id`) or pending in any group; [`Retention::MaxLen`] and
+//! `last-delivered-id`) or pending in any group; [`Retention::Acked`] uses Redis 8.2's
+//! ACKED trimming policy, atomic in one command; [`Retention::MaxLen`] and
 //! [`Retention::MaxAge`] are the plain XTRIM caps for streams whose readers accept loss.
 //! [`spawn`] applies policies periodically on the backend's clock.
 //!
@@ -28,6 +29,12 @@ pub enum Retention {
         /// `~` trimming.
         approx: bool,
     },
+    /// Redis 8.2's `ACKED` policy: XTRIM MAXLEN 0 ACKED removes every entry that every
+    /// group has delivered and acknowledged — also those behind one still pending,
+    /// which `Safe` keeps (it only trims a prefix). Native on the engine and Redis 8.2+;
+    /// on older servers the adapter's Lua fallback trims entry by entry (slower on long
+    /// streams). Nothing is trimmed from a stream without groups.
+    Acked,
     /// Keep at most `len` entries (MAXLEN), processed or not.
     MaxLen {
         /// The cap.
@@ -83,6 +90,16 @@ pub async fn apply<S: Streams>(
             Some(b) => (TrimOptions::minid(b), approx),
             None => return Ok(0),
         },
+        Retention::Acked => {
+            let opts = TrimOptions {
+                policy: crate::RefPolicy::Acked,
+                ..TrimOptions::maxlen(0)
+            };
+            return match backend.xtrim(key, &opts).await {
+                Err(Error::NoSuchKey) => Ok(0),
+                r => r,
+            };
+        }
         Retention::MaxLen { len, approx } => (TrimOptions::maxlen(len), approx),
         Retention::MaxAge { age, approx } => {
             let age = u64::try_from(age.as_millis()).unwrap_or(u64::MAX);

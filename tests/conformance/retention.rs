@@ -109,10 +109,11 @@ async fn walk<S: Streams>(s: &S, seed: u64, steps: u64) -> u64 {
                     .expect("xclaim");
             }
             _ => {
-                let approx = rng.chance(50);
-                trimmed += retention::apply(s, KEY, &Retention::Safe { approx })
-                    .await
-                    .expect("trim");
+                let policy = match rng.below(3) {
+                    0 => Retention::Acked,
+                    n => Retention::Safe { approx: n == 1 },
+                };
+                trimmed += retention::apply(s, KEY, &policy).await.expect("trim");
                 let present: BTreeSet<StreamId> = s
                     .xrange(KEY, StreamId::MIN, StreamId::MAX, None)
                     .await
