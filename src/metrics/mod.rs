@@ -1,8 +1,10 @@
 //! Metrics: a [`snapshot`] of streams, groups and consumers; a Prometheus
 //! [`Exporter`] under the names redis_exporter uses (plus brook's own worker metrics);
-//! and [`serve`], a small HTTP endpoint for `/metrics`.
+//! and, with the `metrics-http` feature, `serve`, a small HTTP endpoint for `/metrics`
+//! (plain tokio, no HTTP framework).
 //!
-//! ```no_run
+//! ```ignore
+//! // with the `metrics-http` feature
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let backend = brook::connect("mem://orders").await?;
 //! let exporter = brook::metrics::Exporter::new(backend, &["orders"]);
@@ -12,11 +14,13 @@
 //! ```
 
 mod exposition;
+#[cfg(feature = "metrics-http")]
 mod http;
 mod snapshot;
 mod worker;
 
 pub use exposition::Exporter;
+#[cfg(feature = "metrics-http")]
 pub use http::serve;
 pub use snapshot::{snapshot, ConsumerMetrics, GroupMetrics, StreamMetrics};
 pub use worker::WorkerMetrics;

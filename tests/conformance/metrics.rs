@@ -3,9 +3,13 @@
 //! (never 0), the worker metrics are there, and `/metrics` answers over HTTP.
 
 use std::collections::HashMap;
+#[cfg(feature = "metrics-http")]
 use std::time::Duration;
 
-use brook::metrics::{self, Exporter};
+#[cfg(feature = "metrics-http")]
+use brook::metrics;
+use brook::metrics::Exporter;
+#[cfg(feature = "metrics-http")]
 use brook::worker::{Message, Worker};
 use brook::{GroupReadId, GroupStart, StreamId, Streams, XAddOptions, XReadGroupOptions};
 use brook_test_support::{ServerGuard, ServerKind};
@@ -189,7 +193,9 @@ fn the_exposition_equals_xinfo() {
     }
 }
 
-/// A worker's counters and histograms, and `/metrics` over HTTP.
+/// A worker's counters and histograms, and `/metrics` over HTTP (feature
+/// `metrics-http`, its own CI step).
+#[cfg(feature = "metrics-http")]
 #[test]
 fn worker_metrics_over_http() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
