@@ -19,9 +19,18 @@ pub(crate) struct Ctx<S> {
     pub(crate) acks: mpsc::UnboundedSender<StreamId>,
     /// Handler latency and delivery-count histograms.
     pub(crate) metrics: crate::metrics::WorkerMetrics,
+    /// IDs the worker holds (running, backing off, or queued behind their key): what
+    /// the toucher keeps fresh, and what a reclaim of our own must not duplicate.
+    pub(crate) held: std::sync::Mutex<std::collections::HashSet<StreamId>>,
 }
 
 impl<S: Streams> Ctx<S> {
+    pub(crate) fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<StreamId>> {
+        self.held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub(crate) fn stat(&self, f: impl FnOnce(&mut WorkerStats)) {
         self.stats.send_modify(f);
     }

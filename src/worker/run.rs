@@ -3,7 +3,7 @@
 //! in-flight work finish within the deadline, flushes acknowledgements and deletes the
 //! consumer if it owns nothing pending.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -67,12 +67,30 @@ async fn acker<S: Streams>(
     }
 }
 
+/// Every `touch_interval`, resets the idle time of every entry the worker holds with
+/// one touch-if-owner per 1000 IDs, so a long handler (or a retry waiting out its
+/// backoff) is not reclaimed, and an entry another consumer took is not taken back. One
+/// timer per worker, not one per message.
+async fn toucher<S: Streams>(ctx: Shared<S>) {
+    let cfg = &ctx.cfg;
+    while ctx.pause(cfg.touch_interval_ms).await {
+        let ids: Vec<StreamId> = ctx.held().iter().copied().collect();
+        for chunk in ids.chunks(1000) {
+            let touched = ctx
+                .backend
+                .xtouch_if_owner(&cfg.stream, &cfg.group, &cfg.consumer, chunk)
+                .await;
+            if touched.is_err() {
+                ctx.stat(|s| s.errors += 1);
+            }
+        }
+    }
+}
+
 struct Coordinator<S, H> {
     ctx: Shared<S>,
     handler: Arc<H>,
     tasks: JoinSet<TaskEnd>,
-    /// IDs held by a task or queued: a reclaim of one of them is a duplicate.
-    held: HashSet<StreamId>,
     /// Ordering keys with a running task, and the deliveries queued behind it.
     busy: HashMap<Bytes, VecDeque<Delivery>>,
     /// The permit of each running or queued message.
@@ -82,7 +100,7 @@ struct Coordinator<S, H> {
 
 impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
     fn dispatch(&mut self, d: Delivery) {
-        if !self.held.insert(d.msg.id) {
+        if !self.ctx.held().insert(d.msg.id) {
             // Already ours and in hand (our own reclaim took it back): drop the copy.
             self.ctx.stat(|s| s.in_flight -= 1);
             return;
@@ -116,7 +134,7 @@ impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
             Err(e) if e.is_cancelled() => return None,
             Err(e) => return Some(WorkerError::Internal(e.to_string())),
         };
-        self.held.remove(&t.id);
+        self.ctx.held().remove(&t.id);
         self.permits.remove(&t.id);
         self.ctx.stat(|s| s.in_flight -= 1);
         match t.end {
@@ -172,6 +190,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             shutdown: self.shutdown.subscribe(),
             acks: ack_tx,
             metrics: self.metrics,
+            held: Default::default(),
         });
         ctx.ensure_group().await.map_err(WorkerError::Backend)?;
         let sem = Arc::new(Semaphore::new(ctx.cfg.concurrency));
@@ -185,11 +204,11 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             tx.clone(),
         )));
         let reclaimer = AbortOnDrop(tokio::spawn(fetch::reclaimer(ctx.clone(), sem.clone(), tx)));
+        let toucher = AbortOnDrop(tokio::spawn(toucher(ctx.clone())));
         let mut co = Coordinator {
             ctx: ctx.clone(),
             handler: Arc::new(handler),
             tasks: JoinSet::new(),
-            held: HashSet::new(),
             busy: HashMap::new(),
             permits: HashMap::new(),
             report: WorkerReport::default(),
@@ -221,6 +240,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
         let _ = self.shutdown.send(true);
         drop(reader);
         drop(reclaimer);
+        drop(toucher);
         rx.close();
         while let Ok(d) = rx.try_recv() {
             drop(d);

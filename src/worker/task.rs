@@ -1,7 +1,7 @@
 //! One message's life in a worker: handle it (panics caught, cut off at the handler
 //! timeout), acknowledge it on success, otherwise retry it after a backoff while this
 //! consumer still owns it, and dead-letter it once it was delivered `max_deliveries`
-//! times. While the worker holds it, touch-if-owner keeps it from looking idle.
+//! times. While the worker holds it, the worker's toucher keeps it from looking idle.
 
 use std::sync::Arc;
 
@@ -54,42 +54,9 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
         id = %id,
         deliveries = msg.deliveries,
     );
-    let mut life = std::pin::pin!(tracing::Instrument::instrument(
-        life(&ctx, &*handler, msg),
-        span
-    ));
-    let end = tokio::select! {
-        end = &mut life => end,
-        // Returns only when the entry was taken over. The handler is not cut off
-        // halfway through its effects: it finishes (an acknowledgement is then
-        // harmless: the message was processed), but no retry starts.
-        () = keep_fresh(&ctx, id) => life.await,
-    };
+    // The worker's toucher keeps the entry fresh meanwhile (see `run.rs`).
+    let end = tracing::Instrument::instrument(life(&ctx, &*handler, msg), span).await;
     TaskEnd { id, key, end }
-}
-
-/// Refreshes the entry's idle time every `touch_interval` while this consumer owns
-/// it; returns once it does not (or the backend's timer is gone).
-async fn keep_fresh<S: Streams>(ctx: &Shared<S>, id: StreamId) {
-    let cfg = &ctx.cfg;
-    loop {
-        let deadline = ctx.backend.now_ms().saturating_add(cfg.touch_interval_ms);
-        if ctx.backend.sleep_until(deadline).await.is_err() {
-            return std::future::pending().await;
-        }
-        match ctx
-            .backend
-            .xtouch_if_owner(&cfg.stream, &cfg.group, &cfg.consumer, &[id])
-            .await
-        {
-            Ok(0) => {
-                ctx.stat(|s| s.lost += 1);
-                return;
-            }
-            Ok(_) => {}
-            Err(_) => ctx.stat(|s| s.errors += 1),
-        }
-    }
 }
 
 async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Message) -> End {
