@@ -116,6 +116,7 @@ async fn ack_deleted<S: Streams>(ctx: &Shared<S>, ids: &[StreamId]) {
         Ok(_) => ctx.stat(|s| s.deleted_acked += ids.len() as u64),
         Err(_) => ctx.stat(|s| s.errors += 1),
     }
+    ctx.publish();
 }
 
 /// The reader: own history first, then `>`. Ends on shutdown (`Ok`) or when the
@@ -168,6 +169,7 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
             (Some(_), None) => {
                 history = None;
                 ctx.stat(|s| s.reading_new = true);
+                ctx.publish();
                 continue;
             }
             (Some(_), Some(last)) => {
@@ -204,8 +206,13 @@ pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
         if !ctx.pause(ctx.cfg.claim_interval_ms).await {
             return Ok(());
         }
-        match reclaim_pass(&ctx, &sem, &tx).await {
-            Ok(true) => ctx.stat(|s| s.reclaim_passes += 1),
+        let pass = reclaim_pass(&ctx, &sem, &tx).await;
+        ctx.publish();
+        match pass {
+            Ok(true) => {
+                ctx.stat(|s| s.reclaim_passes += 1);
+                ctx.publish();
+            }
             Ok(false) => return Ok(()),
             Err(e) => {
                 if !ctx.recover(&e).await {
@@ -290,6 +297,7 @@ async fn delete_idle_consumers<S: Streams>(ctx: &Shared<S>, idle_ms: u64) -> Res
                 .await?;
             if deleted {
                 ctx.stat(|s| s.consumers_deleted += 1);
+                ctx.publish();
             }
         }
     }

@@ -63,6 +63,7 @@ async fn acker<S: Streams>(
             // Left pending: redelivered later (at least once).
             Err(_) => ctx.stat(|s| s.errors += 1),
         }
+        ctx.publish();
         batch.clear();
     }
 }
@@ -82,6 +83,7 @@ async fn toucher<S: Streams>(ctx: Shared<S>) {
                 .await;
             if touched.is_err() {
                 ctx.stat(|s| s.errors += 1);
+                ctx.publish();
             }
         }
     }
@@ -234,6 +236,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
                     }
                 }
             }
+            ctx.publish();
         }
         // Graceful shutdown: no more fetching; what was fetched but not started stays
         // pending for this consumer name (or a reclaimer).
@@ -281,6 +284,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             .xgroup_delconsumer_if_empty(&ctx.cfg.stream, &ctx.cfg.group, &ctx.cfg.consumer)
             .await
             .unwrap_or(false);
+        ctx.publish();
         report.stats = *ctx.stats.borrow();
         match fatal {
             Some(e) => Err(WorkerError::Backend(e)),

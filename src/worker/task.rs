@@ -111,6 +111,7 @@ async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Mes
         // Wait out the backoff (the entry stays pending and kept fresh), then take it
         // again from this consumer's own PEL — which counts the delivery.
         ctx.stat(|s| s.backing_off += 1);
+        ctx.publish();
         let waited = ctx.pause(cfg.backoff.delay_ms(msg.deliveries)).await;
         ctx.stat(|s| s.backing_off -= 1);
         if !waited {
