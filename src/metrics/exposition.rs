@@ -59,7 +59,7 @@ struct Watched {
     stream: String,
     group: String,
     consumer: String,
-    stats: Box<dyn Fn() -> WorkerStats + Send + Sync>,
+    stats: tokio::sync::watch::Receiver<WorkerStats>,
 }
 
 /// Renders the exposition of some streams (and of workers) on one backend.
@@ -89,12 +89,11 @@ impl<S: Streams + Clone + 'static> Exporter<S> {
     /// the process are always in it).
     pub fn watch_worker(&self, handle: &WorkerHandle) {
         let (stream, group, consumer) = handle.names();
-        let h = handle.stats_receiver();
         let watched = Watched {
             stream: text(stream),
             group: text(group),
             consumer: text(consumer),
-            stats: Box::new(move || *h.borrow()),
+            stats: handle.stats_receiver(),
         };
         self.workers
             .lock()
@@ -324,7 +323,7 @@ impl<S: Streams + Clone + 'static> Exporter<S> {
                 group: w.group.clone(),
                 consumer: w.consumer.clone(),
             };
-            let s = (w.stats)();
+            let s = *w.stats.borrow();
             processed.get_or_create(&l).inc_by(s.processed);
             failed.get_or_create(&l).inc_by(s.failed);
             reclaimed.get_or_create(&l).inc_by(s.reclaimed);

@@ -52,24 +52,17 @@ async fn setup<S: Streams>(s: &S) {
         .await
         .expect("create");
     let opts = XReadGroupOptions::default().count(2);
-    s.xreadgroup(
-        b"busy",
-        b"alice",
-        &[(b"m".as_slice(), GroupReadId::New)],
-        &opts,
-        None,
-    )
-    .await
-    .expect("read");
-    s.xreadgroup(
-        b"busy",
-        b"bob",
-        &[(b"m".as_slice(), GroupReadId::New)],
-        &opts,
-        None,
-    )
-    .await
-    .expect("read");
+    for consumer in [b"alice".as_slice(), b"bob"] {
+        s.xreadgroup(
+            b"busy",
+            consumer,
+            &[(b"m".as_slice(), GroupReadId::New)],
+            &opts,
+            None,
+        )
+        .await
+        .expect("read");
+    }
     // Created below a deletion: Redis cannot tell its lag (nil).
     s.xgroup_create(b"m", b"unknown", GroupStart::Id(id(1, 1)), false, None)
         .await

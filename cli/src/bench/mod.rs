@@ -50,17 +50,20 @@ struct Row {
 }
 
 impl Row {
+    /// p50, p99 and p99.9 call latency (µs), then bytes per entry, each shown by `show`.
+    fn figures(&mut self, show: impl Fn(Option<f64>) -> String) -> [String; 4] {
+        let [p50, p99, p999] = [0.5, 0.99, 0.999].map(|q| self.sample.quantile_us(q));
+        [show(p50), show(p99), show(p999), show(self.bytes_per_entry)]
+    }
+
     fn json(&mut self) -> String {
-        let num = |v: Option<f64>| v.map_or("null".to_string(), |x| format!("{x:.3}"));
+        let [p50, p99, p999, bytes] =
+            self.figures(|v| v.map_or("null".to_string(), |x| format!("{x:.3}")));
         format!(
-            "{{\"workload\":\"{}\",\"backend\":\"{}\",\"ops_per_sec\":{:.0},\"p50_us\":{},\"p99_us\":{},\"p999_us\":{},\"bytes_per_entry\":{}}}",
+            "{{\"workload\":\"{}\",\"backend\":\"{}\",\"ops_per_sec\":{:.0},\"p50_us\":{p50},\"p99_us\":{p99},\"p999_us\":{p999},\"bytes_per_entry\":{bytes}}}",
             self.workload,
             self.backend,
             self.sample.ops_per_sec(),
-            num(self.sample.quantile_us(0.5)),
-            num(self.sample.quantile_us(0.99)),
-            num(self.sample.quantile_us(0.999)),
-            num(self.bytes_per_entry)
         )
     }
 }
@@ -233,17 +236,14 @@ fn print_table(rows: &mut [Row], url: Option<&str>) {
         "{:<20} {:<24} {:>14} {:>9} {:>9} {:>9} {:>11}",
         "workload", "backend", "ops/s", "p50 µs", "p99 µs", "p99.9 µs", "bytes/entry"
     );
-    let show = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
     for r in rows.iter_mut() {
+        let [p50, p99, p999, bytes] =
+            r.figures(|v| v.map_or("-".to_string(), |x| format!("{x:.2}")));
         println!(
-            "{:<20} {:<24} {:>14.0} {:>9} {:>9} {:>9} {:>11}",
+            "{:<20} {:<24} {:>14.0} {p50:>9} {p99:>9} {p999:>9} {bytes:>11}",
             r.workload,
             r.backend,
             r.sample.ops_per_sec(),
-            show(r.sample.quantile_us(0.5)),
-            show(r.sample.quantile_us(0.99)),
-            show(r.sample.quantile_us(0.999)),
-            show(r.bytes_per_entry)
         );
     }
     let rate = |w: &str, b: &str| {
