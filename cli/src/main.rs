@@ -4,6 +4,7 @@
 //! brook demo [--url URL] [--orders N] [--rate N]   the whole story of a work queue
 //! brook stats --url URL KEY… [--prometheus] [--watch]
 //! brook bench [--quick] [--json FILE] [--url URL]
+//! brook serve [--port N] [--bind IP] [--clock system|manual] [--requirepass PW] …
 //! brook help
 //! ```
 
@@ -11,6 +12,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod demo;
+mod serve;
 mod stats;
 
 const USAGE: &str = "\
@@ -36,6 +38,15 @@ commands:
              --quick       under a minute
              --json FILE   one object per (workload, backend)
              --url URL     the server (default: a private one it starts)
+  serve    the engine behind a RESP2/RESP3 server: point any Redis client at it
+             --port N      TCP port (default 6380; 0 picks a free one)
+             --bind IP     address (default 127.0.0.1)
+             --unixsocket PATH   listen on a Unix socket too
+             --requirepass PW    clients must AUTH
+             --databases N       SELECT range (default 16)
+             --clock system|manual|manual:<unix ms>
+                           manual: time moves only with BROOK.CLOCK ADVANCE/SET
+             --proto-max-bulk-len N, --client-query-buffer-limit N, --maxclients N
   help     print this help
 ";
 
@@ -54,6 +65,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("brook bench: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("serve") => match serve::run(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("brook serve: {e}");
                 ExitCode::FAILURE
             }
         },

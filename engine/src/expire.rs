@@ -62,13 +62,17 @@ impl Expiry {
     }
 
     /// Number of keys with an expiry time.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.at.len()
     }
 }
 
 impl Keyspace {
+    /// How many keys have an expiry time (INFO keyspace's `expires`).
+    pub fn expiring_keys(&self) -> usize {
+        self.expiry.len()
+    }
+
     /// Removes every key whose expiry time is at or before `now`; how many.
     #[inline]
     pub fn expire_due(&mut self, now: u64) -> u64 {

@@ -312,6 +312,44 @@ impl core::fmt::Debug for ExecuteFuture {
     }
 }
 
+impl ExecuteFuture {
+    /// The reply, when the command did not block (taken: later polls answer nil).
+    pub fn take_ready(&mut self) -> Option<Reply> {
+        match &mut self.state {
+            ExecState::Ready(r) => r.take(),
+            ExecState::Waiting(_) => None,
+        }
+    }
+
+    /// True while the command is a blocked read waiting for data or its timeout.
+    pub fn is_blocked(&self) -> bool {
+        matches!(&self.state, ExecState::Waiting(w) if !w.done)
+    }
+
+    /// `CLIENT UNBLOCK`: takes a blocked read out of the waiter registry, as if its
+    /// timeout had come, and returns true; the future must then be dropped without
+    /// being polled again. False when it was no longer waiting — already served or
+    /// timed out — and awaiting it gives that outcome.
+    pub fn unblock(&mut self) -> bool {
+        let ExecState::Waiting(w) = &mut self.state else {
+            return false;
+        };
+        if w.done {
+            return false;
+        }
+        let cancelled = {
+            let mut st = w.engine.lock();
+            let st = &mut *st;
+            st.waiters.cancel(&mut st.ks, w.id)
+        };
+        if cancelled {
+            w.done = true;
+            self.state = ExecState::Ready(None);
+        }
+        cancelled
+    }
+}
+
 impl Future for ExecuteFuture {
     type Output = Reply;
 

@@ -225,6 +225,43 @@ impl Keyspace {
         }
     }
 
+    /// Checks a command as Redis does when MULTI queues it: the name must be known and the
+    /// arity right (subcommands included). `Ok` means [`Keyspace::execute`] would run it.
+    pub fn check_command(argv: &[Bytes]) -> Result<(), Error> {
+        let Some(name) = argv.first() else {
+            return Err(Error::unknown_command(argv));
+        };
+        let Some(found) = COMMANDS
+            .iter()
+            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+        else {
+            return Err(Error::unknown_command(argv));
+        };
+        if !arity_ok(found.arity, argv.len()) {
+            return Err(Error::WrongArity(found.name));
+        }
+        if let Kind::Container { upper, subs } = &found.kind {
+            let sub = &argv[1];
+            let Some(c) = subs
+                .iter()
+                .find(|c| sub_name(c.name).as_bytes().eq_ignore_ascii_case(sub))
+            else {
+                return Err(Error::unknown_subcommand(sub, upper));
+            };
+            if !arity_ok(c.arity, argv.len()) {
+                return Err(Error::WrongArity(c.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// True when the engine's command layer knows `name` (any case).
+    pub fn knows_command(name: &[u8]) -> bool {
+        COMMANDS
+            .iter()
+            .any(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+
     /// Executes a command given as string slices (a convenience for tests and examples).
     pub fn execute_str(&mut self, argv: &[&str], now: u64) -> Reply {
         let argv: alloc::vec::Vec<Bytes> = argv

@@ -1,0 +1,139 @@
+//! `INFO [section …]`: the server, clients, memory, persistence, stats, replication,
+//! cpu, cluster and keyspace sections, with the fields clients and exporters read.
+
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+
+use super::{Session, Step};
+use crate::Shared;
+
+const DEFAULT: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "cluster",
+    "keyspace",
+];
+
+/// `INFO`.
+pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
+    let mut wanted: Vec<String> = Vec::new();
+    for a in &argv[1..] {
+        let a = String::from_utf8_lossy(a).to_ascii_lowercase();
+        match a.as_str() {
+            "all" | "everything" | "default" => {
+                wanted.extend(DEFAULT.iter().map(|s| s.to_string()))
+            }
+            _ => wanted.push(a),
+        }
+    }
+    if wanted.is_empty() {
+        wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
+    }
+    let mut text = String::new();
+    for name in DEFAULT {
+        if !wanted.iter().any(|w| w == name) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        section(shared, name, &mut text);
+    }
+    sess.out.verbatim(text.as_bytes());
+    Step::Done
+}
+
+fn kv(s: &mut String, k: &str, v: impl std::fmt::Display) {
+    let _ = write!(s, "{k}:{v}\r\n");
+}
+
+fn section(shared: &Shared, name: &str, s: &mut String) {
+    match name {
+        "server" => {
+            let up = shared.started.elapsed().as_secs();
+            s.push_str("# Server\r\n");
+            kv(s, "redis_version", crate::REDIS_VERSION);
+            kv(s, "redis_mode", "standalone");
+            kv(s, "server_name", "brook");
+            kv(s, "brook_version", env!("CARGO_PKG_VERSION"));
+            kv(s, "os", std::env::consts::OS);
+            kv(s, "arch_bits", usize::BITS);
+            kv(s, "process_id", std::process::id());
+            kv(s, "tcp_port", shared.port);
+            kv(s, "uptime_in_seconds", up);
+            kv(s, "uptime_in_days", up / 86_400);
+            let clock = if shared.clock.is_some() {
+                "manual"
+            } else {
+                "system"
+            };
+            kv(s, "brook_clock", clock);
+        }
+        "clients" => {
+            let all = shared.registry.all();
+            let blocked = all.iter().filter(|c| c.meta().blocked).count();
+            let pubsub = all.iter().filter(|c| c.subscriptions() > 0).count();
+            s.push_str("# Clients\r\n");
+            kv(s, "connected_clients", all.len());
+            kv(s, "maxclients", shared.config.maxclients);
+            kv(s, "blocked_clients", blocked);
+            kv(s, "pubsub_clients", pubsub);
+        }
+        "memory" => {
+            let used: u64 = shared
+                .dbs
+                .iter()
+                .map(|e| e.with_keyspace(|ks, _| ks.used_bytes()))
+                .sum();
+            s.push_str("# Memory\r\n");
+            kv(s, "used_memory", used);
+            kv(s, "maxmemory", 0);
+            kv(s, "maxmemory_policy", "noeviction");
+        }
+        "persistence" => {
+            s.push_str("# Persistence\r\n");
+            kv(s, "loading", 0);
+            kv(s, "aof_enabled", 0);
+        }
+        "stats" => {
+            s.push_str("# Stats\r\n");
+            let n = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+            kv(
+                s,
+                "total_connections_received",
+                n(&shared.connections_received),
+            );
+            kv(s, "total_commands_processed", n(&shared.commands_processed));
+            kv(s, "rejected_connections", n(&shared.rejected_connections));
+        }
+        "replication" => {
+            s.push_str("# Replication\r\n");
+            kv(s, "role", "master");
+            kv(s, "connected_slaves", 0);
+        }
+        "cpu" => s.push_str("# CPU\r\n"),
+        "cluster" => {
+            s.push_str("# Cluster\r\n");
+            kv(s, "cluster_enabled", 0);
+        }
+        _ => {
+            s.push_str("# Keyspace\r\n");
+            for (i, e) in shared.dbs.iter().enumerate() {
+                let (keys, expires) = e.with_keyspace(|ks, _| (ks.len(), ks.expiring_keys()));
+                if keys > 0 {
+                    let _ = write!(
+                        s,
+                        "db{i}:keys={keys},expires={expires},avg_ttl=0,subexpiry=0\r\n"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The commands the server answers itself — connection, client, server and
+//! transaction commands and `BROOK.CLOCK` — and the routing of everything else to the
+//! selected database's engine, in the order Redis's `processCommand` checks a command:
+//! known name, arity, authentication, then MULTI queueing.
+
+mod client;
+mod clock;
+mod connection;
+mod info;
+mod keyspace;
+mod multi;
+
+use std::sync::Arc;
+
+use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol};
+use bytes::Bytes;
+
+use crate::out::Out;
+use crate::registry::Client;
+use crate::Shared;
+
+pub use multi::Multi;
+
+/// What the connection does after a command.
+pub enum Step {
+    /// The reply is in the output buffer.
+    Done,
+    /// Write the output, then close (QUIT).
+    Close,
+    /// A blocking read is waiting: await it, then write its reply.
+    Wait(ExecuteFuture),
+}
+
+/// A connection's state.
+#[derive(Debug)]
+pub struct Session {
+    /// The client as the registry knows it.
+    pub client: Arc<Client>,
+    /// Its pending output (and protocol).
+    pub out: Out,
+    /// The selected database.
+    pub db: usize,
+    /// Authenticated (always, without `requirepass`).
+    pub authed: bool,
+    /// Inside MULTI: the queued commands.
+    pub multi: Option<Multi>,
+}
+
+impl Session {
+    /// A fresh connection's state.
+    pub fn new(shared: &Shared, client: Arc<Client>) -> Session {
+        Session {
+            client,
+            out: Out::default(),
+            db: 0,
+            authed: shared.config.requirepass.is_none(),
+            multi: None,
+        }
+    }
+
+    /// The selected database's engine.
+    pub fn engine<'a>(&self, shared: &'a Shared) -> &'a Engine {
+        &shared.dbs[self.db.min(shared.dbs.len() - 1)]
+    }
+
+    /// Sets the protocol (`HELLO`).
+    pub fn set_proto(&mut self, proto: Protocol) {
+        self.out.proto = proto;
+        self.client.meta().resp = if proto == Protocol::Resp3 { 3 } else { 2 };
+    }
+
+    /// The connection is going away.
+    pub fn close(&mut self, _shared: &Shared) {
+        self.multi = None;
+    }
+}
+
+/// A server command: name, Redis arity, runs without authentication.
+struct ServerCommand {
+    name: &'static str,
+    arity: i32,
+    no_auth: bool,
+    run: fn(&Shared, &mut Session, &[Bytes]) -> Step,
+}
+
+const fn sc(
+    name: &'static str,
+    arity: i32,
+    no_auth: bool,
+    run: fn(&Shared, &mut Session, &[Bytes]) -> Step,
+) -> ServerCommand {
+    ServerCommand {
+        name,
+        arity,
+        no_auth,
+        run,
+    }
+}
+
+static SERVER_COMMANDS: &[ServerCommand] = &[
+    sc("ping", -1, false, connection::ping),
+    sc("echo", 2, false, connection::echo),
+    sc("hello", -1, true, connection::hello),
+    sc("auth", -2, true, connection::auth),
+    sc("select", 2, false, connection::select),
+    sc("quit", -1, true, connection::quit),
+    sc("reset", 1, true, connection::reset),
+    sc("time", 1, false, connection::time),
+    sc("client", -2, false, client::run),
+    sc("info", -1, false, info::run),
+    sc("flushall", -1, false, keyspace::flushall),
+    sc("config", -2, false, keyspace::config),
+    sc("multi", 1, false, multi::multi),
+    sc("exec", 1, false, multi::exec),
+    sc("discard", 1, false, multi::discard),
+    sc("brook.clock", -2, false, clock::run),
+];
+
+fn find(name: &[u8]) -> Option<&'static ServerCommand> {
+    SERVER_COMMANDS
+        .iter()
+        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+pub(crate) fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = i64::from(arity);
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
+}
+
+/// Checks a command as Redis does before running or queueing it: known, right arity.
+fn check(argv: &[Bytes]) -> Result<Option<&'static ServerCommand>, Error> {
+    let name = argv.first().map(|n| &n[..]).unwrap_or_default();
+    match find(name) {
+        Some(c) if !arity_ok(c.arity, argv.len()) => Err(Error::WrongArity(c.name)),
+        Some(c) => Ok(Some(c)),
+        None => Keyspace::check_command(argv).map(|()| None),
+    }
+}
+
+/// Runs one request.
+pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
+    let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    {
+        let mut meta = sess.client.meta();
+        meta.last = std::time::Instant::now();
+        meta.cmd = command_label(&name, &argv);
+    }
+    let found = match check(&argv) {
+        Ok(found) => found,
+        Err(e) => {
+            if let Some(m) = &mut sess.multi {
+                m.failed = true;
+            }
+            sess.out.error(&e.to_string());
+            return Step::Done;
+        }
+    };
+    if !sess.authed && !found.is_some_and(|c| c.no_auth) {
+        if let Some(m) = &mut sess.multi {
+            m.failed = true;
+        }
+        sess.out.error("NOAUTH Authentication required.");
+        return Step::Done;
+    }
+    if let Some(m) = &mut sess.multi {
+        if !matches!(
+            name.as_str(),
+            "exec" | "discard" | "multi" | "quit" | "reset"
+        ) {
+            m.queue.push(argv);
+            sess.client.meta().multi = Some(m.queue.len());
+            sess.out.simple("QUEUED");
+            return Step::Done;
+        }
+    }
+    match found {
+        Some(c) => (c.run)(shared, sess, &argv),
+        None => {
+            let mut fut = sess.engine(shared).execute_async(&argv);
+            match fut.take_ready() {
+                Some(reply) => {
+                    sess.out.reply(&reply);
+                    Step::Done
+                }
+                None => Step::Wait(fut),
+            }
+        }
+    }
+}
+
+/// How CLIENT LIST names the last command: `name` or `name|sub` for containers.
+fn command_label(name: &str, argv: &[Bytes]) -> String {
+    let container = matches!(
+        name,
+        "client" | "config" | "xinfo" | "xgroup" | "brook.clock"
+    );
+    match argv.get(1) {
+        Some(sub) if container => {
+            format!(
+                "{name}|{}",
+                String::from_utf8_lossy(sub).to_ascii_lowercase()
+            )
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// A non-blocking engine command's reply, written now (used inside EXEC and by
+/// server commands that forward to every database).
+pub(crate) fn engine_now(engine: &Engine, argv: &[Bytes]) -> brook_engine::Reply {
+    engine.with_keyspace(|ks, now| ks.execute(argv, now))
+}

@@ -1,0 +1,154 @@
+//! One connection: read requests, run them in order, write the replies — pipelined
+//! requests answered together — until the client quits, is killed, sends garbage or
+//! goes away.
+
+use std::sync::Arc;
+
+use brook_engine::{ExecuteFuture, Reply};
+use bytes::BytesMut;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::commands::{self, Session, Step};
+use crate::registry::Unblock;
+use crate::request::{Limits, Parsed, Parser};
+use crate::Shared;
+
+/// Output is written once this much is waiting, even mid-pipeline.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// Serves one connection until it ends.
+pub async fn serve<R, W>(shared: Arc<Shared>, mut rd: R, mut wr: W, addr: String, laddr: String)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    shared.count(&shared.connections_received);
+    let client = shared.registry.add(addr, laddr);
+    if shared.registry.len() > shared.config.maxclients {
+        shared.count(&shared.rejected_connections);
+        let _ = wr
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
+        shared.registry.remove(client.id);
+        return;
+    }
+    let mut sess = Session::new(&shared, client.clone());
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut parser = Parser::new();
+    'conn: loop {
+        loop {
+            let limits = Limits {
+                max_bulk: shared.config.proto_max_bulk_len,
+                unauthenticated: !sess.authed,
+            };
+            match parser.next(&mut buf, limits) {
+                Ok(Parsed::Command(argv)) => {
+                    shared.count(&shared.commands_processed);
+                    match commands::run(&shared, &mut sess, argv) {
+                        Step::Done => {}
+                        Step::Close => {
+                            let _ = flush(&mut wr, &mut sess.out.buf).await;
+                            break 'conn;
+                        }
+                        Step::Wait(fut) => {
+                            if flush(&mut wr, &mut sess.out.buf).await.is_err() {
+                                break 'conn;
+                            }
+                            match wait(&shared, &sess, fut, &mut rd, &mut buf).await {
+                                Waited::Reply(r) => sess.out.reply(&r),
+                                Waited::Unblocked => sess
+                                    .out
+                                    .error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                                Waited::Gone => break 'conn,
+                            }
+                        }
+                    }
+                    if sess.out.buf.len() >= FLUSH_AT
+                        && flush(&mut wr, &mut sess.out.buf).await.is_err()
+                    {
+                        break 'conn;
+                    }
+                }
+                Ok(Parsed::Empty) => {}
+                Ok(Parsed::Incomplete) => break,
+                Err(e) => {
+                    sess.out.error(&format!("ERR {e}"));
+                    let _ = flush(&mut wr, &mut sess.out.buf).await;
+                    break 'conn;
+                }
+            }
+            if client.is_killed() {
+                let _ = flush(&mut wr, &mut sess.out.buf).await;
+                break 'conn;
+            }
+        }
+        if flush(&mut wr, &mut sess.out.buf).await.is_err() {
+            break;
+        }
+        if buf.len() > shared.config.client_query_buffer_limit {
+            break;
+        }
+        tokio::select! {
+            r = rd.read_buf(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            },
+            _ = client.kill.notified() => break,
+        }
+    }
+    sess.close(&shared);
+    shared.registry.remove(client.id);
+    let _ = wr.shutdown().await;
+}
+
+async fn flush<W: AsyncWrite + Unpin>(wr: &mut W, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let r = wr.write_all(out).await;
+    out.clear();
+    r
+}
+
+enum Waited {
+    Reply(Reply),
+    Unblocked,
+    Gone,
+}
+
+/// Waits for a blocked read, reading ahead (pipelined requests wait in the buffer) so
+/// that a disconnect is noticed and the read given up, as Redis frees a blocked client
+/// that goes away.
+async fn wait<R: AsyncRead + Unpin>(
+    shared: &Shared,
+    sess: &Session,
+    mut fut: ExecuteFuture,
+    rd: &mut R,
+    buf: &mut BytesMut,
+) -> Waited {
+    let client = &sess.client;
+    client.meta().blocked = true;
+    let limit = shared.config.client_query_buffer_limit;
+    let out = loop {
+        tokio::select! {
+            reply = &mut fut => break Waited::Reply(reply),
+            r = rd.read_buf(buf), if buf.len() <= limit => match r {
+                Ok(0) | Err(_) => break Waited::Gone,
+                Ok(_) => {}
+            },
+            _ = client.kill.notified() => break Waited::Gone,
+            _ = client.unblocked.notified() => {
+                if let Some(how) = client.take_unblock() {
+                    if fut.unblock() {
+                        break match how {
+                            Unblock::Timeout => Waited::Reply(fut.await),
+                            Unblock::Error => Waited::Unblocked,
+                        };
+                    }
+                }
+            }
+        }
+    };
+    client.meta().blocked = false;
+    out
+}

@@ -1,0 +1,224 @@
+//! `brook serve`: the brook engine behind a RESP2/RESP3 server, so any Redis client in
+//! any language — `redis-cli`, redis-py, the `redis` crate, `redis-benchmark` — can use
+//! it, with brook's Redis-exact stream semantics and, optionally, its virtual clock.
+//!
+//! - [`request`] reads requests (multibulk and inline) with Redis's limits and exact
+//!   protocol errors; [`out`] writes replies in the connection's protocol.
+//! - Each connection is one tokio task ([`conn`]): pipelined requests are answered in
+//!   order; a blocking XREAD/XREADGROUP waits on the engine without holding up any
+//!   other client, and ends early on `CLIENT UNBLOCK`, `CLIENT KILL` or a disconnect.
+//! - Stream and key commands go to the selected database's [`Engine`] through its
+//!   command layer ([`Engine::execute_async`]); the server answers the connection and
+//!   server commands itself ([`commands`]).
+//! - `--clock manual` runs every database on one [`ManualClock`] that only
+//!   `BROOK.CLOCK ADVANCE ms` / `BROOK.CLOCK SET ms` move (`BROOK.CLOCK GET` reads it):
+//!   BLOCK timeouts, idle times and IDs follow it.
+//!
+//! ```no_run
+//! # async fn run() -> std::io::Result<()> {
+//! let server = brook_server::Server::start(brook_server::ServerConfig::default()).await?;
+//! println!("listening on {}", server.local_addr());
+//! server.wait().await;
+//! # Ok(()) }
+//! ```
+
+pub mod commands;
+pub mod config;
+pub mod conn;
+pub mod out;
+pub mod registry;
+pub mod request;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use brook_engine::{Engine, ManualClock};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::{ClockMode, ServerConfig};
+
+/// The version `HELLO` and `INFO` report: the Redis release whose stream semantics the
+/// engine follows, so clients that gate features on the version use all of them.
+pub const REDIS_VERSION: &str = "8.6.3";
+
+/// What every connection of one server shares.
+#[derive(Debug)]
+pub struct Shared {
+    /// One engine per database (`SELECT`).
+    pub dbs: Vec<Engine>,
+    /// The virtual clock, with `--clock manual`.
+    pub clock: Option<ManualClock>,
+    /// The settings.
+    pub config: ServerConfig,
+    /// Connected clients.
+    pub registry: registry::Registry,
+    /// When the server started.
+    pub started: Instant,
+    /// The TCP port it listens on.
+    pub port: u16,
+    /// Connections accepted so far.
+    pub connections_received: AtomicU64,
+    /// Commands run so far.
+    pub commands_processed: AtomicU64,
+    /// Connections refused at `maxclients`.
+    pub rejected_connections: AtomicU64,
+}
+
+impl Shared {
+    /// The engines' time in Unix milliseconds.
+    pub fn now_ms(&self) -> u64 {
+        match &self.clock {
+            Some(c) => brook_engine::Clock::now_ms(c),
+            None => brook_engine::precise_now_ms(),
+        }
+    }
+
+    fn count(&self, counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Server {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    done: watch::Receiver<bool>,
+}
+
+impl Server {
+    /// Binds the configured address (and Unix socket) and serves on the current tokio
+    /// runtime until [`Server::shutdown`] or drop.
+    pub async fn start(config: ServerConfig) -> std::io::Result<Server> {
+        let listener = TcpListener::bind(config.bind).await?;
+        let addr = listener.local_addr()?;
+        #[cfg(unix)]
+        let unix = match &config.unix_socket {
+            Some(path) => {
+                let _ = std::fs::remove_file(path);
+                Some(tokio::net::UnixListener::bind(path)?)
+            }
+            None => None,
+        };
+        let clock = match config.clock {
+            ClockMode::Manual(start) => Some(ManualClock::new(start)),
+            ClockMode::System => None,
+        };
+        let dbs = (0..config.databases.max(1))
+            .map(|_| {
+                let b = Engine::builder().wakeup_spin(std::time::Duration::ZERO);
+                match &clock {
+                    Some(c) => b.clock(c.clone()).build(),
+                    None => b.build(),
+                }
+            })
+            .collect();
+        let shared = Arc::new(Shared {
+            dbs,
+            clock,
+            config,
+            registry: registry::Registry::default(),
+            started: Instant::now(),
+            port: addr.port(),
+            connections_received: AtomicU64::new(0),
+            commands_processed: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let (done_tx, done) = watch::channel(false);
+        let tcp = tokio::spawn(accept_tcp(shared.clone(), listener, stop_rx.clone()));
+        #[cfg(unix)]
+        let unix_task = unix.map(|l| tokio::spawn(accept_unix(shared.clone(), l, stop_rx)));
+        let watcher_shared = shared.clone();
+        tokio::spawn(async move {
+            let _ = tcp.await;
+            #[cfg(unix)]
+            if let Some(t) = unix_task {
+                let _ = t.await;
+            }
+            for c in watcher_shared.registry.all() {
+                c.request_kill();
+            }
+            for e in &watcher_shared.dbs {
+                e.close();
+            }
+            let _ = done_tx.send(true);
+        });
+        Ok(Server {
+            shared,
+            addr,
+            stop,
+            done,
+        })
+    }
+
+    /// The bound TCP address (with the port chosen when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The state its connections share (its engines, clock and clients).
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// Stops accepting, closes every connection.
+    pub fn shutdown(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits until the server has stopped (after [`Server::shutdown`], or forever).
+    pub async fn wait(&self) {
+        let mut done = self.done.clone();
+        let _ = done.wait_for(|d| *d).await;
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            accepted = listener.accept() => {
+                let Ok((sock, peer)) = accepted else { continue };
+                let _ = sock.set_nodelay(true);
+                let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let (rd, wr) = sock.into_split();
+                tokio::spawn(conn::serve(shared.clone(), rd, wr, peer.to_string(), laddr));
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+async fn accept_unix(
+    shared: Arc<Shared>,
+    listener: tokio::net::UnixListener,
+    mut stop: watch::Receiver<bool>,
+) {
+    let path = shared
+        .config
+        .unix_socket
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            accepted = listener.accept() => {
+                let Ok((sock, _)) = accepted else { continue };
+                let (rd, wr) = sock.into_split();
+                tokio::spawn(conn::serve(shared.clone(), rd, wr, format!("{path}:0"), path.clone()));
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! brook-server's tests, one binary: the same raw RESP to `brook serve` and to the
+//! oracle servers (Valkey 9.1, Redis 7.0.15) compared byte for byte; blocking commands
+//! over several connections; limits and protocol errors; real clients (the `redis`
+//! crate, `redis-cli`, redis-py when installed).
+
+mod server {
+    pub mod blocking;
+    pub mod clients;
+    pub mod diff;
+    pub mod limits;
+    pub mod support;
+}
