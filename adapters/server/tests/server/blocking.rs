@@ -1,1 +1,357 @@
+//! Blocking commands over several real connections, the same script on `brook serve`
+//! and on each oracle, every reply's bytes compared: wake order, a group's entries to
+//! the first blocked consumer only, errors when the group or key goes away, timeouts,
+//! CLIENT UNBLOCK (TIMEOUT and ERROR), CLIENT KILL of a blocked client, a blocked
+//! client that disconnects, pipelined commands behind a blocked one, RESP3 nulls.
 
+use std::time::{Duration, Instant};
+
+use brook_server::ServerConfig;
+use brook_test_support::{RespConn, ServerGuard, ServerKind};
+
+use super::support::Brook;
+
+fn conn(port: u16) -> RespConn {
+    let c = RespConn::connect(port).expect("connect");
+    c.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    c
+}
+
+/// Waits until the server reports `n` blocked clients.
+fn wait_blocked(port: u16, n: usize) {
+    let mut admin = conn(port);
+    let want = format!("blocked_clients:{n}\r\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, bytes) = admin.call_with_raw(&[b"INFO", b"clients"]);
+        if String::from_utf8_lossy(&bytes).contains(&want) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {want:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn client_id(c: &mut RespConn) -> Vec<u8> {
+    match c.call(&[b"CLIENT", b"ID"]) {
+        brook_test_support::Frame::Integer(id) => id.to_string().into_bytes(),
+        other => panic!("CLIENT ID answered {other:?}"),
+    }
+}
+
+/// One scenario: every reply's bytes, in the order the script reads them.
+type Scenario = fn(u16) -> Vec<Vec<u8>>;
+
+fn group_wake_order(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
+    let mut a = conn(port);
+    let mut b = conn(port);
+    a.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 1);
+    b.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"b",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 2);
+    out.push(admin.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(a.read().expect("a served").1);
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"XADD", b"s", b"2-1", b"f", b"w"]));
+    out.push(b.read().expect("b served").1);
+    out.push(admin.call_raw(&[b"XPENDING", b"s", b"g"]));
+    out
+}
+
+fn xread_all_woken(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    let mut readers: Vec<RespConn> = (0..3).map(|_| conn(port)).collect();
+    for (i, r) in readers.iter_mut().enumerate() {
+        r.send(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"])
+            .expect("send");
+        wait_blocked(port, i + 1);
+    }
+    out.push(admin.call_raw(&[b"XADD", b"s", b"5-5", b"k", b"v"]));
+    for r in &mut readers {
+        out.push(r.read().expect("woken").1);
+    }
+    out
+}
+
+fn group_destroyed_and_key_deleted(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
+    let mut a = conn(port);
+    a.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"XGROUP", b"DESTROY", b"s", b"g"]));
+    out.push(a.read().expect("error").1);
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$"]));
+    a.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"DEL", b"s"]));
+    out.push(a.read().expect("error").1);
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
+    a.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"SET", b"s", b"now a string"]));
+    out.push(a.read().expect("error").1);
+    out
+}
+
+fn timeouts_and_resp3(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut a = conn(port);
+    out.push(a.call_raw(&[b"XREAD", b"BLOCK", b"50", b"STREAMS", b"s", b"$"]));
+    out.push(a.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
+    out.push(a.call_raw(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"50",
+        b"STREAMS",
+        b"s",
+        b">",
+    ]));
+    a.hello(3);
+    out.push(a.call_raw(&[b"XREAD", b"BLOCK", b"50", b"STREAMS", b"s", b"$"]));
+    out.push(a.call_raw(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"50",
+        b"STREAMS",
+        b"s",
+        b">",
+    ]));
+    out
+}
+
+fn client_unblock(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    let mut a = conn(port);
+    let id = client_id(&mut a);
+    out.push(admin.call_raw(&[b"CLIENT", b"UNBLOCK", &id]));
+    a.send(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"])
+        .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"CLIENT", b"UNBLOCK", &id]));
+    out.push(a.read().expect("unblocked").1);
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
+    a.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"CLIENT", b"UNBLOCK", &id, b"ERROR"]));
+    out.push(a.read().expect("unblocked").1);
+    out.push(a.call_raw(&[b"PING"]));
+    // Nothing was delivered to the unblocked reader.
+    out.push(admin.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(admin.call_raw(&[b"XPENDING", b"s", b"g"]));
+    out
+}
+
+fn pipelined_behind_block(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    let mut a = conn(port);
+    a.send_raw(b"*6\r\n$5\r\nXREAD\r\n$5\r\nBLOCK\r\n$1\r\n0\r\n$7\r\nSTREAMS\r\n$1\r\ns\r\n$1\r\n$\r\n*2\r\n$4\r\nECHO\r\n$5\r\nafter\r\n")
+        .expect("send");
+    wait_blocked(port, 1);
+    // Other clients are served while `a` waits.
+    out.push(admin.call_raw(&[b"PING"]));
+    out.push(admin.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(a.read().expect("served").1);
+    out.push(a.read().expect("echo").1);
+    out
+}
+
+fn disconnected_and_killed(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
+    {
+        let mut gone = conn(port);
+        gone.send(&[
+            b"XREADGROUP",
+            b"GROUP",
+            b"g",
+            b"gone",
+            b"BLOCK",
+            b"0",
+            b"STREAMS",
+            b"s",
+            b">",
+        ])
+        .expect("send");
+        wait_blocked(port, 1);
+    }
+    wait_blocked(port, 0);
+    let mut killed = conn(port);
+    let id = client_id(&mut killed);
+    killed
+        .send(&[
+            b"XREADGROUP",
+            b"GROUP",
+            b"g",
+            b"killed",
+            b"BLOCK",
+            b"0",
+            b"STREAMS",
+            b"s",
+            b">",
+        ])
+        .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"CLIENT", b"KILL", b"ID", &id]));
+    assert!(
+        killed.read().is_err(),
+        "a killed client's connection closes"
+    );
+    wait_blocked(port, 0);
+    out.push(admin.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(admin.call_raw(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"alive",
+        b"STREAMS",
+        b"s",
+        b">",
+    ]));
+    out.push(admin.call_raw(&[b"XPENDING", b"s", b"g"]));
+    out
+}
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("group wake order", group_wake_order),
+    ("xread wakes all", xread_all_woken),
+    (
+        "group destroyed, key deleted, type changed",
+        group_destroyed_and_key_deleted,
+    ),
+    ("timeouts and RESP3 nulls", timeouts_and_resp3),
+    ("client unblock", client_unblock),
+    ("pipelined behind a block", pipelined_behind_block),
+    ("disconnected and killed", disconnected_and_killed),
+];
+
+/// Scenarios where Redis 7.0 answers as it did before 7.2 (the README's table).
+const REDIS7_DIFFERENCES: &[(&str, &str)] = &[(
+    "group destroyed, key deleted, type changed",
+    "Redis 7.0 answers `-UNBLOCKED …` / `-NOGROUP the consumer group this client was \
+     blocked on no longer exists`; 7.2+ re-run the read and answer its own error",
+)];
+
+fn against(kind: ServerKind) {
+    let Some(oracle) = ServerGuard::start(kind) else {
+        return;
+    };
+    let brook = Brook::start(ServerConfig::default());
+    let mut diffs = Vec::new();
+    for (name, scenario) in SCENARIOS {
+        if kind == ServerKind::Redis && REDIS7_DIFFERENCES.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        let mut got = Vec::new();
+        for port in [brook.port(), oracle.port()] {
+            conn(port).call(&[b"FLUSHALL"]);
+            got.push(scenario(port));
+        }
+        if got[0] != got[1] {
+            let show = |v: &Vec<Vec<u8>>| {
+                v.iter()
+                    .map(|b| String::from_utf8_lossy(b).escape_debug().to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n      ")
+            };
+            diffs.push(format!(
+                "{name}:\n   brook:\n      {}\n   {}:\n      {}",
+                show(&got[0]),
+                kind.name(),
+                show(&got[1])
+            ));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+}
+
+#[test]
+fn blocking_matches_valkey() {
+    against(ServerKind::Valkey);
+}
+
+#[test]
+fn blocking_matches_redis7() {
+    against(ServerKind::Redis);
+}

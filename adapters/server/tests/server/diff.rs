@@ -386,6 +386,15 @@ pub fn scripts() -> Vec<Script> {
             ],
         ),
         s("bad-multibulk", vec![raw(b"*abc\r\n", 1), Step::Closed]),
+        s("too-big-inline", vec![raw(&[b'x'; 70_000], 1), Step::Closed]),
+        s(
+            "too-big-mbulk-count",
+            vec![raw(&[&b"*"[..], &[b'1'; 70_000]].concat(), 1), Step::Closed],
+        ),
+        s(
+            "too-big-bulk-count",
+            vec![raw(&[&b"*1\r\n$"[..], &[b'1'; 70_000]].concat(), 1), Step::Closed],
+        ),
         s("bad-multibulk-plus", vec![raw(b"*+1\r\n", 1), Step::Closed]),
         s("huge-multibulk", vec![raw(b"*2147483648\r\n", 1), Step::Closed]),
         s("expected-dollar", vec![raw(b"*1\r\nPING\r\n", 1), Step::Closed]),

@@ -1,1 +1,247 @@
+//! Limits and hostile input: a request past the query-buffer limit closes its client,
+//! a configured bulk limit, `maxclients`, random garbage on many connections (never a
+//! panic; the server keeps serving), and the virtual clock (`BROOK.CLOCK`).
 
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use brook_server::{ClockMode, ServerConfig};
+use brook_test_support::Frame;
+
+use super::support::Brook;
+
+fn closed(stream: &mut TcpStream) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut buf = [0u8; 256];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => return e.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    }
+}
+
+#[test]
+fn query_buffer_limit_closes_the_client() {
+    let brook = Brook::start(ServerConfig {
+        client_query_buffer_limit: 1024 * 1024,
+        ..ServerConfig::default()
+    });
+    let mut s = TcpStream::connect(("127.0.0.1", brook.port())).expect("connect");
+    s.write_all(b"*2\r\n$4\r\nECHO\r\n$5000000\r\n")
+        .expect("header");
+    let chunk = vec![b'a'; 64 * 1024];
+    for _ in 0..40 {
+        if s.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    assert!(
+        closed(&mut s),
+        "a client past the query buffer limit is closed"
+    );
+    let mut other = brook.connect();
+    assert_eq!(other.call(&[b"PING"]), Frame::Simple(b"PONG".to_vec()));
+}
+
+#[test]
+fn configured_bulk_limit() {
+    let brook = Brook::start(ServerConfig {
+        proto_max_bulk_len: 1000,
+        ..ServerConfig::default()
+    });
+    let mut c = brook.connect();
+    let ok = vec![b'x'; 1000];
+    assert_eq!(c.call(&[b"ECHO", &ok]), Frame::Bulk(ok.clone()));
+    c.send_raw(b"*2\r\n$4\r\nECHO\r\n$1001\r\n").expect("send");
+    assert_eq!(
+        c.read().expect("error").0,
+        Frame::Error(b"ERR Protocol error: invalid bulk length".to_vec())
+    );
+}
+
+#[test]
+fn maxclients() {
+    let brook = Brook::start(ServerConfig {
+        maxclients: 2,
+        ..ServerConfig::default()
+    });
+    let mut a = brook.connect();
+    let mut b = brook.connect();
+    assert_eq!(a.call(&[b"PING"]), Frame::Simple(b"PONG".to_vec()));
+    assert_eq!(b.call(&[b"PING"]), Frame::Simple(b"PONG".to_vec()));
+    let mut c = brook.connect();
+    assert_eq!(
+        c.read().expect("refusal").0,
+        Frame::Error(b"ERR max number of clients reached".to_vec())
+    );
+    drop(a);
+    std::thread::sleep(Duration::from_millis(100));
+    let mut d = brook.connect();
+    assert_eq!(d.call(&[b"PING"]), Frame::Simple(b"PONG".to_vec()));
+}
+
+/// A seeded xorshift.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn garbage_never_breaks_the_server() {
+    let brook = Brook::default_server();
+    let seed = std::env::var("BROOK_SERVER_GARBAGE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_u64);
+    let mut rng = Rng(seed | 1);
+    let pieces: &[&[u8]] = &[
+        b"*",
+        b"$",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b"-1",
+        b"0",
+        b"3",
+        b"99999999999",
+        b"XADD",
+        b"s",
+        b"*",
+        b"f",
+        b"v",
+        b"XREAD",
+        b"BLOCK",
+        b"1",
+        b"STREAMS",
+        b"$",
+        b"\"",
+        b"'",
+        b"\\x4",
+        b" ",
+        b"\x00",
+        b"MULTI",
+        b"EXEC",
+        b"XGROUP",
+        b"CREATE",
+        b"g",
+        b">",
+        b"XREADGROUP",
+        b"GROUP",
+        b"CLIENT",
+        b"KILL",
+        b"HELLO",
+        b"3",
+        b"SELECT",
+        b"15",
+        b"RESET",
+        b"QUIT",
+    ];
+    for _ in 0..200 {
+        let mut s = TcpStream::connect(("127.0.0.1", brook.port())).expect("connect");
+        s.set_read_timeout(Some(Duration::from_millis(20)))
+            .expect("timeout");
+        let mut bytes = Vec::new();
+        for _ in 0..(rng.next() % 60) {
+            if rng.next() % 4 == 0 {
+                bytes.push(rng.next() as u8);
+            } else {
+                bytes.extend_from_slice(pieces[(rng.next() % pieces.len() as u64) as usize]);
+            }
+        }
+        let _ = s.write_all(&bytes);
+        let mut sink = [0u8; 4096];
+        let _ = s.read(&mut sink);
+    }
+    let mut c = brook.connect();
+    assert_eq!(c.call(&[b"PING"]), Frame::Simple(b"PONG".to_vec()));
+    assert!(matches!(c.call(&[b"DBSIZE"]), Frame::Integer(_)));
+}
+
+#[test]
+fn virtual_clock() {
+    let brook = Brook::start(ServerConfig {
+        clock: ClockMode::Manual(1_000_000),
+        ..ServerConfig::default()
+    });
+    let mut c = brook.connect();
+    assert_eq!(c.call(&[b"BROOK.CLOCK", b"GET"]), Frame::Integer(1_000_000));
+    assert_eq!(
+        c.call(&[b"XADD", b"s", b"*", b"f", b"v"]),
+        Frame::bulk("1000000-0")
+    );
+    assert_eq!(
+        c.call(&[b"TIME"]),
+        Frame::Array(vec![Frame::bulk("1000"), Frame::bulk("0")])
+    );
+    assert_eq!(
+        c.call_str(&["XGROUP", "CREATE", "s", "g", "0"]),
+        Frame::simple("OK")
+    );
+    c.call_str(&["XREADGROUP", "GROUP", "g", "a", "STREAMS", "s", ">"]);
+    // A read blocked for 5 s of virtual time waits while real time passes…
+    let mut reader = brook.connect();
+    reader
+        .send(&[b"XREAD", b"BLOCK", b"5000", b"STREAMS", b"s", b"$"])
+        .expect("send");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(
+        c.call(&[b"BROOK.CLOCK", b"ADVANCE", b"4999"]),
+        Frame::Integer(1_004_999)
+    );
+    reader
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .expect("timeout");
+    assert!(
+        reader.read().is_err(),
+        "no timeout before its virtual deadline"
+    );
+    reader
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    // …and times out the moment the clock reaches its deadline.
+    assert_eq!(
+        c.call(&[b"BROOK.CLOCK", b"ADVANCE", b"1"]),
+        Frame::Integer(1_005_000)
+    );
+    assert_eq!(reader.read().expect("timed out").0, Frame::NullArray);
+    // Idle times follow the clock too.
+    let pending = c.call_str(&["XPENDING", "s", "g", "-", "+", "10"]);
+    let Frame::Array(rows) = pending else {
+        panic!("XPENDING answered {pending:?}")
+    };
+    assert_eq!(
+        rows[0],
+        Frame::Array(vec![
+            Frame::bulk("1000000-0"),
+            Frame::bulk("a"),
+            Frame::Integer(5000),
+            Frame::Integer(1)
+        ])
+    );
+    assert_eq!(c.call(&[b"BROOK.CLOCK", b"SET", b"7"]), Frame::Integer(7));
+    assert_eq!(
+        c.call(&[b"BROOK.CLOCK", b"ADVANCE", b"x"]),
+        Frame::error("ERR value is not an integer or out of range")
+    );
+    assert_eq!(
+        c.call(&[b"BROOK.CLOCK", b"ADVANCE"]),
+        Frame::error("ERR wrong number of arguments for 'brook.clock|advance' command")
+    );
+    let system = Brook::default_server();
+    let mut s = system.connect();
+    assert!(matches!(
+        s.call(&[b"BROOK.CLOCK", b"GET"]),
+        Frame::Integer(_)
+    ));
+    assert!(s.call(&[b"BROOK.CLOCK", b"ADVANCE", b"1"]).is_error());
+}
