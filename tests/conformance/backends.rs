@@ -71,10 +71,23 @@ fn conformance_matrix() {
         .filter_map(ServerGuard::start)
         .map(|guard| Server { guard })
         .collect();
+    // `brook serve` in this process: the engine behind RESP, through brook-redis.
+    let serve = rt
+        .block_on(brook_server::Server::start(
+            brook_server::ServerConfig::default(),
+        ))
+        .expect("start brook serve");
+    let serve_port = serve.local_addr().port();
     let mut failures = Vec::new();
     let mut runs = 0;
     for case in CASES {
         let mut urls = vec![("engine".to_string(), "mem://".to_string())];
+        for (proto, query) in [("RESP2", ""), ("RESP3", "?protocol=resp3")] {
+            urls.push((
+                format!("brook serve ({proto})"),
+                format!("redis://127.0.0.1:{serve_port}/{query}"),
+            ));
+        }
         for server in &servers {
             for resp3 in [false, true] {
                 let name = format!(

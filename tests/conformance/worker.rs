@@ -142,6 +142,13 @@ fn worker_matrix() {
         .into_iter()
         .filter_map(ServerGuard::start)
         .collect();
+    // `brook serve` in this process, reached through brook-redis like a server.
+    let serve = rt
+        .block_on(brook_server::Server::start(
+            brook_server::ServerConfig::default(),
+        ))
+        .expect("start brook serve");
+    let serve_port = serve.local_addr().port();
     let only = std::env::var("BROOK_WORKER_CASE").ok();
     quiet_planned_panics();
     let mut failures = Vec::new();
@@ -160,6 +167,10 @@ fn worker_matrix() {
                 format!("redis://127.0.0.1:{}/?protocol=resp3", s.port()),
             ));
         }
+        targets.push((
+            "brook serve".into(),
+            format!("redis://127.0.0.1:{serve_port}/?protocol=resp3"),
+        ));
         for (name, url) in targets {
             let started = std::time::Instant::now();
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -14,6 +14,9 @@ pub(crate) struct Features {
     pub(crate) del_ex: bool,
     /// XREADGROUP's CLAIM option (Redis 8.4).
     pub(crate) claim: bool,
+    /// brook's conditional operations as commands (`brook serve`): used instead of
+    /// the Lua scripts.
+    pub(crate) brook_ops: bool,
 }
 
 impl Features {
@@ -25,14 +28,16 @@ impl Features {
                 redis::cmd("COMMAND")
                     .arg("INFO")
                     .arg("XACKDEL")
-                    .arg("XDELEX"),
+                    .arg("XDELEX")
+                    .arg("BROOK.MARKACK"),
             )
             .await
             .map_err(|e| errors::from_redis(&e))?;
-        let known = parse::array(v)?
+        let found: Vec<bool> = parse::array(v)?
             .iter()
-            .filter(|c| !matches!(c, Value::Nil))
-            .count();
+            .map(|c| !matches!(c, Value::Nil))
+            .collect();
+        let known = found.iter().take(2).filter(|k| **k).count();
         // CLAIM is an option, not a command: look for it among XREADGROUP's documented
         // arguments.
         let docs = conn
@@ -42,6 +47,7 @@ impl Features {
         Ok(Features {
             del_ex: known == 2,
             claim: mentions(&docs, b"CLAIM"),
+            brook_ops: found.get(2).copied().unwrap_or(false),
         })
     }
 }
@@ -128,8 +134,35 @@ impl Scripts {
         cmd
     }
 
+    /// ack-if-owner (`op` "ack"), touch-if-owner ("touch") or delete-consumer-if-empty
+    /// ("delconsumer"): a `BROOK.*` command when `native`, else EVAL.
+    pub(crate) fn owner_op(
+        &self,
+        native: bool,
+        op: &str,
+        key: &[u8],
+        group: &[u8],
+        consumer: &[u8],
+        ids: &[StreamId],
+    ) -> Cmd {
+        if !native {
+            return self.if_owner(op, key, group, consumer, ids);
+        }
+        let name = match op {
+            "ack" => "BROOK.ACKIFOWNER",
+            "touch" => "BROOK.TOUCHIFOWNER",
+            _ => "BROOK.DELCONSUMERIFEMPTY",
+        };
+        let mut cmd = redis::cmd(name);
+        cmd.arg(key).arg(group).arg(consumer);
+        for id in ids {
+            cmd.arg(args::id(*id));
+        }
+        cmd
+    }
+
     /// ack-if-owner (`op` "ack") or touch-if-owner ("touch") as EVAL.
-    pub(crate) fn if_owner(
+    fn if_owner(
         &self,
         op: &str,
         key: &[u8],
@@ -154,6 +187,7 @@ impl Scripts {
     #[allow(clippy::too_many_arguments)] // one argument per part of the operation
     pub(crate) fn if_owner_add(
         &self,
+        native: bool,
         key: &[u8],
         group: &[u8],
         consumer: &[u8],
@@ -162,14 +196,23 @@ impl Scripts {
         fields: &[(bytes::Bytes, bytes::Bytes)],
     ) -> Cmd {
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.owner)
-            .arg(2)
-            .arg(key)
-            .arg(to)
-            .arg("add")
-            .arg(group)
-            .arg(consumer)
-            .arg(args::id(id));
+        if native {
+            cmd = redis::cmd("BROOK.ACKIFOWNERTHENADD");
+            cmd.arg(key)
+                .arg(group)
+                .arg(consumer)
+                .arg(args::id(id))
+                .arg(to);
+        } else {
+            cmd.arg(&self.owner)
+                .arg(2)
+                .arg(key)
+                .arg(to)
+                .arg("add")
+                .arg(group)
+                .arg(consumer)
+                .arg(args::id(id));
+        }
         for (f, v) in fields {
             cmd.arg(f.as_ref()).arg(v.as_ref());
         }
@@ -180,6 +223,7 @@ impl Scripts {
     #[allow(clippy::too_many_arguments)] // one argument per part of the operation
     pub(crate) fn mark_ack(
         &self,
+        native: bool,
         key: &[u8],
         group: &[u8],
         id: StreamId,
@@ -188,11 +232,13 @@ impl Scripts {
         effects: &[Cmd],
     ) -> Cmd {
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(self.mark_ack)
-            .arg(2)
-            .arg(key)
-            .arg(marker)
-            .arg(group)
+        if native {
+            cmd = redis::cmd("BROOK.MARKACK");
+            cmd.arg(key).arg(marker);
+        } else {
+            cmd.arg(self.mark_ack).arg(2).arg(key).arg(marker);
+        }
+        cmd.arg(group)
             .arg(args::id(id))
             .arg(keep_ms.max(1))
             .arg(effects.len());

@@ -780,10 +780,14 @@ impl Streams for RedisStreams {
         consumer: &[u8],
         ids: &[StreamId],
     ) -> Result<u64, Error> {
-        let cmd = self
-            .inner
-            .scripts
-            .if_owner("ack", key, group, consumer, ids);
+        let cmd = self.inner.scripts.owner_op(
+            self.inner.features.brook_ops,
+            "ack",
+            key,
+            group,
+            consumer,
+            ids,
+        );
         parse::uint(self.send(cmd).await?)
     }
 
@@ -794,10 +798,14 @@ impl Streams for RedisStreams {
         consumer: &[u8],
         ids: &[StreamId],
     ) -> Result<u64, Error> {
-        let cmd = self
-            .inner
-            .scripts
-            .if_owner("touch", key, group, consumer, ids);
+        let cmd = self.inner.scripts.owner_op(
+            self.inner.features.brook_ops,
+            "touch",
+            key,
+            group,
+            consumer,
+            ids,
+        );
         parse::uint(self.send(cmd).await?)
     }
 
@@ -811,10 +819,15 @@ impl Streams for RedisStreams {
         fields: &[(Bytes, Bytes)],
     ) -> Result<Option<StreamId>, Error> {
         self.check_slots([key, to])?;
-        let cmd = self
-            .inner
-            .scripts
-            .if_owner_add(key, group, consumer, id, to, fields);
+        let cmd = self.inner.scripts.if_owner_add(
+            self.inner.features.brook_ops,
+            key,
+            group,
+            consumer,
+            id,
+            to,
+            fields,
+        );
         match self.send(cmd).await? {
             Value::Nil => Ok(None),
             v => parse::id(v).map(Some),
@@ -857,10 +870,15 @@ impl Streams for RedisStreams {
                 .chain(effects.iter().flat_map(Command::keys)),
         )?;
         let cmds: Vec<redis::Cmd> = effects.iter().map(|c| batch::to_cmd(self, c)).collect();
-        let cmd = self
-            .inner
-            .scripts
-            .mark_ack(key, group, id, marker, keep_ms, &cmds);
+        let cmd = self.inner.scripts.mark_ack(
+            self.inner.features.brook_ops,
+            key,
+            group,
+            id,
+            marker,
+            keep_ms,
+            &cmds,
+        );
         match self.send(cmd).await? {
             Value::Nil => Ok(None),
             v => {
@@ -892,10 +910,14 @@ impl Streams for RedisStreams {
         group: &[u8],
         consumer: &[u8],
     ) -> Result<bool, Error> {
-        let cmd = self
-            .inner
-            .scripts
-            .if_owner("delconsumer", key, group, consumer, &[]);
+        let cmd = self.inner.scripts.owner_op(
+            self.inner.features.brook_ops,
+            "delconsumer",
+            key,
+            group,
+            consumer,
+            &[],
+        );
         Ok(parse::uint(self.send(cmd).await?)? == 1)
     }
 

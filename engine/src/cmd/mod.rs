@@ -255,6 +255,12 @@ impl Keyspace {
         Ok(())
     }
 
+    /// The names of the commands the command layer runs (lower case; containers by
+    /// their own name).
+    pub fn command_names() -> impl Iterator<Item = &'static str> {
+        COMMANDS.iter().map(|c| c.name)
+    }
+
     /// True when the engine's command layer knows `name` (any case).
     pub fn knows_command(name: &[u8]) -> bool {
         COMMANDS

@@ -3,8 +3,10 @@
 //! selected database's engine, in the order Redis's `processCommand` checks a command:
 //! known name, arity, authentication, then MULTI queueing.
 
+mod brook_ops;
 mod client;
 mod clock;
+mod command;
 mod connection;
 mod info;
 mod keyspace;
@@ -114,6 +116,22 @@ static SERVER_COMMANDS: &[ServerCommand] = &[
     sc("exec", 1, false, multi::exec),
     sc("discard", 1, false, multi::discard),
     sc("brook.clock", -2, false, clock::run),
+    sc("command", -1, false, command::run),
+    sc("brook.ackifowner", -5, false, brook_ops::if_owner),
+    sc("brook.touchifowner", -5, false, brook_ops::if_owner),
+    sc(
+        "brook.ackifownerthenadd",
+        -8,
+        false,
+        brook_ops::if_owner_then_add,
+    ),
+    sc(
+        "brook.delconsumerifempty",
+        4,
+        false,
+        brook_ops::delconsumer_if_empty,
+    ),
+    sc("brook.markack", -7, false, brook_ops::mark_ack),
 ];
 
 fn find(name: &[u8]) -> Option<&'static ServerCommand> {
@@ -197,7 +215,7 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
 fn command_label(name: &str, argv: &[Bytes]) -> String {
     let container = matches!(
         name,
-        "client" | "config" | "xinfo" | "xgroup" | "brook.clock"
+        "client" | "config" | "xinfo" | "xgroup" | "brook.clock" | "command"
     );
     match argv.get(1) {
         Some(sub) if container => {

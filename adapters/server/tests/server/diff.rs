@@ -357,6 +357,13 @@ pub fn scripts() -> Vec<Script> {
                 c(&["CONFIG", "GET", "no-such-parameter"]),
                 c(&["CONFIG", "RESETSTAT"]),
                 c(&["CONFIG", "FOO"]),
+                c(&["COMMAND", "INFO", "nosuch"]),
+                shape(&["COMMAND", "INFO", "xadd", "nosuch", "xreadgroup"]),
+                kind(&["COMMAND", "DOCS", "xadd"]),
+                c(&["COMMAND", "DOCS", "nosuch"]),
+                c(&["COMMAND", "FOO"]),
+                c(&["COMMAND", "COUNT", "x"]),
+                kind(&["COMMAND", "COUNT"]),
             ],
         ),
         s(
