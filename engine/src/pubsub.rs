@@ -108,6 +108,20 @@ pub(crate) struct Hub {
 }
 
 impl Hub {
+    fn add(&mut self, id: u64, channels: &[&[u8]], patterns: &[&[u8]]) {
+        for c in owned(channels) {
+            let subs = self.channels.entry(c).or_default();
+            if !subs.contains(&id) {
+                subs.push(id);
+            }
+        }
+        for p in owned(patterns) {
+            if !self.patterns.iter().any(|(q, s)| *s == id && *q == p) {
+                self.patterns.push((p, id));
+            }
+        }
+    }
+
     fn remove(&mut self, id: u64) {
         self.queues.remove(&id);
         self.channels.retain(|_, subs| {
@@ -167,6 +181,31 @@ impl core::fmt::Debug for Subscriber {
 impl Drop for Subscriber {
     fn drop(&mut self) {
         self.shared.lock().remove(self.id);
+    }
+}
+
+impl Subscriber {
+    /// Subscribes this subscriber to more channels and patterns (a connection's later
+    /// SUBSCRIBE / PSUBSCRIBE); messages published from now on arrive on its queue.
+    pub fn add(&self, channels: &[&[u8]], patterns: &[&[u8]]) {
+        self.shared.lock().add(self.id, channels, patterns);
+    }
+
+    /// Stops receiving from `channels` and `patterns` (UNSUBSCRIBE / PUNSUBSCRIBE);
+    /// messages already queued stay queued.
+    pub fn remove(&self, channels: &[&[u8]], patterns: &[&[u8]]) {
+        let mut hub = self.shared.lock();
+        let id = self.id;
+        for c in channels {
+            if let Some(subs) = hub.channels.get_mut(*c) {
+                subs.retain(|s| *s != id);
+                if subs.is_empty() {
+                    hub.channels.remove(*c);
+                }
+            }
+        }
+        hub.patterns
+            .retain(|(p, s)| *s != id || !patterns.iter().any(|q| p[..] == q[..]));
     }
 }
 
@@ -236,17 +275,7 @@ impl Engine {
             hub.next += 1;
             let id = hub.next;
             hub.queues.insert(id, queue.clone());
-            for c in owned(channels) {
-                let subs = hub.channels.entry(c).or_default();
-                if !subs.contains(&id) {
-                    subs.push(id);
-                }
-            }
-            for p in owned(patterns) {
-                if !hub.patterns.iter().any(|(q, s)| *s == id && *q == p) {
-                    hub.patterns.push((p, id));
-                }
-            }
+            hub.add(id, channels, patterns);
             id
         };
         Ok(Subscriber { shared, id, queue })

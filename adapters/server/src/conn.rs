@@ -88,17 +88,41 @@ where
         if buf.len() > shared.config.client_query_buffer_limit {
             break;
         }
-        tokio::select! {
-            r = rd.read_buf(&mut buf) => match r {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            },
-            _ = client.kill.notified() => break,
+        let woke = tokio::select! {
+            r = rd.read_buf(&mut buf) => Woke::Read(r),
+            _ = client.kill.notified() => Woke::Killed,
+            m = next_message(&mut sess.subs.subscriber) => Woke::Message(m),
+        };
+        match woke {
+            Woke::Read(Ok(0) | Err(_)) | Woke::Killed => break,
+            Woke::Read(Ok(_)) => {}
+            Woke::Message(Ok(m)) => commands::pubsub::deliver(&mut sess, &m),
+            // The hub cut a subscriber that fell too far behind, or the server closes:
+            // the connection ends, as Redis disconnects it.
+            Woke::Message(Err(_)) => break,
         }
     }
     sess.close(&shared);
     shared.registry.remove(client.id);
     let _ = wr.shutdown().await;
+}
+
+/// What woke an idle connection.
+enum Woke {
+    Read(std::io::Result<usize>),
+    Killed,
+    Message(Result<brook_engine::PubSubMessage, brook_engine::Error>),
+}
+
+/// The next pub/sub message, or never when the connection subscribes to nothing.
+async fn next_message(
+    sub: &mut Option<brook_engine::Subscriber>,
+) -> Result<brook_engine::PubSubMessage, brook_engine::Error> {
+    use brook_engine::Subscription;
+    match sub {
+        Some(s) => s.next().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn flush<W: AsyncWrite + Unpin>(wr: &mut W, out: &mut Vec<u8>) -> std::io::Result<()> {

@@ -193,6 +193,11 @@ static DOCS: &[Doc] = &[
     d("brook.ackifownerthenadd", -8, WDF, (1, 1, 1), SWF, "brook", "0.1.0", "When the consumer still owns the ID: adds the fields to another stream, then acknowledges.", "key group consumer id to field value"),
     d("brook.delconsumerifempty", 4, WF, K1, SWF, "brook", "0.1.0", "Deletes a consumer only when it owns no pending entry.", "key group consumer"),
     d("brook.markack", -7, WD, (1, 2, 1), &["@write", "@stream", "@slow"], "brook", "0.1.0", "XACK, then sets a marker with NX PX; when it was new, runs the writes that follow.", "key marker group id keep-ms numwrites argc arg"),
+    d("publish", 3, &["pubsub", "loading", "stale", "fast"], K0, &["@pubsub", "@fast"], "pubsub", "2.0.0", "Posts a message to a channel.", "channel message"),
+    d("subscribe", -2, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0", "Listens for messages published to channels.", "channel"),
+    d("psubscribe", -2, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0", "Listens for messages published to channels that match one or more patterns.", "pattern"),
+    d("unsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0", "Stops listening to messages posted to channels.", "channel"),
+    d("punsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0", "Stops listening to messages published to channels that match one or more patterns.", "pattern"),
     d("brook.clock", -2, &["fast"], K0, &["@fast"], "brook", "0.1.0", "Reads or moves brook serve's virtual clock (GET, ADVANCE ms, SET ms).", "GET ADVANCE:milliseconds SET:unix-time-milliseconds"),
 ];
 

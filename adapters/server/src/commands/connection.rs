@@ -15,6 +15,12 @@ pub(super) fn ping(_: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
         sess.out.error(&Error::WrongArity("ping").to_string());
         return Step::Done;
     }
+    if sess.subs.count() > 0 && sess.out.proto == Protocol::Resp2 {
+        sess.out.array(2);
+        sess.out.bulk(b"pong");
+        sess.out.bulk(argv.get(1).map_or(&b""[..], |m| &m[..]));
+        return Step::Done;
+    }
     match argv.get(1) {
         Some(msg) => sess.out.bulk(msg),
         None => sess.out.simple("PONG"),
@@ -178,6 +184,7 @@ pub(super) fn quit(_: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
 /// name, logged out when a password is set).
 pub(super) fn reset(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
     sess.multi = None;
+    super::pubsub::clear(sess);
     sess.db = 0;
     sess.authed = shared.config.requirepass.is_none();
     sess.set_proto(Protocol::Resp2);

@@ -11,6 +11,7 @@ mod connection;
 mod info;
 mod keyspace;
 mod multi;
+pub mod pubsub;
 
 use std::sync::Arc;
 
@@ -46,6 +47,8 @@ pub struct Session {
     pub authed: bool,
     /// Inside MULTI: the queued commands.
     pub multi: Option<Multi>,
+    /// Pub/sub channels and patterns.
+    pub subs: pubsub::Subscriptions,
 }
 
 impl Session {
@@ -57,6 +60,7 @@ impl Session {
             db: 0,
             authed: shared.config.requirepass.is_none(),
             multi: None,
+            subs: pubsub::Subscriptions::default(),
         }
     }
 
@@ -74,6 +78,7 @@ impl Session {
     /// The connection is going away.
     pub fn close(&mut self, _shared: &Shared) {
         self.multi = None;
+        pubsub::clear(self);
     }
 }
 
@@ -117,6 +122,11 @@ static SERVER_COMMANDS: &[ServerCommand] = &[
     sc("discard", 1, false, multi::discard),
     sc("brook.clock", -2, false, clock::run),
     sc("command", -1, false, command::run),
+    sc("publish", 3, false, pubsub::publish),
+    sc("subscribe", -2, false, pubsub::subscribe),
+    sc("psubscribe", -2, false, pubsub::subscribe),
+    sc("unsubscribe", -1, false, pubsub::unsubscribe),
+    sc("punsubscribe", -1, false, pubsub::unsubscribe),
     sc("brook.ackifowner", -5, false, brook_ops::if_owner),
     sc("brook.touchifowner", -5, false, brook_ops::if_owner),
     sc(
@@ -185,6 +195,17 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
         sess.out.error("NOAUTH Authentication required.");
         return Step::Done;
     }
+    if sess.out.proto == Protocol::Resp2 && sess.subs.count() > 0 && !pubsub_context_ok(&name) {
+        if let Some(m) = &mut sess.multi {
+            m.failed = true;
+        }
+        let label = command_label(&name, &argv);
+        sess.out.error(&format!(
+            "ERR Can't execute '{label}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
+             RESET are allowed in this context"
+        ));
+        return Step::Done;
+    }
     if let Some(m) = &mut sess.multi {
         if !matches!(
             name.as_str(),
@@ -209,6 +230,22 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
             }
         }
     }
+}
+
+/// The commands a RESP2 connection may run while subscribed.
+fn pubsub_context_ok(name: &str) -> bool {
+    matches!(
+        name,
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
 }
 
 /// How CLIENT LIST names the last command: `name` or `name|sub` for containers.

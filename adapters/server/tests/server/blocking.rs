@@ -293,7 +293,57 @@ fn disconnected_and_killed(port: u16) -> Vec<Vec<u8>> {
     out
 }
 
+fn pubsub_resp2(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut a = conn(port);
+    let mut b = conn(port);
+    a.send(&[b"SUBSCRIBE", b"c1", b"c2", b"c1"]).expect("send");
+    for _ in 0..3 {
+        out.push(a.read().expect("subscribed").1);
+    }
+    out.push(a.call_raw(&[b"PSUBSCRIBE", b"c*"]));
+    out.push(a.call_raw(&[b"PING"]));
+    out.push(a.call_raw(&[b"PING", b"hi"]));
+    out.push(a.call_raw(&[b"XADD", b"s", b"*", b"f", b"v"]));
+    out.push(a.call_raw(&[b"CLIENT", b"ID"]));
+    out.push(b.call_raw(&[b"PUBLISH", b"c1", b"one"]));
+    out.push(a.read().expect("message").1);
+    out.push(a.read().expect("pmessage").1);
+    out.push(b.call_raw(&[b"PUBLISH", b"cx", b"two"]));
+    out.push(a.read().expect("pmessage").1);
+    out.push(b.call_raw(&[b"PUBLISH", b"other", b"three"]));
+    out.push(a.call_raw(&[b"UNSUBSCRIBE", b"c1"]));
+    out.push(a.call_raw(&[b"PUNSUBSCRIBE"]));
+    out.push(a.call_raw(&[b"PUNSUBSCRIBE"]));
+    out.push(a.call_raw(&[b"UNSUBSCRIBE", b"nope"]));
+    out.push(a.call_raw(&[b"UNSUBSCRIBE"]));
+    out.push(a.call_raw(&[b"UNSUBSCRIBE"]));
+    out.push(a.call_raw(&[b"PING"]));
+    out.push(b.call_raw(&[b"PUBLISH", b"c1", b"nobody"]));
+    out
+}
+
+fn pubsub_resp3(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut a = conn(port);
+    let mut b = conn(port);
+    a.hello(3);
+    out.push(a.call_raw(&[b"SUBSCRIBE", b"news"]));
+    out.push(a.call_raw(&[b"PSUBSCRIBE", b"n?ws"]));
+    out.push(a.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(a.call_raw(&[b"PING"]));
+    out.push(b.call_raw(&[b"PUBLISH", b"news", b"payload"]));
+    out.push(a.read_any().expect("push").1);
+    out.push(a.read_any().expect("push").1);
+    out.push(a.call_raw(&[b"RESET"]));
+    out.push(b.call_raw(&[b"PUBLISH", b"news", b"after reset"]));
+    out.push(a.call_raw(&[b"PING"]));
+    out
+}
+
 const SCENARIOS: &[(&str, Scenario)] = &[
+    ("pub/sub in RESP2", pubsub_resp2),
+    ("pub/sub in RESP3", pubsub_resp3),
     ("group wake order", group_wake_order),
     ("xread wakes all", xread_all_woken),
     (
