@@ -3,7 +3,7 @@
 # Exits non-zero if a build fails or any target finds a crash (panic, failed
 # assertion, timeout, OOM); the crashing input is left in fuzz/artifacts/<target>/.
 #
-#   fuzz/smoke.sh                         # 15 s per target (under 1 minute in total)
+#   fuzz/smoke.sh                         # 15 s per target (75 s in total)
 #   BROOK_FUZZ_SECONDS=600 fuzz/smoke.sh  # a longer campaign (10 minutes per target)
 #   BROOK_FUZZ_TARGETS="model" fuzz/smoke.sh
 #
@@ -18,7 +18,7 @@ set -uo pipefail
 cd "$(dirname "$0")"
 
 seconds="${BROOK_FUZZ_SECONDS:-15}"
-targets="${BROOK_FUZZ_TARGETS:-id_parse argv model}"
+targets="${BROOK_FUZZ_TARGETS:-id_parse argv model resp_request server_commands}"
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     echo "smoke.sh: cargo-fuzz is not installed (cargo install cargo-fuzz)" >&2

@@ -68,6 +68,36 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The state of a server listening on `port`: one engine per database, all on the
+    /// configured clock, no clients yet.
+    pub fn new(config: ServerConfig, port: u16) -> Shared {
+        let clock = match config.clock {
+            ClockMode::Manual(start) => Some(ManualClock::new(start)),
+            ClockMode::System => None,
+        };
+        let dbs = (0..config.databases.max(1))
+            .map(|_| {
+                // A server's readers usually wait long: no spinning before parking.
+                let b = Engine::builder().wakeup_spin(std::time::Duration::ZERO);
+                match &clock {
+                    Some(c) => b.clock(c.clone()).build(),
+                    None => b.build(),
+                }
+            })
+            .collect();
+        Shared {
+            dbs,
+            clock,
+            config,
+            registry: registry::Registry::default(),
+            started: Instant::now(),
+            port,
+            connections_received: AtomicU64::new(0),
+            commands_processed: AtomicU64::new(0),
+            rejected_connections: AtomicU64::new(0),
+        }
+    }
+
     /// The engines' time in Unix milliseconds.
     pub fn now_ms(&self) -> u64 {
         match &self.clock {
@@ -104,30 +134,7 @@ impl Server {
             }
             None => None,
         };
-        let clock = match config.clock {
-            ClockMode::Manual(start) => Some(ManualClock::new(start)),
-            ClockMode::System => None,
-        };
-        let dbs = (0..config.databases.max(1))
-            .map(|_| {
-                let b = Engine::builder().wakeup_spin(std::time::Duration::ZERO);
-                match &clock {
-                    Some(c) => b.clock(c.clone()).build(),
-                    None => b.build(),
-                }
-            })
-            .collect();
-        let shared = Arc::new(Shared {
-            dbs,
-            clock,
-            config,
-            registry: registry::Registry::default(),
-            started: Instant::now(),
-            port: addr.port(),
-            connections_received: AtomicU64::new(0),
-            commands_processed: AtomicU64::new(0),
-            rejected_connections: AtomicU64::new(0),
-        });
+        let shared = Arc::new(Shared::new(config, addr.port()));
         let (stop, stop_rx) = watch::channel(false);
         let (done_tx, done) = watch::channel(false);
         let tcp = tokio::spawn(accept_tcp(shared.clone(), listener, stop_rx.clone()));
