@@ -115,6 +115,7 @@ pub use options::{
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 pub use pel::{ByTime, Nack, Pel, Placement};
+pub use glob::matches as glob_matches;
 pub use reply::{Protocol, Reply};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;

@@ -1,10 +1,51 @@
 //! Commands that span databases: FLUSHALL empties every database, CONFIG SET applies
 //! to every database's engine (CONFIG GET reads the first).
 
+use brook_engine::Reply;
 use bytes::Bytes;
 
 use super::{engine_now, Session, Step};
 use crate::Shared;
+
+/// The server's own parameters CONFIG GET answers (read-only here): those clients
+/// and tools such as redis-benchmark ask for.
+fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
+    let c = &shared.config;
+    let params: [(&'static str, String); 10] = [
+        ("save", String::new()),
+        ("appendonly", "no".into()),
+        ("databases", shared.dbs.len().to_string()),
+        ("port", shared.port.to_string()),
+        ("bind", c.bind.ip().to_string()),
+        ("maxclients", c.maxclients.to_string()),
+        ("proto-max-bulk-len", c.proto_max_bulk_len.to_string()),
+        ("client-query-buffer-limit", c.client_query_buffer_limit.to_string()),
+        ("timeout", "0".into()),
+        ("requirepass", c.requirepass.clone().unwrap_or_default()),
+    ];
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for pattern in patterns {
+        let is_glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
+        for (name, value) in &params {
+            let hit = if is_glob {
+                brook_engine::glob_matches(&pattern.to_ascii_lowercase(), name.as_bytes())
+            } else {
+                pattern.eq_ignore_ascii_case(name.as_bytes())
+            };
+            if hit && !seen.contains(name) {
+                seen.push(*name);
+                let shown = if is_glob {
+                    Reply::text(name)
+                } else {
+                    Reply::Bulk(pattern.clone())
+                };
+                out.push((shown, Reply::Bulk(Bytes::from(value.clone()))));
+            }
+        }
+    }
+    out
+}
 
 /// `FLUSHALL [ASYNC|SYNC]`: the first database checks the arguments; the rest follow.
 pub(super) fn flushall(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
@@ -30,7 +71,12 @@ pub(super) fn config(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Ste
         }
         return Step::Done;
     }
-    let reply = engine_now(&shared.dbs[0], argv);
+    let mut reply = engine_now(&shared.dbs[0], argv);
+    if argv[1].eq_ignore_ascii_case(b"get") {
+        if let brook_engine::Reply::Map(pairs) = &mut reply {
+            pairs.extend(server_params(shared, &argv[2..]));
+        }
+    }
     if argv[1].eq_ignore_ascii_case(b"set") && !reply.is_error() {
         for e in &shared.dbs[1..] {
             engine_now(e, argv);
