@@ -28,6 +28,10 @@ pub enum Error {
     WrongType,
     /// `ERR no such key`
     NoSuchKey,
+    /// `ERR invalid cursor` (SCAN)
+    InvalidCursor,
+    /// `ERR unknown type name '<name>'` (SCAN … TYPE)
+    UnknownTypeName(Bytes),
     /// `ERR wrong number of arguments for '<command>' command` (lower-case full name,
     /// e.g. `xadd`, `xinfo|stream`).
     WrongArity(&'static str),
@@ -248,6 +252,7 @@ impl Error {
             Error::Syntax => "ERR syntax error",
             Error::WrongType => "WRONGTYPE Operation against a key holding the wrong kind of value",
             Error::NoSuchKey => "ERR no such key",
+            Error::InvalidCursor => "ERR invalid cursor",
             Error::TrimStrategyConflict => {
                 "ERR syntax error, MAXLEN and MINID options at the same time are not compatible"
             }
@@ -413,6 +418,7 @@ impl Error {
             Error::XClaimUnrecognized(token) => {
                 cat(&[b"ERR Unrecognized XCLAIM option '", token, b"'"])
             }
+            Error::UnknownTypeName(name) => cat(&[b"ERR unknown type name '", name, b"'"]),
             Error::ConfigUnknownOption(name) => cat(&[
                 b"ERR Unknown option or number of arguments for CONFIG SET - '",
                 name,

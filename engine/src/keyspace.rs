@@ -111,6 +111,13 @@ impl From<&[u8]> for Key {
     }
 }
 
+/// FNV-1a, 64 bits: SCAN's key order (fixed, so cursors survive between calls).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// Named streams and strings, with the typed form of each command.
 #[derive(Clone, Debug, Default)]
 pub struct Keyspace {
@@ -502,6 +509,72 @@ impl Keyspace {
                 removed.is_some()
             })
             .count() as u64
+    }
+
+    /// RENAME (`nx` false) and RENAMENX (`nx` true): moves the value at `from`, with
+    /// its expiry time, to `to`, replacing what `to` held (RENAMENX: only when `to` does
+    /// not exist). Whether it moved; `ERR no such key` when `from` does not exist.
+    /// Readers blocked on `from` re-run as after a DEL, those on `to` as after a write.
+    pub fn rename(&mut self, from: &[u8], to: &[u8], nx: bool) -> Result<bool, Error> {
+        if !self.keys.contains_key(from) {
+            return Err(Error::NoSuchKey);
+        }
+        self.check_slots([from, to])?;
+        if from == to {
+            return Ok(!nx);
+        }
+        if nx && self.keys.contains_key(to) {
+            return Ok(false);
+        }
+        let at = self.expiry.get(from);
+        let Some(value) = self.keys.remove(from) else {
+            return Err(Error::NoSuchKey);
+        };
+        self.expiry.clear(from);
+        let stream = matches!(value, Value::Stream(_));
+        if let Value::Stream(s) = &value {
+            self.account(usage(s), (0, 0));
+            self.signals.raise(from, Signal::Gone);
+        }
+        let replaced_stream = matches!(self.keys.get(to), Some(Value::Stream(_)));
+        self.del(&[to]);
+        self.insert_value(to, value);
+        if let Some(at) = at {
+            self.expiry.set(to, at);
+        }
+        if stream {
+            self.signals.raise(to, Signal::Data);
+        } else if replaced_stream {
+            self.signals.raise(to, Signal::Gone);
+        }
+        Ok(true)
+    }
+
+    /// SCAN's order: keys by a fixed 64-bit hash (FNV-1a), so a cursor — the hash to
+    /// resume at — stays valid while keys come and go. Returns the next cursor (0 when
+    /// done) and up to `count` keys from `cursor` on (more when keys share a hash, so
+    /// that none is skipped).
+    pub fn scan_keys(&self, cursor: u64, count: usize) -> (u64, Vec<(Bytes, KeyType)>) {
+        let mut hashed: Vec<(u64, &Key)> = self
+            .keys
+            .keys()
+            .map(|k| (fnv1a(&k.0), k))
+            .filter(|(h, _)| *h >= cursor)
+            .collect();
+        hashed.sort_unstable_by(|a, b| (a.0, &a.1 .0).cmp(&(b.0, &b.1 .0)));
+        let mut take = count.max(1).min(hashed.len());
+        while take < hashed.len() && take > 0 && hashed[take].0 == hashed[take - 1].0 {
+            take += 1;
+        }
+        let next = match hashed.get(take) {
+            Some(_) => hashed[take - 1].0.wrapping_add(1),
+            None => 0,
+        };
+        let keys = hashed[..take]
+            .iter()
+            .map(|(_, k)| (k.0.clone(), self.key_type(&k.0)))
+            .collect();
+        (next, keys)
     }
 
     /// EXISTS: how many of `keys` exist (a key named twice counts twice).

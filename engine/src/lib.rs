@@ -98,6 +98,7 @@ pub use blocking::{ReadOutput, ReadRequest, Signal};
 pub use cmd::ReadStep;
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
+pub use glob::matches as glob_matches;
 pub use group::{Consumer, ConsumerId, Group};
 pub use groups_api::GroupStart;
 pub use id::{StreamId, XAddId};
@@ -115,7 +116,6 @@ pub use options::{
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 pub use pel::{ByTime, Nack, Pel, Placement};
-pub use glob::matches as glob_matches;
 pub use reply::{Protocol, Reply};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;

@@ -28,6 +28,8 @@ mod ids_args;
 mod incr;
 mod key_type;
 mod keys;
+mod rename;
+mod scan;
 mod set;
 mod trim_args;
 mod ttl;
@@ -135,6 +137,9 @@ static COMMANDS: &[Command] = &[
     cmd("exists", -2, false, exists::run),
     cmd("type", 2, false, key_type::run),
     cmd("keys", 2, false, keys::run),
+    cmd("scan", -2, false, scan::run),
+    cmd("rename", 3, false, rename::run_rename),
+    cmd("renamenx", 3, false, rename::run_renamenx),
     cmd("dbsize", 1, false, dbsize::run),
     cmd("flushall", -1, false, flush::run),
     cmd("flushdb", -1, false, flush::run),
@@ -363,6 +368,7 @@ pub(crate) fn reply(r: Result<Reply, Error>) -> Reply {
 fn multi_keys<'a>(name: &str, argv: &'a [Bytes]) -> alloc::vec::Vec<&'a [u8]> {
     let keys: &[Bytes] = match name {
         "del" | "exists" | "unlink" => argv.get(1..).unwrap_or_default(),
+        "rename" | "renamenx" => argv.get(1..3).unwrap_or_default(),
         "xread" | "xreadgroup" => {
             let after = argv
                 .iter()

@@ -19,7 +19,10 @@ fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
         ("bind", c.bind.ip().to_string()),
         ("maxclients", c.maxclients.to_string()),
         ("proto-max-bulk-len", c.proto_max_bulk_len.to_string()),
-        ("client-query-buffer-limit", c.client_query_buffer_limit.to_string()),
+        (
+            "client-query-buffer-limit",
+            c.client_query_buffer_limit.to_string(),
+        ),
         ("timeout", "0".into()),
         ("requirepass", c.requirepass.clone().unwrap_or_default()),
     ];

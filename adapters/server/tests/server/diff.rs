@@ -75,6 +75,12 @@ fn s(name: &'static str, steps: Vec<Step>) -> Script {
 /// brook): not compared against it.
 pub const REDIS7_DIFFERENCES: &[(&str, &str)] = &[
     (
+        "scan-8x",
+        "Redis 7.0 parses the cursor with strtoul (a negative one wraps, leading space is \
+         refused) and takes an unknown TYPE as matching nothing; Redis 8 (string2ull) and \
+         Valkey answer `invalid cursor` / accept the space / `unknown type name`",
+    ),
+    (
         "client",
         "CLIENT SETINFO and the lib-name field arrived in Redis 7.2",
     ),
@@ -274,6 +280,63 @@ pub fn scripts() -> Vec<Script> {
                 c(&["SELECT", "0"]),
                 c(&["DBSIZE"]),
                 c(&["FLUSHALL", "BAD"]),
+            ],
+        ),
+        s(
+            "rename",
+            vec![
+                c(&["XADD", "s", "1-1", "f", "v"]),
+                c(&["XGROUP", "CREATE", "s", "g", "0"]),
+                c(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]),
+                c(&["RENAME", "s", "t"]),
+                c(&["EXISTS", "s", "t"]),
+                c(&["XINFO", "GROUPS", "t"]),
+                c(&["XPENDING", "t", "g"]),
+                c(&["RENAME", "nothing", "x"]),
+                c(&["RENAMENX", "nothing", "x"]),
+                c(&["RENAME", "t", "t"]),
+                c(&["RENAMENX", "t", "t"]),
+                c(&["SET", "k", "v"]),
+                c(&["RENAMENX", "t", "k"]),
+                c(&["RENAME", "t", "k"]),
+                c(&["TYPE", "k"]),
+                c(&["EXISTS", "t"]),
+                c(&["SET", "a", "1", "EX", "1000"]),
+                c(&["RENAME", "a", "b"]),
+                c(&["TTL", "b"]),
+                c(&["TTL", "a"]),
+                c(&["RENAMENX", "b", "c"]),
+                c(&["GET", "c"]),
+                c(&["RENAME", "x"]),
+            ],
+        ),
+        s(
+            "scan",
+            vec![
+                c(&["SCAN", "0"]),
+                c(&["XADD", "s", "1-1", "f", "v"]),
+                c(&["SCAN", "0"]),
+                c(&["SCAN", "0", "TYPE", "stream"]),
+                c(&["SCAN", "0", "TYPE", "string"]),
+                c(&["SCAN", "0", "TYPE", "STREAM", "MATCH", "s*", "COUNT", "100"]),
+                c(&["SCAN", "0", "MATCH", "x*"]),
+                c(&["SCAN", "abc"]),
+                c(&["SCAN", "1x"]),
+                c(&["SCAN", "+0"]),
+                c(&["SCAN", "0", "COUNT", "0"]),
+                c(&["SCAN", "0", "COUNT", "x"]),
+                c(&["SCAN", "0", "MATCH"]),
+                c(&["SCAN", "0", "FOO", "bar"]),
+                c(&["SCAN"]),
+            ],
+        ),
+        s(
+            "scan-8x",
+            vec![
+                c(&["SCAN", "-1"]),
+                c(&["SCAN", "0", "TYPE", "foo"]),
+                c(&["SCAN", "-0"]),
+                c(&["SCAN", " 0"]),
             ],
         ),
         s(

@@ -245,3 +245,47 @@ fn virtual_clock() {
     ));
     assert!(s.call(&[b"BROOK.CLOCK", b"ADVANCE", b"1"]).is_error());
 }
+
+#[test]
+fn scan_returns_every_key_once() {
+    let brook = Brook::default_server();
+    let mut c = brook.connect();
+    for i in 0..250 {
+        let key = format!("k{i}");
+        if i % 5 == 0 {
+            c.call_str(&["XADD", &key, "*", "f", "v"]);
+        } else {
+            c.call_str(&["SET", &key, "v"]);
+        }
+    }
+    for (extra, want) in [
+        (vec![], 250),
+        (vec!["TYPE", "stream"], 50),
+        (vec!["MATCH", "k1*"], 111),
+    ] {
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = "0".to_string();
+        let mut pages = 0;
+        loop {
+            let mut argv = vec!["SCAN", cursor.as_str(), "COUNT", "7"];
+            argv.extend(extra.iter().copied());
+            let Frame::Array(parts) = c.call_str(&argv) else {
+                panic!("SCAN reply")
+            };
+            let (Frame::Bulk(next), Frame::Array(keys)) = (&parts[0], &parts[1]) else {
+                panic!("SCAN shape")
+            };
+            for k in keys {
+                let Frame::Bulk(k) = k else { panic!("key") };
+                assert!(seen.insert(k.clone()), "a key returned twice");
+            }
+            pages += 1;
+            cursor = String::from_utf8(next.clone()).expect("cursor");
+            if cursor == "0" {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), want, "{extra:?}");
+        assert!(pages >= 250 / 7, "COUNT bounds each page");
+    }
+}
