@@ -72,6 +72,7 @@ impl Keyspace {
             None if mkstream => {
                 let (d, m) = (self.config().idmp_duration, self.config().idmp_maxsize);
                 self.insert_value(key, Value::Stream(Box::new(Stream::with_idmp(d, m))));
+                self.touch(key);
                 self.signals.raise(key, Signal::Data);
             }
             None => return Err(Error::XGroupKeyMissing),
@@ -200,6 +201,9 @@ impl Keyspace {
         let codes = self
             .with_stream_mut(key, |s| s.ack_delete(group, ids, policy))?
             .flatten();
+        if codes.as_ref().is_some_and(|c| c.contains(&1)) {
+            self.touch(key);
+        }
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 
@@ -211,6 +215,9 @@ impl Keyspace {
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
         let codes = self.with_stream_mut(key, |s| s.delete_ex(ids, policy))?;
+        if codes.as_ref().is_some_and(|c| c.contains(&1)) {
+            self.touch(key);
+        }
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 

@@ -129,6 +129,9 @@ pub struct Keyspace {
     pub(crate) signals: Signals,
     /// Expiry times (SET … PX and friends).
     pub(crate) expiry: crate::expire::Expiry,
+    /// Keys under WATCH: how many watchers, and a version bumped whenever Redis would
+    /// signal the key as modified.
+    watched: HashMap<Key, (u32, u64)>,
 }
 
 impl Keyspace {
@@ -320,8 +323,11 @@ impl Keyspace {
         }
         let after = usage(stream);
         self.account(before, after);
-        if res.is_ok() && !self.signals.idle() {
-            self.signals.raise(key, Signal::Data);
+        if res.is_ok() {
+            self.touch(key);
+            if !self.signals.idle() {
+                self.signals.raise(key, Signal::Data);
+            }
         }
         res.map(Some)
     }
@@ -367,16 +373,24 @@ impl Keyspace {
 
     /// XDEL: deletes entries by ID; returns how many existed.
     pub fn xdel(&mut self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
-        Ok(self.with_stream_mut(key, |s| s.delete(ids))?.unwrap_or(0))
+        let n = self.with_stream_mut(key, |s| s.delete(ids))?.unwrap_or(0);
+        if n > 0 {
+            self.touch(key);
+        }
+        Ok(n)
     }
 
     /// XTRIM: returns how many entries were removed.
     pub fn xtrim(&mut self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
         opts.validate()?;
         let limits = self.config.node_limits;
-        Ok(self
+        let n = self
             .with_stream_mut(key, |s| s.trim(opts, &limits))?
-            .unwrap_or(0))
+            .unwrap_or(0);
+        if n > 0 {
+            self.touch(key);
+        }
+        Ok(n)
     }
 
     /// XSETID.
@@ -501,6 +515,7 @@ impl Keyspace {
                 let removed = self.keys.remove(k.as_ref());
                 if removed.is_some() {
                     self.expiry.clear(k.as_ref());
+                    self.touch(k.as_ref());
                 }
                 if let Some(Value::Stream(s)) = &removed {
                     self.account(usage(s), (0, 0));
@@ -509,6 +524,41 @@ impl Keyspace {
                 removed.is_some()
             })
             .count() as u64
+    }
+
+    /// WATCH: starts tracking `key` (one more watcher); its current version.
+    pub fn watch_key(&mut self, key: &[u8]) -> u64 {
+        let e = self.watched.entry(Key::from(key)).or_insert((0, 0));
+        e.0 += 1;
+        e.1
+    }
+
+    /// UNWATCH for one watcher of `key`.
+    pub fn unwatch_key(&mut self, key: &[u8]) {
+        if let Some(e) = self.watched.get_mut(key) {
+            e.0 -= 1;
+            if e.0 == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// The version of a watched key (it changes whenever Redis would mark the key
+    /// modified for WATCH: XADD, XDEL and XTRIM that delete, XDELEX/XACKDEL that delete,
+    /// a stream created by XGROUP CREATE … MKSTREAM, SET, INCR…, DEL, RENAME, expiry,
+    /// FLUSHDB/FLUSHALL of an existing key). `None` when nobody watches it.
+    pub fn key_version(&self, key: &[u8]) -> Option<u64> {
+        self.watched.get(key).map(|e| e.1)
+    }
+
+    /// Marks `key` modified for its watchers.
+    #[inline]
+    pub(crate) fn touch(&mut self, key: &[u8]) {
+        if !self.watched.is_empty() {
+            if let Some(e) = self.watched.get_mut(key) {
+                e.1 += 1;
+            }
+        }
     }
 
     /// RENAME (`nx` false) and RENAMENX (`nx` true): moves the value at `from`, with
@@ -542,6 +592,8 @@ impl Keyspace {
         if let Some(at) = at {
             self.expiry.set(to, at);
         }
+        self.touch(from);
+        self.touch(to);
         if stream {
             self.signals.raise(to, Signal::Data);
         } else if replaced_stream {
@@ -617,6 +669,14 @@ impl Keyspace {
                 self.signals.raise(&k, Signal::Gone);
             }
         }
+        if !self.watched.is_empty() {
+            let keys = &self.keys;
+            for (k, e) in self.watched.iter_mut() {
+                if keys.contains_key(&k.0[..]) {
+                    e.1 += 1;
+                }
+            }
+        }
         self.keys.clear();
         self.expiry.reset();
         self.entries = 0;
@@ -627,6 +687,7 @@ impl Keyspace {
     pub fn set(&mut self, key: &[u8], value: Bytes) {
         self.del(&[key]);
         self.keys.insert(Key::from(key), Value::String(value));
+        self.touch(key);
     }
 
     /// GET: the string at `key`; WRONGTYPE for a stream.

@@ -42,6 +42,8 @@ pub struct Meta {
     pub sub: usize,
     /// Pattern subscriptions.
     pub psub: usize,
+    /// Watched keys.
+    pub watch: usize,
 }
 
 /// One connected client as others see it.
@@ -146,6 +148,7 @@ impl Registry {
                 blocked: false,
                 sub: 0,
                 psub: 0,
+                watch: 0,
             }),
             kill: Notify::new(),
             killed: std::sync::atomic::AtomicBool::new(false),

@@ -144,7 +144,7 @@ pub(super) fn describe(_shared: &Shared, c: &Client) -> String {
     let _ = write!(
         s,
         "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 \
-         multi={} watch=0 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 \
+         multi={} watch={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 \
          omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={} \
          io-thread=0",
         c.id,
@@ -158,6 +158,7 @@ pub(super) fn describe(_shared: &Shared, c: &Client) -> String {
         m.sub,
         m.psub,
         m.multi.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
+        m.watch,
         m.cmd,
         m.resp,
         String::from_utf8_lossy(&m.lib_name),

@@ -165,6 +165,8 @@ static DOCS: &[Doc] = &[
     d("info", -1, &["loading", "stale"], K0, &["@slow", "@dangerous"], "server", "1.0.0", "Returns information and statistics about the server.", "section"),
     d("multi", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "1.2.0", "Starts a transaction.", ""),
     d("exec", 1, &["noscript", "loading", "stale", "skip_slowlog"], K0, &["@slow", "@transaction"], "transactions", "1.2.0", "Executes all commands in a transaction.", ""),
+    d("watch", -2, &["noscript", "loading", "stale", "fast", "allow_busy"], (1, -1, 1), &["@fast", "@transaction"], "transactions", "2.2.0", "Monitors changes to keys to determine the execution of a transaction.", "key"),
+    d("unwatch", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "2.2.0", "Forgets about watched keys of a transaction.", ""),
     d("discard", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "2.0.0", "Discards a transaction.", ""),
     container("client", "connection", "2.4.0", "A container for client connection commands.", &[
         d("client|id", 2, CONN, K0, &["@slow", "@connection"], "connection", "5.0.0", "Returns the unique client ID of the connection.", ""),

@@ -184,6 +184,7 @@ pub(super) fn quit(_: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
 /// name, logged out when a password is set).
 pub(super) fn reset(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
     sess.multi = None;
+    super::multi::unwatch_all(shared, sess);
     super::pubsub::clear(sess);
     sess.db = 0;
     sess.authed = shared.config.requirepass.is_none();

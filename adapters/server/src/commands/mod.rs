@@ -49,6 +49,8 @@ pub struct Session {
     pub multi: Option<Multi>,
     /// Pub/sub channels and patterns.
     pub subs: pubsub::Subscriptions,
+    /// Watched keys: database, key, version when watched.
+    pub watches: Vec<(usize, Bytes, u64)>,
 }
 
 impl Session {
@@ -61,6 +63,7 @@ impl Session {
             authed: shared.config.requirepass.is_none(),
             multi: None,
             subs: pubsub::Subscriptions::default(),
+            watches: Vec::new(),
         }
     }
 
@@ -76,8 +79,9 @@ impl Session {
     }
 
     /// The connection is going away.
-    pub fn close(&mut self, _shared: &Shared) {
+    pub fn close(&mut self, shared: &Shared) {
         self.multi = None;
+        multi::unwatch_all(shared, self);
         pubsub::clear(self);
     }
 }
@@ -120,6 +124,8 @@ static SERVER_COMMANDS: &[ServerCommand] = &[
     sc("multi", 1, false, multi::multi),
     sc("exec", 1, false, multi::exec),
     sc("discard", 1, false, multi::discard),
+    sc("watch", -2, false, multi::watch),
+    sc("unwatch", 1, false, multi::unwatch),
     sc("brook.clock", -2, false, clock::run),
     sc("command", -1, false, command::run),
     sc("publish", 3, false, pubsub::publish),
@@ -209,7 +215,7 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     if let Some(m) = &mut sess.multi {
         if !matches!(
             name.as_str(),
-            "exec" | "discard" | "multi" | "quit" | "reset"
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
         ) {
             m.queue.push(argv);
             sess.client.meta().multi = Some(m.queue.len());

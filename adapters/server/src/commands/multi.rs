@@ -1,7 +1,10 @@
-//! MULTI / EXEC / DISCARD: commands queued after MULTI run together at EXEC, the engine
-//! commands among them under one engine lock (nothing else runs in between, as in
-//! Redis). A command refused while queueing (unknown, wrong arity, not authenticated)
-//! makes EXEC answer `EXECABORT`.
+//! MULTI / EXEC / DISCARD / WATCH / UNWATCH: commands queued after MULTI run together
+//! at EXEC, the engine commands among them under one engine lock (nothing else runs in
+//! between, as in Redis). A command refused while queueing (unknown, wrong arity, not
+//! authenticated) makes EXEC answer `EXECABORT`. A key under WATCH that was modified
+//! (as Redis counts modifications: see [`brook_engine::Keyspace::key_version`]) makes
+//! EXEC answer nil; the check is made under the same lock as the transaction's first
+//! engine commands.
 
 use bytes::Bytes;
 
@@ -30,14 +33,59 @@ pub(super) fn multi(_: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
 }
 
 /// `DISCARD`.
-pub(super) fn discard(_: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
+pub(super) fn discard(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
     if sess.multi.take().is_none() {
         sess.out.error("ERR DISCARD without MULTI");
         return Step::Done;
     }
+    unwatch_all(shared, sess);
     sess.client.meta().multi = None;
     sess.out.ok();
     Step::Done
+}
+
+/// `WATCH key [key …]`.
+pub(super) fn watch(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
+    if sess.multi.is_some() {
+        sess.out.error("ERR WATCH inside MULTI is not allowed");
+        return Step::Done;
+    }
+    let db = sess.db;
+    for key in &argv[1..] {
+        if sess.watches.iter().any(|(d, k, _)| *d == db && k == key) {
+            continue;
+        }
+        let version = sess.engine(shared).with_keyspace(|ks, _| ks.watch_key(key));
+        sess.watches.push((db, key.clone(), version));
+    }
+    sess.client.meta().watch = sess.watches.len();
+    sess.out.ok();
+    Step::Done
+}
+
+/// `UNWATCH`.
+pub(super) fn unwatch(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
+    unwatch_all(shared, sess);
+    sess.out.ok();
+    Step::Done
+}
+
+/// Forgets every watched key (EXEC, DISCARD, UNWATCH, RESET, disconnect).
+pub fn unwatch_all(shared: &Shared, sess: &mut Session) {
+    for (db, key, _) in sess.watches.drain(..) {
+        if let Some(e) = shared.dbs.get(db) {
+            e.with_keyspace(|ks, _| ks.unwatch_key(&key));
+        }
+    }
+    sess.client.meta().watch = 0;
+}
+
+/// True when a watched key of database `db` changed (checked under its lock).
+fn dirty_in(ks: &brook_engine::Keyspace, watches: &[(usize, Bytes, u64)], db: usize) -> bool {
+    watches
+        .iter()
+        .filter(|(d, _, _)| *d == db)
+        .any(|(_, k, v)| ks.key_version(k) != Some(*v))
 }
 
 /// `EXEC`: every queued reply in one array. Server commands in the queue (PING, ECHO,
@@ -50,13 +98,38 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
     };
     sess.client.meta().multi = None;
     if multi.failed {
+        unwatch_all(shared, sess);
         sess.out
             .error("EXECABORT Transaction discarded because of previous errors.");
         return Step::Done;
     }
     let queue = multi.queue;
-    sess.out.array(queue.len());
+    let watches = std::mem::take(&mut sess.watches);
+    // Watches in other databases are checked first; those in the selected one with
+    // its first engine commands, or now when the queue starts with a server command.
+    let first_db = sess.db;
+    let starts_with_engine = queue.first().is_some_and(|a| find(&a[0]).is_none());
+    let dirty = watches
+        .iter()
+        .any(|(d, _, _)| *d != first_db || !starts_with_engine)
+        && shared.dbs.iter().enumerate().any(|(db, e)| {
+            (db != first_db || !starts_with_engine)
+                && watches.iter().any(|(d, _, _)| *d == db)
+                && e.with_keyspace(|ks, _| dirty_in(ks, &watches, db))
+        });
+    sess.watches = watches;
+    if dirty {
+        unwatch_all(shared, sess);
+        sess.out.null_array();
+        return Step::Done;
+    }
+    let mut header = Some(queue.len());
     let mut i = 0;
+    if !starts_with_engine {
+        if let Some(n) = header.take() {
+            sess.out.array(n);
+        }
+    }
     while i < queue.len() {
         if let Some(c) = find(&queue[i][0]) {
             let _ = (c.run)(shared, sess, &queue[i]);
@@ -67,16 +140,36 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
             .iter()
             .position(|argv| find(&argv[0]).is_some())
             .map_or(queue.len(), |n| i + n);
+        let check = header.is_some();
+        let watches = &sess.watches;
+        let db = sess.db;
         let replies = sess.engine(shared).with_keyspace(|ks, now| {
-            queue[i..end]
-                .iter()
-                .map(|argv| ks.execute(argv, now))
-                .collect::<Vec<_>>()
+            if check && dirty_in(ks, watches, db) {
+                return None;
+            }
+            Some(
+                queue[i..end]
+                    .iter()
+                    .map(|argv| ks.execute(argv, now))
+                    .collect::<Vec<_>>(),
+            )
         });
+        let Some(replies) = replies else {
+            unwatch_all(shared, sess);
+            sess.out.null_array();
+            return Step::Done;
+        };
+        if let Some(n) = header.take() {
+            sess.out.array(n);
+        }
         for r in &replies {
             sess.out.reply(r);
         }
         i = end;
     }
+    if let Some(n) = header.take() {
+        sess.out.array(n);
+    }
+    unwatch_all(shared, sess);
     Step::Done
 }

@@ -341,7 +341,31 @@ fn pubsub_resp3(port: u16) -> Vec<Vec<u8>> {
     out
 }
 
+fn watch_by_another_client(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut a = conn(port);
+    let mut b = conn(port);
+    out.push(a.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(a.call_raw(&[b"WATCH", b"s", b"k"]));
+    out.push(b.call_raw(&[b"XADD", b"s", b"2-1", b"f", b"v"]));
+    out.push(a.call_raw(&[b"MULTI"]));
+    out.push(a.call_raw(&[b"XLEN", b"s"]));
+    out.push(a.call_raw(&[b"EXEC"]));
+    out.push(a.call_raw(&[b"WATCH", b"k"]));
+    out.push(b.call_raw(&[b"SET", b"k", b"v"]));
+    out.push(a.call_raw(&[b"MULTI"]));
+    out.push(a.call_raw(&[b"GET", b"k"]));
+    out.push(a.call_raw(&[b"EXEC"]));
+    out.push(a.call_raw(&[b"WATCH", b"k"]));
+    out.push(b.call_raw(&[b"GET", b"k"]));
+    out.push(a.call_raw(&[b"MULTI"]));
+    out.push(a.call_raw(&[b"GET", b"k"]));
+    out.push(a.call_raw(&[b"EXEC"]));
+    out
+}
+
 const SCENARIOS: &[(&str, Scenario)] = &[
+    ("watch by another client", watch_by_another_client),
     ("pub/sub in RESP2", pubsub_resp2),
     ("pub/sub in RESP3", pubsub_resp3),
     ("group wake order", group_wake_order),
