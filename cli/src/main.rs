@@ -46,7 +46,8 @@ commands:
              --databases N       SELECT range (default 16)
              --clock system|manual|manual:<unix ms>
                            manual: time moves only with BROOK.CLOCK ADVANCE/SET
-             --proto-max-bulk-len N, --client-query-buffer-limit N, --maxclients N
+             --proto-max-bulk-len N, --client-query-buffer-limit N, --maxclients N,
+             --client-output-buffer-limit-pubsub N   (Redis's defaults)
   help     print this help
 ";
 

@@ -59,6 +59,13 @@ fn parse(args: &[String]) -> Result<ServerConfig, String> {
                     usize::try_from(num(it.next(), "--client-query-buffer-limit")?)
                         .map_err(|_| "--client-query-buffer-limit is too large".to_string())?
             }
+            "--client-output-buffer-limit-pubsub" => {
+                c.client_output_buffer_limit_pubsub =
+                    usize::try_from(num(it.next(), "--client-output-buffer-limit-pubsub")?)
+                        .map_err(|_| {
+                            "--client-output-buffer-limit-pubsub is too large".to_string()
+                        })?
+            }
             "--maxclients" => {
                 c.maxclients = usize::try_from(num(it.next(), "--maxclients")?)
                     .map_err(|_| "--maxclients is too large".to_string())?

@@ -35,6 +35,10 @@ pub struct ServerConfig {
     pub client_query_buffer_limit: usize,
     /// `maxclients`.
     pub maxclients: usize,
+    /// `client-output-buffer-limit pubsub` (its hard limit): a subscribed client with
+    /// more than this many bytes of output it has not read is disconnected, as Redis
+    /// does (32 MiB). Normal clients have no limit, as Redis's default.
+    pub client_output_buffer_limit_pubsub: usize,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +52,7 @@ impl Default for ServerConfig {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             maxclients: 10_000,
+            client_output_buffer_limit_pubsub: 32 * 1024 * 1024,
         }
     }
 }

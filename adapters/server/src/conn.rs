@@ -47,11 +47,11 @@ where
                     match commands::run(&shared, &mut sess, argv) {
                         Step::Done => {}
                         Step::Close => {
-                            let _ = flush(&mut wr, &mut sess.out.buf).await;
+                            let _ = flush(&shared, &mut wr, &mut sess).await;
                             break 'conn;
                         }
                         Step::Wait(fut) => {
-                            if flush(&mut wr, &mut sess.out.buf).await.is_err() {
+                            if flush(&shared, &mut wr, &mut sess).await.is_err() {
                                 break 'conn;
                             }
                             match wait(&shared, &sess, fut, &mut rd, &mut buf).await {
@@ -64,7 +64,7 @@ where
                         }
                     }
                     if sess.out.buf.len() >= FLUSH_AT
-                        && flush(&mut wr, &mut sess.out.buf).await.is_err()
+                        && flush(&shared, &mut wr, &mut sess).await.is_err()
                     {
                         break 'conn;
                     }
@@ -73,16 +73,16 @@ where
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
                     sess.out.error(&format!("ERR {e}"));
-                    let _ = flush(&mut wr, &mut sess.out.buf).await;
+                    let _ = flush(&shared, &mut wr, &mut sess).await;
                     break 'conn;
                 }
             }
             if client.is_killed() {
-                let _ = flush(&mut wr, &mut sess.out.buf).await;
+                let _ = flush(&shared, &mut wr, &mut sess).await;
                 break 'conn;
             }
         }
-        if flush(&mut wr, &mut sess.out.buf).await.is_err() {
+        if flush(&shared, &mut wr, &mut sess).await.is_err() {
             break;
         }
         if buf.len() > shared.config.client_query_buffer_limit {
@@ -125,13 +125,41 @@ async fn next_message(
     }
 }
 
-async fn flush<W: AsyncWrite + Unpin>(wr: &mut W, out: &mut Vec<u8>) -> std::io::Result<()> {
-    if out.is_empty() {
-        return Ok(());
+/// Writes the pending output. A subscribed connection keeps taking its messages while
+/// the client is slow to read, and is cut off once more than the pub/sub output limit
+/// waits unread (Redis's `client-output-buffer-limit pubsub`).
+async fn flush<W: AsyncWrite + Unpin>(
+    shared: &Shared,
+    wr: &mut W,
+    sess: &mut Session,
+) -> std::io::Result<()> {
+    if sess.subs.subscriber.is_none() {
+        let r = wr.write_all(&sess.out.buf).await;
+        sess.out.buf.clear();
+        return r;
     }
-    let r = wr.write_all(out).await;
-    out.clear();
-    r
+    let limit = shared.config.client_output_buffer_limit_pubsub;
+    while !sess.out.buf.is_empty() {
+        let woke = tokio::select! {
+            n = wr.write(&sess.out.buf) => Err(n),
+            m = next_message(&mut sess.subs.subscriber) => Ok(m),
+        };
+        match woke {
+            Err(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
+            Err(Ok(n)) => {
+                sess.out.buf.drain(..n);
+            }
+            Err(Err(e)) => return Err(e),
+            Ok(Ok(m)) => {
+                commands::pubsub::deliver(sess, &m);
+                if sess.out.buf.len() > limit {
+                    return Err(std::io::ErrorKind::OutOfMemory.into());
+                }
+            }
+            Ok(Err(_)) => return Err(std::io::ErrorKind::ConnectionAborted.into()),
+        }
+    }
+    Ok(())
 }
 
 enum Waited {

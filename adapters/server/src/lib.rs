@@ -78,7 +78,9 @@ impl Shared {
         let dbs = (0..config.databases.max(1))
             .map(|_| {
                 // A server's readers usually wait long: no spinning before parking.
-                let b = Engine::builder().wakeup_spin(std::time::Duration::ZERO);
+                let b = Engine::builder()
+                    .wakeup_spin(std::time::Duration::ZERO)
+                    .pubsub_buffer(config.client_output_buffer_limit_pubsub);
                 match &clock {
                     Some(c) => b.clock(c.clone()).build(),
                     None => b.build(),

@@ -289,3 +289,73 @@ fn scan_returns_every_key_once() {
         assert!(pages >= 250 / 7, "COUNT bounds each page");
     }
 }
+
+#[test]
+fn slow_subscriber_is_cut_off() {
+    let brook = Brook::start(ServerConfig {
+        client_output_buffer_limit_pubsub: 256 * 1024,
+        ..ServerConfig::default()
+    });
+    let mut sub = brook.connect();
+    assert!(matches!(
+        sub.call(&[b"SUBSCRIBE", b"news"]),
+        Frame::Array(_)
+    ));
+    // The subscriber never reads again; the publisher is never held up.
+    let mut publisher = brook.connect();
+    let payload = vec![b'x'; 1024];
+    let mut receivers = Vec::new();
+    for _ in 0..8192 {
+        receivers.push(publisher.call(&[b"PUBLISH", b"news", &payload]));
+    }
+    assert_eq!(receivers[0], Frame::Integer(1));
+    // Past the limit the subscriber was disconnected: later messages reach nobody.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if publisher.call(&[b"PUBLISH", b"news", b"late"]) == Frame::Integer(0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slow subscriber stayed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Frame::Bulk(list) = publisher.call(&[b"CLIENT", b"LIST"]) else {
+        panic!("CLIENT LIST")
+    };
+    assert_eq!(String::from_utf8_lossy(&list).lines().count(), 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn unix_socket() {
+    use std::os::unix::net::UnixStream;
+    let dir = std::env::temp_dir().join(format!("brook-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("brook.sock");
+    let brook = Brook::start(ServerConfig {
+        unix_socket: Some(path.clone()),
+        ..ServerConfig::default()
+    });
+    let mut s = UnixStream::connect(&path).expect("connect to the socket");
+    s.write_all(
+        b"*1\r\n$4\r\nPING\r\n*5\r\n$4\r\nXADD\r\n$1\r\ns\r\n$3\r\n1-1\r\n$1\r\nf\r\n$1\r\nv\r\n",
+    )
+    .expect("write");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while got.len() < b"+PONG\r\n$3\r\n1-1\r\n".len() {
+        let n = s.read(&mut buf).expect("read");
+        assert!(n > 0, "closed early");
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"+PONG\r\n$3\r\n1-1\r\n");
+    // The TCP side sees the same database.
+    let mut c = brook.connect();
+    assert_eq!(c.call(&[b"XLEN", b"s"]), Frame::Integer(1));
+    drop(brook);
+    let _ = std::fs::remove_dir_all(&dir);
+}
