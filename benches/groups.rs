@@ -11,6 +11,8 @@
 //!   N messages through a crossbeam-channel 1→1 (bounded 1024), in the same run.
 //! - `pel_scaling` — XPENDING (extended, COUNT 100 from a random ID) and XAUTOCLAIM COUNT
 //!   100 with 10⁴ and 10⁶ entries pending: the cost must not grow with the PEL.
+//! - `random_acks` — XACK of one random pending ID with 10³ … 10⁶ pending (10⁷ with
+//!   `BROOK_BENCH_HUGE=1`): within 3× across the range.
 //!
 //! Run with `cargo bench --bench groups` (`-- --quick` for a short pass). Blocked-reader
 //! wake-up latency percentiles are in `benches/wakeup.rs`.
@@ -241,5 +243,80 @@ fn pel_scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, xreadgroup_xack, pipeline, pel_scaling);
+/// Delivers every entry of `s` to `c` again (`>` from the start, in pages, nothing kept).
+fn deliver_all(ks: &mut Keyspace, now: u64) {
+    ks.xgroup_setid(b"s", b"g", GroupStart::Id(StreamId::MIN), None)
+        .expect("setid");
+    let opts = XReadGroupOptions::default().count(10_000);
+    while !ks
+        .xreadgroup(b"g", b"c", &[("s", GroupReadId::New)], &opts, now)
+        .expect("read")
+        .is_empty()
+    {}
+}
+
+/// XACK of one random pending ID with 10³, 10⁵ and 10⁶ (10⁷ with BROOK_BENCH_HUGE)
+/// entries pending: the target wants the cost within 3× across the range. Only the
+/// acks are timed; when every ID was acked, the group delivers them all again.
+fn random_acks(c: &mut Criterion) {
+    let sizes: &[u64] = if std::env::var("BROOK_BENCH_HUGE").is_ok() {
+        &[1_000, 100_000, 10_000_000]
+    } else {
+        &[1_000, 100_000, 1_000_000]
+    };
+    let mut g = c.benchmark_group("random_acks");
+    g.sample_size(20);
+    for &n in sizes {
+        let now = 1_795_000_000_000u64;
+        let mut ks = Keyspace::new();
+        let opts = brook::XAddOptions::default();
+        for i in 0..n {
+            ks.xadd(b"s", &opts, &[("f", "v")], now + i / 1000)
+                .expect("xadd");
+        }
+        ks.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
+            .expect("group");
+        deliver_all(&mut ks, now);
+        let mut ids: Vec<StreamId> = ks
+            .xrange(b"s", StreamId::MIN, StreamId::MAX, None)
+            .expect("ids")
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for i in (1..ids.len()).rev() {
+            ids.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+        }
+        let mut next = 0usize;
+        g.throughput(Throughput::Elements(1));
+        g.bench_with_input(
+            BenchmarkId::new("keyspace/xack_one_random_of", n),
+            &n,
+            |b, _| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut left = iters;
+                    while left > 0 {
+                        if next == ids.len() {
+                            deliver_all(&mut ks, now);
+                            next = 0;
+                        }
+                        let k = left.min((ids.len() - next) as u64) as usize;
+                        let start = Instant::now();
+                        for id in &ids[next..next + k] {
+                            black_box(ks.xack(b"s", b"g", std::slice::from_ref(id)).expect("xack"));
+                        }
+                        total += start.elapsed();
+                        next += k;
+                        left -= k as u64;
+                    }
+                    total
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, xreadgroup_xack, pipeline, pel_scaling, random_acks);
 criterion_main!(benches);
