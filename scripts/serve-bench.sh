@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # redis-benchmark XADD against `brook serve` and redis-server side by side: each server
 # pinned to core 0 with taskset, redis-benchmark to core 1, pipelining 1 and 64,
-# servers alternating in one run. Prints requests/s and brook's ratio to redis-server.
+# servers alternating in one run. Prints requests/s, each server's CPU time per request
+# (from /proc/<pid>/stat), and brook's ratios to redis-server. On a 2-core machine the
+# single-threaded redis-benchmark saturates its core at P1, so there the throughput of
+# both servers is the client's; the CPU per request tells the servers apart.
 #   bash scripts/serve-bench.sh            # 3 rounds of 200k requests each
 #   ROUNDS=5 REQUESTS=500000 bash scripts/serve-bench.sh
 set -euo pipefail
@@ -25,15 +28,25 @@ taskset -c 0 "$brook" serve --port "$bport" >"$dir/brook.log" 2>&1 & pids+=($!)
 taskset -c 0 redis-server --port "$rport" --save "" --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 & pids+=($!)
 wait_up "$bport"; wait_up "$rport"
 echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $requests requests × $rounds rounds, $clients clients, XADD bench * f v"
-rps() { # port pipeline
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+run() { # port pid pipeline -> "req/s µs-per-request"
   redis-cli -p "$1" DEL bench >/dev/null
-  taskset -c 1 redis-benchmark -p "$1" -n "$requests" -c "$clients" -P "$2" -q XADD bench '*' f v \
-    | tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1
+  local before after rps
+  before=$(ticks "$2")
+  rps=$(taskset -c 1 redis-benchmark -p "$1" -n "$requests" -c "$clients" -P "$3" -q XADD bench '*' f v \
+    | tr '\r' '\n' | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | tail -1)
+  after=$(ticks "$2")
+  echo "$rps $(echo "($after - $before) * 1000000 / $hz / $requests" | bc -l)"
 }
-printf '%-9s %-5s %14s %14s %7s\n' pipeline round brook redis ratio
+bpid=${pids[0]}; rpid=${pids[1]}
+printf '%-4s %-5s %12s %12s %6s %12s %12s %6s\n' P round "brook req/s" "redis req/s" ratio "brook µs/req" "redis µs/req" "ratio"
 for p in 1 64; do
   for r in $(seq "$rounds"); do
-    b=$(rps "$bport" "$p"); x=$(rps "$rport" "$p")
-    printf '%-9s %-5s %14s %14s %7.2f\n' "P$p" "$r" "$b" "$x" "$(echo "$b / $x" | bc -l)"
+    read -r b bc <<<"$(run "$bport" "$bpid" "$p")"
+    read -r x xc <<<"$(run "$rport" "$rpid" "$p")"
+    printf '%-4s %-5s %12.0f %12.0f %6.2f %12.2f %12.2f %6.2f\n' "P$p" "$r" "$b" "$x" \
+      "$(echo "$b / $x" | bc -l)" "$bc" "$xc" "$(echo "$xc / $bc" | bc -l)"
   done
 done
+echo "(the CPU ratio is redis's CPU per request over brook's: above 1 means brook needs less)"

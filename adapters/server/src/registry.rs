@@ -30,8 +30,9 @@ pub struct Meta {
     pub db: usize,
     /// 2 or 3.
     pub resp: u8,
-    /// The last command, lower case (`client|list` for subcommands).
-    pub cmd: String,
+    /// The last command's name and first argument (CLIENT LIST shows `name` or
+    /// `name|sub`).
+    pub cmd: (bytes::Bytes, Option<bytes::Bytes>),
     /// When the last command ran.
     pub last: Instant,
     /// Inside MULTI: how many commands are queued.
@@ -142,7 +143,7 @@ impl Registry {
                 lib_ver: Vec::new(),
                 db: 0,
                 resp: 2,
-                cmd: "NULL".to_string(),
+                cmd: (bytes::Bytes::from_static(b"NULL"), None),
                 last: now,
                 multi: None,
                 blocked: false,

@@ -159,7 +159,7 @@ pub(super) fn describe(_shared: &Shared, c: &Client) -> String {
         m.psub,
         m.multi.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
         m.watch,
-        m.cmd,
+        super::command_label(&m.cmd.0, m.cmd.1.as_ref()),
         m.resp,
         String::from_utf8_lossy(&m.lib_name),
         String::from_utf8_lossy(&m.lib_ver),

@@ -167,24 +167,33 @@ pub(crate) fn arity_ok(arity: i32, argc: usize) -> bool {
 }
 
 /// Checks a command as Redis does before running or queueing it: known, right arity.
-fn check(argv: &[Bytes]) -> Result<Option<&'static ServerCommand>, Error> {
+/// `engine_too`: also check a command the engine runs (needed before NOAUTH and when
+/// queueing; otherwise the engine's own dispatch answers the same errors).
+fn check(argv: &[Bytes], engine_too: bool) -> Result<Option<&'static ServerCommand>, Error> {
     let name = argv.first().map(|n| &n[..]).unwrap_or_default();
     match find(name) {
         Some(c) if !arity_ok(c.arity, argv.len()) => Err(Error::WrongArity(c.name)),
         Some(c) => Ok(Some(c)),
-        None => Keyspace::check_command(argv).map(|()| None),
+        None if engine_too => Keyspace::check_command(argv).map(|()| None),
+        None => Ok(None),
     }
+}
+
+/// True when `name` is one of `names` (any case).
+fn is_one_of(name: &[u8], names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
 }
 
 /// Runs one request.
 pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
-    let name = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
     {
         let mut meta = sess.client.meta();
         meta.last = std::time::Instant::now();
-        meta.cmd = command_label(&name, &argv);
+        meta.cmd = (argv[0].clone(), argv.get(1).cloned());
     }
-    let found = match check(&argv) {
+    let found = match check(&argv, !sess.authed || sess.multi.is_some()) {
         Ok(found) => found,
         Err(e) => {
             if let Some(m) = &mut sess.multi {
@@ -201,11 +210,14 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
         sess.out.error("NOAUTH Authentication required.");
         return Step::Done;
     }
-    if sess.out.proto == Protocol::Resp2 && sess.subs.count() > 0 && !pubsub_context_ok(&name) {
+    if sess.out.proto == Protocol::Resp2
+        && sess.subs.count() > 0
+        && !is_one_of(&argv[0], PUBSUB_CONTEXT)
+    {
         if let Some(m) = &mut sess.multi {
             m.failed = true;
         }
-        let label = command_label(&name, &argv);
+        let label = command_label(&argv[0], argv.get(1));
         sess.out.error(&format!(
             "ERR Can't execute '{label}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
              RESET are allowed in this context"
@@ -213,9 +225,9 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
         return Step::Done;
     }
     if let Some(m) = &mut sess.multi {
-        if !matches!(
-            name.as_str(),
-            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        if !is_one_of(
+            &argv[0],
+            &["exec", "discard", "multi", "watch", "quit", "reset"],
         ) {
             m.queue.push(argv);
             sess.client.meta().multi = Some(m.queue.len());
@@ -239,35 +251,34 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
 }
 
 /// The commands a RESP2 connection may run while subscribed.
-fn pubsub_context_ok(name: &str) -> bool {
-    matches!(
-        name,
-        "ping"
-            | "subscribe"
-            | "ssubscribe"
-            | "unsubscribe"
-            | "sunsubscribe"
-            | "psubscribe"
-            | "punsubscribe"
-            | "quit"
-            | "reset"
-    )
-}
+const PUBSUB_CONTEXT: &[&str] = &[
+    "ping",
+    "subscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "sunsubscribe",
+    "psubscribe",
+    "punsubscribe",
+    "quit",
+    "reset",
+];
 
-/// How CLIENT LIST names the last command: `name` or `name|sub` for containers.
-fn command_label(name: &str, argv: &[Bytes]) -> String {
+/// How CLIENT LIST and errors name a command: `name`, or `name|sub` for containers,
+/// in lower case.
+pub fn command_label(name: &[u8], sub: Option<&Bytes>) -> String {
+    let name = String::from_utf8_lossy(name).to_ascii_lowercase();
     let container = matches!(
-        name,
+        name.as_str(),
         "client" | "config" | "xinfo" | "xgroup" | "brook.clock" | "command"
     );
-    match argv.get(1) {
+    match sub {
         Some(sub) if container => {
             format!(
                 "{name}|{}",
                 String::from_utf8_lossy(sub).to_ascii_lowercase()
             )
         }
-        _ => name.to_string(),
+        _ => name,
     }
 }
 
