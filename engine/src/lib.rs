@@ -95,7 +95,7 @@ pub use api::{
     XReadReply,
 };
 pub use blocking::{ReadOutput, ReadRequest, Signal};
-pub use cmd::ReadStep;
+pub use cmd::{arity_ok, ReadStep};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;

@@ -65,9 +65,9 @@ pub fn lp_int(s: &[u8]) -> Option<i64> {
     parse_i64(s)
 }
 
-/// Redis's `string2ull` on one part of an ID (already cut at the first NUL and at the
-/// `-`): a canonical non-negative `i64`, or else anything C's `strtoull(s, &end, 10)`
-/// consumes entirely without overflow.
+/// Redis's `string2ull` (on one part of an ID, already cut at the first NUL and at the
+/// `-`; on SCAN's cursor, cut at the first NUL): a canonical non-negative `i64`, or
+/// else anything C's `strtoull(s, &end, 10)` consumes entirely without overflow.
 pub fn parse_id_part(s: &[u8]) -> Option<u64> {
     if let Some(v) = parse_i64(s) {
         return u64::try_from(v).ok();

@@ -169,7 +169,9 @@ fn sub_name(full: &'static str) -> &'static str {
     full.split('|').nth(1).unwrap_or(full)
 }
 
-fn arity_ok(arity: i32, argc: usize) -> bool {
+/// Redis's arity rule: positive = exactly that many arguments (the name counted),
+/// negative = at least that many.
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
     let argc = argc as i64;
     let arity = i64::from(arity);
     if arity >= 0 {

@@ -22,40 +22,6 @@ use crate::glob;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 
-/// Redis's `string2ull`: a canonical `i64` that is not negative, or else what C's
-/// `strtoull` takes whole — leading white space, an optional sign (a `-` negates,
-/// wrapping), decimal digits, no overflow.
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    if let Some(v) = crate::num::parse_i64(arg) {
-        return u64::try_from(v).ok();
-    }
-    let s = crate::num::c_str(arg);
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits = &s[i..];
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || s.len() != arg.len() {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 const TYPES: &[&str] = &["string", "list", "set", "zset", "hash", "stream"];
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
@@ -63,7 +29,9 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
 }
 
 fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
-    let cursor = parse_cursor(&argv[1]).ok_or(Error::InvalidCursor)?;
+    // Redis's `string2ull` on the C string (up to a NUL).
+    let cursor =
+        crate::num::parse_id_part(crate::num::c_str(&argv[1])).ok_or(Error::InvalidCursor)?;
     let mut pattern: Option<&Bytes> = None;
     let mut count = 10usize;
     let mut kind: Option<Vec<u8>> = None;

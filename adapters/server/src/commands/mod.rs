@@ -15,6 +15,7 @@ pub mod pubsub;
 
 use std::sync::Arc;
 
+pub(crate) use brook_engine::arity_ok;
 use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol};
 use bytes::Bytes;
 
@@ -154,16 +155,6 @@ fn find(name: &[u8]) -> Option<&'static ServerCommand> {
     SERVER_COMMANDS
         .iter()
         .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
-}
-
-pub(crate) fn arity_ok(arity: i32, argc: usize) -> bool {
-    let argc = argc as i64;
-    let arity = i64::from(arity);
-    if arity >= 0 {
-        argc == arity
-    } else {
-        argc >= -arity
-    }
 }
 
 /// Checks a command as Redis does before running or queueing it: known, right arity.

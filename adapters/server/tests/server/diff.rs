@@ -329,6 +329,7 @@ pub fn scripts() -> Vec<Script> {
                 c(&["SCAN", "abc"]),
                 c(&["SCAN", "1x"]),
                 c(&["SCAN", "+0"]),
+                c(&["SCAN", "0\u{0}junk"]),
                 c(&["SCAN", "0", "COUNT", "0"]),
                 c(&["SCAN", "0", "COUNT", "x"]),
                 c(&["SCAN", "0", "MATCH"]),
