@@ -33,6 +33,24 @@ fn wait_blocked(port: u16, n: usize) {
     }
 }
 
+/// Sends `XREADGROUP GROUP g <consumer> BLOCK 0 STREAMS s >` on `c` and waits until
+/// the server counts `blocked` blocked clients.
+fn block_in_group(c: &mut RespConn, consumer: &[u8], port: u16, blocked: usize) {
+    c.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        consumer,
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, blocked);
+}
+
 fn client_id(c: &mut RespConn) -> Vec<u8> {
     match c.call(&[b"CLIENT", b"ID"]) {
         brook_test_support::Frame::Integer(id) => id.to_string().into_bytes(),
@@ -49,32 +67,8 @@ fn group_wake_order(port: u16) -> Vec<Vec<u8>> {
     out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
     let mut a = conn(port);
     let mut b = conn(port);
-    a.send(&[
-        b"XREADGROUP",
-        b"GROUP",
-        b"g",
-        b"a",
-        b"BLOCK",
-        b"0",
-        b"STREAMS",
-        b"s",
-        b">",
-    ])
-    .expect("send");
-    wait_blocked(port, 1);
-    b.send(&[
-        b"XREADGROUP",
-        b"GROUP",
-        b"g",
-        b"b",
-        b"BLOCK",
-        b"0",
-        b"STREAMS",
-        b"s",
-        b">",
-    ])
-    .expect("send");
-    wait_blocked(port, 2);
+    block_in_group(&mut a, b"a", port, 1);
+    block_in_group(&mut b, b"b", port, 2);
     out.push(admin.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
     out.push(a.read().expect("a served").1);
     wait_blocked(port, 1);
@@ -105,51 +99,15 @@ fn group_destroyed_and_key_deleted(port: u16) -> Vec<Vec<u8>> {
     let mut admin = conn(port);
     out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
     let mut a = conn(port);
-    a.send(&[
-        b"XREADGROUP",
-        b"GROUP",
-        b"g",
-        b"a",
-        b"BLOCK",
-        b"0",
-        b"STREAMS",
-        b"s",
-        b">",
-    ])
-    .expect("send");
-    wait_blocked(port, 1);
+    block_in_group(&mut a, b"a", port, 1);
     out.push(admin.call_raw(&[b"XGROUP", b"DESTROY", b"s", b"g"]));
     out.push(a.read().expect("error").1);
     out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$"]));
-    a.send(&[
-        b"XREADGROUP",
-        b"GROUP",
-        b"g",
-        b"a",
-        b"BLOCK",
-        b"0",
-        b"STREAMS",
-        b"s",
-        b">",
-    ])
-    .expect("send");
-    wait_blocked(port, 1);
+    block_in_group(&mut a, b"a", port, 1);
     out.push(admin.call_raw(&[b"DEL", b"s"]));
     out.push(a.read().expect("error").1);
     out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
-    a.send(&[
-        b"XREADGROUP",
-        b"GROUP",
-        b"g",
-        b"a",
-        b"BLOCK",
-        b"0",
-        b"STREAMS",
-        b"s",
-        b">",
-    ])
-    .expect("send");
-    wait_blocked(port, 1);
+    block_in_group(&mut a, b"a", port, 1);
     out.push(admin.call_raw(&[b"SET", b"s", b"now a string"]));
     out.push(a.read().expect("error").1);
     out
@@ -199,19 +157,7 @@ fn client_unblock(port: u16) -> Vec<Vec<u8>> {
     out.push(admin.call_raw(&[b"CLIENT", b"UNBLOCK", &id]));
     out.push(a.read().expect("unblocked").1);
     out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
-    a.send(&[
-        b"XREADGROUP",
-        b"GROUP",
-        b"g",
-        b"a",
-        b"BLOCK",
-        b"0",
-        b"STREAMS",
-        b"s",
-        b">",
-    ])
-    .expect("send");
-    wait_blocked(port, 1);
+    block_in_group(&mut a, b"a", port, 1);
     out.push(admin.call_raw(&[b"CLIENT", b"UNBLOCK", &id, b"ERROR"]));
     out.push(a.read().expect("unblocked").1);
     out.push(a.call_raw(&[b"PING"]));
@@ -242,37 +188,12 @@ fn disconnected_and_killed(port: u16) -> Vec<Vec<u8>> {
     out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"$", b"MKSTREAM"]));
     {
         let mut gone = conn(port);
-        gone.send(&[
-            b"XREADGROUP",
-            b"GROUP",
-            b"g",
-            b"gone",
-            b"BLOCK",
-            b"0",
-            b"STREAMS",
-            b"s",
-            b">",
-        ])
-        .expect("send");
-        wait_blocked(port, 1);
+        block_in_group(&mut gone, b"gone", port, 1);
     }
     wait_blocked(port, 0);
     let mut killed = conn(port);
     let id = client_id(&mut killed);
-    killed
-        .send(&[
-            b"XREADGROUP",
-            b"GROUP",
-            b"g",
-            b"killed",
-            b"BLOCK",
-            b"0",
-            b"STREAMS",
-            b"s",
-            b">",
-        ])
-        .expect("send");
-    wait_blocked(port, 1);
+    block_in_group(&mut killed, b"killed", port, 1);
     out.push(admin.call_raw(&[b"CLIENT", b"KILL", b"ID", &id]));
     assert!(
         killed.read().is_err(),
