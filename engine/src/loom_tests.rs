@@ -8,8 +8,11 @@
 //! ```
 //!
 //! A reader that misses its wake-up blocks forever, which loom reports as a deadlock,
-//! so "never missed" needs no timeout. Engines use a [`ManualClock`] and `BLOCK 0`:
-//! no timer thread exists under loom.
+//! so "never missed" needs no timeout. Engines use a [`ManualClock`]; no timer thread
+//! exists under loom, so where a deadline matters a model thread plays the timer: it
+//! calls the same `Inner::fire_due` that the timer thread and the clock's `advance()`
+//! call. One model is negative: with the lost wake-up seeded
+//! ([`crate::sync::seeded`]), loom must find the deadlock.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -228,6 +231,119 @@ fn loom_dropping_a_read_future_never_loses_an_entry() {
             "delivered twice by `>` (pending and handed out again)"
         );
         e.check().expect("invariants");
+    });
+}
+
+/// A BLOCK deadline fires (the timer's `fire_due`) while an XADD serves the same
+/// blocked group reader: the reader gets the entry (and it is pending for it) or times
+/// out empty (and the entry is still new for the group) — never both, never neither,
+/// and no waiter is left behind.
+#[test]
+fn loom_a_deadline_firing_while_an_xadd_serves_the_reader_loses_nothing() {
+    loom::model(|| {
+        let clock = ManualClock::new(1_000);
+        let e = Engine::builder().clock(clock.clone()).build();
+        e.xgroup_create("s", "g", GroupStart::Last, true)
+            .expect("create");
+        let reader = {
+            let e = e.clone();
+            thread::spawn(move || e.read_blocking(group_read("alice"), 50))
+        };
+        let timer = {
+            let e = e.clone();
+            thread::spawn(move || {
+                // The timer thread only has work once a deadline is registered.
+                while e.blocked_readers() == 0 && e.xlen("s").expect("xlen") == 0 {
+                    thread::yield_now();
+                }
+                clock.set(1_050);
+                e.inner().fire_due(1_050);
+            })
+        };
+        let id = e.xadd("s", &[("f", "v")]).expect("xadd");
+        let got = ids(&reader.join().expect("reader").expect("read"));
+        timer.join().expect("timer");
+        assert_eq!(e.blocked_readers(), 0, "no waiter left behind");
+        let pending = e.xpending("s", "g").expect("xpending");
+        let later = e
+            .xreadgroup(
+                "g",
+                "bob",
+                &[("s", GroupReadId::New)],
+                &XReadGroupOptions::default(),
+            )
+            .expect("read");
+        let still_new = later.iter().any(|(_, v)| v.iter().any(|x| x.id == id));
+        if got == vec![id] {
+            assert_eq!(pending.count, 1, "served: pending for alice");
+            assert_eq!(pending.consumers, vec![(b("alice"), 1)]);
+            assert!(!still_new, "served and still handed out by `>`");
+        } else {
+            assert!(got.is_empty(), "unexpected reply {got:?}");
+            assert_eq!(pending.count, 0, "timed out, yet pending");
+            assert!(still_new, "timed out and the entry is lost to the group");
+        }
+        e.check().expect("invariants");
+    });
+}
+
+/// Environment variable that makes [`seeded_lost_wakeup_model`] run (in the child
+/// process [`loom_the_seeded_lost_wakeup_is_found`] starts).
+const SEEDED_ENV: &str = "BROOK_LOOM_SEEDED_LOST_WAKEUP";
+
+/// The negative model: release the lock between the empty read and registering the
+/// waiter (seeded in `read_wait::start`), and an XADD landing in that window is never
+/// seen by the reader, which then blocks forever. loom must report the deadlock; if it
+/// ever stopped doing so, the models above could not catch the bug either. loom's
+/// deadlock panic aborts the process while it unwinds (loom objects dropped mid-model),
+/// so the model runs in a child process and this test reads its verdict.
+#[test]
+fn loom_the_seeded_lost_wakeup_is_found() {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "loom_tests::seeded_lost_wakeup_model",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(SEEDED_ENV, "1")
+        .output()
+        .expect("running the seeded model");
+    let stderr = alloc::string::String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "loom did not find the seeded lost wake-up:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("deadlock"),
+        "the seeded model failed, but not with loom's deadlock report:\n{stderr}"
+    );
+}
+
+/// Run by [`loom_the_seeded_lost_wakeup_is_found`] in a child process.
+#[test]
+#[ignore = "negative model; run in a child process by loom_the_seeded_lost_wakeup_is_found"]
+fn seeded_lost_wakeup_model() {
+    if std::env::var_os(SEEDED_ENV).is_none() {
+        return;
+    }
+    crate::sync::seeded::set_lost_wakeup(true);
+    loom::model(|| {
+        let e = engine();
+        let reader = {
+            let e = e.clone();
+            thread::spawn(move || {
+                let req = ReadRequest::Read {
+                    streams: vec![(b("s"), XReadId::After(StreamId::MIN))],
+                    count: None,
+                };
+                e.read_blocking(req, 0)
+            })
+        };
+        e.xadd("s", &[("f", "v")]).expect("xadd");
+        reader.join().expect("reader").expect("read");
     });
 }
 

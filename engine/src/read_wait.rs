@@ -51,6 +51,11 @@ fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
         return Start::Done(Err(Error::EngineClosed));
     }
     let deadline = block.filter(|&ms| ms > 0).map(|ms| now.saturating_add(ms));
+    #[cfg(loom)]
+    if crate::sync::seeded::lost_wakeup() {
+        drop(st);
+        st = engine.lock();
+    }
     register(engine, &mut st, req, deadline, now)
 }
 

@@ -83,3 +83,24 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// A seeded bug for the negative loom model: when set, a blocking read releases the
+/// engine lock between its empty read and registering its waiter — the lost wake-up
+/// the real code prevents by doing both under one lock. loom runs a model's threads on
+/// the test's own OS thread, so a thread-local seeds exactly one model.
+#[cfg(loom)]
+pub(crate) mod seeded {
+    std::thread_local! {
+        static LOST_WAKEUP: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    }
+
+    /// Seeds (or clears) the lost wake-up for models run on this thread.
+    pub(crate) fn set_lost_wakeup(on: bool) {
+        LOST_WAKEUP.with(|c| c.set(on));
+    }
+
+    /// Whether the lost wake-up is seeded.
+    pub(crate) fn lost_wakeup() -> bool {
+        LOST_WAKEUP.with(|c| c.get())
+    }
+}
