@@ -59,12 +59,26 @@ fn parse(args: &[String]) -> Result<ServerConfig, String> {
                     usize::try_from(num(it.next(), "--client-query-buffer-limit")?)
                         .map_err(|_| "--client-query-buffer-limit is too large".to_string())?
             }
-            "--client-output-buffer-limit-pubsub" => {
-                c.client_output_buffer_limit_pubsub =
-                    usize::try_from(num(it.next(), "--client-output-buffer-limit-pubsub")?)
-                        .map_err(|_| {
-                            "--client-output-buffer-limit-pubsub is too large".to_string()
-                        })?
+            "--client-output-buffer-limit" => {
+                let spec = it.next().ok_or_else(|| {
+                    "--client-output-buffer-limit takes \"<class> <hard> <soft> <seconds>\""
+                        .to_string()
+                })?;
+                let words: Vec<&str> = spec.split_whitespace().collect();
+                let bad = || {
+                    format!(
+                        "--client-output-buffer-limit: expected \"normal|pubsub <hard> <soft> <seconds>\", got {spec:?}"
+                    )
+                };
+                let [class, hard, soft, secs] = words[..] else {
+                    return Err(bad());
+                };
+                let limit = brook_server::OutputLimit::parse(hard, soft, secs).ok_or_else(bad)?;
+                match class.to_ascii_lowercase().as_str() {
+                    "normal" => c.client_output_buffer_limit_normal = limit,
+                    "pubsub" => c.client_output_buffer_limit_pubsub = limit,
+                    _ => return Err(bad()),
+                }
             }
             "--maxclients" => {
                 c.maxclients = usize::try_from(num(it.next(), "--maxclients")?)

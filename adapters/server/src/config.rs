@@ -15,7 +15,8 @@ pub enum ClockMode {
 }
 
 /// A server's settings. Defaults are Redis's: 16 databases, 512 MB bulk strings, a
-/// 1 GB query buffer, no password, 127.0.0.1 on a free port.
+/// 1 GB query buffer, Redis's output buffer limits, no password, 127.0.0.1 on a free
+/// port.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The TCP address to bind (port 0: a free one).
@@ -35,10 +36,81 @@ pub struct ServerConfig {
     pub client_query_buffer_limit: usize,
     /// `maxclients`.
     pub maxclients: usize,
-    /// `client-output-buffer-limit pubsub` (its hard limit): a subscribed client with
-    /// more than this many bytes of output it has not read is disconnected, as Redis
-    /// does (32 MiB). Normal clients have no limit, as Redis's default.
-    pub client_output_buffer_limit_pubsub: usize,
+    /// `client-output-buffer-limit normal`: none by default, as in Redis — a client
+    /// that pipelines without reading its replies is served, and its unread replies
+    /// wait in memory.
+    pub client_output_buffer_limit_normal: OutputLimit,
+    /// `client-output-buffer-limit pubsub` (Redis's default `32mb 8mb 60`): a client
+    /// with a subscription that leaves this much output unread is disconnected.
+    pub client_output_buffer_limit_pubsub: OutputLimit,
+}
+
+/// One class's `client-output-buffer-limit <class> <hard> <soft> <soft-seconds>`: a
+/// client whose unread output reaches `hard` bytes, or stays at or above `soft` bytes
+/// for more than `soft_seconds`, is closed (0 turns a limit off), as Redis closes it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutputLimit {
+    /// Bytes at which the client is closed at once (0: no hard limit).
+    pub hard: usize,
+    /// Bytes the client may stay at or above for `soft_seconds` (0: no soft limit).
+    pub soft: usize,
+    /// How long the soft limit may be exceeded.
+    pub soft_seconds: u64,
+}
+
+impl OutputLimit {
+    /// No limit (`0 0 0`, Redis's default for normal clients).
+    pub const NONE: OutputLimit = OutputLimit {
+        hard: 0,
+        soft: 0,
+        soft_seconds: 0,
+    };
+
+    /// Redis's default for pub/sub clients: `32mb 8mb 60`.
+    pub const PUBSUB: OutputLimit = OutputLimit {
+        hard: 32 * 1024 * 1024,
+        soft: 8 * 1024 * 1024,
+        soft_seconds: 60,
+    };
+
+    /// Parses Redis's `<hard> <soft> <soft-seconds>` (sizes as bytes or with Redis's
+    /// units `k`, `kb`, `m`, `mb`, `g`, `gb`, any case).
+    pub fn parse(hard: &str, soft: &str, soft_seconds: &str) -> Option<OutputLimit> {
+        Some(OutputLimit {
+            hard: parse_size(hard)?,
+            soft: parse_size(soft)?,
+            soft_seconds: soft_seconds.parse().ok()?,
+        })
+    }
+
+    /// The three numbers as `CONFIG GET client-output-buffer-limit` shows them.
+    pub fn show(&self) -> String {
+        format!("{} {} {}", self.hard, self.soft, self.soft_seconds)
+    }
+}
+
+/// A size as Redis's config reads it (`memtoull`): digits, then an optional unit —
+/// `k`/`m`/`g` (×1000ⁿ) or `kb`/`mb`/`gb` (×1024ⁿ), any case.
+pub fn parse_size(s: &str) -> Option<usize> {
+    let lower = s.to_ascii_lowercase();
+    let split = lower
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(split);
+    let mul: usize = match unit {
+        "" | "b" => 1,
+        "k" => 1_000,
+        "kb" => 1024,
+        "m" => 1_000_000,
+        "mb" => 1024 * 1024,
+        "g" => 1_000_000_000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    digits.parse::<usize>().ok()?.checked_mul(mul)
 }
 
 impl Default for ServerConfig {
@@ -52,7 +124,8 @@ impl Default for ServerConfig {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             maxclients: 10_000,
-            client_output_buffer_limit_pubsub: 32 * 1024 * 1024,
+            client_output_buffer_limit_normal: OutputLimit::NONE,
+            client_output_buffer_limit_pubsub: OutputLimit::PUBSUB,
         }
     }
 }

@@ -1,19 +1,29 @@
 //! One connection: read requests, run them in order, write the replies — pipelined
 //! requests answered together — until the client quits, is killed, sends garbage or
 //! goes away.
+//!
+//! Reading never waits for writing. A client may send a whole pipeline before it reads
+//! a single reply (redis-py's pipelines do): the connection keeps reading and running
+//! its requests while earlier replies wait to be written, so the two can never wait on
+//! each other. Unread replies are bounded the way Redis bounds them, by the client
+//! class's `client-output-buffer-limit` (none for normal clients by default, `32mb 8mb
+//! 60` once subscribed): a client past its limit is closed, with Redis's log line.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use brook_engine::{ExecuteFuture, Reply};
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::commands::{self, Session, Step};
-use crate::registry::Unblock;
+use crate::config::OutputLimit;
+use crate::registry::{Client, Unblock};
 use crate::request::{Limits, Parsed, Parser};
 use crate::Shared;
 
-/// Output is written once this much is waiting, even mid-pipeline.
+/// Output is written (as far as the socket takes it, without waiting) once this much
+/// is queued, even mid-pipeline.
 const FLUSH_AT: usize = 64 * 1024;
 
 /// Serves one connection until it ends.
@@ -35,6 +45,7 @@ where
     let mut sess = Session::new(&shared, client.clone());
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let mut parser = Parser::new();
+    let mut outbox = Outbox::default();
     'conn: loop {
         loop {
             let limits = Limits {
@@ -47,14 +58,22 @@ where
                     match commands::run(&shared, &mut sess, argv) {
                         Step::Done => {}
                         Step::Close => {
-                            let _ = flush(&shared, &mut wr, &mut sess).await;
+                            let _ = outbox.write_all(&mut wr, &mut sess.out.buf).await;
                             break 'conn;
                         }
                         Step::Wait(fut) => {
-                            if flush(&shared, &mut wr, &mut sess).await.is_err() {
-                                break 'conn;
-                            }
-                            match wait(&shared, &sess, fut, &mut rd, &mut buf).await {
+                            let waited = wait(
+                                &shared,
+                                &client,
+                                fut,
+                                &mut rd,
+                                &mut buf,
+                                &mut wr,
+                                &mut sess.out.buf,
+                                &mut outbox,
+                            )
+                            .await;
+                            match waited {
                                 Waited::Reply(r) => sess.out.reply(&r),
                                 Waited::Unblocked => sess
                                     .out
@@ -63,9 +82,12 @@ where
                             }
                         }
                     }
-                    if sess.out.buf.len() >= FLUSH_AT
-                        && flush(&shared, &mut wr, &mut sess).await.is_err()
+                    if outbox.unsent(&sess.out.buf) >= FLUSH_AT
+                        && outbox.write_now(&mut wr, &mut sess.out.buf).await.is_err()
                     {
+                        break 'conn;
+                    }
+                    if outbox.over_limit(&shared, &sess) {
                         break 'conn;
                     }
                 }
@@ -73,30 +95,37 @@ where
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
                     sess.out.error(&format!("ERR {e}"));
-                    let _ = flush(&shared, &mut wr, &mut sess).await;
+                    let _ = outbox.write_all(&mut wr, &mut sess.out.buf).await;
                     break 'conn;
                 }
             }
             if client.is_killed() {
-                let _ = flush(&shared, &mut wr, &mut sess).await;
+                let _ = outbox.write_all(&mut wr, &mut sess.out.buf).await;
                 break 'conn;
             }
-        }
-        if flush(&shared, &mut wr, &mut sess).await.is_err() {
-            break;
         }
         if buf.len() > shared.config.client_query_buffer_limit {
             break;
         }
+        let writing = outbox.unsent(&sess.out.buf) > 0;
+        let unsent = &sess.out.buf[outbox.sent.min(sess.out.buf.len())..];
         let woke = tokio::select! {
             r = rd.read_buf(&mut buf) => Woke::Read(r),
+            w = wr.write(unsent), if writing => Woke::Wrote(w),
             _ = client.kill.notified() => Woke::Killed,
             m = next_message(&mut sess.subs.subscriber) => Woke::Message(m),
         };
         match woke {
             Woke::Read(Ok(0) | Err(_)) | Woke::Killed => break,
             Woke::Read(Ok(_)) => {}
-            Woke::Message(Ok(m)) => commands::pubsub::deliver(&mut sess, &m),
+            Woke::Wrote(Ok(0) | Err(_)) => break,
+            Woke::Wrote(Ok(n)) => outbox.sent(&mut sess.out.buf, n),
+            Woke::Message(Ok(m)) => {
+                commands::pubsub::deliver(&mut sess, &m);
+                if outbox.over_limit(&shared, &sess) {
+                    break;
+                }
+            }
             // The hub cut a subscriber that fell too far behind, or the server closes:
             // the connection ends, as Redis disconnects it.
             Woke::Message(Err(_)) => break,
@@ -107,9 +136,112 @@ where
     let _ = wr.shutdown().await;
 }
 
+/// Where a connection's output stands: how much of the session's output buffer is
+/// already written, and since when it has been at or above its soft limit.
+#[derive(Debug, Default)]
+struct Outbox {
+    /// Bytes at the front of the output buffer that are written.
+    sent: usize,
+    /// When the unread output first reached the soft limit (reset below it).
+    soft_since: Option<Instant>,
+}
+
+impl Outbox {
+    /// Bytes queued and not yet written.
+    fn unsent(&self, out: &[u8]) -> usize {
+        out.len().saturating_sub(self.sent)
+    }
+
+    /// Records `n` more bytes written; drops written bytes once they are all written,
+    /// or when they are most of a large buffer (so a busy pipeline does not keep them).
+    fn sent(&mut self, out: &mut Vec<u8>, n: usize) {
+        self.sent = (self.sent + n).min(out.len());
+        if self.sent == out.len() {
+            out.clear();
+            self.sent = 0;
+        } else if self.sent >= FLUSH_AT && self.sent * 2 >= out.len() {
+            out.drain(..self.sent);
+            self.sent = 0;
+        }
+    }
+
+    /// Writes what the socket takes right now, without waiting.
+    async fn write_now<W: AsyncWrite + Unpin>(
+        &mut self,
+        wr: &mut W,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        while self.unsent(out) > 0 {
+            let unsent = &out[self.sent..];
+            let wrote = tokio::select! {
+                biased;
+                w = wr.write(unsent) => Some(w),
+                () = std::future::ready(()) => None,
+            };
+            match wrote {
+                None => return Ok(()),
+                Some(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Some(Ok(n)) => self.sent(out, n),
+                Some(Err(e)) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes everything queued, waiting as long as it takes (the connection ends
+    /// after this).
+    async fn write_all<W: AsyncWrite + Unpin>(
+        &mut self,
+        wr: &mut W,
+        out: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        let r = wr.write_all(&out[self.sent.min(out.len())..]).await;
+        out.clear();
+        self.sent = 0;
+        r
+    }
+
+    /// Redis's `checkClientOutputBufferLimits` for this client's class (pub/sub once
+    /// it has a subscription, else normal): true — and the close logged and counted —
+    /// when the unread output reached the hard limit, or has stayed at or above the
+    /// soft limit for more than its seconds.
+    fn over_limit(&mut self, shared: &Shared, sess: &Session) -> bool {
+        let used = self.unsent(&sess.out.buf);
+        if used == 0 {
+            self.soft_since = None;
+            return false;
+        }
+        let limit: OutputLimit = if sess.client.subscriptions() > 0 {
+            shared.config.client_output_buffer_limit_pubsub
+        } else {
+            shared.config.client_output_buffer_limit_normal
+        };
+        let hard = limit.hard > 0 && used >= limit.hard;
+        let mut soft = false;
+        if limit.soft > 0 && used >= limit.soft {
+            match self.soft_since {
+                None => self.soft_since = Some(Instant::now()),
+                Some(t) => soft = t.elapsed().as_secs() > limit.soft_seconds,
+            }
+        } else {
+            self.soft_since = None;
+        }
+        if !(hard || soft) {
+            return false;
+        }
+        shared.count(&shared.output_limit_disconnections);
+        eprintln!(
+            "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+            commands::client::describe(shared, &sess.client)
+        );
+        true
+    }
+}
+
 /// What woke an idle connection.
 enum Woke {
     Read(std::io::Result<usize>),
+    Wrote(std::io::Result<usize>),
     Killed,
     Message(Result<brook_engine::PubSubMessage, brook_engine::Error>),
 }
@@ -125,65 +257,37 @@ async fn next_message(
     }
 }
 
-/// Writes the pending output. A subscribed connection keeps taking its messages while
-/// the client is slow to read, and is cut off once more than the pub/sub output limit
-/// waits unread (Redis's `client-output-buffer-limit pubsub`).
-async fn flush<W: AsyncWrite + Unpin>(
-    shared: &Shared,
-    wr: &mut W,
-    sess: &mut Session,
-) -> std::io::Result<()> {
-    if sess.subs.subscriber.is_none() {
-        let r = wr.write_all(&sess.out.buf).await;
-        sess.out.buf.clear();
-        return r;
-    }
-    let limit = shared.config.client_output_buffer_limit_pubsub;
-    while !sess.out.buf.is_empty() {
-        let woke = tokio::select! {
-            n = wr.write(&sess.out.buf) => Err(n),
-            m = next_message(&mut sess.subs.subscriber) => Ok(m),
-        };
-        match woke {
-            Err(Ok(0)) => return Err(std::io::ErrorKind::WriteZero.into()),
-            Err(Ok(n)) => {
-                sess.out.buf.drain(..n);
-            }
-            Err(Err(e)) => return Err(e),
-            Ok(Ok(m)) => {
-                commands::pubsub::deliver(sess, &m);
-                if sess.out.buf.len() > limit {
-                    return Err(std::io::ErrorKind::OutOfMemory.into());
-                }
-            }
-            Ok(Err(_)) => return Err(std::io::ErrorKind::ConnectionAborted.into()),
-        }
-    }
-    Ok(())
-}
-
 enum Waited {
     Reply(Reply),
     Unblocked,
     Gone,
 }
 
-/// Waits for a blocked read, reading ahead (pipelined requests wait in the buffer) so
-/// that a disconnect is noticed and the read given up, as Redis frees a blocked client
-/// that goes away.
-async fn wait<R: AsyncRead + Unpin>(
+/// Waits for a blocked read, writing the replies before it meanwhile and reading
+/// ahead (pipelined requests wait in the buffer) so that a disconnect is noticed and
+/// the read given up, as Redis frees a blocked client that goes away.
+#[allow(clippy::too_many_arguments)]
+async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     shared: &Shared,
-    sess: &Session,
+    client: &Client,
     mut fut: ExecuteFuture,
     rd: &mut R,
     buf: &mut BytesMut,
+    wr: &mut W,
+    out: &mut Vec<u8>,
+    outbox: &mut Outbox,
 ) -> Waited {
-    let client = &sess.client;
     client.meta().blocked = true;
     let limit = shared.config.client_query_buffer_limit;
-    let out = loop {
+    let waited = loop {
+        let writing = outbox.unsent(out) > 0;
+        let unsent = &out[outbox.sent.min(out.len())..];
         tokio::select! {
             reply = &mut fut => break Waited::Reply(reply),
+            w = wr.write(unsent), if writing => match w {
+                Ok(0) | Err(_) => break Waited::Gone,
+                Ok(n) => outbox.sent(out, n),
+            },
             r = rd.read_buf(buf), if buf.len() <= limit => match r {
                 Ok(0) | Err(_) => break Waited::Gone,
                 Ok(_) => {}
@@ -202,5 +306,5 @@ async fn wait<R: AsyncRead + Unpin>(
         }
     };
     client.meta().blocked = false;
-    out
+    waited
 }

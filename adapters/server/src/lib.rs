@@ -38,7 +38,7 @@ use brook_engine::{Engine, ManualClock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{ClockMode, ServerConfig};
+pub use config::{ClockMode, OutputLimit, ServerConfig};
 
 /// The version `HELLO` and `INFO` report: the Redis release whose stream semantics the
 /// engine follows, so clients that gate features on the version use all of them.
@@ -65,6 +65,9 @@ pub struct Shared {
     pub commands_processed: AtomicU64,
     /// Connections refused at `maxclients`.
     pub rejected_connections: AtomicU64,
+    /// Clients closed for passing their output buffer limit
+    /// (`client_output_buffer_limit_disconnections`).
+    pub output_limit_disconnections: AtomicU64,
 }
 
 impl Shared {
@@ -80,7 +83,10 @@ impl Shared {
                 // A server's readers usually wait long: no spinning before parking.
                 let b = Engine::builder()
                     .wakeup_spin(std::time::Duration::ZERO)
-                    .pubsub_buffer(config.client_output_buffer_limit_pubsub);
+                    .pubsub_buffer(match config.client_output_buffer_limit_pubsub.hard {
+                        0 => usize::MAX,
+                        hard => hard,
+                    });
                 match &clock {
                     Some(c) => b.clock(c.clone()).build(),
                     None => b.build(),
@@ -97,6 +103,7 @@ impl Shared {
             connections_received: AtomicU64::new(0),
             commands_processed: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
+            output_limit_disconnections: AtomicU64::new(0),
         }
     }
 

@@ -1,6 +1,7 @@
 //! brook-server's tests, one binary: the same raw RESP to `brook serve` and to the
 //! oracle servers (Valkey 9.1, Redis 7.0.15) compared byte for byte; blocking commands
-//! over several connections; limits and protocol errors; real clients (the `redis`
+//! over several connections; limits and protocol errors; pipelines written before any
+//! reply is read, and output buffer limits; real clients (the `redis`
 //! crate, `redis-cli`, redis-py when installed).
 
 mod server {
@@ -8,5 +9,6 @@ mod server {
     pub mod clients;
     pub mod diff;
     pub mod limits;
+    pub mod pipeline;
     pub mod support;
 }

@@ -125,7 +125,7 @@ fn setinfo(sess: &mut Session, attr: &[u8], value: &[u8]) {
 }
 
 /// One client's `CLIENT LIST` line (without the newline), in Redis's field order.
-pub(super) fn describe(_shared: &Shared, c: &Client) -> String {
+pub(crate) fn describe(_shared: &Shared, c: &Client) -> String {
     let m = c.meta().clone();
     let mut flags = String::new();
     if m.blocked {

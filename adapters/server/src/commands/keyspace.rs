@@ -11,7 +11,7 @@ use crate::Shared;
 /// and tools such as redis-benchmark ask for.
 fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
     let c = &shared.config;
-    let params: [(&'static str, String); 10] = [
+    let params: [(&'static str, String); 11] = [
         ("save", String::new()),
         ("appendonly", "no".into()),
         ("databases", shared.dbs.len().to_string()),
@@ -22,6 +22,14 @@ fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
         (
             "client-query-buffer-limit",
             c.client_query_buffer_limit.to_string(),
+        ),
+        (
+            "client-output-buffer-limit",
+            format!(
+                "normal {} slave 0 0 0 pubsub {}",
+                c.client_output_buffer_limit_normal.show(),
+                c.client_output_buffer_limit_pubsub.show()
+            ),
         ),
         ("timeout", "0".into()),
         ("requirepass", c.requirepass.clone().unwrap_or_default()),

@@ -4,7 +4,7 @@
 //! known name, arity, authentication, then MULTI queueing.
 
 mod brook_ops;
-mod client;
+pub(crate) mod client;
 mod clock;
 mod command;
 mod connection;

@@ -303,7 +303,11 @@ fn scan_returns_every_key_once() {
 #[test]
 fn slow_subscriber_is_cut_off() {
     let brook = Brook::start(ServerConfig {
-        client_output_buffer_limit_pubsub: 256 * 1024,
+        client_output_buffer_limit_pubsub: brook_server::OutputLimit {
+            hard: 256 * 1024,
+            soft: 0,
+            soft_seconds: 0,
+        },
         ..ServerConfig::default()
     });
     let mut sub = brook.connect();

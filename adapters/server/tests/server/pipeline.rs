@@ -1,0 +1,139 @@
+//! Clients that write before they read: a whole pipeline sent before the first reply
+//! is read (redis-py's pipelines do this) must be served in full — reading requests
+//! never waits for the client to read its replies — and unread replies are bounded
+//! only by `client-output-buffer-limit`, which closes the client as Redis does.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use brook_server::{OutputLimit, ServerConfig};
+use brook_test_support::Frame;
+
+use super::support::Brook;
+
+/// `n` pipelined `ECHO <payload>` requests.
+fn echoes(n: usize, payload: &[u8]) -> Vec<u8> {
+    let mut req = Vec::new();
+    for _ in 0..n {
+        req.extend_from_slice(format!("*2\r\n$4\r\nECHO\r\n${}\r\n", payload.len()).as_bytes());
+        req.extend_from_slice(payload);
+        req.extend_from_slice(b"\r\n");
+    }
+    req
+}
+
+/// Writes `req` from another thread while this one does not read; returns how the
+/// write ended. Both directions carry far more than the kernel's socket buffers hold,
+/// so a server that stops reading while its replies are unread makes this time out.
+fn write_before_reading(stream: &TcpStream, req: Vec<u8>) -> std::io::Result<()> {
+    let mut writer = stream.try_clone().expect("clone the socket");
+    writer
+        .set_write_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    std::thread::spawn(move || writer.write_all(&req))
+        .join()
+        .expect("writer thread")
+}
+
+#[test]
+fn a_pipeline_written_before_any_reply_is_read_is_served_in_full() {
+    let brook = Brook::default_server();
+    let payload = vec![b'p'; 1000];
+    let n = 30_000; // 30 MB each way
+    let stream = TcpStream::connect(("127.0.0.1", brook.port())).expect("connect");
+    let wrote = write_before_reading(&stream, echoes(n, &payload));
+    assert!(
+        wrote.is_ok(),
+        "the server stopped reading a client that had not read its replies yet: {wrote:?}"
+    );
+    let mut reader = stream;
+    reader
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut want = format!("${}\r\n", payload.len()).into_bytes();
+    want.extend_from_slice(&payload);
+    want.extend_from_slice(b"\r\n");
+    let mut got = vec![0u8; want.len()];
+    for i in 0..n {
+        reader
+            .read_exact(&mut got)
+            .unwrap_or_else(|e| panic!("reply {i} of {n}: {e}"));
+        assert_eq!(got, want, "reply {i}");
+    }
+    // The connection still works, and so does everyone else's.
+    reader.write_all(b"*1\r\n$4\r\nPING\r\n").expect("ping");
+    let mut pong = [0u8; 7];
+    reader.read_exact(&mut pong).expect("pong");
+    assert_eq!(&pong, b"+PONG\r\n");
+    assert_eq!(brook.connect().call(&[b"PING"]), Frame::simple("PONG"));
+}
+
+#[test]
+fn a_normal_client_past_its_hard_output_limit_is_closed() {
+    let brook = Brook::start(ServerConfig {
+        client_output_buffer_limit_normal: OutputLimit {
+            hard: 1024 * 1024,
+            soft: 0,
+            soft_seconds: 0,
+        },
+        ..ServerConfig::default()
+    });
+    let mut other = brook.connect();
+    let limit = other.call(&[b"CONFIG", b"GET", b"client-output-buffer-limit"]);
+    assert_eq!(
+        limit,
+        Frame::Array(vec![
+            Frame::bulk("client-output-buffer-limit"),
+            Frame::bulk("normal 1048576 0 0 slave 0 0 0 pubsub 33554432 8388608 60"),
+        ])
+    );
+    let payload = vec![b'p'; 1000];
+    let n = 30_000;
+    let stream = TcpStream::connect(("127.0.0.1", brook.port())).expect("connect");
+    // The server closes the client once 1 MiB of replies waits unread: the write ends
+    // early (reset or broken pipe), or lands in buffers nobody reads.
+    let _ = write_before_reading(&stream, echoes(n, &payload));
+    let mut reader = stream;
+    reader
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => total += k,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("reading until the server closes: {e}"),
+        }
+    }
+    let full = n * (payload.len() + 10);
+    assert!(
+        total < full / 2,
+        "{total} of {full} reply bytes arrived: the limit did not close the client"
+    );
+    let Frame::Bulk(list) = other.call(&[b"CLIENT", b"LIST"]) else {
+        panic!("CLIENT LIST")
+    };
+    assert_eq!(String::from_utf8_lossy(&list).lines().count(), 1);
+}
+
+#[test]
+fn a_normal_client_within_its_limit_is_served() {
+    // The same pipeline under a limit it never reaches, because this client reads as
+    // it goes: every reply arrives.
+    let brook = Brook::start(ServerConfig {
+        client_output_buffer_limit_normal: OutputLimit {
+            hard: 1024 * 1024,
+            soft: 0,
+            soft_seconds: 0,
+        },
+        ..ServerConfig::default()
+    });
+    let mut c = brook.connect();
+    for i in 0..2_000 {
+        let reply = c.call(&[b"ECHO", &vec![b'q'; 1000]]);
+        assert_eq!(reply, Frame::bulk("q".repeat(1000)), "reply {i}");
+    }
+}
