@@ -18,13 +18,24 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::commands::{self, Session, Step};
 use crate::config::OutputLimit;
-use crate::registry::{Client, Unblock};
+use crate::registry::{Buffers, Client, Unblock};
 use crate::request::{Limits, Parsed, Parser};
 use crate::Shared;
 
 /// Output is written (as far as the socket takes it, without waiting) once this much
 /// is queued, even mid-pipeline.
 const FLUSH_AT: usize = 64 * 1024;
+
+/// A connection's buffers start at this size, and go back to it when idle.
+const BUF_START: usize = 16 * 1024;
+
+/// An empty buffer that has grown past this is given back after [`IDLE_SHRINK`] of
+/// quiet, as Redis's client cron resizes the buffers of idle clients: one large
+/// request or reply must not pin its memory for the rest of the connection.
+const SHRINK_ABOVE: usize = 64 * 1024;
+
+/// How long a connection is quiet before its grown buffers are given back.
+const IDLE_SHRINK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Serves one connection until it ends.
 pub async fn serve<R, W>(shared: Arc<Shared>, mut rd: R, mut wr: W, addr: String, laddr: String)
@@ -43,7 +54,7 @@ where
         return;
     }
     let mut sess = Session::new(&shared, client.clone());
-    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut buf = BytesMut::with_capacity(BUF_START);
     let mut parser = Parser::new();
     let mut outbox = Outbox::default();
     'conn: loop {
@@ -108,14 +119,32 @@ where
             break;
         }
         let writing = outbox.unsent(&sess.out.buf) > 0;
+        let grown = (buf.is_empty() && buf.capacity() > SHRINK_ABOVE)
+            || (!writing && sess.out.buf.capacity() > SHRINK_ABOVE);
+        client.meta().buffers = Buffers {
+            query: buf.len(),
+            query_free: buf.capacity() - buf.len(),
+            unsent: outbox.unsent(&sess.out.buf),
+            output: sess.out.buf.capacity(),
+        };
         let unsent = &sess.out.buf[outbox.sent.min(sess.out.buf.len())..];
         let woke = tokio::select! {
             r = rd.read_buf(&mut buf) => Woke::Read(r),
             w = wr.write(unsent), if writing => Woke::Wrote(w),
             _ = client.kill.notified() => Woke::Killed,
             m = next_message(&mut sess.subs.subscriber) => Woke::Message(m),
+            () = tokio::time::sleep(IDLE_SHRINK), if grown => Woke::Idle,
         };
         match woke {
+            Woke::Idle => {
+                if buf.is_empty() && buf.capacity() > SHRINK_ABOVE {
+                    buf = BytesMut::with_capacity(BUF_START);
+                }
+                if outbox.unsent(&sess.out.buf) == 0 && sess.out.buf.capacity() > SHRINK_ABOVE {
+                    sess.out.buf = Vec::with_capacity(BUF_START);
+                    outbox.sent = 0;
+                }
+            }
             Woke::Read(Ok(0) | Err(_)) | Woke::Killed => break,
             Woke::Read(Ok(_)) => {}
             Woke::Wrote(Ok(0) | Err(_)) => break,
@@ -242,6 +271,8 @@ impl Outbox {
 enum Woke {
     Read(std::io::Result<usize>),
     Wrote(std::io::Result<usize>),
+    /// Quiet for [`IDLE_SHRINK`] with a grown buffer.
+    Idle,
     Killed,
     Message(Result<brook_engine::PubSubMessage, brook_engine::Error>),
 }

@@ -45,6 +45,22 @@ pub struct Meta {
     pub psub: usize,
     /// Watched keys.
     pub watch: usize,
+    /// The connection's buffers as it last went idle (CLIENT LIST's `qbuf`,
+    /// `qbuf-free`, `obl`, `omem`, `tot-mem`).
+    pub buffers: Buffers,
+}
+
+/// A connection's buffer sizes, in bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Buffers {
+    /// Unparsed request bytes (`qbuf`).
+    pub query: usize,
+    /// The query buffer's spare capacity (`qbuf-free`).
+    pub query_free: usize,
+    /// Reply bytes not yet written (`obl`).
+    pub unsent: usize,
+    /// The reply buffer's allocated size (`omem`).
+    pub output: usize,
 }
 
 /// One connected client as others see it.
@@ -150,6 +166,7 @@ impl Registry {
                 sub: 0,
                 psub: 0,
                 watch: 0,
+                buffers: Buffers::default(),
             }),
             kill: Notify::new(),
             killed: std::sync::atomic::AtomicBool::new(false),

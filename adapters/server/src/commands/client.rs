@@ -144,8 +144,8 @@ pub(crate) fn describe(_shared: &Shared, c: &Client) -> String {
     let _ = write!(
         s,
         "id={} addr={} laddr={} fd=8 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 \
-         multi={} watch={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 \
-         omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={} \
+         multi={} watch={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp=0 obl={} oll=0 \
+         omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={} \
          io-thread=0",
         c.id,
         c.addr,
@@ -159,6 +159,12 @@ pub(crate) fn describe(_shared: &Shared, c: &Client) -> String {
         m.psub,
         m.multi.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX)),
         m.watch,
+        m.buffers.query,
+        m.buffers.query_free,
+        m.buffers.query + m.buffers.query_free,
+        m.buffers.unsent,
+        m.buffers.output,
+        m.buffers.query + m.buffers.query_free + m.buffers.output,
         super::command_label(&m.cmd.0, m.cmd.1.as_ref()),
         m.resp,
         String::from_utf8_lossy(&m.lib_name),

@@ -1,7 +1,8 @@
 //! Clients that write before they read: a whole pipeline sent before the first reply
 //! is read (redis-py's pipelines do this) must be served in full — reading requests
 //! never waits for the client to read its replies — and unread replies are bounded
-//! only by `client-output-buffer-limit`, which closes the client as Redis does.
+//! only by `client-output-buffer-limit`, which closes the client as Redis does. An idle
+//! connection gives back the memory its largest request and reply took.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -136,4 +137,83 @@ fn a_normal_client_within_its_limit_is_served() {
         let reply = c.call(&[b"ECHO", &vec![b'q'; 1000]]);
         assert_eq!(reply, Frame::bulk("q".repeat(1000)), "reply {i}");
     }
+}
+
+/// The `name=value` fields of client `id`'s CLIENT LIST line.
+fn client_fields(other: &mut brook_test_support::RespConn, name: &str) -> Vec<(String, u64)> {
+    let Frame::Bulk(list) = other.call(&[b"CLIENT", b"LIST"]) else {
+        panic!("CLIENT LIST")
+    };
+    let text = String::from_utf8_lossy(&list).into_owned();
+    let line = text
+        .lines()
+        .find(|l| l.contains(&format!(" name={name} ")))
+        .unwrap_or_else(|| panic!("no client {name} in {text}"))
+        .to_string();
+    line.split(' ')
+        .filter_map(|kv| kv.split_once('='))
+        .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+        .collect()
+}
+
+fn field(fields: &[(String, u64)], name: &str) -> u64 {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or_else(|| panic!("no {name} in {fields:?}"), |(_, v)| *v)
+}
+
+/// Polls CLIENT LIST (every 50 ms, at most `secs`) until `done` holds for `name`.
+fn until(
+    other: &mut brook_test_support::RespConn,
+    name: &str,
+    secs: u64,
+    what: &str,
+    done: impl Fn(&[(String, u64)]) -> bool,
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let fields = client_fields(other, name);
+        if done(&fields) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} within {secs} s: {fields:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_idle_connection_gives_back_what_one_big_request_and_reply_took() {
+    let brook = Brook::default_server();
+    let mut other = brook.connect();
+    let mut big = brook.connect();
+    assert_eq!(
+        big.call(&[b"CLIENT", b"SETNAME", b"big"]),
+        Frame::simple("OK")
+    );
+    let payload = vec![b'b'; 8 * 1024 * 1024];
+    assert_eq!(big.call(&[b"ECHO", &payload]), Frame::bulk(&payload));
+    // Right after, the buffers that carried 8 MiB each way are still that large …
+    until(
+        &mut other,
+        "big",
+        5,
+        "CLIENT LIST shows the grown buffers",
+        |f| {
+            field(f, "qbuf") + field(f, "qbuf-free") >= 4 * 1024 * 1024
+                || field(f, "omem") >= 4 * 1024 * 1024
+        },
+    );
+    // … and a couple of quiet seconds later they are small again, as Redis's client
+    // cron shrinks an idle client's buffers.
+    until(&mut other, "big", 10, "the idle buffers shrink", |f| {
+        field(f, "qbuf") + field(f, "qbuf-free") <= 64 * 1024
+            && field(f, "omem") <= 64 * 1024
+            && field(f, "tot-mem") <= 128 * 1024
+    });
+    // The connection still works.
+    assert_eq!(big.call(&[b"PING"]), Frame::simple("PONG"));
 }
