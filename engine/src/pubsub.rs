@@ -8,11 +8,11 @@
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll, Waker};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 
 use crate::api::{PubSub, PubSubMessage, Subscription};
 use crate::engine::Engine;
@@ -97,38 +97,87 @@ impl Queue {
     }
 }
 
-/// Subscribers by channel and pattern (in subscription order).
+/// Subscribers by channel and pattern (in subscription order). Subscribing and
+/// unsubscribing cost in proportion to what that subscriber names, never to what the
+/// rest of the server subscribes to; a publish walks the channel's subscribers and every
+/// pattern (as Redis does).
 #[derive(Default)]
 pub(crate) struct Hub {
     next: u64,
     channels: HashMap<Bytes, Vec<u64>>,
-    patterns: Vec<(Bytes, u64)>,
+    /// Pattern subscriptions by a sequence number, so a publish delivers them in the
+    /// order they were made: sequence → (pattern, subscriber).
+    patterns: BTreeMap<u64, (Bytes, u64)>,
+    next_pattern: u64,
+    /// Each subscriber's own channels and patterns (pattern → sequence number).
+    own: HashMap<u64, Own>,
     queues: HashMap<u64, Arc<Queue>>,
     closed: bool,
 }
 
+/// What one subscriber is subscribed to.
+#[derive(Default)]
+struct Own {
+    channels: HashSet<Bytes>,
+    patterns: HashMap<Bytes, u64>,
+}
+
 impl Hub {
     fn add(&mut self, id: u64, channels: &[&[u8]], patterns: &[&[u8]]) {
+        let own = self.own.entry(id).or_default();
         for c in owned(channels) {
-            let subs = self.channels.entry(c).or_default();
-            if !subs.contains(&id) {
-                subs.push(id);
+            if own.channels.insert(c.clone()) {
+                self.channels.entry(c).or_default().push(id);
             }
         }
         for p in owned(patterns) {
-            if !self.patterns.iter().any(|(q, s)| *s == id && *q == p) {
-                self.patterns.push((p, id));
+            if !own.patterns.contains_key(&p) {
+                let seq = self.next_pattern;
+                self.next_pattern += 1;
+                own.patterns.insert(p.clone(), seq);
+                self.patterns.insert(seq, (p, id));
+            }
+        }
+    }
+
+    /// Unsubscribes `id` from `channels` and `patterns`.
+    fn remove_some(&mut self, id: u64, channels: &[&[u8]], patterns: &[&[u8]]) {
+        let Some(own) = self.own.get_mut(&id) else {
+            return;
+        };
+        for c in channels {
+            if own.channels.remove(*c) {
+                unlink_channel(&mut self.channels, c, id);
+            }
+        }
+        for p in patterns {
+            if let Some(seq) = own.patterns.remove(*p) {
+                self.patterns.remove(&seq);
             }
         }
     }
 
     fn remove(&mut self, id: u64) {
         self.queues.remove(&id);
-        self.channels.retain(|_, subs| {
-            subs.retain(|s| *s != id);
-            !subs.is_empty()
-        });
-        self.patterns.retain(|(_, s)| *s != id);
+        let Some(own) = self.own.remove(&id) else {
+            return;
+        };
+        for c in &own.channels {
+            unlink_channel(&mut self.channels, c, id);
+        }
+        for seq in own.patterns.values() {
+            self.patterns.remove(seq);
+        }
+    }
+}
+
+/// Removes `id` from `channel`'s subscribers (and the channel once nobody is left).
+fn unlink_channel(channels: &mut HashMap<Bytes, Vec<u64>>, channel: &[u8], id: u64) {
+    if let Some(subs) = channels.get_mut(channel) {
+        subs.retain(|s| *s != id);
+        if subs.is_empty() {
+            channels.remove(channel);
+        }
     }
 }
 
@@ -194,18 +243,7 @@ impl Subscriber {
     /// Stops receiving from `channels` and `patterns` (UNSUBSCRIBE / PUNSUBSCRIBE);
     /// messages already queued stay queued.
     pub fn remove(&self, channels: &[&[u8]], patterns: &[&[u8]]) {
-        let mut hub = self.shared.lock();
-        let id = self.id;
-        for c in channels {
-            if let Some(subs) = hub.channels.get_mut(*c) {
-                subs.retain(|s| *s != id);
-                if subs.is_empty() {
-                    hub.channels.remove(*c);
-                }
-            }
-        }
-        hub.patterns
-            .retain(|(p, s)| *s != id || !patterns.iter().any(|q| p[..] == q[..]));
+        self.shared.lock().remove_some(self.id, channels, patterns);
     }
 }
 
@@ -239,7 +277,7 @@ impl Engine {
                     }
                 }
             }
-            for (pattern, s) in &hub.patterns {
+            for (pattern, s) in hub.patterns.values() {
                 if crate::glob::matches(pattern, channel) {
                     if let Some(q) = hub.queues.get(s) {
                         targets.push((q.clone(), Some(pattern.clone())));
@@ -329,6 +367,30 @@ mod tests {
             1,
             "a unsubscribed on drop"
         );
+    }
+
+    #[test]
+    fn patterns_in_subscription_order_and_removed_exactly() {
+        let e = Engine::new();
+        let mut a = e.subscribe(&[], &[b"a*", b"*"]).expect("sub");
+        let b = e.subscribe(&[b"ab"], &[b"a?", b"a*"]).expect("sub");
+        a.add(&[b"ab"], &[b"?b", b"a*"]); // `a*` again: no second subscription
+        assert_eq!(Engine::publish(&e, b"ab", b"1"), 7);
+        let mut got = Vec::new();
+        while let Poll::Ready(Ok(m)) = poll_next(&mut a) {
+            got.push(m.pattern);
+        }
+        let p = |s: &'static str| Some(Bytes::from_static(s.as_bytes()));
+        assert_eq!(got, vec![None, p("a*"), p("*"), p("?b")]);
+        b.remove(&[b"ab", b"nope"], &[b"a*", b"zz"]);
+        a.remove(&[], &[b"*"]);
+        assert_eq!(Engine::publish(&e, b"ab", b"2"), 4, "a: ab, a*, ?b; b: a?");
+        drop(b);
+        assert_eq!(Engine::publish(&e, b"ab", b"3"), 3);
+        drop(a);
+        assert_eq!(Engine::publish(&e, b"ab", b"4"), 0);
+        let hub = e.pubsub().lock();
+        assert!(hub.channels.is_empty() && hub.patterns.is_empty() && hub.own.is_empty());
     }
 
     #[test]
