@@ -736,7 +736,7 @@ impl Keyspace {
 }
 
 /// `count` as a `usize` limit where 0 means "no limit".
-fn count_limit(count: Option<u64>) -> usize {
+pub(crate) fn count_limit(count: Option<u64>) -> usize {
     count.map_or(0, |c| usize::try_from(c).unwrap_or(usize::MAX))
 }
 

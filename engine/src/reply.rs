@@ -185,6 +185,34 @@ impl<T: Into<Reply>> From<Result<T, Error>> for Reply {
     }
 }
 
+/// One entry, `[id, [field, value, …]]`, encoded straight from the node it lives in
+/// (the bytes [`Reply::entry`] would give, without copying the entry first).
+pub(crate) fn write_entry_ref(e: &crate::node::EntryRef<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"*2\r\n");
+    let mut id = [0u8; 41];
+    let id = e.id.format_into(&mut id);
+    write_len(b'$', id.len(), out);
+    out.extend_from_slice(id);
+    out.extend_from_slice(b"\r\n");
+    let pairs = e.pairs();
+    write_len(b'*', pairs.size_hint().0 * 2, out);
+    for (f, v) in pairs {
+        for b in [f, v] {
+            write_len(b'$', b.len(), out);
+            out.extend_from_slice(b);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+}
+
+/// Puts an array header for `n` items at `at`, in front of the items already written
+/// after it.
+pub(crate) fn insert_array_len(out: &mut Vec<u8>, at: usize, n: usize) {
+    let mut header = Vec::with_capacity(24);
+    write_len(b'*', n, &mut header);
+    out.splice(at..at, header);
+}
+
 fn write_len(prefix: u8, len: usize, out: &mut Vec<u8>) {
     out.push(prefix);
     let mut buf = [0u8; 20];

@@ -494,6 +494,19 @@ impl Stream {
         count: usize,
         out: &mut Vec<StreamEntry>,
     ) {
+        let mut copies = crate::node::OpenCopy::default();
+        self.for_each_rev_in(end, start, count, |e| out.push(e.to_entry_in(&mut copies)));
+    }
+
+    /// Calls `f` for each live entry with `start <= id <= end`, descending, at most
+    /// `count` (`0` = all): XREVRANGE's walk.
+    pub fn for_each_rev_in<'a>(
+        &'a self,
+        end: StreamId,
+        start: StreamId,
+        count: usize,
+        mut f: impl FnMut(&crate::node::EntryRef<'a>),
+    ) {
         if start > end {
             return;
         }
@@ -509,7 +522,6 @@ impl Stream {
             }
             node_entries.clear();
             node_entries.extend(node.iter().filter(|e| !e.deleted));
-            let mut copies = crate::node::OpenCopy::default();
             for e in node_entries.iter().rev() {
                 if e.id > end {
                     continue;
@@ -517,7 +529,7 @@ impl Stream {
                 if e.id < start {
                     return;
                 }
-                out.push(e.to_entry_in(&mut copies));
+                f(e);
                 n += 1;
                 if n == count {
                     return;

@@ -29,8 +29,18 @@ pub(super) fn run_xrevrange(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Rep
     run(ks, argv, true)
 }
 
-fn run(ks: &Keyspace, argv: &[Bytes], rev: bool) -> Reply {
-    reply((|| {
+/// What an XRANGE/XREVRANGE call asks for, once its arguments are checked.
+struct Range<'a> {
+    key: &'a [u8],
+    start: StreamId,
+    end: StreamId,
+    count: Option<u64>,
+}
+
+/// Checks the arguments in Redis's order; `Err` is the whole reply (an error, or the
+/// empty or null array a missing key or `COUNT 0` gives).
+fn parse<'a>(ks: &Keyspace, argv: &'a [Bytes], rev: bool) -> Result<Range<'a>, Reply> {
+    (|| {
         let (start_arg, end_arg) = if rev {
             (&argv[3], &argv[2])
         } else {
@@ -50,16 +60,58 @@ fn run(ks: &Keyspace, argv: &[Bytes], rev: bool) -> Reply {
         }
         let key = &argv[1];
         if ks.stream(key)?.is_none() {
-            return Ok(Reply::Array(Vec::new()));
+            return Ok(Err(Reply::Array(Vec::new())));
         }
         if count == Some(0) {
-            return Ok(Reply::NullArray);
+            return Ok(Err(Reply::NullArray));
         }
-        let entries = if rev {
-            ks.xrevrange(key, end, start, count)?
-        } else {
-            ks.xrange(key, start, end, count)?
-        };
-        Ok(Reply::entries(&entries))
-    })())
+        Ok(Ok(Range {
+            key,
+            start,
+            end,
+            count,
+        }))
+    })()
+    .unwrap_or_else(|e| Err(Reply::Error(e)))
+}
+
+fn run(ks: &Keyspace, argv: &[Bytes], rev: bool) -> Reply {
+    let r = match parse(ks, argv, rev) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    let entries = if rev {
+        ks.xrevrange(r.key, r.end, r.start, r.count)
+    } else {
+        ks.xrange(r.key, r.start, r.end, r.count)
+    };
+    reply(entries.map(|e| Reply::entries(&e)))
+}
+
+/// XRANGE / XREVRANGE (`argv[0]` says which) encoded straight into `out` as the
+/// entries are walked: the reply's bytes are the only copy of the range, however large
+/// (no owned entries, no reply tree). The same bytes as [`run`]'s reply encoded for
+/// `proto` (an entry has no RESP3-specific shape).
+pub(crate) fn write_resp(ks: &Keyspace, argv: &[Bytes], proto: crate::Protocol, out: &mut Vec<u8>) {
+    let rev = argv[0].eq_ignore_ascii_case(b"xrevrange");
+    let r = match parse(ks, argv, rev) {
+        Ok(r) => r,
+        Err(reply) => return reply.write_resp(proto, out),
+    };
+    let Ok(Some(stream)) = ks.stream(r.key) else {
+        return Reply::Array(Vec::new()).write_resp(proto, out);
+    };
+    let at = out.len();
+    let mut n = 0;
+    let limit = crate::keyspace::count_limit(r.count);
+    let mut write = |e: &crate::node::EntryRef<'_>| {
+        crate::reply::write_entry_ref(e, out);
+        n += 1;
+    };
+    if rev {
+        stream.for_each_rev_in(r.end, r.start, limit, &mut write);
+    } else {
+        stream.for_each_in(r.start, r.end, limit, &mut write);
+    }
+    crate::reply::insert_array_len(out, at, n);
 }

@@ -4,6 +4,7 @@ mod blocking;
 mod blocking_diff;
 mod differential;
 mod errors;
+mod execute_resp;
 mod gen;
 mod group_scenarios;
 mod idmp;
