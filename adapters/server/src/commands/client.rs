@@ -317,6 +317,9 @@ fn unblock(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
         .ok()
         .and_then(|id| shared.registry.get(id))
         .is_some_and(|c| c.request_unblock(how));
+    // Redis charges the error it sends the unblocked client to this command as well:
+    // it is sent while CLIENT UNBLOCK runs.
+    sess.failed_elsewhere = done && how == Unblock::Error;
     sess.out.int(i64::from(done));
 }
 

@@ -70,6 +70,7 @@ pub(super) fn config(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Ste
             sess.out
                 .error("ERR wrong number of arguments for 'config|resetstat' command");
         } else {
+            shared.stats.reset();
             sess.out.ok();
         }
         return Step::Done;

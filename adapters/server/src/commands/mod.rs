@@ -16,7 +16,7 @@ pub mod pubsub;
 use std::sync::Arc;
 
 pub(crate) use brook_engine::arity_ok;
-use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol};
+use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol, Reply};
 use bytes::Bytes;
 
 use crate::out::Out;
@@ -52,6 +52,14 @@ pub struct Session {
     pub subs: pubsub::Subscriptions,
     /// Watched keys: database, key, version when watched.
     pub watches: Vec<(usize, Bytes, u64)>,
+    /// The blocked read waiting on this connection: its statistics name and the time
+    /// its first execution took, counted when it ends.
+    pub blocked_call: Option<(String, u64)>,
+    /// Error replies of the commands EXEC just ran (theirs, not EXEC's).
+    nested_errors: u64,
+    /// The command just run made another client reply an error (CLIENT UNBLOCK …
+    /// ERROR), which Redis counts as this command's failure too.
+    pub(crate) failed_elsewhere: bool,
 }
 
 impl Session {
@@ -59,7 +67,13 @@ impl Session {
     pub fn new(shared: &Shared, client: Arc<Client>) -> Session {
         Session {
             client,
-            out: Out::default(),
+            out: Out {
+                stats: Some(shared.stats.clone()),
+                ..Out::default()
+            },
+            blocked_call: None,
+            nested_errors: 0,
+            failed_elsewhere: false,
             db: 0,
             authed: shared.config.requirepass.is_none(),
             multi: None,
@@ -177,28 +191,37 @@ fn is_one_of(name: &[u8], names: &[&str]) -> bool {
         .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// Runs one request.
+/// Runs one request, and counts it as Redis's `processCommand` and `call()` do: a
+/// command refused before execution (unknown, wrong arity, NOAUTH, not allowed while
+/// subscribed) is a rejected call of the command it names, if any; a queued one counts
+/// nothing yet; an executed one is a call, failed if it replied an error; a blocked
+/// read counts when it ends (see `conn.rs`).
 pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     {
         let mut meta = sess.client.meta();
         meta.last = std::time::Instant::now();
         meta.cmd = (argv[0].clone(), argv.get(1).cloned());
     }
-    let found = match check(&argv, !sess.authed || sess.multi.is_some()) {
+    let found = match check(&argv, true) {
         Ok(found) => found,
         Err(e) => {
             if let Some(m) = &mut sess.multi {
                 m.failed = true;
             }
             sess.out.error(&e.to_string());
+            if let Error::WrongArity(name) = e {
+                shared.stats.rejected(name);
+            }
             return Step::Done;
         }
     };
+    let name = stats_name(&argv);
     if !sess.authed && !found.is_some_and(|c| c.no_auth) {
         if let Some(m) = &mut sess.multi {
             m.failed = true;
         }
         sess.out.error("NOAUTH Authentication required.");
+        shared.stats.rejected(&name);
         return Step::Done;
     }
     if sess.out.proto == Protocol::Resp2
@@ -213,6 +236,7 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
             "ERR Can't execute '{label}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
              RESET are allowed in this context"
         ));
+        shared.stats.rejected(&name);
         return Step::Done;
     }
     if let Some(m) = &mut sess.multi {
@@ -226,11 +250,19 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
             return Step::Done;
         }
     }
-    match found {
+    let errors = sess.out.errors;
+    let started = std::time::Instant::now();
+    let step = match found {
         Some(c) => (c.run)(shared, sess, &argv),
         None => {
             let mut fut = sess.engine(shared).execute_async(&argv);
             match fut.take_ready() {
+                Some(Reply::Error(e)) if matches!(e, Error::OutOfMemory | Error::CrossSlot) => {
+                    // Refused by the dispatcher's memory or slot check, before running.
+                    sess.out.reply(&Reply::Error(e));
+                    shared.stats.rejected(&name);
+                    return Step::Done;
+                }
                 Some(reply) => {
                     sess.out.reply(&reply);
                     Step::Done
@@ -238,7 +270,51 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
                 None => Step::Wait(fut),
             }
         }
+    };
+    let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Step::Wait(_) = step {
+        sess.blocked_call = Some((name, usec));
+        return step;
     }
+    let nested = std::mem::take(&mut sess.nested_errors);
+    let failed = sess.out.errors - errors > nested || std::mem::take(&mut sess.failed_elsewhere);
+    if found.is_some() && is_one_of(&argv[0], SERVER_CONTAINERS) && failed {
+        // A server container checks its subcommand first: an unknown one is charged to
+        // no command, a wrong arity is a rejection, as Redis's dispatcher does both.
+        if let Some(rejected) = container_refusal(&sess.out.buf, &name) {
+            if let Some(sub) = rejected {
+                shared.stats.rejected(&sub);
+            }
+            return step;
+        }
+    }
+    shared.stats.call(&name, usec, failed);
+    step
+}
+
+/// The server's container commands: `name sub …`, each subcommand with its own arity.
+const SERVER_CONTAINERS: &[&str] = &["client", "config", "command", "brook.clock"];
+
+/// When the last reply in `out` is a container's refusal of its subcommand: `Some(None)`
+/// for an unknown subcommand, `Some(Some(name))` for a wrong arity of `name`.
+fn container_refusal(out: &[u8], name: &str) -> Option<Option<String>> {
+    let arity = format!("-ERR wrong number of arguments for '{name}' command\r\n");
+    if out.ends_with(arity.as_bytes()) {
+        return Some(Some(name.to_string()));
+    }
+    let start = out[..out.len().saturating_sub(2)]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    out[start..]
+        .starts_with(b"-ERR unknown subcommand '")
+        .then_some(None)
+}
+
+/// The name a command's statistics go under (`cmdstat_<name>`): the lower-case name,
+/// `name|sub` for containers.
+pub fn stats_name(argv: &[Bytes]) -> String {
+    command_label(&argv[0], argv.get(1))
 }
 
 /// The commands a RESP2 connection may run while subscribed.
