@@ -22,10 +22,30 @@ use super::support::Brook;
 struct Side {
     port: u16,
     polls: u64,
+    /// The server's `requirepass`: [`Side::conn`] authenticates with it.
+    password: Option<&'static str>,
 }
 
 impl Side {
+    fn new(port: u16, password: Option<&'static str>) -> Side {
+        Side {
+            port,
+            polls: 0,
+            password,
+        }
+    }
+
+    /// A connection, authenticated when the server has a password.
     fn conn(&self) -> RespConn {
+        let mut c = self.anonymous();
+        if let Some(pw) = self.password {
+            assert_eq!(call(&mut c, &["AUTH", pw]), Frame::simple("OK"));
+        }
+        c
+    }
+
+    /// A connection that has not authenticated.
+    fn anonymous(&self) -> RespConn {
         let c = RespConn::connect(self.port).expect("connect");
         c.set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
@@ -117,6 +137,39 @@ const COMMANDS: &[&[&str]] = &[
         "NOACK",
         "STREAMS",
         "t",
+        ">",
+    ],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "hank",
+        "CLAIM",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "hank",
+        "CLAIM",
+        "0",
+        "STREAMS",
+        "s",
+        ">",
+    ],
+    &[
+        "XREADGROUP",
+        "GROUP",
+        "g",
+        "hank",
+        "CLAIM",
+        "x",
+        "STREAMS",
+        "s",
         ">",
     ],
     &["XPENDING", "s", "g"],
@@ -245,6 +298,15 @@ fn transactions(side: &mut Side) {
         &["MULTI"],
         &["MULTI"],
         &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"],
+        &["EXEC"],
+        &["MULTI"],
+        &["PING", "a", "b"],
+        &["SELECT", "2"],
+        &["XADD", "s", "1-1", "f", "v"],
+        &["CONFIG", "SET", "stream-node-max-entries", "100"],
+        &["CONFIG", "GET", "stream-node-max-entries"],
+        &["SELECT", "0"],
+        &["XLEN", "s"],
         &["EXEC"],
         &["WATCH", "s"],
     ] {
@@ -469,7 +531,12 @@ fn cmdstat(value: &str) -> CmdStat {
 
 /// Runs `scenario` on a clean slate and reads the statistics.
 fn measure(port: u16, scenario: Scenario) -> Snapshot {
-    let mut side = Side { port, polls: 0 };
+    measure_with(port, None, scenario)
+}
+
+/// [`measure`] on a server with `requirepass`.
+fn measure_with(port: u16, password: Option<&'static str>, scenario: Scenario) -> Snapshot {
+    let mut side = Side::new(port, password);
     let mut admin = side.conn();
     assert_eq!(call(&mut admin, &["FLUSHALL"]), Frame::simple("OK"));
     assert_eq!(
@@ -521,7 +588,7 @@ fn dirty_steps(brook: u16, oracle: u16) -> Vec<String> {
     let mut conns: Vec<RespConn> = [brook, oracle]
         .iter()
         .map(|&p| {
-            let mut c = Side { port: p, polls: 0 }.conn();
+            let mut c = Side::new(p, None).conn();
             call(&mut c, &["FLUSHALL"]);
             c
         })
@@ -545,6 +612,53 @@ fn dirty_steps(brook: u16, oracle: u16) -> Vec<String> {
         }
     }
     out
+}
+
+/// Before AUTH on a server with a password: NOAUTH rejects a command (a rejected call
+/// of it), a wrong password fails AUTH (WRONGPASS), HELLO … AUTH; then the commands
+/// run.
+fn unauthenticated(side: &mut Side) -> Vec<RespConn> {
+    let mut c = side.anonymous();
+    for argv in [
+        &["XADD", "s", "1-1", "f", "v"][..],
+        &["XADD", "s"],
+        &["NOSUCH"],
+        &["PING"],
+        &["AUTH", "wrong"],
+        &["AUTH", "default", "wrong"],
+        &["HELLO", "3", "AUTH", "default", "wrong"],
+        &["AUTH", "pw"],
+        &["XADD", "s", "1-1", "f", "v"],
+        &["XLEN", "s"],
+    ] {
+        call(&mut c, argv);
+    }
+    Vec::new()
+}
+
+#[test]
+fn stats_with_password_match_redis8() {
+    let Some(oracle) = ServerGuard::start(ServerKind::Redis8) else {
+        return;
+    };
+    // The guard waits for an unauthenticated PONG: the password comes afterwards.
+    assert_eq!(
+        oracle
+            .connect()
+            .call_str(&["CONFIG", "SET", "requirepass", "pw"]),
+        Frame::simple("OK")
+    );
+    let brook = Brook::start(ServerConfig {
+        requirepass: Some("pw".into()),
+        ..ServerConfig::default()
+    });
+    let ours = measure_with(brook.port(), Some("pw"), unauthenticated);
+    let theirs = measure_with(oracle.port(), Some("pw"), unauthenticated);
+    assert!(
+        ours.commands.get("xadd").is_some_and(|x| x.rejected == 2),
+        "{ours:?}"
+    );
+    assert_eq!(ours, theirs);
 }
 
 #[test]
