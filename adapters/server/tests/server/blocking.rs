@@ -1,5 +1,6 @@
 //! Blocking commands over several real connections, the same script on `brook serve`
-//! and on each oracle, every reply's bytes compared: wake order, a group's entries to
+//! and on each oracle (Redis 8.6.3, Valkey 9.1, Redis 7.0.15), every reply's bytes
+//! compared: wake order, a group's entries to
 //! the first blocked consumer only, errors when the group or key goes away, timeouts,
 //! CLIENT UNBLOCK (TIMEOUT and ERROR), CLIENT KILL of a blocked client, a blocked
 //! client that disconnects, pipelined commands behind a blocked one, RESP3 nulls.

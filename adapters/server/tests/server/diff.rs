@@ -2,8 +2,10 @@
 //! pipelined, inline — on fresh connections to `brook serve` and to each oracle server,
 //! every reply's bytes compared. Where a reply carries what must differ (the server's
 //! name and version in HELLO, client ids, wall-clock times, INFO), the step says how it
-//! is compared instead (its shape); the few known differences of Redis 7.0 from 8.x
-//! are listed in [`REDIS7_DIFFERENCES`].
+//! is compared instead (its shape; XPENDING's rows exactly but for idle times). Redis
+//! 8.6.3 is the oracle: the one place brook does not copy it is listed in
+//! [`REDIS8_DIFFERENCES`]; where Valkey 9.1 or Redis 7.0 answer otherwise than Redis 8,
+//! the scripts are listed in [`VALKEY_DIFFERENCES`] and [`REDIS7_DIFFERENCES`].
 
 use std::io;
 

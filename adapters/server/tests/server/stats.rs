@@ -427,6 +427,31 @@ fn refusals(side: &mut Side) {
     let _ = bad.read();
 }
 
+/// Connection commands: HELLO (both protocols, a bad version), RESET, QUIT, COMMAND,
+/// INFO of a section, TIME.
+fn connection(side: &mut Side) {
+    let mut c = side.conn();
+    for argv in [
+        &["HELLO", "3"][..],
+        &["XADD", "s", "1-1", "f", "v"],
+        &["HELLO", "4"],
+        &["HELLO", "2", "SETNAME", "x"],
+        &["COMMAND", "COUNT"],
+        &["COMMAND", "INFO", "xadd"],
+        &["COMMAND", "FOO"],
+        &["INFO", "keyspace"],
+        &["RESET"],
+        &["QUIT"],
+    ] {
+        call(&mut c, argv);
+    }
+    // The server has closed the connection after QUIT's +OK.
+    assert!(c.read().is_err());
+    // A client that sends half a request and goes away counts nothing.
+    let mut half = side.conn();
+    half.send_raw(b"*2\r\n$4\r\nECHO\r\n").expect("send");
+}
+
 /// CONFIG RESETSTAT in the middle: what came before is forgotten.
 fn reset(side: &mut Side) {
     let mut c = side.conn();
@@ -462,6 +487,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("transactions", closed!(transactions)),
     ("blocking", blocking),
     ("refusals", closed!(refusals)),
+    ("connection", closed!(connection)),
     ("reset", closed!(reset)),
 ];
 
