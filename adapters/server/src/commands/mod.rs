@@ -171,16 +171,86 @@ fn find(name: &[u8]) -> Option<&'static ServerCommand> {
         .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// Checks a command as Redis does before running or queueing it: known, right arity.
-/// `engine_too`: also check a command the engine runs (needed before NOAUTH and when
-/// queueing; otherwise the engine's own dispatch answers the same errors).
-fn check(argv: &[Bytes], engine_too: bool) -> Result<Option<&'static ServerCommand>, Error> {
+/// A server container command's subcommands: name, full name, Redis arity.
+type Subcommands = &'static [(&'static str, &'static str, i32)];
+
+/// The server's container commands whose subcommands Redis's dispatcher checks (known,
+/// right arity) before running or queueing them — the subcommands brook implements.
+/// (`BROOK.CLOCK` checks its own: it has no Redis counterpart.)
+static CONTAINERS: &[(&str, &str, Subcommands)] = &[
+    (
+        "client",
+        "CLIENT",
+        &[
+            ("id", "client|id", 2),
+            ("setname", "client|setname", 3),
+            ("getname", "client|getname", 2),
+            ("setinfo", "client|setinfo", 4),
+            ("info", "client|info", 2),
+            ("list", "client|list", -2),
+            ("kill", "client|kill", -3),
+            ("unblock", "client|unblock", -3),
+            ("no-evict", "client|no-evict", 3),
+            ("no-touch", "client|no-touch", 3),
+            ("reply", "client|reply", 3),
+            ("help", "client|help", 2),
+        ],
+    ),
+    (
+        "config",
+        "CONFIG",
+        &[
+            ("get", "config|get", -3),
+            ("set", "config|set", -4),
+            ("resetstat", "config|resetstat", 2),
+        ],
+    ),
+    (
+        "command",
+        "COMMAND",
+        &[
+            ("count", "command|count", 2),
+            ("list", "command|list", -2),
+            ("info", "command|info", -2),
+            ("docs", "command|docs", -2),
+        ],
+    ),
+];
+
+/// The subcommands of the server container `name` (none for other commands).
+fn subcommands(name: &str) -> Subcommands {
+    CONTAINERS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or(&[], |(_, _, subs)| subs)
+}
+
+/// Checks a server container's subcommand: unknown (`Try <CMD> HELP.`) or wrong arity.
+fn check_subcommand(c: &ServerCommand, argv: &[Bytes]) -> Result<(), Error> {
+    let Some(&(_, upper, subs)) = CONTAINERS.iter().find(|(n, _, _)| *n == c.name) else {
+        return Ok(());
+    };
+    let Some(sub) = argv.get(1) else {
+        return Ok(());
+    };
+    match subs
+        .iter()
+        .find(|(n, _, _)| n.as_bytes().eq_ignore_ascii_case(sub))
+    {
+        None => Err(Error::unknown_subcommand(sub, upper)),
+        Some(&(_, full, arity)) if !arity_ok(arity, argv.len()) => Err(Error::WrongArity(full)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Checks a command as Redis's dispatcher does before running or queueing it: known
+/// (subcommands too), right arity.
+fn check(argv: &[Bytes]) -> Result<Option<&'static ServerCommand>, Error> {
     let name = argv.first().map(|n| &n[..]).unwrap_or_default();
     match find(name) {
         Some(c) if !arity_ok(c.arity, argv.len()) => Err(Error::WrongArity(c.name)),
-        Some(c) => Ok(Some(c)),
-        None if engine_too => Keyspace::check_command(argv).map(|()| None),
-        None => Ok(None),
+        Some(c) => check_subcommand(c, argv).map(|()| Some(c)),
+        None => Keyspace::check_command(argv).map(|()| None),
     }
 }
 
@@ -202,7 +272,7 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
         meta.last = std::time::Instant::now();
         meta.cmd = (argv[0].clone(), argv.get(1).cloned());
     }
-    let found = match check(&argv, true) {
+    let found = match check(&argv) {
         Ok(found) => found,
         Err(e) => {
             if let Some(m) = &mut sess.multi {
@@ -278,37 +348,8 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     }
     let nested = std::mem::take(&mut sess.nested_errors);
     let failed = sess.out.errors - errors > nested || std::mem::take(&mut sess.failed_elsewhere);
-    if found.is_some() && is_one_of(&argv[0], SERVER_CONTAINERS) && failed {
-        // A server container checks its subcommand first: an unknown one is charged to
-        // no command, a wrong arity is a rejection, as Redis's dispatcher does both.
-        if let Some(rejected) = container_refusal(&sess.out.buf, &name) {
-            if let Some(sub) = rejected {
-                shared.stats.rejected(&sub);
-            }
-            return step;
-        }
-    }
     shared.stats.call(&name, usec, failed);
     step
-}
-
-/// The server's container commands: `name sub …`, each subcommand with its own arity.
-const SERVER_CONTAINERS: &[&str] = &["client", "config", "command", "brook.clock"];
-
-/// When the last reply in `out` is a container's refusal of its subcommand: `Some(None)`
-/// for an unknown subcommand, `Some(Some(name))` for a wrong arity of `name`.
-fn container_refusal(out: &[u8], name: &str) -> Option<Option<String>> {
-    let arity = format!("-ERR wrong number of arguments for '{name}' command\r\n");
-    if out.ends_with(arity.as_bytes()) {
-        return Some(Some(name.to_string()));
-    }
-    let start = out[..out.len().saturating_sub(2)]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |at| at + 1);
-    out[start..]
-        .starts_with(b"-ERR unknown subcommand '")
-        .then_some(None)
 }
 
 /// The name a command's statistics go under (`cmdstat_<name>`): the lower-case name,
