@@ -138,7 +138,7 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
             let errors = sess.out.errors;
             let started = std::time::Instant::now();
             let _ = (c.run)(shared, sess, &queue[i]);
-            let failed = sess.out.errors > errors;
+            let failed = sess.out.errors > errors || std::mem::take(&mut sess.failed_elsewhere);
             nested_errors += sess.out.errors - errors;
             shared
                 .stats

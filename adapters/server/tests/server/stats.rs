@@ -393,6 +393,13 @@ fn blocking(side: &mut Side) -> Vec<RespConn> {
     side.wait_blocked(1);
     call(&mut admin, &["CLIENT", "UNBLOCK", &id, "ERROR"]);
     a.read().expect("unblocked");
+    // The same inside a transaction: charged to CLIENT UNBLOCK, not to EXEC.
+    send(&mut a, &group_read);
+    side.wait_blocked(1);
+    call(&mut admin, &["MULTI"]);
+    call(&mut admin, &["CLIENT", "UNBLOCK", &id, "ERROR"]);
+    call(&mut admin, &["EXEC"]);
+    a.read().expect("unblocked");
     // A blocked client that goes away.
     {
         let mut gone = side.conn();
@@ -729,6 +736,6 @@ fn stats_are_counted() {
     let blocked = measure(brook.port(), blocking);
     assert_eq!(
         blocked.errors.get("UNBLOCKED").map(String::as_str),
-        Some("count=1")
+        Some("count=2")
     );
 }
