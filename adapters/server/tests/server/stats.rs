@@ -1,6 +1,6 @@
 //! The statistics monitoring reads — `INFO commandstats` (calls, rejected and failed
 //! calls per command), `INFO errorstats`, `total_commands_processed`,
-//! `total_error_replies` and the dirty counter `rdb_changes_since_last_save` — after
+//! `total_error_replies`, `total_connections_received` and the dirty counter `rdb_changes_since_last_save` — after
 //! the same command sequences on `brook serve` and on Redis 8.6.3: every count equal,
 //! the `usec` fields compared by shape. Each scenario starts from FLUSHALL and
 //! CONFIG RESETSTAT; the dirty counter (which RESETSTAT leaves alone) is compared as the
@@ -515,6 +515,7 @@ struct Snapshot {
     errors: BTreeMap<String, String>,
     total_commands_processed: u64,
     total_error_replies: u64,
+    total_connections_received: u64,
     dirty: u64,
 }
 
@@ -612,6 +613,7 @@ fn measure_with(port: u16, password: Option<&'static str>, scenario: Scenario) -
         errors,
         total_commands_processed: number(&text, "total_commands_processed") - polls,
         total_error_replies: number(&text, "total_error_replies"),
+        total_connections_received: number(&text, "total_connections_received"),
         dirty: number(&text, "rdb_changes_since_last_save") - before,
     }
 }
