@@ -30,12 +30,11 @@ pub enum Error {
     NoSuchKey,
     /// `ERR invalid cursor` (SCAN)
     InvalidCursor,
-    /// `ERR unknown type name '<name>'` (SCAN … TYPE)
-    UnknownTypeName(Bytes),
     /// `ERR wrong number of arguments for '<command>' command` (lower-case full name,
     /// e.g. `xadd`, `xinfo|stream`).
     WrongArity(&'static str),
-    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' `.
+    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' ` (just
+    /// `ERR unknown command '<name>'` without arguments, as Redis 8 answers).
     UnknownCommand(Bytes),
     /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
     UnknownSubcommand {
@@ -418,7 +417,6 @@ impl Error {
             Error::XClaimUnrecognized(token) => {
                 cat(&[b"ERR Unrecognized XCLAIM option '", token, b"'"])
             }
-            Error::UnknownTypeName(name) => cat(&[b"ERR unknown type name '", name, b"'"]),
             Error::ConfigUnknownOption(name) => cat(&[
                 b"ERR Unknown option or number of arguments for CONFIG SET - '",
                 name,
@@ -486,13 +484,19 @@ impl Error {
     }
 
     /// Redis's reply to a command it does not know: the name and the first arguments,
-    /// each quoted, as long as the argument list is shorter than 128 bytes.
+    /// each quoted, as long as the argument list is shorter than 128 bytes. Without
+    /// arguments Redis 8 stops after the name (Redis 7 and Valkey still append an empty
+    /// `, with args beginning with: `).
     pub fn unknown_command(argv: &[Bytes]) -> Error {
         let mut msg = Vec::from(&b"ERR unknown command '"[..]);
         if let Some(name) = argv.first() {
             msg.extend_from_slice(&c_arg(name, 128));
         }
-        msg.extend_from_slice(b"', with args beginning with: ");
+        msg.push(b'\'');
+        if argv.len() < 2 {
+            return Error::UnknownCommand(Bytes::from(sanitize(msg)));
+        }
+        msg.extend_from_slice(b", with args beginning with: ");
         let mut args: Vec<u8> = Vec::new();
         for arg in argv.iter().skip(1) {
             if args.len() >= 128 {
@@ -580,7 +584,7 @@ mod tests {
         let argv = [Bytes::from_static(b"a\r\nb\0c")];
         assert_eq!(
             Error::unknown_command(&argv).to_string(),
-            "ERR unknown command 'a  b', with args beginning with: "
+            "ERR unknown command 'a  b'"
         );
     }
 }

@@ -85,7 +85,7 @@ impl Keyspace {
     fn expire_due_slow(&mut self, now: u64) -> u64 {
         let mut n = 0;
         while let Some(key) = self.expiry.pop_due(now) {
-            n += self.del(&[key]);
+            n += self.remove_keys(&[key]);
         }
         n
     }

@@ -78,7 +78,9 @@ impl Keyspace {
             None => return Err(Error::XGroupKeyMissing),
         }
         self.xgroup_stream(key)?
-            .create_group(group, start.resolve(), entries_read)
+            .create_group(group, start.resolve(), entries_read)?;
+        self.add_dirty(1);
+        Ok(())
     }
 
     /// XGROUP SETID key group id|$ [ENTRIESREAD n]. The PEL is left alone.
@@ -91,6 +93,7 @@ impl Keyspace {
     ) -> Result<(), Error> {
         let s = self.xgroup_stream(key)?;
         if s.set_group_id(group, start.resolve(), entries_read) {
+            self.add_dirty(1);
             Ok(())
         } else {
             Err(Error::no_such_group(key, group))
@@ -102,6 +105,7 @@ impl Keyspace {
         let destroyed = self.xgroup_stream(key)?.destroy_group(group);
         if destroyed {
             self.signals.raise(key, Signal::Data);
+            self.add_dirty(1);
         }
         Ok(destroyed)
     }
@@ -118,7 +122,9 @@ impl Keyspace {
         let g = s
             .group_mut(group)
             .ok_or_else(|| Error::no_such_group(key, group))?;
-        Ok(g.create_consumer(consumer, now))
+        let created = g.create_consumer(consumer, now);
+        self.add_dirty(u64::from(created));
+        Ok(created)
     }
 
     /// XGROUP DELCONSUMER: the number of pending entries the consumer owned (dropped
@@ -133,7 +139,9 @@ impl Keyspace {
         let g = s
             .group_mut(group)
             .ok_or_else(|| Error::no_such_group(key, group))?;
-        Ok(g.delete_consumer(consumer).unwrap_or(0))
+        let deleted = g.delete_consumer(consumer);
+        self.add_dirty(u64::from(deleted.is_some()));
+        Ok(deleted.unwrap_or(0))
     }
 
     /// Checks that `key` holds a stream with `group` (XREADGROUP's per-stream check).
@@ -167,12 +175,21 @@ impl Keyspace {
             if matches!(id, GroupReadId::After(_)) {
                 opts.claim = None;
             }
+            // Redis counts a consumer it creates, and a stream it serves from `>`.
+            let created = self
+                .stream(key.as_ref())?
+                .and_then(|s| s.group(group))
+                .is_some_and(|g| g.consumer(consumer).is_none());
+            self.add_dirty(u64::from(created));
             let served = self
                 .with_stream_mut(key.as_ref(), |s| {
                     s.read_group(group, consumer, id, &opts, now)
                 })?
                 .flatten();
             if let Some(entries) = served {
+                if id == GroupReadId::New && !entries.is_empty() {
+                    self.add_dirty(1);
+                }
                 out.push((Bytes::copy_from_slice(key.as_ref()), entries));
             }
         }
@@ -186,6 +203,7 @@ impl Keyspace {
             s.group_mut(group)
                 .map_or(0, |g| ids.iter().filter(|id| g.ack(**id)).count() as u64)
         })?;
+        self.add_dirty(acked.unwrap_or(0));
         Ok(acked.unwrap_or(0))
     }
 
@@ -204,6 +222,11 @@ impl Keyspace {
         if codes.as_ref().is_some_and(|c| c.contains(&1)) {
             self.touch(key);
         }
+        // One change per ID that was pending, deleted or not.
+        let acked = codes
+            .as_ref()
+            .map_or(0, |c| c.iter().filter(|&&c| c != -1).count());
+        self.add_dirty(acked as u64);
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 
@@ -218,6 +241,10 @@ impl Keyspace {
         if codes.as_ref().is_some_and(|c| c.contains(&1)) {
             self.touch(key);
         }
+        let deleted = codes
+            .as_ref()
+            .map_or(0, |c| c.iter().filter(|&&c| c == 1).count());
+        self.add_dirty(deleted as u64);
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 
@@ -309,10 +336,32 @@ impl Keyspace {
         opts: &XClaimOptions,
         now: u64,
     ) -> Result<Claimed, Error> {
-        self.group_of(key, group)?;
-        self.with_stream_mut(key, |s| s.claim(group, consumer, min_idle, ids, opts, now))?
+        let g = self.group_of(key, group)?;
+        let created = g.consumer(consumer).is_none();
+        let last_before = g.last_delivered;
+        // Pending entries whose entry is gone: XCLAIM drops each (once) as a change.
+        let mut dropped: Vec<StreamId> = Vec::new();
+        if let Some(s) = self.stream(key)? {
+            for &id in ids {
+                if !dropped.contains(&id)
+                    && s.group(group).is_some_and(|g| g.pending(id).is_some())
+                    && s.get(id).is_none()
+                {
+                    dropped.push(id);
+                }
+            }
+        }
+        let claimed = self
+            .with_stream_mut(key, |s| s.claim(group, consumer, min_idle, ids, opts, now))?
             .flatten()
-            .ok_or_else(|| Error::no_group(key, group))
+            .ok_or_else(|| Error::no_group(key, group))?;
+        let n = match &claimed {
+            Claimed::Entries(e) => e.len(),
+            Claimed::Ids(i) => i.len(),
+        } + dropped.len();
+        let moved = opts.last_id.is_some_and(|l| l > last_before);
+        self.add_dirty(n as u64 + u64::from(created) + u64::from(moved && n == 0));
+        Ok(claimed)
     }
 
     /// XAUTOCLAIM key group consumer min-idle-time start \[COUNT n\] \[JUSTID\].
@@ -327,12 +376,20 @@ impl Keyspace {
         opts: &XAutoClaimOptions,
         now: u64,
     ) -> Result<XAutoClaimReply, Error> {
-        self.group_of(key, group)?;
-        self.with_stream_mut(key, |s| {
-            s.autoclaim(group, consumer, min_idle, start, opts, now)
-        })?
-        .flatten()
-        .ok_or_else(|| Error::no_group(key, group))
+        let created = self.group_of(key, group)?.consumer(consumer).is_none();
+        let reply = self
+            .with_stream_mut(key, |s| {
+                s.autoclaim(group, consumer, min_idle, start, opts, now)
+            })?
+            .flatten()
+            .ok_or_else(|| Error::no_group(key, group))?;
+        let claimed = match &reply.claimed {
+            Claimed::Entries(e) => e.len(),
+            Claimed::Ids(i) => i.len(),
+        };
+        let n = claimed + reply.deleted.len() + usize::from(created);
+        self.add_dirty(n as u64);
+        Ok(reply)
     }
 
     /// XINFO GROUPS key.

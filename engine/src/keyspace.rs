@@ -132,6 +132,8 @@ pub struct Keyspace {
     /// Keys under WATCH: how many watchers, and a version bumped whenever Redis would
     /// signal the key as modified.
     watched: HashMap<Key, (u32, u64)>,
+    /// Changes made, as Redis's `server.dirty` counts them (see [`Keyspace::dirty`]).
+    dirty: u64,
 }
 
 impl Keyspace {
@@ -156,6 +158,26 @@ impl Keyspace {
             config,
             ..Keyspace::default()
         }
+    }
+
+    /// How many changes the writes on this keyspace made, counted as Redis counts them
+    /// in `server.dirty` (INFO's `rdb_changes_since_last_save`), per command: XADD 1
+    /// (an IDMP duplicate too); XDEL, XTRIM, XDELEX, DEL and FLUSHALL/FLUSHDB one per
+    /// entry or key removed; XACK and XACKDEL one per ID acknowledged; XSETID, XGROUP
+    /// CREATE/SETID, XIDMPRECORD (a new record), SET and INCR 1; XGROUP DESTROY,
+    /// CREATECONSUMER, DELCONSUMER and XCFGSET 1 when they changed something; RENAME 1
+    /// when a key moved; XREADGROUP 1 per consumer it created plus 1 per stream it
+    /// served from `>`; XCLAIM and XAUTOCLAIM 1 for a consumer they created, 1 per entry
+    /// claimed and 1 per pending entry dropped because its entry is gone (XCLAIM: 1 for
+    /// a LASTID that moved the group when nothing else changed). Reads, failed commands
+    /// and expiry add nothing. It only grows; a server sums it over its databases.
+    pub fn dirty(&self) -> u64 {
+        self.dirty
+    }
+
+    /// Counts `n` changes (see [`Keyspace::dirty`]).
+    pub(crate) fn add_dirty(&mut self, n: u64) {
+        self.dirty = self.dirty.saturating_add(n);
     }
 
     /// Current settings.
@@ -307,12 +329,16 @@ impl Keyspace {
             state.expire(now);
             if let Some(id) = state.get(pid, iid) {
                 state.count_duplicate();
+                self.dirty = self.dirty.saturating_add(1);
                 return Ok(Some(id));
             }
         }
         let limits = self.config.node_limits;
         let before = usage(stream);
         let res = stream.append(opts.id, fields, now, &limits);
+        if res.is_ok() {
+            self.dirty = self.dirty.saturating_add(1);
+        }
         if let Ok(id) = res {
             if let Some((pid, iid)) = idmp {
                 stream.idmp_mut().record(pid, iid, id);
@@ -376,6 +402,7 @@ impl Keyspace {
         let n = self.with_stream_mut(key, |s| s.delete(ids))?.unwrap_or(0);
         if n > 0 {
             self.touch(key);
+            self.add_dirty(n);
         }
         Ok(n)
     }
@@ -389,6 +416,7 @@ impl Keyspace {
             .unwrap_or(0);
         if n > 0 {
             self.touch(key);
+            self.add_dirty(n);
         }
         Ok(n)
     }
@@ -399,7 +427,9 @@ impl Keyspace {
         self.with_stream_mut(key, |s| {
             s.set_id(opts.last_id, opts.entries_added, opts.max_deleted_id)
         })?
-        .unwrap_or(Err(Error::NoSuchKey))
+        .unwrap_or(Err(Error::NoSuchKey))?;
+        self.add_dirty(1);
+        Ok(())
     }
 
     /// Non-blocking XREAD: for each `(key, id)`, the entries after `id` (at most `count`
@@ -469,8 +499,17 @@ impl Keyspace {
         duration: Option<u64>,
         maxsize: Option<u64>,
     ) -> Result<(), Error> {
-        self.with_stream_mut(key, |s| s.idmp_mut().configure(duration, maxsize))?
-            .ok_or(Error::NoSuchKey)
+        let changed = self
+            .with_stream_mut(key, |s| {
+                let before = s.idmp().settings();
+                s.idmp_mut().configure(duration, maxsize);
+                before != s.idmp().settings()
+            })?
+            .ok_or(Error::NoSuchKey)?;
+        if changed {
+            self.add_dirty(1);
+        }
+        Ok(())
     }
 
     /// XIDMPRECORD: records that `pid`'s `iid` produced the live entry `id`.
@@ -497,19 +536,32 @@ impl Keyspace {
             let state = s.idmp_mut();
             state.expire(now);
             match state.get(pid, iid) {
-                Some(existing) if existing == id => Ok(()),
+                Some(existing) if existing == id => Ok(false),
                 Some(_) => Err(Error::IidExists),
                 None => {
                     state.record(pid, iid.clone(), id);
-                    Ok(())
+                    Ok(true)
                 }
             }
         })?
         .unwrap_or(Err(Error::NoSuchKey))
+        .map(|recorded| {
+            if recorded {
+                self.add_dirty(1);
+            }
+        })
     }
 
     /// DEL: removes keys, returns how many existed.
     pub fn del<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> u64 {
+        let n = self.remove_keys(keys);
+        self.add_dirty(n);
+        n
+    }
+
+    /// Removes keys (DEL, and the keys SET, RENAME and expiry replace or drop, which
+    /// count no change of their own); how many existed.
+    pub(crate) fn remove_keys<K: AsRef<[u8]>>(&mut self, keys: &[K]) -> u64 {
         keys.iter()
             .filter(|k| {
                 let removed = self.keys.remove(k.as_ref());
@@ -587,7 +639,7 @@ impl Keyspace {
             self.signals.raise(from, Signal::Gone);
         }
         let replaced_stream = matches!(self.keys.get(to), Some(Value::Stream(_)));
-        self.del(&[to]);
+        self.remove_keys(&[to]);
         self.insert_value(to, value);
         if let Some(at) = at {
             self.expiry.set(to, at);
@@ -599,6 +651,7 @@ impl Keyspace {
         } else if replaced_stream {
             self.signals.raise(to, Signal::Gone);
         }
+        self.add_dirty(1);
         Ok(true)
     }
 
@@ -677,6 +730,7 @@ impl Keyspace {
                 }
             }
         }
+        self.add_dirty(self.keys.len() as u64);
         self.keys.clear();
         self.expiry.reset();
         self.entries = 0;
@@ -685,7 +739,8 @@ impl Keyspace {
 
     /// SET: stores a string, replacing any value.
     pub fn set(&mut self, key: &[u8], value: Bytes) {
-        self.del(&[key]);
+        self.remove_keys(&[key]);
+        self.add_dirty(1);
         self.keys.insert(Key::from(key), Value::String(value));
         self.touch(key);
     }

@@ -65,7 +65,6 @@ where
             };
             match parser.next(&mut buf, limits) {
                 Ok(Parsed::Command(argv)) => {
-                    shared.count(&shared.commands_processed);
                     match commands::run(&shared, &mut sess, argv) {
                         Step::Done => {}
                         Step::Close => {
@@ -84,12 +83,19 @@ where
                                 &mut outbox,
                             )
                             .await;
+                            let errors = sess.out.errors;
                             match waited {
                                 Waited::Reply(r) => sess.out.reply(&r),
                                 Waited::Unblocked => sess
                                     .out
                                     .error("UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+                                // A client that went away is charged nothing, as in Redis.
                                 Waited::Gone => break 'conn,
+                            }
+                            // The blocked read counts once, now that it ended (Redis's
+                            // re-run or `updateStatsOnUnblock`).
+                            if let Some((name, usec)) = sess.blocked_call.take() {
+                                shared.stats.call(&name, usec, sess.out.errors > errors);
                             }
                         }
                     }

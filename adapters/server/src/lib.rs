@@ -28,6 +28,7 @@ pub mod conn;
 pub mod out;
 pub mod registry;
 pub mod request;
+pub mod stats;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,8 +62,8 @@ pub struct Shared {
     pub port: u16,
     /// Connections accepted so far.
     pub connections_received: AtomicU64,
-    /// Commands run so far.
-    pub commands_processed: AtomicU64,
+    /// Command, error and call statistics (`INFO commandstats`, `errorstats`, `stats`).
+    pub stats: Arc<stats::Stats>,
     /// Connections refused at `maxclients`.
     pub rejected_connections: AtomicU64,
     /// Clients closed for passing their output buffer limit
@@ -101,10 +102,20 @@ impl Shared {
             started: Instant::now(),
             port,
             connections_received: AtomicU64::new(0),
-            commands_processed: AtomicU64::new(0),
+            stats: Arc::default(),
             rejected_connections: AtomicU64::new(0),
             output_limit_disconnections: AtomicU64::new(0),
         }
+    }
+
+    /// Redis's dirty counter (`rdb_changes_since_last_save`): the changes every
+    /// database's engine counted ([`brook_engine::Keyspace::dirty`]); brook saves no
+    /// RDB, so it is never reset.
+    pub fn dirty(&self) -> u64 {
+        self.dbs
+            .iter()
+            .map(|e| e.with_keyspace(|ks, _| ks.dirty()))
+            .sum()
     }
 
     /// The engines' time in Unix milliseconds.

@@ -2,7 +2,11 @@
 //! protocol, and the server's own reply shapes (maps, sets, pushes, verbatim strings)
 //! written as Redis writes them in RESP2 and RESP3.
 
+use std::sync::Arc;
+
 use brook_engine::{Protocol, Reply};
+
+use crate::stats::Stats;
 
 /// A connection's pending output and its protocol.
 #[derive(Debug, Default)]
@@ -11,6 +15,10 @@ pub struct Out {
     pub buf: Vec<u8>,
     /// The protocol chosen with `HELLO` (RESP2 until then).
     pub proto: Protocol,
+    /// Error replies written so far (a command failed when this grew while it ran).
+    pub errors: u64,
+    /// Where error replies are counted (`INFO errorstats`, `total_error_replies`).
+    pub stats: Option<Arc<Stats>>,
 }
 
 impl Out {
@@ -28,7 +36,18 @@ impl Out {
 
     /// An engine reply.
     pub fn reply(&mut self, r: &Reply) {
+        if let Reply::Error(e) = r {
+            self.count_error(&e.message());
+        }
         r.write_resp(self.proto, &mut self.buf);
+    }
+
+    /// Counts an error reply, as Redis's `afterErrorReply` does for each one sent.
+    fn count_error(&mut self, text: &[u8]) {
+        self.errors += 1;
+        if let Some(s) = &self.stats {
+            s.error(text);
+        }
     }
 
     /// `+text` (CR and LF, which would break the frame, become spaces).
@@ -52,6 +71,7 @@ impl Out {
             .bytes()
             .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
             .collect();
+        self.count_error(&clean);
         self.line(b'-', &clean);
     }
 

@@ -233,24 +233,31 @@ impl Keyspace {
     }
 
     /// [`Keyspace::execute`] with the reply encoded for `proto` and appended to `out`,
-    /// as a server writes it. XRANGE and XREVRANGE are encoded straight from the stream
-    /// while its entries are walked, so a large range costs its reply's bytes once (not
-    /// owned entries, a reply tree and then the bytes); the bytes are the same.
+    /// as a server writes it — except an error reply, which is returned instead (and
+    /// nothing written), so the caller can count it. XRANGE and XREVRANGE are encoded
+    /// straight from the stream while its entries are walked, so a large range costs its
+    /// reply's bytes once (not owned entries, a reply tree and then the bytes); the bytes
+    /// are the same.
     pub fn execute_resp(
         &mut self,
         argv: &[Bytes],
         now: u64,
         proto: crate::Protocol,
         out: &mut alloc::vec::Vec<u8>,
-    ) {
+    ) -> Result<(), Error> {
         let range = argv.len() >= 4
             && (argv[0].eq_ignore_ascii_case(b"xrange")
                 || argv[0].eq_ignore_ascii_case(b"xrevrange"));
         if range {
             self.expire_due(now);
-            xrange::write_resp(self, argv, proto, out);
-        } else {
-            self.execute(argv, now).write_resp(proto, out);
+            return xrange::write_resp(self, argv, proto, out);
+        }
+        match self.execute(argv, now) {
+            Reply::Error(e) => Err(e),
+            reply => {
+                reply.write_resp(proto, out);
+                Ok(())
+            }
         }
     }
 

@@ -10,8 +10,9 @@
 //! MATCH and TYPE filter a page after it was taken, so a page may be empty before the
 //! end. The cursor values themselves are brook's (keys in a fixed hash order), not
 //! Redis's bucket positions. Errors in Redis's order: `ERR invalid cursor`, then each
-//! option (`ERR syntax error`, `ERR value is not an integer or out of range`, an
-//! unknown TYPE).
+//! option (`ERR syntax error`, `ERR value is not an integer or out of range`). An
+//! unknown TYPE matches nothing, as in Redis 8.6 (Valkey answers `ERR unknown type
+//! name`).
 
 use alloc::vec::Vec;
 
@@ -21,8 +22,6 @@ use crate::error::Error;
 use crate::glob;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
-
-const TYPES: &[&str] = &["string", "list", "set", "zset", "hash", "stream"];
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     crate::cmd::reply(scan(ks, argv))
@@ -50,10 +49,9 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         } else if opt.eq_ignore_ascii_case(b"MATCH") {
             pattern = Some(value);
         } else if opt.eq_ignore_ascii_case(b"TYPE") {
-            let t = value.to_ascii_lowercase();
-            if !TYPES.iter().any(|k| k.as_bytes() == &t[..]) {
-                return Err(Error::UnknownTypeName(crate::error::c_arg(value, 128)));
-            }
+            // Redis 8.6 compares the C string case-insensitively; a name that is no
+            // type matches no key (an empty page, not an error).
+            let t = crate::num::c_str(value).to_ascii_lowercase();
             kind = Some(t);
         } else {
             return Err(Error::Syntax);

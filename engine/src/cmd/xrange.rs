@@ -91,15 +91,25 @@ fn run(ks: &Keyspace, argv: &[Bytes], rev: bool) -> Reply {
 /// XRANGE / XREVRANGE (`argv[0]` says which) encoded straight into `out` as the
 /// entries are walked: the reply's bytes are the only copy of the range, however large
 /// (no owned entries, no reply tree). The same bytes as [`run`]'s reply encoded for
-/// `proto` (an entry has no RESP3-specific shape).
-pub(crate) fn write_resp(ks: &Keyspace, argv: &[Bytes], proto: crate::Protocol, out: &mut Vec<u8>) {
+/// `proto` (an entry has no RESP3-specific shape); an error is returned, not written.
+pub(crate) fn write_resp(
+    ks: &Keyspace,
+    argv: &[Bytes],
+    proto: crate::Protocol,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
     let rev = argv[0].eq_ignore_ascii_case(b"xrevrange");
     let r = match parse(ks, argv, rev) {
         Ok(r) => r,
-        Err(reply) => return reply.write_resp(proto, out),
+        Err(Reply::Error(e)) => return Err(e),
+        Err(reply) => {
+            reply.write_resp(proto, out);
+            return Ok(());
+        }
     };
-    let Ok(Some(stream)) = ks.stream(r.key) else {
-        return Reply::Array(Vec::new()).write_resp(proto, out);
+    let Some(stream) = ks.stream(r.key)? else {
+        Reply::Array(Vec::new()).write_resp(proto, out);
+        return Ok(());
     };
     let at = out.len();
     let mut n = 0;
@@ -114,4 +124,5 @@ pub(crate) fn write_resp(ks: &Keyspace, argv: &[Bytes], proto: crate::Protocol, 
         stream.for_each_in(r.start, r.end, limit, &mut write);
     }
     crate::reply::insert_array_len(out, at, n);
+    Ok(())
 }

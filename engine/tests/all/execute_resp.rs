@@ -1,6 +1,7 @@
 //! `Keyspace::execute_resp` — the server's path, which encodes XRANGE and XREVRANGE
 //! straight from the stream — gives exactly the bytes of `Keyspace::execute`'s reply
-//! encoded for the same protocol, on random streams (several node sizes, deleted
+//! encoded for the same protocol (an error is returned instead, for the caller to
+//! write and count), on random streams (several node sizes, deleted
 //! entries, entries with the node's fields and with their own) and random ranges,
 //! counts, bad arguments, missing keys and wrong types, in RESP2 and RESP3.
 
@@ -75,7 +76,10 @@ fn execute_resp_writes_the_bytes_execute_replies() {
         for proto in [Protocol::Resp2, Protocol::Resp3] {
             let want = ks.execute(&read, now).to_resp(proto);
             let mut got = b"prefix".to_vec();
-            ks.execute_resp(&read, now, proto, &mut got);
+            if let Err(e) = ks.execute_resp(&read, now, proto, &mut got) {
+                assert_eq!(got, b"prefix", "an error writes nothing");
+                brook_engine::Reply::Error(e).write_resp(proto, &mut got);
+            }
             assert_eq!(
                 &got[..6],
                 b"prefix",

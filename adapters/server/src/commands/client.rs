@@ -11,22 +11,6 @@ use crate::registry::{Client, Unblock};
 use crate::request::parse_ll;
 use crate::Shared;
 
-/// Subcommands with their Redis arity.
-const SUBS: &[(&str, i32)] = &[
-    ("id", 2),
-    ("setname", 3),
-    ("getname", 2),
-    ("setinfo", 4),
-    ("info", 2),
-    ("list", -2),
-    ("kill", -3),
-    ("unblock", -3),
-    ("no-evict", 3),
-    ("no-touch", 3),
-    ("reply", 3),
-    ("help", 2),
-];
-
 /// Redis's rule for names and library attributes: printable ASCII without spaces.
 pub(super) fn check_name(name: &[u8]) -> Result<(), &'static str> {
     if name.iter().all(|&b| (b'!'..=b'~').contains(&b)) {
@@ -39,7 +23,10 @@ pub(super) fn check_name(name: &[u8]) -> Result<(), &'static str> {
 /// `CLIENT subcommand …`.
 pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
     let sub = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-    let Some(&(name, arity)) = SUBS.iter().find(|(n, _)| *n == sub) else {
+    let Some(&(name, _, arity)) = super::subcommands("client")
+        .iter()
+        .find(|(n, _, _)| *n == sub)
+    else {
         sess.out
             .error(&Error::unknown_subcommand(&argv[1], "CLIENT").to_string());
         return Step::Done;
@@ -323,6 +310,9 @@ fn unblock(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
         .ok()
         .and_then(|id| shared.registry.get(id))
         .is_some_and(|c| c.request_unblock(how));
+    // Redis charges the error it sends the unblocked client to this command as well:
+    // it is sent while CLIENT UNBLOCK runs.
+    sess.failed_elsewhere = done && how == Unblock::Error;
     sess.out.int(i64::from(done));
 }
 

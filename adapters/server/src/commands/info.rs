@@ -1,5 +1,6 @@
 //! `INFO [section …]`: the server, clients, memory, persistence, stats, replication,
-//! cpu, cluster and keyspace sections, with the fields clients and exporters read.
+//! cpu, commandstats (with `all`/`everything` or by name), errorstats, cluster and
+//! keyspace sections, with the fields clients and exporters read.
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -9,6 +10,22 @@ use bytes::Bytes;
 use super::{Session, Step};
 use crate::Shared;
 
+/// Every section, in Redis's order.
+const ALL: &[&str] = &[
+    "server",
+    "clients",
+    "memory",
+    "persistence",
+    "stats",
+    "replication",
+    "cpu",
+    "commandstats",
+    "errorstats",
+    "cluster",
+    "keyspace",
+];
+
+/// The sections of a bare `INFO` (and `INFO default`): all but commandstats.
 const DEFAULT: &[&str] = &[
     "server",
     "clients",
@@ -17,6 +34,7 @@ const DEFAULT: &[&str] = &[
     "stats",
     "replication",
     "cpu",
+    "errorstats",
     "cluster",
     "keyspace",
 ];
@@ -27,9 +45,8 @@ pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
     for a in &argv[1..] {
         let a = String::from_utf8_lossy(a).to_ascii_lowercase();
         match a.as_str() {
-            "all" | "everything" | "default" => {
-                wanted.extend(DEFAULT.iter().map(|s| s.to_string()))
-            }
+            "all" | "everything" => wanted.extend(ALL.iter().map(|s| s.to_string())),
+            "default" => wanted.extend(DEFAULT.iter().map(|s| s.to_string())),
             _ => wanted.push(a),
         }
     }
@@ -37,7 +54,7 @@ pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
         wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
     }
     let mut text = String::new();
-    for name in DEFAULT {
+    for name in ALL {
         if !wanted.iter().any(|w| w == name) {
             continue;
         }
@@ -100,6 +117,7 @@ fn section(shared: &Shared, name: &str, s: &mut String) {
         "persistence" => {
             s.push_str("# Persistence\r\n");
             kv(s, "loading", 0);
+            kv(s, "rdb_changes_since_last_save", shared.dirty());
             kv(s, "aof_enabled", 0);
         }
         "stats" => {
@@ -110,8 +128,18 @@ fn section(shared: &Shared, name: &str, s: &mut String) {
                 "total_connections_received",
                 n(&shared.connections_received),
             );
-            kv(s, "total_commands_processed", n(&shared.commands_processed));
+            kv(
+                s,
+                "total_commands_processed",
+                shared.stats.commands_processed(),
+            );
             kv(s, "rejected_connections", n(&shared.rejected_connections));
+            kv(s, "total_error_replies", shared.stats.error_replies());
+            kv(
+                s,
+                "client_output_buffer_limit_disconnections",
+                n(&shared.output_limit_disconnections),
+            );
         }
         "replication" => {
             s.push_str("# Replication\r\n");
@@ -119,6 +147,14 @@ fn section(shared: &Shared, name: &str, s: &mut String) {
             kv(s, "connected_slaves", 0);
         }
         "cpu" => s.push_str("# CPU\r\n"),
+        "commandstats" => {
+            s.push_str("# Commandstats\r\n");
+            shared.stats.write_commandstats(s);
+        }
+        "errorstats" => {
+            s.push_str("# Errorstats\r\n");
+            shared.stats.write_errorstats(s);
+        }
         "cluster" => {
             s.push_str("# Cluster\r\n");
             kv(s, "cluster_enabled", 0);

@@ -78,6 +78,15 @@ pub(super) fn config(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Ste
             sess.out
                 .error("ERR wrong number of arguments for 'config|resetstat' command");
         } else {
+            shared.stats.reset();
+            // Redis's `resetServerStats` clears the connection counters too.
+            for counter in [
+                &shared.connections_received,
+                &shared.rejected_connections,
+                &shared.output_limit_disconnections,
+            ] {
+                counter.store(0, std::sync::atomic::Ordering::Relaxed);
+            }
             sess.out.ok();
         }
         return Step::Done;

@@ -16,7 +16,7 @@ pub mod pubsub;
 use std::sync::Arc;
 
 pub(crate) use brook_engine::arity_ok;
-use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol};
+use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol, Reply};
 use bytes::Bytes;
 
 use crate::out::Out;
@@ -52,6 +52,14 @@ pub struct Session {
     pub subs: pubsub::Subscriptions,
     /// Watched keys: database, key, version when watched.
     pub watches: Vec<(usize, Bytes, u64)>,
+    /// The blocked read waiting on this connection: its statistics name and the time
+    /// its first execution took, counted when it ends.
+    pub blocked_call: Option<(String, u64)>,
+    /// Error replies of the commands EXEC just ran (theirs, not EXEC's).
+    nested_errors: u64,
+    /// The command just run made another client reply an error (CLIENT UNBLOCK …
+    /// ERROR), which Redis counts as this command's failure too.
+    pub(crate) failed_elsewhere: bool,
 }
 
 impl Session {
@@ -59,7 +67,13 @@ impl Session {
     pub fn new(shared: &Shared, client: Arc<Client>) -> Session {
         Session {
             client,
-            out: Out::default(),
+            out: Out {
+                stats: Some(shared.stats.clone()),
+                ..Out::default()
+            },
+            blocked_call: None,
+            nested_errors: 0,
+            failed_elsewhere: false,
             db: 0,
             authed: shared.config.requirepass.is_none(),
             multi: None,
@@ -157,16 +171,86 @@ fn find(name: &[u8]) -> Option<&'static ServerCommand> {
         .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// Checks a command as Redis does before running or queueing it: known, right arity.
-/// `engine_too`: also check a command the engine runs (needed before NOAUTH and when
-/// queueing; otherwise the engine's own dispatch answers the same errors).
-fn check(argv: &[Bytes], engine_too: bool) -> Result<Option<&'static ServerCommand>, Error> {
+/// A server container command's subcommands: name, full name, Redis arity.
+type Subcommands = &'static [(&'static str, &'static str, i32)];
+
+/// The server's container commands whose subcommands Redis's dispatcher checks (known,
+/// right arity) before running or queueing them — the subcommands brook implements.
+/// (`BROOK.CLOCK` checks its own: it has no Redis counterpart.)
+static CONTAINERS: &[(&str, &str, Subcommands)] = &[
+    (
+        "client",
+        "CLIENT",
+        &[
+            ("id", "client|id", 2),
+            ("setname", "client|setname", 3),
+            ("getname", "client|getname", 2),
+            ("setinfo", "client|setinfo", 4),
+            ("info", "client|info", 2),
+            ("list", "client|list", -2),
+            ("kill", "client|kill", -3),
+            ("unblock", "client|unblock", -3),
+            ("no-evict", "client|no-evict", 3),
+            ("no-touch", "client|no-touch", 3),
+            ("reply", "client|reply", 3),
+            ("help", "client|help", 2),
+        ],
+    ),
+    (
+        "config",
+        "CONFIG",
+        &[
+            ("get", "config|get", -3),
+            ("set", "config|set", -4),
+            ("resetstat", "config|resetstat", 2),
+        ],
+    ),
+    (
+        "command",
+        "COMMAND",
+        &[
+            ("count", "command|count", 2),
+            ("list", "command|list", -2),
+            ("info", "command|info", -2),
+            ("docs", "command|docs", -2),
+        ],
+    ),
+];
+
+/// The subcommands of the server container `name` (none for other commands).
+fn subcommands(name: &str) -> Subcommands {
+    CONTAINERS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or(&[], |(_, _, subs)| subs)
+}
+
+/// Checks a server container's subcommand: unknown (`Try <CMD> HELP.`) or wrong arity.
+fn check_subcommand(c: &ServerCommand, argv: &[Bytes]) -> Result<(), Error> {
+    let Some(&(_, upper, subs)) = CONTAINERS.iter().find(|(n, _, _)| *n == c.name) else {
+        return Ok(());
+    };
+    let Some(sub) = argv.get(1) else {
+        return Ok(());
+    };
+    match subs
+        .iter()
+        .find(|(n, _, _)| n.as_bytes().eq_ignore_ascii_case(sub))
+    {
+        None => Err(Error::unknown_subcommand(sub, upper)),
+        Some(&(_, full, arity)) if !arity_ok(arity, argv.len()) => Err(Error::WrongArity(full)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Checks a command as Redis's dispatcher does before running or queueing it: known
+/// (subcommands too), right arity.
+fn check(argv: &[Bytes]) -> Result<Option<&'static ServerCommand>, Error> {
     let name = argv.first().map(|n| &n[..]).unwrap_or_default();
     match find(name) {
         Some(c) if !arity_ok(c.arity, argv.len()) => Err(Error::WrongArity(c.name)),
-        Some(c) => Ok(Some(c)),
-        None if engine_too => Keyspace::check_command(argv).map(|()| None),
-        None => Ok(None),
+        Some(c) => check_subcommand(c, argv).map(|()| Some(c)),
+        None => Keyspace::check_command(argv).map(|()| None),
     }
 }
 
@@ -177,28 +261,37 @@ fn is_one_of(name: &[u8], names: &[&str]) -> bool {
         .any(|n| n.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// Runs one request.
+/// Runs one request, and counts it as Redis's `processCommand` and `call()` do: a
+/// command refused before execution (unknown, wrong arity, NOAUTH, not allowed while
+/// subscribed) is a rejected call of the command it names, if any; a queued one counts
+/// nothing yet; an executed one is a call, failed if it replied an error; a blocked
+/// read counts when it ends (see `conn.rs`).
 pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     {
         let mut meta = sess.client.meta();
         meta.last = std::time::Instant::now();
         meta.cmd = (argv[0].clone(), argv.get(1).cloned());
     }
-    let found = match check(&argv, !sess.authed || sess.multi.is_some()) {
+    let found = match check(&argv) {
         Ok(found) => found,
         Err(e) => {
             if let Some(m) = &mut sess.multi {
                 m.failed = true;
             }
             sess.out.error(&e.to_string());
+            if let Error::WrongArity(name) = e {
+                shared.stats.rejected(name);
+            }
             return Step::Done;
         }
     };
+    let name = stats_name(&argv);
     if !sess.authed && !found.is_some_and(|c| c.no_auth) {
         if let Some(m) = &mut sess.multi {
             m.failed = true;
         }
         sess.out.error("NOAUTH Authentication required.");
+        shared.stats.rejected(&name);
         return Step::Done;
     }
     if sess.out.proto == Protocol::Resp2
@@ -213,6 +306,7 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
             "ERR Can't execute '{label}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / \
              RESET are allowed in this context"
         ));
+        shared.stats.rejected(&name);
         return Step::Done;
     }
     if let Some(m) = &mut sess.multi {
@@ -226,7 +320,9 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
             return Step::Done;
         }
     }
-    match found {
+    let errors = sess.out.errors;
+    let started = std::time::Instant::now();
+    let step = match found {
         Some(c) => (c.run)(shared, sess, &argv),
         // A range is encoded straight into the output as its entries are walked: a
         // large XRANGE costs its reply's bytes once.
@@ -234,12 +330,21 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
             let proto = sess.out.proto;
             let engine = sess.engine(shared);
             let out = &mut sess.out.buf;
-            engine.with_keyspace(|ks, now| ks.execute_resp(&argv, now, proto, out));
+            if let Err(e) = engine.with_keyspace(|ks, now| ks.execute_resp(&argv, now, proto, out))
+            {
+                sess.out.reply(&Reply::Error(e));
+            }
             Step::Done
         }
         None => {
             let mut fut = sess.engine(shared).execute_async(&argv);
             match fut.take_ready() {
+                Some(Reply::Error(e)) if matches!(e, Error::OutOfMemory | Error::CrossSlot) => {
+                    // Refused by the dispatcher's memory or slot check, before running.
+                    sess.out.reply(&Reply::Error(e));
+                    shared.stats.rejected(&name);
+                    return Step::Done;
+                }
                 Some(reply) => {
                     sess.out.reply(&reply);
                     Step::Done
@@ -247,7 +352,22 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
                 None => Step::Wait(fut),
             }
         }
+    };
+    let usec = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if let Step::Wait(_) = step {
+        sess.blocked_call = Some((name, usec));
+        return step;
     }
+    let nested = std::mem::take(&mut sess.nested_errors);
+    let failed = sess.out.errors - errors > nested || std::mem::take(&mut sess.failed_elsewhere);
+    shared.stats.call(&name, usec, failed);
+    step
+}
+
+/// The name a command's statistics go under (`cmdstat_<name>`): the lower-case name,
+/// `name|sub` for containers.
+pub fn stats_name(argv: &[Bytes]) -> String {
+    command_label(&argv[0], argv.get(1))
 }
 
 /// The commands a RESP2 connection may run while subscribed.

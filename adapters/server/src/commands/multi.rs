@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use super::{find, Session, Step};
+use super::{find, stats_name, Session, Step};
 use crate::Shared;
 
 /// An open transaction.
@@ -130,9 +130,19 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
             sess.out.array(n);
         }
     }
+    // Each queued command is a call of its own (Redis's `call()` inside EXEC); their
+    // errors are theirs, not EXEC's.
+    let mut nested_errors = 0;
     while i < queue.len() {
         if let Some(c) = find(&queue[i][0]) {
+            let errors = sess.out.errors;
+            let started = std::time::Instant::now();
             let _ = (c.run)(shared, sess, &queue[i]);
+            let failed = sess.out.errors > errors || std::mem::take(&mut sess.failed_elsewhere);
+            nested_errors += sess.out.errors - errors;
+            shared
+                .stats
+                .call(&stats_name(&queue[i]), micros(started), failed);
             i += 1;
             continue;
         }
@@ -150,7 +160,11 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
             Some(
                 queue[i..end]
                     .iter()
-                    .map(|argv| ks.execute(argv, now))
+                    .map(|argv| {
+                        let started = std::time::Instant::now();
+                        let reply = ks.execute(argv, now);
+                        (reply, micros(started))
+                    })
                     .collect::<Vec<_>>(),
             )
         });
@@ -162,8 +176,10 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
         if let Some(n) = header.take() {
             sess.out.array(n);
         }
-        for r in &replies {
+        for (argv, (r, usec)) in queue[i..end].iter().zip(&replies) {
             sess.out.reply(r);
+            nested_errors += u64::from(r.is_error());
+            shared.stats.call(&stats_name(argv), *usec, r.is_error());
         }
         i = end;
     }
@@ -171,5 +187,11 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
         sess.out.array(n);
     }
     unwatch_all(shared, sess);
+    sess.nested_errors = nested_errors;
     Step::Done
+}
+
+/// Microseconds since `started`.
+fn micros(started: std::time::Instant) -> u64 {
+    u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX)
 }

@@ -1,36 +1,22 @@
 //! Blocking commands over several real connections, the same script on `brook serve`
-//! and on each oracle, every reply's bytes compared: wake order, a group's entries to
+//! and on each oracle (Redis 8.6.3, Valkey 9.1, Redis 7.0.15), every reply's bytes
+//! compared: wake order, a group's entries to
 //! the first blocked consumer only, errors when the group or key goes away, timeouts,
 //! CLIENT UNBLOCK (TIMEOUT and ERROR), CLIENT KILL of a blocked client, a blocked
 //! client that disconnects, pipelined commands behind a blocked one, RESP3 nulls.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use brook_server::ServerConfig;
 use brook_test_support::{RespConn, ServerGuard, ServerKind};
 
-use super::support::Brook;
+use super::support::{wait_blocked, Brook};
 
 fn conn(port: u16) -> RespConn {
     let c = RespConn::connect(port).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10)))
         .expect("timeout");
     c
-}
-
-/// Waits until the server reports `n` blocked clients.
-fn wait_blocked(port: u16, n: usize) {
-    let mut admin = conn(port);
-    let want = format!("blocked_clients:{n}\r\n");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, bytes) = admin.call_with_raw(&[b"INFO", b"clients"]);
-        if String::from_utf8_lossy(&bytes).contains(&want) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never saw {want:?}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// Sends `XREADGROUP GROUP g <consumer> BLOCK 0 STREAMS s >` on `c` and waits until
@@ -344,6 +330,11 @@ fn against(kind: ServerKind) {
 #[test]
 fn blocking_matches_valkey() {
     against(ServerKind::Valkey);
+}
+
+#[test]
+fn blocking_matches_redis8() {
+    against(ServerKind::Redis8);
 }
 
 #[test]

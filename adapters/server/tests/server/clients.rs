@@ -1,6 +1,6 @@
 //! Real clients drive `brook serve`: the `redis` crate (RESP2 and RESP3, pipelines, a
 //! blocking read served while the same client keeps working), `redis-cli` (its output
-//! compared with its output against Valkey), redis-py and `redis-benchmark`.
+//! compared with its output against Redis 8.6.3), redis-py and `redis-benchmark`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -153,17 +153,17 @@ fn cli_outputs(port: u16, resp3: bool) -> Vec<String> {
 }
 
 #[test]
-fn redis_cli_output_matches_valkey() {
+fn redis_cli_output_matches_redis8() {
     if tool("redis-cli").is_none() {
         return;
     }
-    let Some(valkey) = ServerGuard::start(ServerKind::Valkey) else {
+    let Some(oracle) = ServerGuard::start(ServerKind::Redis8) else {
         return;
     };
     let brook = Brook::default_server();
     for resp3 in [false, true] {
         let ours = cli_outputs(brook.port(), resp3);
-        let theirs = cli_outputs(valkey.port(), resp3);
+        let theirs = cli_outputs(oracle.port(), resp3);
         for ((cmd, a), b) in CLI_COMMANDS.iter().zip(&ours).zip(&theirs) {
             assert_eq!(a, b, "redis-cli {} (resp3: {resp3})", cmd.join(" "));
         }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use brook_server::{ClockMode, ServerConfig};
 use brook_test_support::Frame;
 
-use super::support::Brook;
+use super::support::{wait_blocked, Brook};
 
 fn closed(stream: &mut TcpStream) -> bool {
     stream
@@ -203,7 +203,7 @@ fn virtual_clock() {
     reader
         .send(&[b"XREAD", b"BLOCK", b"5000", b"STREAMS", b"s", b"$"])
         .expect("send");
-    std::thread::sleep(Duration::from_millis(200));
+    wait_blocked(brook.port(), 1);
     assert_eq!(
         c.call(&[b"BROOK.CLOCK", b"ADVANCE", b"4999"]),
         Frame::Integer(1_004_999)

@@ -118,6 +118,14 @@ fn a_normal_client_past_its_hard_output_limit_is_closed() {
         panic!("CLIENT LIST")
     };
     assert_eq!(String::from_utf8_lossy(&list).lines().count(), 1);
+    let Frame::Bulk(stats) = other.call(&[b"INFO", b"stats"]) else {
+        panic!("INFO stats")
+    };
+    assert!(
+        String::from_utf8_lossy(&stats).contains("client_output_buffer_limit_disconnections:1\r\n"),
+        "{}",
+        String::from_utf8_lossy(&stats)
+    );
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use brook_server::{Server, ServerConfig};
 use brook_test_support::RespConn;
@@ -66,5 +67,24 @@ impl Drop for Brook {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+/// Waits (up to 10 s, then fails the test) until the server on `port` reports `n`
+/// blocked clients in `INFO clients`.
+pub fn wait_blocked(port: u16, n: usize) {
+    let mut admin = RespConn::connect(port).expect("connect");
+    admin
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let want = format!("blocked_clients:{n}\r\n");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, bytes) = admin.call_with_raw(&[b"INFO", b"clients"]);
+        if String::from_utf8_lossy(&bytes).contains(&want) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never saw {want:?}");
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
