@@ -10,6 +10,13 @@
 
 use std::process::ExitCode;
 
+/// The binary's allocator (feature `mimalloc`, on by default): freed memory goes back
+/// to the system, so `brook serve`'s RSS comes down after a large reply or a dropped
+/// group (with glibc's malloc most of it stays).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bench;
 mod demo;
 mod serve;

@@ -412,14 +412,22 @@ impl Keyspace {
         let g = s
             .group(group)
             .ok_or_else(|| Error::no_such_group(key, group))?;
-        Ok(g.consumers()
-            .map(|c| XInfoConsumer {
-                name: c.name.clone(),
-                pending: c.pending,
-                idle: idle_since(now, c.seen_time).max(0) as u64,
-                inactive: c.active_time.map(|t| idle_since(now, t).max(0) as u64),
-            })
-            .collect())
+        Ok(g.consumers().map(|c| consumer_info(c, now)).collect())
+    }
+
+    /// XINFO CONSUMERS as an iterator over the group's consumers (for encoding a large
+    /// group's reply without collecting it first).
+    pub(crate) fn xinfo_consumer_iter<'a>(
+        &'a self,
+        key: &[u8],
+        group: &[u8],
+        now: u64,
+    ) -> Result<impl Iterator<Item = XInfoConsumer> + 'a, Error> {
+        let s = self.stream(key)?.ok_or(Error::NoSuchKey)?;
+        let g = s
+            .group(group)
+            .ok_or_else(|| Error::no_such_group(key, group))?;
+        Ok(g.consumers().map(move |c| consumer_info(c, now)))
     }
 }
 
@@ -500,4 +508,14 @@ fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
             pending: lists.remove(&cid).map(|(_, l)| l).unwrap_or_default(),
         })
         .collect()
+}
+
+/// One consumer as XINFO CONSUMERS reports it at `now`.
+fn consumer_info(c: &crate::group::Consumer, now: u64) -> XInfoConsumer {
+    XInfoConsumer {
+        name: c.name.clone(),
+        pending: c.pending,
+        idle: idle_since(now, c.seen_time).max(0) as u64,
+        inactive: c.active_time.map(|t| idle_since(now, t).max(0) as u64),
+    }
 }

@@ -235,9 +235,9 @@ impl Keyspace {
     /// [`Keyspace::execute`] with the reply encoded for `proto` and appended to `out`,
     /// as a server writes it — except an error reply, which is returned instead (and
     /// nothing written), so the caller can count it. XRANGE and XREVRANGE are encoded
-    /// straight from the stream while its entries are walked, so a large range costs its
-    /// reply's bytes once (not owned entries, a reply tree and then the bytes); the bytes
-    /// are the same.
+    /// straight from the stream while its entries are walked, and XINFO CONSUMERS one
+    /// consumer at a time, so a large reply costs its bytes once (not owned entries, a
+    /// reply tree and then the bytes); the bytes are the same.
     pub fn execute_resp(
         &mut self,
         argv: &[Bytes],
@@ -251,6 +251,13 @@ impl Keyspace {
         if range {
             self.expire_due(now);
             return xrange::write_resp(self, argv, proto, out);
+        }
+        let consumers = argv.len() == 4
+            && argv[0].eq_ignore_ascii_case(b"xinfo")
+            && argv[1].eq_ignore_ascii_case(b"consumers");
+        if consumers {
+            self.expire_due(now);
+            return xinfo::write_consumers_resp(self, argv, now, proto, out);
         }
         match self.execute(argv, now) {
             Reply::Error(e) => Err(e),

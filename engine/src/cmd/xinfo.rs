@@ -167,22 +167,43 @@ pub(super) fn run_consumers(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Repl
     reply((|| {
         let consumers = ks.xinfo_consumers(&argv[2], &argv[3], now)?;
         Ok(Reply::Array(
-            consumers
-                .into_iter()
-                .map(|c| {
-                    Reply::Map(vec![
-                        (Reply::text("name"), Reply::Bulk(c.name)),
-                        (Reply::text("pending"), Reply::count(c.pending)),
-                        (Reply::text("idle"), Reply::count(c.idle)),
-                        (
-                            Reply::text("inactive"),
-                            c.inactive.map_or(Reply::Integer(-1), Reply::count),
-                        ),
-                    ])
-                })
-                .collect(),
+            consumers.into_iter().map(consumer_info).collect(),
         ))
     })())
+}
+
+/// One consumer of XINFO CONSUMERS.
+fn consumer_info(c: crate::info::XInfoConsumer) -> Reply {
+    Reply::Map(vec![
+        (Reply::text("name"), Reply::Bulk(c.name)),
+        (Reply::text("pending"), Reply::count(c.pending)),
+        (Reply::text("idle"), Reply::count(c.idle)),
+        (
+            Reply::text("inactive"),
+            c.inactive.map_or(Reply::Integer(-1), Reply::count),
+        ),
+    ])
+}
+
+/// XINFO CONSUMERS encoded into `out` one consumer at a time (a group of a million
+/// consumers costs its reply's bytes, not a reply tree of them first); the bytes of
+/// [`run_consumers`]'s reply, or its error returned.
+pub(super) fn write_consumers_resp(
+    ks: &Keyspace,
+    argv: &[Bytes],
+    now: u64,
+    proto: crate::Protocol,
+    out: &mut Vec<u8>,
+) -> Result<(), crate::error::Error> {
+    let consumers = ks.xinfo_consumer_iter(&argv[2], &argv[3], now)?;
+    let at = out.len();
+    let mut n = 0;
+    for c in consumers {
+        consumer_info(c).write_resp(proto, out);
+        n += 1;
+    }
+    crate::reply::insert_array_len(out, at, n);
+    Ok(())
 }
 
 fn summary_fields(s: &StreamSummary) -> Vec<(Reply, Reply)> {

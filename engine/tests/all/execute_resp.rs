@@ -1,5 +1,5 @@
 //! `Keyspace::execute_resp` — the server's path, which encodes XRANGE and XREVRANGE
-//! straight from the stream — gives exactly the bytes of `Keyspace::execute`'s reply
+//! straight from the stream and XINFO CONSUMERS one consumer at a time — gives exactly the bytes of `Keyspace::execute`'s reply
 //! encoded for the same protocol (an error is returned instead, for the caller to
 //! write and count), on random streams (several node sizes, deleted
 //! entries, entries with the node's fields and with their own) and random ranges,
@@ -32,7 +32,9 @@ fn execute_resp_writes_the_bytes_execute_replies() {
     let mut ks = Keyspace::new();
     let now = 1_000;
     let mut checked = 0;
-    for step in 0..4_000 {
+    let mut consumers = 0;
+    for step in 0..4_000u64 {
+        let now = now + step * 7;
         let s = |w: &[&str]| w.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         let key = rng.pick(&["s", "t", "str", "none"]).to_string();
         let write: Vec<String> = match rng.below(10) {
@@ -52,6 +54,25 @@ fn execute_resp_writes_the_bytes_execute_replies() {
             }
             4 => s(&["XDEL", &key, &format!("{}-{}", rng.below(60), rng.below(3))]),
             5 if rng.pct(10) => s(&["SET", "str", "x"]),
+            6 => s(&[
+                "XGROUP",
+                "CREATECONSUMER",
+                &key,
+                *rng.pick(&["g", "h"]),
+                &format!("c{}", rng.below(30)),
+            ]),
+            7 => s(&["XGROUP", "CREATE", &key, *rng.pick(&["g", "h"]), "0"]),
+            8 => s(&[
+                "XREADGROUP",
+                "GROUP",
+                *rng.pick(&["g", "h"]),
+                &format!("c{}", rng.below(30)),
+                "COUNT",
+                "2",
+                "STREAMS",
+                &key,
+                ">",
+            ]),
             5 => s(&[
                 "CONFIG",
                 "SET",
@@ -63,15 +84,24 @@ fn execute_resp_writes_the_bytes_execute_replies() {
         if !write.is_empty() {
             ks.execute(&argv(&write), now);
         }
-        let cmd = if rng.pct(50) { "XRANGE" } else { "xrevrange" };
-        let mut read = vec![cmd.to_string(), key.clone(), id(&mut rng), id(&mut rng)];
-        if rng.pct(40) {
-            read.push("COUNT".into());
-            read.push(rng.pick(&["0", "1", "3", "-1", "x", "100"]).to_string());
-        }
-        if rng.pct(3) {
-            read.push("FOO".into());
-        }
+        let read = if rng.pct(20) {
+            let mut read = s(&["XINFO", "consumers", &key, *rng.pick(&["g", "h", "x"])]);
+            if rng.pct(5) {
+                read.pop();
+            }
+            read
+        } else {
+            let cmd = if rng.pct(50) { "XRANGE" } else { "xrevrange" };
+            let mut read = vec![cmd.to_string(), key.clone(), id(&mut rng), id(&mut rng)];
+            if rng.pct(40) {
+                read.push("COUNT".into());
+                read.push(rng.pick(&["0", "1", "3", "-1", "x", "100"]).to_string());
+            }
+            if rng.pct(3) {
+                read.push("FOO".into());
+            }
+            read
+        };
         let read = argv(&read);
         for proto in [Protocol::Resp2, Protocol::Resp3] {
             let want = ks.execute(&read, now).to_resp(proto);
@@ -91,10 +121,19 @@ fn execute_resp_writes_the_bytes_execute_replies() {
                 "seed {seed} step {step}: {read:?} in {proto:?}"
             );
             checked += usize::from(want.len() > 20);
+            consumers += usize::from(
+                read[1].eq_ignore_ascii_case(b"consumers")
+                    && want.starts_with(b"*")
+                    && want.len() > 4,
+            );
         }
     }
     assert!(
         checked > 1_000,
-        "only {checked} non-trivial ranges compared"
+        "only {checked} non-trivial replies compared"
+    );
+    assert!(
+        consumers > 200,
+        "only {consumers} XINFO CONSUMERS replies listed consumers"
     );
 }

@@ -324,9 +324,13 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     let started = std::time::Instant::now();
     let step = match found {
         Some(c) => (c.run)(shared, sess, &argv),
-        // A range is encoded straight into the output as its entries are walked: a
-        // large XRANGE costs its reply's bytes once.
-        None if is_one_of(&argv[0], &["xrange", "xrevrange"]) => {
+        // A range is encoded straight into the output as its entries are walked, and
+        // XINFO CONSUMERS one consumer at a time: a large reply costs its bytes once.
+        None if is_one_of(&argv[0], &["xrange", "xrevrange"])
+            || (argv.len() == 4
+                && is_one_of(&argv[0], &["xinfo"])
+                && is_one_of(&argv[1], &["consumers"])) =>
+        {
             let proto = sess.out.proto;
             let engine = sess.engine(shared);
             let out = &mut sess.out.buf;
