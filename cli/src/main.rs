@@ -10,12 +10,13 @@
 
 use std::process::ExitCode;
 
-/// The binary's allocator (feature `mimalloc`, on by default): freed memory goes back
-/// to the system, so `brook serve`'s RSS comes down after a large reply or a dropped
-/// group (with glibc's malloc most of it stays).
-#[cfg(feature = "mimalloc")]
+/// The binary's allocator (feature `jemalloc`, on by default): jemalloc with its
+/// background thread, as Redis runs it, so freed memory goes back to the system and
+/// `brook serve`'s RSS comes down after a large reply or a dropped group (with glibc's
+/// malloc most of it stays).
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 mod bench;
 mod demo;

@@ -33,6 +33,13 @@ pub struct IdMap<V> {
 
 impl<V> Default for IdMap<V> {
     fn default() -> IdMap<V> {
+        IdMap::new()
+    }
+}
+
+impl<V> IdMap<V> {
+    /// An empty map (allocates nothing).
+    pub(crate) const fn new() -> IdMap<V> {
         IdMap {
             run: VecDeque::new(),
             live: 0,

@@ -76,6 +76,16 @@ pub enum Placement {
 }
 
 impl Pel {
+    /// An empty PEL (allocates nothing).
+    pub(crate) const fn new() -> Pel {
+        Pel {
+            by_id: IdMap::new(),
+            by_time: None,
+            next_ticket: 0,
+            tail_time: 0,
+        }
+    }
+
     /// Number of pending entries.
     pub fn len(&self) -> usize {
         self.by_id.len()
