@@ -1,7 +1,7 @@
 //! Blocked clients, differentially (reference §21.2–§21.4): each scenario is a script of
 //! steps on several clients — some block in XREAD / XREADGROUP, others write, plainly or
-//! in MULTI/EXEC — run on a private Valkey 9.1 and Redis 7.0.15 (one real connection per
-//! client) and on the engine (one thread per blocked `Engine::execute`, or one
+//! in MULTI/EXEC — run on a private Redis 8.6.3, Valkey 9.1 and Redis 7.0.15 (one real
+//! connection per client) and on the engine (one thread per blocked `Engine::execute`, or one
 //! `Engine::execute_async` future per blocked client), comparing every reply byte for
 //! byte, RESP2 and RESP3, and the final state (XPENDING, XINFO GROUPS).
 //!
@@ -22,12 +22,13 @@
 //! the other clients), and a "timed out" check ≥ 400 ms of script time after the latest
 //! one (delays only make that margin larger).
 //!
-//! Redis 7.0.15 differs from Redis 8 on blocked clients (§22 #13, #19–#22, #4 for
-//! `XREAD … +`, and — not in §22 — it serves a woken reader from the one key that woke
-//! it instead of re-running its command): an affected reply is compared with 7.0.15's
-//! own text ([`Step::WokenErr`]), an affected step is left out on 7.0.15 only
-//! ([`Step::Valkey`]), and a scenario that cannot run on 7.0.15 at all is scoped to
-//! Valkey — each with the reason next to it.
+//! Redis 8.6.3 runs every scenario, with no special case. Redis 7.0.15 differs from
+//! Redis 8 on blocked clients (§22 #13, #19–#22, #4 for `XREAD … +`, and — not in §22 —
+//! it serves a woken reader from the one key that woke it instead of re-running its
+//! command): an affected reply is compared with 7.0.15's own text ([`Step::WokenErr`]),
+//! an affected step is left out on 7.0.15 only ([`Step::Not70`]), and a scenario that
+//! cannot run on 7.0.15 at all runs on Redis 8.6.3 and Valkey only ([`MODERN`]) — each
+//! with the reason next to it.
 //!
 //! The whole file takes about 5 s (the timeout scenarios sleep 1.6 s, and 0.9 s on each
 //! of the two servers).
@@ -50,8 +51,10 @@ const WAIT: Duration = Duration::from_secs(5);
 /// The engine clock's start (any instant; replies compared here never show it).
 const START_MS: u64 = 1_700_000_000_000;
 
-const BOTH: &[ServerKind] = &[ServerKind::Valkey, ServerKind::Redis];
-const VALKEY: &[ServerKind] = &[ServerKind::Valkey];
+/// Every oracle server: Valkey 9.1, Redis 7.0.15, Redis 8.6.3.
+const ALL: &[ServerKind] = &ServerKind::ALL;
+/// The servers with Redis 8's blocking rules: Redis 8.6.3 and Valkey 9.1 (not 7.0.15).
+const MODERN: &[ServerKind] = &[ServerKind::Valkey, ServerKind::Redis8];
 
 // Client names: A–D mostly block, W writes.
 const A: usize = 0;
@@ -87,13 +90,13 @@ enum Step {
     /// Time passes: the server sleeps, the engine's clock advances.
     Sleep(u64),
     /// A step left out on Redis 7.0.15 (the scenario says why).
-    Valkey(Box<Step>),
+    Not70(Box<Step>),
 }
 
 use Step::*;
 
-fn valkey(step: Step) -> Step {
-    Valkey(Box::new(step))
+fn not70(step: Step) -> Step {
+    Not70(Box::new(step))
 }
 
 struct Scenario {
@@ -149,8 +152,8 @@ fn steps_for(sc: &Scenario, kind: ServerKind) -> Vec<(usize, Step)> {
         .iter()
         .enumerate()
         .filter_map(|(i, s)| match s {
-            Valkey(_) if kind == ServerKind::Redis => None,
-            Valkey(inner) => Some((i, (**inner).clone())),
+            Not70(_) if kind == ServerKind::Redis => None,
+            Not70(inner) => Some((i, (**inner).clone())),
             other => Some((i, other.clone())),
         })
         .collect()
@@ -162,7 +165,7 @@ fn clients(sc: &Scenario) -> usize {
             Resp3(c) | Call(c, _) | Block(c, _, _) | Multi(c, _) | Woken(c) | WokenErr(c, _, _) => {
                 *c
             }
-            Valkey(inner) => client(inner),
+            Not70(inner) => client(inner),
             Blocked(_) | BlockedNow(_) | Sleep(_) => 0,
         }
     }
@@ -266,7 +269,7 @@ fn on_server(kind: ServerKind, sc: &Scenario) -> Option<Vec<Line>> {
                 out.push(line(i, c, &format!("{cmd} (woken)"), raw));
             }
             Sleep(ms) => thread::sleep(Duration::from_millis(ms)),
-            Valkey(_) => unreachable!("flattened by steps_for"),
+            Not70(_) => unreachable!("flattened by steps_for"),
         }
     }
     wait_server_blocked(&mut admin, 0, &format!("{label}, at the end"));
@@ -426,7 +429,7 @@ fn on_engine(kind: ServerKind, mode: Mode, sc: &Scenario) -> Vec<Line> {
                 out.push(woken);
             }
             Sleep(ms) => clock.advance(ms),
-            Valkey(_) => unreachable!("flattened by steps_for"),
+            Not70(_) => unreachable!("flattened by steps_for"),
         }
     }
     wait_engine_blocked(&e, 0, &format!("{label}, at the end"));
@@ -507,7 +510,7 @@ const GROUP_T: &str = "XGROUP CREATE t g $ MKSTREAM";
 fn group_readers_wake_in_blocking_order() {
     check(Scenario {
         name: "FIFO XREADGROUP",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -533,7 +536,7 @@ fn group_readers_wake_in_blocking_order() {
 fn multi_with_two_entries_serves_two_of_three_count_one_readers() {
     check(Scenario {
         name: "MULTI 2 entries, 3 COUNT 1 readers",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(C),
             Call(W, GROUP_S),
@@ -546,7 +549,7 @@ fn multi_with_two_entries_serves_two_of_three_count_one_readers() {
             Blocked(1),
             Call(W, "XPENDING s g"),
             // §22 #13: Redis 7.0.15 has not created c3 (blocked, never served) yet.
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
             Call(W, "XADD s 4-0 f c"),
             Woken(C),
             Call(W, "XPENDING s g"),
@@ -559,7 +562,7 @@ fn multi_with_two_entries_serves_two_of_three_count_one_readers() {
 fn xread_dollar_readers_all_get_the_same_entry() {
     check(Scenario {
         name: "two XREAD $ readers",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, "XADD s 1-0 f old"),
@@ -579,7 +582,7 @@ fn xread_dollar_readers_all_get_the_same_entry() {
 fn xread_count_one_woken_by_a_two_entry_multi() {
     check(Scenario {
         name: "XREAD COUNT 1 and a 2-entry MULTI",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(C),
             Block(A, "XREAD COUNT 1 BLOCK 0 STREAMS s $", 1),
@@ -597,12 +600,12 @@ fn xread_count_one_woken_by_a_two_entry_multi() {
 #[test]
 fn readers_in_two_keys_are_served_in_signal_order() {
     // §21.5: keys in the order they were first signalled, clients of a key in blocking
-    // order; each re-run reads every stream of its command. Valkey only: Redis 7.0.15
+    // order; each re-run reads every stream of its command. Not on 7.0.15: Redis 7.0.15
     // serves a woken reader from the waking key alone (b would get only t's 2-0, and a
     // s's 2-0 — see `a_batch_writing_several_keys_serves_every_stream_of_a_reader`).
     check(Scenario {
         name: "order across keys",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Call(W, GROUP_S),
             Call(W, GROUP_T),
@@ -629,11 +632,11 @@ fn readers_in_two_keys_are_served_in_signal_order() {
 
 #[test]
 fn a_reader_that_blocks_again_goes_to_the_tail() {
-    // Valkey only: the re-run is provoked with `XADD … MAXLEN 0`, which Redis 7.0.15
+    // Not on 7.0.15: the re-run is provoked with `XADD … MAXLEN 0`, which Redis 7.0.15
     // answers by waking the reader with an empty stream array (§22 #22).
     check(Scenario {
         name: "re-block at the tail",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Call(W, GROUP_S),
             Call(W, GROUP_T),
@@ -659,14 +662,14 @@ fn a_reader_that_blocks_again_goes_to_the_tail() {
 
 #[test]
 fn net_nothing_multi_keeps_readers_blocked_with_their_original_deadline() {
-    // Valkey only: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
+    // Not on 7.0.15: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
     // Timeline (script ms after the readers blocked): MULTI at 700 → blocked again; 900 →
     // still blocked (deadline 1200 not reached; 300 ms of slack for a late server side);
     // 1600 → timed out (400 ms after the deadline; a deadline restarted at the re-block
     // would be 1900, 300 ms later).
     check(Scenario {
         name: "net-nothing MULTI",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -693,10 +696,10 @@ fn net_nothing_multi_keeps_readers_blocked_with_their_original_deadline() {
 
 #[test]
 fn xadd_maxlen_zero_keeps_readers_blocked() {
-    // Valkey only: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
+    // Not on 7.0.15: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
     check(Scenario {
         name: "XADD MAXLEN 0",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(C),
             Call(W, GROUP_S),
@@ -723,7 +726,7 @@ fn commands_that_do_not_signal_leave_readers_blocked() {
     // even when a re-run would now find entries (SETID 0).
     check(Scenario {
         name: "no signal",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Call(W, "XADD s 1-0 f v"),
             Call(W, "XGROUP CREATE s g $"),
@@ -750,7 +753,7 @@ fn commands_that_do_not_signal_leave_readers_blocked() {
 fn dollar_is_resolved_once_when_blocking() {
     check(Scenario {
         name: "$ resolved once",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, "XADD s 5-0 f v"),
@@ -768,10 +771,10 @@ fn dollar_is_resolved_once_when_blocking() {
 
 #[test]
 fn plus_is_resolved_again_on_every_rerun() {
-    // Valkey only: Redis 7.0.15 has no `XREAD … +` (§22 #4).
+    // Not on 7.0.15: Redis 7.0.15 has no `XREAD … +` (§22 #4).
     check(Scenario {
         name: "+ re-resolved",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(B),
             Block(A, "XREAD BLOCK 0 STREAMS s +", 1),
@@ -793,7 +796,7 @@ fn plus_is_resolved_again_on_every_rerun() {
 fn explicit_id_above_the_new_data_stays_blocked() {
     check(Scenario {
         name: "explicit ID above",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Block(A, "XREAD BLOCK 0 STREAMS s 100-0", 1),
             Block(B, "XREAD COUNT 1 BLOCK 0 STREAMS s 2-0", 2),
@@ -810,7 +813,7 @@ fn explicit_id_above_the_new_data_stays_blocked() {
 fn multi_key_reads_are_served_by_any_of_their_keys() {
     check(Scenario {
         name: "multi-key, one key written",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -824,7 +827,7 @@ fn multi_key_reads_are_served_by_any_of_their_keys() {
             Woken(C),
             Call(W, "XPENDING t g"),
             // §22 #13: Redis 7.0.15 created c only in t's group (served from t).
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
             Call(W, "XINFO GROUPS t"),
         ],
     });
@@ -832,12 +835,12 @@ fn multi_key_reads_are_served_by_any_of_their_keys() {
 
 #[test]
 fn a_batch_writing_several_keys_serves_every_stream_of_a_reader() {
-    // Valkey only: Redis 7.0.15 serves a woken reader from the one key that woke it
+    // Not on 7.0.15: Redis 7.0.15 serves a woken reader from the one key that woke it
     // (the first signalled), not by re-running its command; it would answer A with
     // `[["t", [10-0]]]` only. (Not in §22; found by this test.)
     check(Scenario {
         name: "multi-key, both keys written in one batch",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -865,7 +868,7 @@ fn a_batch_writing_several_keys_serves_every_stream_of_a_reader() {
 fn noack_wake_up_creates_no_pending_entries() {
     check(Scenario {
         name: "NOACK",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(A),
             Call(W, GROUP_S),
@@ -887,7 +890,7 @@ fn noack_wake_up_creates_no_pending_entries() {
 fn delconsumer_while_blocked_does_not_wake_and_the_rerun_recreates_it() {
     check(Scenario {
         name: "DELCONSUMER while blocked",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Call(W, GROUP_S),
             Call(W, "XADD s 1-0 f v"),
@@ -910,7 +913,7 @@ fn delconsumer_while_blocked_does_not_wake_and_the_rerun_recreates_it() {
 fn group_recreated_in_one_batch_serves_the_reader() {
     check(Scenario {
         name: "MULTI re-creating the group",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -958,7 +961,7 @@ fn wake_error(event: &'static str, error: &'static str, r7: &'static str) -> Sce
     ]);
     Scenario {
         name: event,
-        servers: BOTH,
+        servers: ALL,
         steps,
     }
 }
@@ -1008,7 +1011,7 @@ fn a_batch_replacing_the_stream_answers_nogroup_and_serves_xread() {
     // reader's re-run finds no group, the XREAD reader (at `$` = 0-0) the new entry.
     check(Scenario {
         name: "MULTI { DEL; XADD }",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(C),
             Call(W, GROUP_S),
@@ -1031,7 +1034,7 @@ fn a_batch_replacing_the_stream_answers_nogroup_and_serves_xread() {
 fn reads_inside_multi_do_not_block_and_blocked_readers_wake_after_exec() {
     check(Scenario {
         name: "BLOCK inside MULTI",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(W),
             Call(W, GROUP_S),
@@ -1062,7 +1065,7 @@ fn reads_inside_multi_do_not_block_and_blocked_readers_wake_after_exec() {
             Woken(A),
             Call(W, "XPENDING s g"),
             // §22 #13: Redis 7.0.15 does not create w2 (answered null).
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
         ],
     });
 }
@@ -1074,7 +1077,7 @@ fn reads_inside_multi_do_not_block_and_blocked_readers_wake_after_exec() {
 fn blocked_readers_time_out_with_a_null_reply() {
     check(Scenario {
         name: "timeout",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Resp3(D),
@@ -1095,11 +1098,11 @@ fn blocked_readers_time_out_with_a_null_reply() {
             Woken(D),
             // §22 #13: Redis 7.0.15 creates a consumer only when XREADGROUP serves it,
             // so b (timed out) and c (still blocked) do not exist there yet.
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
             Call(W, "XADD s 1-0 f v"),
             Woken(C),
             Call(W, "XPENDING s g"),
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
         ],
     });
 }
