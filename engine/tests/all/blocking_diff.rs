@@ -30,8 +30,13 @@
 //! cannot run on 7.0.15 at all runs on Redis 8.6.3 and Valkey only ([`MODERN`]) — each
 //! with the reason next to it.
 //!
-//! The whole file takes about 5 s (the timeout scenarios sleep 1.6 s, and 0.9 s on each
-//! of the two servers).
+//! Redis 8.2+/8.6 syntax (XREADGROUP … CLAIM, XACKDEL, XDELEX, XADD IDMP, XCFGSET) is
+//! compared against Redis 8.6.3 alone ([`REDIS8`]). A CLAIM reader woken by its claim
+//! deadline answers a wall-clock idle time, which this byte-exact comparison cannot
+//! take; that case is in `blocking.rs` (engine) and `group_scenarios.rs` (tolerances).
+//!
+//! The whole file takes about 5 s in debug (servers run in parallel; the timeout
+//! scenarios sleep 0.9 s on each server).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -55,6 +60,9 @@ const START_MS: u64 = 1_700_000_000_000;
 const ALL: &[ServerKind] = &ServerKind::ALL;
 /// The servers with Redis 8's blocking rules: Redis 8.6.3 and Valkey 9.1 (not 7.0.15).
 const MODERN: &[ServerKind] = &[ServerKind::Valkey, ServerKind::Redis8];
+/// Redis 8.6.3 only: scenarios using Redis 8.2+/8.6 syntax (CLAIM, XACKDEL, XDELEX,
+/// IDMP, XCFGSET).
+const REDIS8: &[ServerKind] = &[ServerKind::Redis8];
 
 // Client names: A–D mostly block, W writes.
 const A: usize = 0;
@@ -1103,6 +1111,111 @@ fn blocked_readers_time_out_with_a_null_reply() {
             Woken(C),
             Call(W, "XPENDING s g"),
             not70(Call(W, "XINFO GROUPS s")),
+        ],
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis 8.2+/8.6 commands and blocked readers (§21.2, §21.6): Redis 8.6.3 only.
+
+#[test]
+fn redis8_commands_that_do_not_signal_leave_readers_blocked() {
+    // §21.2: XACKDEL, XDELEX, XTRIM … ACKED, XCFGSET and an XADD answered as an IDMP
+    // duplicate signal nothing; a CLAIM reader whose entry is far from claimable waits.
+    check(Scenario {
+        name: "no signal (8.x)",
+        servers: REDIS8,
+        steps: vec![
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XADD s 2-0 f v"),
+            // Far in the future, so that its IDMP record is not expired (§20.2).
+            Call(W, "XADD s 9999999999999-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XGROUP CREATE s h 0"),
+            Call(W, "XREADGROUP GROUP g z STREAMS s >"),
+            Call(W, "XREADGROUP GROUP h z STREAMS s >"),
+            Call(W, "XIDMPRECORD s p i 9999999999999-0"),
+            Block(A, "XREADGROUP GROUP g a BLOCK 0 STREAMS s >", 1),
+            Block(B, "XREAD BLOCK 0 STREAMS s $", 2),
+            Block(C, "XREADGROUP GROUP h c CLAIM 60000 BLOCK 0 STREAMS s >", 3),
+            Call(W, "XADD s IDMP p i * f dup"),
+            Call(W, "XACKDEL s g IDS 1 1-0"),
+            Call(W, "XDELEX s DELREF IDS 1 2-0"),
+            Call(W, "XTRIM s MAXLEN 0 ACKED"),
+            Call(W, "XCFGSET s IDMP-DURATION 200 IDMP-MAXSIZE 5"),
+            BlockedNow(3),
+            Call(W, "XADD s 9999999999999-1 f w"),
+            Woken(A),
+            Woken(B),
+            Woken(C),
+            Call(W, "XPENDING s g"),
+            Call(W, "XPENDING s h"),
+            Call(W, "XINFO GROUPS s"),
+            Call(W, "XLEN s"),
+        ],
+    });
+}
+
+#[test]
+fn claim_readers_are_served_new_entries_in_blocking_order() {
+    // §21.6: a CLAIM reader with nothing claimable is woken by new data like any reader;
+    // new entries come as `[id, fields, 0, 0]`.
+    check(Scenario {
+        name: "CLAIM readers, new data",
+        servers: REDIS8,
+        steps: vec![
+            Resp3(B),
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XREADGROUP GROUP g z STREAMS s >"),
+            Block(A, "XREADGROUP GROUP g a CLAIM 60000 BLOCK 0 STREAMS s >", 1),
+            Block(
+                B,
+                "XREADGROUP GROUP g b COUNT 1 CLAIM 60000 BLOCK 0 STREAMS s >",
+                2,
+            ),
+            Multi(W, &["XADD s 2-0 f a", "XADD s 3-0 f b"]),
+            Woken(A),
+            Blocked(1),
+            Call(W, "XADD s 4-0 f c"),
+            Woken(B),
+            Blocked(0),
+            Call(W, "XPENDING s g"),
+            Call(W, "XINFO GROUPS s"),
+        ],
+    });
+}
+
+#[test]
+fn claim_readers_time_out_with_a_null_reply() {
+    // §21.6: `CLAIM 5000 BLOCK 500` with an entry far from claimable → null at the
+    // deadline (timing margins as in `blocked_readers_time_out_with_a_null_reply`).
+    check(Scenario {
+        name: "CLAIM timeout",
+        servers: REDIS8,
+        steps: vec![
+            Resp3(B),
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XREADGROUP GROUP g z STREAMS s >"),
+            Block(
+                A,
+                "XREADGROUP GROUP g a CLAIM 5000 BLOCK 500 STREAMS s >",
+                1,
+            ),
+            Block(
+                B,
+                "XREADGROUP GROUP g b CLAIM 5000 BLOCK 500 STREAMS s >",
+                2,
+            ),
+            Sleep(50),
+            BlockedNow(2),
+            Sleep(850),
+            BlockedNow(0),
+            Woken(A),
+            Woken(B),
+            Call(W, "XPENDING s g"),
+            Call(W, "XINFO GROUPS s"),
         ],
     });
 }
