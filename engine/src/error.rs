@@ -30,12 +30,15 @@ pub enum Error {
     NoSuchKey,
     /// `ERR invalid cursor` (SCAN)
     InvalidCursor,
-    /// `ERR unknown type name '<name>'` (SCAN … TYPE)
+    /// `ERR unknown type name '<name>'`: Valkey's answer to SCAN … TYPE with an unknown
+    /// type. Redis (7.0 and 8.6, and so brook) answers pages that match nothing instead;
+    /// the variant stays for code that handles replies from Valkey.
     UnknownTypeName(Bytes),
     /// `ERR wrong number of arguments for '<command>' command` (lower-case full name,
     /// e.g. `xadd`, `xinfo|stream`).
     WrongArity(&'static str),
-    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' `.
+    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' `, or just
+    /// `ERR unknown command '<name>'` when the command came without arguments (Redis 8).
     UnknownCommand(Bytes),
     /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
     UnknownSubcommand {
@@ -485,14 +488,20 @@ impl Error {
         Error::XClaimUnrecognized(c_arg(token, usize::MAX))
     }
 
-    /// Redis's reply to a command it does not know: the name and the first arguments,
-    /// each quoted, as long as the argument list is shorter than 128 bytes.
+    /// Redis's reply to a command it does not know: the name and, if there are any, the
+    /// first arguments, each quoted, as long as the argument list is shorter than 128
+    /// bytes. (Redis 8 leaves out `, with args beginning with: ` for a bare command;
+    /// Valkey and Redis 7 do not.)
     pub fn unknown_command(argv: &[Bytes]) -> Error {
         let mut msg = Vec::from(&b"ERR unknown command '"[..]);
         if let Some(name) = argv.first() {
             msg.extend_from_slice(&c_arg(name, 128));
         }
-        msg.extend_from_slice(b"', with args beginning with: ");
+        msg.push(b'\'');
+        if argv.len() < 2 {
+            return Error::UnknownCommand(Bytes::from(sanitize(msg)));
+        }
+        msg.extend_from_slice(b", with args beginning with: ");
         let mut args: Vec<u8> = Vec::new();
         for arg in argv.iter().skip(1) {
             if args.len() >= 128 {
@@ -577,10 +586,16 @@ mod tests {
             msg.len(),
             "ERR unknown command 'FOO', with args beginning with: ".len() + expected_args
         );
+        let argv = [Bytes::from_static(b"a\r\nb\0c"), Bytes::from_static(b"x")];
+        assert_eq!(
+            Error::unknown_command(&argv).to_string(),
+            "ERR unknown command 'a  b', with args beginning with: 'x' "
+        );
+        // Redis 8: no argument list at all for a bare command.
         let argv = [Bytes::from_static(b"a\r\nb\0c")];
         assert_eq!(
             Error::unknown_command(&argv).to_string(),
-            "ERR unknown command 'a  b', with args beginning with: "
+            "ERR unknown command 'a  b'"
         );
     }
 }

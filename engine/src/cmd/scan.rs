@@ -10,8 +10,9 @@
 //! MATCH and TYPE filter a page after it was taken, so a page may be empty before the
 //! end. The cursor values themselves are brook's (keys in a fixed hash order), not
 //! Redis's bucket positions. Errors in Redis's order: `ERR invalid cursor`, then each
-//! option (`ERR syntax error`, `ERR value is not an integer or out of range`, an
-//! unknown TYPE).
+//! option (`ERR syntax error`, `ERR value is not an integer or out of range`). An
+//! unknown TYPE is no error in Redis 8 (its check is commented out in `db.c`): it
+//! matches no key, so every page is empty.
 
 use alloc::vec::Vec;
 
@@ -34,7 +35,8 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         crate::num::parse_id_part(crate::num::c_str(&argv[1])).ok_or(Error::InvalidCursor)?;
     let mut pattern: Option<&Bytes> = None;
     let mut count = 10usize;
-    let mut kind: Option<Vec<u8>> = None;
+    // `Some(None)`: a TYPE that names no type, which matches no key.
+    let mut kind: Option<Option<Vec<u8>>> = None;
     let mut i = 2;
     while i < argv.len() {
         let Some(value) = argv.get(i + 1) else {
@@ -50,11 +52,10 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         } else if opt.eq_ignore_ascii_case(b"MATCH") {
             pattern = Some(value);
         } else if opt.eq_ignore_ascii_case(b"TYPE") {
-            let t = value.to_ascii_lowercase();
-            if !TYPES.iter().any(|k| k.as_bytes() == &t[..]) {
-                return Err(Error::UnknownTypeName(crate::error::c_arg(value, 128)));
-            }
-            kind = Some(t);
+            // `strcasecmp` on the C string (up to a NUL).
+            let t = crate::num::c_str(value).to_ascii_lowercase();
+            let known = TYPES.iter().any(|k| k.as_bytes() == &t[..]);
+            kind = Some(known.then_some(t));
         } else {
             return Err(Error::Syntax);
         }
@@ -65,8 +66,10 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         .into_iter()
         .filter(|(k, _)| pattern.is_none_or(|p| &p[..] == b"*" || glob::matches(p, k)))
         .filter(|(_, t)| {
-            kind.as_ref()
-                .is_none_or(|want| t.name().as_bytes() == &want[..])
+            kind.as_ref().is_none_or(|want| {
+                want.as_ref()
+                    .is_some_and(|want| t.name().as_bytes() == &want[..])
+            })
         })
         .map(|(k, _)| Reply::Bulk(k))
         .collect();
