@@ -21,7 +21,7 @@
 //! Not covered here: CLIENT UNBLOCK (`-UNBLOCKED client unblocked via CLIENT UNBLOCK`;
 //! blocking is outside `Keyspace::execute`) and `IDS option is required` (unreachable
 //! with the XDELEX/XACKDEL arities, §23). The IDMP errors (XADD's IDMP/IDMPAUTO,
-//! XCFGSET, XIDMPRECORD) are in `idmp.rs`: no oracle server has IDMP. `Failed to create
+//! XCFGSET, XIDMPRECORD) are in `idmp.rs`, against the engine and Redis 8.6.3. `Failed to create
 //! idempotency hash` (allocation failure) cannot happen in brook, whose IIDs need no
 //! allocation that can fail.
 
