@@ -1,22 +1,31 @@
 //! Differential through the trait: random typed operations on the engine and, through
-//! `brook-redis`, on a private Valkey 9.1 (RESP3), every reply compared. IDs are
-//! explicit (`*` would differ by clock); time-valued fields (XPENDING idle, XINFO
-//! CONSUMERS idle/inactive) are compared within [`TIME_TOLERANCE_MS`]. Known Valkey
-//! differences are applied to the engine's reply first (the README's compatibility
-//! table): `lag` by Redis 7's rules, no IDMP counters in XINFO STREAM. XACKDEL and
-//! XDELEX, which Valkey lacks, run there as the adapter's Lua fallbacks, and so does
-//! trimming with DELREF; ACKED trimming (see `trim_policy`) and CLAIM (whose fallback
-//! orders same-millisecond deliveries by ID) are not generated.
+//! `brook-redis` (RESP3), on a private server, every reply compared. Two runs:
 //!
-//! `BROOK_TRAIT_DIFF_STEPS` (default 2000) and `BROOK_TRAIT_DIFF_SEED` set the run;
+//! * **Redis 8.6.3** (`typed_operations_match_redis8`): the adapter uses the server's
+//!   native XACKDEL, XDELEX and XREADGROUP … CLAIM. Everything is generated — trimming
+//!   with every reference policy (KEEPREF, DELREF, ACKED), CLAIM reads, XADD … IDMP /
+//!   IDMPAUTO (with `*`, on a key of their own) — and nothing is normalised but wall-clock
+//!   values: XPENDING idle, XINFO CONSUMERS idle/inactive and CLAIM's idle times are
+//!   compared within [`TIME_TOLERANCE_MS`]. The engine runs on a [`ManualClock`] set to
+//!   the wall clock before each step, and, for an IDMP XADD, to the time of the ID the
+//!   server generated (the server runs it first), so `*` IDs agree.
+//! * **Valkey 9.1** (`typed_operations_match_valkey`): explicit IDs only. Known Valkey
+//!   differences are applied to the engine's reply first (the README's compatibility
+//!   table): `lag` by Redis 7's rules, no IDMP counters in XINFO STREAM. XACKDEL and
+//!   XDELEX, which Valkey lacks, run there as the adapter's Lua fallbacks, and so does
+//!   trimming with DELREF; ACKED trimming (see `trim_policy`), CLAIM (whose fallback
+//!   orders same-millisecond deliveries by ID) and IDMP are not generated.
+//!
+//! `BROOK_TRAIT_DIFF_STEPS` (default 2000) and `BROOK_TRAIT_DIFF_SEED` set the runs;
 //! per-operation success/error counts are printed and must reach their floors.
 
 use std::collections::BTreeMap;
 
+use brook::engine::Idempotency;
 use brook::{
-    Command, CommandReply, Engine, Error, GroupReadId, GroupStart, RefPolicy, StreamId, Streams,
-    TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
-    XReadGroupOptions, XReadId,
+    Command, CommandReply, Engine, Error, GroupReadId, GroupStart, ManualClock, RefPolicy,
+    StreamId, Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    XPendingRange, XReadGroupOptions, XReadId,
 };
 use brook_redis::RedisStreams;
 use brook_test_support::{ServerGuard, ServerKind};
@@ -26,6 +35,9 @@ use bytes::Bytes;
 const TIME_TOLERANCE_MS: u64 = 1000;
 
 const KEYS: [&[u8]; 2] = [b"s1", b"s2"];
+/// The key IDMP XADDs (with `*` IDs) go to, so that the explicit small IDs of [`KEYS`]
+/// are not pushed to the wall clock's milliseconds.
+const IDMP_KEY: &[u8] = b"i1";
 const GROUPS: [&[u8]; 2] = [b"g1", b"g2"];
 const CONSUMERS: [&[u8]; 3] = [b"c1", b"c2", b"c3"];
 
@@ -52,6 +64,7 @@ impl Rng {
 /// A command's name, for the counts.
 fn name(c: &Command) -> &'static str {
     match c {
+        Command::XAdd { opts, .. } if opts.idmp.is_some() => "XADD IDMP",
         Command::XAdd { .. } => "XADD",
         Command::XLen { .. } => "XLEN",
         Command::XRange { .. } => "XRANGE",
@@ -83,9 +96,17 @@ fn name(c: &Command) -> &'static str {
     }
 }
 
+/// What a run may generate beyond what every server has.
+#[derive(Clone, Copy)]
+struct Features {
+    /// ACKED trimming, XREADGROUP … CLAIM and XADD … IDMP/IDMPAUTO (Redis 8.6).
+    redis8: bool,
+}
+
 /// IDs near what the run has written: mostly existing ones, some around them.
 struct Ids {
     top: BTreeMap<&'static [u8], u64>,
+    features: Features,
 }
 
 impl Ids {
@@ -106,11 +127,54 @@ fn policy(rng: &mut Rng) -> RefPolicy {
 /// without it, the adapter's fallback must XDEL entries behind a hole it leaves, and a
 /// server will not put max-deleted-entry-id back to 0-0 afterwards (a documented
 /// limit; the conformance cases check ACKED trimming that leaves no hole).
-fn trim_policy(rng: &mut Rng) -> RefPolicy {
+/// Against Redis 8.6 (native policies), ACKED too.
+fn trim_policy(rng: &mut Rng, features: Features) -> RefPolicy {
     if rng.chance(70) {
         RefPolicy::KeepRef
+    } else if features.redis8 && rng.chance(50) {
+        RefPolicy::Acked
     } else {
         RefPolicy::DelRef
+    }
+}
+
+/// An XADD with `*` and IDMP or IDMPAUTO on [`IDMP_KEY`], or a read of it: few producer
+/// and idempotent IDs, so that duplicates are frequent; some with trimming.
+fn gen_idmp(rng: &mut Rng, ids: &Ids) -> Command {
+    let key = Bytes::from_static(IDMP_KEY);
+    match rng.below(10) {
+        0 => Command::XInfoStream { key },
+        1 => Command::XLen { key },
+        2 => Command::XRange {
+            key,
+            start: StreamId::MIN,
+            end: StreamId::MAX,
+            count: Some(3),
+        },
+        3 if rng.chance(30) => Command::Del { keys: vec![key] },
+        _ => {
+            let pid = Bytes::from(format!("p{}", rng.below(2)));
+            let idmp = if rng.chance(60) {
+                Idempotency::Given {
+                    pid,
+                    iid: Bytes::from(format!("i{}", rng.below(6))),
+                }
+            } else {
+                Idempotency::Auto { pid }
+            };
+            let mut opts = XAddOptions::default();
+            opts.idmp = Some(idmp);
+            if rng.chance(15) {
+                let mut t = TrimOptions::maxlen(rng.below(6));
+                t.policy = trim_policy(rng, ids.features);
+                opts = opts.trim(t);
+            }
+            let fields = vec![(
+                Bytes::from(format!("f{}", rng.below(2))),
+                Bytes::from(rng.below(3).to_string()),
+            )];
+            Command::XAdd { key, opts, fields }
+        }
     }
 }
 
@@ -161,6 +225,9 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
     if rng.chance(4) {
         return gen_string(rng, ids);
     }
+    if ids.features.redis8 && rng.chance(6) {
+        return gen_idmp(rng, ids);
+    }
     let key = rng.pick(&KEYS);
     let group = rng.pick(&GROUPS);
     let consumer = rng.pick(&CONSUMERS);
@@ -190,8 +257,7 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
                     TrimOptions::minid(ids.any(rng, key))
                 };
                 t.approx = rng.chance(30);
-                t.policy = trim_policy(rng);
-                t.policy = trim_policy(rng);
+                t.policy = trim_policy(rng, ids.features);
                 opts = opts.trim(t);
             }
             let n = 1 + rng.below(2);
@@ -244,7 +310,7 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
                 TrimOptions::minid(ids.any(rng, key))
             };
             t.approx = rng.chance(30);
-            t.policy = trim_policy(rng);
+            t.policy = trim_policy(rng, ids.features);
             Command::XTrim {
                 key: Bytes::from_static(key),
                 opts: t,
@@ -316,10 +382,14 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
                     ids.any(rng, key)
                 })
             };
+            // CLAIM's min-idle-time: 0 (every pending entry) or an hour (none): a
+            // threshold never near a real idle time.
+            let claim = (ids.features.redis8 && at == GroupReadId::New && rng.chance(35))
+                .then(|| if rng.chance(75) { 0 } else { 3_600_000 });
             let opts = XReadGroupOptions {
                 count: rng.chance(70).then(|| 1 + rng.below(4)),
                 noack: rng.chance(10),
-                claim: None,
+                claim,
             };
             Command::XReadGroup {
                 group: Bytes::from_static(group),
@@ -333,18 +403,18 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
             group: Bytes::from_static(group),
             ids: ids.some(rng, key),
         },
-        71 => Command::XDelEx {
+        71..=72 => Command::XDelEx {
             key: Bytes::from_static(key),
             ids: ids.some(rng, key),
             policy: policy(rng),
         },
-        72 => Command::XAckDel {
+        73..=74 => Command::XAckDel {
             key: Bytes::from_static(key),
             group: Bytes::from_static(group),
             ids: ids.some(rng, key),
             policy: policy(rng),
         },
-        73..=75 => Command::XPending {
+        75 => Command::XPending {
             key: Bytes::from_static(key),
             group: Bytes::from_static(group),
         },
@@ -432,11 +502,13 @@ fn near(ours: u64, theirs: &mut u64) -> bool {
     ok
 }
 
-/// The engine's reply as Valkey 9.1 gives it, and the server's with its time fields
-/// taken from ours where they are within tolerance; false when they are not.
+/// The server's reply with its time fields taken from ours where they are within
+/// tolerance (false when they are not), and — against Valkey (`valkey`) — the engine's
+/// reply as Valkey 9.1 gives it.
 fn normalize(
     engine: &Engine,
     cmd: &Command,
+    valkey: bool,
     ours: &mut Result<CommandReply, Error>,
     theirs: &mut Result<CommandReply, Error>,
 ) -> bool {
@@ -445,6 +517,17 @@ fn normalize(
         return true;
     };
     match (a, b) {
+        (R::ReadGroup(a), R::ReadGroup(b)) if a.len() == b.len() => {
+            a.iter().zip(b.iter_mut()).all(|((_, x), (_, y))| {
+                x.len() != y.len()
+                    || x.iter()
+                        .zip(y.iter_mut())
+                        .all(|(e, f)| match (e.claim, &mut f.claim) {
+                            (Some((i, _)), Some((j, _))) => near(i, j),
+                            _ => true,
+                        })
+            })
+        }
         (R::Pending(a), R::Pending(b)) if a.len() == b.len() => a
             .iter()
             .zip(b.iter_mut())
@@ -458,7 +541,7 @@ fn normalize(
                 near(x.idle, &mut y.idle) && inactive
             })
         }
-        (R::Stream(a), R::Stream(b)) => {
+        (R::Stream(a), R::Stream(b)) if valkey => {
             // Valkey has no IDMP counters.
             let (s, t) = (&mut a.summary, &b.summary);
             s.idmp_duration = t.idmp_duration;
@@ -469,7 +552,7 @@ fn normalize(
             s.iids_duplicates = t.iids_duplicates;
             true
         }
-        (R::Groups(a), _) => {
+        (R::Groups(a), _) if valkey => {
             if let Command::XInfoGroups { key } = cmd {
                 for g in a.iter_mut() {
                     g.lag = valkey_lag(engine, key, &g.name);
@@ -502,9 +585,25 @@ fn valkey_lag(engine: &Engine, key: &[u8], group: &[u8]) -> Option<u64> {
 
 #[test]
 fn typed_operations_match_valkey() {
-    let Some(server) = ServerGuard::start(ServerKind::Valkey) else {
+    typed_operations_match(ServerKind::Valkey);
+}
+
+#[test]
+fn typed_operations_match_redis8() {
+    typed_operations_match(ServerKind::Redis8);
+}
+
+/// Whether `cmd` is an XADD with IDMP (its `*` ID comes from the server's clock).
+fn is_idmp_add(cmd: &Command) -> bool {
+    matches!(cmd, Command::XAdd { opts, .. } if opts.idmp.is_some())
+}
+
+fn typed_operations_match(kind: ServerKind) {
+    let Some(server) = ServerGuard::start(kind) else {
         return;
     };
+    let redis8 = kind == ServerKind::Redis8;
+    let label = format!("{kind} {}", server.version());
     let steps: usize = std::env::var("BROOK_TRAIT_DIFF_STEPS")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -520,13 +619,16 @@ fn typed_operations_match_valkey() {
         .expect("runtime");
     let url = format!("redis://127.0.0.1:{}/?protocol=resp3", server.port());
     let redis = rt.block_on(RedisStreams::connect(&url)).expect("connect");
-    let engine = Engine::new();
+    let clock = ManualClock::new(brook::engine::precise_now_ms());
+    let engine = Engine::builder().clock(clock.clone()).build();
     let mut rng = Rng(seed | 1);
     let mut ids = Ids {
         top: BTreeMap::new(),
+        features: Features { redis8 },
     };
     let mut counts: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
     let mut batches = (0u64, 0u64);
+    let mut claims = (0u64, 0u64);
     let mut step = 0;
     while step < steps {
         // Mostly one command at a time; now and then a pipeline or a MULTI/EXEC batch
@@ -538,20 +640,25 @@ fn typed_operations_match_valkey() {
         };
         let atomic = n > 1 && rng.chance(50);
         // XINFO GROUPS only last in a batch: its Valkey `lag` is computed from the
-        // engine's state after the batch (see `normalize`).
+        // engine's state after the batch (see `normalize`). IDMP XADDs only alone.
         let cmds: Vec<Command> = (0..n)
             .map(|i| loop {
                 let c = gen(&mut rng, &mut ids);
-                if i + 1 == n || !matches!(c, Command::XInfoGroups { .. }) {
+                let last_ok = i + 1 == n || !matches!(c, Command::XInfoGroups { .. });
+                if last_ok && (n == 1 || !is_idmp_add(&c)) {
                     break c;
                 }
             })
             .collect();
+        clock.set(brook::engine::precise_now_ms());
         let (mut ours, mut theirs) = if n == 1 {
-            (
-                vec![rt.block_on(engine.run(&cmds[0]))],
-                vec![rt.block_on(redis.run(&cmds[0]))],
-            )
+            let theirs = rt.block_on(redis.run(&cmds[0]));
+            if let (true, Ok(CommandReply::Id(Some(id)))) = (is_idmp_add(&cmds[0]), &theirs) {
+                // The server's `*` ID (or the recorded ID of a duplicate): the engine
+                // runs at that millisecond.
+                clock.set(id.ms);
+            }
+            (vec![rt.block_on(engine.run(&cmds[0]))], vec![theirs])
         } else if atomic {
             batches.1 += 1;
             (
@@ -568,10 +675,10 @@ fn typed_operations_match_valkey() {
         };
         assert_eq!(ours.len(), theirs.len(), "one reply per command");
         for (i, cmd) in cmds.iter().enumerate() {
-            let close = normalize(&engine, cmd, &mut ours[i], &mut theirs[i]);
+            let close = normalize(&engine, cmd, !redis8, &mut ours[i], &mut theirs[i]);
             assert!(
                 close && ours[i] == theirs[i],
-                "step {step} (seed {seed}, batch of {n}, atomic {atomic}): {cmd:?}\n engine: {:?}\n valkey: {:?}",
+                "step {step} (seed {seed}, batch of {n}, atomic {atomic}): {cmd:?}\n engine: {:?}\n {label}: {:?}",
                 ours[i],
                 theirs[i]
             );
@@ -581,6 +688,15 @@ fn typed_operations_match_valkey() {
             } else {
                 c.1 += 1
             }
+            if let Ok(CommandReply::ReadGroup(r)) = &ours[i] {
+                for e in r.iter().flat_map(|(_, e)| e) {
+                    match e.claim {
+                        Some((_, 0)) => claims.1 += 1,
+                        Some(_) => claims.0 += 1,
+                        None => {}
+                    }
+                }
+            }
         }
         if step % 97 == 0 {
             engine.check().expect("engine well-formed");
@@ -588,8 +704,8 @@ fn typed_operations_match_valkey() {
         step += n;
     }
     eprintln!(
-        "trait differential vs Valkey 9.1: {step} commands, {} pipelines and {} MULTI batches among them, seed {seed}",
-        batches.0, batches.1
+        "trait differential vs {label}: {step} commands, {} pipelines and {} MULTI batches among them, seed {seed}; CLAIM reads served {} claimed and {} new entries",
+        batches.0, batches.1, claims.0, claims.1
     );
     for (name, (ok, err)) in &counts {
         eprintln!("  {name:<22} ok {ok:>6}  error {err:>6}");
@@ -613,6 +729,16 @@ fn typed_operations_match_valkey() {
         ] {
             let (ok, _) = counts.get(name).copied().unwrap_or_default();
             assert!(ok >= 10, "{name} succeeded only {ok} times");
+        }
+        if redis8 {
+            let (ok, _) = counts.get("XADD IDMP").copied().unwrap_or_default();
+            assert!(ok >= 10, "XADD IDMP succeeded only {ok} times");
+            assert!(
+                claims.0 >= 10 && claims.1 >= 10,
+                "CLAIM reads served {} claimed and {} new entries",
+                claims.0,
+                claims.1
+            );
         }
     }
 }
