@@ -33,8 +33,8 @@ pub enum Error {
     /// `ERR wrong number of arguments for '<command>' command` (lower-case full name,
     /// e.g. `xadd`, `xinfo|stream`).
     WrongArity(&'static str),
-    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' ` (just
-    /// `ERR unknown command '<name>'` without arguments, as Redis 8 answers).
+    /// `ERR unknown command '<name>', with args beginning with: '<a1>' '<a2>' `, or just
+    /// `ERR unknown command '<name>'` when the command came without arguments (Redis 8).
     UnknownCommand(Bytes),
     /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.`
     UnknownSubcommand {
@@ -483,10 +483,10 @@ impl Error {
         Error::XClaimUnrecognized(c_arg(token, usize::MAX))
     }
 
-    /// Redis's reply to a command it does not know: the name and the first arguments,
-    /// each quoted, as long as the argument list is shorter than 128 bytes. Without
-    /// arguments Redis 8 stops after the name (Redis 7 and Valkey still append an empty
-    /// `, with args beginning with: `).
+    /// Redis's reply to a command it does not know: the name and, if there are any, the
+    /// first arguments, each quoted, as long as the argument list is shorter than 128
+    /// bytes. (Redis 8 leaves out `, with args beginning with: ` for a bare command;
+    /// Valkey and Redis 7 do not.)
     pub fn unknown_command(argv: &[Bytes]) -> Error {
         let mut msg = Vec::from(&b"ERR unknown command '"[..]);
         if let Some(name) = argv.first() {
@@ -581,6 +581,12 @@ mod tests {
             msg.len(),
             "ERR unknown command 'FOO', with args beginning with: ".len() + expected_args
         );
+        let argv = [Bytes::from_static(b"a\r\nb\0c"), Bytes::from_static(b"x")];
+        assert_eq!(
+            Error::unknown_command(&argv).to_string(),
+            "ERR unknown command 'a  b', with args beginning with: 'x' "
+        );
+        // Redis 8: no argument list at all for a bare command.
         let argv = [Bytes::from_static(b"a\r\nb\0c")];
         assert_eq!(
             Error::unknown_command(&argv).to_string(),

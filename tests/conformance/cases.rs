@@ -88,6 +88,10 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(regression_trimming_xadd_errors_keep_their_text(s)),
     },
     Case {
+        name: "regression_trimming_xadd_checks_the_id_before_the_type",
+        body: |s| Box::pin(regression_trimming_xadd_checks_the_id_before_the_type(s)),
+    },
+    Case {
         name: "owner_conditional_operations",
         body: |s| Box::pin(owner_conditional_operations(s)),
     },
@@ -1176,6 +1180,33 @@ async fn regression_trimming_xadd_errors_keep_their_text<S: Streams + Clone + 's
         assert_eq!(
             s.xadd(b"s", &opts, &[("f", "v")]).await,
             Err(Error::XAddIdTooSmall)
+        );
+    }
+    Ok(())
+}
+
+/// Found by running the Lua fallbacks against Redis 8.6.3's native commands (seed 123,
+/// step 2883): XADD's explicit `0-0` is refused before the key's type is looked at
+/// (reference §2.1 step 4), but the fallback for trimming with DELREF/ACKED checked the
+/// type first and answered WRONGTYPE on a string key.
+async fn regression_trimming_xadd_checks_the_id_before_the_type<S: Streams + Clone + 'static>(
+    s: &S,
+) -> Result<(), Error> {
+    s.set(b"str", b"x", &brook::SetOptions::default()).await?;
+    for policy in [RefPolicy::KeepRef, RefPolicy::DelRef, RefPolicy::Acked] {
+        let mut t = TrimOptions::maxlen(5);
+        t.policy = policy;
+        let opts = XAddOptions::with_id(StreamId::MIN).trim(t);
+        assert_eq!(
+            s.xadd(b"str", &opts, &[("f", "v")]).await,
+            Err(Error::XAddIdZero),
+            "{policy:?}"
+        );
+        let opts = XAddOptions::with_id(id(1, 1)).trim(t);
+        assert_eq!(
+            s.xadd(b"str", &opts, &[("f", "v")]).await,
+            Err(Error::WrongType),
+            "{policy:?}"
         );
     }
     Ok(())

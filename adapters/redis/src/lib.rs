@@ -20,7 +20,10 @@
 //!   [`Error::OutcomeUnknown`] (it may have); nothing is retried by itself.
 //! - Features are detected with `COMMAND INFO` when connecting (never from version
 //!   strings: Valkey 9 reports `redis_version:7.2.4`). Where XACKDEL and XDELEX (Redis
-//!   8.2) are missing, Lua scripts give the same replies and effects, atomically.
+//!   8.2), the reference policies of XADD/XTRIM or XREADGROUP … CLAIM are missing, Lua
+//!   scripts give the same replies and effects, atomically.
+//!   [`RedisOptions::lua_fallbacks`] forces them, for testing them against a server
+//!   that has the commands.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), brook_engine::Error> {
@@ -71,6 +74,11 @@ pub struct RedisOptions {
     /// How many times a (re)connection is retried, 100 ms apart and doubling, before
     /// the command that needed it fails with [`Error::NotSent`]. Default 3.
     pub connect_retries: usize,
+    /// Use the Lua fallbacks (XACKDEL, XDELEX, DELREF/ACKED trimming on XADD and XTRIM,
+    /// XREADGROUP … CLAIM) even where the server has the commands natively. For testing
+    /// the fallbacks against a server's own commands; nothing else needs it. Default
+    /// false.
+    pub lua_fallbacks: bool,
 }
 
 impl Default for RedisOptions {
@@ -81,6 +89,7 @@ impl Default for RedisOptions {
             block_margin: Duration::from_secs(2),
             idle_blocking_connections: 8,
             connect_retries: 3,
+            lua_fallbacks: false,
         }
     }
 }
@@ -240,7 +249,11 @@ impl RedisStreams {
         nodes: conn::Nodes,
         opts: RedisOptions,
     ) -> Result<RedisStreams, Error> {
-        let features = fallback::Features::detect(&commands).await?;
+        let mut features = fallback::Features::detect(&commands).await?;
+        if opts.lua_fallbacks {
+            features.del_ex = false;
+            features.claim = false;
+        }
         Ok(RedisStreams {
             inner: Arc::new(Inner {
                 blocking: conn::Blocking::new(

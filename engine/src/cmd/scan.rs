@@ -11,8 +11,8 @@
 //! end. The cursor values themselves are brook's (keys in a fixed hash order), not
 //! Redis's bucket positions. Errors in Redis's order: `ERR invalid cursor`, then each
 //! option (`ERR syntax error`, `ERR value is not an integer or out of range`). An
-//! unknown TYPE matches nothing, as in Redis 8.6 (Valkey answers `ERR unknown type
-//! name`).
+//! unknown TYPE is no error in Redis 8 (its check is commented out in `db.c`): it
+//! matches no key, so every page is empty.
 
 use alloc::vec::Vec;
 
@@ -22,6 +22,8 @@ use crate::error::Error;
 use crate::glob;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
+
+const TYPES: &[&str] = &["string", "list", "set", "zset", "hash", "stream"];
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     crate::cmd::reply(scan(ks, argv))
@@ -33,7 +35,8 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         crate::num::parse_id_part(crate::num::c_str(&argv[1])).ok_or(Error::InvalidCursor)?;
     let mut pattern: Option<&Bytes> = None;
     let mut count = 10usize;
-    let mut kind: Option<Vec<u8>> = None;
+    // `Some(None)`: a TYPE that names no type, which matches no key.
+    let mut kind: Option<Option<Vec<u8>>> = None;
     let mut i = 2;
     while i < argv.len() {
         let Some(value) = argv.get(i + 1) else {
@@ -49,10 +52,10 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         } else if opt.eq_ignore_ascii_case(b"MATCH") {
             pattern = Some(value);
         } else if opt.eq_ignore_ascii_case(b"TYPE") {
-            // Redis 8.6 compares the C string case-insensitively; a name that is no
-            // type matches no key (an empty page, not an error).
+            // `strcasecmp` on the C string (up to a NUL).
             let t = crate::num::c_str(value).to_ascii_lowercase();
-            kind = Some(t);
+            let known = TYPES.iter().any(|k| k.as_bytes() == &t[..]);
+            kind = Some(known.then_some(t));
         } else {
             return Err(Error::Syntax);
         }
@@ -63,8 +66,10 @@ fn scan(ks: &Keyspace, argv: &[Bytes]) -> Result<Reply, Error> {
         .into_iter()
         .filter(|(k, _)| pattern.is_none_or(|p| &p[..] == b"*" || glob::matches(p, k)))
         .filter(|(_, t)| {
-            kind.as_ref()
-                .is_none_or(|want| t.name().as_bytes() == &want[..])
+            kind.as_ref().is_none_or(|want| {
+                want.as_ref()
+                    .is_some_and(|want| t.name().as_bytes() == &want[..])
+            })
         })
         .map(|(k, _)| Reply::Bulk(k))
         .collect();

@@ -1,7 +1,7 @@
 //! Blocked clients, differentially (reference §21.2–§21.4): each scenario is a script of
 //! steps on several clients — some block in XREAD / XREADGROUP, others write, plainly or
-//! in MULTI/EXEC — run on a private Valkey 9.1 and Redis 7.0.15 (one real connection per
-//! client) and on the engine (one thread per blocked `Engine::execute`, or one
+//! in MULTI/EXEC — run on a private Redis 8.6.3, Valkey 9.1 and Redis 7.0.15 (one real
+//! connection per client) and on the engine (one thread per blocked `Engine::execute`, or one
 //! `Engine::execute_async` future per blocked client), comparing every reply byte for
 //! byte, RESP2 and RESP3, and the final state (XPENDING, XINFO GROUPS).
 //!
@@ -17,20 +17,29 @@
 //! depend on time. On a server, every step may run late (a loaded 2-core CI machine can
 //! hold a step back by a few hundred ms), and a server answers a timeout on its next
 //! event-loop tick (≤ 100 ms at hz 10) or later when it is itself held back. So a
-//! "still blocked" check comes ≥ 300 ms of script time before the earliest deadline
+//! "still blocked" check comes ≥ 900 ms of script time before the earliest deadline
 //! (measured from the first `Block` of the timed reader, i.e. including the blocking of
 //! the other clients), and a "timed out" check ≥ 400 ms of script time after the latest
-//! one (delays only make that margin larger).
+//! one (delays only make that margin larger). The one exception is the net-nothing
+//! MULTI, whose "timed out" check must also come before a wrongly restarted deadline.
 //!
-//! Redis 7.0.15 differs from Redis 8 on blocked clients (§22 #13, #19–#22, #4 for
-//! `XREAD … +`, and — not in §22 — it serves a woken reader from the one key that woke
-//! it instead of re-running its command): an affected reply is compared with 7.0.15's
-//! own text ([`Step::WokenErr`]), an affected step is left out on 7.0.15 only
-//! ([`Step::Valkey`]), and a scenario that cannot run on 7.0.15 at all is scoped to
-//! Valkey — each with the reason next to it.
+//! Redis 8.6.3 runs every scenario, with no special case. Redis 7.0.15 differs from
+//! Redis 8 on blocked clients (§22 #13, #19–#22, #4 for `XREAD … +`, and — not in §22 —
+//! it serves a woken reader from the one key that woke it instead of re-running its
+//! command): an affected reply is compared with 7.0.15's own text ([`Step::WokenErr`]),
+//! an affected step is left out on 7.0.15 only ([`Step::Not70`]), and a scenario that
+//! cannot run on 7.0.15 at all runs on Redis 8.6.3 and Valkey only ([`MODERN`]) — each
+//! with the reason next to it.
 //!
-//! The whole file takes about 5 s (the timeout scenarios sleep 1.6 s, and 0.9 s on each
-//! of the two servers).
+//! Redis 8.2+/8.6 syntax (XREADGROUP … CLAIM, XACKDEL, XDELEX, XADD IDMP, XCFGSET) is
+//! compared against Redis 8.6.3 alone ([`REDIS8`]). A CLAIM reader woken by its claim
+//! deadline answers a wall-clock idle time: that one reply ([`Step::WokenClaim`]) is
+//! compared with a tolerance on the idle times, everything else byte for byte.
+//!
+//! The whole file takes about 5 s in debug (scenarios and their servers run in
+//! parallel; the longest scenario sleeps 2.4 s on a server). (With three servers run at
+//! once on a loaded 2-core machine, 300 ms of slack before a deadline was not always
+//! enough.)
 
 use std::future::Future;
 use std::pin::Pin;
@@ -50,8 +59,13 @@ const WAIT: Duration = Duration::from_secs(5);
 /// The engine clock's start (any instant; replies compared here never show it).
 const START_MS: u64 = 1_700_000_000_000;
 
-const BOTH: &[ServerKind] = &[ServerKind::Valkey, ServerKind::Redis];
-const VALKEY: &[ServerKind] = &[ServerKind::Valkey];
+/// Every oracle server: Valkey 9.1, Redis 7.0.15, Redis 8.6.3.
+const ALL: &[ServerKind] = &ServerKind::ALL;
+/// The servers with Redis 8's blocking rules: Redis 8.6.3 and Valkey 9.1 (not 7.0.15).
+const MODERN: &[ServerKind] = &[ServerKind::Valkey, ServerKind::Redis8];
+/// Redis 8.6.3 only: scenarios using Redis 8.2+/8.6 syntax (CLAIM, XACKDEL, XDELEX,
+/// IDMP, XCFGSET).
+const REDIS8: &[ServerKind] = &[ServerKind::Redis8];
 
 // Client names: A–D mostly block, W writes.
 const A: usize = 0;
@@ -84,16 +98,20 @@ enum Step {
     /// (Redis 8 / Valkey) or, on Redis 7.0.15, the second (a §22 row), which then stands
     /// in for the engine's reply in the comparison. Full RESP lines.
     WokenErr(usize, &'static str, &'static str),
+    /// [`Step::Woken`] for an XREADGROUP … CLAIM reply: the claimed entries' idle times
+    /// (wall-clock on a server) may exceed the engine's by up to [`CLAIM_IDLE_TOL`] ms;
+    /// everything else is compared exactly.
+    WokenClaim(usize),
     /// Time passes: the server sleeps, the engine's clock advances.
     Sleep(u64),
     /// A step left out on Redis 7.0.15 (the scenario says why).
-    Valkey(Box<Step>),
+    Not70(Box<Step>),
 }
 
 use Step::*;
 
-fn valkey(step: Step) -> Step {
-    Valkey(Box::new(step))
+fn not70(step: Step) -> Step {
+    Not70(Box::new(step))
 }
 
 struct Scenario {
@@ -109,6 +127,8 @@ struct Line {
     bytes: Vec<u8>,
     /// How the engine's reply was normalised, if it was.
     note: String,
+    /// Compared as a CLAIM reply, idle times with a tolerance ([`Step::WokenClaim`]).
+    claim_idle: bool,
 }
 
 fn client_name(c: usize) -> char {
@@ -124,6 +144,7 @@ fn line(i: usize, c: usize, what: &str, bytes: Vec<u8>) -> Line {
         what: format!("step {i}: client {} {what}", client_name(c)),
         bytes,
         note: String::new(),
+        claim_idle: false,
     }
 }
 
@@ -149,8 +170,8 @@ fn steps_for(sc: &Scenario, kind: ServerKind) -> Vec<(usize, Step)> {
         .iter()
         .enumerate()
         .filter_map(|(i, s)| match s {
-            Valkey(_) if kind == ServerKind::Redis => None,
-            Valkey(inner) => Some((i, (**inner).clone())),
+            Not70(_) if kind == ServerKind::Redis => None,
+            Not70(inner) => Some((i, (**inner).clone())),
             other => Some((i, other.clone())),
         })
         .collect()
@@ -159,10 +180,14 @@ fn steps_for(sc: &Scenario, kind: ServerKind) -> Vec<(usize, Step)> {
 fn clients(sc: &Scenario) -> usize {
     fn client(s: &Step) -> usize {
         match s {
-            Resp3(c) | Call(c, _) | Block(c, _, _) | Multi(c, _) | Woken(c) | WokenErr(c, _, _) => {
-                *c
-            }
-            Valkey(inner) => client(inner),
+            Resp3(c)
+            | Call(c, _)
+            | Block(c, _, _)
+            | Multi(c, _)
+            | Woken(c)
+            | WokenClaim(c)
+            | WokenErr(c, _, _) => *c,
+            Not70(inner) => client(inner),
             Blocked(_) | BlockedNow(_) | Sleep(_) => 0,
         }
     }
@@ -248,7 +273,7 @@ fn on_server(kind: ServerKind, sc: &Scenario) -> Option<Vec<Line>> {
                 let have = server_blocked(&mut admin);
                 assert_eq!(have, n, "{at}: blocked clients on the server right now");
             }
-            Woken(c) | WokenErr(c, _, _) => {
+            Woken(c) | WokenClaim(c) | WokenErr(c, _, _) => {
                 let cmd = blocked[c]
                     .take()
                     .unwrap_or_else(|| panic!("{at}: the client sent no blocking command"));
@@ -263,10 +288,12 @@ fn on_server(kind: ServerKind, sc: &Scenario) -> Option<Vec<Line>> {
                         "{at}: the server's error on wake-up"
                     );
                 }
-                out.push(line(i, c, &format!("{cmd} (woken)"), raw));
+                let mut woken = line(i, c, &format!("{cmd} (woken)"), raw);
+                woken.claim_idle = matches!(step, WokenClaim(_));
+                out.push(woken);
             }
             Sleep(ms) => thread::sleep(Duration::from_millis(ms)),
-            Valkey(_) => unreachable!("flattened by steps_for"),
+            Not70(_) => unreachable!("flattened by steps_for"),
         }
     }
     wait_server_blocked(&mut admin, 0, &format!("{label}, at the end"));
@@ -389,7 +416,7 @@ fn on_engine(kind: ServerKind, mode: Mode, sc: &Scenario) -> Vec<Line> {
             BlockedNow(want) => {
                 assert_eq!(e.blocked_readers(), want, "{at}: blocked readers right now");
             }
-            Woken(c) | WokenErr(c, _, _) => {
+            Woken(c) | WokenClaim(c) | WokenErr(c, _, _) => {
                 let (cmd, waiting) = blocked[c]
                     .take()
                     .unwrap_or_else(|| panic!("{at}: the client sent no blocking command"));
@@ -423,10 +450,11 @@ fn on_engine(kind: ServerKind, mode: Mode, sc: &Scenario) -> Vec<Line> {
                     bytes = r7.as_bytes().to_vec();
                 }
                 woken.bytes = bytes;
+                woken.claim_idle = matches!(step, WokenClaim(_));
                 out.push(woken);
             }
             Sleep(ms) => clock.advance(ms),
-            Valkey(_) => unreachable!("flattened by steps_for"),
+            Not70(_) => unreachable!("flattened by steps_for"),
         }
     }
     wait_engine_blocked(&e, 0, &format!("{label}, at the end"));
@@ -452,8 +480,13 @@ fn compare(sc: &Scenario, kind: ServerKind, mode: Mode, server: &[Line], ours: &
             "{}: the transcripts are out of step",
             sc.name
         );
+        let same = if o.claim_idle {
+            same_claim_reply(&o.bytes, &s.bytes)
+        } else {
+            s.bytes == o.bytes
+        };
         assert!(
-            s.bytes == o.bytes,
+            same,
             "{}: {}\n  {kind:<6}: {}\n  engine: {} ({mode:?}){}\nserver transcript:\n{}",
             sc.name,
             s.what,
@@ -471,6 +504,66 @@ fn compare(sc: &Scenario, kind: ServerKind, mode: Mode, server: &[Line], ours: &
         server.len(),
         ours.len()
     );
+}
+
+/// How much a server's CLAIM idle time may exceed the engine's (ms): a server answers a
+/// claim deadline on its next event-loop tick (≤ 100 ms at hz 10), or later when a
+/// loaded machine holds it back.
+const CLAIM_IDLE_TOL: i64 = 400;
+
+/// Whether a server's XREADGROUP … CLAIM reply (`theirs`) equals the engine's (`ours`):
+/// every element exact but the idle time of each 4-element entry, which may exceed ours
+/// by up to [`CLAIM_IDLE_TOL`] ms.
+fn same_claim_reply(ours: &[u8], theirs: &[u8]) -> bool {
+    fn parse(raw: &[u8]) -> Option<Frame> {
+        match brook_test_support::parse_frame(raw) {
+            Ok(Some((f, n))) if n == raw.len() => Some(f),
+            _ => None,
+        }
+    }
+    fn entries(a: &Frame, b: &Frame) -> bool {
+        match (a, b) {
+            (Frame::Array(x), Frame::Array(y)) => {
+                x.len() == y.len()
+                    && x.iter().zip(y).all(|(e, f)| match (e, f) {
+                        (Frame::Array(e), Frame::Array(f)) if e.len() == 4 && f.len() == 4 => {
+                            let idle = match (&e[2], &f[2]) {
+                                (Frame::Integer(i), Frame::Integer(j)) => {
+                                    (*i..=*i + CLAIM_IDLE_TOL).contains(j)
+                                }
+                                _ => false,
+                            };
+                            e[0] == f[0] && e[1] == f[1] && idle && e[3] == f[3]
+                        }
+                        _ => e == f,
+                    })
+            }
+            _ => a == b,
+        }
+    }
+    let (Some(a), Some(b)) = (parse(ours), parse(theirs)) else {
+        return false;
+    };
+    match (&a, &b) {
+        // RESP2: [[key, entries], …]
+        (Frame::Array(x), Frame::Array(y)) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(k, l)| match (k, l) {
+                    (Frame::Array(k), Frame::Array(l)) if k.len() == 2 && l.len() == 2 => {
+                        k[0] == l[0] && entries(&k[1], &l[1])
+                    }
+                    _ => false,
+                })
+        }
+        // RESP3: {key: entries, …}
+        (Frame::Map(x), Frame::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y)
+                    .all(|((k, e), (l, f))| k == l && entries(e, f))
+        }
+        _ => a == b,
+    }
 }
 
 /// Runs `sc` on each of its servers (in parallel) and on the engine in both modes,
@@ -507,7 +600,7 @@ const GROUP_T: &str = "XGROUP CREATE t g $ MKSTREAM";
 fn group_readers_wake_in_blocking_order() {
     check(Scenario {
         name: "FIFO XREADGROUP",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -533,7 +626,7 @@ fn group_readers_wake_in_blocking_order() {
 fn multi_with_two_entries_serves_two_of_three_count_one_readers() {
     check(Scenario {
         name: "MULTI 2 entries, 3 COUNT 1 readers",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(C),
             Call(W, GROUP_S),
@@ -546,7 +639,7 @@ fn multi_with_two_entries_serves_two_of_three_count_one_readers() {
             Blocked(1),
             Call(W, "XPENDING s g"),
             // §22 #13: Redis 7.0.15 has not created c3 (blocked, never served) yet.
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
             Call(W, "XADD s 4-0 f c"),
             Woken(C),
             Call(W, "XPENDING s g"),
@@ -559,7 +652,7 @@ fn multi_with_two_entries_serves_two_of_three_count_one_readers() {
 fn xread_dollar_readers_all_get_the_same_entry() {
     check(Scenario {
         name: "two XREAD $ readers",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, "XADD s 1-0 f old"),
@@ -579,7 +672,7 @@ fn xread_dollar_readers_all_get_the_same_entry() {
 fn xread_count_one_woken_by_a_two_entry_multi() {
     check(Scenario {
         name: "XREAD COUNT 1 and a 2-entry MULTI",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(C),
             Block(A, "XREAD COUNT 1 BLOCK 0 STREAMS s $", 1),
@@ -597,12 +690,12 @@ fn xread_count_one_woken_by_a_two_entry_multi() {
 #[test]
 fn readers_in_two_keys_are_served_in_signal_order() {
     // §21.5: keys in the order they were first signalled, clients of a key in blocking
-    // order; each re-run reads every stream of its command. Valkey only: Redis 7.0.15
+    // order; each re-run reads every stream of its command. Not on 7.0.15: Redis 7.0.15
     // serves a woken reader from the waking key alone (b would get only t's 2-0, and a
     // s's 2-0 — see `a_batch_writing_several_keys_serves_every_stream_of_a_reader`).
     check(Scenario {
         name: "order across keys",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Call(W, GROUP_S),
             Call(W, GROUP_T),
@@ -629,11 +722,11 @@ fn readers_in_two_keys_are_served_in_signal_order() {
 
 #[test]
 fn a_reader_that_blocks_again_goes_to_the_tail() {
-    // Valkey only: the re-run is provoked with `XADD … MAXLEN 0`, which Redis 7.0.15
+    // Not on 7.0.15: the re-run is provoked with `XADD … MAXLEN 0`, which Redis 7.0.15
     // answers by waking the reader with an empty stream array (§22 #22).
     check(Scenario {
         name: "re-block at the tail",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Call(W, GROUP_S),
             Call(W, GROUP_T),
@@ -659,26 +752,26 @@ fn a_reader_that_blocks_again_goes_to_the_tail() {
 
 #[test]
 fn net_nothing_multi_keeps_readers_blocked_with_their_original_deadline() {
-    // Valkey only: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
+    // Not on 7.0.15: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
     // Timeline (script ms after the readers blocked): MULTI at 700 → blocked again; 900 →
-    // still blocked (deadline 1200 not reached; 300 ms of slack for a late server side);
-    // 1600 → timed out (400 ms after the deadline; a deadline restarted at the re-block
-    // would be 1900, 300 ms later).
+    // still blocked (deadline 2000 not reached; 1100 ms of slack for a late server side);
+    // 2400 → timed out (400 ms after the deadline; a deadline restarted at the re-block
+    // would be 2700, 300 ms later).
     check(Scenario {
         name: "net-nothing MULTI",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
-            Block(A, "XREAD BLOCK 1200 STREAMS s $", 1),
-            Block(B, "XREADGROUP GROUP g b BLOCK 1200 STREAMS s >", 2),
+            Block(A, "XREAD BLOCK 2000 STREAMS s $", 1),
+            Block(B, "XREADGROUP GROUP g b BLOCK 2000 STREAMS s >", 2),
             Block(C, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >", 3),
             Sleep(700),
             Multi(W, &["XADD s 2-0 f v", "XDEL s 2-0"]),
             BlockedNow(3),
             Sleep(200),
             BlockedNow(3),
-            Sleep(700),
+            Sleep(1500),
             BlockedNow(1),
             Woken(A),
             Woken(B),
@@ -693,10 +786,10 @@ fn net_nothing_multi_keeps_readers_blocked_with_their_original_deadline() {
 
 #[test]
 fn xadd_maxlen_zero_keeps_readers_blocked() {
-    // Valkey only: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
+    // Not on 7.0.15: Redis 7.0.15 wakes the readers with an empty stream array (§22 #22).
     check(Scenario {
         name: "XADD MAXLEN 0",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(C),
             Call(W, GROUP_S),
@@ -723,7 +816,7 @@ fn commands_that_do_not_signal_leave_readers_blocked() {
     // even when a re-run would now find entries (SETID 0).
     check(Scenario {
         name: "no signal",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Call(W, "XADD s 1-0 f v"),
             Call(W, "XGROUP CREATE s g $"),
@@ -750,7 +843,7 @@ fn commands_that_do_not_signal_leave_readers_blocked() {
 fn dollar_is_resolved_once_when_blocking() {
     check(Scenario {
         name: "$ resolved once",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, "XADD s 5-0 f v"),
@@ -768,10 +861,10 @@ fn dollar_is_resolved_once_when_blocking() {
 
 #[test]
 fn plus_is_resolved_again_on_every_rerun() {
-    // Valkey only: Redis 7.0.15 has no `XREAD … +` (§22 #4).
+    // Not on 7.0.15: Redis 7.0.15 has no `XREAD … +` (§22 #4).
     check(Scenario {
         name: "+ re-resolved",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(B),
             Block(A, "XREAD BLOCK 0 STREAMS s +", 1),
@@ -793,7 +886,7 @@ fn plus_is_resolved_again_on_every_rerun() {
 fn explicit_id_above_the_new_data_stays_blocked() {
     check(Scenario {
         name: "explicit ID above",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Block(A, "XREAD BLOCK 0 STREAMS s 100-0", 1),
             Block(B, "XREAD COUNT 1 BLOCK 0 STREAMS s 2-0", 2),
@@ -810,7 +903,7 @@ fn explicit_id_above_the_new_data_stays_blocked() {
 fn multi_key_reads_are_served_by_any_of_their_keys() {
     check(Scenario {
         name: "multi-key, one key written",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -824,7 +917,7 @@ fn multi_key_reads_are_served_by_any_of_their_keys() {
             Woken(C),
             Call(W, "XPENDING t g"),
             // §22 #13: Redis 7.0.15 created c only in t's group (served from t).
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
             Call(W, "XINFO GROUPS t"),
         ],
     });
@@ -832,12 +925,12 @@ fn multi_key_reads_are_served_by_any_of_their_keys() {
 
 #[test]
 fn a_batch_writing_several_keys_serves_every_stream_of_a_reader() {
-    // Valkey only: Redis 7.0.15 serves a woken reader from the one key that woke it
+    // Not on 7.0.15: Redis 7.0.15 serves a woken reader from the one key that woke it
     // (the first signalled), not by re-running its command; it would answer A with
     // `[["t", [10-0]]]` only. (Not in §22; found by this test.)
     check(Scenario {
         name: "multi-key, both keys written in one batch",
-        servers: VALKEY,
+        servers: MODERN,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -865,7 +958,7 @@ fn a_batch_writing_several_keys_serves_every_stream_of_a_reader() {
 fn noack_wake_up_creates_no_pending_entries() {
     check(Scenario {
         name: "NOACK",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(A),
             Call(W, GROUP_S),
@@ -887,7 +980,7 @@ fn noack_wake_up_creates_no_pending_entries() {
 fn delconsumer_while_blocked_does_not_wake_and_the_rerun_recreates_it() {
     check(Scenario {
         name: "DELCONSUMER while blocked",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Call(W, GROUP_S),
             Call(W, "XADD s 1-0 f v"),
@@ -910,7 +1003,7 @@ fn delconsumer_while_blocked_does_not_wake_and_the_rerun_recreates_it() {
 fn group_recreated_in_one_batch_serves_the_reader() {
     check(Scenario {
         name: "MULTI re-creating the group",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Call(W, GROUP_S),
@@ -958,7 +1051,7 @@ fn wake_error(event: &'static str, error: &'static str, r7: &'static str) -> Sce
     ]);
     Scenario {
         name: event,
-        servers: BOTH,
+        servers: ALL,
         steps,
     }
 }
@@ -1008,7 +1101,7 @@ fn a_batch_replacing_the_stream_answers_nogroup_and_serves_xread() {
     // reader's re-run finds no group, the XREAD reader (at `$` = 0-0) the new entry.
     check(Scenario {
         name: "MULTI { DEL; XADD }",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(C),
             Call(W, GROUP_S),
@@ -1031,7 +1124,7 @@ fn a_batch_replacing_the_stream_answers_nogroup_and_serves_xread() {
 fn reads_inside_multi_do_not_block_and_blocked_readers_wake_after_exec() {
     check(Scenario {
         name: "BLOCK inside MULTI",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(W),
             Call(W, GROUP_S),
@@ -1062,7 +1155,7 @@ fn reads_inside_multi_do_not_block_and_blocked_readers_wake_after_exec() {
             Woken(A),
             Call(W, "XPENDING s g"),
             // §22 #13: Redis 7.0.15 does not create w2 (answered null).
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
         ],
     });
 }
@@ -1074,32 +1167,182 @@ fn reads_inside_multi_do_not_block_and_blocked_readers_wake_after_exec() {
 fn blocked_readers_time_out_with_a_null_reply() {
     check(Scenario {
         name: "timeout",
-        servers: BOTH,
+        servers: ALL,
         steps: vec![
             Resp3(B),
             Resp3(D),
             Call(W, GROUP_S),
-            Block(A, "XREAD BLOCK 500 STREAMS s $", 1),
-            Block(B, "XREADGROUP GROUP g b BLOCK 500 STREAMS s >", 2),
+            Block(A, "XREAD BLOCK 1000 STREAMS s $", 1),
+            Block(B, "XREADGROUP GROUP g b BLOCK 1000 STREAMS s >", 2),
             Block(C, "XREADGROUP GROUP g c BLOCK 0 STREAMS s >", 3),
-            Block(D, "XREAD BLOCK 500 STREAMS s $", 4),
-            // Well before A's deadline, even if blocking B–D took a few hundred ms.
+            Block(D, "XREAD BLOCK 1000 STREAMS s $", 4),
+            // Well before A's deadline, even if blocking B–D took ~900 ms.
             Sleep(50),
             BlockedNow(4),
             // 400 ms past D's deadline: the server's timer tick (≤ 100 ms at hz 10) plus
             // slack for a server held back on a loaded machine.
-            Sleep(850),
+            Sleep(1350),
             BlockedNow(1),
             Woken(A),
             Woken(B),
             Woken(D),
             // §22 #13: Redis 7.0.15 creates a consumer only when XREADGROUP serves it,
             // so b (timed out) and c (still blocked) do not exist there yet.
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
             Call(W, "XADD s 1-0 f v"),
             Woken(C),
             Call(W, "XPENDING s g"),
-            valkey(Call(W, "XINFO GROUPS s")),
+            not70(Call(W, "XINFO GROUPS s")),
+        ],
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Redis 8.2+/8.6 commands and blocked readers (§21.2, §21.6): Redis 8.6.3 only.
+
+#[test]
+fn redis8_commands_that_do_not_signal_leave_readers_blocked() {
+    // §21.2: XACKDEL, XDELEX, XTRIM … ACKED, XCFGSET and an XADD answered as an IDMP
+    // duplicate signal nothing; a CLAIM reader whose entry is far from claimable waits.
+    check(Scenario {
+        name: "no signal (8.x)",
+        servers: REDIS8,
+        steps: vec![
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XADD s 2-0 f v"),
+            // Far in the future, so that its IDMP record is not expired (§20.2).
+            Call(W, "XADD s 9999999999999-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XGROUP CREATE s h 0"),
+            Call(W, "XREADGROUP GROUP g z STREAMS s >"),
+            Call(W, "XREADGROUP GROUP h z STREAMS s >"),
+            Call(W, "XIDMPRECORD s p i 9999999999999-0"),
+            Block(A, "XREADGROUP GROUP g a BLOCK 0 STREAMS s >", 1),
+            Block(B, "XREAD BLOCK 0 STREAMS s $", 2),
+            Block(C, "XREADGROUP GROUP h c CLAIM 60000 BLOCK 0 STREAMS s >", 3),
+            Call(W, "XADD s IDMP p i * f dup"),
+            Call(W, "XACKDEL s g IDS 1 1-0"),
+            Call(W, "XDELEX s DELREF IDS 1 2-0"),
+            Call(W, "XTRIM s MAXLEN 0 ACKED"),
+            Call(W, "XCFGSET s IDMP-DURATION 200 IDMP-MAXSIZE 5"),
+            BlockedNow(3),
+            Call(W, "XADD s 9999999999999-1 f w"),
+            Woken(A),
+            Woken(B),
+            Woken(C),
+            Call(W, "XPENDING s g"),
+            Call(W, "XPENDING s h"),
+            Call(W, "XINFO GROUPS s"),
+            Call(W, "XLEN s"),
+        ],
+    });
+}
+
+#[test]
+fn claim_readers_are_served_new_entries_in_blocking_order() {
+    // §21.6: a CLAIM reader with nothing claimable is woken by new data like any reader;
+    // new entries come as `[id, fields, 0, 0]`.
+    check(Scenario {
+        name: "CLAIM readers, new data",
+        servers: REDIS8,
+        steps: vec![
+            Resp3(B),
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XREADGROUP GROUP g z STREAMS s >"),
+            Block(A, "XREADGROUP GROUP g a CLAIM 60000 BLOCK 0 STREAMS s >", 1),
+            Block(
+                B,
+                "XREADGROUP GROUP g b COUNT 1 CLAIM 60000 BLOCK 0 STREAMS s >",
+                2,
+            ),
+            Multi(W, &["XADD s 2-0 f a", "XADD s 3-0 f b"]),
+            Woken(A),
+            Blocked(1),
+            Call(W, "XADD s 4-0 f c"),
+            Woken(B),
+            Blocked(0),
+            Call(W, "XPENDING s g"),
+            Call(W, "XINFO GROUPS s"),
+        ],
+    });
+}
+
+#[test]
+fn claim_readers_time_out_with_a_null_reply() {
+    // §21.6: `CLAIM 5000 BLOCK 1000` with an entry far from claimable → null at the
+    // deadline.
+    check(Scenario {
+        name: "CLAIM timeout",
+        servers: REDIS8,
+        steps: vec![
+            Resp3(B),
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XREADGROUP GROUP g z STREAMS s >"),
+            Block(
+                A,
+                "XREADGROUP GROUP g a CLAIM 5000 BLOCK 1000 STREAMS s >",
+                1,
+            ),
+            Block(
+                B,
+                "XREADGROUP GROUP g b CLAIM 5000 BLOCK 1000 STREAMS s >",
+                2,
+            ),
+            // Well before the deadlines, even if the steps above ran ~900 ms late.
+            Sleep(50),
+            BlockedNow(2),
+            // 400 ms past B's deadline.
+            Sleep(1350),
+            BlockedNow(0),
+            Woken(A),
+            Woken(B),
+            Call(W, "XPENDING s g"),
+            Call(W, "XINFO GROUPS s"),
+        ],
+    });
+}
+
+#[test]
+fn claim_deadline_wakes_the_reader() {
+    // §21.6: a CLAIM reader blocked on an entry delivered to alice wakes when that entry
+    // has been idle for min-idle-time and claims it; on the engine exactly at the
+    // deadline (its clock jumps there), on a server on its next tick after it (the idle
+    // time compared with a tolerance). The other blocked reader of the key is re-run
+    // too and stays blocked.
+    check(Scenario {
+        name: "CLAIM deadline",
+        servers: REDIS8,
+        steps: vec![
+            Resp3(B),
+            Call(W, "XADD s 1-0 f v"),
+            Call(W, "XGROUP CREATE s g 0"),
+            Call(W, "XREADGROUP GROUP g alice STREAMS s >"),
+            Block(
+                A,
+                "XREADGROUP GROUP g bob CLAIM 1000 BLOCK 0 STREAMS s >",
+                1,
+            ),
+            Block(
+                B,
+                "XREADGROUP GROUP g carol CLAIM 60000 BLOCK 0 STREAMS s >",
+                2,
+            ),
+            // Well before the deadline, even if the steps above ran ~900 ms late.
+            Sleep(50),
+            BlockedNow(2),
+            // The engine's clock reaches the deadline exactly; then 400 ms more for a
+            // server's tick and a loaded machine.
+            Sleep(950),
+            Sleep(400),
+            BlockedNow(1),
+            WokenClaim(A),
+            Call(W, "XPENDING s g"),
+            Call(W, "XADD s 2-0 f w"),
+            WokenClaim(B),
+            Call(W, "XPENDING s g"),
+            Call(W, "XINFO GROUPS s"),
         ],
     });
 }

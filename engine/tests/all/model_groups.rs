@@ -1,5 +1,5 @@
 //! Consumer groups: the group model (`brook_test_support::group_model`) validated against a
-//! live Valkey 9.1, then used to judge brook-engine.
+//! live Redis 8.6.3 and Valkey 9.1, then used to judge brook-engine.
 //!
 //! Random command sequences come from one generator ([`gen_step`]) that reads its choices
 //! from a *tape* of numbers: proptest supplies (and shrinks) the tape for the engine
@@ -24,6 +24,10 @@
 //!   #14–#17; seen live: `XGROUP CREATE … ENTRIESREAD 57` with 21 entries added shows 57,
 //!   and a group behind the first entry shows `added − entries-read` instead of the
 //!   length), so those two fields are not compared against it (`GroupModel::lag_unknown`).
+//! * **`groups_model_matches_redis8`**, **`lag_workload_matches_redis8`** — the same
+//!   runs against Redis 8.6.3 with the Redis 8 workload below (minus BLOCK, which would
+//!   really block) and nothing configured away: IDMP fields, entries-read and lag are
+//!   compared exactly; server and model keep one node per stream.
 //! * **`lag_workload_matches_valkey`** — the §19 workload (XADD, XDEL incl. missing IDs,
 //!   exact XTRIM, XREADGROUP `>` COUNT k, XGROUP CREATE/SETID with and without ENTRIESREAD
 //!   incl. out-of-range values) against Valkey: replies and XINFO GROUPS after every step,
@@ -910,11 +914,38 @@ fn server_now(conn: &mut RespConn) -> u64 {
     }
 }
 
-fn oracle_run(mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
-    let Some(guard) = ServerGuard::start(ServerKind::Valkey) else {
+/// XREADGROUP without its `BLOCK n` (a live server would really block): what the Redis 8
+/// generator's reads become for a server.
+fn without_block(mut argv: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    if argv[0].eq_ignore_ascii_case(b"XREADGROUP") {
+        let streams = argv
+            .iter()
+            .position(|x| x.eq_ignore_ascii_case(b"STREAMS"))
+            .unwrap_or(argv.len());
+        if let Some(at) = argv[..streams]
+            .iter()
+            .position(|x| x.eq_ignore_ascii_case(b"BLOCK"))
+        {
+            argv.drain(at..(at + 2).min(streams));
+        }
+    }
+    argv
+}
+
+/// Random sequences of `mode` through the model and a private server of `kind`.
+///
+/// Valkey 9.1 runs the Valkey workload with its differences configured in the model (no
+/// IDMP fields, Redis 7's entries-read/lag). Redis 8.6.3 runs the Redis 8 workload
+/// (CLAIM, XACKDEL, XDELEX, KEEPREF/DELREF/ACKED; reads without BLOCK) with nothing
+/// configured away: it must answer exactly as the model predicts, entries-read and lag
+/// included. Both the server and the model then keep one node per stream
+/// (`stream-node-max-entries 0`, `stream-node-max-bytes 0`), where the model's
+/// entry-level trimming is exact for every policy.
+fn oracle_run(kind: ServerKind, mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
+    let Some(guard) = ServerGuard::start(kind) else {
         return;
     };
-    let version = guard.version();
+    let version = format!("{kind} {}", guard.version());
     let mut c2 = guard.connect();
     let mut c3 = guard.connect();
     c3.hello(3);
@@ -922,9 +953,22 @@ fn oracle_run(mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
     let seed = Rng::seed_from_env(seed_var);
     let mut rng = Rng::new(seed);
     let mut m = GroupModel::new();
-    m.idmp_fields = false;
+    let redis8 = kind == ServerKind::Redis8;
+    m.idmp_fields = redis8;
     m.block_answers_nil = false;
-    m.lag_unknown = true;
+    m.lag_unknown = !redis8;
+    if redis8 {
+        let set = [
+            &b"CONFIG"[..],
+            b"SET",
+            b"stream-node-max-entries",
+            b"0",
+            b"stream-node-max-bytes",
+            b"0",
+        ];
+        assert_eq!(c2.call(&set), Frame::Simple(b"OK".to_vec()), "{version}");
+        m.node_max_entries = 0;
+    }
     let mut tally: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     c2.call(&[b"SET", b"str", b"x"]);
     m.execute(&argv_of(&["SET", "str", "x"]), 0);
@@ -932,7 +976,7 @@ fn oracle_run(mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
     let fail = |step: u64, argv: &[Vec<u8>], msg: String, history: &[String]| -> ! {
         let from = history.len().saturating_sub(60);
         panic!(
-            "valkey {version}, {seed_var}={seed}, step {step}: {}\n  {msg}\n  previous steps:\n    {}",
+            "{version}, {seed_var}={seed}, step {step}: {}\n  {msg}\n  previous steps:\n    {}",
             show(argv),
             history[from..].join("\n    ")
         )
@@ -947,7 +991,7 @@ fn oracle_run(mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
     for step in 0..steps {
         let tape: Vec<u32> = (0..24).map(|_| rng.next_u64() as u32).collect();
         let now = server_now(&mut c2);
-        let argv = gen_step(&m, &tape, mode, now);
+        let argv = without_block(gen_step(&m, &tape, mode, now));
         let resp3 = rng.pct(30);
         let conn = if resp3 { &mut c3 } else { &mut c2 };
         let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
@@ -996,7 +1040,7 @@ fn oracle_run(mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
         }
     }
     eprintln!(
-        "{mode:?} vs valkey {version}: {steps} steps, widest TIME bracket of a step {skew} ms, \
+        "{mode:?} vs {version}: {steps} steps, widest TIME bracket of a step {skew} ms, \
          of its checks {widest_check} ms, (commands, errors): {tally:?}"
     );
 }
@@ -1004,6 +1048,7 @@ fn oracle_run(mode: Mode, steps_var: &str, seed_var: &str, default_steps: u64) {
 #[test]
 fn groups_model_matches_valkey() {
     oracle_run(
+        ServerKind::Valkey,
         Mode::Valkey,
         "BROOK_GROUP_ORACLE_STEPS",
         "BROOK_GROUP_ORACLE_SEED",
@@ -1019,6 +1064,32 @@ fn groups_model_matches_valkey() {
 #[test]
 fn lag_workload_matches_valkey() {
     oracle_run(
+        ServerKind::Valkey,
+        Mode::Lag,
+        "BROOK_LAG_ORACLE_STEPS",
+        "BROOK_LAG_ORACLE_SEED",
+        1000,
+    );
+}
+
+/// The Redis 8 workload (the engine's, minus BLOCK) against Redis 8.6.3: every reply and,
+/// after every step, every stream's groups, PELs, consumers, entries-read and lag.
+#[test]
+fn groups_model_matches_redis8() {
+    oracle_run(
+        ServerKind::Redis8,
+        Mode::Redis8,
+        "BROOK_GROUP_ORACLE_STEPS",
+        "BROOK_GROUP_ORACLE_SEED",
+        1500,
+    );
+}
+
+/// The §19 workload against Redis 8.6.3, entries-read and lag compared exactly.
+#[test]
+fn lag_workload_matches_redis8() {
+    oracle_run(
+        ServerKind::Redis8,
         Mode::Lag,
         "BROOK_LAG_ORACLE_STEPS",
         "BROOK_LAG_ORACLE_SEED",

@@ -1,11 +1,12 @@
 //! The reference's worked examples (`REDIS-STREAMS.md`) as tests, reply bytes exact.
 //!
 //! Each scenario runs against the engine (`Keyspace::execute` at a fixed command time,
-//! encoded with `Reply::to_resp`) and, when their binaries exist, against Valkey 9.1 and
-//! Redis 7.0.15 (raw reply bytes from the server). Expected replies are the reference's;
-//! where a server legitimately lacks something (Redis 8.6's six IDMP fields of XINFO
-//! STREAM, 7.0's missing `XREAD … +`) the expectation is adjusted or the step left out,
-//! each time with the reason.
+//! encoded with `Reply::to_resp`) and, when their binaries exist, against Redis 8.6.3,
+//! Valkey 9.1 and Redis 7.0.15 (raw reply bytes from the server; [`SERVERS`]).
+//! Expected replies are the reference's, and Redis 8.6.3 must give exactly them. Where
+//! Valkey or 7.0 legitimately lack something (Redis 8.6's six IDMP fields of XINFO
+//! STREAM, 7.0's missing `XREAD … +`) the expectation is adjusted or the step left out
+//! for them, each time with the reason.
 //!
 //! Covered: §3.4 trimming walk-through and the default-LIMIT cases (incl. 20000 entries
 //! with `stream-node-max-entries 0` → 9828), §2.2 ID generation, §5 XRANGE example,
@@ -88,6 +89,23 @@ impl B {
 
     pub(crate) fn is_redis7(&self) -> bool {
         matches!(&self.target, Target::Server(o) if o.is_redis7())
+    }
+
+    /// The Redis 8.6.3 oracle: it must answer exactly as the engine (no special cases
+    /// but wall-clock tolerances).
+    pub(crate) fn is_redis8(&self) -> bool {
+        matches!(&self.target, Target::Server(o) if o.kind == ServerKind::Redis8)
+    }
+
+    /// Valkey 9.1.
+    pub(crate) fn is_valkey(&self) -> bool {
+        matches!(&self.target, Target::Server(o) if o.kind == ServerKind::Valkey)
+    }
+
+    /// Whether this backend has Redis 8.6's features (the engine and Redis 8.6.3): the
+    /// six IDMP fields of XINFO STREAM, XADD IDMP, XDELEX, XACKDEL, CLAIM, KEEPREF/DELREF.
+    pub(crate) fn has_8x(&self) -> bool {
+        self.is_engine() || self.is_redis8()
     }
 
     pub(crate) fn argv(&mut self, proto: Protocol, argv: &[Vec<u8>]) -> Vec<u8> {
@@ -184,9 +202,15 @@ pub(crate) fn say(msg: &str) {
     let _ = writeln!(std::io::stderr(), "{msg}");
 }
 
+/// Every oracle server: Valkey 9.1, Redis 7.0.15 and Redis 8.6.3.
+pub(crate) const SERVERS: &[ServerKind] = &ServerKind::ALL;
+/// Redis 8.6.3 only: scenarios using syntax that only Redis 8.2+ has (XDELEX, XACKDEL,
+/// XREADGROUP CLAIM, KEEPREF/DELREF/ACKED, XADD IDMP, XCFGSET).
+pub(crate) const REDIS8: &[ServerKind] = &[ServerKind::Redis8];
+
 /// Runs `scenario` against the engine, then against each server that is installed.
 fn run(title: &str, scenario: impl Fn(&mut B)) {
-    run_on(title, &[ServerKind::Valkey, ServerKind::Redis], scenario);
+    run_on(title, SERVERS, scenario);
 }
 
 /// Runs `scenario` against the engine, then against each of `servers` that is installed
@@ -668,7 +692,7 @@ fn summary(b: &B, vals: [String; 7]) -> Vec<(&'static str, String)> {
         ("iids-added", int(0)),
         ("iids-duplicates", int(0)),
     ];
-    if !b.is_engine() {
+    if !b.has_8x() {
         out.retain(|(k, _)| !IDMP_FIELDS.contains(k));
     }
     out
@@ -695,7 +719,7 @@ fn xinfo_stream_fields() {
         fields.push(("groups", int(0)));
         fields.push(("first-entry", entry("1-1", &["a", "1"])));
         fields.push(("last-entry", entry("3-1", &["c", "3"])));
-        if b.is_engine() {
+        if b.has_8x() {
             assert_eq!(fields.len(), 16);
         } else {
             assert_eq!(fields.len(), 10);
@@ -754,7 +778,7 @@ fn xinfo_stream_full_fields() {
             );
             fields.push(("entries", e(n)));
             fields.push(("groups", "*0\r\n".to_string()));
-            let want = if b.is_engine() { 15 } else { 9 };
+            let want = if b.has_8x() { 15 } else { 9 };
             assert_eq!(fields.len(), want);
             map(proto, &fields)
         };

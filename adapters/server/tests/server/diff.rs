@@ -126,6 +126,11 @@ fn s(name: &'static str, steps: Vec<Step>) -> Script {
 /// brook): not compared against it.
 pub const REDIS7_DIFFERENCES: &[(&str, &str)] = &[
     (
+        "unknown-bare",
+        "a bare unknown command: Redis 8.6 answers `unknown command 'foo'`, older servers \
+         add `, with args beginning with: ` (checked against Redis 8.6.3)",
+    ),
+    (
         "scan-8x",
         "Redis 7.0 parses the cursor with strtoul (a negative one wraps, leading space is \
          refused); Redis 8 (string2ull) and Valkey answer `invalid cursor` / accept the \
@@ -165,6 +170,16 @@ pub const REDIS8_DIFFERENCES: &[(&str, &str)] = &[(
 /// Scripts where Valkey 9.1 answers differently from Redis 8.x (and brook): not
 /// compared against it. Redis's source (8.x) was read for each.
 pub const VALKEY_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "unknown-bare",
+        "a bare unknown command: Redis 8.6 answers `unknown command 'foo'`, older servers \
+         add `, with args beginning with: ` (checked against Redis 8.6.3)",
+    ),
+    (
+        "scan-type",
+        "Valkey answers an unknown SCAN TYPE with `unknown type name`; Redis 8.6 (and 7.0) \
+         with pages that match nothing (checked against Redis 8.6.3)",
+    ),
     (
         "xadd-8x",
         "KEEPREF and XDELEX (Redis 8.2) and IDMP (8.6) are unknown to Valkey 9.1",
@@ -427,6 +442,8 @@ pub fn scripts() -> Vec<Script> {
                 c(&["SCAN", " 0"]),
             ],
         ),
+        s("scan-type", vec![c(&["SCAN", "0", "TYPE", "foo"])]),
+        s("unknown-bare", vec![c(&["foo"])]),
         s(
             "scan-unknown-type",
             vec![
