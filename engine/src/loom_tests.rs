@@ -63,20 +63,23 @@ fn ids(out: &ReadOutput) -> Vec<StreamId> {
     }
 }
 
+/// A thread running `XREAD BLOCK 0 STREAMS s 0-0`.
+fn spawn_xread_block_0(e: &Engine) -> thread::JoinHandle<Result<ReadOutput, Error>> {
+    let e = e.clone();
+    thread::spawn(move || {
+        let req = ReadRequest::Read {
+            streams: vec![(b("s"), XReadId::After(StreamId::MIN))],
+            count: None,
+        };
+        e.read_blocking(req, 0)
+    })
+}
+
 #[test]
 fn loom_a_waiter_registering_while_an_xadd_lands_is_never_missed() {
     loom::model(|| {
         let e = engine();
-        let reader = {
-            let e = e.clone();
-            thread::spawn(move || {
-                let req = ReadRequest::Read {
-                    streams: vec![(b("s"), XReadId::After(StreamId::MIN))],
-                    count: None,
-                };
-                e.read_blocking(req, 0)
-            })
-        };
+        let reader = spawn_xread_block_0(&e);
         let id = e.xadd("s", &[("f", "v")]).expect("xadd");
         let out = reader.join().expect("reader").expect("read");
         assert_eq!(ids(&out), vec![id]);
@@ -332,16 +335,7 @@ fn seeded_lost_wakeup_model() {
     crate::sync::seeded::set_lost_wakeup(true);
     loom::model(|| {
         let e = engine();
-        let reader = {
-            let e = e.clone();
-            thread::spawn(move || {
-                let req = ReadRequest::Read {
-                    streams: vec![(b("s"), XReadId::After(StreamId::MIN))],
-                    count: None,
-                };
-                e.read_blocking(req, 0)
-            })
-        };
+        let reader = spawn_xread_block_0(&e);
         e.xadd("s", &[("f", "v")]).expect("xadd");
         reader.join().expect("reader").expect("read");
     });

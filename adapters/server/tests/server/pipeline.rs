@@ -70,16 +70,21 @@ fn a_pipeline_written_before_any_reply_is_read_is_served_in_full() {
     assert_eq!(brook.connect().call(&[b"PING"]), Frame::simple("PONG"));
 }
 
-#[test]
-fn a_normal_client_past_its_hard_output_limit_is_closed() {
-    let brook = Brook::start(ServerConfig {
+/// A server whose normal clients may leave at most `hard` bytes of replies unread.
+fn with_normal_hard_limit(hard: usize) -> Brook {
+    Brook::start(ServerConfig {
         client_output_buffer_limit_normal: OutputLimit {
-            hard: 1024 * 1024,
+            hard,
             soft: 0,
             soft_seconds: 0,
         },
         ..ServerConfig::default()
-    });
+    })
+}
+
+#[test]
+fn a_normal_client_past_its_hard_output_limit_is_closed() {
+    let brook = with_normal_hard_limit(1024 * 1024);
     let mut other = brook.connect();
     let limit = other.call(&[b"CONFIG", b"GET", b"client-output-buffer-limit"]);
     assert_eq!(
@@ -132,14 +137,7 @@ fn a_normal_client_past_its_hard_output_limit_is_closed() {
 fn a_normal_client_within_its_limit_is_served() {
     // The same pipeline under a limit it never reaches, because this client reads as
     // it goes: every reply arrives.
-    let brook = Brook::start(ServerConfig {
-        client_output_buffer_limit_normal: OutputLimit {
-            hard: 1024 * 1024,
-            soft: 0,
-            soft_seconds: 0,
-        },
-        ..ServerConfig::default()
-    });
+    let brook = with_normal_hard_limit(1024 * 1024);
     let mut c = brook.connect();
     for i in 0..2_000 {
         let reply = c.call(&[b"ECHO", &vec![b'q'; 1000]]);
