@@ -727,6 +727,46 @@ fn time_tolerance_is_narrow() {
         &full(1_000_000, 0),
         &full(1_000_000, 1)
     ));
+    // XREADGROUP … CLAIM: the idle time of a claimed entry (position 2), RESP2 and RESP3.
+    let claimed = |idle: i64, count: i64| {
+        Frame::Array(vec![
+            b("1-1"),
+            Frame::Array(vec![b("f"), b("v")]),
+            Frame::Integer(idle),
+            Frame::Integer(count),
+        ])
+    };
+    let resp2 = |e: Frame| Frame::Array(vec![Frame::Array(vec![b("s"), Frame::Array(vec![e])])]);
+    let resp3 = |e: Frame| Frame::Map(vec![(b("s"), Frame::Array(vec![e]))]);
+    let claim = argv("XREADGROUP GROUP g c CLAIM 0 STREAMS s >");
+    for wrap in [&resp2 as &dyn Fn(Frame) -> Frame, &resp3] {
+        assert!(same(
+            false,
+            &claim,
+            &wrap(claimed(10, 1)),
+            &wrap(claimed(600, 1))
+        ));
+        assert!(!same(
+            false,
+            &claim,
+            &wrap(claimed(10, 1)),
+            &wrap(claimed(10, 2))
+        ));
+        assert!(!same(
+            false,
+            &claim,
+            &wrap(claimed(10, 1)),
+            &wrap(claimed(5_000, 1))
+        ));
+    }
+    // Without CLAIM the reply is compared exactly.
+    let plain = argv("XREADGROUP GROUP g c STREAMS s >");
+    assert!(!same(
+        false,
+        &plain,
+        &resp2(claimed(10, 1)),
+        &resp2(claimed(600, 1))
+    ));
     // Without FULL the reply has no times.
     assert!(!same(
         false,
