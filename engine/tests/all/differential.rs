@@ -15,6 +15,15 @@
 //!   `lag`, `entries-read` and the six IDMP fields are compared exactly; only the
 //!   wall-clock fields (idle, seen-time, inactive, active-time, delivery times, CLAIM's
 //!   idle) within `oracle::TIME_TOLERANCE_MS`.
+//! * `differential_blocked_readers_against_redis8` — the same on an [`Engine`] (on a
+//!   [`ManualClock`] set to each command's time), plus readers blocked with `BLOCK 0` on
+//!   connections of their own (at most two at a time; XREAD on `$`, `+` or the last ID,
+//!   XREADGROUP `>` with COUNT, NOACK or CLAIM), woken by the random writes: after every
+//!   step each reader must be served on both sides or on neither (`CLIENT LIST ID …`
+//!   flags on the server, one poll of `Engine::execute_async`'s future on brook), with
+//!   equal replies. CLAIM readers use a min-idle-time no entry reaches, and the main
+//!   connection sends no `XREADGROUP … CLAIM … BLOCK n` in this run: both would wake
+//!   readers by the server's timer, not by a command. 5000 steps by default.
 //! * `differential_against_valkey` (Valkey 9.1) and `differential_against_redis`
 //!   (Redis 7.0.15): only what they share with 8.6, after the documented differences in
 //!   `oracle.rs`.
@@ -35,10 +44,12 @@
 //! in both modes, so a seed produces the same commands either way.
 //!
 //! Oracle crashes: Redis 8.6.3 itself dies on this workload now and then (a heap
-//! corruption in stream listpacks, `listpack.c` assertions from `streamIteratorGetID` /
-//! `streamGetEdgeID`, or a malformed reply; with or without the reference policies,
-//! XDELEX/XACKDEL, CLAIM or IDMP, e.g. `BROOK_DIFF_SEED=77 BROOK_DIFF_WITHOUT=policies`
-//! at step 622; never seen on Valkey 9.1 or Redis 7.0). A crash is printed with the
+//! corruption in stream listpacks: `listpack.c` assertions from `streamIteratorGetID` /
+//! `streamGetEdgeID`, or a malformed reply). It happens with every Redis 8 feature turned
+//! off too — with only the commands Valkey 9.1 and Redis 7.0 share, which never crash on
+//! the same workload — e.g. `BROOK_DIFF_SERVER_ONLY=1 BROOK_DIFF_SEED=121
+//! BROOK_DIFF_WITHOUT=policies,approx-policy,clamp,xdelex,xackdel,claim,idmp,xcfgset,xidmprecord`
+//! at step 402, or `BROOK_DIFF_SEED=77 BROOK_DIFF_WITHOUT=policies` at step 622. A crash is printed with the
 //! server's bug report and the run continues from an empty keyspace on both sides with a
 //! new server (every step before it was compared in full); more than
 //! `3 + steps/5000` crashes fail the run. `BROOK_DIFF_WITHOUT=policies,approx-policy,
@@ -53,9 +64,13 @@
 
 use std::collections::BTreeMap;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 
-use brook_engine::{Keyspace, Protocol, StreamId};
-use brook_test_support::{Frame, ServerKind};
+use brook_engine::{Engine, ExecuteFuture, Keyspace, ManualClock, Protocol, Reply, StreamId};
+use brook_test_support::{Frame, RespConn, ServerKind};
 use bytes::Bytes;
 
 use crate::gen::{Dialect, Gen, View, ALL_KEYS};
@@ -145,6 +160,118 @@ fn claimed_some(reply: &Frame) -> bool {
     })
 }
 
+/// Wakes nobody: the test polls [`ExecuteFuture`]s itself, right after each command
+/// (the engine delivers to woken readers before a write returns).
+struct NoWake;
+
+impl Wake for NoWake {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// One reader blocked (or about to be) on both sides.
+struct Reader {
+    argv: Vec<Vec<u8>>,
+    proto: Protocol,
+    /// Its own connection to the server, and the server's client ID for it.
+    conn: RespConn,
+    id: i64,
+    fut: Pin<Box<ExecuteFuture>>,
+    /// The step it blocked at.
+    since: u64,
+}
+
+/// Readers blocked with `BLOCK 0` on connections of their own (at most
+/// [`MAX_READERS`] at a time), which later random writes wake.
+struct Readers {
+    /// Asks the server which readers are still blocked.
+    admin: RespConn,
+    active: Vec<Reader>,
+    /// Readers served at once / blocked / woken later (for the summary and floors).
+    immediate: u64,
+    blocked: u64,
+    woken: u64,
+}
+
+const MAX_READERS: usize = 2;
+/// How long to wait for the server to block a reader or to answer it.
+const READER_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Readers {
+    fn new(oracle: &Oracle) -> Readers {
+        Readers {
+            admin: oracle.guard.connect(),
+            active: Vec::new(),
+            immediate: 0,
+            blocked: 0,
+            woken: 0,
+        }
+    }
+
+    /// Whether the server's client `id` is blocked (`CLIENT LIST ID` flags with `b`).
+    fn server_blocked(&mut self, id: i64) -> bool {
+        let id = id.to_string();
+        let reply = self.admin.call(&[b"CLIENT", b"LIST", b"ID", id.as_bytes()]);
+        let text = reply
+            .as_bytes()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        text.split_whitespace()
+            .find_map(|f| f.strip_prefix("flags="))
+            .is_some_and(|flags| flags.contains('b'))
+    }
+}
+
+fn poll_now(fut: Pin<&mut ExecuteFuture>) -> Option<Reply> {
+    let waker = Waker::from(Arc::new(NoWake));
+    match fut.poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(r) => Some(r),
+        Poll::Pending => None,
+    }
+}
+
+/// What a failure message names of a reader.
+struct Blocked {
+    argv: Vec<Vec<u8>>,
+    since: u64,
+}
+
+/// brook's side of a run.
+enum Side {
+    /// The command layer on a bare keyspace.
+    Plain(Box<Keyspace>),
+    /// An engine (so that readers can block) on a clock the test sets before each
+    /// command.
+    Engine(Engine, ManualClock),
+}
+
+impl Side {
+    /// Runs one command at `now`.
+    fn exec(&mut self, args: &[Bytes], now: u64) -> Reply {
+        match self {
+            Side::Plain(ks) => ks.execute(args, now),
+            Side::Engine(e, clock) => {
+                clock.set(now);
+                e.with_keyspace(|ks, _| ks.execute(args, now))
+            }
+        }
+    }
+
+    fn with_ks<T>(&self, f: impl FnOnce(&Keyspace) -> T) -> T {
+        match self {
+            Side::Plain(ks) => f(ks),
+            Side::Engine(e, _) => e.with_keyspace(|ks, _| f(ks)),
+        }
+    }
+
+    /// The invariant checker (and the blocked-reader registry's, for an engine).
+    fn check(&self) -> Result<(), String> {
+        match self {
+            Side::Plain(ks) => ks.check(),
+            Side::Engine(e, _) => e.check(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Counts {
     ok: u64,
@@ -153,7 +280,10 @@ struct Counts {
 
 struct Run {
     oracle: Oracle,
-    ks: Keyspace,
+    /// brook: a bare keyspace, or (with blocked readers) an engine around one.
+    side: Side,
+    /// Blocked readers, when the run has them.
+    readers: Option<Readers>,
     seed: u64,
     history: VecDeque<String>,
     counts: BTreeMap<String, Counts>,
@@ -184,7 +314,7 @@ impl Run {
             ];
             let theirs = self.oracle.call(Protocol::Resp2, &argv);
             let args: Vec<Bytes> = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-            let ours = to_frame(&self.ks.execute(&args, now_ms()), Protocol::Resp2);
+            let ours = to_frame(&self.side.exec(&args, now_ms()), Protocol::Resp2);
             state.push_str(&format!(
                 "  {key}:\n    brook : {ours}\n    server: {theirs}\n"
             ));
@@ -196,6 +326,169 @@ impl Run {
             self.seed,
             history.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n  ")
         );
+    }
+
+    /// Starts a blocking read on a connection of its own, on both sides; compares the
+    /// reply at once if either side serves it without blocking.
+    fn start_reader(
+        &mut self,
+        step: u64,
+        argv: Vec<Vec<u8>>,
+        proto: Protocol,
+    ) -> Result<(), String> {
+        let Side::Engine(engine, clock) = &self.side else {
+            return Ok(());
+        };
+        let Some(readers) = self.readers.as_mut() else {
+            return Ok(());
+        };
+        self.history
+            .push_back(format!("[{proto:?}] reader: {}", show(&argv)));
+        if let Ok(key) = std::env::var("BROOK_DIFF_TRACE") {
+            if key == "*" || argv.iter().any(|a| a == key.as_bytes()) {
+                eprintln!("TRACE {step}: reader {}", show(&argv));
+            }
+        }
+        let mut conn = self.oracle.guard.connect();
+        if proto == Protocol::Resp3 {
+            conn.hello(3);
+        }
+        let id = match conn.call(&[b"CLIENT", b"ID"]) {
+            Frame::Integer(id) => id,
+            other => panic!("CLIENT ID answered {other}"),
+        };
+        conn.set_read_timeout(Some(READER_WAIT))
+            .map_err(|e| e.to_string())?;
+        clock.set(now_ms());
+        let args: Vec<Bytes> = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
+        let mut fut = Box::pin(engine.execute_async(&args));
+        let args: Vec<&[u8]> = argv.iter().map(Vec::as_slice).collect();
+        conn.send(&args).map_err(|e| e.to_string())?;
+        if let Some(reply) = poll_now(fut.as_mut()) {
+            readers.immediate += 1;
+            let theirs = match conn.read() {
+                Ok((f, _)) => f,
+                Err(e) => {
+                    let blocked = readers.server_blocked(id);
+                    panic!(
+                        "step {step} (seed {}): brook served {} at once ({}), the server did not answer ({e}; blocked: {blocked})",
+                        self.seed,
+                        show(&argv),
+                        to_frame(&reply, proto)
+                    )
+                }
+            };
+            let ours = to_frame(&reply, proto);
+            if !self.oracle.same(&argv, &ours, &theirs) {
+                self.fail(
+                    step,
+                    &format!("the immediate reply to {}", show(&argv)),
+                    &ours,
+                    &theirs,
+                );
+            }
+            return Ok(());
+        }
+        let start = std::time::Instant::now();
+        while !readers.server_blocked(id) {
+            if start.elapsed() > READER_WAIT {
+                let theirs = conn
+                    .read()
+                    .map_or_else(|e| e.to_string(), |(f, _)| f.to_string());
+                panic!(
+                    "step {step} (seed {}): brook blocked {}, the server did not: {theirs}",
+                    self.seed,
+                    show(&argv)
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        readers.blocked += 1;
+        readers.active.push(Reader {
+            argv,
+            proto,
+            conn,
+            id,
+            fut,
+            since: step,
+        });
+        Ok(())
+    }
+
+    /// After a step: every blocked reader is served on both sides or on neither, and
+    /// served ones got the same reply.
+    fn check_readers(&mut self, step: u64) {
+        let Some(readers) = self.readers.as_mut() else {
+            return;
+        };
+        let mut served = Vec::new();
+        for (i, r) in readers.active.iter_mut().enumerate() {
+            let ours = poll_now(r.fut.as_mut());
+            let theirs_blocked = {
+                let id = r.id.to_string();
+                let reply = readers
+                    .admin
+                    .call(&[b"CLIENT", b"LIST", b"ID", id.as_bytes()]);
+                let text = reply
+                    .as_bytes()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                text.split_whitespace()
+                    .find_map(|f| f.strip_prefix("flags="))
+                    .is_some_and(|flags| flags.contains('b'))
+            };
+            let theirs = if theirs_blocked {
+                None
+            } else {
+                Some(
+                    r.conn
+                        .read()
+                        .map_or_else(|e| Frame::Error(e.to_string().into_bytes()), |(f, _)| f),
+                )
+            };
+            served.push((i, ours.map(|o| to_frame(&o, r.proto)), theirs));
+        }
+        let mut done = Vec::new();
+        for (i, ours, theirs) in served {
+            let (argv, since) = self
+                .readers
+                .as_ref()
+                .map(|rs| (rs.active[i].argv.clone(), rs.active[i].since))
+                .expect("checked above");
+            let r = Blocked { argv, since };
+            match (ours, theirs) {
+                (None, None) => {}
+                (Some(ours), Some(theirs)) => {
+                    if std::env::var("BROOK_DIFF_TRACE").is_ok() {
+                        eprintln!("TRACE {step}: woken {} -> {theirs}", show(&r.argv));
+                    }
+                    if !self.oracle.same(&r.argv, &ours, &theirs) {
+                        let what = format!(
+                            "the woken reply of {} (blocked at step {})",
+                            show(&r.argv),
+                            r.since
+                        );
+                        self.fail(step, &what, &ours, &theirs);
+                    }
+                    done.push(i);
+                }
+                (ours, theirs) => {
+                    let what = format!(
+                        "whether {} (blocked at step {}) was woken",
+                        show(&r.argv),
+                        r.since
+                    );
+                    let ours = ours.unwrap_or(Frame::Simple(b"(still blocked)".to_vec()));
+                    let theirs = theirs.unwrap_or(Frame::Simple(b"(still blocked)".to_vec()));
+                    self.fail(step, &what, &ours, &theirs);
+                }
+            }
+        }
+        let readers = self.readers.as_mut().expect("checked above");
+        for i in done.into_iter().rev() {
+            readers.active.remove(i);
+            readers.woken += 1;
+        }
     }
 
     /// Reads the server's state of every key into `view` and `full`.
@@ -212,10 +505,11 @@ impl Run {
     /// (Wall-clock time: `now` of an XADD step is its ID's ms, no base for idle times.)
     fn compare_info(&mut self, step: u64, info: &[Vec<u8>], theirs: Frame) {
         let args: Vec<Bytes> = info.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-        let reply = self.ks.execute(&args, now_ms());
-        let ours = self
-            .oracle
-            .normalize(info, &self.ks, to_frame(&reply, Protocol::Resp2));
+        let reply = self.side.exec(&args, now_ms());
+        let ours = self.side.with_ks(|ks| {
+            self.oracle
+                .normalize(info, ks, to_frame(&reply, Protocol::Resp2))
+        });
         if !self.oracle.same(info, &ours, &theirs) {
             self.fail(
                 step,
@@ -288,25 +582,33 @@ impl Run {
                 // The server's clock made this ID: run the step at its time. (An ID far
                 // from the clock came from the stream's last ID, whatever the time; then
                 // the wall clock stays, so that IDMP expiry sees the real time.)
-                if !theirs.is_error() && id.ms.abs_diff(now) < 60_000 {
+                // Only `*` takes the clock (an explicit `ms-seq` or `ms-*` names its ms).
+                let auto = argv.iter().skip(2).any(|a| a.as_slice() == b"*");
+                if auto && !theirs.is_error() && id.ms.abs_diff(now) < 60_000 {
                     now = id.ms;
                 }
             }
         }
         // The state before the step, for the normalisations (none against Redis 8.6,
         // which then needs no copy).
-        let pre = (!self.oracle.is_redis8()).then(|| self.ks.clone());
+        let pre = (!self.oracle.is_redis8()).then(|| self.side.with_ks(Keyspace::clone));
         let args: Vec<Bytes> = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-        let reply = self.ks.execute(&args, now);
-        let ours = self.oracle.normalize(
-            &argv,
-            pre.as_ref().unwrap_or(&self.ks),
-            to_frame(&reply, proto),
-        );
+        let reply = self.side.exec(&args, now);
+        let ours = match &pre {
+            Some(pre) => self.oracle.normalize(&argv, pre, to_frame(&reply, proto)),
+            None => to_frame(&reply, proto),
+        };
         if !self.oracle.same(&argv, &ours, &theirs) {
             self.fail(step, "reply", &ours, &theirs);
         }
-        if let Err(e) = self.ks.check() {
+        self.check_readers(step);
+        self.after(step)?;
+        Ok(Some(theirs))
+    }
+
+    /// After a step: the invariant checker, then XINFO of everything on both sides.
+    fn after(&mut self, step: u64) -> Result<(), String> {
+        if let Err(e) = self.side.check() {
             panic!(
                 "invariant broken at step {step} (seed {}): {e}\nlast: {:?}",
                 self.seed,
@@ -343,7 +645,7 @@ impl Run {
                 self.compare_info(step, &full_argv(key), theirs);
             }
         }
-        Ok(Some(theirs))
+        Ok(())
     }
 }
 
@@ -373,17 +675,36 @@ fn prepare(mut oracle: Oracle, dialect: Dialect) -> (Oracle, Keyspace) {
 }
 
 fn run(kind: ServerKind, default_steps: u64) {
+    run_with(kind, default_steps, false);
+}
+
+/// [`run`], with blocked readers on extra connections when `blocking` (see the module
+/// doc).
+fn run_with(kind: ServerKind, default_steps: u64, blocking: bool) {
     let Some(oracle) = Oracle::start(kind) else {
         return;
     };
     let dialect = oracle.dialect();
     let seed = Rng::seed_from_env("BROOK_DIFF_SEED");
     let mut gen = Gen::new(seed, dialect);
+    gen.with_blocked_readers = blocking;
     let (oracle, ks) = prepare(oracle, dialect);
+    let side = |ks: Keyspace| {
+        if blocking {
+            let clock = ManualClock::new(now_ms());
+            let engine = Engine::builder().clock(clock.clone()).build();
+            engine.with_keyspace(|k, _| *k = ks);
+            Side::Engine(engine, clock)
+        } else {
+            Side::Plain(Box::new(ks))
+        }
+    };
     let server_only = std::env::var("BROOK_DIFF_SERVER_ONLY").is_ok_and(|v| v != "0");
+    let readers = blocking.then(|| Readers::new(&oracle));
     let mut run = Run {
         oracle,
-        ks,
+        side: side(ks),
+        readers,
         seed,
         history: VecDeque::new(),
         counts: BTreeMap::new(),
@@ -413,8 +734,9 @@ fn run(kind: ServerKind, default_steps: u64) {
             crashes.len()
         );
         let (oracle, ks) = start(kind, dialect).expect("the server started before");
+        run.readers = blocking.then(|| Readers::new(&oracle));
         run.oracle = oracle;
-        run.ks = ks;
+        run.side = side(ks);
         run.view = View::default();
     };
     if let Err(crash) = run.refresh() {
@@ -427,7 +749,21 @@ fn run(kind: ServerKind, default_steps: u64) {
         } else {
             Protocol::Resp2
         };
-        match run.step(step, argv.clone(), proto) {
+        let reader = blocking
+            && run
+                .readers
+                .as_ref()
+                .is_some_and(|r| r.active.len() < MAX_READERS)
+            && gen.rng.pct(4);
+        let res = if reader {
+            let argv = gen.blocking_read(&run.view);
+            run.start_reader(step, argv, proto)
+                .and_then(|()| run.after(step))
+                .map(|()| None)
+        } else {
+            run.step(step, argv.clone(), proto)
+        };
+        match res {
             Ok(Some(reply)) => gen.observe(&argv, &reply),
             Ok(None) => {}
             Err(crash) => {
@@ -452,6 +788,12 @@ fn run(kind: ServerKind, default_steps: u64) {
     );
     for (cmd, c) in &run.counts {
         summary.push_str(&format!("  {cmd:<22} {:>7} {:>7}\n", c.ok, c.err));
+    }
+    if let Some(r) = &run.readers {
+        summary.push_str(&format!(
+            "  readers: {} served at once, {} blocked, {} woken (this server)\n",
+            r.immediate, r.blocked, r.woken
+        ));
     }
     let _ = std::io::Write::write_all(&mut std::io::stderr(), summary.as_bytes());
     // Random generators mostly produce syntax errors unless watched: every command must
@@ -503,6 +845,16 @@ fn run(kind: ServerKind, default_steps: u64) {
         .map(|(c, f)| (c.to_string(), f))
         .chain(options.into_iter().map(|o| (o, option_floor)))
         .collect();
+    if let Some(r) = &run.readers {
+        // Counted since the last oracle crash only (a restart starts them again).
+        let floor = (n / 500).max(5) / (crashes.len() as u64 + 1);
+        assert!(
+            r.blocked >= floor && r.woken >= floor,
+            "blocked readers: {} blocked, {} woken in {n} steps (floor {floor}); the generator needs fixing",
+            r.blocked,
+            r.woken
+        );
+    }
     for (cmd, floor) in rows {
         let ok = run.counts.get(&cmd).map_or(0, |c| c.ok);
         assert!(
@@ -525,4 +877,11 @@ fn differential_against_redis() {
 #[test]
 fn differential_against_redis8() {
     run(ServerKind::Redis8, 10_000);
+}
+
+/// The same against Redis 8.6.3 on an [`Engine`], with readers blocked (`BLOCK 0`) on
+/// connections of their own that the random writes wake.
+#[test]
+fn differential_blocked_readers_against_redis8() {
+    run_with(ServerKind::Redis8, 5_000, true);
 }

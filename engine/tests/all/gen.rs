@@ -257,6 +257,11 @@ pub struct Gen {
     idmp_tracked: BTreeSet<Vec<u8>>,
     /// Streams that may hold a producer without IIDs (an IDMP XADD failed on them).
     idmp_empty_producer: BTreeSet<Vec<u8>>,
+    /// Readers are blocked on other connections: no `XREADGROUP … CLAIM … BLOCK n`
+    /// then. On the server such a read blocks for a moment and its CLAIM deadline
+    /// re-runs every reader blocked on the key; the command layer never blocks, so it
+    /// would not.
+    pub with_blocked_readers: bool,
 }
 
 type Argv = Vec<Vec<u8>>;
@@ -273,6 +278,7 @@ impl Gen {
             cursors: Vec::new(),
             idmp_tracked: BTreeSet::new(),
             idmp_empty_producer: BTreeSet::new(),
+            with_blocked_readers: false,
         }
     }
 
@@ -1489,6 +1495,11 @@ impl Gen {
         if self.rng.pct(2) {
             argv.push(a(">"));
         }
+        if self.with_blocked_readers && argv.iter().any(|t| t.eq_ignore_ascii_case(b"CLAIM")) {
+            if let Some(at) = argv.iter().position(|t| t.as_slice() == b"BLOCK") {
+                argv.drain(at..(at + 2).min(argv.len()));
+            }
+        }
         self.missing_consumer(ks, &keys, &group, &consumer)
             .unwrap_or(argv)
     }
@@ -1773,6 +1784,60 @@ impl Gen {
                     &["XINFO", "CONSUMERS", "nokey", "g1"],
                 ];
                 self.rng.pick(forms).iter().map(a).collect()
+            }
+        }
+    }
+
+    /// A read that may block for good (`BLOCK 0`), for a reader on its own connection:
+    /// XREAD on `$`, `+` or the last ID, or XREADGROUP `>` of an existing group (COUNT,
+    /// NOACK, and CLAIM with a min-idle-time no entry ever reaches, so that only new
+    /// entries wake it — a CLAIM deadline would be met by the server's timer, not by a
+    /// command).
+    pub fn blocking_read(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = ks
+            .stream(&key)
+            .filter(|s| !s.groups.is_empty())
+            .map(|s| self.rng.pick(&s.groups).name.clone());
+        let count = |g: &mut Gen, argv: &mut Argv| {
+            if g.rng.pct(40) {
+                argv.push(a("COUNT"));
+                argv.push(a(&(1 + g.rng.below(2)).to_string()));
+            }
+        };
+        match group {
+            Some(group) if self.dialect.implicit_consumers && self.rng.pct(60) => {
+                let consumer = a(*self.rng.pick(CONSUMERS));
+                let mut argv = vec![a("XREADGROUP"), a("GROUP"), group, consumer];
+                count(self, &mut argv);
+                if self.rng.pct(10) {
+                    argv.push(a("NOACK"));
+                }
+                if self.dialect.readgroup_claim && self.rng.pct(35) {
+                    argv.extend([a("CLAIM"), a("100000000000000")]);
+                }
+                argv.extend([a("BLOCK"), a("0"), a("STREAMS"), key, a(">")]);
+                argv
+            }
+            _ => {
+                let mut argv = vec![a("XREAD")];
+                count(self, &mut argv);
+                argv.extend([a("BLOCK"), a("0"), a("STREAMS")]);
+                let mut keys = vec![a(*self.rng.pick(STREAM_KEYS))];
+                if self.rng.pct(25) {
+                    keys.push(a(*self.rng.pick(STREAM_KEYS)));
+                }
+                let ids: Vec<Vec<u8>> = keys
+                    .iter()
+                    .map(|k| match self.rng.below(20) {
+                        0..=11 => a("$"),
+                        12..=14 if self.dialect.xread_plus => a("+"),
+                        _ => Self::fmt_id(ks.last_id(k)),
+                    })
+                    .collect();
+                argv.extend(keys);
+                argv.extend(ids);
+                argv
             }
         }
     }
