@@ -49,7 +49,8 @@ pub struct Dialect {
     pub ref_policies: bool,
     /// `XREAD … STREAMS key +`.
     pub xread_plus: bool,
-    /// The smallest `stream-node-max-bytes` to set (Redis 7.0.15 corrupts small nodes).
+    /// The smallest `stream-node-max-bytes` to set (Redis 7.0.15 and 8.6.3 corrupt small
+    /// nodes).
     pub min_node_bytes: u64,
     /// XREADGROUP, XCLAIM and XAUTOCLAIM create a missing consumer even when they serve
     /// or claim nothing (Redis 8.x, Valkey; §22 #13). When false (Redis 7.0) the

@@ -78,7 +78,16 @@ impl Oracle {
             // `BROOK_DIFF_WITHOUT=idmp,claim,…` turns Redis 8 features off (to bisect).
             let off = std::env::var("BROOK_DIFF_WITHOUT").unwrap_or_default();
             let on = |name: &str| !off.split(',').any(|o| o == name);
+            // Redis 8.6.3 still corrupts small stream nodes as 7.0.15 does (listpack
+            // assertions, malformed replies, crashes soon after `stream-node-max-bytes`
+            // 1, 50 or 100; none in 60000 steps with 300 or more). Override with
+            // `BROOK_DIFF_MIN_NODE_BYTES=0` to see it.
+            let min_node_bytes = std::env::var("BROOK_DIFF_MIN_NODE_BYTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(300);
             return Dialect {
+                min_node_bytes,
                 ref_policies: on("policies"),
                 approx_policy_trims: on("approx-policy"),
                 clamps_entries_read: on("clamp"),
