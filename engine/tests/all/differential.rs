@@ -291,6 +291,8 @@ struct Run {
     view: View,
     /// The server's `XINFO STREAM key FULL COUNT 0` (RESP2) per key of [`ALL_KEYS`].
     full: Vec<Frame>,
+    /// When the server answered `full`.
+    full_at: u64,
     server_only: bool,
 }
 
@@ -495,6 +497,7 @@ impl Run {
     fn refresh(&mut self) -> Result<(), String> {
         let argvs: Vec<Vec<Vec<u8>>> = ALL_KEYS.iter().map(|k| full_argv(k)).collect();
         self.full = self.oracle.try_call_many(Protocol::Resp2, &argvs)?;
+        self.full_at = now_ms();
         for (key, f) in ALL_KEYS.iter().zip(&self.full) {
             self.view.record(key.as_bytes(), f);
         }
@@ -503,9 +506,11 @@ impl Run {
 
     /// Sends `info` to both sides and fails unless the replies agree.
     /// (Wall-clock time: `now` of an XADD step is its ID's ms, no base for idle times.)
-    fn compare_info(&mut self, step: u64, info: &[Vec<u8>], theirs: Frame) {
+    /// `at`: when the server answered (all of a pipeline at once), so that brook's time
+    /// values are taken at that instant, however long the comparisons before took.
+    fn compare_info(&mut self, step: u64, info: &[Vec<u8>], theirs: Frame, at: u64) {
         let args: Vec<Bytes> = info.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-        let reply = self.side.exec(&args, now_ms());
+        let reply = self.side.exec(&args, at);
         let ours = self.side.with_ks(|ks| {
             self.oracle
                 .normalize(info, ks, to_frame(&reply, Protocol::Resp2))
@@ -636,13 +641,15 @@ impl Run {
             }
         }
         let replies = self.oracle.try_call_many(Protocol::Resp2, &infos)?;
+        let at = now_ms();
         for (info, theirs) in infos.iter().zip(replies) {
-            self.compare_info(step, info, theirs);
+            self.compare_info(step, info, theirs, at);
         }
         if step % 25 == 0 {
             for (i, key) in ALL_KEYS.iter().enumerate() {
                 let theirs = self.full[i].clone();
-                self.compare_info(step, &full_argv(key), theirs);
+                let at = self.full_at;
+                self.compare_info(step, &full_argv(key), theirs, at);
             }
         }
         Ok(())
@@ -710,6 +717,7 @@ fn run_with(kind: ServerKind, default_steps: u64, blocking: bool) {
         counts: BTreeMap::new(),
         view: View::default(),
         full: Vec::new(),
+        full_at: 0,
         server_only,
     };
     let n = steps(default_steps);
