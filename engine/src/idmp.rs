@@ -7,6 +7,18 @@
 //! than `idmp-duration` seconds expire. Redis expires them from a cron about once a
 //! second (until then an expired IID still deduplicates); brook expires them when the
 //! stream's IDMP state is next used — the same observable rule with no cron.
+//!
+//! Producers without IIDs: Redis creates a producer as soon as an IDMP XADD has found
+//! its stream, before the "exhausted" check and the append, and leaves it behind when
+//! the XADD then fails (`pids-tracked` counts it, `iids-tracked` does not). Its cron
+//! visits only the streams that had a successful IID insert (or were renamed while
+//! holding producers) and there drops empty producers, then stops visiting a stream
+//! whose producers are all gone. brook keeps the same "tracked" flag and, as for
+//! expiry, acts as if the cron had just run: on a tracked stream an empty producer is
+//! gone at once (Redis: within about a second); on an untracked one it stays until the
+//! key is deleted or XCFGSET changes a setting — exactly as in Redis. Only the up to
+//! one second during which Redis still reports the empty producer of a tracked stream
+//! differs, by design: that part depends on when Redis's cron runs.
 
 use alloc::collections::VecDeque;
 
@@ -98,6 +110,10 @@ pub struct Idmp {
     producers: HashMap<Bytes, Producer>,
     iids_added: u64,
     iids_duplicates: u64,
+    /// Whether Redis's expiry cron visits this stream (its `stream_idmp_keys`): set by
+    /// an IID insert (and by RENAME while producers exist), cleared once the cron finds
+    /// no producer left.
+    tracked: bool,
 }
 
 impl Idmp {
@@ -110,6 +126,7 @@ impl Idmp {
             producers: HashMap::new(),
             iids_added: 0,
             iids_duplicates: 0,
+            tracked: false,
         }
     }
 
@@ -118,37 +135,41 @@ impl Idmp {
         (self.duration, self.maxsize)
     }
 
-    /// `pids-tracked`, `iids-tracked`, `iids-added`, `iids-duplicates` as of `now`: IIDs
-    /// that have expired by then do not count (as if Redis's cron had just run).
+    /// `pids-tracked`, `iids-tracked`, `iids-added`, `iids-duplicates` as of `now`: as if
+    /// Redis's cron had just run ([`expire`](Self::expire)), so IIDs that have expired by
+    /// then do not count, nor (on a tracked stream) producers without IIDs.
     pub fn counters(&self, now: u64) -> (u64, u64, u64, u64) {
         let horizon = now.checked_sub(self.duration.saturating_mul(1000));
         let (mut pids, mut iids) = (0u64, 0u64);
         for p in self.producers.values() {
             let expired = match horizon {
-                None => 0,
-                Some(h) => p
+                Some(h) if self.tracked => p
                     .order
                     .iter()
                     .take_while(|iid| p.ids.get(*iid).is_none_or(|id| id.ms <= h))
                     .count(),
+                _ => 0,
             };
             let live = (p.order.len() - expired) as u64;
-            pids += u64::from(live > 0);
+            pids += u64::from(live > 0 || !self.tracked);
             iids += live;
         }
         (pids, iids, self.iids_added, self.iids_duplicates)
     }
 
-    /// Drops IIDs whose recorded ID is `duration` seconds old at `now` (oldest first per
-    /// producer, stopping at the first that is not), and producers left empty.
+    /// Redis's expiry cron on this stream at `now`, if it visits it (see the module
+    /// doc): drops IIDs whose recorded ID is `duration` seconds old (oldest first per
+    /// producer, stopping at the first that is not), then producers left without IIDs,
+    /// and stops tracking the stream when none is left.
     pub fn expire(&mut self, now: u64) {
-        let Some(horizon) = now.checked_sub(self.duration.saturating_mul(1000)) else {
+        if !self.tracked {
             return;
-        };
+        }
+        let horizon = now.checked_sub(self.duration.saturating_mul(1000));
         self.producers.retain(|_, p| {
-            while let Some(iid) = p.order.front() {
+            while let (Some(h), Some(iid)) = (horizon, p.order.front()) {
                 match p.ids.get(iid) {
-                    Some(id) if id.ms > horizon => break,
+                    Some(id) if id.ms > h => break,
                     _ => {
                         if let Some(iid) = p.order.pop_front() {
                             p.ids.remove(&iid);
@@ -158,6 +179,23 @@ impl Idmp {
             }
             !p.order.is_empty()
         });
+        if self.producers.is_empty() {
+            self.tracked = false;
+        }
+    }
+
+    /// Creates `pid`'s producer if it has none yet (Redis does so before it looks the IID
+    /// up, so the producer stays even when the XADD then fails).
+    pub fn producer(&mut self, pid: &Bytes) {
+        if !self.producers.contains_key(pid) {
+            self.producers.insert(pid.clone(), Producer::default());
+        }
+    }
+
+    /// A RENAME moved the stream: Redis's cron visits it under its new name iff it holds
+    /// producers (even ones without IIDs).
+    pub fn renamed(&mut self) {
+        self.tracked = !self.producers.is_empty();
     }
 
     /// The ID recorded for `pid`/`iid`, if any.
@@ -173,6 +211,7 @@ impl Idmp {
     /// Records `iid` → `id` for `pid` (`iids-added` += 1), evicting the producer's oldest
     /// IIDs beyond `idmp-maxsize`.
     pub fn record(&mut self, pid: &Bytes, iid: Bytes, id: StreamId) {
+        self.tracked = true;
         let p = self.producers.entry(pid.clone()).or_default();
         if p.ids.insert(iid.clone(), id).is_none() {
             p.order.push_back(iid);

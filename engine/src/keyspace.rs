@@ -322,11 +322,14 @@ impl Keyspace {
                 _ => return Err(Error::WrongType),
             },
         };
-        // An IDMP duplicate answers the recorded ID and changes nothing else.
+        // An IDMP duplicate answers the recorded ID and changes nothing else. The
+        // producer is created first, as Redis does: it stays even if the append below
+        // fails (see `idmp`'s module doc for when Redis's cron drops it again).
         let idmp = opts.idmp.as_ref().map(|i| (i.pid(), i.iid(fields)));
         if let Some((pid, iid)) = &idmp {
             let state = stream.idmp_mut();
             state.expire(now);
+            state.producer(pid);
             if let Some(id) = state.get(pid, iid) {
                 state.count_duplicate();
                 self.dirty = self.dirty.saturating_add(1);
@@ -640,6 +643,10 @@ impl Keyspace {
         }
         let replaced_stream = matches!(self.keys.get(to), Some(Value::Stream(_)));
         self.remove_keys(&[to]);
+        let mut value = value;
+        if let Value::Stream(s) = &mut value {
+            s.idmp_mut().renamed();
+        }
         self.insert_value(to, value);
         if let Some(at) = at {
             self.expiry.set(to, at);

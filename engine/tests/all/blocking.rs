@@ -426,3 +426,36 @@ fn execute_str_blocks_like_execute() {
     run(&e, "XADD s 3-0 f v");
     assert!(reader.join().expect("reader").contains("3-0"));
 }
+
+/// A CLAIM deadline signals the key, so every reader blocked there re-runs (Redis 8.6.3,
+/// checked live: a plain `>` reader's idle time restarts with each 500 ms CLAIM re-run of
+/// another reader on the same key, while neither is served).
+#[test]
+fn a_claim_deadline_reruns_every_reader_on_the_key() {
+    let (e, clock) = engine_at(1_000_000);
+    run(&e, "XADD s 1-1 f v");
+    run(&e, "XGROUP CREATE s g $");
+    let a = spawn(&e, "XREADGROUP GROUP g a BLOCK 0 STREAMS s >");
+    wait_blocked(&e, 1);
+    let b = spawn(&e, "XREADGROUP GROUP g b CLAIM 500 BLOCK 0 STREAMS s >");
+    wait_blocked(&e, 2);
+    clock.advance(499);
+    clock.advance(1);
+    wait_blocked(&e, 2);
+    clock.advance(200);
+    // Both re-ran at +500 (and found nothing): idle 200 each, not 700.
+    assert_eq!(
+        run(&e, "XINFO CONSUMERS s g"),
+        "*2\r\n*8\r\n$4\r\nname\r\n$1\r\na\r\n$7\r\npending\r\n:0\r\n$4\r\nidle\r\n:200\r\n$8\r\ninactive\r\n:-1\r\n\
+         *8\r\n$4\r\nname\r\n$1\r\nb\r\n$7\r\npending\r\n:0\r\n$4\r\nidle\r\n:200\r\n$8\r\ninactive\r\n:-1\r\n"
+    );
+    run(&e, "XADD s 2-1 f v");
+    assert_eq!(
+        a.join().expect("reader a"),
+        "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"
+    );
+    // b stays blocked (a took the entry) until the next entry.
+    wait_blocked(&e, 1);
+    run(&e, "XADD s 3-1 f v");
+    assert!(b.join().expect("reader b").contains("3-1"));
+}

@@ -13,8 +13,18 @@
 //! XAUTOCLAIM, XPENDING IDLE) are 0, negative, or thresholds far away from every idle
 //! time that can occur — fresh deliveries are at most a run's length old (minutes),
 //! while XCLAIM IDLE/TIME pins delivery times 1 h, 2 h, 3 h or ~56 years in the past.
+//! `XREADGROUP … CLAIM min-idle-time` draws from the same values (and `0` more often).
+//!
+//! Redis 8 syntax is gated by [`Dialect`] flags, so the Valkey 9.1 and Redis 7.0 runs
+//! never see it: XDELEX and XACKDEL (policies, `IDS numids`, mismatched counts, repeated
+//! or misplaced options), KEEPREF/DELREF/ACKED on XADD and XTRIM, CLAIM, `XADD … IDMP
+//! pid iid` / `IDMPAUTO pid` (three producers, six IIDs: duplicates are frequent),
+//! XCFGSET, XIDMPRECORD and `CONFIG SET stream-idmp-*`. IDMP timing: durations are at
+//! least 10 h, so no IID expires in a run; XIDMPRECORD names only entries whose ID is
+//! well inside that duration; and the two cases in which the reply would depend on when
+//! Redis's once-a-second IDMP cron runs are not generated (`Gen::idmp_allowed`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use brook_engine::StreamId;
 use brook_test_support::Frame;
@@ -39,7 +49,8 @@ pub struct Dialect {
     pub ref_policies: bool,
     /// `XREAD … STREAMS key +`.
     pub xread_plus: bool,
-    /// The smallest `stream-node-max-bytes` to set (Redis 7.0.15 corrupts small nodes).
+    /// The smallest `stream-node-max-bytes` to set (Redis 7.0.15 and 8.6.3 corrupt small
+    /// nodes).
     pub min_node_bytes: u64,
     /// XREADGROUP, XCLAIM and XAUTOCLAIM create a missing consumer even when they serve
     /// or claim nothing (Redis 8.x, Valkey; §22 #13). When false (Redis 7.0) the
@@ -52,6 +63,39 @@ pub struct Dialect {
     pub clamps_entries_read: bool,
     /// `BLOCK 9223372036854775807` is rejected as out of range (Redis 7.0 would block).
     pub block_overflow_checked: bool,
+    /// Approximate (`~`) trims with DELREF or ACKED on XADD and XTRIM.
+    pub approx_policy_trims: bool,
+    /// XDELEX (Redis 8.2).
+    pub xdelex: bool,
+    /// XACKDEL (Redis 8.2).
+    pub xackdel: bool,
+    /// `XREADGROUP … CLAIM min-idle-time` (Redis 8.4).
+    pub readgroup_claim: bool,
+    /// `XADD … IDMP pid iid` / `IDMPAUTO pid` and `CONFIG SET stream-idmp-*` (Redis 8.6).
+    pub idmp: bool,
+    /// XCFGSET (Redis 8.6).
+    pub xcfgset: bool,
+    /// XIDMPRECORD (Redis 8.6.2).
+    pub xidmprecord: bool,
+}
+
+impl Dialect {
+    /// Everything Redis 8.6 has.
+    pub const REDIS8: Dialect = Dialect {
+        ref_policies: true,
+        xread_plus: true,
+        min_node_bytes: 0,
+        implicit_consumers: true,
+        clamps_entries_read: true,
+        block_overflow_checked: true,
+        approx_policy_trims: true,
+        xdelex: true,
+        xackdel: true,
+        readgroup_claim: true,
+        idmp: true,
+        xcfgset: true,
+        xidmprecord: true,
+    };
 }
 
 /// One stream as the generator sees it (from XINFO STREAM FULL COUNT 0).
@@ -61,6 +105,8 @@ pub struct StreamView {
     pub last_id: StreamId,
     pub max_deleted: StreamId,
     pub entries_added: u64,
+    /// `idmp-duration` (seconds; 0 when the server has no IDMP).
+    pub idmp_duration: u64,
     /// Live entry IDs, ascending.
     pub ids: Vec<StreamId>,
     pub groups: Vec<GroupView>,
@@ -149,6 +195,7 @@ impl View {
                     last_id: frame_id(f.get("last-generated-id")),
                     max_deleted: frame_id(f.get("max-deleted-entry-id")),
                     entries_added: frame_u64(f.get("entries-added")),
+                    idmp_duration: frame_u64(f.get("idmp-duration")),
                     ids: frame_items(f.get("entries"))
                         .iter()
                         .map(|e| frame_id(frame_items(Some(e)).first()))
@@ -206,6 +253,16 @@ pub struct Gen {
     dialect: Dialect,
     /// Cursors returned by recent XAUTOCLAIM calls.
     cursors: Vec<Vec<u8>>,
+    /// Streams that may be in Redis's IDMP expiry cron's list (an IDMP XADD or
+    /// XIDMPRECORD succeeded since the key was created), see [`Gen::idmp_allowed`].
+    idmp_tracked: BTreeSet<Vec<u8>>,
+    /// Streams that may hold a producer without IIDs (an IDMP XADD failed on them).
+    idmp_empty_producer: BTreeSet<Vec<u8>>,
+    /// Readers are blocked on other connections: no `XREADGROUP … CLAIM … BLOCK n`
+    /// then. On the server such a read blocks for a moment and its CLAIM deadline
+    /// re-runs every reader blocked on the key; the command layer never blocks, so it
+    /// would not.
+    pub with_blocked_readers: bool,
 }
 
 type Argv = Vec<Vec<u8>>;
@@ -220,11 +277,48 @@ impl Gen {
             rng: Rng::new(seed),
             dialect,
             cursors: Vec::new(),
+            idmp_tracked: BTreeSet::new(),
+            idmp_empty_producer: BTreeSet::new(),
+            with_blocked_readers: false,
         }
+    }
+
+    /// Whether an IDMP XADD (`succeeds`: one that would record an IID) or XIDMPRECORD
+    /// may be sent to `key` without racing Redis's once-a-second IDMP cron. The cron
+    /// drops producers without IIDs, but only on streams that had a successful IDMP
+    /// insert, so two cases depend on when it runs: an IDMP XADD that fails after the
+    /// producer was created (exhausted IDs) on a stream the cron may visit, and a
+    /// successful insert on a stream that holds such an empty producer. Neither is sent.
+    /// (IID expiry cannot race: durations are at least 10 h, see [`Gen::xcfgset`].)
+    fn idmp_allowed(&self, ks: &View, key: &[u8]) -> bool {
+        if self.idmp_empty_producer.contains(key) {
+            return false;
+        }
+        let exhausted = ks
+            .stream(key)
+            .is_some_and(|s| s.last_id == StreamId::new(u64::MAX, u64::MAX));
+        !(exhausted && self.idmp_tracked.contains(key))
     }
 
     /// Learns from the server's reply to a generated command (XAUTOCLAIM cursors).
     pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Frame) {
+        let name = &argv[0];
+        let idmp =
+            |a: &Vec<u8>| a.eq_ignore_ascii_case(b"IDMP") || a.eq_ignore_ascii_case(b"IDMPAUTO");
+        if name.eq_ignore_ascii_case(b"XADD") && argv.len() > 2 && argv.iter().any(idmp) {
+            match reply {
+                Frame::Bulk(_) => {
+                    self.idmp_tracked.insert(argv[1].clone());
+                }
+                Frame::Error(e) if e.windows(9).any(|w| w == b"exhausted") => {
+                    self.idmp_empty_producer.insert(argv[1].clone());
+                }
+                _ => {}
+            }
+        }
+        if name.eq_ignore_ascii_case(b"XIDMPRECORD") && argv.len() > 1 && !reply.is_error() {
+            self.idmp_tracked.insert(argv[1].clone());
+        }
         if argv[0].eq_ignore_ascii_case(b"XAUTOCLAIM") {
             if let Frame::Array(items) = reply {
                 if let Some(cursor) = items.first().and_then(Frame::as_bytes) {
@@ -392,9 +486,24 @@ impl Gen {
             let n = self.integer(20);
             argv.push(n);
         }
-        if xtrim && self.dialect.ref_policies && self.rng.pct(20) {
+        if xtrim && self.dialect.ref_policies && self.rng.pct(40) {
             argv.push(a(self.rng.pick(&["KEEPREF", "DELREF", "ACKED"])));
         }
+    }
+
+    /// Without [`Dialect::approx_policy_trims`], a `~` beside DELREF or ACKED becomes `=`.
+    fn exact_policy_trim(&self, mut argv: Argv) -> Argv {
+        let policy = argv
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(b"DELREF") || t.eq_ignore_ascii_case(b"ACKED"));
+        if !self.dialect.approx_policy_trims && policy {
+            for t in argv.iter_mut() {
+                if t.as_slice() == b"~" {
+                    *t = a("=");
+                }
+            }
+        }
+        argv
     }
 
     fn trim_op(&mut self, argv: &mut Argv) {
@@ -411,17 +520,27 @@ impl Gen {
         if self.rng.pct(10) {
             argv.push(a("NOMKSTREAM"));
         }
-        if self.dialect.ref_policies && self.rng.pct(5) {
+        if self.dialect.ref_policies && self.rng.pct(12) {
             argv.push(a(self.rng.pick(&["KEEPREF", "DELREF", "ACKED"])));
+        }
+        let idmp = self.dialect.idmp && self.idmp_allowed(ks, &key) && self.rng.pct(20);
+        let idmp_first = idmp && self.rng.pct(50);
+        if idmp_first {
+            self.idmp_option(&mut argv);
         }
         if self.rng.pct(30) {
             self.trim_clause(ks, &key, &mut argv, false);
+        }
+        if idmp && !idmp_first {
+            self.idmp_option(&mut argv);
         }
         if self.rng.pct(3) {
             argv.push(a("NOMKSTREAM"));
         }
         let last = ks.last_id(&key);
         let id = match self.rng.below(100) {
+            // IDMP takes only `*`.
+            _ if idmp && self.rng.pct(85) => a("*"),
             0..=44 => {
                 let ms = last.ms.saturating_add(self.rng.below(3));
                 let seq = if ms == last.ms {
@@ -452,6 +571,243 @@ impl Gen {
         };
         argv.push(id);
         self.fields(&mut argv);
+        self.exact_policy_trim(argv)
+    }
+
+    /// `IDMP pid iid` or `IDMPAUTO pid` (a few producers and IIDs, so that duplicates
+    /// are frequent), now and then malformed or twice.
+    fn idmp_option(&mut self, argv: &mut Argv) {
+        let pid = |g: &mut Gen| {
+            a(if g.rng.pct(97) {
+                *g.rng.pick(&["p1", "p2", "p3"])
+            } else {
+                ""
+            })
+        };
+        let times = if self.rng.pct(3) { 2 } else { 1 };
+        for _ in 0..times {
+            if self.rng.pct(50) {
+                argv.push(a(self.rng.pick(&["IDMP", "IDMP", "idmp"])));
+                let p = pid(self);
+                argv.push(p);
+                if self.rng.pct(98) {
+                    let iid = if self.rng.pct(97) {
+                        self.rng.pick(&["i1", "i2", "i3", "i4", "i5", "i6"])
+                    } else {
+                        ""
+                    };
+                    argv.push(a(iid));
+                }
+            } else {
+                argv.push(a(self.rng.pick(&["IDMPAUTO", "IDMPAUTO", "idmpauto"])));
+                let p = pid(self);
+                argv.push(p);
+            }
+        }
+    }
+
+    /// XCFGSET: durations of at least 10 h (no IID expires during a run, so nothing
+    /// depends on when Redis's cron runs), small and large max sizes, and bad values.
+    fn xcfgset(&mut self) -> Argv {
+        let key = self.key();
+        let mut argv = vec![a("XCFGSET"), key];
+        let n = match self.rng.below(20) {
+            0 => 0,
+            1..=12 => 1,
+            13..=18 => 2,
+            _ => 3,
+        };
+        for _ in 0..n {
+            if self.rng.pct(50) {
+                argv.push(a(self.rng.pick(&[
+                    "IDMP-DURATION",
+                    "IDMP-DURATION",
+                    "idmp-duration",
+                ])));
+                if self.rng.pct(97) {
+                    argv.push(a(match self.rng.below(12) {
+                        0..=4 => "86400",
+                        5..=7 => "36000",
+                        8 => "0",
+                        9 => "86401",
+                        10 => "-1",
+                        _ => "abc",
+                    }));
+                }
+            } else {
+                argv.push(a(self.rng.pick(&[
+                    "IDMP-MAXSIZE",
+                    "IDMP-MAXSIZE",
+                    "idmp-maxsize",
+                ])));
+                if self.rng.pct(97) {
+                    argv.push(a(match self.rng.below(14) {
+                        0..=2 => "1",
+                        3..=4 => "2",
+                        5..=6 => "3",
+                        7..=8 => "100",
+                        9 => "10000",
+                        10 => "0",
+                        11 => "10001",
+                        12 => "1.5",
+                        _ => "",
+                    }));
+                }
+            }
+        }
+        if self.rng.pct(3) {
+            argv.push(a(self.rng.pick(&["FOO", "IDMP-DURATION", "100"])));
+        }
+        argv
+    }
+
+    /// XIDMPRECORD on live entries recorded well inside the stream's IDMP duration (an
+    /// older one would expire at Redis's next cron run), on missing entries, and with
+    /// bad arguments.
+    fn xidmprecord(&mut self, ks: &View) -> Argv {
+        let key = self.key();
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        let duration_ms = ks.stream(&key).map_or(0, |s| s.idmp_duration * 1000);
+        let fresh: Vec<StreamId> = ks
+            .existing_ids(&key)
+            .into_iter()
+            .filter(|id| id.ms > (wall + 3_600_000).saturating_sub(duration_ms))
+            .collect();
+        let stale_ok = |id: &StreamId| id.ms > (wall + 3_600_000).saturating_sub(duration_ms);
+        let id = match self.rng.below(20) {
+            0..=12 if !fresh.is_empty() => Self::fmt_id(*self.rng.pick(&fresh)),
+            0..=16 => {
+                // Mostly no such entry (an error), unless it is fresh.
+                let id = self.near_id(ks, &key);
+                if ks.existing_ids(&key).contains(&id) && !stale_ok(&id) {
+                    a("0-0")
+                } else {
+                    Self::fmt_id(id)
+                }
+            }
+            _ => {
+                let id = self.near_id(ks, &key);
+                let w = self.weird_id(id);
+                match StreamId::parse_strict(&w) {
+                    Ok(p) if ks.existing_ids(&key).contains(&p) && !stale_ok(&p) => a("x"),
+                    _ => w,
+                }
+            }
+        };
+        let pid = a(if self.rng.pct(96) {
+            *self.rng.pick(&["p1", "p2", "p3"])
+        } else {
+            ""
+        });
+        let iid = a(if self.rng.pct(96) {
+            *self
+                .rng
+                .pick(&["i1", "i2", "i3", "i4", "i5", "i6", "r1", "r2"])
+        } else {
+            ""
+        });
+        let mut argv = vec![a("XIDMPRECORD"), key, pid, iid, id];
+        if self.rng.pct(2) {
+            argv.pop();
+        } else if self.rng.pct(2) {
+            argv.push(a("x"));
+        }
+        argv
+    }
+
+    /// The `[KEEPREF | DELREF | ACKED] IDS numids id …` part of XDELEX and XACKDEL,
+    /// with misplaced, repeated and mismatched pieces now and then.
+    fn ids_clause(&mut self, ids: Vec<Vec<u8>>, argv: &mut Argv) {
+        let policy = |g: &mut Gen| {
+            a(g.rng
+                .pick(&["KEEPREF", "DELREF", "ACKED", "acked", "delref"]))
+        };
+        let policy_first = self.rng.pct(70);
+        let with_policy = self.rng.pct(75);
+        if with_policy && policy_first {
+            let p = policy(self);
+            argv.push(p);
+        }
+        if self.rng.pct(98) {
+            argv.push(a(if self.rng.pct(95) { "IDS" } else { "ids" }));
+            let n = match self.rng.below(30) {
+                0 => a("0"),
+                1 => a("-1"),
+                2 => a("abc"),
+                3 => a(&(ids.len() + 1).to_string()),
+                4 if ids.len() > 1 => a(&(ids.len() - 1).to_string()),
+                5 => a("9223372036854775808"),
+                _ => a(&ids.len().to_string()),
+            };
+            argv.push(n);
+            argv.extend(ids);
+        }
+        if with_policy && !policy_first {
+            let p = policy(self);
+            argv.push(p);
+        }
+        if self.rng.pct(4) {
+            let extra = match self.rng.below(4) {
+                0 => policy(self),
+                1 => a("IDS"),
+                2 => a("FOO"),
+                _ => a("1-1"),
+            };
+            argv.push(extra);
+        }
+    }
+
+    /// IDs for XDELEX/XACKDEL: pending ones, live ones, near ones, now and then garbage.
+    fn some_ids(&mut self, ks: &View, key: &[u8], group: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let n = match self.rng.below(10) {
+            0..=5 => 1,
+            6..=8 => 2,
+            _ => 3 + self.rng.below(3),
+        };
+        let pending = match group {
+            Some(g) => Self::pending_ids(ks, key, g, None),
+            None => ks.all_pending(key),
+        };
+        let mut ids: Vec<Vec<u8>> = (0..n)
+            .map(|_| match self.rng.below(20) {
+                0..=8 if !pending.is_empty() => Self::fmt_id(*self.rng.pick(&pending)),
+                0..=17 => {
+                    let id = self.near_id(ks, key);
+                    Self::fmt_id(id)
+                }
+                _ => {
+                    let id = self.near_id(ks, key);
+                    self.weird_id(id)
+                }
+            })
+            .collect();
+        if self.rng.pct(8) {
+            let again = ids[0].clone();
+            ids.push(again);
+        }
+        ids
+    }
+
+    fn xdelex(&mut self, ks: &View) -> Argv {
+        let key = if self.rng.pct(60) {
+            self.group_key(ks)
+        } else {
+            self.key()
+        };
+        let mut argv = vec![a("XDELEX"), key.clone()];
+        let ids = self.some_ids(ks, &key, None);
+        self.ids_clause(ids, &mut argv);
+        argv
+    }
+
+    fn xackdel(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = self.group_name(ks, &key);
+        let mut argv = vec![a("XACKDEL"), key.clone(), group.clone()];
+        let ids = self.some_ids(ks, &key, Some(&group));
+        self.ids_clause(ids, &mut argv);
         argv
     }
 
@@ -488,7 +844,7 @@ impl Gen {
         if argv.len() < 4 {
             argv.push(a("MAXLEN"));
         }
-        argv
+        self.exact_policy_trim(argv)
     }
 
     fn bound(&mut self, ks: &View, key: &[u8]) -> Vec<u8> {
@@ -654,6 +1010,18 @@ impl Gen {
     }
 
     fn config(&mut self) -> Argv {
+        if self.dialect.idmp && self.rng.pct(20) {
+            // New streams copy these; durations stay far above a run's length.
+            return if self.rng.pct(50) {
+                let v = *self
+                    .rng
+                    .pick(&["1", "2", "3", "100", "10000", "0", "10001"]);
+                vec![a("CONFIG"), a("SET"), a("stream-idmp-maxsize"), a(v)]
+            } else {
+                let v = *self.rng.pick(&["86400", "36000", "0", "86401"]);
+                vec![a("CONFIG"), a("SET"), a("stream-idmp-duration"), a(v)]
+            };
+        }
         if self.rng.pct(50) {
             let v = *self.rng.pick(&["0", "1", "2", "3", "5", "10", "100"]);
             vec![a("CONFIG"), a("SET"), a("stream-node-max-entries"), a(v)]
@@ -672,6 +1040,77 @@ impl Gen {
     }
 
     fn junk(&mut self) -> Argv {
+        if self.rng.pct(30) {
+            let forms: &[(bool, &[&str])] = &[
+                (self.dialect.xdelex, &["XDELEX", "s1"]),
+                (self.dialect.xdelex, &["XDELEX", "s1", "IDS"]),
+                (self.dialect.xdelex, &["XDELEX", "s1", "IDS", "1"]),
+                (
+                    self.dialect.xdelex,
+                    &["XDELEX", "str", "FOO", "IDS", "1", "1-1"],
+                ),
+                (
+                    self.dialect.xdelex,
+                    &["XDELEX", "nokey", "IDS", "2", "bad", "bad"],
+                ),
+                (
+                    self.dialect.xackdel,
+                    &["XACKDEL", "s1", "g1", "IDS", "0", "1-1"],
+                ),
+                (self.dialect.xackdel, &["XACKDEL", "s1", "g1", "IDS", "1"]),
+                (
+                    self.dialect.xackdel,
+                    &["XACKDEL", "nokey", "g1", "IDS", "1", "x"],
+                ),
+                (self.dialect.xcfgset, &["XCFGSET"]),
+                (self.dialect.xcfgset, &["XCFGSET", "s1"]),
+                (
+                    self.dialect.xcfgset,
+                    &["XCFGSET", "nokey", "IDMP-MAXSIZE", "5"],
+                ),
+                (self.dialect.xidmprecord, &["XIDMPRECORD", "s1", "p1", "i1"]),
+                (
+                    self.dialect.xidmprecord,
+                    &["XIDMPRECORD", "nokey", "p1", "i1", "1-1"],
+                ),
+                (
+                    self.dialect.idmp,
+                    &["XADD", "s1", "IDMP", "p", "*", "f", "v"],
+                ),
+                (self.dialect.idmp, &["XADD", "s1", "IDMP", "p", "i"]),
+                (
+                    self.dialect.idmp,
+                    &["XADD", "s1", "IDMPAUTO", "p", "1-*", "f", "v"],
+                ),
+                (
+                    self.dialect.idmp,
+                    &[
+                        "XADD", "s1", "IDMPAUTO", "p", "IDMP", "p", "i", "*", "f", "v",
+                    ],
+                ),
+                (
+                    self.dialect.readgroup_claim,
+                    &[
+                        "XREADGROUP",
+                        "GROUP",
+                        "g1",
+                        "alice",
+                        "CLAIM",
+                        "STREAMS",
+                        "s1",
+                        ">",
+                    ],
+                ),
+                (
+                    self.dialect.readgroup_claim,
+                    &["XREAD", "CLAIM", "5", "STREAMS", "s1", "0"],
+                ),
+            ];
+            let usable: Vec<&[&str]> = forms.iter().filter(|f| f.0).map(|f| f.1).collect();
+            if !usable.is_empty() {
+                return self.rng.pick(&usable).iter().map(a).collect();
+            }
+        }
         let forms: &[&[&str]] = &[
             &["XADD", "s1"],
             &["XADD", "s1", "*"],
@@ -997,6 +1436,17 @@ impl Gen {
         if self.rng.pct(8) {
             argv.push(a(self.rng.pick(&["NOACK", "noack"])));
         }
+        if self.dialect.readgroup_claim && self.rng.pct(30) {
+            argv.push(a(self.rng.pick(&["CLAIM", "CLAIM", "claim"])));
+            if self.rng.pct(98) {
+                let t = if self.rng.pct(40) {
+                    a("0")
+                } else {
+                    self.min_idle()
+                };
+                argv.push(t);
+            }
+        }
         if !group_first {
             argv.extend([a("GROUP"), group.clone(), consumer.clone()]);
         }
@@ -1045,6 +1495,11 @@ impl Gen {
         }
         if self.rng.pct(2) {
             argv.push(a(">"));
+        }
+        if self.with_blocked_readers && argv.iter().any(|t| t.eq_ignore_ascii_case(b"CLAIM")) {
+            if let Some(at) = argv.iter().position(|t| t.as_slice() == b"BLOCK") {
+                argv.drain(at..(at + 2).min(argv.len()));
+            }
         }
         self.missing_consumer(ks, &keys, &group, &consumer)
             .unwrap_or(argv)
@@ -1285,6 +1740,9 @@ impl Gen {
     }
 
     fn group_cmd(&mut self, ks: &View) -> Argv {
+        if self.dialect.xackdel && self.rng.pct(7) {
+            return self.xackdel(ks);
+        }
         match self.rng.below(110) {
             0..=21 => self.xgroup(ks),
             22..=47 => self.xreadgroup(ks),
@@ -1331,6 +1789,60 @@ impl Gen {
         }
     }
 
+    /// A read that may block for good (`BLOCK 0`), for a reader on its own connection:
+    /// XREAD on `$`, `+` or the last ID, or XREADGROUP `>` of an existing group (COUNT,
+    /// NOACK, and CLAIM with a min-idle-time no entry ever reaches, so that only new
+    /// entries wake it — a CLAIM deadline would be met by the server's timer, not by a
+    /// command).
+    pub fn blocking_read(&mut self, ks: &View) -> Argv {
+        let key = self.group_key(ks);
+        let group = ks
+            .stream(&key)
+            .filter(|s| !s.groups.is_empty())
+            .map(|s| self.rng.pick(&s.groups).name.clone());
+        let count = |g: &mut Gen, argv: &mut Argv| {
+            if g.rng.pct(40) {
+                argv.push(a("COUNT"));
+                argv.push(a(&(1 + g.rng.below(2)).to_string()));
+            }
+        };
+        match group {
+            Some(group) if self.dialect.implicit_consumers && self.rng.pct(60) => {
+                let consumer = a(*self.rng.pick(CONSUMERS));
+                let mut argv = vec![a("XREADGROUP"), a("GROUP"), group, consumer];
+                count(self, &mut argv);
+                if self.rng.pct(10) {
+                    argv.push(a("NOACK"));
+                }
+                if self.dialect.readgroup_claim && self.rng.pct(35) {
+                    argv.extend([a("CLAIM"), a("100000000000000")]);
+                }
+                argv.extend([a("BLOCK"), a("0"), a("STREAMS"), key, a(">")]);
+                argv
+            }
+            _ => {
+                let mut argv = vec![a("XREAD")];
+                count(self, &mut argv);
+                argv.extend([a("BLOCK"), a("0"), a("STREAMS")]);
+                let mut keys = vec![a(*self.rng.pick(STREAM_KEYS))];
+                if self.rng.pct(25) {
+                    keys.push(a(*self.rng.pick(STREAM_KEYS)));
+                }
+                let ids: Vec<Vec<u8>> = keys
+                    .iter()
+                    .map(|k| match self.rng.below(20) {
+                        0..=11 => a("$"),
+                        12..=14 if self.dialect.xread_plus => a("+"),
+                        _ => Self::fmt_id(ks.last_id(k)),
+                    })
+                    .collect();
+                argv.extend(keys);
+                argv.extend(ids);
+                argv
+            }
+        }
+    }
+
     /// The next random command.
     pub fn next(&mut self, ks: &View) -> Argv {
         // Keep the run healthy: a stream key overwritten by a string, or a stream that
@@ -1344,9 +1856,33 @@ impl Gen {
                 return vec![a("DEL"), a(key)];
             }
         }
+        // Streams that are gone take their IDMP history with them.
+        let gone: Vec<Vec<u8>> = self
+            .idmp_tracked
+            .iter()
+            .chain(&self.idmp_empty_producer)
+            .filter(|k| ks.stream(k).is_none())
+            .cloned()
+            .collect();
+        for k in gone {
+            self.idmp_tracked.remove(&k);
+            self.idmp_empty_producer.remove(&k);
+        }
         // Group commands take 45 % of the steps; the rest keeps the stream-log mix.
         if self.rng.pct(45) {
             return self.group_cmd(ks);
+        }
+        if self.dialect.xdelex && self.rng.pct(5) {
+            return self.xdelex(ks);
+        }
+        if self.dialect.xcfgset && self.rng.pct(4) {
+            return self.xcfgset();
+        }
+        if self.dialect.xidmprecord && self.rng.pct(5) {
+            let argv = self.xidmprecord(ks);
+            if self.idmp_allowed(ks, &argv[1]) {
+                return argv;
+            }
         }
         match self.rng.below(100) {
             0..=29 => self.xadd(ks),

@@ -323,3 +323,143 @@ fn idmp_configs_apply_to_new_streams() {
         assert_eq!(settings(b, "new"), (i(7), i(3)), "{}", b.name);
     });
 }
+
+/// Redis 8.6.3 (checked live) creates the producer before the "exhausted" check and
+/// leaves it when that XADD fails: `pids-tracked` counts it, `iids-tracked` does not. On a
+/// stream that never had a successful IID insert its cron never visits, so it stays
+/// (still there seconds later); every failure raised before the key is found (options,
+/// arity, an explicit ID with IDMP, WRONGTYPE, NOMKSTREAM on a missing key) creates none.
+/// Producers that a failing XADD or the expiry cron leaves or drops: engine-only, with
+/// explicit command times (the cases were checked by hand against a live Redis 8.6.3,
+/// and the argv differential compares `pids-tracked` with it on random sequences).
+mod producers {
+    use brook_engine::{Keyspace, Protocol, Reply};
+
+    const T0: u64 = 1_800_000_000_000;
+
+    fn run(ks: &mut Keyspace, line: &str, now: u64) -> String {
+        let argv: Vec<&str> = line.split(' ').collect();
+        let reply = ks.execute_str(&argv, now);
+        String::from_utf8_lossy(&reply.to_resp(Protocol::Resp2)).into_owned()
+    }
+
+    fn err(text: &str) -> String {
+        format!("-{text}\r\n")
+    }
+
+    /// The IDMP counters of XINFO STREAM: pids-tracked, iids-tracked, iids-added,
+    /// iids-duplicates.
+    fn counters(ks: &mut Keyspace, key: &str, now: u64) -> [i64; 4] {
+        let Reply::Map(fields) = ks.execute_str(&["XINFO", "STREAM", key], now) else {
+            panic!("XINFO STREAM {key} is not a map");
+        };
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find_map(|(k, v)| match (k, v) {
+                    (Reply::Bulk(k), Reply::Integer(n)) if k.as_ref() == name.as_bytes() => {
+                        Some(*n)
+                    }
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("no integer field {name}"))
+        };
+        [
+            get("pids-tracked"),
+            get("iids-tracked"),
+            get("iids-added"),
+            get("iids-duplicates"),
+        ]
+    }
+
+    #[test]
+    fn a_failed_xadd_on_an_exhausted_stream_leaves_its_producer() {
+        let mut ks = Keyspace::new();
+        let exhausted =
+            "ERR The stream has exhausted the last possible ID, unable to add more items";
+        run(
+            &mut ks,
+            "XADD s 18446744073709551615-18446744073709551615 f v",
+            T0,
+        );
+        assert_eq!(run(&mut ks, "XADD s IDMPAUTO p2 * f v", T0), err(exhausted));
+        assert_eq!(counters(&mut ks, "s", T0), [1, 0, 0, 0]);
+        assert_eq!(run(&mut ks, "XADD s IDMP p3 i * f v", T0), err(exhausted));
+        assert_eq!(run(&mut ks, "XADD s IDMP p3 j * f v", T0), err(exhausted));
+        assert_eq!(counters(&mut ks, "s", T0), [2, 0, 0, 0]);
+        // No cron visits this stream: the producers stay.
+        assert_eq!(counters(&mut ks, "s", T0 + 10_000_000), [2, 0, 0, 0]);
+        // A changed setting forgets them; an unchanged one does not.
+        run(&mut ks, "XCFGSET s IDMP-DURATION 100", T0);
+        assert_eq!(counters(&mut ks, "s", T0), [2, 0, 0, 0]);
+        run(&mut ks, "XCFGSET s IDMP-DURATION 200", T0);
+        assert_eq!(counters(&mut ks, "s", T0), [0, 0, 0, 0]);
+
+        // Failures before the stream is found create no producer.
+        run(&mut ks, "XADD t 5-1 f v", T0);
+        run(&mut ks, "SET str x", T0);
+        for line in [
+            "XADD t IDMP p i 6-1 f v",
+            "XADD t IDMP p i MAXLEN -1 * f v",
+            "XADD t IDMP p i LIMIT 5 * f v",
+            "XADD t IDMP p i * f",
+            "XADD t IDMP p i 0-0 f v",
+            "XADD t IDMP p  * f v",
+            "XADD str IDMPAUTO p * f v",
+        ] {
+            assert!(run(&mut ks, line, T0).starts_with('-'), "{line}");
+        }
+        assert_eq!(
+            run(&mut ks, "XADD nokey NOMKSTREAM IDMP p i * f v", T0),
+            "$-1\r\n"
+        );
+        assert_eq!(counters(&mut ks, "t", T0), [0, 0, 0, 0]);
+        // NOMKSTREAM on an existing exhausted stream does reach the producer.
+        run(
+            &mut ks,
+            "XADD u 18446744073709551615-18446744073709551615 f v",
+            T0,
+        );
+        assert_eq!(
+            run(&mut ks, "XADD u NOMKSTREAM IDMP p i * f v", T0),
+            err(exhausted)
+        );
+        assert_eq!(counters(&mut ks, "u", T0), [1, 0, 0, 0]);
+        ks.check().expect("well-formed");
+    }
+
+    /// On a stream with a successful IID insert Redis's cron drops such an empty producer
+    /// within about a second (checked live: `pids-tracked` 2, then 1); brook acts as if the
+    /// cron had just run, so it is gone at once. A duplicate still answers on an exhausted
+    /// stream (the lookup comes first), and RENAME makes the cron visit a stream holding
+    /// producers (checked live: an empty producer is gone after the rename).
+    #[test]
+    fn the_cron_drops_empty_producers_on_streams_it_visits() {
+        let mut ks = Keyspace::new();
+        let exhausted =
+            "ERR The stream has exhausted the last possible ID, unable to add more items";
+        let first = run(&mut ks, "XADD v IDMP p1 a * f v", T0);
+        run(
+            &mut ks,
+            "XSETID v 18446744073709551615-18446744073709551615",
+            T0,
+        );
+        assert_eq!(run(&mut ks, "XADD v IDMP p1 a * f v", T0 + 1), first);
+        assert_eq!(
+            run(&mut ks, "XADD v IDMP p2 i * f v", T0 + 1),
+            err(exhausted)
+        );
+        assert_eq!(counters(&mut ks, "v", T0 + 2), [1, 1, 1, 1]);
+
+        run(
+            &mut ks,
+            "XADD w 18446744073709551615-18446744073709551615 f v",
+            T0,
+        );
+        run(&mut ks, "XADD w IDMP p2 i * f v", T0);
+        assert_eq!(counters(&mut ks, "w", T0), [1, 0, 0, 0]);
+        assert_eq!(run(&mut ks, "RENAME w w2", T0), "+OK\r\n");
+        assert_eq!(counters(&mut ks, "w2", T0 + 1), [0, 0, 0, 0]);
+        ks.check().expect("well-formed");
+    }
+}
