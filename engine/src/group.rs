@@ -69,7 +69,14 @@ pub struct Group {
     names: BTreeMap<Bytes, ConsumerId>,
     slots: Vec<Option<Consumer>>,
     free: Vec<ConsumerId>,
+    /// Bytes of the consumers' names (kept with every change: [`Group::heap_bytes`] is
+    /// O(1)).
+    name_bytes: usize,
 }
+
+/// The heap bytes one consumer costs besides its name (held twice: in the consumer
+/// and in the name index): its slot, its index entry and table overhead.
+const CONSUMER_SLOT: usize = 96;
 
 impl Group {
     /// A group positioned at `last_delivered` with `entries_read`.
@@ -142,6 +149,7 @@ impl Group {
             }
         };
         self.names.insert(Bytes::copy_from_slice(name), id);
+        self.name_bytes += name.len();
         id
     }
 
@@ -179,6 +187,7 @@ impl Group {
     /// DELCONSUMER); returns how many it owned, or `None` if it did not exist.
     pub fn delete_consumer(&mut self, name: &[u8]) -> Option<u64> {
         let id = self.names.remove(name)?;
+        self.name_bytes -= name.len();
         let c = self.slots.get_mut(id as usize).and_then(Option::take)?;
         self.free.push(id);
         if c.pending > 0 {
@@ -259,16 +268,23 @@ impl Group {
         self.pel.get(id)
     }
 
-    /// Approximate heap bytes of the PELs and consumers.
+    /// Approximate heap bytes of the PELs and consumers, from counters kept with every
+    /// change: O(1).
     pub fn heap_bytes(&self) -> usize {
-        let consumers: usize = self.consumers().map(|c| 2 * c.name.len() + 96).sum();
-        self.pel.heap_bytes() + consumers
+        self.pel.heap_bytes() + 2 * self.name_bytes + self.names.len() * CONSUMER_SLOT
     }
 
     /// Checks that every pending entry's owner exists, that each consumer's count is
     /// the number of entries it owns, and that the name index and the slots agree.
     pub fn check(&self) -> Result<(), String> {
         self.pel.check()?;
+        let name_bytes: usize = self.names.keys().map(Bytes::len).sum();
+        if name_bytes != self.name_bytes {
+            return Err(alloc::format!(
+                "consumer names hold {name_bytes} bytes, counted {}",
+                self.name_bytes
+            ));
+        }
         let live = self.slots.iter().filter(|s| s.is_some()).count();
         if live != self.names.len() {
             return Err(alloc::format!(

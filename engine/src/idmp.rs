@@ -98,7 +98,20 @@ pub struct Idmp {
     producers: HashMap<Bytes, Producer>,
     iids_added: u64,
     iids_duplicates: u64,
+    /// Bytes of the producer IDs held (kept with every change: [`Idmp::heap_bytes`]
+    /// is O(1)).
+    pid_bytes: usize,
+    /// Bytes of the IIDs held.
+    iid_bytes: usize,
+    /// IIDs held, over all producers.
+    iid_count: usize,
 }
+
+/// The heap bytes one IID costs besides its own bytes: its map slot and its place in
+/// the insertion order.
+const IID_SLOT: usize = core::mem::size_of::<(Bytes, StreamId)>() + core::mem::size_of::<Bytes>();
+/// The heap bytes one producer costs besides its ID's bytes.
+const PRODUCER_SLOT: usize = core::mem::size_of::<(Bytes, Producer)>();
 
 impl Idmp {
     /// Empty state with the given settings (copied from the server configs when the
@@ -110,6 +123,9 @@ impl Idmp {
             producers: HashMap::new(),
             iids_added: 0,
             iids_duplicates: 0,
+            pid_bytes: 0,
+            iid_bytes: 0,
+            iid_count: 0,
         }
     }
 
@@ -145,19 +161,27 @@ impl Idmp {
         let Some(horizon) = now.checked_sub(self.duration.saturating_mul(1000)) else {
             return;
         };
-        self.producers.retain(|_, p| {
+        let (mut iid_bytes, mut iid_count, mut pid_bytes) =
+            (self.iid_bytes, self.iid_count, self.pid_bytes);
+        self.producers.retain(|pid, p| {
             while let Some(iid) = p.order.front() {
                 match p.ids.get(iid) {
                     Some(id) if id.ms > horizon => break,
                     _ => {
                         if let Some(iid) = p.order.pop_front() {
                             p.ids.remove(&iid);
+                            iid_bytes -= iid.len();
+                            iid_count -= 1;
                         }
                     }
                 }
             }
+            if p.order.is_empty() {
+                pid_bytes -= pid.len();
+            }
             !p.order.is_empty()
         });
+        (self.iid_bytes, self.iid_count, self.pid_bytes) = (iid_bytes, iid_count, pid_bytes);
     }
 
     /// The ID recorded for `pid`/`iid`, if any.
@@ -173,13 +197,20 @@ impl Idmp {
     /// Records `iid` → `id` for `pid` (`iids-added` += 1), evicting the producer's oldest
     /// IIDs beyond `idmp-maxsize`.
     pub fn record(&mut self, pid: &Bytes, iid: Bytes, id: StreamId) {
+        if !self.producers.contains_key(&pid[..]) {
+            self.pid_bytes += pid.len();
+        }
         let p = self.producers.entry(pid.clone()).or_default();
         if p.ids.insert(iid.clone(), id).is_none() {
+            self.iid_bytes += iid.len();
+            self.iid_count += 1;
             p.order.push_back(iid);
         }
         while p.order.len() as u64 > self.maxsize {
             if let Some(old) = p.order.pop_front() {
                 p.ids.remove(&old);
+                self.iid_bytes -= old.len();
+                self.iid_count -= 1;
             }
         }
         self.iids_added += 1;
@@ -194,20 +225,43 @@ impl Idmp {
             self.duration = duration.unwrap_or(self.duration);
             self.maxsize = maxsize.unwrap_or(self.maxsize);
             self.producers.clear();
+            (self.pid_bytes, self.iid_bytes, self.iid_count) = (0, 0, 0);
         }
     }
 
-    /// Heap bytes of the IDMP state (approximate: keys, values and table slots).
+    /// Heap bytes of the IDMP state (approximate: keys, values and table slots), from
+    /// counters kept with every change: O(1).
     pub fn heap_bytes(&self) -> usize {
-        let slot = core::mem::size_of::<(Bytes, StreamId)>() + core::mem::size_of::<Bytes>();
-        self.producers
-            .iter()
-            .map(|(pid, p)| {
-                pid.len()
-                    + core::mem::size_of::<(Bytes, Producer)>()
-                    + p.order.iter().map(|i| i.len() + slot).sum::<usize>()
-            })
-            .sum()
+        self.pid_bytes
+            + self.producers.len() * PRODUCER_SLOT
+            + self.iid_bytes
+            + self.iid_count * IID_SLOT
+    }
+
+    /// Checks the byte counters against the producers and IIDs held, and that each
+    /// producer's order and map hold the same IIDs.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        let (mut pid_bytes, mut iid_bytes, mut iid_count) = (0, 0, 0);
+        for (pid, p) in &self.producers {
+            if p.order.len() != p.ids.len() || p.order.iter().any(|i| !p.ids.contains_key(i)) {
+                return Err(alloc::format!(
+                    "IDMP producer {:?}: order and map disagree",
+                    alloc::string::String::from_utf8_lossy(pid)
+                ));
+            }
+            pid_bytes += pid.len();
+            iid_bytes += p.order.iter().map(Bytes::len).sum::<usize>();
+            iid_count += p.order.len();
+        }
+        if (pid_bytes, iid_bytes, iid_count) != (self.pid_bytes, self.iid_bytes, self.iid_count) {
+            return Err(alloc::format!(
+                "IDMP counters {}/{}/{} but the state holds {pid_bytes}/{iid_bytes}/{iid_count}",
+                self.pid_bytes,
+                self.iid_bytes,
+                self.iid_count
+            ));
+        }
+        Ok(())
     }
 }
 

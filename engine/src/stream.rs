@@ -630,7 +630,9 @@ impl Stream {
         &mut self.idmp
     }
 
-    /// Heap bytes this stream holds, node buffers and index included.
+    /// Heap bytes this stream holds, node buffers and index included, with its groups
+    /// (PELs, consumers) and IDMP state. O(number of groups): every other part keeps
+    /// its own count.
     pub fn heap_bytes(&self) -> usize {
         let groups: usize = self
             .groups
@@ -688,6 +690,7 @@ impl Stream {
             g.check()
                 .map_err(|e| format!("group {:?}: {e}", String::from_utf8_lossy(name)))?;
         }
+        self.idmp.check()?;
         Ok(())
     }
 }
