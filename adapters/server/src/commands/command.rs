@@ -190,6 +190,7 @@ static DOCS: &[Doc] = &[
     container("memory", "server", "4.0.0", "A container for memory diagnostics commands.", &[
         d("memory|usage", -3, R, (2, 2, 1), &["@read", "@slow"], "server", "4.0.0", "Estimates the memory usage of a key.", "key SAMPLES:count"),
         d("memory|stats", 2, &[], K0, &["@slow"], "server", "4.0.0", "Returns details about memory usage.", ""),
+        d("memory|doctor", 2, &[], K0, &["@slow"], "server", "4.0.0", "Outputs a memory problems report.", ""),
         d("memory|malloc-stats", 2, &[], K0, &["@slow"], "server", "4.0.0", "Returns the allocator statistics.", ""),
         d("memory|purge", 2, &[], K0, &["@slow"], "server", "4.0.0", "Asks the allocator to release memory.", ""),
         d("memory|help", 2, HELP, K0, &["@slow"], "server", "4.0.0", "Returns helpful text about the different subcommands.", ""),

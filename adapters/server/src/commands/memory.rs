@@ -1,10 +1,12 @@
-//! `MEMORY USAGE key [SAMPLES count]`, `MEMORY STATS`, `MEMORY MALLOC-STATS`,
-//! `MEMORY PURGE` and `MEMORY HELP`, as Redis 8.6 answers them (unknown subcommands and
-//! wrong arities are refused by the dispatcher, as Redis's are).
+//! `MEMORY USAGE key [SAMPLES count]`, `MEMORY STATS`, `MEMORY DOCTOR`,
+//! `MEMORY MALLOC-STATS`, `MEMORY PURGE` and `MEMORY HELP`, as Redis 8.6 answers them
+//! (unknown subcommands and wrong arities are refused by the dispatcher, as Redis's
+//! are).
 //!
 //! The figures are brook's own accounting ([`crate::memory`]): exact counts of what the
-//! engines and connections hold, not an allocator's. `MEMORY DOCTOR` is not served: its
-//! advice is about the allocator's fragmentation and RSS, which brook does not measure.
+//! engines and connections hold, not an allocator's. DOCTOR therefore checks what
+//! brook can see — a peak far above the current use, large client buffers — in its own
+//! words, not the allocator's fragmentation and RSS that Redis's report covers.
 
 use bytes::Bytes;
 
@@ -20,6 +22,7 @@ pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
             usage(shared, sess, argv);
         }
         "stats" => stats(shared, sess),
+        "doctor" => doctor(shared, sess),
         // What Redis built without jemalloc answers: brook uses the system allocator.
         "malloc-stats" => sess
             .out
@@ -130,6 +133,52 @@ fn stats(shared: &Shared, sess: &mut Session) {
         out.double(1.0);
         int(out, bytes, 0);
     }
+}
+
+/// `MEMORY DOCTOR`: a text report (verbatim, as Redis's) on the conditions Redis's
+/// doctor checks that brook can see: too little in use to judge (under 5 MiB), a peak
+/// above 150% of the current use, client buffers above 200 KiB per client on average.
+fn doctor(shared: &Shared, sess: &mut Session) {
+    let m = shared.memory();
+    let used = m.used();
+    let clients = shared.registry.len().max(1) as u64;
+    let mut text = String::new();
+    if used < 5 << 20 {
+        text.push_str(
+            "brook holds less than 5 MiB, too little to say anything useful about its \
+             memory.\n",
+        );
+    } else {
+        let mut issues = Vec::new();
+        if m.peak as f64 / used as f64 > 1.5 {
+            issues.push(format!(
+                " * Peak: brook once held {} ({} bytes), over 150% of the {} it holds now. \
+                 What was freed went back to the allocator; the process may still be \
+                 large until the system reclaims it.\n",
+                crate::memory::bytes_to_human(m.peak),
+                m.peak,
+                crate::memory::bytes_to_human(used),
+            ));
+        }
+        if m.clients / clients > 200 * 1024 {
+            issues.push(format!(
+                " * Client buffers: the connections hold {} of buffers, over 200 KiB per \
+                 client on average: large pipelines or replies, or clients that do not \
+                 read what they are sent. CLIENT LIST shows each one's qbuf and omem.\n",
+                crate::memory::bytes_to_human(m.clients),
+            ));
+        }
+        if issues.is_empty() {
+            text.push_str("brook sees no memory problem in what it counts.\n");
+        } else {
+            text.push_str("brook sees these memory problems:\n\n");
+            for i in issues {
+                text.push_str(&i);
+                text.push('\n');
+            }
+        }
+    }
+    sess.out.verbatim(text.as_bytes());
 }
 
 /// `MEMORY HELP`: Redis's text.

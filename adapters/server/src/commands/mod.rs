@@ -213,6 +213,7 @@ static CONTAINERS: &[(&str, &str, Subcommands)] = &[
         &[
             ("usage", "memory|usage", -3),
             ("stats", "memory|stats", 2),
+            ("doctor", "memory|doctor", 2),
             ("malloc-stats", "memory|malloc-stats", 2),
             ("purge", "memory|purge", 2),
             ("help", "memory|help", 2),
