@@ -209,7 +209,10 @@ impl Keyspace {
     /// `memory_usage` over the keys (checked by [`Keyspace::check`]). Kept with every
     /// write, so reading it is O(1); a write on a stream costs O(its groups) more to
     /// keep it. `brook serve` reports it as the dataset part of INFO's `used_memory`
-    /// and MEMORY STATS' `dataset.bytes`.
+    /// and MEMORY STATS' `dataset.bytes`. Not counted: the expiry index (SET … PX),
+    /// WATCH bookkeeping and blocked readers' registrations, which Redis too keeps
+    /// outside its keys' MEMORY USAGE. [`Config::max_bytes`] still caps node bytes
+    /// ([`Keyspace::used_bytes`]), not this figure.
     pub fn used_memory(&self) -> u64 {
         self.heap
     }
