@@ -112,7 +112,7 @@ impl Keyspace {
     ) -> Result<bool, Error> {
         let created = self
             .with_group_stream(key, |s| {
-                s.group_mut(group).map(|g| g.create_consumer(consumer, now))
+                s.with_group(group, |g| g.create_consumer(consumer, now))
             })?
             .ok_or_else(|| Error::no_such_group(key, group))?;
         self.add_dirty(u64::from(created));
@@ -129,7 +129,7 @@ impl Keyspace {
     ) -> Result<u64, Error> {
         let deleted = self
             .with_group_stream(key, |s| {
-                s.group_mut(group).map(|g| g.delete_consumer(consumer))
+                s.with_group(group, |g| g.delete_consumer(consumer))
             })?
             .ok_or_else(|| Error::no_such_group(key, group))?;
         self.add_dirty(u64::from(deleted.is_some()));
@@ -192,8 +192,10 @@ impl Keyspace {
     /// key or group acknowledges nothing.
     pub fn xack(&mut self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
         let acked = self.with_stream_mut(key, |s| {
-            s.group_mut(group)
-                .map_or(0, |g| ids.iter().filter(|id| g.ack(**id)).count() as u64)
+            s.with_group(group, |g| {
+                ids.iter().filter(|id| g.ack(**id)).count() as u64
+            })
+            .unwrap_or(0)
         })?;
         self.add_dirty(acked.unwrap_or(0));
         Ok(acked.unwrap_or(0))

@@ -207,8 +207,8 @@ impl Keyspace {
     /// PELs, consumers and IDMP state, and strings — counted as
     /// [`Keyspace::memory_usage`] counts one key: this is always the sum of
     /// `memory_usage` over the keys (checked by [`Keyspace::check`]). Kept with every
-    /// write, so reading it is O(1); a write on a stream costs O(its groups) more to
-    /// keep it. `brook serve` reports it as the dataset part of INFO's `used_memory`
+    /// write at O(1) cost (every part of a stream keeps its own byte count), so reading
+    /// it is O(1) too. `brook serve` reports it as the dataset part of INFO's `used_memory`
     /// and MEMORY STATS' `dataset.bytes`. Not counted: the expiry index (SET … PX),
     /// WATCH bookkeeping and blocked readers' registrations, which Redis too keeps
     /// outside its keys' MEMORY USAGE. [`Config::max_bytes`] still caps node bytes
@@ -783,8 +783,8 @@ impl Keyspace {
     ///
     /// For a stream this counts its node buffers and node index, its groups (PEL
     /// entries, the PEL's time index once built, consumers) and its IDMP producers and
-    /// IIDs; for a string its bytes; for both the key's name and its table slot. Exact
-    /// (no sampling): the cost is O(the stream's groups). Mirrors Redis's
+    /// IIDs; for a string its bytes; for both the key's name and its table slot. From
+    /// counters kept with every change: O(1), no sampling. Mirrors Redis's
     /// `MEMORY USAGE key`.
     pub fn memory_usage(&self, key: &[u8]) -> Option<usize> {
         let (k, v) = self.keys.get_key_value(key)?;

@@ -31,6 +31,20 @@ impl Stream {
         opts: &XReadGroupOptions,
         now: u64,
     ) -> Option<Vec<GroupEntry>> {
+        self.tracking_group(group, |s| {
+            s.read_group_counted(group, consumer, id, opts, now)
+        })
+    }
+
+    /// [`Stream::read_group`], inside [`Stream::tracking_group`].
+    fn read_group_counted(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        id: GroupReadId,
+        opts: &XReadGroupOptions,
+        now: u64,
+    ) -> Option<Vec<GroupEntry>> {
         let count = opts
             .count
             .filter(|&c| c > 0)
@@ -199,7 +213,7 @@ impl Stream {
     /// `None` when no pending entry exists in the stream. Builds the group's
     /// delivery-time index, as a CLAIM read does.
     pub fn claim_deadline(&mut self, group: &[u8], min_idle: u64) -> Option<u64> {
-        self.groups.get_mut(group)?.pel_mut().index_by_time();
+        self.with_group(group, |g| g.pel_mut().index_by_time())?;
         let g = self.groups.get(group)?;
         first_existing_deadline(self, g, min_idle)
     }
