@@ -182,7 +182,8 @@ fn memory_command_errors_and_replies_match_redis8() {
     }
 }
 
-/// MEMORY USAGE of existing keys: an integer on both, of the same order of magnitude.
+/// MEMORY USAGE of existing keys: an integer on both, within a factor of 3 (a 10k-entry
+/// stream with a 5000-entry PEL: brook 679 kB, Redis 923 kB when written).
 #[test]
 fn memory_usage_values_are_plausible_against_redis8() {
     let Some(oracle) = ServerGuard::start(ServerKind::Redis8) else {
@@ -215,7 +216,7 @@ fn memory_usage_values_are_plausible_against_redis8() {
     for (what, a, b) in [("stream", ours.0, theirs.0), ("string", ours.1, theirs.1)] {
         let ratio = a as f64 / b as f64;
         assert!(
-            (0.2..=5.0).contains(&ratio),
+            (0.33..=3.0).contains(&ratio),
             "{what}: brook {a} bytes, Redis {b} ({ratio:.2}×)"
         );
     }
