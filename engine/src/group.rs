@@ -328,3 +328,31 @@ impl Group {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The consumer-name byte count follows creations and deletions (`check` compares
+    /// it with the names), and `heap_bytes` follows the PEL.
+    #[test]
+    fn byte_counters_follow_consumers_and_the_pel() {
+        let mut g = Group::new(StreamId::MIN, None);
+        let empty = g.heap_bytes();
+        assert!(g.create_consumer(b"alice", 1));
+        assert!(!g.create_consumer(b"alice", 2));
+        let bob = g.touch_consumer(b"bob", 3);
+        g.check().expect("counters");
+        let two = g.heap_bytes();
+        assert_eq!(two, empty + 2 * (5 + 3) + 2 * CONSUMER_SLOT);
+        for ms in 1..=100 {
+            g.assign(StreamId::new(ms, 0), bob, 3, 1, Placement::Tail);
+        }
+        assert!(g.heap_bytes() > two, "pending entries cost bytes");
+        assert_eq!(g.delete_consumer(b"bob"), Some(100));
+        g.check().expect("counters");
+        assert_eq!(g.delete_consumer(b"bob"), None);
+        assert_eq!(g.consumer_count(), 1);
+        g.check().expect("counters");
+    }
+}

@@ -282,6 +282,44 @@ mod tests {
         assert_ne!(auto_iid(&[("a", "1")]), auto_iid(&[("a", "1"), ("a", "1")]));
     }
 
+    /// The byte counters follow records, evictions, expiry and XCFGSET's reset, and
+    /// `heap_bytes` grows and shrinks with what is held.
+    #[test]
+    fn byte_counters_follow_every_change() {
+        let mut m = Idmp::new(1, 3);
+        assert_eq!(m.heap_bytes(), 0);
+        let pid = Bytes::from_static(b"producer");
+        let mut last = 0;
+        for (i, iid) in ["a", "bb", "ccc"].iter().enumerate() {
+            m.record(
+                &pid,
+                Bytes::from_static(iid.as_bytes()),
+                StreamId::new(1000 + i as u64, 0),
+            );
+            m.check().expect("counters");
+            assert!(m.heap_bytes() > last, "a new IID costs bytes");
+            last = m.heap_bytes();
+        }
+        // A fourth evicts the oldest ("a", one byte) for "dddd" (four): 3 bytes more.
+        m.record(&pid, Bytes::from_static(b"dddd"), StreamId::new(1003, 0));
+        m.check().expect("counters");
+        assert_eq!(m.heap_bytes(), last + 3);
+        m.record(
+            &Bytes::from_static(b"q"),
+            Bytes::from_static(b"x"),
+            StreamId::new(1500, 0),
+        );
+        m.check().expect("counters");
+        let two = m.heap_bytes();
+        // By 2002 everything of `producer` (up to 1003) has expired; `q` (1500) not.
+        m.expire(2002);
+        m.check().expect("counters");
+        assert!(m.heap_bytes() < two && m.heap_bytes() > 0);
+        m.configure(Some(5), None);
+        m.check().expect("counters");
+        assert_eq!(m.heap_bytes(), 0);
+    }
+
     #[test]
     fn maxsize_evicts_oldest_and_expiry_drops_old_records() {
         let mut m = Idmp::new(1, 2);
