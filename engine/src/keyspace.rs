@@ -70,8 +70,10 @@ pub struct Config {
     /// Redis marks `denyoom` (XADD, XSETID, SET) with Redis's OOM error, as a server at
     /// `maxmemory` does. `None`: no cap.
     pub max_entries: Option<u64>,
-    /// The same, once stream storage reaches this many bytes (as counted by
-    /// [`Keyspace::used_bytes`]). `None`: no cap.
+    /// The same, once the keyspace holds this many bytes as [`Keyspace::used_memory`]
+    /// counts them: every key with its value — a stream's nodes and index, its groups'
+    /// PELs and consumers, its IDMP state; strings — what MEMORY USAGE reports, as
+    /// Redis's `maxmemory` compares its whole `used_memory`. `None`: no cap.
     pub max_bytes: Option<u64>,
     /// Redis Cluster's key rule: a command (or an atomic batch) whose keys hash to
     /// different slots fails with `CROSSSLOT` instead of running, as on a cluster — so
@@ -209,10 +211,9 @@ impl Keyspace {
     /// `memory_usage` over the keys (checked by [`Keyspace::check`]). Kept with every
     /// write at O(1) cost (every part of a stream keeps its own byte count), so reading
     /// it is O(1) too. `brook serve` reports it as the dataset part of INFO's `used_memory`
-    /// and MEMORY STATS' `dataset.bytes`. Not counted: the expiry index (SET … PX),
-    /// WATCH bookkeeping and blocked readers' registrations, which Redis too keeps
-    /// outside its keys' MEMORY USAGE. [`Config::max_bytes`] still caps node bytes
-    /// ([`Keyspace::used_bytes`]), not this figure.
+    /// and MEMORY STATS' `dataset.bytes`; [`Config::max_bytes`] caps it. Not counted:
+    /// the expiry index (SET … PX), WATCH bookkeeping and blocked readers'
+    /// registrations, which Redis too keeps outside its keys' MEMORY USAGE.
     pub fn used_memory(&self) -> u64 {
         self.heap
     }
@@ -290,7 +291,7 @@ impl Keyspace {
             .config
             .max_entries
             .is_some_and(|cap| self.entries >= cap)
-            || self.config.max_bytes.is_some_and(|cap| self.bytes >= cap)
+            || self.config.max_bytes.is_some_and(|cap| self.heap >= cap)
         {
             return Err(Error::OutOfMemory);
         }

@@ -165,8 +165,41 @@ fn caps_refuse_xadd_with_the_oom_error_and_lose_nothing() {
         assert!(added < 1_000_000, "byte cap never reached");
     };
     assert_eq!(res, Error::OutOfMemory);
-    assert!(ks.used_bytes() >= 64 * 1024);
+    assert!(ks.used_memory() >= 64 * 1024);
     assert_eq!(ks.xlen(b"s"), Ok(added));
+    ks.check().expect("well-formed");
+
+    // The byte cap counts everything a key holds: a PEL that outgrows the cap refuses
+    // XADD though the entries alone are far below it.
+    let mut ks = Keyspace::with_config(Config {
+        max_bytes: Some(256 * 1024),
+        ..Config::default()
+    });
+    for i in 1..=2_000 {
+        let opts = XAddOptions::with_id(StreamId::new(i, 0));
+        ks.xadd(b"s", &opts, &[("f", "v")], 0)
+            .expect("under the cap");
+    }
+    let entries_only = ks.used_memory();
+    assert!(entries_only < 128 * 1024, "{entries_only}");
+    let mut groups = 0;
+    while ks.used_memory() < 256 * 1024 {
+        let g = format!("g{groups}");
+        ks.execute_str(&["XGROUP", "CREATE", "s", &g, "0"], 0);
+        ks.execute_str(&["XREADGROUP", "GROUP", &g, "c", "STREAMS", "s", ">"], 0);
+        groups += 1;
+        assert!(groups < 1_000, "PELs never reached the cap");
+    }
+    assert!(ks.used_bytes() < 128 * 1024, "node bytes stay small");
+    let opts = XAddOptions::with_id(StreamId::new(3_000, 0));
+    assert_eq!(
+        ks.xadd(b"s", &opts, &[("f", "v")], 0),
+        Err(Error::OutOfMemory)
+    );
+    ks.execute_str(&["XGROUP", "DESTROY", "s", "g0"], 0);
+    ks.execute_str(&["XGROUP", "DESTROY", "s", "g1"], 0);
+    assert!(ks.used_memory() < 256 * 1024);
+    assert!(ks.xadd(b"s", &opts, &[("f", "v")], 0).is_ok(), "room again");
     ks.check().expect("well-formed");
 }
 
