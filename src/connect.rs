@@ -28,7 +28,8 @@ fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
 ///   advances, from [`Backend::manual_clock`]; `start_ms=N` sets where it starts,
 ///   default now) or `clock=system` (the default); `node_max_bytes=N` and
 ///   `node_max_entries=N` (Redis's `stream-node-max-*`); `max_entries=N` and
-///   `max_bytes=N` (caps past which XADD fails with Redis's `OOM` error); `cluster=1`
+///   `max_bytes=N` (caps past which XADD fails with Redis's `OOM` error; bytes as
+///   MEMORY USAGE counts them, groups and PELs included); `cluster=1`
 ///   (Redis Cluster's rule: a command or atomic batch whose keys hash to different
 ///   slots fails with `CROSSSLOT`, as on a cluster).
 /// - `redis://[user:password@]host[:port][/db][?protocol=resp3]` — a Redis or Valkey

@@ -129,9 +129,12 @@ impl ReadRequest {
             if matches!(id.normalized(), GroupReadId::After(_)) {
                 break;
             }
+            // Building the time index changes what the stream holds: counted.
             if let Some(d) = ks
-                .stream_mut(key)
-                .and_then(|s| s.claim_deadline(group, min_idle))
+                .with_stream_mut(key, |s| s.claim_deadline(group, min_idle))
+                .ok()
+                .flatten()
+                .flatten()
             {
                 due = Some(due.map_or(d, |x| x.min(d)));
             }

@@ -51,6 +51,21 @@ impl Stream {
         opts: &XClaimOptions,
         now: u64,
     ) -> Option<Claimed> {
+        self.tracking_group(group, |s| {
+            s.claim_counted(group, consumer, min_idle, ids, opts, now)
+        })
+    }
+
+    /// [`Stream::claim`], inside [`Stream::tracking_group`].
+    fn claim_counted(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        min_idle: u64,
+        ids: &[StreamId],
+        opts: &XClaimOptions,
+        now: u64,
+    ) -> Option<Claimed> {
         let g = self.groups.get_mut(group)?;
         if let Some(last) = opts.last_id {
             if last > g.last_delivered {
@@ -121,6 +136,21 @@ impl Stream {
     /// those idle at least `min_idle` ms and dropping those no longer in the stream,
     /// until `count` are claimed or dropped.
     pub fn autoclaim(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        min_idle: u64,
+        start: StreamId,
+        opts: &XAutoClaimOptions,
+        now: u64,
+    ) -> Option<XAutoClaimReply> {
+        self.tracking_group(group, |s| {
+            s.autoclaim_counted(group, consumer, min_idle, start, opts, now)
+        })
+    }
+
+    /// [`Stream::autoclaim`], inside [`Stream::tracking_group`].
+    fn autoclaim_counted(
         &mut self,
         group: &[u8],
         consumer: &[u8],

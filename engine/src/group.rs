@@ -79,6 +79,9 @@ struct Members {
     names: BTreeMap<Bytes, ConsumerId>,
     slots: Vec<Option<Consumer>>,
     free: Vec<ConsumerId>,
+    /// Bytes of the consumers' names (kept with every change: [`Group::heap_bytes`] is
+    /// O(1)).
+    name_bytes: usize,
 }
 
 impl Members {
@@ -93,6 +96,10 @@ impl Members {
 
 /// The PEL of a group without members.
 static EMPTY_PEL: Pel = Pel::new();
+
+/// The heap bytes one consumer costs besides its name (held twice: in the consumer
+/// and in the name index): its slot, its index entry and table overhead.
+const CONSUMER_SLOT: usize = 96;
 
 impl Group {
     /// A group positioned at `last_delivered` with `entries_read`.
@@ -120,8 +127,9 @@ impl Group {
 
     /// The group PEL, mutably (for building its time index; entries change through the
     /// group's methods).
-    pub(crate) fn pel_mut(&mut self) -> &mut Pel {
-        &mut self.members_mut().pel
+    /// `None` while the group has no members (an empty PEL needs no index).
+    pub(crate) fn pel_mut(&mut self) -> Option<&mut Pel> {
+        self.members.as_deref_mut().map(|m| &mut m.pel)
     }
 
     /// The consumers, ordered bytewise by name.
@@ -178,6 +186,7 @@ impl Group {
                 (m.slots.len() - 1) as ConsumerId
             }
         };
+        m.name_bytes += name.len();
         m.names.insert(name, id);
         id
     }
@@ -217,6 +226,7 @@ impl Group {
     pub fn delete_consumer(&mut self, name: &[u8]) -> Option<u64> {
         let m = self.members.as_deref_mut()?;
         let id = m.names.remove(name)?;
+        m.name_bytes -= name.len();
         let c = m.slots.get_mut(id as usize).and_then(Option::take)?;
         m.free.push(id);
         if c.pending > 0 {
@@ -311,13 +321,16 @@ impl Group {
         self.pel().get(id)
     }
 
-    /// Approximate heap bytes of the PELs and consumers.
+    /// Approximate heap bytes of the PELs and consumers, from counters kept with every
+    /// change: O(1).
     pub fn heap_bytes(&self) -> usize {
         let Some(m) = self.members() else {
             return 0;
         };
-        let consumers: usize = self.consumers().map(|c| c.name.len() + 96).sum();
-        core::mem::size_of::<Members>() + m.pel.heap_bytes() + consumers
+        core::mem::size_of::<Members>()
+            + m.pel.heap_bytes()
+            + 2 * m.name_bytes
+            + m.names.len() * CONSUMER_SLOT
     }
 
     /// Checks that every pending entry's owner exists, that each consumer's count is
@@ -327,6 +340,13 @@ impl Group {
             return Ok(());
         };
         m.pel.check()?;
+        let name_bytes: usize = m.names.keys().map(Bytes::len).sum();
+        if name_bytes != m.name_bytes {
+            return Err(alloc::format!(
+                "consumer names hold {name_bytes} bytes, counted {}",
+                m.name_bytes
+            ));
+        }
         let live = m.slots.iter().filter(|s| s.is_some()).count();
         if live != m.names.len() {
             return Err(alloc::format!(
@@ -398,5 +418,30 @@ mod tests {
         g.check().expect("invariants");
         assert!(g.create_consumer(b"carol", 7));
         assert_eq!(g.consumer(b"carol").map(|c| c.seen_time), Some(7));
+    }
+
+    /// The consumer-name byte count follows creations and deletions (`check` compares
+    /// it with the names), and `heap_bytes` follows the PEL.
+    #[test]
+    fn byte_counters_follow_consumers_and_the_pel() {
+        let mut g = Group::new(StreamId::MIN, None);
+        assert_eq!(g.heap_bytes(), 0, "no members yet");
+        assert!(g.create_consumer(b"alice", 1));
+        assert!(!g.create_consumer(b"alice", 2));
+        let one = g.heap_bytes();
+        assert_eq!(one, core::mem::size_of::<Members>() + 2 * 5 + CONSUMER_SLOT);
+        let bob = g.touch_consumer(b"bob", 3);
+        g.check().expect("counters");
+        let two = g.heap_bytes();
+        assert_eq!(two, one + 2 * 3 + CONSUMER_SLOT);
+        for ms in 1..=100 {
+            g.assign(StreamId::new(ms, 0), bob, 3, 1, Placement::Tail);
+        }
+        assert!(g.heap_bytes() > two, "pending entries cost bytes");
+        assert_eq!(g.delete_consumer(b"bob"), Some(100));
+        g.check().expect("counters");
+        assert_eq!(g.delete_consumer(b"bob"), None);
+        assert_eq!(g.consumer_count(), 1);
+        g.check().expect("counters");
     }
 }

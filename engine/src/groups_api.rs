@@ -20,7 +20,7 @@ use crate::info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer,
     XInfoGroup, XPendingSummary,
 };
-use crate::keyspace::{Keyspace, Value};
+use crate::keyspace::{KeyType, Keyspace, Value};
 use crate::options::{
     GroupReadId, RefPolicy, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions,
 };
@@ -46,16 +46,6 @@ impl GroupStart {
 }
 
 impl Keyspace {
-    /// The stream at `key` for a group command that needs it to exist: Redis's XGROUP
-    /// "requires the key to exist" error otherwise.
-    fn xgroup_stream(&mut self, key: &[u8]) -> Result<&mut Stream, Error> {
-        match self.value_mut(key) {
-            Some(Value::Stream(s)) => Ok(s),
-            Some(_) => Err(Error::WrongType),
-            None => Err(Error::XGroupKeyMissing),
-        }
-    }
-
     /// XGROUP CREATE key group id|$ \[MKSTREAM\] \[ENTRIESREAD n\]: `entries_read` −1 (or
     /// `None`) leaves it unknown; values above `entries-added` are clamped.
     pub fn xgroup_create(
@@ -66,19 +56,20 @@ impl Keyspace {
         mkstream: bool,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
-        match self.value_mut(key) {
-            Some(Value::Stream(_)) => {}
-            Some(_) => return Err(Error::WrongType),
-            None if mkstream => {
+        match self.key_type(key) {
+            KeyType::Stream => {}
+            KeyType::String => return Err(Error::WrongType),
+            KeyType::None if mkstream => {
                 let (d, m) = (self.config().idmp_duration, self.config().idmp_maxsize);
                 self.insert_value(key, Value::Stream(Box::new(Stream::with_idmp(d, m))));
                 self.touch(key);
                 self.signals.raise(key, Signal::Data);
             }
-            None => return Err(Error::XGroupKeyMissing),
+            KeyType::None => return Err(Error::XGroupKeyMissing),
         }
-        self.xgroup_stream(key)?
-            .create_group(group, start.resolve(), entries_read)?;
+        self.with_group_stream(key, |s| {
+            s.create_group(group, start.resolve(), entries_read)
+        })??;
         self.add_dirty(1);
         Ok(())
     }
@@ -91,8 +82,9 @@ impl Keyspace {
         start: GroupStart,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
-        let s = self.xgroup_stream(key)?;
-        if s.set_group_id(group, start.resolve(), entries_read) {
+        if self.with_group_stream(key, |s| {
+            s.set_group_id(group, start.resolve(), entries_read)
+        })? {
             self.add_dirty(1);
             Ok(())
         } else {
@@ -102,7 +94,7 @@ impl Keyspace {
 
     /// XGROUP DESTROY: true if the group existed.
     pub fn xgroup_destroy(&mut self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
-        let destroyed = self.xgroup_stream(key)?.destroy_group(group);
+        let destroyed = self.with_group_stream(key, |s| s.destroy_group(group))?;
         if destroyed {
             self.signals.raise(key, Signal::Data);
             self.add_dirty(1);
@@ -118,11 +110,11 @@ impl Keyspace {
         consumer: &[u8],
         now: u64,
     ) -> Result<bool, Error> {
-        let s = self.xgroup_stream(key)?;
-        let g = s
-            .group_mut(group)
+        let created = self
+            .with_group_stream(key, |s| {
+                s.with_group(group, |g| g.create_consumer(consumer, now))
+            })?
             .ok_or_else(|| Error::no_such_group(key, group))?;
-        let created = g.create_consumer(consumer, now);
         self.add_dirty(u64::from(created));
         Ok(created)
     }
@@ -135,11 +127,11 @@ impl Keyspace {
         group: &[u8],
         consumer: &[u8],
     ) -> Result<u64, Error> {
-        let s = self.xgroup_stream(key)?;
-        let g = s
-            .group_mut(group)
+        let deleted = self
+            .with_group_stream(key, |s| {
+                s.with_group(group, |g| g.delete_consumer(consumer))
+            })?
             .ok_or_else(|| Error::no_such_group(key, group))?;
-        let deleted = g.delete_consumer(consumer);
         self.add_dirty(u64::from(deleted.is_some()));
         Ok(deleted.unwrap_or(0))
     }
@@ -200,8 +192,10 @@ impl Keyspace {
     /// key or group acknowledges nothing.
     pub fn xack(&mut self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
         let acked = self.with_stream_mut(key, |s| {
-            s.group_mut(group)
-                .map_or(0, |g| ids.iter().filter(|id| g.ack(**id)).count() as u64)
+            s.with_group(group, |g| {
+                ids.iter().filter(|id| g.ack(**id)).count() as u64
+            })
+            .unwrap_or(0)
         })?;
         self.add_dirty(acked.unwrap_or(0));
         Ok(acked.unwrap_or(0))

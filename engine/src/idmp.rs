@@ -114,7 +114,20 @@ pub struct Idmp {
     /// an IID insert (and by RENAME while producers exist), cleared once the cron finds
     /// no producer left.
     tracked: bool,
+    /// Bytes of the producer IDs held (kept with every change: [`Idmp::heap_bytes`]
+    /// is O(1)).
+    pid_bytes: usize,
+    /// Bytes of the IIDs held.
+    iid_bytes: usize,
+    /// IIDs held, over all producers.
+    iid_count: usize,
 }
+
+/// The heap bytes one IID costs besides its own bytes: its map slot and its place in
+/// the insertion order.
+const IID_SLOT: usize = core::mem::size_of::<(Bytes, StreamId)>() + core::mem::size_of::<Bytes>();
+/// The heap bytes one producer costs besides its ID's bytes.
+const PRODUCER_SLOT: usize = core::mem::size_of::<(Bytes, Producer)>();
 
 impl Idmp {
     /// Empty state with the given settings (copied from the server configs when the
@@ -127,6 +140,9 @@ impl Idmp {
             iids_added: 0,
             iids_duplicates: 0,
             tracked: false,
+            pid_bytes: 0,
+            iid_bytes: 0,
+            iid_count: 0,
         }
     }
 
@@ -166,19 +182,27 @@ impl Idmp {
             return;
         }
         let horizon = now.checked_sub(self.duration.saturating_mul(1000));
-        self.producers.retain(|_, p| {
+        let (mut iid_bytes, mut iid_count, mut pid_bytes) =
+            (self.iid_bytes, self.iid_count, self.pid_bytes);
+        self.producers.retain(|pid, p| {
             while let (Some(h), Some(iid)) = (horizon, p.order.front()) {
                 match p.ids.get(iid) {
                     Some(id) if id.ms > h => break,
                     _ => {
                         if let Some(iid) = p.order.pop_front() {
                             p.ids.remove(&iid);
+                            iid_bytes -= iid.len();
+                            iid_count -= 1;
                         }
                     }
                 }
             }
+            if p.order.is_empty() {
+                pid_bytes -= pid.len();
+            }
             !p.order.is_empty()
         });
+        (self.iid_bytes, self.iid_count, self.pid_bytes) = (iid_bytes, iid_count, pid_bytes);
         if self.producers.is_empty() {
             self.tracked = false;
         }
@@ -189,6 +213,7 @@ impl Idmp {
     pub fn producer(&mut self, pid: &Bytes) {
         if !self.producers.contains_key(pid) {
             self.producers.insert(pid.clone(), Producer::default());
+            self.pid_bytes += pid.len();
         }
     }
 
@@ -212,13 +237,20 @@ impl Idmp {
     /// IIDs beyond `idmp-maxsize`.
     pub fn record(&mut self, pid: &Bytes, iid: Bytes, id: StreamId) {
         self.tracked = true;
+        if !self.producers.contains_key(&pid[..]) {
+            self.pid_bytes += pid.len();
+        }
         let p = self.producers.entry(pid.clone()).or_default();
         if p.ids.insert(iid.clone(), id).is_none() {
+            self.iid_bytes += iid.len();
+            self.iid_count += 1;
             p.order.push_back(iid);
         }
         while p.order.len() as u64 > self.maxsize {
             if let Some(old) = p.order.pop_front() {
                 p.ids.remove(&old);
+                self.iid_bytes -= old.len();
+                self.iid_count -= 1;
             }
         }
         self.iids_added += 1;
@@ -233,20 +265,43 @@ impl Idmp {
             self.duration = duration.unwrap_or(self.duration);
             self.maxsize = maxsize.unwrap_or(self.maxsize);
             self.producers.clear();
+            (self.pid_bytes, self.iid_bytes, self.iid_count) = (0, 0, 0);
         }
     }
 
-    /// Heap bytes of the IDMP state (approximate: keys, values and table slots).
+    /// Heap bytes of the IDMP state (approximate: keys, values and table slots), from
+    /// counters kept with every change: O(1).
     pub fn heap_bytes(&self) -> usize {
-        let slot = core::mem::size_of::<(Bytes, StreamId)>() + core::mem::size_of::<Bytes>();
-        self.producers
-            .iter()
-            .map(|(pid, p)| {
-                pid.len()
-                    + core::mem::size_of::<(Bytes, Producer)>()
-                    + p.order.iter().map(|i| i.len() + slot).sum::<usize>()
-            })
-            .sum()
+        self.pid_bytes
+            + self.producers.len() * PRODUCER_SLOT
+            + self.iid_bytes
+            + self.iid_count * IID_SLOT
+    }
+
+    /// Checks the byte counters against the producers and IIDs held, and that each
+    /// producer's order and map hold the same IIDs.
+    pub fn check(&self) -> Result<(), alloc::string::String> {
+        let (mut pid_bytes, mut iid_bytes, mut iid_count) = (0, 0, 0);
+        for (pid, p) in &self.producers {
+            if p.order.len() != p.ids.len() || p.order.iter().any(|i| !p.ids.contains_key(i)) {
+                return Err(alloc::format!(
+                    "IDMP producer {:?}: order and map disagree",
+                    alloc::string::String::from_utf8_lossy(pid)
+                ));
+            }
+            pid_bytes += pid.len();
+            iid_bytes += p.order.iter().map(Bytes::len).sum::<usize>();
+            iid_count += p.order.len();
+        }
+        if (pid_bytes, iid_bytes, iid_count) != (self.pid_bytes, self.iid_bytes, self.iid_count) {
+            return Err(alloc::format!(
+                "IDMP counters {}/{}/{} but the state holds {pid_bytes}/{iid_bytes}/{iid_count}",
+                self.pid_bytes,
+                self.iid_bytes,
+                self.iid_count
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -292,5 +347,43 @@ mod tests {
         m.record(&pid, Bytes::from_static(b"x"), StreamId::new(1, 0));
         m.configure(Some(2), None);
         assert_eq!(m.counters(0), (0, 0, 4, 0));
+    }
+
+    /// The byte counters follow records, evictions, expiry and XCFGSET's reset, and
+    /// `heap_bytes` grows and shrinks with what is held.
+    #[test]
+    fn byte_counters_follow_every_change() {
+        let mut m = Idmp::new(1, 3);
+        assert_eq!(m.heap_bytes(), 0);
+        let pid = Bytes::from_static(b"producer");
+        let mut last = 0;
+        for (i, iid) in ["a", "bb", "ccc"].iter().enumerate() {
+            m.record(
+                &pid,
+                Bytes::from_static(iid.as_bytes()),
+                StreamId::new(1000 + i as u64, 0),
+            );
+            m.check().expect("counters");
+            assert!(m.heap_bytes() > last, "a new IID costs bytes");
+            last = m.heap_bytes();
+        }
+        // A fourth evicts the oldest ("a", one byte) for "dddd" (four): 3 bytes more.
+        m.record(&pid, Bytes::from_static(b"dddd"), StreamId::new(1003, 0));
+        m.check().expect("counters");
+        assert_eq!(m.heap_bytes(), last + 3);
+        m.record(
+            &Bytes::from_static(b"q"),
+            Bytes::from_static(b"x"),
+            StreamId::new(1500, 0),
+        );
+        m.check().expect("counters");
+        let two = m.heap_bytes();
+        // By 2002 everything of `producer` (up to 1003) has expired; `q` (1500) not.
+        m.expire(2002);
+        m.check().expect("counters");
+        assert!(m.heap_bytes() < two && m.heap_bytes() > 0);
+        m.configure(Some(5), None);
+        m.check().expect("counters");
+        assert_eq!(m.heap_bytes(), 0);
     }
 }

@@ -70,8 +70,10 @@ pub struct Config {
     /// Redis marks `denyoom` (XADD, XSETID, SET) with Redis's OOM error, as a server at
     /// `maxmemory` does. `None`: no cap.
     pub max_entries: Option<u64>,
-    /// The same, once stream storage reaches this many bytes (as counted by
-    /// [`Keyspace::used_bytes`]). `None`: no cap.
+    /// The same, once the keyspace holds this many bytes as [`Keyspace::used_memory`]
+    /// counts them: every key with its value — a stream's nodes and index, its groups'
+    /// PELs and consumers, its IDMP state; strings — what MEMORY USAGE reports, as
+    /// Redis's `maxmemory` compares its whole `used_memory`. `None`: no cap.
     pub max_bytes: Option<u64>,
     /// Redis Cluster's key rule: a command (or an atomic batch) whose keys hash to
     /// different slots fails with `CROSSSLOT` instead of running, as on a cluster — so
@@ -125,6 +127,9 @@ pub struct Keyspace {
     config: Config,
     entries: u64,
     bytes: u64,
+    /// Heap bytes of every key and value: the sum of [`Keyspace::memory_usage`] over
+    /// the keys, kept with every change ([`Keyspace::used_memory`]).
+    heap: u64,
     /// Keys readers are blocked on, and the signals raised on them.
     pub(crate) signals: Signals,
     /// Expiry times (SET … PX and friends).
@@ -200,6 +205,19 @@ impl Keyspace {
         self.bytes
     }
 
+    /// Heap bytes of every key and its value — streams with their node index, groups,
+    /// PELs, consumers and IDMP state, and strings — counted as
+    /// [`Keyspace::memory_usage`] counts one key: this is always the sum of
+    /// `memory_usage` over the keys (checked by [`Keyspace::check`]). Kept with every
+    /// write at O(1) cost (every part of a stream keeps its own byte count), so reading
+    /// it is O(1) too. `brook serve` reports it as the dataset part of INFO's `used_memory`
+    /// and MEMORY STATS' `dataset.bytes`; [`Config::max_bytes`] caps it. Not counted:
+    /// the expiry index (SET … PX), WATCH bookkeeping and blocked readers'
+    /// registrations, which Redis too keeps outside its keys' MEMORY USAGE.
+    pub fn used_memory(&self) -> u64 {
+        self.heap
+    }
+
     /// Number of keys (DBSIZE).
     pub fn len(&self) -> usize {
         self.keys.len()
@@ -219,30 +237,13 @@ impl Keyspace {
         }
     }
 
-    /// The stream at `key`, mutably (`None` if missing or not a stream). Usage counters
-    /// are not updated: for changes that do not move entries or node bytes.
-    pub(crate) fn stream_mut(&mut self, key: &[u8]) -> Option<&mut Stream> {
-        match self.keys.get_mut(key) {
-            Some(Value::Stream(s)) => Some(s),
-            _ => None,
-        }
-    }
-
-    /// The value at `key`, mutably.
-    pub(crate) fn value_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.keys.get_mut(key)
-    }
-
     /// Stores `value` at `key` (replacing any value; usage counters follow).
     pub(crate) fn insert_value(&mut self, key: &[u8], value: Value) {
-        if let Some(Value::Stream(old)) = self.keys.get(key) {
-            let before = usage(old);
-            self.account(before, (0, 0));
+        if let Some(old) = self.keys.get(key) {
+            let before = key_usage(key, old);
+            self.account(before, Usage::ZERO);
         }
-        if let Value::Stream(s) = &value {
-            let after = usage(s);
-            self.account((0, 0), after);
-        }
+        self.account(Usage::ZERO, key_usage(key, &value));
         self.keys.insert(Key::from(key), value);
     }
 
@@ -265,10 +266,22 @@ impl Keyspace {
         }
     }
 
-    /// Moves the usage counters from a stream's `before` usage to its `after` usage.
-    fn account(&mut self, before: (u64, u64), after: (u64, u64)) {
-        self.entries = self.entries + after.0 - before.0;
-        self.bytes = self.bytes + after.1 - before.1;
+    /// Runs `f` on the stream at `key` for an XGROUP subcommand, which needs it to
+    /// exist (Redis's "requires the key to exist" error otherwise), keeping the usage
+    /// counters current.
+    pub(crate) fn with_group_stream<T>(
+        &mut self,
+        key: &[u8],
+        f: impl FnOnce(&mut Stream) -> T,
+    ) -> Result<T, Error> {
+        self.with_stream_mut(key, f)?.ok_or(Error::XGroupKeyMissing)
+    }
+
+    /// Moves the usage counters from a value's `before` usage to its `after` usage.
+    fn account(&mut self, before: Usage, after: Usage) {
+        self.entries = self.entries + after.entries - before.entries;
+        self.bytes = self.bytes + after.nodes - before.nodes;
+        self.heap = self.heap + after.heap - before.heap;
     }
 
     /// Whether a command marked `denyoom` in Redis may run now (the caps are not
@@ -278,7 +291,7 @@ impl Keyspace {
             .config
             .max_entries
             .is_some_and(|cap| self.entries >= cap)
-            || self.config.max_bytes.is_some_and(|cap| self.bytes >= cap)
+            || self.config.max_bytes.is_some_and(|cap| self.heap >= cap)
         {
             return Err(Error::OutOfMemory);
         }
@@ -308,9 +321,12 @@ impl Keyspace {
             return Err(Error::XAddIdZero);
         }
         let (idmp_duration, idmp_maxsize) = (self.config.idmp_duration, self.config.idmp_maxsize);
-        let stream = match self.keys.entry_ref(key) {
+        let (stream, before) = match self.keys.entry_ref(key) {
             EntryRef::Occupied(o) => match o.into_mut() {
-                Value::Stream(s) => s,
+                Value::Stream(s) => {
+                    let before = stream_key_usage(key, s);
+                    (s, before)
+                }
                 _ => return Err(Error::WrongType),
             },
             EntryRef::Vacant(_) if opts.nomkstream => return Ok(None),
@@ -318,13 +334,15 @@ impl Keyspace {
                 idmp_duration,
                 idmp_maxsize,
             )))) {
-                Value::Stream(s) => s,
+                // A new key: counted from nothing.
+                Value::Stream(s) => (s, Usage::ZERO),
                 _ => return Err(Error::WrongType),
             },
         };
-        // An IDMP duplicate answers the recorded ID and changes nothing else. The
-        // producer is created first, as Redis does: it stays even if the append below
-        // fails (see `idmp`'s module doc for when Redis's cron drops it again).
+        // An IDMP duplicate answers the recorded ID and changes nothing else (expiring
+        // old IIDs on the way). The producer is created first, as Redis does: it stays
+        // even if the append below fails (see `idmp`'s module doc for when Redis's cron
+        // drops it again).
         let idmp = opts.idmp.as_ref().map(|i| (i.pid(), i.iid(fields)));
         if let Some((pid, iid)) = &idmp {
             let state = stream.idmp_mut();
@@ -332,12 +350,13 @@ impl Keyspace {
             state.producer(pid);
             if let Some(id) = state.get(pid, iid) {
                 state.count_duplicate();
+                let after = stream_key_usage(key, stream);
                 self.dirty = self.dirty.saturating_add(1);
+                self.account(before, after);
                 return Ok(Some(id));
             }
         }
         let limits = self.config.node_limits;
-        let before = usage(stream);
         let res = stream.append(opts.id, fields, now, &limits);
         if res.is_ok() {
             self.dirty = self.dirty.saturating_add(1);
@@ -350,7 +369,7 @@ impl Keyspace {
                 stream.trim(trim, &limits);
             }
         }
-        let after = usage(stream);
+        let after = stream_key_usage(key, stream);
         self.account(before, after);
         if res.is_ok() {
             self.touch(key);
@@ -572,8 +591,10 @@ impl Keyspace {
                     self.expiry.clear(k.as_ref());
                     self.touch(k.as_ref());
                 }
-                if let Some(Value::Stream(s)) = &removed {
-                    self.account(usage(s), (0, 0));
+                if let Some(v) = &removed {
+                    self.account(key_usage(k.as_ref(), v), Usage::ZERO);
+                }
+                if let Some(Value::Stream(_)) = &removed {
                     self.signals.raise(k.as_ref(), Signal::Gone);
                 }
                 removed.is_some()
@@ -637,8 +658,8 @@ impl Keyspace {
         };
         self.expiry.clear(from);
         let stream = matches!(value, Value::Stream(_));
-        if let Value::Stream(s) = &value {
-            self.account(usage(s), (0, 0));
+        self.account(key_usage(from, &value), Usage::ZERO);
+        if stream {
             self.signals.raise(from, Signal::Gone);
         }
         let replaced_stream = matches!(self.keys.get(to), Some(Value::Stream(_)));
@@ -742,13 +763,16 @@ impl Keyspace {
         self.expiry.reset();
         self.entries = 0;
         self.bytes = 0;
+        self.heap = 0;
     }
 
     /// SET: stores a string, replacing any value.
     pub fn set(&mut self, key: &[u8], value: Bytes) {
         self.remove_keys(&[key]);
         self.add_dirty(1);
-        self.keys.insert(Key::from(key), Value::String(value));
+        let value = Value::String(value);
+        self.account(Usage::ZERO, key_usage(key, &value));
+        self.keys.insert(Key::from(key), value);
         self.touch(key);
     }
 
@@ -764,19 +788,29 @@ impl Keyspace {
     /// Heap bytes used by `key` and its value, counted from the real allocations (node
     /// buffers, index, key); `None` for a missing key. Redis's MEMORY USAGE samples, so
     /// the two are comparable but not equal.
+    ///
+    /// For a stream this counts its node buffers and node index, its groups (PEL
+    /// entries, the PEL's time index once built, consumers) and its IDMP producers and
+    /// IIDs; for a string its bytes; for both the key's name and its table slot. From
+    /// counters kept with every change: O(1), no sampling. Mirrors Redis's
+    /// `MEMORY USAGE key`.
     pub fn memory_usage(&self, key: &[u8]) -> Option<usize> {
         let (k, v) = self.keys.get_key_value(key)?;
-        let value = match v {
-            Value::Stream(s) => core::mem::size_of::<Stream>() + s.heap_bytes(),
-            Value::String(b) => b.len(),
-        };
-        Some(k.0.len() + core::mem::size_of::<(Key, Value)>() + value)
+        usize::try_from(key_usage(&k.0, v).heap).ok()
     }
 
-    /// Checks every stream's invariants and the usage counters.
+    /// Checks every stream's invariants and the usage counters (entries, node bytes,
+    /// and [`Keyspace::used_memory`] against the sum of [`Keyspace::memory_usage`]).
     pub fn check(&self) -> Result<(), alloc::string::String> {
         let mut entries = 0;
         let mut bytes = 0;
+        let heap: u64 = self.keys.iter().map(|(k, v)| key_usage(&k.0, v).heap).sum();
+        if heap != self.heap {
+            return Err(alloc::format!(
+                "used_memory counted {} but the keys hold {heap}",
+                self.heap
+            ));
+        }
         for (k, v) in &self.keys {
             if let Value::Stream(s) = v {
                 s.check().map_err(|e| {
@@ -827,9 +861,63 @@ fn read_after(s: &Stream, after: StreamId, count: Option<u64>) -> Option<Vec<Str
     Some(entries)
 }
 
-/// A stream's share of the usage counters: live entries, node buffer bytes.
-fn usage(s: &Stream) -> (u64, u64) {
-    (s.len(), s.tree().heap_bytes_of_nodes() as u64)
+/// A value's share of the usage counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Usage {
+    /// Live stream entries.
+    entries: u64,
+    /// Stream node buffer bytes.
+    nodes: u64,
+    /// Heap bytes ([`Keyspace::memory_usage`]).
+    heap: u64,
+}
+
+impl Usage {
+    const ZERO: Usage = Usage {
+        entries: 0,
+        nodes: 0,
+        heap: 0,
+    };
+
+    /// A key's name and table slot, without its value.
+    fn key_only(key: &[u8]) -> Usage {
+        Usage {
+            heap: (key.len() + core::mem::size_of::<(Key, Value)>()) as u64,
+            ..Usage::ZERO
+        }
+    }
+}
+
+/// A stream's share of the usage counters, without its key.
+fn usage(s: &Stream) -> Usage {
+    Usage {
+        entries: s.len(),
+        nodes: s.tree().heap_bytes_of_nodes() as u64,
+        heap: (core::mem::size_of::<Stream>() + s.heap_bytes()) as u64,
+    }
+}
+
+/// The usage of the stream `s` stored at `key`, its name and slot included.
+fn stream_key_usage(key: &[u8], s: &Stream) -> Usage {
+    let u = usage(s);
+    Usage {
+        heap: u.heap + Usage::key_only(key).heap,
+        ..u
+    }
+}
+
+/// A key's share of the usage counters: its value's and its own name and slot.
+fn key_usage(key: &[u8], v: &Value) -> Usage {
+    match v {
+        Value::Stream(s) => stream_key_usage(key, s),
+        Value::String(b) => {
+            let k = Usage::key_only(key);
+            Usage {
+                heap: k.heap + b.len() as u64,
+                ..k
+            }
+        }
+    }
 }
 
 fn summary(s: &Stream, now: u64) -> StreamSummary {
@@ -849,5 +937,109 @@ fn summary(s: &Stream, now: u64) -> StreamSummary {
         iids_tracked,
         iids_added,
         iids_duplicates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sum of `memory_usage` over the keys, computed from scratch.
+    fn summed(ks: &Keyspace) -> u64 {
+        ks.keys(b"*")
+            .iter()
+            .filter_map(|k| ks.memory_usage(k))
+            .map(|n| n as u64)
+            .sum()
+    }
+
+    /// `used_memory` follows every kind of write exactly: after each command it equals
+    /// the sum of `memory_usage` over the keys (and `check` agrees), it grows with what
+    /// groups, PELs, consumers and IDMP state add and falls back when they go.
+    #[test]
+    fn used_memory_is_the_sum_of_memory_usage_after_every_write() {
+        let mut ks = Keyspace::new();
+        let now = core::cell::Cell::new(1_700_000_000_000u64);
+        let run = |ks: &mut Keyspace, argv: &[&str]| {
+            now.set(now.get() + 10);
+            let r = ks.execute_str(argv, now.get());
+            assert!(!matches!(r, crate::Reply::Error(_)), "{argv:?}: {r:?}");
+            ks.check().unwrap_or_else(|e| panic!("after {argv:?}: {e}"));
+            assert_eq!(ks.used_memory(), summed(ks), "after {argv:?}");
+            ks.used_memory()
+        };
+        assert_eq!(ks.used_memory(), 0);
+        run(&mut ks, &["SET", "str", "some bytes"]);
+        run(&mut ks, &["INCR", "n"]);
+        run(&mut ks, &["SET", "gone", "x", "PX", "5"]);
+        for i in 0..300 {
+            let v = alloc::format!("value {i}");
+            run(&mut ks, &["XADD", "s", "*", "f", &v]);
+        }
+        let plain = run(&mut ks, &["SET", "str", "other"]);
+        let grouped = run(&mut ks, &["XGROUP", "CREATE", "s", "g", "0"]);
+        assert!(grouped > plain, "a group costs something");
+        run(&mut ks, &["XGROUP", "CREATECONSUMER", "s", "g", "idle"]);
+        let read = run(
+            &mut ks,
+            &["XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"],
+        );
+        assert!(
+            read >= grouped + 300 * 16,
+            "300 pending entries: {grouped} -> {read}"
+        );
+        run(&mut ks, &["XCLAIM", "s", "g", "bob", "0", "0-1", "1-0"]);
+        run(
+            &mut ks,
+            &["XAUTOCLAIM", "s", "g", "carol", "0", "0", "COUNT", "50"],
+        );
+        run(
+            &mut ks,
+            &[
+                "XREADGROUP",
+                "GROUP",
+                "g",
+                "dave",
+                "CLAIM",
+                "0",
+                "COUNT",
+                "5",
+                "STREAMS",
+                "s",
+                ">",
+            ],
+        );
+        run(&mut ks, &["XACK", "s", "g", "0-1", "1-0"]);
+        run(&mut ks, &["XGROUP", "DELCONSUMER", "s", "g", "carol"]);
+        run(&mut ks, &["XGROUP", "SETID", "s", "g", "$"]);
+        run(&mut ks, &["XDEL", "s", "0-1"]);
+        run(&mut ks, &["XTRIM", "s", "MAXLEN", "100"]);
+        let before_idmp = run(&mut ks, &["XGROUP", "CREATE", "t", "g", "$", "MKSTREAM"]);
+        for i in 0..50 {
+            let iid = alloc::format!("iid-{i}");
+            run(
+                &mut ks,
+                &["XADD", "t", "IDMP", "producer", &iid, "*", "f", "v"],
+            );
+        }
+        let with_idmp = run(
+            &mut ks,
+            &["XADD", "t", "IDMP", "producer", "iid-0", "*", "f", "v"],
+        );
+        assert!(with_idmp > before_idmp + 50 * 4, "IDMP state is counted");
+        run(&mut ks, &["XCFGSET", "t", "IDMP-DURATION", "5"]);
+        // The IIDs expire on the stream's next IDMP use (5 s on).
+        now.set(now.get() + 10_000);
+        run(&mut ks, &["XADD", "t", "IDMPAUTO", "other", "*", "f", "v"]);
+        run(&mut ks, &["RENAME", "t", "u"]);
+        run(&mut ks, &["RENAME", "str", "u"]);
+        let destroyed = run(&mut ks, &["XGROUP", "DESTROY", "s", "g"]);
+        assert!(destroyed < read, "destroying the group gives its PEL back");
+        ks.expire_due(now.get() + 1);
+        ks.check().expect("after expiry");
+        assert_eq!(ks.used_memory(), summed(&ks), "after expiry");
+        run(&mut ks, &["DEL", "s"]);
+        run(&mut ks, &["FLUSHALL"]);
+        assert_eq!(ks.used_memory(), 0);
     }
 }

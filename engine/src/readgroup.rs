@@ -7,7 +7,7 @@ use crate::group::Group;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::options::{GroupReadId, XReadGroupOptions};
-use crate::pel::Placement;
+use crate::pel::{Pel, Placement};
 use crate::stream::Stream;
 
 /// `now - time` as Redis computes idle times (signed milliseconds).
@@ -24,6 +24,20 @@ impl Stream {
     /// exists. `opts.claim` applies only to `>`; the caller switches it off for streams
     /// after one read by explicit ID (§11.6's quirk).
     pub fn read_group(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        id: GroupReadId,
+        opts: &XReadGroupOptions,
+        now: u64,
+    ) -> Option<Vec<GroupEntry>> {
+        self.tracking_group(group, |s| {
+            s.read_group_counted(group, consumer, id, opts, now)
+        })
+    }
+
+    /// [`Stream::read_group`], inside [`Stream::tracking_group`].
+    fn read_group_counted(
         &mut self,
         group: &[u8],
         consumer: &[u8],
@@ -49,7 +63,9 @@ impl Stream {
         let claim = opts.claim;
         if claim.is_some() {
             // From the first CLAIM read on, the group keeps its time-ordered index.
-            g.pel_mut().index_by_time();
+            if let Some(pel) = g.pel_mut() {
+                pel.index_by_time();
+            }
         }
         let claimable = claim.map_or(Vec::new(), |min_idle| {
             self.claimable(group, min_idle, count, now)
@@ -199,7 +215,7 @@ impl Stream {
     /// `None` when no pending entry exists in the stream. Builds the group's
     /// delivery-time index, as a CLAIM read does.
     pub fn claim_deadline(&mut self, group: &[u8], min_idle: u64) -> Option<u64> {
-        self.groups.get_mut(group)?.pel_mut().index_by_time();
+        self.with_group(group, |g| g.pel_mut().map(Pel::index_by_time))?;
         let g = self.groups.get(group)?;
         first_existing_deadline(self, g, min_idle)
     }

@@ -31,8 +31,22 @@ pub struct Stream {
     max_deleted: StreamId,
     entries_added: u64,
     idmp: Idmp,
-    /// Consumer groups, ordered bytewise by name.
+    /// Consumer groups, ordered bytewise by name. A group's bytes may change only
+    /// where [`Stream::groups_heap`] follows: through [`Stream::with_group`],
+    /// [`Stream::tracking_group`] or `purge_refs`.
     pub(crate) groups: BTreeMap<Bytes, Group>,
+    /// Heap bytes of the groups (names, entries, PELs, consumers), kept with every
+    /// change so that [`Stream::heap_bytes`] is O(1); checked by [`Stream::check`].
+    groups_heap: usize,
+}
+
+/// The heap bytes a group costs in its stream besides its name and
+/// [`Group::heap_bytes`]: its map entry and fixed fields.
+const GROUP_SLOT: usize = 96;
+
+/// What a group named `name` costs its stream.
+fn group_bytes(name: &[u8], g: &Group) -> usize {
+    name.len() + GROUP_SLOT + g.heap_bytes()
 }
 
 impl Default for Stream {
@@ -53,6 +67,7 @@ impl Stream {
             entries_added: 0,
             idmp: Idmp::new(idmp::DEFAULT_DURATION, idmp::DEFAULT_MAXSIZE),
             groups: BTreeMap::new(),
+            groups_heap: 0,
         }
     }
 
@@ -207,7 +222,7 @@ impl Stream {
             // DELREF also removes each ID from every group's PEL.
             if opts.policy == RefPolicy::DelRef {
                 for &(_, id) in &doomed {
-                    purge_refs(&mut self.groups, id);
+                    purge_refs(&mut self.groups, &mut self.groups_heap, id);
                 }
             }
             if eligible && now_empty {
@@ -273,7 +288,7 @@ impl Stream {
 
     /// Removes `id` from every group's PEL (the DELREF policy).
     pub fn purge_refs(&mut self, id: StreamId) {
-        purge_refs(&mut self.groups, id);
+        purge_refs(&mut self.groups, &mut self.groups_heap, id);
     }
 
     /// The live entry with this ID.
@@ -341,7 +356,7 @@ impl Stream {
     ) -> Option<Vec<i64>> {
         let mut codes = Vec::with_capacity(ids.len());
         for &id in ids {
-            if !self.groups.get_mut(group)?.ack(id) {
+            if !self.with_group(group, |g| g.ack(id))? {
                 codes.push(-1);
                 continue;
             }
@@ -363,9 +378,29 @@ impl Stream {
         self.groups.get(name)
     }
 
-    /// A consumer group by name, mutably.
-    pub(crate) fn group_mut(&mut self, name: &[u8]) -> Option<&mut Group> {
-        self.groups.get_mut(name)
+    /// Runs `f` on the group `name` (`None` when missing), keeping the stream's group
+    /// byte count current.
+    pub(crate) fn with_group<T>(
+        &mut self,
+        name: &[u8],
+        f: impl FnOnce(&mut Group) -> T,
+    ) -> Option<T> {
+        let g = self.groups.get_mut(name)?;
+        let before = g.heap_bytes();
+        let out = f(g);
+        self.groups_heap = self.groups_heap + g.heap_bytes() - before;
+        Some(out)
+    }
+
+    /// Runs `f` on the stream, which may change the group `name` (not create or remove
+    /// it), keeping the stream's group byte count current: for the reads and claims
+    /// that work on a group and the stream's entries together.
+    pub(crate) fn tracking_group<T>(&mut self, name: &[u8], f: impl FnOnce(&mut Stream) -> T) -> T {
+        let bytes = |s: &Stream| s.groups.get(name).map_or(0, Group::heap_bytes);
+        let before = bytes(self);
+        let out = f(self);
+        self.groups_heap = self.groups_heap + bytes(self) - before;
+        out
     }
 
     /// `entries-read` for XGROUP CREATE/SETID's `ENTRIESREAD n`: `-1` is unknown, and a
@@ -390,8 +425,9 @@ impl Stream {
         }
         let id = id.unwrap_or(self.last_id);
         let read = self.clamp_entries_read(entries_read);
-        self.groups
-            .insert(Bytes::copy_from_slice(name), Group::new(id, read));
+        let g = Group::new(id, read);
+        self.groups_heap += group_bytes(name, &g);
+        self.groups.insert(Bytes::copy_from_slice(name), g);
         Ok(())
     }
 
@@ -404,17 +440,22 @@ impl Stream {
     ) -> bool {
         let id = id.unwrap_or(self.last_id);
         let read = self.clamp_entries_read(entries_read);
-        let Some(g) = self.groups.get_mut(name) else {
-            return false;
-        };
-        g.last_delivered = id;
-        g.entries_read = read;
-        true
+        self.with_group(name, |g| {
+            g.last_delivered = id;
+            g.entries_read = read;
+        })
+        .is_some()
     }
 
     /// XGROUP DESTROY: true if the group existed.
     pub fn destroy_group(&mut self, name: &[u8]) -> bool {
-        self.groups.remove(name).is_some()
+        match self.groups.remove_entry(name) {
+            Some((k, g)) => {
+                self.groups_heap -= group_bytes(&k, &g);
+                true
+            }
+            None => false,
+        }
     }
 
     fn refresh_first_id(&mut self) {
@@ -630,14 +671,10 @@ impl Stream {
         &mut self.idmp
     }
 
-    /// Heap bytes this stream holds, node buffers and index included.
+    /// Heap bytes this stream holds, node buffers and index included, with its groups
+    /// (PELs, consumers) and IDMP state. O(1): every part keeps its own count.
     pub fn heap_bytes(&self) -> usize {
-        let groups: usize = self
-            .groups
-            .iter()
-            .map(|(k, g)| k.len() + 96 + g.heap_bytes())
-            .sum();
-        self.tree.heap_bytes() + self.idmp.heap_bytes() + groups
+        self.tree.heap_bytes() + self.idmp.heap_bytes() + self.groups_heap
     }
 
     /// The nodes.
@@ -688,6 +725,14 @@ impl Stream {
             g.check()
                 .map_err(|e| format!("group {:?}: {e}", String::from_utf8_lossy(name)))?;
         }
+        self.idmp.check()?;
+        let groups_heap: usize = self.groups.iter().map(|(k, g)| group_bytes(k, g)).sum();
+        if groups_heap != self.groups_heap {
+            return Err(format!(
+                "groups hold {groups_heap} bytes, counted {}",
+                self.groups_heap
+            ));
+        }
         Ok(())
     }
 }
@@ -711,9 +756,11 @@ fn referenced(groups: &BTreeMap<Bytes, Group>, slowest: Option<StreamId>, id: St
 }
 
 /// Removes `id` from every group's PEL.
-fn purge_refs(groups: &mut BTreeMap<Bytes, Group>, id: StreamId) {
+fn purge_refs(groups: &mut BTreeMap<Bytes, Group>, heap: &mut usize, id: StreamId) {
     for g in groups.values_mut() {
+        let before = g.heap_bytes();
         g.ack(id);
+        *heap = *heap + g.heap_bytes() - before;
     }
 }
 

@@ -25,6 +25,7 @@
 pub mod commands;
 pub mod config;
 pub mod conn;
+pub mod memory;
 pub mod out;
 pub mod registry;
 pub mod request;
@@ -69,6 +70,10 @@ pub struct Shared {
     /// Clients closed for passing their output buffer limit
     /// (`client_output_buffer_limit_disconnections`).
     pub output_limit_disconnections: AtomicU64,
+    /// The largest `used_memory` seen (`used_memory_peak`; see [`memory`]).
+    pub peak_memory: AtomicU64,
+    /// When it was seen, Unix seconds (`used_memory_peak_time`).
+    pub peak_memory_time: AtomicU64,
 }
 
 impl Shared {
@@ -105,6 +110,8 @@ impl Shared {
             stats: Arc::default(),
             rejected_connections: AtomicU64::new(0),
             output_limit_disconnections: AtomicU64::new(0),
+            peak_memory: AtomicU64::new(0),
+            peak_memory_time: AtomicU64::new(0),
         }
     }
 
@@ -158,6 +165,7 @@ impl Server {
         let (stop, stop_rx) = watch::channel(false);
         let (done_tx, done) = watch::channel(false);
         let tcp = tokio::spawn(accept_tcp(shared.clone(), listener, stop_rx.clone()));
+        tokio::spawn(cron(shared.clone(), stop_rx.clone()));
         #[cfg(unix)]
         let unix_task = unix.map(|l| tokio::spawn(accept_unix(shared.clone(), l, stop_rx)));
         let watcher_shared = shared.clone();
@@ -221,6 +229,20 @@ async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener, mut stop: watch:
                 let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
                 let (rd, wr) = sock.into_split();
                 tokio::spawn(conn::serve(shared.clone(), rd, wr, peer.to_string(), laddr));
+            }
+        }
+    }
+}
+
+/// What Redis's `serverCron` does that brook needs: every 100 ms, the memory peak
+/// follows `used_memory`.
+async fn cron(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = tick.tick() => {
+                shared.memory();
             }
         }
     }

@@ -146,6 +146,20 @@ impl Out {
         }
     }
 
+    /// A double (`,` in RESP3; a bulk string in RESP2), written as Redis's `d2string`
+    /// writes it: the shortest text that reads back as the same value.
+    pub fn double(&mut self, d: f64) {
+        let text = if d.is_nan() {
+            "nan".to_string()
+        } else {
+            d.to_string()
+        };
+        match self.proto {
+            Protocol::Resp2 => self.bulk(text.as_bytes()),
+            Protocol::Resp3 => self.line(b',', text.as_bytes()),
+        }
+    }
+
     /// An integer inside a map, RESP3's or RESP2's shape alike.
     pub fn bulk_str(&mut self, text: &str) {
         self.bulk(text.as_bytes());

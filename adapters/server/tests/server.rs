@@ -10,6 +10,7 @@ mod server {
     pub mod clients;
     pub mod diff;
     pub mod limits;
+    pub mod memory;
     pub mod pipeline;
     pub mod stats;
     pub mod support;

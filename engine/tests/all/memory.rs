@@ -165,7 +165,107 @@ fn caps_refuse_xadd_with_the_oom_error_and_lose_nothing() {
         assert!(added < 1_000_000, "byte cap never reached");
     };
     assert_eq!(res, Error::OutOfMemory);
-    assert!(ks.used_bytes() >= 64 * 1024);
+    assert!(ks.used_memory() >= 64 * 1024);
     assert_eq!(ks.xlen(b"s"), Ok(added));
     ks.check().expect("well-formed");
+
+    // The byte cap counts everything a key holds: a PEL that outgrows the cap refuses
+    // XADD though the entries alone are far below it.
+    let mut ks = Keyspace::with_config(Config {
+        max_bytes: Some(256 * 1024),
+        ..Config::default()
+    });
+    for i in 1..=2_000 {
+        let opts = XAddOptions::with_id(StreamId::new(i, 0));
+        ks.xadd(b"s", &opts, &[("f", "v")], 0)
+            .expect("under the cap");
+    }
+    let entries_only = ks.used_memory();
+    assert!(entries_only < 128 * 1024, "{entries_only}");
+    let mut groups = 0;
+    while ks.used_memory() < 256 * 1024 {
+        let g = format!("g{groups}");
+        ks.execute_str(&["XGROUP", "CREATE", "s", &g, "0"], 0);
+        ks.execute_str(&["XREADGROUP", "GROUP", &g, "c", "STREAMS", "s", ">"], 0);
+        groups += 1;
+        assert!(groups < 1_000, "PELs never reached the cap");
+    }
+    assert!(ks.used_bytes() < 128 * 1024, "node bytes stay small");
+    let opts = XAddOptions::with_id(StreamId::new(3_000, 0));
+    assert_eq!(
+        ks.xadd(b"s", &opts, &[("f", "v")], 0),
+        Err(Error::OutOfMemory)
+    );
+    ks.execute_str(&["XGROUP", "DESTROY", "s", "g0"], 0);
+    ks.execute_str(&["XGROUP", "DESTROY", "s", "g1"], 0);
+    assert!(ks.used_memory() < 256 * 1024);
+    assert!(ks.xadd(b"s", &opts, &[("f", "v")], 0).is_ok(), "room again");
+    ks.check().expect("well-formed");
+}
+
+/// `used_memory` — every key with its groups, PELs, consumers and IDMP state — stays
+/// within 15% of what the keyspace really allocates, as groups read, claim and
+/// acknowledge and producers record IIDs, and goes back to nothing with the keys.
+#[test]
+fn used_memory_follows_real_allocations_of_groups_pels_and_idmp() {
+    let before = live();
+    let mut ks = Keyspace::new();
+    let now = 1_795_000_000_000;
+    let compare = |ks: &Keyspace, what: &str| {
+        let allocated = (live() - before) as f64;
+        let counted = ks.used_memory() as f64;
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("{what}: used_memory {counted}, allocated {allocated}\n").as_bytes(),
+        );
+        let ratio = counted / allocated;
+        assert!(
+            (0.85..=1.15).contains(&ratio),
+            "{what}: used_memory {counted} vs allocated {allocated} ({ratio:.3}×)"
+        );
+        ks.check().expect("well-formed");
+    };
+    fill(&mut ks, b"s", 50_000);
+    compare(&ks, "50k entries");
+    for g in 0..4 {
+        let g = format!("g{g}");
+        ks.execute_str(&["XGROUP", "CREATE", "s", &g, "0"], now);
+        for c in 0..10 {
+            let c = format!("consumer-{c}");
+            ks.execute_str(
+                &[
+                    "XREADGROUP",
+                    "GROUP",
+                    &g,
+                    &c,
+                    "COUNT",
+                    "5000",
+                    "STREAMS",
+                    "s",
+                    ">",
+                ],
+                now,
+            );
+        }
+    }
+    compare(&ks, "4 groups × 50k pending");
+    for i in 0..20 {
+        let pid = format!("producer-{i}");
+        for j in 0..100 {
+            let iid = format!("idempotent-id-{j}");
+            ks.execute_str(&["XADD", "t", "IDMP", &pid, &iid, "*", "f", "v"], now);
+        }
+    }
+    compare(&ks, "and 2000 IIDs");
+    let pel = ks.used_memory();
+    ks.execute_str(&["XGROUP", "DESTROY", "s", "g0"], now);
+    ks.execute_str(&["XGROUP", "DESTROY", "s", "g1"], now);
+    assert!(
+        ks.used_memory() < pel,
+        "destroying groups gives memory back"
+    );
+    compare(&ks, "2 groups destroyed");
+    ks.execute_str(&["DEL", "s", "t"], now);
+    assert_eq!(ks.used_memory(), 0);
+    drop(ks);
 }

@@ -187,6 +187,14 @@ static DOCS: &[Doc] = &[
         d("config|set", -4, &["admin", "noscript", "loading", "stale"], K0, &["@admin", "@slow", "@dangerous"], "server", "2.0.0", "Sets configuration parameters in-flight.", "parameter value"),
         d("config|resetstat", 2, &["admin", "noscript", "loading", "stale"], K0, &["@admin", "@slow", "@dangerous"], "server", "2.0.0", "Resets the server's statistics.", ""),
     ]),
+    container("memory", "server", "4.0.0", "A container for memory diagnostics commands.", &[
+        d("memory|usage", -3, R, (2, 2, 1), &["@read", "@slow"], "server", "4.0.0", "Estimates the memory usage of a key.", "key SAMPLES:count"),
+        d("memory|stats", 2, &[], K0, &["@slow"], "server", "4.0.0", "Returns details about memory usage.", ""),
+        d("memory|doctor", 2, &[], K0, &["@slow"], "server", "4.0.0", "Outputs a memory problems report.", ""),
+        d("memory|malloc-stats", 2, &[], K0, &["@slow"], "server", "4.0.0", "Returns the allocator statistics.", ""),
+        d("memory|purge", 2, &[], K0, &["@slow"], "server", "4.0.0", "Asks the allocator to release memory.", ""),
+        d("memory|help", 2, HELP, K0, &["@slow"], "server", "4.0.0", "Returns helpful text about the different subcommands.", ""),
+    ]),
     container("command", "server", "2.8.13", "Returns detailed information about all commands.", &[
         d("command|count", 2, &["loading", "stale"], K0, &["@slow", "@connection"], "server", "2.8.13", "Returns a count of commands.", ""),
         d("command|list", 2, &["loading", "stale"], K0, &["@slow", "@connection"], "server", "7.0.0", "Returns a list of command names.", ""),

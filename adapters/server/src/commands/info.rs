@@ -71,6 +71,37 @@ fn kv(s: &mut String, k: &str, v: impl std::fmt::Display) {
     let _ = write!(s, "{k}:{v}\r\n");
 }
 
+/// `# Memory`: Redis's fields brook can know, in Redis's order and formats (see
+/// [`crate::memory`] for what is counted). Left out: the allocator's and the
+/// process's own figures (`used_memory_rss`, `allocator_*`, fragmentation ratios,
+/// `total_system_memory`), scripting (`used_memory_lua`, `used_memory_vm_*`,
+/// `used_memory_scripts*`, functions) and replication, cluster and AOF buffers, which
+/// brook does not have.
+fn memory(shared: &Shared, s: &mut String) {
+    use crate::memory::bytes_to_human as human;
+    let m = shared.memory();
+    s.push_str("# Memory\r\n");
+    kv(s, "used_memory", m.used());
+    kv(s, "used_memory_human", human(m.used()));
+    kv(s, "used_memory_peak", m.peak);
+    kv(s, "used_memory_peak_human", human(m.peak));
+    kv(s, "used_memory_peak_time", m.peak_time);
+    kv(s, "used_memory_peak_perc", format!("{:.2}%", m.peak_perc()));
+    kv(s, "used_memory_overhead", m.overhead());
+    kv(s, "used_memory_startup", 0);
+    kv(s, "used_memory_dataset", m.dataset);
+    kv(
+        s,
+        "used_memory_dataset_perc",
+        format!("{:.2}%", m.dataset_perc()),
+    );
+    kv(s, "maxmemory", 0);
+    kv(s, "maxmemory_human", human(0));
+    kv(s, "maxmemory_policy", "noeviction");
+    kv(s, "mem_clients_slaves", 0);
+    kv(s, "mem_clients_normal", m.clients);
+}
+
 fn section(shared: &Shared, name: &str, s: &mut String) {
     match name {
         "server" => {
@@ -103,17 +134,7 @@ fn section(shared: &Shared, name: &str, s: &mut String) {
             kv(s, "blocked_clients", blocked);
             kv(s, "pubsub_clients", pubsub);
         }
-        "memory" => {
-            let used: u64 = shared
-                .dbs
-                .iter()
-                .map(|e| e.with_keyspace(|ks, _| ks.used_bytes()))
-                .sum();
-            s.push_str("# Memory\r\n");
-            kv(s, "used_memory", used);
-            kv(s, "maxmemory", 0);
-            kv(s, "maxmemory_policy", "noeviction");
-        }
+        "memory" => memory(shared, s),
         "persistence" => {
             s.push_str("# Persistence\r\n");
             kv(s, "loading", 0);

@@ -10,6 +10,7 @@ mod command;
 mod connection;
 mod info;
 mod keyspace;
+mod memory;
 mod multi;
 pub mod pubsub;
 
@@ -134,6 +135,7 @@ static SERVER_COMMANDS: &[ServerCommand] = &[
     sc("time", 1, false, connection::time),
     sc("client", -2, false, client::run),
     sc("info", -1, false, info::run),
+    sc("memory", -2, false, memory::run),
     sc("flushall", -1, false, keyspace::flushall),
     sc("config", -2, false, keyspace::config),
     sc("multi", 1, false, multi::multi),
@@ -203,6 +205,18 @@ static CONTAINERS: &[(&str, &str, Subcommands)] = &[
             ("get", "config|get", -3),
             ("set", "config|set", -4),
             ("resetstat", "config|resetstat", 2),
+        ],
+    ),
+    (
+        "memory",
+        "MEMORY",
+        &[
+            ("usage", "memory|usage", -3),
+            ("stats", "memory|stats", 2),
+            ("doctor", "memory|doctor", 2),
+            ("malloc-stats", "memory|malloc-stats", 2),
+            ("purge", "memory|purge", 2),
+            ("help", "memory|help", 2),
         ],
     ),
     (
@@ -393,7 +407,7 @@ pub fn command_label(name: &[u8], sub: Option<&Bytes>) -> String {
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
     let container = matches!(
         name.as_str(),
-        "client" | "config" | "xinfo" | "xgroup" | "brook.clock" | "command"
+        "client" | "config" | "xinfo" | "xgroup" | "brook.clock" | "command" | "memory"
     );
     match sub {
         Some(sub) if container => {
