@@ -9,6 +9,10 @@
 # test-support finds it there, or wherever BROOK_REDIS8_SERVER points.
 #
 # Prints the binary's path on its last line.
+#
+# Debian keeps a version's source in its pool only while a suite carries it: once
+# 8.6.3-1 is superseded this download fails, and a newer revision (or
+# BROOK_DEBIAN_MIRROR pointing at an archive that keeps it) must be chosen here.
 set -euo pipefail
 
 VERSION=8.6.3
@@ -39,8 +43,7 @@ cd "redis-$VERSION"
 make -j"$(nproc)" BUILD_TLS=no >build.log 2>&1 || { tail -50 build.log >&2; exit 1; }
 ./src/redis-server --version | grep -q "v=$VERSION"
 
-STAGE="$CACHE/.redis-$VERSION.tmp"
-rm -rf "$STAGE"
+STAGE=$(mktemp -d "$CACHE/.redis-$VERSION.XXXXXX")
 mkdir -p "$STAGE/src"
 cp src/redis-server "$STAGE/redis-server"
 cp src/t_stream.c src/aof.c src/stream.h "$STAGE/src/"

@@ -212,7 +212,9 @@ impl Idmp {
     /// up, so the producer stays even when the XADD then fails).
     pub fn producer(&mut self, pid: &Bytes) {
         if !self.producers.contains_key(pid) {
-            self.producers.insert(pid.clone(), Producer::default());
+            // Copied: `pid` may be a slice of a connection's read buffer.
+            self.producers
+                .insert(Bytes::copy_from_slice(pid), Producer::default());
             self.pid_bytes += pid.len();
         }
     }
@@ -237,10 +239,13 @@ impl Idmp {
     /// IIDs beyond `idmp-maxsize`.
     pub fn record(&mut self, pid: &Bytes, iid: Bytes, id: StreamId) {
         self.tracked = true;
-        if !self.producers.contains_key(&pid[..]) {
-            self.pid_bytes += pid.len();
-        }
-        let p = self.producers.entry(pid.clone()).or_default();
+        // Copies: `pid` and `iid` may be slices of a connection's read buffer, which
+        // they would keep alive for as long as the record lives.
+        self.producer(pid);
+        let Some(p) = self.producers.get_mut(&pid[..]) else {
+            return;
+        };
+        let iid = Bytes::copy_from_slice(&iid);
         if p.ids.insert(iid.clone(), id).is_none() {
             self.iid_bytes += iid.len();
             self.iid_count += 1;

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::Bytes;
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 use crate::api::{PubSub, PubSubMessage, Subscription};
 use crate::engine::Engine;
@@ -104,12 +104,15 @@ impl Queue {
 #[derive(Default)]
 pub(crate) struct Hub {
     next: u64,
-    channels: HashMap<Bytes, Vec<u64>>,
+    /// Channel subscriptions: channel → (sequence number → subscriber), so a publish
+    /// delivers in subscription order and one subscriber leaves in O(log n).
+    channels: HashMap<Bytes, BTreeMap<u64, u64>>,
     /// Pattern subscriptions by a sequence number, so a publish delivers them in the
     /// order they were made: sequence → (pattern, subscriber).
     patterns: BTreeMap<u64, (Bytes, u64)>,
+    /// The next subscription's sequence number (channels and patterns).
     next_pattern: u64,
-    /// Each subscriber's own channels and patterns (pattern → sequence number).
+    /// Each subscriber's own channels and patterns (name → sequence number).
     own: HashMap<u64, Own>,
     queues: HashMap<u64, Arc<Queue>>,
     closed: bool,
@@ -118,7 +121,7 @@ pub(crate) struct Hub {
 /// What one subscriber is subscribed to.
 #[derive(Default)]
 struct Own {
-    channels: HashSet<Bytes>,
+    channels: HashMap<Bytes, u64>,
     patterns: HashMap<Bytes, u64>,
 }
 
@@ -126,8 +129,11 @@ impl Hub {
     fn add(&mut self, id: u64, channels: &[&[u8]], patterns: &[&[u8]]) {
         let own = self.own.entry(id).or_default();
         for c in owned(channels) {
-            if own.channels.insert(c.clone()) {
-                self.channels.entry(c).or_default().push(id);
+            if !own.channels.contains_key(&c) {
+                let seq = self.next_pattern;
+                self.next_pattern += 1;
+                own.channels.insert(c.clone(), seq);
+                self.channels.entry(c).or_default().insert(seq, id);
             }
         }
         for p in owned(patterns) {
@@ -146,8 +152,8 @@ impl Hub {
             return;
         };
         for c in channels {
-            if own.channels.remove(*c) {
-                unlink_channel(&mut self.channels, c, id);
+            if let Some(seq) = own.channels.remove(*c) {
+                unlink_channel(&mut self.channels, c, seq);
             }
         }
         for p in patterns {
@@ -162,8 +168,8 @@ impl Hub {
         let Some(own) = self.own.remove(&id) else {
             return;
         };
-        for c in &own.channels {
-            unlink_channel(&mut self.channels, c, id);
+        for (c, seq) in &own.channels {
+            unlink_channel(&mut self.channels, c, *seq);
         }
         for seq in own.patterns.values() {
             self.patterns.remove(seq);
@@ -171,10 +177,10 @@ impl Hub {
     }
 }
 
-/// Removes `id` from `channel`'s subscribers (and the channel once nobody is left).
-fn unlink_channel(channels: &mut HashMap<Bytes, Vec<u64>>, channel: &[u8], id: u64) {
+/// Removes subscription `seq` from `channel` (and the channel once nobody is left).
+fn unlink_channel(channels: &mut HashMap<Bytes, BTreeMap<u64, u64>>, channel: &[u8], seq: u64) {
     if let Some(subs) = channels.get_mut(channel) {
-        subs.retain(|s| *s != id);
+        subs.remove(&seq);
         if subs.is_empty() {
             channels.remove(channel);
         }
@@ -271,7 +277,7 @@ impl Engine {
             let hub = shared.lock();
             let mut targets: Vec<(Arc<Queue>, Option<Bytes>)> = Vec::new();
             if let Some(subs) = hub.channels.get(channel) {
-                for s in subs {
+                for s in subs.values() {
                     if let Some(q) = hub.queues.get(s) {
                         targets.push((q.clone(), None));
                     }

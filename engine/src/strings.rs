@@ -66,7 +66,9 @@ impl Keyspace {
             Some(Expire::Keep) => self.expiry.get(key),
             _ => None,
         };
-        self.set(key, value);
+        // A copy: `value` may be a slice of a connection's read buffer, which it would
+        // keep alive for as long as the key lives.
+        self.set(key, Bytes::copy_from_slice(&value));
         let at = match opts.expire {
             None => None,
             Some(Expire::Keep) => kept,

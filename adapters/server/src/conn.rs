@@ -37,6 +37,13 @@ const SHRINK_ABOVE: usize = 64 * 1024;
 /// How long a connection is quiet before its grown buffers are given back.
 const IDLE_SHRINK: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How long a client that killed itself gets to read its last reply.
+const LAST_WRITE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Redis keeps a client's first 16 KiB of replies in a static buffer that its output
+/// limits do not count; brook counts every unsent byte, so it leaves this much out.
+const STATIC_REPLY_BUFFER: usize = 16 * 1024;
+
 /// Serves one connection until it ends.
 pub async fn serve<R, W>(shared: Arc<Shared>, mut rd: R, mut wr: W, addr: String, laddr: String)
 where
@@ -57,8 +64,14 @@ where
     let mut buf = BytesMut::with_capacity(BUF_START);
     let mut parser = Parser::new();
     let mut outbox = Outbox::default();
+    let mut query_grown = false;
     'conn: loop {
         loop {
+            if client.is_killed() {
+                // Killed by another client: closed at once, its pending replies dropped
+                // (Redis's freeClient).
+                break 'conn;
+            }
             let limits = Limits {
                 max_bulk: shared.config.proto_max_bulk_len,
                 unauthenticated: !sess.authed,
@@ -68,7 +81,7 @@ where
                     match commands::run(&shared, &mut sess, argv) {
                         Step::Done => {}
                         Step::Close => {
-                            let _ = outbox.write_all(&mut wr, &mut sess.out.buf).await;
+                            outbox.write_last(&mut wr, &mut sess.out.buf, &client).await;
                             break 'conn;
                         }
                         Step::Wait(fut) => {
@@ -112,12 +125,15 @@ where
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
                     sess.out.error(&format!("ERR {e}"));
-                    let _ = outbox.write_all(&mut wr, &mut sess.out.buf).await;
+                    outbox.write_last(&mut wr, &mut sess.out.buf, &client).await;
                     break 'conn;
                 }
             }
             if client.is_killed() {
-                let _ = outbox.write_all(&mut wr, &mut sess.out.buf).await;
+                // This command killed its own client (CLIENT KILL … SKIPME no): its
+                // reply still goes out, as Redis closes such a client after the reply.
+                let flushed = outbox.write_all(&mut wr, &mut sess.out.buf);
+                let _ = tokio::time::timeout(LAST_WRITE, flushed).await;
                 break 'conn;
             }
         }
@@ -125,8 +141,11 @@ where
             break;
         }
         let writing = outbox.unsent(&sess.out.buf) > 0;
-        let grown = (buf.is_empty() && buf.capacity() > SHRINK_ABOVE)
-            || (!writing && sess.out.buf.capacity() > SHRINK_ABOVE);
+        // A request's arguments are split off the read buffer, so its capacity shrinks
+        // as they are taken while the allocation stays: remember that it grew.
+        query_grown |= buf.capacity() > SHRINK_ABOVE;
+        let grown =
+            (buf.is_empty() && query_grown) || (!writing && sess.out.buf.capacity() > SHRINK_ABOVE);
         client.meta().buffers = Buffers {
             query: buf.len(),
             query_free: buf.capacity() - buf.len(),
@@ -143,8 +162,9 @@ where
         };
         match woke {
             Woke::Idle => {
-                if buf.is_empty() && buf.capacity() > SHRINK_ABOVE {
+                if buf.is_empty() && query_grown {
                     buf = BytesMut::with_capacity(BUF_START);
+                    query_grown = false;
                 }
                 if outbox.unsent(&sess.out.buf) == 0 && sess.out.buf.capacity() > SHRINK_ABOVE {
                     sess.out.buf = Vec::with_capacity(BUF_START);
@@ -152,7 +172,7 @@ where
                 }
             }
             Woke::Read(Ok(0) | Err(_)) | Woke::Killed => break,
-            Woke::Read(Ok(_)) => {}
+            Woke::Read(Ok(_)) => query_grown |= buf.capacity() > SHRINK_ABOVE,
             Woke::Wrote(Ok(0) | Err(_)) => break,
             Woke::Wrote(Ok(n)) => outbox.sent(&mut sess.out.buf, n),
             Woke::Message(Ok(m)) => {
@@ -208,9 +228,10 @@ impl Outbox {
     ) -> std::io::Result<()> {
         while self.unsent(out) > 0 {
             let unsent = &out[self.sent..];
+            // Unconstrained: tokio's per-task budget must not pass for a full socket.
             let wrote = tokio::select! {
                 biased;
-                w = wr.write(unsent) => Some(w),
+                w = tokio::task::unconstrained(wr.write(unsent)) => Some(w),
                 () = std::future::ready(()) => None,
             };
             match wrote {
@@ -221,6 +242,20 @@ impl Outbox {
             }
         }
         Ok(())
+    }
+
+    /// The last reply before the connection closes (QUIT, a protocol error): written
+    /// in full unless another client kills this one first.
+    async fn write_last<W: AsyncWrite + Unpin>(
+        &mut self,
+        wr: &mut W,
+        out: &mut Vec<u8>,
+        client: &Client,
+    ) {
+        tokio::select! {
+            _ = self.write_all(wr, out) => {}
+            _ = client.kill.notified() => {}
+        }
     }
 
     /// Writes everything queued, waiting as long as it takes (the connection ends
@@ -246,6 +281,12 @@ impl Outbox {
             self.soft_since = None;
             return false;
         }
+        // An unauthenticated client may not leave more than 1 KiB unread beyond the
+        // static buffer, whatever its class (Redis 8's guard against clients that
+        // never read their NOAUTH errors).
+        if !sess.authed && used > STATIC_REPLY_BUFFER + 1024 {
+            return self.close_over_limit(shared, sess);
+        }
         let limit: OutputLimit = if sess.client.subscriptions() > 0 {
             shared.config.client_output_buffer_limit_pubsub
         } else {
@@ -264,6 +305,11 @@ impl Outbox {
         if !(hard || soft) {
             return false;
         }
+        self.close_over_limit(shared, sess)
+    }
+
+    /// Counts and logs a client closed for its output buffer limit; always true.
+    fn close_over_limit(&self, shared: &Shared, sess: &Session) -> bool {
         shared.count(&shared.output_limit_disconnections);
         eprintln!(
             "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
@@ -343,5 +389,7 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         }
     };
     client.meta().blocked = false;
+    // A CLIENT UNBLOCK that arrived as the read ended must not end the next one.
+    client.take_unblock();
     waited
 }

@@ -32,7 +32,7 @@ pub struct Meta {
     pub resp: u8,
     /// The last command's name and first argument (CLIENT LIST shows `name` or
     /// `name|sub`).
-    pub cmd: (bytes::Bytes, Option<bytes::Bytes>),
+    pub cmd: crate::commands::CmdLabel,
     /// When the last command ran.
     pub last: Instant,
     /// Inside MULTI: how many commands are queued.
@@ -159,7 +159,7 @@ impl Registry {
                 lib_ver: Vec::new(),
                 db: 0,
                 resp: 2,
-                cmd: (bytes::Bytes::from_static(b"NULL"), None),
+                cmd: crate::commands::CmdLabel::new(b"NULL", None),
                 last: now,
                 multi: None,
                 blocked: false,

@@ -152,7 +152,7 @@ pub(crate) fn describe(_shared: &Shared, c: &Client) -> String {
         m.buffers.unsent,
         m.buffers.output,
         m.buffers.query + m.buffers.query_free + m.buffers.output,
-        super::command_label(&m.cmd.0, m.cmd.1.as_ref()),
+        m.cmd.text(),
         m.resp,
         String::from_utf8_lossy(&m.lib_name),
         String::from_utf8_lossy(&m.lib_ver),

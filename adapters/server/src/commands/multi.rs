@@ -56,7 +56,9 @@ pub(super) fn watch(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step
             continue;
         }
         let version = sess.engine(shared).with_keyspace(|ks, _| ks.watch_key(key));
-        sess.watches.push((db, key.clone(), version));
+        // A copy: the argument is a slice of the read buffer it would keep alive.
+        sess.watches
+            .push((db, Bytes::copy_from_slice(key), version));
     }
     sess.client.meta().watch = sess.watches.len();
     sess.out.ok();

@@ -48,6 +48,9 @@ impl Names {
         if self.seq.contains_key(name) {
             return false;
         }
+        // A copy: `name` is a slice of the connection's read buffer, which it would keep
+        // alive for as long as the subscription lasts.
+        let name = Bytes::copy_from_slice(name);
         self.seq.insert(name.clone(), self.next);
         self.by_seq.insert(self.next, name.clone());
         self.next += 1;

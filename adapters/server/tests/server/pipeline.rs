@@ -223,3 +223,46 @@ fn an_idle_connection_gives_back_what_one_big_request_and_reply_took() {
     // The connection still works.
     assert_eq!(big.call(&[b"PING"]), Frame::simple("PONG"));
 }
+
+#[test]
+fn an_unauthenticated_client_that_does_not_read_is_closed() {
+    // Redis 8 closes a client that must still authenticate once it leaves more than
+    // 1 KiB of replies unread (beyond its 16 KiB static buffer), whatever its class.
+    let brook = Brook::start(ServerConfig {
+        requirepass: Some("pw".into()),
+        ..ServerConfig::default()
+    });
+    let n = 20_000;
+    let stream = TcpStream::connect(("127.0.0.1", brook.port())).expect("connect");
+    let _ = write_before_reading(&stream, b"*1\r\n$4\r\nPING\r\n".repeat(n));
+    let mut reader = stream;
+    reader
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => total += k,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("reading until the server closes: {e}"),
+        }
+    }
+    let noauth = b"-NOAUTH Authentication required.\r\n".len();
+    assert!(
+        total < n * noauth / 4,
+        "{total} of {} reply bytes arrived: the client was not closed",
+        n * noauth
+    );
+    let mut admin = brook.connect();
+    assert_eq!(admin.call(&[b"AUTH", b"pw"]), Frame::simple("OK"));
+    let Frame::Bulk(stats) = admin.call(&[b"INFO", b"stats"]) else {
+        panic!("INFO stats")
+    };
+    assert!(
+        String::from_utf8_lossy(&stats).contains("client_output_buffer_limit_disconnections:1\r\n"),
+        "{}",
+        String::from_utf8_lossy(&stats)
+    );
+}
