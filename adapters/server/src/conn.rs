@@ -87,12 +87,11 @@ where
                         Step::Wait(fut) => {
                             let waited = wait(
                                 &shared,
-                                &client,
+                                &mut sess,
                                 fut,
                                 &mut rd,
                                 &mut buf,
                                 &mut wr,
-                                &mut sess.out.buf,
                                 &mut outbox,
                             )
                             .await;
@@ -340,41 +339,45 @@ async fn next_message(
     }
 }
 
+/// What woke a blocked read's wait, besides its end.
+enum Waiting {
+    Wrote(std::io::Result<usize>),
+    Message(Result<brook_engine::PubSubMessage, brook_engine::Error>),
+}
+
 enum Waited {
     Reply(Reply),
     Unblocked,
     Gone,
 }
 
-/// Waits for a blocked read, writing the replies before it meanwhile and reading
-/// ahead (pipelined requests wait in the buffer) so that a disconnect is noticed and
-/// the read given up, as Redis frees a blocked client that goes away.
-#[allow(clippy::too_many_arguments)]
+/// Waits for a blocked read, writing the replies before it meanwhile, delivering the
+/// pub/sub messages of a (RESP3) subscribed client, and reading ahead (pipelined
+/// requests wait in the buffer) so that a disconnect is noticed and the read given up,
+/// as Redis frees a blocked client that goes away.
 async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     shared: &Shared,
-    client: &Client,
+    sess: &mut Session,
     mut fut: ExecuteFuture,
     rd: &mut R,
     buf: &mut BytesMut,
     wr: &mut W,
-    out: &mut Vec<u8>,
     outbox: &mut Outbox,
 ) -> Waited {
+    let client = sess.client.clone();
     client.meta().blocked = true;
     let limit = shared.config.client_query_buffer_limit;
     let waited = loop {
-        let writing = outbox.unsent(out) > 0;
-        let unsent = &out[outbox.sent.min(out.len())..];
-        tokio::select! {
+        let writing = outbox.unsent(&sess.out.buf) > 0;
+        let unsent = &sess.out.buf[outbox.sent.min(sess.out.buf.len())..];
+        let event = tokio::select! {
             reply = &mut fut => break Waited::Reply(reply),
-            w = wr.write(unsent), if writing => match w {
-                Ok(0) | Err(_) => break Waited::Gone,
-                Ok(n) => outbox.sent(out, n),
-            },
+            w = wr.write(unsent), if writing => Waiting::Wrote(w),
             r = rd.read_buf(buf), if buf.len() <= limit => match r {
                 Ok(0) | Err(_) => break Waited::Gone,
-                Ok(_) => {}
+                Ok(_) => continue,
             },
+            m = next_message(&mut sess.subs.subscriber) => Waiting::Message(m),
             _ = client.kill.notified() => break Waited::Gone,
             _ = client.unblocked.notified() => {
                 if let Some(how) = client.take_unblock() {
@@ -385,7 +388,19 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                         };
                     }
                 }
+                continue;
             }
+        };
+        match event {
+            Waiting::Wrote(Ok(0) | Err(_)) => break Waited::Gone,
+            Waiting::Wrote(Ok(n)) => outbox.sent(&mut sess.out.buf, n),
+            Waiting::Message(Ok(m)) => {
+                commands::pubsub::deliver(sess, &m);
+                if outbox.over_limit(shared, sess) {
+                    break Waited::Gone;
+                }
+            }
+            Waiting::Message(Err(_)) => break Waited::Gone,
         }
     };
     client.meta().blocked = false;

@@ -248,6 +248,27 @@ fn pubsub_resp3(port: u16) -> Vec<Vec<u8>> {
     out
 }
 
+/// A RESP3 client subscribed to a channel blocks in XREAD: messages published while
+/// it waits reach it as pushes before its read is served.
+fn pubsub_while_blocked(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut a = conn(port);
+    let mut b = conn(port);
+    a.hello(3);
+    out.push(a.call_raw(&[b"SUBSCRIBE", b"news"]));
+    a.send(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"s", b"$"])
+        .expect("send");
+    wait_blocked(port, 1);
+    out.push(b.call_raw(&[b"PUBLISH", b"news", b"one"]));
+    out.push(a.read_any().expect("push while blocked").1);
+    out.push(b.call_raw(&[b"PUBLISH", b"news", b"two"]));
+    out.push(a.read_any().expect("push while blocked").1);
+    out.push(b.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    out.push(a.read_any().expect("the read").1);
+    out.push(a.call_raw(&[b"PING"]));
+    out
+}
+
 fn watch_by_another_client(port: u16) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut a = conn(port);
@@ -275,6 +296,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("watch by another client", watch_by_another_client),
     ("pub/sub in RESP2", pubsub_resp2),
     ("pub/sub in RESP3", pubsub_resp3),
+    ("pub/sub while blocked (RESP3)", pubsub_while_blocked),
     ("group wake order", group_wake_order),
     ("xread wakes all", xread_all_woken),
     (
