@@ -37,6 +37,23 @@ fn write_before_reading(stream: &TcpStream, req: Vec<u8>) -> std::io::Result<()>
         .expect("writer thread")
 }
 
+/// Reads until the server closes the connection; how many bytes arrived.
+fn read_until_closed(mut reader: TcpStream) -> usize {
+    reader
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .expect("timeout");
+    let mut total = 0usize;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return total,
+            Ok(k) => total += k,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return total,
+            Err(e) => panic!("reading until the server closes: {e}"),
+        }
+    }
+}
+
 #[test]
 fn a_pipeline_written_before_any_reply_is_read_is_served_in_full() {
     let brook = Brook::default_server();
@@ -100,20 +117,7 @@ fn a_normal_client_past_its_hard_output_limit_is_closed() {
     // The server closes the client once 1 MiB of replies waits unread: the write ends
     // early (reset or broken pipe), or lands in buffers nobody reads.
     let _ = write_before_reading(&stream, echoes(n, &payload));
-    let mut reader = stream;
-    reader
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut total = 0usize;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => total += k,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("reading until the server closes: {e}"),
-        }
-    }
+    let total = read_until_closed(stream);
     let full = n * (payload.len() + 10);
     assert!(
         total < full / 2,
@@ -235,20 +239,7 @@ fn an_unauthenticated_client_that_does_not_read_is_closed() {
     let n = 20_000;
     let stream = TcpStream::connect(("127.0.0.1", brook.port())).expect("connect");
     let _ = write_before_reading(&stream, b"*1\r\n$4\r\nPING\r\n".repeat(n));
-    let mut reader = stream;
-    reader
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let mut total = 0usize;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(k) => total += k,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("reading until the server closes: {e}"),
-        }
-    }
+    let total = read_until_closed(stream);
     let noauth = b"-NOAUTH Authentication required.\r\n".len();
     assert!(
         total < n * noauth / 4,
