@@ -75,6 +75,20 @@ fn spawn_xread_block_0(e: &Engine) -> thread::JoinHandle<Result<ReadOutput, Erro
     })
 }
 
+/// Whether `XREADGROUP GROUP g bob STREAMS s >` hands out `id` (it was still new for
+/// the group).
+fn handed_to_bob(e: &Engine, id: StreamId) -> bool {
+    let later = e
+        .xreadgroup(
+            "g",
+            "bob",
+            &[("s", GroupReadId::New)],
+            &XReadGroupOptions::default(),
+        )
+        .expect("read");
+    later.iter().any(|(_, v)| v.iter().any(|x| x.id == id))
+}
+
 #[test]
 fn loom_a_waiter_registering_while_an_xadd_lands_is_never_missed() {
     loom::model(|| {
@@ -216,15 +230,7 @@ fn loom_dropping_a_read_future_never_loses_an_entry() {
         let pending = e.xpending("s", "g").expect("xpending");
         let in_pel = pending.count == 1;
         // Not delivered yet? Then `>` must still hand it out.
-        let later = e
-            .xreadgroup(
-                "g",
-                "bob",
-                &[("s", GroupReadId::New)],
-                &XReadGroupOptions::default(),
-            )
-            .expect("read");
-        let redelivered = later.iter().any(|(_, v)| v.iter().any(|x| x.id == id));
+        let redelivered = handed_to_bob(&e, id);
         assert!(
             in_pel || redelivered || returned == vec![id],
             "entry lost: not returned, not pending, not deliverable"
@@ -268,15 +274,7 @@ fn loom_a_deadline_firing_while_an_xadd_serves_the_reader_loses_nothing() {
         timer.join().expect("timer");
         assert_eq!(e.blocked_readers(), 0, "no waiter left behind");
         let pending = e.xpending("s", "g").expect("xpending");
-        let later = e
-            .xreadgroup(
-                "g",
-                "bob",
-                &[("s", GroupReadId::New)],
-                &XReadGroupOptions::default(),
-            )
-            .expect("read");
-        let still_new = later.iter().any(|(_, v)| v.iter().any(|x| x.id == id));
+        let still_new = handed_to_bob(&e, id);
         if got == vec![id] {
             assert_eq!(pending.count, 1, "served: pending for alice");
             assert_eq!(pending.consumers, vec![(b("alice"), 1)]);
