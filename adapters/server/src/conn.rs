@@ -37,6 +37,12 @@ const SHRINK_ABOVE: usize = 64 * 1024;
 /// How long a connection is quiet before its grown buffers are given back.
 const IDLE_SHRINK: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// How often a client whose unread output is at or above its soft limit is checked
+/// again while nothing else happens on it, as Redis's client cron checks every client's
+/// output limits (a subscriber left above its soft limit with no new traffic is still
+/// closed once the limit's seconds have passed).
+const SOFT_LIMIT_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How long a client that killed itself gets to read its last reply.
 const LAST_WRITE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -158,6 +164,7 @@ where
             _ = client.kill.notified() => Woke::Killed,
             m = next_message(&mut sess.subs.subscriber) => Woke::Message(m),
             () = tokio::time::sleep(IDLE_SHRINK), if grown => Woke::Idle,
+            () = tokio::time::sleep(SOFT_LIMIT_CHECK), if outbox.soft_since.is_some() => Woke::Cron,
         };
         match woke {
             Woke::Idle => {
@@ -173,7 +180,17 @@ where
             Woke::Read(Ok(0) | Err(_)) | Woke::Killed => break,
             Woke::Read(Ok(_)) => query_grown |= buf.capacity() > SHRINK_ABOVE,
             Woke::Wrote(Ok(0) | Err(_)) => break,
-            Woke::Wrote(Ok(n)) => outbox.sent(&mut sess.out.buf, n),
+            Woke::Wrote(Ok(n)) => {
+                outbox.sent(&mut sess.out.buf, n);
+                if outbox.soft_since.is_some() && outbox.over_limit(&shared, &sess) {
+                    break;
+                }
+            }
+            Woke::Cron => {
+                if outbox.over_limit(&shared, &sess) {
+                    break;
+                }
+            }
             Woke::Message(Ok(m)) => {
                 commands::pubsub::deliver(&mut sess, &m);
                 if outbox.over_limit(&shared, &sess) {
@@ -324,6 +341,8 @@ enum Woke {
     Wrote(std::io::Result<usize>),
     /// Quiet for [`IDLE_SHRINK`] with a grown buffer.
     Idle,
+    /// Time to check the output limits again (unread output at the soft limit).
+    Cron,
     Killed,
     Message(Result<brook_engine::PubSubMessage, brook_engine::Error>),
 }
@@ -342,6 +361,8 @@ async fn next_message(
 /// What woke a blocked read's wait, besides its end.
 enum Waiting {
     Wrote(std::io::Result<usize>),
+    /// Time to check the output limits again (unread output at the soft limit).
+    Cron,
     Message(Result<brook_engine::PubSubMessage, brook_engine::Error>),
 }
 
@@ -378,6 +399,7 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                 Ok(_) => continue,
             },
             m = next_message(&mut sess.subs.subscriber) => Waiting::Message(m),
+            () = tokio::time::sleep(SOFT_LIMIT_CHECK), if outbox.soft_since.is_some() => Waiting::Cron,
             _ = client.kill.notified() => break Waited::Gone,
             _ = client.unblocked.notified() => {
                 if let Some(how) = client.take_unblock() {
@@ -393,7 +415,17 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
         };
         match event {
             Waiting::Wrote(Ok(0) | Err(_)) => break Waited::Gone,
-            Waiting::Wrote(Ok(n)) => outbox.sent(&mut sess.out.buf, n),
+            Waiting::Wrote(Ok(n)) => {
+                outbox.sent(&mut sess.out.buf, n);
+                if outbox.soft_since.is_some() && outbox.over_limit(shared, sess) {
+                    break Waited::Gone;
+                }
+            }
+            Waiting::Cron => {
+                if outbox.over_limit(shared, sess) {
+                    break Waited::Gone;
+                }
+            }
             Waiting::Message(Ok(m)) => {
                 commands::pubsub::deliver(sess, &m);
                 if outbox.over_limit(shared, sess) {

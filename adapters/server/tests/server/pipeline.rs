@@ -257,3 +257,89 @@ fn an_unauthenticated_client_that_does_not_read_is_closed() {
         String::from_utf8_lossy(&stats)
     );
 }
+
+/// A subscriber that stops reading while messages pile up past its soft limit, after
+/// which nothing more is published: the server must still close it once the soft
+/// limit's seconds have passed (Redis's client cron checks every client's output
+/// limits), not wait for the next message. `port` serves `client-output-buffer-limit
+/// pubsub 0 1mb 1`; returns how long the close took, or `None` if it did not happen
+/// within 10 s.
+fn soft_limit_close_time(port: u16) -> Option<Duration> {
+    let mut sub = brook_test_support::RespConn::connect(port).expect("connect");
+    assert_eq!(
+        sub.call(&[b"SUBSCRIBE", b"ch"]),
+        Frame::Array(vec![
+            Frame::bulk("subscribe"),
+            Frame::bulk("ch"),
+            Frame::Integer(1)
+        ])
+    );
+    // Several times what the kernel's socket buffers can absorb, in one burst well
+    // under a second, so the unread output sits above the soft limit with no traffic.
+    let mut publisher = brook_test_support::RespConn::connect(port).expect("connect");
+    let payload = vec![b'm'; 4096];
+    let n = 8_000;
+    for _ in 0..n {
+        publisher
+            .send(&[b"PUBLISH", b"ch", &payload])
+            .expect("send");
+    }
+    for _ in 0..n {
+        publisher.read().expect("PUBLISH reply");
+    }
+    let quiet = std::time::Instant::now();
+    let clients = |c: &mut brook_test_support::RespConn| match c.call(&[b"CLIENT", b"LIST"]) {
+        Frame::Bulk(list) => String::from_utf8_lossy(&list).lines().count(),
+        other => panic!("CLIENT LIST answered {other}"),
+    };
+    assert_eq!(
+        clients(&mut publisher),
+        2,
+        "the subscriber is still connected"
+    );
+    while quiet.elapsed() < Duration::from_secs(10) {
+        if clients(&mut publisher) == 1 {
+            return Some(quiet.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+#[test]
+fn a_subscriber_left_above_its_soft_limit_is_closed_without_new_traffic() {
+    let soft = OutputLimit {
+        hard: 0,
+        soft: 1024 * 1024,
+        soft_seconds: 1,
+    };
+    let brook = Brook::start(ServerConfig {
+        client_output_buffer_limit_pubsub: soft,
+        ..ServerConfig::default()
+    });
+    let took = soft_limit_close_time(brook.port());
+    assert!(
+        took.is_some_and(|t| t < Duration::from_secs(5)),
+        "brook closed the subscriber after {took:?}"
+    );
+    let Frame::Bulk(stats) = brook.connect().call(&[b"INFO", b"stats"]) else {
+        panic!("INFO stats")
+    };
+    assert!(
+        String::from_utf8_lossy(&stats).contains("client_output_buffer_limit_disconnections:1\r\n"),
+        "{}",
+        String::from_utf8_lossy(&stats)
+    );
+    // Redis 8.6.3 does the same (the oracle for what the limit means).
+    let Some(redis) = brook_test_support::ServerGuard::start_with(
+        brook_test_support::ServerKind::Redis8,
+        &["--client-output-buffer-limit", "pubsub 0 1mb 1"],
+    ) else {
+        return;
+    };
+    let took = soft_limit_close_time(redis.port());
+    assert!(
+        took.is_some_and(|t| t < Duration::from_secs(5)),
+        "Redis 8.6.3 closed the subscriber after {took:?}"
+    );
+}
