@@ -54,7 +54,7 @@ commands:
              --databases N       SELECT range (default 16)
              --clock system|manual|manual:<unix ms>
                            manual: time moves only with BROOK.CLOCK ADVANCE/SET
-             --proto-max-bulk-len N, --client-query-buffer-limit N, --maxclients N,
+             --proto-max-bulk-len N, --client-query-buffer-limit N, --maxclients N, --tcp-backlog N,
              --client-output-buffer-limit \"normal|pubsub HARD SOFT SECONDS\"
                            (Redis's defaults: normal 0 0 0, pubsub 32mb 8mb 60)
   help     print this help

@@ -84,6 +84,10 @@ fn parse(args: &[String]) -> Result<ServerConfig, String> {
                 c.maxclients = usize::try_from(num(it.next(), "--maxclients")?)
                     .map_err(|_| "--maxclients is too large".to_string())?
             }
+            "--tcp-backlog" => {
+                c.tcp_backlog = u32::try_from(num(it.next(), "--tcp-backlog")?)
+                    .map_err(|_| "--tcp-backlog is too large".to_string())?
+            }
             other => return Err(format!("unknown option '{other}'")),
         }
     }

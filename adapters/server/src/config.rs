@@ -15,7 +15,7 @@ pub enum ClockMode {
 }
 
 /// A server's settings. Defaults are Redis's: 16 databases, 512 MB bulk strings, a
-/// 1 GB query buffer, Redis's output buffer limits, no password, 127.0.0.1 on a free
+/// 1 GB query buffer, Redis's output buffer limits and `tcp-backlog` 511, no password, 127.0.0.1 on a free
 /// port.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
@@ -36,6 +36,10 @@ pub struct ServerConfig {
     pub client_query_buffer_limit: usize,
     /// `maxclients`.
     pub maxclients: usize,
+    /// `tcp-backlog` (Redis's default 511): how many connections the kernel may hold
+    /// completed but not yet accepted. Too small a queue makes a burst of connects
+    /// wait a second for a SYN retry (capped by the kernel's `net.core.somaxconn`).
+    pub tcp_backlog: u32,
     /// `client-output-buffer-limit normal`: none by default, as in Redis — a client
     /// that pipelines without reading its replies is served, and its unread replies
     /// wait in memory.
@@ -124,6 +128,7 @@ impl Default for ServerConfig {
             proto_max_bulk_len: 512 * 1024 * 1024,
             client_query_buffer_limit: 1024 * 1024 * 1024,
             maxclients: 10_000,
+            tcp_backlog: 511,
             client_output_buffer_limit_normal: OutputLimit::NONE,
             client_output_buffer_limit_pubsub: OutputLimit::PUBSUB,
         }

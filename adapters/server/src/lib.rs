@@ -151,7 +151,7 @@ impl Server {
     /// Binds the configured address (and Unix socket) and serves on the current tokio
     /// runtime until [`Server::shutdown`] or drop.
     pub async fn start(config: ServerConfig) -> std::io::Result<Server> {
-        let listener = TcpListener::bind(config.bind).await?;
+        let listener = listen(config.bind, config.tcp_backlog)?;
         let addr = listener.local_addr()?;
         #[cfg(unix)]
         let unix = match &config.unix_socket {
@@ -219,19 +219,77 @@ impl Drop for Server {
     }
 }
 
+/// Binds `addr` with a listen queue of `backlog` connections (Redis's `tcp-backlog`;
+/// tokio's `bind` would use std's 128, which a burst of connects overflows).
+fn listen(addr: SocketAddr, backlog: u32) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(backlog)
+}
+
+/// At most this many connections are accepted in one go (Redis's
+/// `MAX_ACCEPTS_PER_CALL`) before the stop signal is looked at again.
+const MAX_ACCEPTS_PER_CALL: usize = 1000;
+
+/// How long the accept loop rests after an error such as running out of file
+/// descriptors, instead of spinning on a listener that stays ready.
+const ACCEPT_ERROR_PAUSE: std::time::Duration = std::time::Duration::from_millis(100);
+
 async fn accept_tcp(shared: Arc<Shared>, listener: TcpListener, mut stop: watch::Receiver<bool>) {
     loop {
-        tokio::select! {
+        let first = tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
-            accepted = listener.accept() => {
-                let Ok((sock, peer)) = accepted else { continue };
-                let _ = sock.set_nodelay(true);
-                let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                let (rd, wr) = sock.into_split();
-                tokio::spawn(conn::serve(shared.clone(), rd, wr, peer.to_string(), laddr));
+            accepted = listener.accept() => accepted,
+        };
+        // Then whatever else is already queued, without going back to the scheduler
+        // for each one: a burst of connects is taken as fast as it arrives.
+        let mut next = Some(first);
+        let mut taken = 0;
+        while let Some(accepted) = next.take() {
+            match accepted {
+                Ok((sock, peer)) => {
+                    let _ = sock.set_nodelay(true);
+                    let laddr = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                    let (rd, wr) = sock.into_split();
+                    tokio::spawn(conn::serve(shared.clone(), rd, wr, peer.to_string(), laddr));
+                }
+                Err(e) => {
+                    if !accept_error_is_transient(&e) {
+                        eprintln!("Accepting client connection: {e}");
+                        tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                    }
+                    break;
+                }
+            }
+            taken += 1;
+            if taken < MAX_ACCEPTS_PER_CALL {
+                next = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(match listener.poll_accept(cx) {
+                        std::task::Poll::Ready(r) => Some(r),
+                        std::task::Poll::Pending => None,
+                    })
+                })
+                .await;
             }
         }
     }
+}
+
+/// Errors of one connection that went away before it was accepted: nothing to report
+/// or wait for. Anything else (out of file descriptors or memory) is logged, and the
+/// loop pauses before trying again.
+fn accept_error_is_transient(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(
+        e.kind(),
+        ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::Interrupted
+    )
 }
 
 /// What Redis's `serverCron` does that brook needs: every 100 ms, the memory peak
@@ -261,13 +319,59 @@ async fn accept_unix(
         .map(|p| p.display().to_string())
         .unwrap_or_default();
     loop {
-        tokio::select! {
+        let accepted = tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
-            accepted = listener.accept() => {
-                let Ok((sock, _)) = accepted else { continue };
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((sock, _)) => {
                 let (rd, wr) = sock.into_split();
-                tokio::spawn(conn::serve(shared.clone(), rd, wr, format!("{path}:0"), path.clone()));
+                tokio::spawn(conn::serve(
+                    shared.clone(),
+                    rd,
+                    wr,
+                    format!("{path}:0"),
+                    path.clone(),
+                ));
+            }
+            Err(e) => {
+                if !accept_error_is_transient(&e) {
+                    eprintln!("Accepting client connection: {e}");
+                    tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
+                }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    /// Connections the server has not accepted yet wait in a queue of `tcp-backlog`
+    /// (Linux holds one more): with nobody accepting, that many connects complete and
+    /// the next one waits. std's `bind` (what tokio's uses) would hold 128.
+    #[test]
+    fn the_listen_queue_holds_tcp_backlog_connections() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _guard = rt.enter();
+        let listener = super::listen(([127, 0, 0, 1], 0).into(), 511).expect("listen");
+        let addr = listener.local_addr().expect("addr");
+        let mut held = Vec::new();
+        while held.len() < 600 {
+            match TcpStream::connect_timeout(&addr, Duration::from_millis(300)) {
+                Ok(s) => held.push(s),
+                Err(_) => break,
+            }
+        }
+        assert!(
+            (511..600).contains(&held.len()),
+            "{} connects completed with nobody accepting",
+            held.len()
+        );
     }
 }

@@ -11,13 +11,14 @@ use crate::Shared;
 /// and tools such as redis-benchmark ask for.
 fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
     let c = &shared.config;
-    let params: [(&'static str, String); 11] = [
+    let params: [(&'static str, String); 12] = [
         ("save", String::new()),
         ("appendonly", "no".into()),
         ("databases", shared.dbs.len().to_string()),
         ("port", shared.port.to_string()),
         ("bind", c.bind.ip().to_string()),
         ("maxclients", c.maxclients.to_string()),
+        ("tcp-backlog", c.tcp_backlog.to_string()),
         ("proto-max-bulk-len", c.proto_max_bulk_len.to_string()),
         (
             "client-query-buffer-limit",
