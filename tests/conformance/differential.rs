@@ -601,6 +601,120 @@ fn valkey_lag(engine: &Engine, key: &[u8], group: &[u8]) -> Option<u64> {
     })
 }
 
+/// What both typed differentials share: their size and seed (`BROOK_TRAIT_DIFF_STEPS`,
+/// default 2,000; `BROOK_TRAIT_DIFF_SEED`) and the runtime the backends run on.
+struct Run {
+    steps: usize,
+    seed: u64,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Run {
+    fn from_env() -> Run {
+        let steps = std::env::var("BROOK_TRAIT_DIFF_STEPS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(2000);
+        let seed = std::env::var("BROOK_TRAIT_DIFF_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0x5eed_7a17);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        Run { steps, seed, rt }
+    }
+
+    /// One step's shape: mostly one command; now and then a pipeline or (half of
+    /// those) a MULTI/EXEC batch of two to four, compared command by command.
+    fn batch(rng: &mut Rng) -> (usize, bool) {
+        let n = if rng.chance(90) {
+            1
+        } else {
+            2 + rng.below(3) as usize
+        };
+        (n, n > 1 && rng.chance(50))
+    }
+
+    /// `cmds` on one backend: as one command, an atomic batch or a pipeline.
+    fn on<S: Streams>(
+        &self,
+        s: &S,
+        cmds: &[Command],
+        atomic: bool,
+    ) -> Vec<Result<CommandReply, Error>> {
+        if let [one] = cmds {
+            vec![self.rt.block_on(s.run(one))]
+        } else if atomic {
+            self.rt.block_on(s.atomic(cmds)).expect("batch")
+        } else {
+            self.rt.block_on(s.pipeline(cmds)).expect("pipeline")
+        }
+    }
+}
+
+/// What ran: successes and errors per command name, and how many CLAIM reads served
+/// claimed (`.0`) and new (`.1`) entries.
+#[derive(Default)]
+struct Tally {
+    counts: BTreeMap<&'static str, (u64, u64)>,
+    claims: (u64, u64),
+}
+
+impl Tally {
+    fn record(&mut self, cmd: &Command, reply: &Result<CommandReply, Error>) {
+        let c = self.counts.entry(name(cmd)).or_default();
+        if reply.is_ok() {
+            c.0 += 1
+        } else {
+            c.1 += 1
+        }
+        if let Ok(CommandReply::ReadGroup(r)) = reply {
+            for e in r.iter().flat_map(|(_, e)| e) {
+                match e.claim {
+                    Some((_, 0)) => self.claims.1 += 1,
+                    Some(_) => self.claims.0 += 1,
+                    None => {}
+                }
+            }
+        }
+    }
+
+    fn ok(&self, name: &str) -> u64 {
+        self.counts.get(name).map_or(0, |(ok, _)| *ok)
+    }
+
+    fn ran(&self, name: &str) -> u64 {
+        self.counts.get(name).map_or(0, |(ok, err)| ok + err)
+    }
+
+    fn print(&self) {
+        for (name, (ok, err)) in &self.counts {
+            eprintln!("  {name:<22} ok {ok:>6}  error {err:>6}");
+        }
+    }
+
+    /// Each of `names` succeeded at least ten times.
+    fn assert_ran(&self, names: &[&str]) {
+        for name in names {
+            let ok = self.ok(name);
+            assert!(ok >= 10, "{name} succeeded only {ok} times");
+        }
+    }
+
+    /// CLAIM reads served both claimed and new entries, ten times each at least.
+    fn assert_claims(&self) {
+        assert!(
+            self.claims.0 >= 10 && self.claims.1 >= 10,
+            "CLAIM reads served {} claimed and {} new entries",
+            self.claims.0,
+            self.claims.1
+        );
+    }
+}
+
 #[test]
 fn typed_operations_match_valkey() {
     typed_operations_match(ServerKind::Valkey);
@@ -622,21 +736,13 @@ fn typed_operations_match(kind: ServerKind) {
     };
     let redis8 = kind == ServerKind::Redis8;
     let label = format!("{kind} {}", server.version());
-    let steps: usize = std::env::var("BROOK_TRAIT_DIFF_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
-    let seed: u64 = std::env::var("BROOK_TRAIT_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_7a17);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let run = Run::from_env();
+    let (steps, seed) = (run.steps, run.seed);
     let url = format!("redis://127.0.0.1:{}/?protocol=resp3", server.port());
-    let redis = rt.block_on(RedisStreams::connect(&url)).expect("connect");
+    let redis = run
+        .rt
+        .block_on(RedisStreams::connect(&url))
+        .expect("connect");
     let clock = ManualClock::new(brook::engine::precise_now_ms());
     let engine = Engine::builder().clock(clock.clone()).build();
     let mut rng = Rng(seed | 1);
@@ -649,19 +755,11 @@ fn typed_operations_match(kind: ServerKind) {
             idmp: redis8,
         },
     };
-    let mut counts: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
+    let mut tally = Tally::default();
     let mut batches = (0u64, 0u64);
-    let mut claims = (0u64, 0u64);
     let mut step = 0;
     while step < steps {
-        // Mostly one command at a time; now and then a pipeline or a MULTI/EXEC batch
-        // of up to four, compared command by command.
-        let n = if rng.chance(90) {
-            1
-        } else {
-            2 + rng.below(3) as usize
-        };
-        let atomic = n > 1 && rng.chance(50);
+        let (n, atomic) = Run::batch(&mut rng);
         // XINFO GROUPS only last in a batch: its Valkey `lag` is computed from the
         // engine's state after the batch (see `normalize`). IDMP XADDs only alone.
         let cmds: Vec<Command> = (0..n)
@@ -673,29 +771,19 @@ fn typed_operations_match(kind: ServerKind) {
                 }
             })
             .collect();
+        match (n, atomic) {
+            (1, _) => {}
+            (_, true) => batches.1 += 1,
+            (_, false) => batches.0 += 1,
+        }
         clock.set(brook::engine::precise_now_ms());
-        let (mut ours, mut theirs) = if n == 1 {
-            let theirs = rt.block_on(redis.run(&cmds[0]));
-            if let (true, Ok(CommandReply::Id(Some(id)))) = (is_idmp_add(&cmds[0]), &theirs) {
-                // The server's `*` ID (or the recorded ID of a duplicate): the engine
-                // runs at that millisecond.
-                clock.set(id.ms);
-            }
-            (vec![rt.block_on(engine.run(&cmds[0]))], vec![theirs])
-        } else if atomic {
-            batches.1 += 1;
-            (
-                rt.block_on(engine.atomic(&cmds)).expect("engine batch"),
-                rt.block_on(redis.atomic(&cmds)).expect("server batch"),
-            )
-        } else {
-            batches.0 += 1;
-            (
-                rt.block_on(engine.pipeline(&cmds))
-                    .expect("engine pipeline"),
-                rt.block_on(redis.pipeline(&cmds)).expect("server pipeline"),
-            )
-        };
+        let mut theirs = run.on(&redis, &cmds, atomic);
+        if let (true, Ok(CommandReply::Id(Some(id)))) = (is_idmp_add(&cmds[0]), &theirs[0]) {
+            // The server's `*` ID (or the recorded ID of a duplicate): the engine runs
+            // at that millisecond.
+            clock.set(id.ms);
+        }
+        let mut ours = run.on(&engine, &cmds, atomic);
         assert_eq!(ours.len(), theirs.len(), "one reply per command");
         for (i, cmd) in cmds.iter().enumerate() {
             let valkey = (!redis8).then_some(&engine);
@@ -706,21 +794,7 @@ fn typed_operations_match(kind: ServerKind) {
                 ours[i],
                 theirs[i]
             );
-            let c = counts.entry(name(cmd)).or_default();
-            if ours[i].is_ok() {
-                c.0 += 1
-            } else {
-                c.1 += 1
-            }
-            if let Ok(CommandReply::ReadGroup(r)) = &ours[i] {
-                for e in r.iter().flat_map(|(_, e)| e) {
-                    match e.claim {
-                        Some((_, 0)) => claims.1 += 1,
-                        Some(_) => claims.0 += 1,
-                        None => {}
-                    }
-                }
-            }
+            tally.record(cmd, &ours[i]);
         }
         if step % 97 == 0 {
             engine.check().expect("engine well-formed");
@@ -729,14 +803,12 @@ fn typed_operations_match(kind: ServerKind) {
     }
     eprintln!(
         "trait differential vs {label}: {step} commands, {} pipelines and {} MULTI batches among them, seed {seed}; CLAIM reads served {} claimed and {} new entries",
-        batches.0, batches.1, claims.0, claims.1
+        batches.0, batches.1, tally.claims.0, tally.claims.1
     );
-    for (name, (ok, err)) in &counts {
-        eprintln!("  {name:<22} ok {ok:>6}  error {err:>6}");
-    }
+    tally.print();
     // Every operation ran, and most of the group machinery succeeded at times.
     if steps >= 2000 {
-        for name in [
+        tally.assert_ran(&[
             "XACKDEL",
             "XDELEX",
             "XADD",
@@ -750,19 +822,10 @@ fn typed_operations_match(kind: ServerKind) {
             "SET",
             "GET",
             "INCRBY",
-        ] {
-            let (ok, _) = counts.get(name).copied().unwrap_or_default();
-            assert!(ok >= 10, "{name} succeeded only {ok} times");
-        }
+        ]);
         if redis8 {
-            let (ok, _) = counts.get("XADD IDMP").copied().unwrap_or_default();
-            assert!(ok >= 10, "XADD IDMP succeeded only {ok} times");
-            assert!(
-                claims.0 >= 10 && claims.1 >= 10,
-                "CLAIM reads served {} claimed and {} new entries",
-                claims.0,
-                claims.1
-            );
+            tally.assert_ran(&["XADD IDMP"]);
+            tally.assert_claims();
         }
     }
 }
@@ -807,28 +870,19 @@ fn lua_fallbacks_match_redis8_natively() {
     let Some(server) = ServerGuard::start(ServerKind::Redis8) else {
         return;
     };
-    let steps: usize = std::env::var("BROOK_TRAIT_DIFF_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(2000);
-    let seed: u64 = std::env::var("BROOK_TRAIT_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0x5eed_7a17);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let run = Run::from_env();
+    let (steps, seed) = (run.steps, run.seed);
     let base = format!("redis://127.0.0.1:{}", server.port());
-    let native = rt
+    let native = run
+        .rt
         .block_on(RedisStreams::connect(&format!("{base}/0?protocol=resp3")))
         .expect("connect");
     let opts = brook_redis::RedisOptions {
         lua_fallbacks: true,
         ..brook_redis::RedisOptions::default()
     };
-    let lua = rt
+    let lua = run
+        .rt
         .block_on(RedisStreams::connect_with(
             &format!("{base}/1?protocol=resp3"),
             opts,
@@ -854,34 +908,13 @@ fn lua_fallbacks_match_redis8_natively() {
             idmp: false,
         },
     };
-    let mut counts: BTreeMap<&'static str, (u64, u64)> = BTreeMap::new();
-    let mut claims = (0u64, 0u64);
+    let mut tally = Tally::default();
     let mut step = 0;
     while step < steps {
-        let n = if rng.chance(90) {
-            1
-        } else {
-            2 + rng.below(3) as usize
-        };
-        let atomic = n > 1 && rng.chance(50);
+        let (n, atomic) = Run::batch(&mut rng);
         let cmds: Vec<Command> = (0..n).map(|_| gen(&mut rng, &mut ids)).collect();
-        let (mut ours, mut theirs) = if n == 1 {
-            (
-                vec![rt.block_on(native.run(&cmds[0]))],
-                vec![rt.block_on(lua.run(&cmds[0]))],
-            )
-        } else if atomic {
-            (
-                rt.block_on(native.atomic(&cmds)).expect("native batch"),
-                rt.block_on(lua.atomic(&cmds)).expect("fallback batch"),
-            )
-        } else {
-            (
-                rt.block_on(native.pipeline(&cmds))
-                    .expect("native pipeline"),
-                rt.block_on(lua.pipeline(&cmds)).expect("fallback pipeline"),
-            )
-        };
+        let mut ours = run.on(&native, &cmds, atomic);
+        let mut theirs = run.on(&lua, &cmds, atomic);
         assert_eq!(ours.len(), theirs.len(), "one reply per command");
         for (i, cmd) in cmds.iter().enumerate() {
             claimed_by_id(&mut ours[i]);
@@ -894,21 +927,7 @@ fn lua_fallbacks_match_redis8_natively() {
                 ours[i],
                 theirs[i]
             );
-            let c = counts.entry(name(cmd)).or_default();
-            if ours[i].is_ok() {
-                c.0 += 1
-            } else {
-                c.1 += 1
-            }
-            if let Ok(CommandReply::ReadGroup(r)) = &ours[i] {
-                for e in r.iter().flat_map(|(_, e)| e) {
-                    match e.claim {
-                        Some((_, 0)) => claims.1 += 1,
-                        Some(_) => claims.0 += 1,
-                        None => {}
-                    }
-                }
-            }
+            tally.record(cmd, &ours[i]);
         }
         if std::env::var_os("BROOK_FALLBACK_TRACE").is_some() {
             let mut c0 = server.connect();
@@ -946,18 +965,16 @@ fn lua_fallbacks_match_redis8_natively() {
                     .unwrap_or_else(|| panic!("unparsable commandstats line for {name}: {rest}"))
             })
     };
-    let ran = |name: &str| counts.get(name).map_or(0, |(ok, err)| ok + err);
+    let ran = |name: &str| tally.ran(name);
     eprintln!(
         "Lua fallbacks vs native Redis 8.6.3: {step} commands, seed {seed}; CLAIM reads served {} claimed and {} new entries; server calls: eval {}, xackdel {}, xdelex {}",
-        claims.0,
-        claims.1,
+        tally.claims.0,
+        tally.claims.1,
         calls("eval"),
         calls("xackdel"),
         calls("xdelex")
     );
-    for (name, (ok, err)) in &counts {
-        eprintln!("  {name:<22} ok {ok:>6}  error {err:>6}");
-    }
+    tally.print();
     assert_eq!(
         calls("xackdel"),
         ran("XACKDEL"),
@@ -969,15 +986,7 @@ fn lua_fallbacks_match_redis8_natively() {
         "the fallback handle ran its scripts"
     );
     if steps >= 2000 {
-        for name in ["XACKDEL", "XDELEX", "XTRIM", "XREADGROUP"] {
-            let (ok, _) = counts.get(name).copied().unwrap_or_default();
-            assert!(ok >= 10, "{name} succeeded only {ok} times");
-        }
-        assert!(
-            claims.0 >= 10 && claims.1 >= 10,
-            "CLAIM reads served {} claimed and {} new entries",
-            claims.0,
-            claims.1
-        );
+        tally.assert_ran(&["XACKDEL", "XDELEX", "XTRIM", "XREADGROUP"]);
+        tally.assert_claims();
     }
 }
