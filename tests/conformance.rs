@@ -16,6 +16,8 @@ mod cluster;
 mod connect;
 #[path = "conformance/differential.rs"]
 mod differential;
+#[path = "conformance/manual_clock.rs"]
+mod manual_clock;
 #[path = "conformance/metrics.rs"]
 mod metrics;
 #[path = "conformance/pubsub.rs"]

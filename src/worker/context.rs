@@ -22,7 +22,38 @@ pub(crate) struct Ctx<S> {
     /// IDs the worker holds (running, backing off, or queued behind their key): what
     /// the toucher keeps fresh, and what a reclaim of our own must not duplicate.
     pub(crate) held: std::sync::Mutex<std::collections::HashSet<StreamId>>,
+    /// Which periodic schedules ([`RECLAIM`], [`TOUCH`]) have taken their first
+    /// deadline.
+    pub(crate) armed: watch::Sender<u8>,
+    /// Where the reclaimer stands. The reader does not start a blocking read of new
+    /// entries while a pass runs or is due, so the pass is not left waiting for
+    /// permits that a read blocked on `>` holds for as long as its BLOCK lasts (on a
+    /// manual clock, until the clock moves again).
+    pub(crate) reclaim: watch::Sender<Reclaim>,
+    /// Raised by a reclaim pass that finds no free permit: a read blocked on `>` gives
+    /// its permits back (it is dropped and sent again after the pass) instead of
+    /// holding them for as long as its BLOCK lasts.
+    pub(crate) want_permits: tokio::sync::Notify,
 }
+
+/// The reclaimer's state, as the reader sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Reclaim {
+    /// A pass runs (one runs as the worker starts).
+    pub(crate) running: bool,
+    /// When the next pass is due, on the backend's clock.
+    pub(crate) next_due: u64,
+}
+
+/// The reclaimer's schedule, in [`Ctx::armed`].
+pub(crate) const RECLAIM: u8 = 1;
+/// The toucher's schedule, in [`Ctx::armed`].
+pub(crate) const TOUCH: u8 = 2;
+/// The reader's first wait for new entries (a blocking read sent, or waiting
+/// behind a reclaim pass), in [`Ctx::armed`].
+pub(crate) const READ: u8 = 4;
+/// Every schedule [`WorkerHandle::ready`](super::WorkerHandle::ready) waits for.
+pub(crate) const ALL_SCHEDULES: u8 = RECLAIM | TOUCH | READ;
 
 impl<S: Streams> Ctx<S> {
     pub(crate) fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<StreamId>> {
@@ -54,7 +85,44 @@ impl<S: Streams> Ctx<S> {
     /// Waits `ms` on the backend's clock; `false` when shutdown came first (or the
     /// backend's timer is gone).
     pub(crate) async fn pause(&self, ms: u64) -> bool {
-        let deadline = self.backend.now_ms().saturating_add(ms);
+        self.sleep_until(self.deadline(ms)).await
+    }
+
+    /// `ms` from now on the backend's clock. A schedule is armed once its deadline is
+    /// taken: a clock moved past it afterwards fires it, whenever the wait begins.
+    pub(crate) fn deadline(&self, ms: u64) -> u64 {
+        self.backend.now_ms().saturating_add(ms)
+    }
+
+    /// Records that a periodic schedule has taken its first deadline
+    /// ([`WorkerHandle::ready`](super::WorkerHandle::ready) waits for all of them).
+    pub(crate) fn arm(&self, schedule: u8) {
+        self.armed.send_if_modified(|armed| {
+            let was = *armed;
+            *armed |= schedule;
+            *armed != was
+        });
+    }
+
+    /// True when no reclaim pass runs or is due now.
+    pub(crate) fn reclaim_open(&self) -> bool {
+        let r = *self.reclaim.borrow();
+        !r.running && self.backend.now_ms() < r.next_due
+    }
+
+    /// Waits until no reclaim pass runs or is due; `false` on shutdown.
+    pub(crate) async fn reclaim_done(&self) -> bool {
+        let mut reclaim = self.reclaim.subscribe();
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            r = reclaim.wait_for(|r| !r.running && self.backend.now_ms() < r.next_due) => r.is_ok(),
+            _ = shutdown.wait_for(|s| *s) => false,
+        }
+    }
+
+    /// Waits until `deadline` on the backend's clock; `false` when shutdown came first
+    /// (or the backend's timer is gone).
+    pub(crate) async fn sleep_until(&self, deadline: u64) -> bool {
         let mut shutdown = self.shutdown.clone();
         if *shutdown.borrow() {
             return false;

@@ -1,10 +1,13 @@
 //! Where messages come from: the reader (the consumer's own pending history from `0`
-//! after a restart, then `>` with BLOCK) and the reclaimer (periodic XAUTOCLAIM that
-//! follows the cursor to the end). Both take permits from the worker's in-flight limit
-//! before they fetch, so the worker never holds more than its concurrency.
+//! after a restart, then `>` with BLOCK) and the reclaimer (XAUTOCLAIM at start, then
+//! periodically, following the cursor to the end). Both take permits from the worker's
+//! in-flight limit before they fetch, so the worker never holds more than its
+//! concurrency.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
+use std::task::Poll;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
@@ -130,22 +133,73 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
     // `Some(cursor)` while draining this consumer's own pending entries.
     let mut history = Some(StreamId::MIN);
     loop {
+        // New entries wait while a reclaim pass runs or is due (one runs as the worker
+        // starts): a blocked `>` read would hold permits the pass is waiting for.
+        if history.is_none() && !ctx.reclaim_open() {
+            // Waiting here takes no deadline: the worker's schedules are armed.
+            ctx.arm(super::context::READ);
+            if !ctx.reclaim_done().await {
+                return Ok(());
+            }
+        }
         let Some(permit) = permits(&ctx, &sem, cfg.batch).await else {
             return Ok(());
         };
         let n = permit.num_permits();
         let (at, block) = match history {
             Some(c) => (GroupReadId::After(c), None),
-            None => (GroupReadId::New, Some(cfg.block_ms)),
+            // BLOCK ends by the time the next pass is due, so the pass does not wait
+            // for the permits this read holds.
+            None => match ctx
+                .reclaim
+                .borrow()
+                .next_due
+                .checked_sub(ctx.backend.now_ms())
+            {
+                Some(until_pass) if until_pass > 0 => {
+                    // (BLOCK 0 would wait for ever.)
+                    let ms = match cfg.block_ms {
+                        0 => until_pass,
+                        ms => ms.min(until_pass),
+                    };
+                    (GroupReadId::New, Some(ms))
+                }
+                _ => continue,
+            },
         };
         let opts = XReadGroupOptions::default().count(n as u64);
         let mut shutdown = ctx.shutdown.clone();
         let streams = [(&cfg.stream[..], at)];
-        let read = tokio::select! {
-            r = ctx.backend.xreadgroup(&cfg.group, &cfg.consumer, &streams, &opts, block) => r,
-            // A read dropped after the server served it leaves its entries pending
-            // here; the next worker with this name, or a reclaimer, takes them.
-            _ = shutdown.wait_for(|s| *s) => return Ok(()),
+        let read = ctx
+            .backend
+            .xreadgroup(&cfg.group, &cfg.consumer, &streams, &opts, block);
+        let mut read = std::pin::pin!(read);
+        // A reclaim pass that finds no free permit asks a blocked read for its own;
+        // listening starts before the read is sent, so no request is missed.
+        let give_back = ctx.want_permits.notified();
+        let mut give_back = std::pin::pin!(give_back);
+        give_back.as_mut().enable();
+        // The first poll sends the read (on the engine: registers it and takes its BLOCK
+        // deadline), after which a moved manual clock ends it.
+        let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        if block.is_some() {
+            ctx.arm(super::context::READ);
+        }
+        let read = match first {
+            Poll::Ready(r) => r,
+            // A pass began while the read was being sent: it may be waiting for these
+            // permits already.
+            Poll::Pending if block.is_some() && !ctx.reclaim_open() => continue,
+            Poll::Pending => tokio::select! {
+                r = &mut read => r,
+                // A read dropped after the server served it leaves its entries pending
+                // here; the next worker with this name, or a reclaimer, takes them.
+                _ = shutdown.wait_for(|s| *s) => return Ok(()),
+                // Give the permits back to the pass (the read is dropped: on the rare
+                // occasion that it was served at that moment, its entries stay pending
+                // here until a reclaim pass takes them).
+                () = &mut give_back, if block.is_some() => continue,
+            },
         };
         let entries: Vec<GroupEntry> = match read {
             Ok(reply) => reply.into_iter().flat_map(|(_, e)| e).collect(),
@@ -195,18 +249,34 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
     }
 }
 
-/// The reclaimer: every `claim_interval`, one pass of XAUTOCLAIM from `0-0` to the end
-/// of the PEL, taking entries idle past `claim_idle`.
+/// The reclaimer: one pass of XAUTOCLAIM from `0-0` to the end of the PEL, taking
+/// entries idle past `claim_idle`, when the worker starts (what a dead worker left
+/// behind long ago is taken at once) and then every `claim_interval`. Each interval is
+/// counted from the start of the pass before it, and the first deadline is taken
+/// before the first pass, so once [`ready`](super::WorkerHandle::ready) a manual clock
+/// moved past `claim_interval` fires a pass whatever the passes were doing.
 pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
     ctx: Shared<S>,
     sem: Arc<Semaphore>,
     tx: mpsc::Sender<Delivery>,
 ) -> Result<(), Error> {
+    let mut next = ctx.deadline(ctx.cfg.claim_interval_ms);
+    ctx.reclaim.send_modify(|r| r.next_due = next);
+    ctx.arm(super::context::RECLAIM);
+    let mut first = true;
     loop {
-        if !ctx.pause(ctx.cfg.claim_interval_ms).await {
-            return Ok(());
+        if !std::mem::take(&mut first) {
+            if !ctx.sleep_until(next).await {
+                return Ok(());
+            }
+            next = ctx.deadline(ctx.cfg.claim_interval_ms);
+            ctx.reclaim.send_modify(|r| {
+                r.running = true;
+                r.next_due = next;
+            });
         }
         let pass = reclaim_pass(&ctx, &sem, &tx).await;
+        ctx.reclaim.send_modify(|r| r.running = false);
         ctx.publish();
         match pass {
             Ok(true) => {
@@ -239,6 +309,10 @@ async fn reclaim_pass<S: Streams>(
     let cfg = &ctx.cfg;
     let mut cursor = StreamId::MIN;
     loop {
+        if sem.available_permits() == 0 {
+            // A read blocked on `>` may hold them: it gives them back.
+            ctx.want_permits.notify_waiters();
+        }
         let Some(permit) = permits(ctx, sem, cfg.batch).await else {
             return Ok(false);
         };

@@ -28,10 +28,11 @@
 //! How it works (each part in its own module):
 //! - **fetching** (`fetch`): after a restart the consumer first drains its own pending
 //!   entries (XREADGROUP from `0`), then reads `>` with BLOCK; a reclaimer runs
-//!   XAUTOCLAIM every `claim_interval`, following the cursor to the end, taking entries
-//!   idle past `claim_idle` and acknowledging the IDs it reports deleted. Both take
-//!   permits from the in-flight limit first. Delivery counts are Redis's own (XPENDING
-//!   for history and reclaimed entries).
+//!   XAUTOCLAIM as the worker starts and then every `claim_interval`, following the
+//!   cursor to the end, taking entries idle past `claim_idle` and acknowledging the
+//!   IDs it reports deleted. Both take permits from the in-flight limit first, and
+//!   new entries wait while a pass runs (a read blocked on `>` would hold the permits
+//!   the pass waits for). Delivery counts are Redis's own (XPENDING for history and reclaimed entries).
 //! - **a task per message** (`task`): the handler runs with panics caught and an
 //!   optional timeout; success queues the ID for a batched XACK; failure leaves the
 //!   entry pending and, after a backoff, takes it again from the consumer's own PEL
@@ -47,6 +48,37 @@
 //!   [`Streams::sleep_until`]): on
 //!   `mem://?clock=manual` every schedule (claim interval, backoff, touch, handler
 //!   timeout) moves with `ManualClock::advance`, so tests need no sleeps.
+//!
+//! ## Testing a worker on a manual clock
+//! A schedule fires when the clock is moved past a deadline it has already taken, so
+//! wait until it is taken, then move the clock once:
+//! - [`WorkerHandle::ready`] answers once the group exists and the reclaimer and the
+//!   toucher have taken their first deadlines; after it, one `advance` past
+//!   `claim_interval` runs a reclaim pass (a worker also runs one as it starts);
+//! - a failed message is counted in [`WorkerStats::backing_off`] once its retry's
+//!   deadline is taken; after that, one `advance` past the backoff retries it;
+//! - [`WorkerHandle::wait_for_timeout`] bounds each wait in real time, so a test whose
+//!   condition never comes fails with the counters instead of hanging.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use brook::worker::{Message, Worker};
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let backend = brook::connect("mem://?clock=manual").await?;
+//! let clock = backend.manual_clock().expect("clock=manual").clone();
+//! // … entries that a dead worker left pending …
+//! let worker = Worker::builder(backend, "orders", "billing")
+//!     .claim_idle(Duration::from_secs(60))
+//!     .build()
+//!     .spawn(|_msg: Message| async { Ok(()) });
+//! assert!(worker.ready().await);
+//! clock.advance(70_000); // past claim_interval (10 s) and claim_idle (60 s)
+//! let stats = worker
+//!     .wait_for_timeout(Duration::from_secs(5), |s| s.reclaimed >= 1)
+//!     .await?;
+//! # let _ = stats; Ok(()) }
+//! ```
 //!
 //! Delivery is at least once: a worker that dies between a handler's effect and the
 //! acknowledgement leaves the entry pending, and it is processed again.
@@ -81,6 +113,7 @@ pub struct Worker<S> {
     stats: watch::Sender<WorkerStats>,
     shutdown: watch::Sender<bool>,
     metrics: crate::metrics::WorkerMetrics,
+    armed: watch::Sender<u8>,
 }
 
 /// What a worker did, returned when it stops.
@@ -124,6 +157,27 @@ impl std::fmt::Display for WorkerError {
 
 impl std::error::Error for WorkerError {}
 
+/// [`WorkerHandle::wait_for_timeout`] gave up: the condition did not hold in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimedOut {
+    /// The counters when it gave up.
+    pub stats: WorkerStats,
+    /// True when the worker had stopped (the condition can no longer come).
+    pub stopped: bool,
+}
+
+impl std::fmt::Display for WaitTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.stopped {
+            write!(f, "the worker stopped first; counters: {:?}", self.stats)
+        } else {
+            write!(f, "timed out; counters: {:?}", self.stats)
+        }
+    }
+}
+
+impl std::error::Error for WaitTimedOut {}
+
 impl<S: Streams + Clone + 'static> Worker<S> {
     /// A builder for a worker consuming `stream` as a member of `group`.
     pub fn builder(
@@ -143,6 +197,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             stats: watch::Sender::new(WorkerStats::default()),
             shutdown: watch::Sender::new(false),
             metrics,
+            armed: watch::Sender::new(0),
         }
     }
 
@@ -154,6 +209,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
     /// Starts the worker on the current tokio runtime.
     pub fn spawn<H: Handler>(self, handler: H) -> WorkerHandle {
         let stats = self.stats.subscribe();
+        let armed = self.armed.subscribe();
         let shutdown = self.shutdown.clone();
         let names = (
             self.cfg.stream.clone(),
@@ -166,6 +222,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             join,
             shutdown,
             stats,
+            armed,
             names,
             metrics,
         }
@@ -177,6 +234,7 @@ pub struct WorkerHandle {
     join: JoinHandle<Result<WorkerReport, WorkerError>>,
     shutdown: watch::Sender<bool>,
     stats: watch::Receiver<WorkerStats>,
+    armed: watch::Receiver<u8>,
     names: (bytes::Bytes, bytes::Bytes, bytes::Bytes),
     metrics: crate::metrics::WorkerMetrics,
 }
@@ -203,7 +261,8 @@ impl WorkerHandle {
     }
 
     /// Waits until the counters satisfy `pred` (or the worker has stopped); the
-    /// counters then.
+    /// counters then. In tests prefer [`WorkerHandle::wait_for_timeout`], which fails
+    /// instead of hanging when the condition never comes.
     pub async fn wait_for(&self, mut pred: impl FnMut(&WorkerStats) -> bool) -> WorkerStats {
         let mut rx = self.stats.clone();
         if let Ok(s) = rx.wait_for(|s| pred(s)).await {
@@ -211,6 +270,54 @@ impl WorkerHandle {
         }
         let last = *rx.borrow();
         last
+    }
+
+    /// [`WorkerHandle::wait_for`] for at most `timeout` of real time (tokio's timer,
+    /// whatever clock the backend runs on): the counters once `pred` holds, or
+    /// [`WaitTimedOut`] with the counters at the timeout. A worker that has stopped
+    /// without `pred` holding also answers `Err`, at once.
+    pub async fn wait_for_timeout(
+        &self,
+        timeout: std::time::Duration,
+        mut pred: impl FnMut(&WorkerStats) -> bool,
+    ) -> Result<WorkerStats, WaitTimedOut> {
+        let mut rx = self.stats.clone();
+        let waited = tokio::time::timeout(timeout, async {
+            rx.wait_for(|s| pred(s)).await.map(|s| *s).ok()
+        })
+        .await;
+        match waited {
+            Ok(Some(stats)) => Ok(stats),
+            // The counters' sender is gone: the worker has stopped.
+            Ok(None) => Err(WaitTimedOut {
+                stats: *self.stats.borrow(),
+                stopped: true,
+            }),
+            Err(_) => Err(WaitTimedOut {
+                stats: *self.stats.borrow(),
+                stopped: self.join.is_finished(),
+            }),
+        }
+    }
+
+    /// Waits until the worker has started: its group exists and each of its periodic
+    /// schedules (the reclaimer's `claim_interval`, the toucher's `touch_interval`)
+    /// has taken its first deadline from the backend's clock. `true` then; `false` if
+    /// the worker stopped first (say, its group could not be created).
+    ///
+    /// On a manual clock, this is the point from which moving the clock fires those
+    /// schedules: after `ready()`, one `advance` past `claim_interval` runs a reclaim
+    /// pass, which takes every entry idle past `claim_idle` by then. (A worker also
+    /// runs one pass as it starts, so entries idle long enough before it started are
+    /// taken without any advance.) A retry's backoff is armed before
+    /// [`WorkerStats::backing_off`] counts it.
+    pub async fn ready(&self) -> bool {
+        let mut rx = self.armed.clone();
+        let armed = rx
+            .wait_for(|a| *a & context::ALL_SCHEDULES == context::ALL_SCHEDULES)
+            .await
+            .is_ok();
+        armed
     }
 
     /// True once the worker has stopped.
@@ -234,7 +341,9 @@ impl WorkerHandle {
     }
 
     /// Kills the worker as a crashed process would die: no acknowledgement, no cleanup;
-    /// its entries stay pending until reclaimed.
+    /// its entries stay pending until reclaimed. The kill takes effect as the runtime
+    /// gets to it: in a test, `handle.join().await` afterwards answers once nothing of
+    /// the worker runs any more (so none of its timers fires on a later `advance`).
     pub fn abort(&self) {
         self.join.abort();
     }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, watch, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::context::{Ctx, Shared};
@@ -74,7 +74,12 @@ async fn acker<S: Streams>(
 /// timer per worker, not one per message.
 async fn toucher<S: Streams>(ctx: Shared<S>) {
     let cfg = &ctx.cfg;
-    while ctx.pause(cfg.touch_interval_ms).await {
+    loop {
+        let next = ctx.deadline(cfg.touch_interval_ms);
+        ctx.arm(super::context::TOUCH);
+        if !ctx.sleep_until(next).await {
+            return;
+        }
         let ids: Vec<StreamId> = ctx.held().iter().copied().collect();
         for chunk in ids.chunks(1000) {
             let touched = ctx
@@ -193,6 +198,12 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             acks: ack_tx,
             metrics: self.metrics,
             held: Default::default(),
+            armed: self.armed,
+            reclaim: watch::Sender::new(super::context::Reclaim {
+                running: true,
+                next_due: 0,
+            }),
+            want_permits: tokio::sync::Notify::new(),
         });
         ctx.ensure_group().await.map_err(WorkerError::Backend)?;
         let sem = Arc::new(Semaphore::new(ctx.cfg.concurrency));

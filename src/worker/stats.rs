@@ -31,14 +31,16 @@ pub struct WorkerStats {
     pub deleted_acked: u64,
     /// Entries this worker was processing that another consumer took over.
     pub lost: u64,
-    /// Retries waiting for their backoff right now.
+    /// Retries waiting for their backoff right now. A retry is counted once its
+    /// deadline is taken, so on a manual clock one `advance` past the backoff fires it.
     pub backing_off: u64,
     /// Messages this worker holds right now (handling, backing off or queued behind
     /// their ordering key).
     pub in_flight: u64,
     /// Backend errors the worker recovered from (it retries after a short pause).
     pub errors: u64,
-    /// Completed XAUTOCLAIM passes (each follows the cursor to the end).
+    /// Completed XAUTOCLAIM passes (each follows the cursor to the end): one as the
+    /// worker starts, then one every `claim_interval`.
     pub reclaim_passes: u64,
     /// Idle consumers without pending entries this worker deleted.
     pub consumers_deleted: u64,

@@ -110,9 +110,12 @@ async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Mes
         }
         // Wait out the backoff (the entry stays pending and kept fresh), then take it
         // again from this consumer's own PEL — which counts the delivery.
+        // The retry's deadline is taken before `backing_off` shows it, so a test that
+        // sees the count can move a manual clock past the backoff and know it fires.
+        let retry_at = ctx.deadline(cfg.backoff.delay_ms(msg.deliveries));
         ctx.stat(|s| s.backing_off += 1);
         ctx.publish();
-        let waited = ctx.pause(cfg.backoff.delay_ms(msg.deliveries)).await;
+        let waited = ctx.sleep_until(retry_at).await;
         ctx.stat(|s| s.backing_off -= 1);
         if !waited {
             return End::Abandoned;

@@ -1,0 +1,181 @@
+//! Testing a worker on a manual clock the way the worker's docs tell a user to: no
+//! stepping helpers, no sleeps — `ready()`, then one `advance` past a deadline fires
+//! it, and `wait_for_timeout` fails a test instead of hanging it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use brook::worker::{Backoff, BoxError, Message, Worker, WorkerHandle};
+use brook::{Backend, Streams, XAddOptions};
+
+const STREAM: &str = "orders";
+const GROUP: &str = "billing";
+/// Real time a condition may take before the test fails (the worker's own schedules
+/// run on the manual clock).
+const PATIENCE: Duration = Duration::from_secs(10);
+
+async fn backend() -> (Backend, brook::ManualClock) {
+    let backend = brook::connect("mem://?clock=manual").await.expect("mem://");
+    let clock = backend.manual_clock().expect("a manual clock").clone();
+    (backend, clock)
+}
+
+async fn add(backend: &Backend, n: usize) {
+    for i in 0..n {
+        let fields = [(&b"n"[..], i.to_string().into_bytes())];
+        backend
+            .xadd(STREAM.as_bytes(), &XAddOptions::default(), &fields)
+            .await
+            .expect("xadd");
+    }
+}
+
+/// A worker whose handler never finishes holds `n` entries, then dies (abort).
+async fn holder_dies_holding(backend: &Backend, n: usize) {
+    let started = Arc::new(AtomicU64::new(0));
+    let s = started.clone();
+    let w1 = Worker::builder(backend.clone(), STREAM, GROUP)
+        .consumer("w1")
+        .concurrency(n)
+        .build()
+        .spawn(move |_m: Message| {
+            s.fetch_add(1, Ordering::SeqCst);
+            async { std::future::pending::<Result<(), BoxError>>().await }
+        });
+    w1.wait_for_timeout(PATIENCE, |s| s.in_flight as usize >= n)
+        .await
+        .expect("w1 holds its entries");
+    while started.load(Ordering::SeqCst) < n as u64 {
+        tokio::task::yield_now().await;
+    }
+    // A crashed process: nothing of it runs any more (`join` answers once the worker's
+    // tasks are stopped, so none of its timers fires on the next advance).
+    w1.abort();
+    let _ = w1.join().await;
+}
+
+fn counting_worker(backend: &Backend, done: &Arc<AtomicU64>) -> WorkerHandle {
+    let d = done.clone();
+    Worker::builder(backend.clone(), STREAM, GROUP)
+        .consumer("w2")
+        .claim_idle(Duration::from_secs(60))
+        .build()
+        .spawn(move |_m: Message| {
+            d.fetch_add(1, Ordering::SeqCst);
+            async { Ok(()) }
+        })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_advance_past_claim_idle_reclaims_what_a_dead_worker_held() {
+    // Many rounds: the race this guards against (the reclaimer taking its first deadline
+    // after the test moved the clock) showed only now and then.
+    for round in 0..25 {
+        let (backend, clock) = backend().await;
+        add(&backend, 3).await;
+        holder_dies_holding(&backend, 3).await;
+        let done = Arc::new(AtomicU64::new(0));
+        let w2 = counting_worker(&backend, &done);
+        assert!(w2.ready().await, "round {round}: w2 started");
+        clock.advance(70_000);
+        let stats = w2
+            .wait_for_timeout(PATIENCE, |s| s.acked >= 3)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(stats.reclaimed, 3, "round {round}: {stats:?}");
+        assert_eq!(done.load(Ordering::SeqCst), 3);
+        w2.shutdown().await.expect("shutdown");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_starting_after_the_idle_time_reclaims_at_once() {
+    let (backend, clock) = backend().await;
+    add(&backend, 2).await;
+    holder_dies_holding(&backend, 2).await;
+    // The entries are idle past claim_idle before the second worker exists: its
+    // start-up pass takes them, with no further advance.
+    clock.advance(70_000);
+    let done = Arc::new(AtomicU64::new(0));
+    let w2 = counting_worker(&backend, &done);
+    let stats = w2
+        .wait_for_timeout(PATIENCE, |s| s.acked >= 2 && s.reclaim_passes >= 1)
+        .await
+        .expect("reclaimed without any advance");
+    assert_eq!(stats.reclaimed, 2);
+    assert_eq!(stats.reclaim_passes, 1, "the start-up pass");
+    w2.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_fires_on_one_advance_past_its_backoff() {
+    let (backend, clock) = backend().await;
+    add(&backend, 1).await;
+    let attempts = Arc::new(AtomicU64::new(0));
+    let a = attempts.clone();
+    let w = Worker::builder(backend.clone(), STREAM, GROUP)
+        .backoff(Backoff::fixed(Duration::from_secs(30)))
+        .build()
+        .spawn(move |_m: Message| {
+            let first = a.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                if first {
+                    Err(BoxError::from("first attempt fails"))
+                } else {
+                    Ok(())
+                }
+            }
+        });
+    // `backing_off` counts a retry once its deadline is taken: one advance fires it.
+    w.wait_for_timeout(PATIENCE, |s| s.backing_off == 1)
+        .await
+        .expect("the failure waits out its backoff");
+    clock.advance(30_000);
+    let stats = w
+        .wait_for_timeout(PATIENCE, |s| s.acked == 1)
+        .await
+        .expect("retried and acknowledged");
+    assert_eq!((stats.failed, stats.retried), (1, 1), "{stats:?}");
+    w.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_timeout_fails_instead_of_hanging() {
+    let (backend, _clock) = backend().await;
+    let w = Worker::builder(backend.clone(), STREAM, GROUP)
+        .build()
+        .spawn(|_m: Message| async { Ok(()) });
+    assert!(w.ready().await);
+    // Nothing is ever added: the condition cannot come, and the wait says so.
+    let err = w
+        .wait_for_timeout(Duration::from_millis(200), |s| s.acked >= 1)
+        .await
+        .expect_err("nothing to acknowledge");
+    assert!(!err.stopped);
+    assert_eq!(err.stats.acked, 0);
+    w.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ready_is_false_when_the_worker_cannot_start() {
+    let (backend, _clock) = backend().await;
+    // The stream's key holds a string: the group cannot be created.
+    backend
+        .set(
+            STREAM.as_bytes(),
+            b"not a stream",
+            &brook::SetOptions::default(),
+        )
+        .await
+        .expect("set");
+    let w = Worker::builder(backend.clone(), STREAM, GROUP)
+        .build()
+        .spawn(|_m: Message| async { Ok(()) });
+    assert!(!w.ready().await, "a worker that failed is never ready");
+    let err = w
+        .wait_for_timeout(PATIENCE, |s| s.acked >= 1)
+        .await
+        .expect_err("stopped");
+    assert!(err.stopped, "{err}");
+}
