@@ -254,7 +254,7 @@ impl Keyspace {
         let consumers = g
             .consumers()
             .filter(|c| c.pending > 0)
-            .map(|c| (c.name.clone(), c.pending))
+            .map(|c| (c.name.to_bytes(), c.pending))
             .collect();
         Ok(XPendingSummary {
             count: g.pel().len() as u64,
@@ -495,9 +495,9 @@ fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
     }
     g.consumers_with_ids()
         .map(|(cid, c)| FullConsumer {
-            name: c.name.clone(),
+            name: c.name.to_bytes(),
             seen_time: c.seen_time,
-            active_time: c.active_time,
+            active_time: c.active_time(),
             pel_count: c.pending,
             pending: lists.remove(&cid).map(|(_, l)| l).unwrap_or_default(),
         })
@@ -507,9 +507,9 @@ fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
 /// One consumer as XINFO CONSUMERS reports it at `now`.
 fn consumer_info(c: &crate::group::Consumer, now: u64) -> XInfoConsumer {
     XInfoConsumer {
-        name: c.name.clone(),
+        name: c.name.to_bytes(),
         pending: c.pending,
         idle: idle_since(now, c.seen_time).max(0) as u64,
-        inactive: c.active_time.map(|t| idle_since(now, t).max(0) as u64),
+        inactive: c.active_time().map(|t| idle_since(now, t).max(0) as u64),
     }
 }

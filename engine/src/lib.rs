@@ -99,7 +99,7 @@ pub use cmd::{arity_ok, ReadStep};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;
-pub use group::{Consumer, ConsumerId, Group};
+pub use group::{Consumer, ConsumerId, ConsumerName, Group};
 pub use groups_api::GroupStart;
 pub use id::{StreamId, XAddId};
 pub use idempotent::EffectReplies;
