@@ -184,9 +184,11 @@ pub(super) fn write_stream_resp(
         write_bulk(b"consumers", out);
         write_len(b'*', g.consumer_count(), out);
         let owning = g.consumers().filter(|c| c.pending > 0).count();
-        let gathered = (owning > WALK_PER_CONSUMER)
-            .then(|| crate::groups_api::full_consumers(g, take_all))
-            .unwrap_or_default();
+        let gathered = if owning > WALK_PER_CONSUMER {
+            crate::groups_api::full_consumers(g, take_all)
+        } else {
+            Vec::new()
+        };
         let mut gathered = gathered.into_iter();
         for (cid, c) in g.consumers_with_ids() {
             map_len(5, out);
