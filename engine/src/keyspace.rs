@@ -494,6 +494,13 @@ impl Keyspace {
                 continue;
             };
             sink.begin_stream(key.as_ref());
+            if sink.wants_size() {
+                let mut bytes = 0;
+                s.for_each_in(start, StreamId::MAX, count_limit(count), |e| {
+                    bytes += crate::reply::entry_parts_len(e, 2);
+                });
+                sink.reserve(bytes);
+            }
             s.for_each_in(start, StreamId::MAX, count_limit(count), |e| {
                 sink.entry(e, None);
             });

@@ -25,6 +25,13 @@ pub(crate) trait EntrySink {
     fn entry(&mut self, e: &EntryRef<'_>, claim: Option<(u64, u64)>);
     /// A pending entry no longer in the stream (`[id, nil]` in a history read).
     fn missing(&mut self, id: StreamId, claim: Option<(u64, u64)>);
+    /// True when the sink wants to know the encoded size of a run of entries before
+    /// it gets them ([`EntrySink::reserve`]); the reader then walks them twice.
+    fn wants_size(&self) -> bool {
+        false
+    }
+    /// The entries that follow take about `bytes` bytes encoded.
+    fn reserve(&mut self, _bytes: usize) {}
 }
 
 /// Receives a whole read: each stream tried, then its entries.
@@ -200,6 +207,16 @@ impl<'o> RespSink<'o> {
 }
 
 impl EntrySink for RespSink<'_> {
+    fn wants_size(&self) -> bool {
+        true
+    }
+
+    fn reserve(&mut self, bytes: usize) {
+        // Room for the headers inserted in front afterwards too: a buffer grown by
+        // doubling at the end would hold the reply up to three times over.
+        self.out.reserve(bytes.saturating_add(128));
+    }
+
     fn entry(&mut self, e: &EntryRef<'_>, claim: Option<(u64, u64)>) {
         write_entry_parts(e, if claim.is_some() { 4 } else { 2 }, self.out);
         self.write_claim(claim);

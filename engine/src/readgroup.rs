@@ -120,9 +120,22 @@ impl Stream {
         let mut new = 0;
         let mut stopped = None;
         if let Some(from) = after.next() {
+            let cursor = self
+                .groups
+                .get(group)
+                .and_then(|g| g.read_cursor)
+                .filter(|c| c.id == after);
+            if sink.wants_size() {
+                // `[id, fields]`, with CLAIM `[id, fields, :0, :0]`.
+                let (parts, extra) = if tag.is_some() { (4, 8) } else { (2, 0) };
+                let mut bytes = 0;
+                self.for_each_after(cursor, from, StreamId::MAX, room, |e| {
+                    bytes += crate::reply::entry_parts_len(e, parts) + extra;
+                });
+                sink.reserve(bytes);
+            }
             let (tree, groups) = self.nodes_and_groups();
             let g = groups.get_mut(group)?;
-            let cursor = g.read_cursor.filter(|c| c.id == after);
             stopped = crate::stream::walk_after(tree, cursor, from, StreamId::MAX, room, |e| {
                 sink.entry(e, tag);
                 g.entries_read = counters.read_one(g.last_delivered, g.entries_read, e.id);

@@ -195,6 +195,8 @@ pub(crate) fn write_entry_ref(e: &crate::node::EntryRef<'_>, out: &mut Vec<u8>) 
 /// caller writes the elements after the first two (XREADGROUP … CLAIM's idle time and
 /// delivery count).
 pub(crate) fn write_entry_parts(e: &crate::node::EntryRef<'_>, parts: usize, out: &mut Vec<u8>) {
+    #[cfg(debug_assertions)]
+    let before = out.len();
     write_len(b'*', parts, out);
     write_id(e.id, out);
     let pairs = e.pairs();
@@ -203,6 +205,32 @@ pub(crate) fn write_entry_parts(e: &crate::node::EntryRef<'_>, parts: usize, out
         write_bulk(f, out);
         write_bulk(v, out);
     }
+    #[cfg(debug_assertions)]
+    debug_assert_eq!(out.len() - before, entry_parts_len(e, parts));
+}
+
+/// How many bytes [`write_entry_parts`] writes for `e` (so that a caller can reserve
+/// a large reply's room once instead of growing it by doubling).
+pub(crate) fn entry_parts_len(e: &crate::node::EntryRef<'_>, parts: usize) -> usize {
+    let mut id = [0u8; 41];
+    let mut n = len_len(parts) + bulk_len(e.id.format_into(&mut id).len());
+    let pairs = e.pairs();
+    n += len_len(pairs.size_hint().0 * 2);
+    for (f, v) in pairs {
+        n += bulk_len(f.len()) + bulk_len(v.len());
+    }
+    n
+}
+
+/// The bytes of an aggregate header for `n` items (`*n\r\n`).
+pub(crate) fn len_len(n: usize) -> usize {
+    let mut buf = [0u8; 20];
+    num::write_u64(n as u64, &mut buf, 0) + 3
+}
+
+/// The bytes of a bulk string of `len` bytes.
+pub(crate) fn bulk_len(len: usize) -> usize {
+    len_len(len) + len + 2
 }
 
 /// A stream ID as a bulk string (the bytes of [`Reply::id`]).

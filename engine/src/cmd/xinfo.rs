@@ -144,6 +144,25 @@ pub(super) fn write_stream_resp(
     }
     let take = crate::keyspace::count_limit(Some(count));
     let take_all = if take == 0 { usize::MAX } else { take };
+    // Room for the whole reply at once (a buffer grown by doubling would hold it up to
+    // three times over): the entries exactly, the PEL rows at their largest (room
+    // reserved and never written costs no memory).
+    let mut bytes = 0;
+    s.for_each_in(
+        crate::id::StreamId::MIN,
+        crate::id::StreamId::MAX,
+        take,
+        |e| bytes += crate::reply::entry_parts_len(e, 2),
+    );
+    for (name, g) in s.groups() {
+        let longest_name = g.consumers().map(|c| c.name.len()).max().unwrap_or(0);
+        // A group row `[id, owner, time, count]` and the owner's row `[id, time, count]`.
+        let rows = g.pel().len().min(take_all);
+        let row = 8 + 2 * 48 + 2 * crate::reply::bulk_len(longest_name) + 4 * 23;
+        bytes += name.len() + 400 + rows.saturating_mul(row);
+        bytes += g.consumer_count().saturating_mul(200 + longest_name);
+    }
+    out.reserve(bytes.saturating_add(1024));
     write_bulk(b"entries", out);
     let at = out.len();
     let mut n = 0;
