@@ -168,6 +168,29 @@ impl Keyspace {
     }
 }
 
+impl Keyspace {
+    /// [`Keyspace::run_read`], handing each served stream and its entries to `sink`
+    /// as they are read.
+    pub(crate) fn run_read_into(
+        &mut self,
+        req: &ReadRequest,
+        now: u64,
+        sink: &mut impl crate::read_sink::ReadSink,
+    ) -> Result<(), Error> {
+        match req {
+            ReadRequest::Read { streams, count } => {
+                self.xread_into(streams, count.filter(|&c| c > 0), sink)
+            }
+            ReadRequest::Group {
+                group,
+                consumer,
+                streams,
+                opts,
+            } => self.xreadgroup_into(group, consumer, streams, opts, now, sink),
+        }
+    }
+}
+
 /// Why a key was signalled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signal {

@@ -154,11 +154,26 @@ impl Keyspace {
         opts: &XReadGroupOptions,
         now: u64,
     ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+        let mut sink = crate::read_sink::GroupVec::default();
+        self.xreadgroup_into(group, consumer, streams, opts, now, &mut sink)?;
+        Ok(sink.streams)
+    }
+
+    /// [`Keyspace::xreadgroup`], handing each stream tried and the entries delivered
+    /// from it to `sink` as they are read.
+    pub(crate) fn xreadgroup_into<K: AsRef<[u8]>>(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(K, GroupReadId)],
+        opts: &XReadGroupOptions,
+        now: u64,
+        sink: &mut impl crate::read_sink::ReadSink,
+    ) -> Result<(), Error> {
         self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         for (key, _) in streams {
             self.check_group_for_read(key.as_ref(), group)?;
         }
-        let mut out = Vec::new();
         let mut opts = *opts;
         for (key, id) in streams {
             let id = id.normalized();
@@ -173,19 +188,25 @@ impl Keyspace {
                 .and_then(|s| s.group(group))
                 .is_some_and(|g| g.consumer(consumer).is_none());
             self.add_dirty(u64::from(created));
+            sink.begin_stream(key.as_ref());
             let served = self
                 .with_stream_mut(key.as_ref(), |s| {
-                    s.read_group(group, consumer, id, &opts, now)
-                })?
-                .flatten();
-            if let Some(entries) = served {
-                if id == GroupReadId::New && !entries.is_empty() {
-                    self.add_dirty(1);
+                    s.read_group_into(group, consumer, id, &opts, now, sink)
+                })
+                .map(Option::flatten);
+            let served = match served {
+                Ok(served) => served,
+                Err(e) => {
+                    sink.end_stream(false);
+                    return Err(e);
                 }
-                out.push((Bytes::copy_from_slice(key.as_ref()), entries));
+            };
+            sink.end_stream(served.is_some());
+            if id == GroupReadId::New && served.is_some_and(|n| n > 0) {
+                self.add_dirty(1);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// XACK: how many of `ids` were pending in the group (and are no longer). A missing
@@ -242,7 +263,7 @@ impl Keyspace {
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 
-    fn group_of(&self, key: &[u8], group: &[u8]) -> Result<&crate::group::Group, Error> {
+    pub(crate) fn group_of(&self, key: &[u8], group: &[u8]) -> Result<&crate::group::Group, Error> {
         self.stream(key)?
             .and_then(|s| s.group(group))
             .ok_or_else(|| Error::no_group(key, group))
@@ -271,28 +292,43 @@ impl Keyspace {
         range: &XPendingRange,
         now: u64,
     ) -> Result<Vec<PendingEntry>, Error> {
-        let g = self.group_of(key, group)?;
         let mut out = Vec::new();
+        self.xpending_each(key, group, range, now, |p| out.push(p))?;
+        Ok(out)
+    }
+
+    /// [`Keyspace::xpending_range`], handing each row to `f` as the PEL is walked.
+    pub(crate) fn xpending_each(
+        &self,
+        key: &[u8],
+        group: &[u8],
+        range: &XPendingRange,
+        now: u64,
+        mut f: impl FnMut(PendingEntry),
+    ) -> Result<(), Error> {
+        let g = self.group_of(key, group)?;
         if range.count == 0 || range.start > range.end {
-            return Ok(out);
+            return Ok(());
         }
+        let mut n = 0;
         let mut push = |id: StreamId, owner: Bytes, time: u64, count: u64| -> bool {
             let idle = idle_since(now, time);
             if range.min_idle > 0 && idle < range.min_idle {
                 return true;
             }
-            out.push(PendingEntry {
+            f(PendingEntry {
                 id,
                 consumer: owner,
                 idle: idle.max(0) as u64,
                 delivery_count: count,
             });
-            (out.len() as u64) < range.count
+            n += 1;
+            n < range.count
         };
         match &range.consumer {
             Some(name) => {
                 let Some(owner) = g.consumer_id(name) else {
-                    return Ok(out);
+                    return Ok(());
                 };
                 for (id, n) in g.pel().range(range.start, range.end) {
                     if n.owner == owner
@@ -315,7 +351,7 @@ impl Keyspace {
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// XCLAIM key group consumer min-idle-time id … \[options\].
@@ -468,7 +504,7 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
 
 /// The consumers of XINFO STREAM FULL, each with its first `take` pending entries, in
 /// one pass over the group PEL (stopping once every list is complete).
-fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
+pub(crate) fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
     /// How many entries a consumer's list wants, and the list so far.
     type List = (usize, Vec<(StreamId, u64, u64)>);
     let mut lists: BTreeMap<ConsumerId, List> = g

@@ -462,22 +462,51 @@ impl Keyspace {
         streams: &[(K, XReadId)],
         count: Option<u64>,
     ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
+        let mut sink = crate::read_sink::ReadVec::default();
+        self.xread_into(streams, count, &mut sink)?;
+        Ok(sink.streams)
+    }
+
+    /// [`Keyspace::xread`], handing each stream served and its entries to `sink` as
+    /// they are read.
+    pub(crate) fn xread_into<K: AsRef<[u8]>>(
+        &self,
+        streams: &[(K, XReadId)],
+        count: Option<u64>,
+        sink: &mut impl crate::read_sink::ReadSink,
+    ) -> Result<(), Error> {
         self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         let mut after = Vec::with_capacity(streams.len());
         for (key, id) in streams {
             let s = self.stream(key.as_ref())?;
             after.push(resolve_read_id(s, *id));
         }
-        let mut out = Vec::new();
         for ((key, _), after) in streams.iter().zip(after) {
             let Some(s) = self.stream(key.as_ref())? else {
                 continue;
             };
-            if let Some(entries) = read_after(s, after, count) {
-                out.push((Bytes::copy_from_slice(key.as_ref()), entries));
+            // Redis serves a stream only if its last live entry is above the ID.
+            let Some(start) = s
+                .last_live_id()
+                .filter(|&last| last > after)
+                .and_then(|_| after.next())
+            else {
+                continue;
+            };
+            sink.begin_stream(key.as_ref());
+            if sink.wants_size() {
+                let mut bytes = 0;
+                s.for_each_in(start, StreamId::MAX, count_limit(count), |e| {
+                    bytes += crate::reply::entry_parts_len(e, 2);
+                });
+                sink.reserve(bytes);
             }
+            s.for_each_in(start, StreamId::MAX, count_limit(count), |e| {
+                sink.entry(e, None);
+            });
+            sink.end_stream(true);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// XINFO STREAM at command time `now` (IDMP IIDs expired by then are not counted).
@@ -848,19 +877,6 @@ fn resolve_read_id(s: Option<&Stream>, id: XReadId) -> StreamId {
     }
 }
 
-/// Entries after `after`, or `None` when the stream has nothing newer (Redis serves a
-/// stream only if its last live entry is above the ID).
-fn read_after(s: &Stream, after: StreamId, count: Option<u64>) -> Option<Vec<StreamEntry>> {
-    let last = s.last_live_id()?;
-    if last <= after {
-        return None;
-    }
-    let start = after.next()?;
-    let mut entries = Vec::new();
-    s.range(start, StreamId::MAX, count_limit(count), &mut entries);
-    Some(entries)
-}
-
 /// A value's share of the usage counters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Usage {
@@ -920,7 +936,7 @@ fn key_usage(key: &[u8], v: &Value) -> Usage {
     }
 }
 
-fn summary(s: &Stream, now: u64) -> StreamSummary {
+pub(crate) fn summary(s: &Stream, now: u64) -> StreamSummary {
     let (idmp_duration, idmp_maxsize) = s.idmp().settings();
     let (pids_tracked, iids_tracked, iids_added, iids_duplicates) = s.idmp().counters(now);
     StreamSummary {

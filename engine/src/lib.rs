@@ -62,6 +62,7 @@ mod num;
 mod options;
 mod owner_ops;
 mod pel;
+mod read_sink;
 mod readgroup;
 mod reply;
 mod slot_hash;
@@ -95,7 +96,7 @@ pub use api::{
     XReadReply,
 };
 pub use blocking::{ReadOutput, ReadRequest, Signal};
-pub use cmd::{arity_ok, ReadStep};
+pub use cmd::{arity_ok, ReadStep, RespReadStep};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;

@@ -171,6 +171,51 @@ impl Engine {
         ExecuteFuture { state }
     }
 
+    /// [`Engine::execute_async`] for a server writing RESP: the reply of a command that
+    /// answers at once is encoded for `proto` and appended to `out` — XREAD and
+    /// XREADGROUP straight from the stream as their entries are read, the other
+    /// commands as [`Keyspace::execute_resp`](crate::Keyspace::execute_resp) encodes
+    /// them — and `Ok(None)` returned; a read that blocks writes nothing and returns
+    /// its future (which yields the reply to encode). An error reply is returned as
+    /// `Err`, nothing written.
+    pub fn execute_resp_async(
+        &self,
+        argv: &[Bytes],
+        proto: crate::Protocol,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<Option<ExecuteFuture>, Error> {
+        let mut st = self.lock();
+        let now = self.now();
+        let step = st.ks.prepare_read_resp(argv, now, proto, out);
+        let (request, deadline) = match step {
+            None => {
+                let written = st.ks.execute_resp(argv, now, proto, out);
+                let done = st.after_write(now);
+                drop(st);
+                done.deliver();
+                return written.map(|()| None);
+            }
+            Some(Err(e)) => return Err(e),
+            Some(Ok(crate::cmd::RespReadStep::Written)) => return Ok(None),
+            Some(Ok(crate::cmd::RespReadStep::Block { .. })) if st.closed => {
+                return Err(Error::EngineClosed)
+            }
+            Some(Ok(crate::cmd::RespReadStep::Block { request, deadline })) => (request, deadline),
+        };
+        match register(self, &mut st, request, deadline, now) {
+            Start::Waiting(id, slot) => Ok(Some(ExecuteFuture {
+                state: ExecState::Waiting(Waiting::new(self.clone(), id, slot)),
+            })),
+            Start::Done(done) => match crate::cmd::render_read(done) {
+                Reply::Error(e) => Err(e),
+                reply => {
+                    reply.write_resp(proto, out);
+                    Ok(None)
+                }
+            },
+        }
+    }
+
     /// Closes the engine for blocking: every blocked reader wakes with
     /// [`Error::EngineClosed`], and later reads that would block fail the same way.
     /// Other commands keep working.

@@ -8,6 +8,7 @@ use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::options::{GroupReadId, XReadGroupOptions};
 use crate::pel::{Pel, Placement};
+use crate::read_sink::{EntrySink, GroupEntries};
 use crate::stream::Stream;
 
 /// `now - time` as Redis computes idle times (signed milliseconds).
@@ -31,12 +32,30 @@ impl Stream {
         opts: &XReadGroupOptions,
         now: u64,
     ) -> Option<Vec<GroupEntry>> {
+        let mut sink = GroupEntries::default();
+        self.read_group_into(group, consumer, id, opts, now, &mut sink)
+            .map(|_| sink.entries)
+    }
+
+    /// [`Stream::read_group`], handing each delivered entry to `sink` while it is read
+    /// (the group records it as it goes). Returns how many entries were delivered, or
+    /// `None` when the stream is not served — `sink` may then have been given entries
+    /// to forget.
+    pub(crate) fn read_group_into(
+        &mut self,
+        group: &[u8],
+        consumer: &[u8],
+        id: GroupReadId,
+        opts: &XReadGroupOptions,
+        now: u64,
+        sink: &mut impl EntrySink,
+    ) -> Option<usize> {
         self.tracking_group(group, |s| {
-            s.read_group_counted(group, consumer, id, opts, now)
+            s.read_group_counted(group, consumer, id, opts, now, sink)
         })
     }
 
-    /// [`Stream::read_group`], inside [`Stream::tracking_group`].
+    /// [`Stream::read_group_into`], inside [`Stream::tracking_group`].
     fn read_group_counted(
         &mut self,
         group: &[u8],
@@ -44,7 +63,8 @@ impl Stream {
         id: GroupReadId,
         opts: &XReadGroupOptions,
         now: u64,
-    ) -> Option<Vec<GroupEntry>> {
+        sink: &mut impl EntrySink,
+    ) -> Option<usize> {
         let count = opts
             .count
             .filter(|&c| c > 0)
@@ -55,7 +75,7 @@ impl Stream {
         let owner = g.touch_consumer(consumer, now);
         let after = match id {
             GroupReadId::After(after) => {
-                return Some(self.read_history(group, consumer, after, count, now));
+                return Some(self.read_history(group, consumer, after, count, now, sink));
             }
             GroupReadId::New => g.last_delivered,
         };
@@ -74,10 +94,10 @@ impl Stream {
         if !has_new && !has_claimable {
             return None;
         }
-        let mut out = Vec::new();
+        let mut delivered = 0;
         // CLAIM: take over idle entries first, oldest delivery first.
         for (cid, idle, count_before) in claimable {
-            let fields = self.get(cid).map(|e| e.fields);
+            self.deliver_one(cid, Some((idle, count_before)), sink);
             let g = self.groups.get_mut(group)?;
             g.assign(
                 cid,
@@ -87,55 +107,76 @@ impl Stream {
                 Placement::Tail,
             );
             g.mark_active(owner, now);
-            out.push(GroupEntry {
-                id: cid,
-                fields,
-                claim: Some((idle, count_before)),
-            });
+            delivered += 1;
         }
-        if out.len() >= count || !has_new {
-            return Some(out);
+        if delivered >= count || !has_new {
+            return Some(delivered);
         }
-        // New entries after last-delivered-id, straight into the reply; then the group
-        // takes note of them in order.
-        let room = count - out.len();
-        let first_new = out.len();
+        // New entries after last-delivered-id, straight to the sink; the group takes
+        // note of each as it is read.
+        let room = count - delivered;
         let tag = claim.map(|_| (0, 0));
+        let noack = opts.noack;
+        let mut new = 0;
         let mut stopped = None;
         if let Some(from) = after.next() {
-            let mut copies = crate::node::OpenCopy::default();
             let cursor = self
                 .groups
                 .get(group)
                 .and_then(|g| g.read_cursor)
                 .filter(|c| c.id == after);
-            stopped = self.for_each_after(cursor, from, StreamId::MAX, room, |e| {
-                let e = e.to_entry_in(&mut copies);
-                out.push(GroupEntry {
-                    id: e.id,
-                    fields: Some(e.fields),
-                    claim: tag,
+            if sink.wants_size() {
+                // `[id, fields]`, with CLAIM `[id, fields, :0, :0]`.
+                let (parts, extra) = if tag.is_some() { (4, 8) } else { (2, 0) };
+                let mut bytes = 0;
+                self.for_each_after(cursor, from, StreamId::MAX, room, |e| {
+                    bytes += crate::reply::entry_parts_len(e, parts) + extra;
                 });
+                sink.reserve(bytes);
+            }
+            let (tree, groups) = self.nodes_and_groups();
+            let g = groups.get_mut(group)?;
+            stopped = crate::stream::walk_after(tree, cursor, from, StreamId::MAX, room, |e| {
+                sink.entry(e, tag);
+                g.entries_read = counters.read_one(g.last_delivered, g.entries_read, e.id);
+                g.last_delivered = e.id;
+                if !noack {
+                    g.assign(e.id, owner, now, 1, Placement::Tail);
+                }
+                new += 1;
             });
         }
         let g = self.groups.get_mut(group)?;
         if stopped.is_some() {
             g.read_cursor = stopped;
         }
-        for e in &out[first_new..] {
-            g.entries_read = counters.read_one(g.last_delivered, g.entries_read, e.id);
-            g.last_delivered = e.id;
-            if !opts.noack {
-                g.assign(e.id, owner, now, 1, Placement::Tail);
-            }
-        }
-        if out.len() > first_new && !opts.noack {
+        if new > 0 && !noack {
             g.mark_active(owner, now);
         }
-        Some(out)
+        Some(delivered + new)
     }
 
-    /// History: the consumer's pending entries after `after`, each redelivered.
+    /// Hands the live entry `id` to `sink`, or `[id, nil]` when it is gone; true when
+    /// it was live.
+    fn deliver_one(
+        &self,
+        id: StreamId,
+        claim: Option<(u64, u64)>,
+        sink: &mut impl EntrySink,
+    ) -> bool {
+        let mut found = false;
+        self.for_each_in(id, id, 1, |e| {
+            sink.entry(e, claim);
+            found = true;
+        });
+        if !found {
+            sink.missing(id, claim);
+        }
+        found
+    }
+
+    /// History: the consumer's pending entries after `after`, each redelivered; how
+    /// many were handed to `sink`.
     fn read_history(
         &mut self,
         group: &[u8],
@@ -143,7 +184,8 @@ impl Stream {
         after: StreamId,
         count: usize,
         now: u64,
-    ) -> Vec<GroupEntry> {
+        sink: &mut impl EntrySink,
+    ) -> usize {
         // The consumer's entries after `after`: the group PEL filtered by owner, at most
         // as many as it owns.
         let ids: Vec<StreamId> = match self.groups.get(group) {
@@ -159,22 +201,15 @@ impl Stream {
             },
             None => Vec::new(),
         };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let fields = self.get(id).map(|e| e.fields);
-            if fields.is_some() {
+        for &id in &ids {
+            if self.deliver_one(id, None, sink) {
                 if let Some(g) = self.groups.get_mut(group) {
                     let n = g.pending(id).map_or(0, |n| n.delivery_count);
                     g.redeliver(id, now, n.wrapping_add(1));
                 }
             }
-            out.push(GroupEntry {
-                id,
-                fields,
-                claim: None,
-            });
         }
-        out
+        ids.len()
     }
 
     /// Pending entries XREADGROUP … CLAIM would take now: walking the delivery-time order

@@ -188,32 +188,89 @@ impl<T: Into<Reply>> From<Result<T, Error>> for Reply {
 /// One entry, `[id, [field, value, …]]`, encoded straight from the node it lives in
 /// (the bytes [`Reply::entry`] would give, without copying the entry first).
 pub(crate) fn write_entry_ref(e: &crate::node::EntryRef<'_>, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"*2\r\n");
-    let mut id = [0u8; 41];
-    let id = e.id.format_into(&mut id);
-    write_len(b'$', id.len(), out);
-    out.extend_from_slice(id);
-    out.extend_from_slice(b"\r\n");
+    write_entry_parts(e, 2, out);
+}
+
+/// As [`write_entry_ref`], with the array header announcing `parts` elements: the
+/// caller writes the elements after the first two (XREADGROUP … CLAIM's idle time and
+/// delivery count).
+pub(crate) fn write_entry_parts(e: &crate::node::EntryRef<'_>, parts: usize, out: &mut Vec<u8>) {
+    #[cfg(debug_assertions)]
+    let before = out.len();
+    write_len(b'*', parts, out);
+    write_id(e.id, out);
     let pairs = e.pairs();
     write_len(b'*', pairs.size_hint().0 * 2, out);
     for (f, v) in pairs {
-        for b in [f, v] {
-            write_len(b'$', b.len(), out);
-            out.extend_from_slice(b);
-            out.extend_from_slice(b"\r\n");
-        }
+        write_bulk(f, out);
+        write_bulk(v, out);
     }
+    #[cfg(debug_assertions)]
+    debug_assert_eq!(out.len() - before, entry_parts_len(e, parts));
+}
+
+/// How many bytes [`write_entry_parts`] writes for `e` (so that a caller can reserve
+/// a large reply's room once instead of growing it by doubling).
+pub(crate) fn entry_parts_len(e: &crate::node::EntryRef<'_>, parts: usize) -> usize {
+    let mut id = [0u8; 41];
+    let mut n = len_len(parts) + bulk_len(e.id.format_into(&mut id).len());
+    let pairs = e.pairs();
+    n += len_len(pairs.size_hint().0 * 2);
+    for (f, v) in pairs {
+        n += bulk_len(f.len()) + bulk_len(v.len());
+    }
+    n
+}
+
+/// The bytes of an aggregate header for `n` items (`*n\r\n`).
+pub(crate) fn len_len(n: usize) -> usize {
+    let mut buf = [0u8; 20];
+    num::write_u64(n as u64, &mut buf, 0) + 3
+}
+
+/// The bytes of a bulk string of `len` bytes.
+pub(crate) fn bulk_len(len: usize) -> usize {
+    len_len(len) + len + 2
+}
+
+/// A stream ID as a bulk string (the bytes of [`Reply::id`]).
+pub(crate) fn write_id(id: StreamId, out: &mut Vec<u8>) {
+    let mut buf = [0u8; 41];
+    write_bulk(id.format_into(&mut buf), out);
+}
+
+/// A bulk string (the bytes of [`Reply::Bulk`]).
+pub(crate) fn write_bulk(b: &[u8], out: &mut Vec<u8>) {
+    write_len(b'$', b.len(), out);
+    out.extend_from_slice(b);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// An unsigned counter as an integer (the bytes of [`Reply::count`]).
+pub(crate) fn write_count(n: u64, out: &mut Vec<u8>) {
+    out.push(b':');
+    write_i64(n as i64, out);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Puts an array header for `n` items at `at`, in front of the items already written
 /// after it.
 pub(crate) fn insert_array_len(out: &mut Vec<u8>, at: usize, n: usize) {
-    let mut header = Vec::with_capacity(24);
-    write_len(b'*', n, &mut header);
-    out.splice(at..at, header);
+    insert_len(out, at, b'*', n);
 }
 
-fn write_len(prefix: u8, len: usize, out: &mut Vec<u8>) {
+/// Puts an aggregate header (`prefix`: `*` array, `%` map) for `n` items at `at`, in
+/// front of the items already written after it.
+pub(crate) fn insert_len(out: &mut Vec<u8>, at: usize, prefix: u8, n: usize) {
+    let mut header = [0u8; 24];
+    header[0] = prefix;
+    let len = num::write_u64(n as u64, &mut header, 1);
+    header[len..len + 2].copy_from_slice(b"\r\n");
+    out.splice(at..at, header[..len + 2].iter().copied());
+}
+
+/// An aggregate or bulk header: `prefix`, the decimal `len`, CRLF.
+pub(crate) fn write_len(prefix: u8, len: usize, out: &mut Vec<u8>) {
     out.push(prefix);
     let mut buf = [0u8; 20];
     let n = num::write_u64(len as u64, &mut buf, 0);

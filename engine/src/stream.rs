@@ -491,39 +491,15 @@ impl Stream {
         start: StreamId,
         end: StreamId,
         count: usize,
-        mut f: impl FnMut(&crate::node::EntryRef<'a>),
+        f: impl FnMut(&crate::node::EntryRef<'a>),
     ) -> Option<crate::node::Cursor> {
-        if start > end {
-            return None;
-        }
-        let cursor = cursor.filter(|c| c.id < start);
-        let mut n = 0;
-        let mut stopped = None;
-        for node in self.tree.iter_from(start) {
-            // Live entries never lie above a node's last entry.
-            if node.live() == 0 || node.last() < start {
-                continue;
-            }
-            let entries = cursor
-                .as_ref()
-                .and_then(|c| node.iter_after(c))
-                .unwrap_or_else(|| node.iter_from(start));
-            for e in entries {
-                if e.id < start || e.deleted {
-                    continue;
-                }
-                if e.id > end {
-                    return stopped;
-                }
-                f(&e);
-                stopped = Some(e.cursor());
-                n += 1;
-                if n == count {
-                    return stopped;
-                }
-            }
-        }
-        stopped
+        walk_after(&self.tree, cursor, start, end, count, f)
+    }
+
+    /// The stream's nodes and its groups, borrowed apart: a read walks the one while
+    /// it records deliveries in the other.
+    pub(crate) fn nodes_and_groups(&mut self) -> (&NodeTree, &mut BTreeMap<Bytes, Group>) {
+        (&self.tree, &mut self.groups)
     }
 
     /// Live entries with `start <= id <= end`, descending, at most `count` (`0` = all),
@@ -762,6 +738,48 @@ fn purge_refs(groups: &mut BTreeMap<Bytes, Group>, heap: &mut usize, id: StreamI
         g.ack(id);
         *heap = *heap + g.heap_bytes() - before;
     }
+}
+
+/// [`Stream::for_each_after`] on a stream's nodes alone.
+pub(crate) fn walk_after<'a>(
+    tree: &'a NodeTree,
+    cursor: Option<crate::node::Cursor>,
+    start: StreamId,
+    end: StreamId,
+    count: usize,
+    mut f: impl FnMut(&crate::node::EntryRef<'a>),
+) -> Option<crate::node::Cursor> {
+    if start > end {
+        return None;
+    }
+    let cursor = cursor.filter(|c| c.id < start);
+    let mut n = 0;
+    let mut stopped = None;
+    for node in tree.iter_from(start) {
+        // Live entries never lie above a node's last entry.
+        if node.live() == 0 || node.last() < start {
+            continue;
+        }
+        let entries = cursor
+            .as_ref()
+            .and_then(|c| node.iter_after(c))
+            .unwrap_or_else(|| node.iter_from(start));
+        for e in entries {
+            if e.id < start || e.deleted {
+                continue;
+            }
+            if e.id > end {
+                return stopped;
+            }
+            f(&e);
+            stopped = Some(e.cursor());
+            n += 1;
+            if n == count {
+                return stopped;
+            }
+        }
+    }
+    stopped
 }
 
 #[cfg(test)]

@@ -234,8 +234,9 @@ impl Keyspace {
 
     /// [`Keyspace::execute`] with the reply encoded for `proto` and appended to `out`,
     /// as a server writes it — except an error reply, which is returned instead (and
-    /// nothing written), so the caller can count it. XRANGE and XREVRANGE are encoded
-    /// straight from the stream while its entries are walked, and XINFO CONSUMERS one
+    /// nothing written), so the caller can count it. XRANGE, XREVRANGE, XREAD,
+    /// XREADGROUP, XINFO STREAM … FULL and XPENDING's extended form are encoded straight
+    /// from the stream (and its groups) while they are walked, and XINFO CONSUMERS one
     /// consumer at a time, so a large reply costs its bytes once (not owned entries, a
     /// reply tree and then the bytes); the bytes are the same.
     pub fn execute_resp(
@@ -251,6 +252,33 @@ impl Keyspace {
         if range {
             self.expire_due(now);
             return xrange::write_resp(self, argv, proto, out);
+        }
+        let read = (argv.len() >= 4 && argv[0].eq_ignore_ascii_case(b"xread"))
+            || (argv.len() >= 7 && argv[0].eq_ignore_ascii_case(b"xreadgroup"));
+        if read {
+            // As `execute` runs them: the dispatcher's slot check, then the command,
+            // which never blocks here.
+            self.expire_due(now);
+            let group = argv[0].eq_ignore_ascii_case(b"xreadgroup");
+            let name = if group { "xreadgroup" } else { "xread" };
+            self.check_slots(multi_keys(name, argv))?;
+            let (request, _) = if group {
+                xreadgroup::parse(self, argv, now)?
+            } else {
+                xread::parse(self, argv, now)?
+            };
+            return self.read_resp(request, None, now, proto, out).map(|_| ());
+        }
+        let full = argv.len() >= 4
+            && argv[0].eq_ignore_ascii_case(b"xinfo")
+            && argv[1].eq_ignore_ascii_case(b"stream");
+        if full {
+            self.expire_due(now);
+            return xinfo::write_stream_resp(self, argv, now, proto, out);
+        }
+        if argv.len() >= 6 && argv[0].eq_ignore_ascii_case(b"xpending") {
+            self.expire_due(now);
+            return xpending::write_resp(self, argv, now, proto, out);
         }
         let consumers = argv.len() == 4
             && argv[0].eq_ignore_ascii_case(b"xinfo")
@@ -336,32 +364,29 @@ pub enum ReadStep {
     },
 }
 
+/// What [`Keyspace::prepare_read_resp`] did with a read.
+#[derive(Debug)]
+pub enum RespReadStep {
+    /// The reply (served streams, or nil) was appended to the output.
+    Written,
+    /// XREAD/XREADGROUP with `BLOCK` that found nothing (nothing written): block
+    /// `request` until the absolute `deadline` (`None`: no timeout), `$` already
+    /// resolved.
+    Block {
+        /// The read to re-run when its keys are signalled.
+        request: ReadRequest,
+        /// Absolute deadline in engine-clock ms; `None` for `BLOCK 0`.
+        deadline: Option<u64>,
+    },
+}
+
 impl Keyspace {
     /// For an XREAD or XREADGROUP argument vector: runs it once like [`Keyspace::execute`]
     /// but, when it has `BLOCK` and found nothing, returns the read to block instead of
     /// nil. `None` for any other command (or an arity error, which `execute` answers).
     pub fn prepare_read(&mut self, argv: &[Bytes], now: u64) -> Option<ReadStep> {
         self.expire_due(now);
-        let name = argv.first()?;
-        let group = if name.eq_ignore_ascii_case(b"xread") {
-            if argv.len() < 4 {
-                return None;
-            }
-            false
-        } else if name.eq_ignore_ascii_case(b"xreadgroup") {
-            if argv.len() < 7 {
-                return None;
-            }
-            true
-        } else {
-            return None;
-        };
-        let parsed = if group {
-            xreadgroup::parse(self, argv, now)
-        } else {
-            xread::parse(self, argv, now)
-        };
-        let (mut request, block) = match parsed {
+        let (mut request, block) = match self.parse_read(argv, now)? {
             Ok(p) => p,
             Err(e) => return Some(ReadStep::Reply(Reply::Error(e))),
         };
@@ -376,6 +401,75 @@ impl Keyspace {
                 deadline: (deadline != 0).then_some(deadline),
             }),
             _ => Some(ReadStep::Reply(xread::render(&out))),
+        }
+    }
+
+    /// [`Keyspace::prepare_read`] for a server: a read that answers at once is encoded
+    /// for `proto` and appended to `out` while its entries are read from the stream
+    /// (the bytes of `prepare_read`'s reply, with the same effects on the groups); an
+    /// error is returned instead, nothing written. `None` for any other command (or an
+    /// arity error).
+    pub fn prepare_read_resp(
+        &mut self,
+        argv: &[Bytes],
+        now: u64,
+        proto: crate::Protocol,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Option<Result<RespReadStep, Error>> {
+        self.expire_due(now);
+        let (mut request, block) = match self.parse_read(argv, now)? {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        request.resolve_last(self);
+        Some(self.read_resp(request, block, now, proto, out))
+    }
+
+    /// Parses an XREAD or XREADGROUP: the request (`$` not yet resolved) and its
+    /// `BLOCK` deadline. `None` for any other command or too few arguments.
+    fn parse_read(
+        &self,
+        argv: &[Bytes],
+        now: u64,
+    ) -> Option<Result<(ReadRequest, Option<u64>), Error>> {
+        let name = argv.first()?;
+        if name.eq_ignore_ascii_case(b"xread") {
+            (argv.len() >= 4).then(|| xread::parse(self, argv, now))
+        } else if name.eq_ignore_ascii_case(b"xreadgroup") {
+            (argv.len() >= 7).then(|| xreadgroup::parse(self, argv, now))
+        } else {
+            None
+        }
+    }
+
+    /// Runs `request` with its reply encoded into `out` as the entries are read; with
+    /// `block` (a deadline, 0 = none) and nothing served, writes nothing and returns
+    /// the read to block.
+    fn read_resp(
+        &mut self,
+        request: ReadRequest,
+        block: Option<u64>,
+        now: u64,
+        proto: crate::Protocol,
+        out: &mut alloc::vec::Vec<u8>,
+    ) -> Result<RespReadStep, Error> {
+        let mut sink = crate::read_sink::RespSink::new(proto, out);
+        if let Err(e) = self.run_read_into(&request, now, &mut sink) {
+            sink.discard();
+            return Err(e);
+        }
+        match block {
+            Some(deadline) if sink.served() == 0 => {
+                sink.discard();
+                Ok(RespReadStep::Block {
+                    request,
+                    deadline: (deadline != 0).then_some(deadline),
+                })
+            }
+            _ => {
+                sink.finish();
+                Ok(RespReadStep::Written)
+            }
         }
     }
 }

@@ -40,39 +40,61 @@ pub(super) fn run_help(_ks: &mut Keyspace, _argv: &[Bytes], _now: u64) -> Reply 
     Reply::Array(HELP.iter().map(|l| Reply::Simple(l)).collect())
 }
 
+/// What XINFO STREAM asks for, once its arguments are checked.
+enum StreamForm {
+    /// The summary with the first and last entries.
+    Plain,
+    /// `FULL` with this many entries and PEL entries per list (0 = all).
+    Full(u64),
+}
+
+/// Checks XINFO STREAM's key and options in Redis's order.
+fn parse_stream(ks: &Keyspace, argv: &[Bytes]) -> Result<StreamForm, Error> {
+    if ks.stream(&argv[2])?.is_none() {
+        return Err(Error::NoSuchKey);
+    }
+    let opts = &argv[3..];
+    if opts.is_empty() {
+        return Ok(StreamForm::Plain);
+    }
+    let syntax = || Error::subcommand_syntax(&argv[1], "XINFO");
+    if !keyword_eq(&opts[0], "FULL") {
+        return Err(syntax());
+    }
+    let mut count = 10;
+    if opts.len() > 1 {
+        if opts.len() != 3 || !keyword_eq(&opts[1], "COUNT") {
+            return Err(syntax());
+        }
+        let n = parse_int(&opts[2])?;
+        count = if n < 0 { 10 } else { n as u64 };
+    }
+    Ok(StreamForm::Full(count))
+}
+
+/// XINFO STREAM without `FULL`.
+fn plain_stream(ks: &Keyspace, key: &[u8], now: u64) -> Result<Reply, Error> {
+    let info = ks.xinfo_stream(key, now)?;
+    let mut fields = summary_fields(&info.summary);
+    fields.push((Reply::text("groups"), Reply::count(info.groups)));
+    fields.push((
+        Reply::text("first-entry"),
+        Reply::opt_entry(&info.first_entry),
+    ));
+    fields.push((
+        Reply::text("last-entry"),
+        Reply::opt_entry(&info.last_entry),
+    ));
+    Ok(Reply::Map(fields))
+}
+
 pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply((|| {
         let key = &argv[2];
-        if ks.stream(key)?.is_none() {
-            return Err(Error::NoSuchKey);
-        }
-        let opts = &argv[3..];
-        if opts.is_empty() {
-            let info = ks.xinfo_stream(key, now)?;
-            let mut fields = summary_fields(&info.summary);
-            fields.push((Reply::text("groups"), Reply::count(info.groups)));
-            fields.push((
-                Reply::text("first-entry"),
-                Reply::opt_entry(&info.first_entry),
-            ));
-            fields.push((
-                Reply::text("last-entry"),
-                Reply::opt_entry(&info.last_entry),
-            ));
-            return Ok(Reply::Map(fields));
-        }
-        let syntax = || Error::subcommand_syntax(&argv[1], "XINFO");
-        if !keyword_eq(&opts[0], "FULL") {
-            return Err(syntax());
-        }
-        let mut count = 10;
-        if opts.len() > 1 {
-            if opts.len() != 3 || !keyword_eq(&opts[1], "COUNT") {
-                return Err(syntax());
-            }
-            let n = parse_int(&opts[2])?;
-            count = if n < 0 { 10 } else { n as u64 };
-        }
+        let count = match parse_stream(ks, argv)? {
+            StreamForm::Plain => return plain_stream(ks, key, now),
+            StreamForm::Full(count) => count,
+        };
         let info = ks.xinfo_stream_full(key, count, now)?;
         let mut fields = summary_fields(&info.summary);
         fields.push((Reply::text("entries"), Reply::entries(&info.entries)));
@@ -82,6 +104,156 @@ pub(super) fn run_stream(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
         ));
         Ok(Reply::Map(fields))
     })())
+}
+
+/// Groups with at most this many consumers owning pending entries have each
+/// consumer's list of XINFO STREAM FULL encoded by its own walk of the group PEL;
+/// above it, one walk gathers every list first (a walk per consumer would cost
+/// consumers × PEL).
+const WALK_PER_CONSUMER: usize = 8;
+
+/// XINFO STREAM (any form) encoded into `out`: `FULL`'s entries, group PELs and
+/// consumer PELs straight from the stream and its groups as they are walked. The
+/// bytes of [`run_stream`]'s reply, or its error returned.
+pub(super) fn write_stream_resp(
+    ks: &Keyspace,
+    argv: &[Bytes],
+    now: u64,
+    proto: crate::Protocol,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    use crate::reply::{insert_array_len, write_bulk, write_count, write_id, write_len};
+    let key = &argv[2];
+    let count = match parse_stream(ks, argv)? {
+        StreamForm::Plain => {
+            plain_stream(ks, key, now)?.write_resp(proto, out);
+            return Ok(());
+        }
+        StreamForm::Full(count) => count,
+    };
+    let s = ks.stream(key)?.ok_or(Error::NoSuchKey)?;
+    let summary = summary_fields(&crate::keyspace::summary(s, now));
+    let map_len = |n: usize, out: &mut Vec<u8>| match proto {
+        crate::Protocol::Resp2 => write_len(b'*', n * 2, out),
+        crate::Protocol::Resp3 => write_len(b'%', n, out),
+    };
+    map_len(summary.len() + 2, out);
+    for (k, v) in &summary {
+        k.write_resp(proto, out);
+        v.write_resp(proto, out);
+    }
+    let take = crate::keyspace::count_limit(Some(count));
+    let take_all = if take == 0 { usize::MAX } else { take };
+    // Room for the whole reply at once (a buffer grown by doubling would hold it up to
+    // three times over): the entries exactly, the PEL rows at their largest (room
+    // reserved and never written costs no memory).
+    let mut bytes = 0;
+    s.for_each_in(
+        crate::id::StreamId::MIN,
+        crate::id::StreamId::MAX,
+        take,
+        |e| bytes += crate::reply::entry_parts_len(e, 2),
+    );
+    for (name, g) in s.groups() {
+        let longest_name = g.consumers().map(|c| c.name.len()).max().unwrap_or(0);
+        // A group row `[id, owner, time, count]` and the owner's row `[id, time, count]`.
+        let rows = g.pel().len().min(take_all);
+        let row = 8 + 2 * 48 + 2 * crate::reply::bulk_len(longest_name) + 4 * 23;
+        bytes += name.len() + 400 + rows.saturating_mul(row);
+        bytes += g.consumer_count().saturating_mul(200 + longest_name);
+    }
+    out.reserve(bytes.saturating_add(1024));
+    write_bulk(b"entries", out);
+    let at = out.len();
+    let mut n = 0;
+    s.for_each_in(
+        crate::id::StreamId::MIN,
+        crate::id::StreamId::MAX,
+        take,
+        |e| {
+            crate::reply::write_entry_ref(e, out);
+            n += 1;
+        },
+    );
+    insert_array_len(out, at, n);
+    write_bulk(b"groups", out);
+    write_len(b'*', s.groups().len(), out);
+    for (name, g) in s.groups() {
+        let info = crate::groups_api::group_info(s, name, g);
+        map_len(7, out);
+        write_bulk(b"name", out);
+        write_bulk(name, out);
+        write_bulk(b"last-delivered-id", out);
+        write_id(info.last_delivered_id, out);
+        write_bulk(b"entries-read", out);
+        opt_count(info.entries_read).write_resp(proto, out);
+        write_bulk(b"lag", out);
+        opt_count(info.lag).write_resp(proto, out);
+        write_bulk(b"pel-count", out);
+        write_count(info.pending, out);
+        write_bulk(b"pending", out);
+        write_len(b'*', g.pel().len().min(take_all), out);
+        for (id, p) in g.pel().iter().take(take_all) {
+            write_len(b'*', 4, out);
+            write_id(id, out);
+            write_bulk(&g.consumer_name(p.owner), out);
+            write_count(p.delivery_time, out);
+            write_count(p.delivery_count, out);
+        }
+        write_bulk(b"consumers", out);
+        write_len(b'*', g.consumer_count(), out);
+        let owning = g.consumers().filter(|c| c.pending > 0).count();
+        let gathered = if owning > WALK_PER_CONSUMER {
+            crate::groups_api::full_consumers(g, take_all)
+        } else {
+            Vec::new()
+        };
+        let mut gathered = gathered.into_iter();
+        for (cid, c) in g.consumers_with_ids() {
+            map_len(5, out);
+            write_bulk(b"name", out);
+            write_bulk(&c.name, out);
+            write_bulk(b"seen-time", out);
+            write_count(c.seen_time, out);
+            write_bulk(b"active-time", out);
+            c.active_time
+                .map_or(Reply::Integer(-1), Reply::count)
+                .write_resp(proto, out);
+            write_bulk(b"pel-count", out);
+            write_count(c.pending, out);
+            write_bulk(b"pending", out);
+            let row = |id, time, count, out: &mut Vec<u8>| {
+                write_len(b'*', 3, out);
+                write_id(id, out);
+                write_count(time, out);
+                write_count(count, out);
+            };
+            if owning > WALK_PER_CONSUMER {
+                let list = gathered.next().map(|c| c.pending).unwrap_or_default();
+                write_len(b'*', list.len(), out);
+                for (id, time, count) in list {
+                    row(id, time, count, out);
+                }
+                continue;
+            }
+            let want = take_all.min(usize::try_from(c.pending).unwrap_or(usize::MAX));
+            let at = out.len();
+            let mut n = 0;
+            if want > 0 {
+                for (id, p) in g.pel().iter() {
+                    if p.owner == cid {
+                        row(id, p.delivery_time, p.delivery_count, out);
+                        n += 1;
+                        if n == want {
+                            break;
+                        }
+                    }
+                }
+            }
+            insert_array_len(out, at, n);
+        }
+    }
+    Ok(())
 }
 
 fn opt_count(n: Option<u64>) -> Reply {

@@ -22,67 +22,45 @@ use crate::num::keyword_eq;
 use crate::options::XPendingRange;
 use crate::reply::Reply;
 
+/// Checks XPENDING's arguments in Redis's order (the key's type last): the extended
+/// form's range, or `None` for the summary form.
+fn parse(ks: &Keyspace, argv: &[Bytes]) -> Result<Option<XPendingRange>, Error> {
+    let argc = argv.len();
+    if argc != 3 && !(6..=9).contains(&argc) {
+        return Err(Error::Syntax);
+    }
+    let range = if argc >= 6 {
+        let mut i = 3;
+        let mut min_idle = 0;
+        if keyword_eq(&argv[3], "IDLE") {
+            min_idle = parse_int(&argv[4])?;
+            if argc < 8 {
+                return Err(Error::Syntax);
+            }
+            i = 5;
+        }
+        let count = parse_int(&argv[i + 2])?.max(0) as u64;
+        let start = StreamId::parse_range_start(&argv[i])?;
+        let end = StreamId::parse_range_end(&argv[i + 1])?;
+        Some(XPendingRange {
+            min_idle,
+            start,
+            end,
+            count,
+            consumer: argv.get(i + 3).cloned(),
+        })
+    } else {
+        None
+    };
+    ks.stream(&argv[1])?;
+    Ok(range)
+}
+
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply((|| {
-        let argc = argv.len();
-        if argc != 3 && !(6..=9).contains(&argc) {
-            return Err(Error::Syntax);
-        }
         let (key, group) = (&argv[1], &argv[2]);
-        let range = if argc >= 6 {
-            let mut i = 3;
-            let mut min_idle = 0;
-            if keyword_eq(&argv[3], "IDLE") {
-                min_idle = parse_int(&argv[4])?;
-                if argc < 8 {
-                    return Err(Error::Syntax);
-                }
-                i = 5;
-            }
-            let count = parse_int(&argv[i + 2])?.max(0) as u64;
-            let start = StreamId::parse_range_start(&argv[i])?;
-            let end = StreamId::parse_range_end(&argv[i + 1])?;
-            Some(XPendingRange {
-                min_idle,
-                start,
-                end,
-                count,
-                consumer: argv.get(i + 3).cloned(),
-            })
-        } else {
-            None
-        };
-        ks.stream(key)?;
-        let Some(range) = range else {
-            let summary = ks.xpending(key, group)?;
-            let (first, last) = match summary.bounds {
-                Some((a, b)) => (Reply::id(a), Reply::id(b)),
-                None => (Reply::Null, Reply::Null),
-            };
-            let consumers = if summary.consumers.is_empty() {
-                Reply::NullArray
-            } else {
-                Reply::Array(
-                    summary
-                        .consumers
-                        .into_iter()
-                        .map(|(name, n)| {
-                            let mut buf = [0u8; 20];
-                            let at = crate::num::write_u64(n, &mut buf, 0);
-                            Reply::Array(alloc::vec![
-                                Reply::Bulk(name),
-                                Reply::Bulk(Bytes::copy_from_slice(&buf[..at])),
-                            ])
-                        })
-                        .collect(),
-                )
-            };
-            return Ok(Reply::Array(alloc::vec![
-                Reply::count(summary.count),
-                first,
-                last,
-                consumers
-            ]));
+        let Some(range) = parse(ks, argv)? else {
+            return summary(ks, key, group);
         };
         let entries = ks.xpending_range(key, group, &range, now)?;
         Ok(Reply::Array(
@@ -99,4 +77,66 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
                 .collect::<Vec<_>>(),
         ))
     })())
+}
+
+/// The summary form's reply.
+fn summary(ks: &Keyspace, key: &[u8], group: &[u8]) -> Result<Reply, Error> {
+    let summary = ks.xpending(key, group)?;
+    let (first, last) = match summary.bounds {
+        Some((a, b)) => (Reply::id(a), Reply::id(b)),
+        None => (Reply::Null, Reply::Null),
+    };
+    let consumers = if summary.consumers.is_empty() {
+        Reply::NullArray
+    } else {
+        Reply::Array(
+            summary
+                .consumers
+                .into_iter()
+                .map(|(name, n)| {
+                    let mut buf = [0u8; 20];
+                    let at = crate::num::write_u64(n, &mut buf, 0);
+                    Reply::Array(alloc::vec![
+                        Reply::Bulk(name),
+                        Reply::Bulk(Bytes::copy_from_slice(&buf[..at])),
+                    ])
+                })
+                .collect(),
+        )
+    };
+    Ok(Reply::Array(alloc::vec![
+        Reply::count(summary.count),
+        first,
+        last,
+        consumers
+    ]))
+}
+
+/// XPENDING (either form) encoded into `out`: the extended form's rows as the group
+/// PEL is walked. The bytes of [`run`]'s reply, or its error returned.
+pub(super) fn write_resp(
+    ks: &Keyspace,
+    argv: &[Bytes],
+    now: u64,
+    proto: crate::Protocol,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    use crate::reply::{insert_array_len, write_bulk, write_count, write_id, write_len};
+    let (key, group) = (&argv[1], &argv[2]);
+    let Some(range) = parse(ks, argv)? else {
+        summary(ks, key, group)?.write_resp(proto, out);
+        return Ok(());
+    };
+    let at = out.len();
+    let mut n = 0;
+    ks.xpending_each(key, group, &range, now, |p| {
+        write_len(b'*', 4, out);
+        write_id(p.id, out);
+        write_bulk(&p.consumer, out);
+        write_count(p.idle, out);
+        write_count(p.delivery_count, out);
+        n += 1;
+    })?;
+    insert_array_len(out, at, n);
+    Ok(())
 }

@@ -338,36 +338,26 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     let started = std::time::Instant::now();
     let step = match found {
         Some(c) => (c.run)(shared, sess, &argv),
-        // A range is encoded straight into the output as its entries are walked, and
-        // XINFO CONSUMERS one consumer at a time: a large reply costs its bytes once.
-        None if is_one_of(&argv[0], &["xrange", "xrevrange"])
-            || (argv.len() == 4
-                && is_one_of(&argv[0], &["xinfo"])
-                && is_one_of(&argv[1], &["consumers"])) =>
-        {
+        // Encoded straight into the output buffer: XRANGE, XREVRANGE, XREAD and
+        // XREADGROUP as their entries are read, XINFO STREAM FULL and XPENDING as the
+        // stream and its groups are walked, XINFO CONSUMERS one consumer at a time — a
+        // large reply costs its bytes once. A read that blocks writes nothing.
+        None => {
             let proto = sess.out.proto;
             let engine = sess.engine(shared);
-            let out = &mut sess.out.buf;
-            if let Err(e) = engine.with_keyspace(|ks, now| ks.execute_resp(&argv, now, proto, out))
-            {
-                sess.out.reply(&Reply::Error(e));
-            }
-            Step::Done
-        }
-        None => {
-            let mut fut = sess.engine(shared).execute_async(&argv);
-            match fut.take_ready() {
-                Some(Reply::Error(e)) if matches!(e, Error::OutOfMemory | Error::CrossSlot) => {
+            match engine.execute_resp_async(&argv, proto, &mut sess.out.buf) {
+                Err(e) if matches!(e, Error::OutOfMemory | Error::CrossSlot) => {
                     // Refused by the dispatcher's memory or slot check, before running.
                     sess.out.reply(&Reply::Error(e));
                     shared.stats.rejected(&name);
                     return Step::Done;
                 }
-                Some(reply) => {
-                    sess.out.reply(&reply);
+                Err(e) => {
+                    sess.out.reply(&Reply::Error(e));
                     Step::Done
                 }
-                None => Step::Wait(fut),
+                Ok(None) => Step::Done,
+                Ok(Some(fut)) => Step::Wait(fut),
             }
         }
     };
