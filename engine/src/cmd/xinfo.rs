@@ -216,7 +216,7 @@ pub(super) fn write_stream_resp(
             write_bulk(b"seen-time", out);
             write_count(c.seen_time, out);
             write_bulk(b"active-time", out);
-            c.active_time
+            c.active_time()
                 .map_or(Reply::Integer(-1), Reply::count)
                 .write_resp(proto, out);
             write_bulk(b"pel-count", out);
