@@ -26,14 +26,10 @@ pub(crate) struct Ctx<S> {
     /// deadline.
     pub(crate) armed: watch::Sender<u8>,
     /// Where the reclaimer stands. The reader does not start a blocking read of new
-    /// entries while a pass runs or is due, so the pass is not left waiting for
-    /// permits that a read blocked on `>` holds for as long as its BLOCK lasts (on a
-    /// manual clock, until the clock moves again).
+    /// entries while a pass runs or is due, and a read's BLOCK ends by the next due
+    /// time, so a pass is not left waiting for permits that a read blocked on `>`
+    /// holds (on a manual clock, until the clock moved again).
     pub(crate) reclaim: watch::Sender<Reclaim>,
-    /// Raised by a reclaim pass that finds no free permit: a read blocked on `>` gives
-    /// its permits back (it is dropped and sent again after the pass) instead of
-    /// holding them for as long as its BLOCK lasts.
-    pub(crate) want_permits: tokio::sync::Notify,
 }
 
 /// The reclaimer's state, as the reader sees it.
@@ -43,17 +39,17 @@ pub(crate) struct Reclaim {
     pub(crate) running: bool,
     /// When the next pass is due, on the backend's clock.
     pub(crate) next_due: u64,
+    /// The reader has taken back this consumer's own pending entries (the start-up
+    /// pass waits for that).
+    pub(crate) history_done: bool,
 }
 
 /// The reclaimer's schedule, in [`Ctx::armed`].
 pub(crate) const RECLAIM: u8 = 1;
 /// The toucher's schedule, in [`Ctx::armed`].
 pub(crate) const TOUCH: u8 = 2;
-/// The reader's first wait for new entries (a blocking read sent, or waiting
-/// behind a reclaim pass), in [`Ctx::armed`].
-pub(crate) const READ: u8 = 4;
 /// Every schedule [`WorkerHandle::ready`](super::WorkerHandle::ready) waits for.
-pub(crate) const ALL_SCHEDULES: u8 = RECLAIM | TOUCH | READ;
+pub(crate) const ALL_SCHEDULES: u8 = RECLAIM | TOUCH;
 
 impl<S: Streams> Ctx<S> {
     pub(crate) fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<StreamId>> {
@@ -116,6 +112,17 @@ impl<S: Streams> Ctx<S> {
         let mut shutdown = self.shutdown.clone();
         tokio::select! {
             r = reclaim.wait_for(|r| !r.running && self.backend.now_ms() < r.next_due) => r.is_ok(),
+            _ = shutdown.wait_for(|s| *s) => false,
+        }
+    }
+
+    /// Waits until the reader has taken back this consumer's own pending entries;
+    /// `false` on shutdown.
+    pub(crate) async fn history_done(&self) -> bool {
+        let mut reclaim = self.reclaim.subscribe();
+        let mut shutdown = self.shutdown.clone();
+        tokio::select! {
+            r = reclaim.wait_for(|r| r.history_done) => r.is_ok(),
             _ = shutdown.wait_for(|s| *s) => false,
         }
     }

@@ -135,12 +135,8 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
     loop {
         // New entries wait while a reclaim pass runs or is due (one runs as the worker
         // starts): a blocked `>` read would hold permits the pass is waiting for.
-        if history.is_none() && !ctx.reclaim_open() {
-            // Waiting here takes no deadline: the worker's schedules are armed.
-            ctx.arm(super::context::READ);
-            if !ctx.reclaim_done().await {
-                return Ok(());
-            }
+        if history.is_none() && !ctx.reclaim_open() && !ctx.reclaim_done().await {
+            return Ok(());
         }
         let Some(permit) = permits(&ctx, &sem, cfg.batch).await else {
             return Ok(());
@@ -157,12 +153,7 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
                 .checked_sub(ctx.backend.now_ms())
             {
                 Some(until_pass) if until_pass > 0 => {
-                    // (BLOCK 0 would wait for ever.)
-                    let ms = match cfg.block_ms {
-                        0 => until_pass,
-                        ms => ms.min(until_pass),
-                    };
-                    (GroupReadId::New, Some(ms))
+                    (GroupReadId::New, Some(cfg.block_ms.min(until_pass)))
                 }
                 _ => continue,
             },
@@ -174,31 +165,23 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
             .backend
             .xreadgroup(&cfg.group, &cfg.consumer, &streams, &opts, block);
         let mut read = std::pin::pin!(read);
-        // A reclaim pass that finds no free permit asks a blocked read for its own;
-        // listening starts before the read is sent, so no request is missed.
-        let give_back = ctx.want_permits.notified();
-        let mut give_back = std::pin::pin!(give_back);
-        give_back.as_mut().enable();
         // The first poll sends the read (on the engine: registers it and takes its BLOCK
-        // deadline), after which a moved manual clock ends it.
+        // deadline, at most the next pass's due time).
         let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
-        if block.is_some() {
-            ctx.arm(super::context::READ);
-        }
         let read = match first {
             Poll::Ready(r) => r,
-            // A pass began while the read was being sent: it may be waiting for these
-            // permits already.
+            // The clock passed the next pass's due time while the read was being sent (a
+            // manual clock moved meanwhile): its BLOCK could outlast the due time and keep
+            // the pass waiting for these permits, so it is given up and sent again after
+            // the pass. (On a real clock this needs a BLOCK of about a millisecond; a
+            // read served in that instant leaves its entries pending here until a reclaim
+            // pass takes them.)
             Poll::Pending if block.is_some() && !ctx.reclaim_open() => continue,
             Poll::Pending => tokio::select! {
                 r = &mut read => r,
                 // A read dropped after the server served it leaves its entries pending
                 // here; the next worker with this name, or a reclaimer, takes them.
                 _ = shutdown.wait_for(|s| *s) => return Ok(()),
-                // Give the permits back to the pass (the read is dropped: on the rare
-                // occasion that it was served at that moment, its entries stay pending
-                // here until a reclaim pass takes them).
-                () = &mut give_back, if block.is_some() => continue,
             },
         };
         let entries: Vec<GroupEntry> = match read {
@@ -224,6 +207,9 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
                 history = None;
                 ctx.stat(|s| s.reading_new = true);
                 ctx.publish();
+                // The start-up reclaim pass waits for this: it must not claim (and count
+                // a delivery of) an entry that this drain is about to take back.
+                ctx.reclaim.send_modify(|r| r.history_done = true);
                 continue;
             }
             (Some(_), Some(last)) => {
@@ -250,11 +236,12 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
 }
 
 /// The reclaimer: one pass of XAUTOCLAIM from `0-0` to the end of the PEL, taking
-/// entries idle past `claim_idle`, when the worker starts (what a dead worker left
-/// behind long ago is taken at once) and then every `claim_interval`. Each interval is
-/// counted from the start of the pass before it, and the first deadline is taken
-/// before the first pass, so once [`ready`](super::WorkerHandle::ready) a manual clock
-/// moved past `claim_interval` fires a pass whatever the passes were doing.
+/// entries idle past `claim_idle`, as the worker starts (once the reader has taken back
+/// this consumer's own pending entries: what a dead worker left behind long ago is taken
+/// at once), `claim_interval` after the worker started, and then `claim_interval` after
+/// each pass ends. The first deadline is taken as the worker starts, so once
+/// [`ready`](super::WorkerHandle::ready) a manual clock moved past `claim_interval`
+/// fires a pass.
 pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
     ctx: Shared<S>,
     sem: Arc<Semaphore>,
@@ -263,20 +250,30 @@ pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
     let mut next = ctx.deadline(ctx.cfg.claim_interval_ms);
     ctx.reclaim.send_modify(|r| r.next_due = next);
     ctx.arm(super::context::RECLAIM);
+    if !ctx.history_done().await {
+        return Ok(());
+    }
     let mut first = true;
     loop {
-        if !std::mem::take(&mut first) {
+        let start_up = std::mem::take(&mut first);
+        if !start_up {
             if !ctx.sleep_until(next).await {
                 return Ok(());
             }
-            next = ctx.deadline(ctx.cfg.claim_interval_ms);
-            ctx.reclaim.send_modify(|r| {
-                r.running = true;
-                r.next_due = next;
-            });
+            ctx.reclaim.send_modify(|r| r.running = true);
         }
         let pass = reclaim_pass(&ctx, &sem, &tx).await;
-        ctx.reclaim.send_modify(|r| r.running = false);
+        // The next pass is due an interval after this one ended, so passes slower than
+        // the interval still leave the reader room between them — except after the
+        // start-up pass, whose end may come after a manual clock moved: the first
+        // deadline stays the one taken as the worker started.
+        if !start_up {
+            next = ctx.deadline(ctx.cfg.claim_interval_ms);
+        }
+        ctx.reclaim.send_modify(|r| {
+            r.running = false;
+            r.next_due = next;
+        });
         ctx.publish();
         match pass {
             Ok(true) => {
@@ -309,10 +306,6 @@ async fn reclaim_pass<S: Streams>(
     let cfg = &ctx.cfg;
     let mut cursor = StreamId::MIN;
     loop {
-        if sem.available_permits() == 0 {
-            // A read blocked on `>` may hold them: it gives them back.
-            ctx.want_permits.notify_waiters();
-        }
         let Some(permit) = permits(ctx, sem, cfg.batch).await else {
             return Ok(false);
         };

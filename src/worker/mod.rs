@@ -28,11 +28,12 @@
 //! How it works (each part in its own module):
 //! - **fetching** (`fetch`): after a restart the consumer first drains its own pending
 //!   entries (XREADGROUP from `0`), then reads `>` with BLOCK; a reclaimer runs
-//!   XAUTOCLAIM as the worker starts and then every `claim_interval`, following the
+//!   XAUTOCLAIM as the worker starts and then `claim_interval` after each pass, following the
 //!   cursor to the end, taking entries idle past `claim_idle` and acknowledging the
-//!   IDs it reports deleted. Both take permits from the in-flight limit first, and
-//!   new entries wait while a pass runs (a read blocked on `>` would hold the permits
-//!   the pass waits for). Delivery counts are Redis's own (XPENDING for history and reclaimed entries).
+//!   IDs it reports deleted. Both take permits from the in-flight limit first; new
+//!   entries wait while a pass runs or is due, and a read's BLOCK ends by the next
+//!   pass's due time (a read blocked on `>` would hold the permits the pass waits
+//!   for). Delivery counts are Redis's own (XPENDING for history and reclaimed entries).
 //! - **a task per message** (`task`): the handler runs with panics caught and an
 //!   optional timeout; success queues the ID for a batched XACK; failure leaves the
 //!   entry pending and, after a backoff, takes it again from the consumer's own PEL
@@ -303,14 +304,15 @@ impl WorkerHandle {
     /// Waits until the worker has started: its group exists and each of its periodic
     /// schedules (the reclaimer's `claim_interval`, the toucher's `touch_interval`)
     /// has taken its first deadline from the backend's clock. `true` then; `false` if
-    /// the worker stopped first (say, its group could not be created).
+    /// the worker stopped first (say, its group could not be created). It does not
+    /// wait for any message to be handled.
     ///
     /// On a manual clock, this is the point from which moving the clock fires those
     /// schedules: after `ready()`, one `advance` past `claim_interval` runs a reclaim
     /// pass, which takes every entry idle past `claim_idle` by then. (A worker also
-    /// runs one pass as it starts, so entries idle long enough before it started are
-    /// taken without any advance.) A retry's backoff is armed before
-    /// [`WorkerStats::backing_off`] counts it.
+    /// runs one pass as it starts, once it has taken back its own pending entries, so
+    /// entries idle long enough before it started are taken without any advance.) A
+    /// retry's backoff is armed before [`WorkerStats::backing_off`] counts it.
     pub async fn ready(&self) -> bool {
         let mut rx = self.armed.clone();
         let armed = rx

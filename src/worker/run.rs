@@ -202,8 +202,8 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             reclaim: watch::Sender::new(super::context::Reclaim {
                 running: true,
                 next_due: 0,
+                history_done: false,
             }),
-            want_permits: tokio::sync::Notify::new(),
         });
         ctx.ensure_group().await.map_err(WorkerError::Backend)?;
         let sem = Arc::new(Semaphore::new(ctx.cfg.concurrency));
