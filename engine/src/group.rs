@@ -14,8 +14,8 @@
 //! bytewise order, so listings (XINFO CONSUMERS, the XPENDING summary, XINFO STREAM
 //! FULL) walk it with no sorting. A consumer costs its 48-byte slot, 5 to 10 bytes of
 //! hash table and 4 to 8 of sorted list: about 66 bytes for a million consumers,
-//! against about 118 for Redis 8.6 (its `streamConsumer`, name, PEL radix tree and
-//! entry in the group's radix tree).
+//! against about 115 (MEMORY USAGE) to 124 (RSS) for Redis 8.6.3 (its
+//! `streamConsumer`, name, PEL radix tree and entry in the group's radix tree).
 //!
 //! A consumer's own PEL is the group PEL filtered by owner. Redis keeps a second radix
 //! tree per consumer; brook measured that index at a quarter of the cost of every
@@ -516,7 +516,12 @@ impl Group {
 
     /// The name of the consumer in slot `id` (empty if the slot is free), copied.
     pub fn consumer_name(&self, id: ConsumerId) -> Bytes {
-        self.slot(id).map(|c| c.name.to_bytes()).unwrap_or_default()
+        Bytes::copy_from_slice(self.consumer_name_ref(id))
+    }
+
+    /// The name of the consumer in slot `id`, borrowed (empty if the slot is free).
+    pub(crate) fn consumer_name_ref(&self, id: ConsumerId) -> &[u8] {
+        self.slot(id).map_or(&[], |c| c.name.as_bytes())
     }
 
     fn add_consumer(&mut self, name: &[u8], now: u64) -> ConsumerId {

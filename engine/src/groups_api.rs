@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use crate::blocking::Signal;
 use crate::error::Error;
-use crate::group::ConsumerId;
+use crate::group::{ConsumerId, Group};
 use crate::id::StreamId;
 use crate::info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer,
@@ -292,63 +292,60 @@ impl Keyspace {
         range: &XPendingRange,
         now: u64,
     ) -> Result<Vec<PendingEntry>, Error> {
+        let g = self.group_of(key, group)?;
         let mut out = Vec::new();
-        self.xpending_each(key, group, range, now, |p| out.push(p))?;
+        let mut names = NameCopies::default();
+        self.xpending_each(key, group, range, now, |row| {
+            out.push(PendingEntry {
+                id: row.id,
+                consumer: names.get(g, row.owner),
+                idle: row.idle,
+                delivery_count: row.delivery_count,
+            });
+        })?;
         Ok(out)
     }
 
-    /// [`Keyspace::xpending_range`], handing each row to `f` as the PEL is walked.
+    /// [`Keyspace::xpending_range`], handing each row to `f` as the PEL is walked, with
+    /// the owner's name borrowed from the group.
     pub(crate) fn xpending_each(
         &self,
         key: &[u8],
         group: &[u8],
         range: &XPendingRange,
         now: u64,
-        mut f: impl FnMut(PendingEntry),
+        mut f: impl FnMut(PendingRow<'_>),
     ) -> Result<(), Error> {
         let g = self.group_of(key, group)?;
         if range.count == 0 || range.start > range.end {
             return Ok(());
         }
+        let owner = match &range.consumer {
+            Some(name) => match g.consumer_id(name) {
+                Some(id) => Some(id),
+                None => return Ok(()),
+            },
+            None => None,
+        };
         let mut n = 0;
-        let mut push = |id: StreamId, owner: Bytes, time: u64, count: u64| -> bool {
-            let idle = idle_since(now, time);
-            if range.min_idle > 0 && idle < range.min_idle {
-                return true;
+        for (id, nack) in g.pel().range(range.start, range.end) {
+            if owner.is_some_and(|o| o != nack.owner) {
+                continue;
             }
-            f(PendingEntry {
+            let idle = idle_since(now, nack.delivery_time);
+            if range.min_idle > 0 && idle < range.min_idle {
+                continue;
+            }
+            f(PendingRow {
                 id,
-                consumer: owner,
+                owner: nack.owner,
+                consumer: g.consumer_name_ref(nack.owner),
                 idle: idle.max(0) as u64,
-                delivery_count: count,
+                delivery_count: nack.delivery_count,
             });
             n += 1;
-            n < range.count
-        };
-        match &range.consumer {
-            Some(name) => {
-                let Some(owner) = g.consumer_id(name) else {
-                    return Ok(());
-                };
-                for (id, n) in g.pel().range(range.start, range.end) {
-                    if n.owner == owner
-                        && !push(id, name.clone(), n.delivery_time, n.delivery_count)
-                    {
-                        break;
-                    }
-                }
-            }
-            None => {
-                for (id, n) in g.pel().range(range.start, range.end) {
-                    if !push(
-                        id,
-                        g.consumer_name(n.owner),
-                        n.delivery_time,
-                        n.delivery_count,
-                    ) {
-                        break;
-                    }
-                }
+            if n >= range.count {
+                break;
             }
         }
         Ok(())
@@ -480,6 +477,7 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
     } else {
         usize::try_from(count).unwrap_or(usize::MAX)
     };
+    let mut names = NameCopies::default();
     s.groups()
         .iter()
         .map(|(name, g)| FullGroup {
@@ -488,14 +486,7 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
                 .pel()
                 .iter()
                 .take(take)
-                .map(|(id, n)| {
-                    (
-                        id,
-                        g.consumer_name(n.owner),
-                        n.delivery_time,
-                        n.delivery_count,
-                    )
-                })
+                .map(|(id, n)| (id, names.get(g, n.owner), n.delivery_time, n.delivery_count))
                 .collect(),
             consumers: full_consumers(g, take),
         })
@@ -547,5 +538,34 @@ fn consumer_info(c: &crate::group::Consumer, now: u64) -> XInfoConsumer {
         pending: c.pending,
         idle: idle_since(now, c.seen_time).max(0) as u64,
         inactive: c.active_time().map(|t| idle_since(now, t).max(0) as u64),
+    }
+}
+
+/// One row of XPENDING's extended form, its owner's name borrowed from the group.
+pub(crate) struct PendingRow<'a> {
+    pub(crate) id: StreamId,
+    pub(crate) owner: ConsumerId,
+    pub(crate) consumer: &'a [u8],
+    pub(crate) idle: u64,
+    pub(crate) delivery_count: u64,
+}
+
+/// Owned copies of consumer names for rows that name them: consecutive rows of the
+/// same owner (the common case: one consumer's run of deliveries) share one copy.
+#[derive(Default)]
+pub(crate) struct NameCopies {
+    last: Option<(ConsumerId, Bytes)>,
+}
+
+impl NameCopies {
+    pub(crate) fn get(&mut self, g: &Group, owner: ConsumerId) -> Bytes {
+        match &self.last {
+            Some((id, name)) if *id == owner => name.clone(),
+            _ => {
+                let name = g.consumer_name(owner);
+                self.last = Some((owner, name.clone()));
+                name
+            }
+        }
     }
 }

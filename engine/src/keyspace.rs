@@ -494,7 +494,7 @@ impl Keyspace {
                 continue;
             };
             sink.begin_stream(key.as_ref());
-            if sink.wants_size() {
+            if sink.wants_size(count_limit(count)) {
                 let mut bytes = 0;
                 s.for_each_in(start, StreamId::MAX, count_limit(count), |e| {
                     bytes += crate::reply::entry_parts_len(e, 2);

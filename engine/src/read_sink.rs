@@ -25,9 +25,10 @@ pub(crate) trait EntrySink {
     fn entry(&mut self, e: &EntryRef<'_>, claim: Option<(u64, u64)>);
     /// A pending entry no longer in the stream (`[id, nil]` in a history read).
     fn missing(&mut self, id: StreamId, claim: Option<(u64, u64)>);
-    /// True when the sink wants to know the encoded size of a run of entries before
-    /// it gets them ([`EntrySink::reserve`]); the reader then walks them twice.
-    fn wants_size(&self) -> bool {
+    /// True when the sink wants to know the encoded size of a run of up to `entries`
+    /// entries before it gets them ([`EntrySink::reserve`]); the reader then walks
+    /// them twice.
+    fn wants_size(&self, _entries: usize) -> bool {
         false
     }
     /// The entries that follow take about `bytes` bytes encoded.
@@ -206,9 +207,13 @@ impl<'o> RespSink<'o> {
     }
 }
 
+/// Reads of at most this many entries are not sized first: their reply grows the
+/// buffer a few times at most, cheaper than a second walk (the common `COUNT 10`).
+const SIZE_ABOVE: usize = 256;
+
 impl EntrySink for RespSink<'_> {
-    fn wants_size(&self) -> bool {
-        true
+    fn wants_size(&self, entries: usize) -> bool {
+        entries > SIZE_ABOVE
     }
 
     fn reserve(&mut self, bytes: usize) {

@@ -125,7 +125,7 @@ impl Stream {
                 .get(group)
                 .and_then(|g| g.read_cursor)
                 .filter(|c| c.id == after);
-            if sink.wants_size() {
+            if sink.wants_size(room) {
                 // `[id, fields]`, with CLAIM `[id, fields, :0, :0]`.
                 let (parts, extra) = if tag.is_some() { (4, 8) } else { (2, 0) };
                 let mut bytes = 0;

@@ -15,8 +15,8 @@ pub enum ClockMode {
 }
 
 /// A server's settings. Defaults are Redis's: 16 databases, 512 MB bulk strings, a
-/// 1 GB query buffer, Redis's output buffer limits and `tcp-backlog` 511, no password, 127.0.0.1 on a free
-/// port.
+/// 1 GB query buffer, Redis's output buffer limits and `tcp-backlog` 511, no password,
+/// 127.0.0.1 on a free port.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// The TCP address to bind (port 0: a free one).

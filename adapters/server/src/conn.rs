@@ -164,7 +164,7 @@ where
             _ = client.kill.notified() => Woke::Killed,
             m = next_message(&mut sess.subs.subscriber) => Woke::Message(m),
             () = tokio::time::sleep(IDLE_SHRINK), if grown => Woke::Idle,
-            () = tokio::time::sleep(SOFT_LIMIT_CHECK), if outbox.soft_since.is_some() => Woke::Cron,
+            () = tokio::time::sleep_until(outbox.soft_check_at()), if outbox.soft_since.is_some() => Woke::Cron,
         };
         match woke {
             Woke::Idle => {
@@ -215,6 +215,9 @@ struct Outbox {
     sent: usize,
     /// When the unread output first reached the soft limit (reset below it).
     soft_since: Option<Instant>,
+    /// While at the soft limit, when to check the limits again if nothing else does
+    /// (an absolute time: other events on the connection do not postpone it).
+    soft_check_at: Option<tokio::time::Instant>,
 }
 
 impl Outbox {
@@ -292,6 +295,21 @@ impl Outbox {
     /// when the unread output reached the hard limit, or has stayed at or above the
     /// soft limit for more than its seconds.
     fn over_limit(&mut self, shared: &Shared, sess: &Session) -> bool {
+        let closed = self.check_limits(shared, sess);
+        self.soft_check_at = self
+            .soft_since
+            .map(|_| tokio::time::Instant::now() + SOFT_LIMIT_CHECK);
+        closed
+    }
+
+    /// When to check the limits again while at the soft limit (far away otherwise:
+    /// the caller's branch is off then).
+    fn soft_check_at(&self) -> tokio::time::Instant {
+        self.soft_check_at
+            .unwrap_or_else(|| tokio::time::Instant::now() + SOFT_LIMIT_CHECK)
+    }
+
+    fn check_limits(&mut self, shared: &Shared, sess: &Session) -> bool {
         let used = self.unsent(&sess.out.buf);
         if used == 0 {
             self.soft_since = None;
@@ -399,7 +417,7 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
                 Ok(_) => continue,
             },
             m = next_message(&mut sess.subs.subscriber) => Waiting::Message(m),
-            () = tokio::time::sleep(SOFT_LIMIT_CHECK), if outbox.soft_since.is_some() => Waiting::Cron,
+            () = tokio::time::sleep_until(outbox.soft_check_at()), if outbox.soft_since.is_some() => Waiting::Cron,
             _ = client.kill.notified() => break Waited::Gone,
             _ = client.unblocked.notified() => {
                 if let Some(how) = client.take_unblock() {

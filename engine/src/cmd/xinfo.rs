@@ -36,6 +36,9 @@ const HELP: &[&str] = &[
     "    Print this help.",
 ];
 
+/// The length of a typical stream ID (`1700000000000-0`, a few sequence digits).
+const TYPICAL_ID: usize = 18;
+
 pub(super) fn run_help(_ks: &mut Keyspace, _argv: &[Bytes], _now: u64) -> Reply {
     Reply::Array(HELP.iter().map(|l| Reply::Simple(l)).collect())
 }
@@ -145,8 +148,9 @@ pub(super) fn write_stream_resp(
     let take = crate::keyspace::count_limit(Some(count));
     let take_all = if take == 0 { usize::MAX } else { take };
     // Room for the whole reply at once (a buffer grown by doubling would hold it up to
-    // three times over): the entries exactly, the PEL rows at their largest (room
-    // reserved and never written costs no memory).
+    // three times over): the entries exactly, the PEL rows at a typical size (IDs of
+    // millisecond times, small delivery counts) — not at their largest, as brook counts
+    // a connection's reserved output in `used_memory`; a larger reply grows the buffer.
     let mut bytes = 0;
     s.for_each_in(
         crate::id::StreamId::MIN,
@@ -158,7 +162,8 @@ pub(super) fn write_stream_resp(
         let longest_name = g.consumers().map(|c| c.name.len()).max().unwrap_or(0);
         // A group row `[id, owner, time, count]` and the owner's row `[id, time, count]`.
         let rows = g.pel().len().min(take_all);
-        let row = 8 + 2 * 48 + 2 * crate::reply::bulk_len(longest_name) + 4 * 23;
+        let id = crate::reply::bulk_len(TYPICAL_ID);
+        let row = 8 + 2 * id + crate::reply::bulk_len(longest_name) + 2 * (16 + 3) + 2 * 6;
         bytes += name.len() + 400 + rows.saturating_mul(row);
         bytes += g.consumer_count().saturating_mul(200 + longest_name);
     }
@@ -196,7 +201,7 @@ pub(super) fn write_stream_resp(
         for (id, p) in g.pel().iter().take(take_all) {
             write_len(b'*', 4, out);
             write_id(id, out);
-            write_bulk(&g.consumer_name(p.owner), out);
+            write_bulk(g.consumer_name_ref(p.owner), out);
             write_count(p.delivery_time, out);
             write_count(p.delivery_count, out);
         }

@@ -132,7 +132,7 @@ pub(super) fn write_resp(
     ks.xpending_each(key, group, &range, now, |p| {
         write_len(b'*', 4, out);
         write_id(p.id, out);
-        write_bulk(&p.consumer, out);
+        write_bulk(p.consumer, out);
         write_count(p.idle, out);
         write_count(p.delivery_count, out);
         n += 1;

@@ -375,7 +375,8 @@ fn unix_socket() {
 #[test]
 fn a_connection_storm_is_served() {
     // A burst of connects, one after another and all kept open, then a PING on each:
-    // every one is served. (How long the burst takes is measured, not asserted: with
+    // every one is served. (400: client and server share this process's descriptors,
+    // and a common soft limit is 1024.) (How long the burst takes is measured, not asserted: with
     // Redis's `tcp-backlog` 511 and batched accepts, 5,000 connects take 0.16–0.24 s
     // on the release build, as on Redis 8.6.3, where std's 128-connection queue made
     // some wait a second for a SYN retry; the queue itself is tested in the crate.)
@@ -385,7 +386,7 @@ fn a_connection_storm_is_served() {
         c.call(&[b"CONFIG", b"GET", b"tcp-backlog"]),
         Frame::Array(vec![Frame::bulk("tcp-backlog"), Frame::bulk("511")])
     );
-    let mut held: Vec<TcpStream> = (0..3_000)
+    let mut held: Vec<TcpStream> = (0..400)
         .map(|_| TcpStream::connect(("127.0.0.1", brook.port())).expect("connect"))
         .collect();
     for s in &mut held {
