@@ -477,18 +477,21 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
     } else {
         usize::try_from(count).unwrap_or(usize::MAX)
     };
-    let mut names = NameCopies::default();
     s.groups()
         .iter()
-        .map(|(name, g)| FullGroup {
-            info: group_info(s, name, g),
-            pending: g
-                .pel()
-                .iter()
-                .take(take)
-                .map(|(id, n)| (id, names.get(g, n.owner), n.delivery_time, n.delivery_count))
-                .collect(),
-            consumers: full_consumers(g, take),
+        .map(|(name, g)| {
+            // Slot numbers are per group: one group's copies serve only its own rows.
+            let mut names = NameCopies::default();
+            FullGroup {
+                info: group_info(s, name, g),
+                pending: g
+                    .pel()
+                    .iter()
+                    .take(take)
+                    .map(|(id, n)| (id, names.get(g, n.owner), n.delivery_time, n.delivery_count))
+                    .collect(),
+                consumers: full_consumers(g, take),
+            }
         })
         .collect()
 }
@@ -550,8 +553,9 @@ pub(crate) struct PendingRow<'a> {
     pub(crate) delivery_count: u64,
 }
 
-/// Owned copies of consumer names for rows that name them: consecutive rows of the
-/// same owner (the common case: one consumer's run of deliveries) share one copy.
+/// Owned copies of one group's consumer names for rows that name them: consecutive
+/// rows of the same owner (the common case: one consumer's run of deliveries) share
+/// one copy. One per group: slot numbers mean nothing in another group.
 #[derive(Default)]
 pub(crate) struct NameCopies {
     last: Option<(ConsumerId, Bytes)>,
