@@ -43,7 +43,7 @@ pub type ConsumerId = u32;
 const INLINE_NAME: usize = 22;
 
 /// A consumer's name, held once, in the consumer's slot: names of up to
-/// [`INLINE_NAME`] bytes (the usual `worker-17`, `host:pid`) are stored inline,
+/// 22 bytes (the usual `worker-17`, `host:pid`) are stored inline,
 /// longer ones in one exact-size heap block. Reads as the name's bytes.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ConsumerName(NameRepr);
