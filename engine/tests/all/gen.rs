@@ -1069,9 +1069,11 @@ impl Gen {
                     &["XCFGSET", "nokey", "IDMP-MAXSIZE", "5"],
                 ),
                 (self.dialect.xidmprecord, &["XIDMPRECORD", "s1", "p1", "i1"]),
+                // (`0-0`, an entry no stream has: `nokey` is created now and then, and
+                // recording a stale ID there would depend on when Redis's IDMP cron runs.)
                 (
                     self.dialect.xidmprecord,
-                    &["XIDMPRECORD", "nokey", "p1", "i1", "1-1"],
+                    &["XIDMPRECORD", "nokey", "p1", "i1", "0-0"],
                 ),
                 (
                     self.dialect.idmp,
