@@ -85,11 +85,15 @@ pub(crate) struct Config {
 
 /// Builds a [`Worker`] over `(backend, stream, group)`.
 ///
-/// Defaults: a consumer name unique to this process, concurrency 1, batches of 16,
-/// BLOCK 2 s, no handler timeout, reclaim entries idle 60 s every 10 s, keep own
-/// entries fresh every third of that idle time, dead-letter after 5 deliveries into
-/// `<stream>:dead`, [`Backoff::default`], 30 s to finish in-flight work on shutdown,
-/// group created at `0` (the whole stream) with MKSTREAM if missing.
+/// Defaults, chosen so that a first worker keeps going when some messages fail: a
+/// consumer name unique to this process, 8 messages handled at once, batches of 16,
+/// BLOCK 2 s, no handler timeout, reclaim entries idle 60 s (as the worker starts, then
+/// every 10 s), keep own entries fresh every third of that idle time, retry a failed
+/// message after [`Backoff::default`] (1 s, doubling, at most 5 min) — a message
+/// waiting for its retry does not take one of the 8 places, so the others go on —
+/// and dead-letter it after 5 deliveries into `<stream>:dead`, 30 s to finish
+/// in-flight work on shutdown, group created at `0` (the whole stream) with MKSTREAM
+/// if missing.
 pub struct WorkerBuilder<S> {
     backend: S,
     cfg: Config,
@@ -119,7 +123,7 @@ impl<S: Streams + Clone + 'static> WorkerBuilder<S> {
                 group: Bytes::copy_from_slice(group.as_ref()),
                 consumer: default_consumer(),
                 start: GroupStart::Id(crate::StreamId::MIN),
-                concurrency: 1,
+                concurrency: 8,
                 batch: 16,
                 block_ms: 2_000,
                 handler_timeout_ms: None,
@@ -157,8 +161,9 @@ impl<S: Streams + Clone + 'static> WorkerBuilder<S> {
         self
     }
 
-    /// How many messages the worker holds at once (handling, backing off, or queued
-    /// behind their ordering key); at least 1.
+    /// How many messages the worker handles at once (fetched, handled, or queued
+    /// behind their ordering key; a message waiting out a retry's backoff does not
+    /// count); at least 1. Default 8.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.cfg.concurrency = n.max(1);
         self

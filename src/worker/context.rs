@@ -12,6 +12,9 @@ use crate::{Error, StreamId, Streams};
 
 pub(crate) struct Ctx<S> {
     pub(crate) backend: S,
+    /// The in-flight limit (`concurrency`): a message holds one permit while it is
+    /// fetched, queued or handled — not while it waits out a retry's backoff.
+    pub(crate) slots: Arc<tokio::sync::Semaphore>,
     pub(crate) cfg: Config,
     pub(crate) stats: watch::Sender<WorkerStats>,
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -25,23 +28,9 @@ pub(crate) struct Ctx<S> {
     /// Which periodic schedules ([`RECLAIM`], [`TOUCH`]) have taken their first
     /// deadline.
     pub(crate) armed: watch::Sender<u8>,
-    /// Where the reclaimer stands. The reader does not start a blocking read of new
-    /// entries while a pass runs or is due, and a read's BLOCK ends by the next due
-    /// time, so a pass is not left waiting for permits that a read blocked on `>`
-    /// holds (on a manual clock, until the clock moved again).
-    pub(crate) reclaim: watch::Sender<Reclaim>,
-}
-
-/// The reclaimer's state, as the reader sees it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Reclaim {
-    /// A pass runs (one runs as the worker starts).
-    pub(crate) running: bool,
-    /// When the next pass is due, on the backend's clock.
-    pub(crate) next_due: u64,
-    /// The reader has taken back this consumer's own pending entries (the start-up
-    /// pass waits for that).
-    pub(crate) history_done: bool,
+    /// Set once the reader has taken back this consumer's own pending entries (the
+    /// start-up reclaim pass waits for it).
+    pub(crate) history_done: watch::Sender<bool>,
 }
 
 /// The reclaimer's schedule, in [`Ctx::armed`].
@@ -100,30 +89,23 @@ impl<S: Streams> Ctx<S> {
         });
     }
 
-    /// True when no reclaim pass runs or is due now.
-    pub(crate) fn reclaim_open(&self) -> bool {
-        let r = *self.reclaim.borrow();
-        !r.running && self.backend.now_ms() < r.next_due
-    }
-
-    /// Waits until no reclaim pass runs or is due; `false` on shutdown.
-    pub(crate) async fn reclaim_done(&self) -> bool {
-        let mut reclaim = self.reclaim.subscribe();
+    /// Waits until the reader has taken back this consumer's own pending entries;
+    /// `false` on shutdown.
+    pub(crate) async fn history_done(&self) -> bool {
+        let mut done = self.history_done.subscribe();
         let mut shutdown = self.shutdown.clone();
         tokio::select! {
-            r = reclaim.wait_for(|r| !r.running && self.backend.now_ms() < r.next_due) => r.is_ok(),
+            r = done.wait_for(|d| *d) => r.is_ok(),
             _ = shutdown.wait_for(|s| *s) => false,
         }
     }
 
-    /// Waits until the reader has taken back this consumer's own pending entries;
-    /// `false` on shutdown.
-    pub(crate) async fn history_done(&self) -> bool {
-        let mut reclaim = self.reclaim.subscribe();
+    /// Takes a slot of the in-flight limit, waiting for one; `None` on shutdown.
+    pub(crate) async fn slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         let mut shutdown = self.shutdown.clone();
         tokio::select! {
-            r = reclaim.wait_for(|r| r.history_done) => r.is_ok(),
-            _ = shutdown.wait_for(|s| *s) => false,
+            p = self.slots.clone().acquire_owned() => p.ok(),
+            _ = shutdown.wait_for(|s| *s) => None,
         }
     }
 

@@ -1,15 +1,13 @@
 //! Where messages come from: the reader (the consumer's own pending history from `0`
 //! after a restart, then `>` with BLOCK) and the reclaimer (XAUTOCLAIM at start, then
-//! periodically, following the cursor to the end). Both take permits from the worker's
-//! in-flight limit before they fetch, so the worker never holds more than its
-//! concurrency.
+//! periodically, following the cursor to the end). Both fetch as many entries as the
+//! worker's in-flight limit has room for, and each entry takes its slot as it is
+//! handed over, so the worker never handles more than its concurrency — and a read
+//! blocked on `>` holds no slot that a reclaim pass or a retry waits for.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::sync::Arc;
-use std::task::Poll;
 
-use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::context::Shared;
 use super::message::Message;
@@ -24,24 +22,14 @@ pub(crate) struct Delivery {
     pub(crate) permit: OwnedSemaphorePermit,
 }
 
-/// Waits for one permit, then takes up to `batch` in all; `None` on shutdown.
-async fn permits<S: Streams>(
-    ctx: &Shared<S>,
-    sem: &Arc<Semaphore>,
-    batch: usize,
-) -> Option<OwnedSemaphorePermit> {
-    let mut shutdown = ctx.shutdown.clone();
-    let mut first = tokio::select! {
-        p = sem.clone().acquire_owned() => p.ok()?,
-        _ = shutdown.wait_for(|s| *s) => return None,
-    };
-    let more = batch.saturating_sub(1).min(sem.available_permits());
-    if more > 0 {
-        if let Ok(p) = sem.clone().try_acquire_many_owned(more as u32) {
-            first.merge(p);
-        }
-    }
-    Some(first)
+/// How many entries to fetch: waits until a slot of the in-flight limit is free, then
+/// answers how many are (at most `batch`) — without taking them. A fetch takes its
+/// slots only for the entries it got (in [`hand_over`]), so a read blocked on `>`
+/// holds none, and a reclaim pass or a retry never waits for one to end. `None` on
+/// shutdown.
+async fn room<S: Streams>(ctx: &Shared<S>, batch: usize) -> Option<usize> {
+    drop(ctx.slot().await?);
+    Some(ctx.slots.available_permits().clamp(1, batch.max(1)))
 }
 
 /// The delivery counts this consumer's PEL holds for IDs in `[first, last]`.
@@ -68,16 +56,19 @@ async fn delivery_counts<S: Streams>(
         .collect())
 }
 
-/// Hands `entries` (with their counts) to the coordinator, one permit each; deleted
-/// entries (no fields) are acknowledged instead. `false` when the coordinator is gone.
+/// Hands `entries` (with their counts) to the coordinator, each once it has a slot of
+/// the in-flight limit; deleted entries (no fields) are acknowledged instead. An entry
+/// joins the worker's held set at once (the toucher keeps it fresh while it waits for
+/// a slot); one the worker holds already (our own reclaim took it back) is left to
+/// the task that has it. `false` when the worker stops.
 async fn hand_over<S: Streams>(
     ctx: &Shared<S>,
-    mut permit: OwnedSemaphorePermit,
     entries: Vec<GroupEntry>,
     counts: Option<&HashMap<StreamId, u64>>,
     tx: &mpsc::Sender<Delivery>,
 ) -> bool {
     let mut deleted = Vec::new();
+    let mut live = Vec::new();
     for GroupEntry { id, fields, .. } in entries {
         let Some(fields) = fields else {
             deleted.push(id);
@@ -91,8 +82,14 @@ async fn hand_over<S: Streams>(
                 None => continue,
             },
         };
-        let Some(one) = permit.split(1) else {
-            break;
+        if ctx.held().insert(id) {
+            live.push((id, deliveries, fields));
+        }
+    }
+    ack_deleted(ctx, &deleted).await;
+    for (id, deliveries, fields) in live {
+        let Some(permit) = ctx.slot().await else {
+            return false;
         };
         let msg = Message {
             stream: ctx.cfg.stream.clone(),
@@ -102,11 +99,10 @@ async fn hand_over<S: Streams>(
             effects: Default::default(),
         };
         ctx.stat(|s| s.in_flight += 1);
-        if tx.send(Delivery { msg, permit: one }).await.is_err() {
+        if tx.send(Delivery { msg, permit }).await.is_err() {
             return false;
         }
     }
-    ack_deleted(ctx, &deleted).await;
     true
 }
 
@@ -126,68 +122,31 @@ async fn ack_deleted<S: Streams>(ctx: &Shared<S>, ids: &[StreamId]) {
 /// backend is gone for good.
 pub(crate) async fn reader<S: Streams + Clone + 'static>(
     ctx: Shared<S>,
-    sem: Arc<Semaphore>,
     tx: mpsc::Sender<Delivery>,
 ) -> Result<(), Error> {
     let cfg = &ctx.cfg;
     // `Some(cursor)` while draining this consumer's own pending entries.
     let mut history = Some(StreamId::MIN);
     loop {
-        // New entries wait while a reclaim pass runs or is due (one runs as the worker
-        // starts): a blocked `>` read would hold permits the pass is waiting for.
-        if history.is_none() && !ctx.reclaim_open() && !ctx.reclaim_done().await {
-            return Ok(());
-        }
-        let Some(permit) = permits(&ctx, &sem, cfg.batch).await else {
+        let Some(n) = room(&ctx, cfg.batch).await else {
             return Ok(());
         };
-        let n = permit.num_permits();
         let (at, block) = match history {
             Some(c) => (GroupReadId::After(c), None),
-            // BLOCK ends by the time the next pass is due, so the pass does not wait
-            // for the permits this read holds.
-            None => match ctx
-                .reclaim
-                .borrow()
-                .next_due
-                .checked_sub(ctx.backend.now_ms())
-            {
-                Some(until_pass) if until_pass > 0 => {
-                    (GroupReadId::New, Some(cfg.block_ms.min(until_pass)))
-                }
-                _ => continue,
-            },
+            None => (GroupReadId::New, Some(cfg.block_ms)),
         };
         let opts = XReadGroupOptions::default().count(n as u64);
         let mut shutdown = ctx.shutdown.clone();
         let streams = [(&cfg.stream[..], at)];
-        let read = ctx
-            .backend
-            .xreadgroup(&cfg.group, &cfg.consumer, &streams, &opts, block);
-        let mut read = std::pin::pin!(read);
-        // The first poll sends the read (on the engine: registers it and takes its BLOCK
-        // deadline, at most the next pass's due time).
-        let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
-        let read = match first {
-            Poll::Ready(r) => r,
-            // The clock passed the next pass's due time while the read was being sent (a
-            // manual clock moved meanwhile): its BLOCK could outlast the due time and keep
-            // the pass waiting for these permits, so it is given up and sent again after
-            // the pass. (On a real clock this needs a BLOCK of about a millisecond; a
-            // read served in that instant leaves its entries pending here until a reclaim
-            // pass takes them.)
-            Poll::Pending if block.is_some() && !ctx.reclaim_open() => continue,
-            Poll::Pending => tokio::select! {
-                r = &mut read => r,
-                // A read dropped after the server served it leaves its entries pending
-                // here; the next worker with this name, or a reclaimer, takes them.
-                _ = shutdown.wait_for(|s| *s) => return Ok(()),
-            },
+        let read = tokio::select! {
+            r = ctx.backend.xreadgroup(&cfg.group, &cfg.consumer, &streams, &opts, block) => r,
+            // A read dropped after the server served it leaves its entries pending
+            // here; the next worker with this name, or a reclaimer, takes them.
+            _ = shutdown.wait_for(|s| *s) => return Ok(()),
         };
         let entries: Vec<GroupEntry> = match read {
             Ok(reply) => reply.into_iter().flat_map(|(_, e)| e).collect(),
             Err(e) => {
-                drop(permit);
                 if matches!(e, Error::NoGroupForRead { .. } | Error::NoGroup { .. }) {
                     // The group (or the stream) was deleted under us: create it again.
                     let _ = ctx.ensure_group().await;
@@ -209,7 +168,7 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
                 ctx.publish();
                 // The start-up reclaim pass waits for this: it must not claim (and count
                 // a delivery of) an entry that this drain is about to take back.
-                ctx.reclaim.send_modify(|r| r.history_done = true);
+                ctx.history_done.send_replace(true);
                 continue;
             }
             (Some(_), Some(last)) => {
@@ -218,7 +177,6 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
                 match delivery_counts(&ctx, first, last.id, entries.len()).await {
                     Ok(c) => Some(c),
                     Err(e) => {
-                        drop(permit);
                         if !ctx.recover(&e).await {
                             return Ok(());
                         }
@@ -229,7 +187,7 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
             (None, _) => None,
         };
         ctx.stat(|s| s.fetched += entries.len() as u64);
-        if !hand_over(&ctx, permit, entries, counts.as_ref(), &tx).await {
+        if !hand_over(&ctx, entries, counts.as_ref(), &tx).await {
             return Ok(());
         }
     }
@@ -244,11 +202,9 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
 /// fires a pass.
 pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
     ctx: Shared<S>,
-    sem: Arc<Semaphore>,
     tx: mpsc::Sender<Delivery>,
 ) -> Result<(), Error> {
     let mut next = ctx.deadline(ctx.cfg.claim_interval_ms);
-    ctx.reclaim.send_modify(|r| r.next_due = next);
     ctx.arm(super::context::RECLAIM);
     if !ctx.history_done().await {
         return Ok(());
@@ -256,24 +212,16 @@ pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
     let mut first = true;
     loop {
         let start_up = std::mem::take(&mut first);
-        if !start_up {
-            if !ctx.sleep_until(next).await {
-                return Ok(());
-            }
-            ctx.reclaim.send_modify(|r| r.running = true);
+        if !start_up && !ctx.sleep_until(next).await {
+            return Ok(());
         }
-        let pass = reclaim_pass(&ctx, &sem, &tx).await;
-        // The next pass is due an interval after this one ended, so passes slower than
-        // the interval still leave the reader room between them — except after the
+        let pass = reclaim_pass(&ctx, &tx).await;
+        // The next pass is due an interval after this one ended — except after the
         // start-up pass, whose end may come after a manual clock moved: the first
         // deadline stays the one taken as the worker started.
         if !start_up {
             next = ctx.deadline(ctx.cfg.claim_interval_ms);
         }
-        ctx.reclaim.send_modify(|r| {
-            r.running = false;
-            r.next_due = next;
-        });
         ctx.publish();
         match pass {
             Ok(true) => {
@@ -300,17 +248,16 @@ pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
 /// One pass; `Ok(false)` on shutdown.
 async fn reclaim_pass<S: Streams>(
     ctx: &Shared<S>,
-    sem: &Arc<Semaphore>,
     tx: &mpsc::Sender<Delivery>,
 ) -> Result<bool, Error> {
     let cfg = &ctx.cfg;
     let mut cursor = StreamId::MIN;
     loop {
-        let Some(permit) = permits(ctx, sem, cfg.batch).await else {
+        let Some(n) = room(ctx, cfg.batch).await else {
             return Ok(false);
         };
         let opts = XAutoClaimOptions {
-            count: permit.num_permits() as u64,
+            count: n as u64,
             justid: false,
         };
         let reply = ctx
@@ -341,7 +288,7 @@ async fn reclaim_pass<S: Streams>(
                     claim: None,
                 })
                 .collect();
-            if !hand_over(ctx, permit, entries, Some(&counts), tx).await {
+            if !hand_over(ctx, entries, Some(&counts), tx).await {
                 return Ok(false);
             }
         }

@@ -28,15 +28,16 @@
 //! How it works (each part in its own module):
 //! - **fetching** (`fetch`): after a restart the consumer first drains its own pending
 //!   entries (XREADGROUP from `0`), then reads `>` with BLOCK; a reclaimer runs
-//!   XAUTOCLAIM as the worker starts and then `claim_interval` after each pass, following the
-//!   cursor to the end, taking entries idle past `claim_idle` and acknowledging the
-//!   IDs it reports deleted. Both take permits from the in-flight limit first; new
-//!   entries wait while a pass runs or is due, and a read's BLOCK ends by the next
-//!   pass's due time (a read blocked on `>` would hold the permits the pass waits
-//!   for). Delivery counts are Redis's own (XPENDING for history and reclaimed entries).
+//!   XAUTOCLAIM as the worker starts and then `claim_interval` after each pass,
+//!   following the cursor to the end, taking entries idle past `claim_idle` and
+//!   acknowledging the IDs it reports deleted. Both fetch as many entries as the
+//!   in-flight limit (`concurrency`) has room for, and each entry takes its slot as it
+//!   is handed over, so a read blocked on `>` holds no slot. Delivery counts are
+//!   Redis's own (XPENDING for history and reclaimed entries).
 //! - **a task per message** (`task`): the handler runs with panics caught and an
 //!   optional timeout; success queues the ID for a batched XACK; failure leaves the
-//!   entry pending and, after a backoff, takes it again from the consumer's own PEL
+//!   entry pending and, after a backoff (during which it gives up its slot, so other
+//!   messages go on), takes it again from the consumer's own PEL
 //!   (touch-if-owner, then a history read — one more delivery); once delivered
 //!   `max_deliveries` times it moves to the dead-letter stream by ack-if-owner-then-add,
 //!   so only its owner writes a dead letter, once. While held, the entry is refreshed by

@@ -100,18 +100,11 @@ struct Coordinator<S, H> {
     tasks: JoinSet<TaskEnd>,
     /// Ordering keys with a running task, and the deliveries queued behind it.
     busy: HashMap<Bytes, VecDeque<Delivery>>,
-    /// The permit of each running or queued message.
-    permits: HashMap<StreamId, tokio::sync::OwnedSemaphorePermit>,
     report: WorkerReport,
 }
 
 impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
     fn dispatch(&mut self, d: Delivery) {
-        if !self.ctx.held().insert(d.msg.id) {
-            // Already ours and in hand (our own reclaim took it back): drop the copy.
-            self.ctx.stat(|s| s.in_flight -= 1);
-            return;
-        }
         let key = self
             .ctx
             .cfg
@@ -129,8 +122,7 @@ impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
     }
 
     fn start(&mut self, d: Delivery, key: Option<Bytes>) {
-        self.permits.insert(d.msg.id, d.permit);
-        let fut = task::run(self.ctx.clone(), self.handler.clone(), d.msg, key);
+        let fut = task::run(self.ctx.clone(), self.handler.clone(), d.msg, key, d.permit);
         self.tasks.spawn(fut);
     }
 
@@ -142,7 +134,6 @@ impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
             Err(e) => return Some(WorkerError::Internal(e.to_string())),
         };
         self.ctx.held().remove(&t.id);
-        self.permits.remove(&t.id);
         self.ctx.stat(|s| s.in_flight -= 1);
         match t.end {
             End::Crashed(point) => return Some(WorkerError::Crashed(point)),
@@ -191,6 +182,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
     pub(crate) async fn run<H: Handler>(self, handler: H) -> Result<WorkerReport, WorkerError> {
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let ctx: Shared<S> = Arc::new(Ctx {
+            slots: Arc::new(Semaphore::new(self.cfg.concurrency)),
             backend: self.backend,
             cfg: self.cfg,
             stats: self.stats,
@@ -199,31 +191,21 @@ impl<S: Streams + Clone + 'static> Worker<S> {
             metrics: self.metrics,
             held: Default::default(),
             armed: self.armed,
-            reclaim: watch::Sender::new(super::context::Reclaim {
-                running: true,
-                next_due: 0,
-                history_done: false,
-            }),
+            history_done: watch::Sender::new(false),
         });
         ctx.ensure_group().await.map_err(WorkerError::Backend)?;
-        let sem = Arc::new(Semaphore::new(ctx.cfg.concurrency));
         let (tx, mut rx) = mpsc::channel::<Delivery>(ctx.cfg.concurrency.max(ctx.cfg.batch));
         let (acks_done, acks_done_rx) = oneshot::channel();
         let acker = tokio::spawn(acker(ctx.clone(), ack_rx, acks_done_rx));
         let mut acker = AbortOnDrop(acker);
-        let mut reader = AbortOnDrop(tokio::spawn(fetch::reader(
-            ctx.clone(),
-            sem.clone(),
-            tx.clone(),
-        )));
-        let reclaimer = AbortOnDrop(tokio::spawn(fetch::reclaimer(ctx.clone(), sem.clone(), tx)));
+        let mut reader = AbortOnDrop(tokio::spawn(fetch::reader(ctx.clone(), tx.clone())));
+        let reclaimer = AbortOnDrop(tokio::spawn(fetch::reclaimer(ctx.clone(), tx)));
         let toucher = AbortOnDrop(tokio::spawn(toucher(ctx.clone())));
         let mut co = Coordinator {
             ctx: ctx.clone(),
             handler: Arc::new(handler),
             tasks: JoinSet::new(),
             busy: HashMap::new(),
-            permits: HashMap::new(),
             report: WorkerReport::default(),
         };
         let mut stop = ctx.shutdown.clone();

@@ -44,6 +44,7 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
     handler: Arc<H>,
     msg: Message,
     key: Option<Bytes>,
+    slot: tokio::sync::OwnedSemaphorePermit,
 ) -> TaskEnd {
     let id = msg.id;
     let span = tracing::info_span!(
@@ -55,11 +56,20 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
         deliveries = msg.deliveries,
     );
     // The worker's toucher keeps the entry fresh meanwhile (see `run.rs`).
-    let end = tracing::Instrument::instrument(life(&ctx, &*handler, msg), span).await;
+    let end = tracing::Instrument::instrument(life(&ctx, &*handler, msg, slot), span).await;
     TaskEnd { id, key, end }
 }
 
-async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Message) -> End {
+/// `slot` is the message's place in the in-flight limit: held while it is handled,
+/// given back while it waits out a backoff (other messages go on meanwhile), taken
+/// again for the retry.
+async fn life<S: Streams, H: Handler>(
+    ctx: &Shared<S>,
+    handler: &H,
+    mut msg: Message,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) -> End {
+    let mut slot = Some(slot);
     let cfg = &ctx.cfg;
     if ctx.crash(CrashPoint::AfterReadBeforeHandle, msg.id) {
         return End::Crashed(CrashPoint::AfterReadBeforeHandle);
@@ -113,11 +123,17 @@ async fn life<S: Streams, H: Handler>(ctx: &Shared<S>, handler: &H, mut msg: Mes
         // The retry's deadline is taken before `backing_off` shows it, so a test that
         // sees the count can move a manual clock past the backoff and know it fires.
         let retry_at = ctx.deadline(cfg.backoff.delay_ms(msg.deliveries));
+        // A message waiting for its retry does not keep its slot.
+        drop(slot.take());
         ctx.stat(|s| s.backing_off += 1);
         ctx.publish();
         let waited = ctx.sleep_until(retry_at).await;
         ctx.stat(|s| s.backing_off -= 1);
         if !waited {
+            return End::Abandoned;
+        }
+        slot = ctx.slot().await;
+        if slot.is_none() {
             return End::Abandoned;
         }
         match refetch(ctx, &msg).await {

@@ -179,3 +179,50 @@ async fn ready_is_false_when_the_worker_cannot_start() {
         .expect_err("stopped");
     assert!(err.stopped, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_messages_do_not_stall_the_rest_with_the_defaults() {
+    // 100 orders, every tenth failing its first attempt, a worker with the builder's
+    // defaults and a clock that does not move: every order that does not fail is
+    // processed and acknowledged while the failed ones wait out their backoff — a
+    // message waiting for its retry holds none of the worker's places — and one
+    // advance past the backoff finishes the rest.
+    let (backend, clock) = backend().await;
+    add(&backend, 100).await;
+    let attempts = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let a = attempts.clone();
+    let w = Worker::builder(backend.clone(), STREAM, GROUP)
+        .build()
+        .spawn(move |m: Message| {
+            let n: u64 = String::from_utf8_lossy(m.field(b"n").expect("n"))
+                .parse()
+                .expect("a number");
+            let first = {
+                let mut seen = a.lock().expect("lock");
+                let tries = seen.entry(n).or_insert(0u32);
+                *tries += 1;
+                *tries == 1
+            };
+            async move {
+                if first && n % 10 == 0 {
+                    Err(BoxError::from(
+                        "the first attempt of every tenth order fails",
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+        });
+    let stats = w
+        .wait_for_timeout(PATIENCE, |s| s.acked == 90 && s.backing_off == 10)
+        .await
+        .expect("the 90 others processed while 10 wait for their retry");
+    assert_eq!(stats.failed, 10, "{stats:?}");
+    clock.advance(1_000);
+    let stats = w
+        .wait_for_timeout(PATIENCE, |s| s.acked == 100)
+        .await
+        .expect("the retries succeed");
+    assert_eq!((stats.retried, stats.dead_lettered), (10, 0), "{stats:?}");
+    w.shutdown().await.expect("shutdown");
+}

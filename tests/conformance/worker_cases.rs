@@ -98,6 +98,8 @@ const GROUP: &[u8] = b"g";
 fn worker(env: &Env, consumer: &str) -> WorkerBuilder<Backend> {
     Worker::builder(env.backend.clone(), STREAM, GROUP)
         .consumer(consumer)
+        // One at a time unless a case says otherwise: the cases count on the order.
+        .concurrency(1)
         .block(Duration::from_millis(100))
         .claim_idle(Duration::from_millis(600))
         .claim_interval(Duration::from_millis(100))
