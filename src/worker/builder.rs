@@ -161,9 +161,10 @@ impl<S: Streams + Clone + 'static> WorkerBuilder<S> {
         self
     }
 
-    /// How many messages the worker handles at once (fetched, handled, or queued
-    /// behind their ordering key; a message waiting out a retry's backoff does not
-    /// count); at least 1. Default 8.
+    /// How many messages the worker handles at once (being handled, or queued behind
+    /// their ordering key); at least 1. Default 8. A message waiting out a retry's
+    /// backoff gives its place up while no more than this many are waiting (with
+    /// per-key ordering it keeps it), so up to twice this many are held in all.
     pub fn concurrency(mut self, n: usize) -> Self {
         self.cfg.concurrency = n.max(1);
         self

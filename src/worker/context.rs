@@ -15,6 +15,10 @@ pub(crate) struct Ctx<S> {
     /// The in-flight limit (`concurrency`): a message holds one permit while it is
     /// fetched, queued or handled — not while it waits out a retry's backoff.
     pub(crate) slots: Arc<tokio::sync::Semaphore>,
+    /// Places for messages waiting out a retry's backoff without a slot (as many as
+    /// `concurrency`): beyond them a waiting message keeps its slot, so a worker whose
+    /// handler fails every time holds at most twice its concurrency.
+    pub(crate) retries: Arc<tokio::sync::Semaphore>,
     pub(crate) cfg: Config,
     pub(crate) stats: watch::Sender<WorkerStats>,
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -22,8 +26,9 @@ pub(crate) struct Ctx<S> {
     pub(crate) acks: mpsc::UnboundedSender<StreamId>,
     /// Handler latency and delivery-count histograms.
     pub(crate) metrics: crate::metrics::WorkerMetrics,
-    /// IDs the worker holds (running, backing off, or queued behind their key): what
-    /// the toucher keeps fresh, and what a reclaim of our own must not duplicate.
+    /// IDs the worker holds (fetched and waiting for a slot, running, backing off, or
+    /// queued behind their key): what the toucher keeps fresh, and what a reclaim of
+    /// our own must not duplicate.
     pub(crate) held: std::sync::Mutex<std::collections::HashSet<StreamId>>,
     /// Which periodic schedules ([`RECLAIM`], [`TOUCH`]) have taken their first
     /// deadline.

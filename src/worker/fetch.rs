@@ -61,6 +61,11 @@ async fn delivery_counts<S: Streams>(
 /// joins the worker's held set at once (the toucher keeps it fresh while it waits for
 /// a slot); one the worker holds already (our own reclaim took it back) is left to
 /// the task that has it. `false` when the worker stops.
+///
+/// Entries fetched and waiting here for a slot already count as delivered in Redis (a
+/// worker that dies meanwhile leaves them pending, one delivery used); at most a batch
+/// from the reader and one from the reclaimer wait at a time. On a `false` return the
+/// IDs not handed over stay in the held set: the worker is stopping.
 async fn hand_over<S: Streams>(
     ctx: &Shared<S>,
     entries: Vec<GroupEntry>,
@@ -100,6 +105,7 @@ async fn hand_over<S: Streams>(
         };
         ctx.stat(|s| s.in_flight += 1);
         if tx.send(Delivery { msg, permit }).await.is_err() {
+            ctx.stat(|s| s.in_flight -= 1);
             return false;
         }
     }
@@ -172,10 +178,14 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
                 continue;
             }
             (Some(_), Some(last)) => {
-                history = Some(last.id);
                 let first = entries.first().map_or(last.id, |e| e.id);
                 match delivery_counts(&ctx, first, last.id, entries.len()).await {
-                    Ok(c) => Some(c),
+                    Ok(c) => {
+                        // Past these only once they are handed over (after a failure
+                        // they are read again).
+                        history = Some(last.id);
+                        Some(c)
+                    }
                     Err(e) => {
                         if !ctx.recover(&e).await {
                             return Ok(());
@@ -206,13 +216,25 @@ pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
 ) -> Result<(), Error> {
     let mut next = ctx.deadline(ctx.cfg.claim_interval_ms);
     ctx.arm(super::context::RECLAIM);
-    if !ctx.history_done().await {
-        return Ok(());
-    }
-    let mut first = true;
+    // The start-up pass waits for the reader to take back its own pending entries; if
+    // that takes longer than `claim_interval`, the first periodic pass runs instead.
+    let mut first = tokio::select! {
+        done = ctx.history_done() => {
+            if !done {
+                return Ok(());
+            }
+            true
+        }
+        due = ctx.sleep_until(next) => {
+            if !due {
+                return Ok(());
+            }
+            false
+        }
+    };
     loop {
         let start_up = std::mem::take(&mut first);
-        if !start_up && !ctx.sleep_until(next).await {
+        if !start_up && ctx.backend.now_ms() < next && !ctx.sleep_until(next).await {
             return Ok(());
         }
         let pass = reclaim_pass(&ctx, &tx).await;

@@ -183,6 +183,7 @@ impl<S: Streams + Clone + 'static> Worker<S> {
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let ctx: Shared<S> = Arc::new(Ctx {
             slots: Arc::new(Semaphore::new(self.cfg.concurrency)),
+            retries: Arc::new(Semaphore::new(self.cfg.concurrency)),
             backend: self.backend,
             cfg: self.cfg,
             stats: self.stats,

@@ -34,8 +34,9 @@ pub struct WorkerStats {
     /// Retries waiting for their backoff right now. A retry is counted once its
     /// deadline is taken, so on a manual clock one `advance` past the backoff fires it.
     pub backing_off: u64,
-    /// Messages this worker holds right now (handling, backing off or queued behind
-    /// their ordering key).
+    /// Messages handed to this worker's tasks and not finished: being handled, queued
+    /// behind their ordering key, or waiting for a retry (which may go past
+    /// `concurrency`: up to as many again wait for their retry without a slot).
     pub in_flight: u64,
     /// Backend errors the worker recovered from (it retries after a short pause).
     pub errors: u64,

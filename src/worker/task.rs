@@ -61,8 +61,12 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
 }
 
 /// `slot` is the message's place in the in-flight limit: held while it is handled,
-/// given back while it waits out a backoff (other messages go on meanwhile), taken
-/// again for the retry.
+/// given back while it waits out a backoff (other messages go on meanwhile) and taken
+/// again for the retry — unless the worker keeps per-key order (a message queued
+/// behind this one's key holds a slot and waits for it: giving the slot away could
+/// leave the retry waiting for a slot that the queue behind it holds), or as many
+/// messages as `concurrency` are waiting for a retry already (so a failing backlog is
+/// not pulled in whole).
 async fn life<S: Streams, H: Handler>(
     ctx: &Shared<S>,
     handler: &H,
@@ -123,8 +127,15 @@ async fn life<S: Streams, H: Handler>(
         // The retry's deadline is taken before `backing_off` shows it, so a test that
         // sees the count can move a manual clock past the backoff and know it fires.
         let retry_at = ctx.deadline(cfg.backoff.delay_ms(msg.deliveries));
-        // A message waiting for its retry does not keep its slot.
-        drop(slot.take());
+        // A message waiting for its retry does not keep its slot, when it can have a
+        // place among the retries instead (see above).
+        let waiting = match cfg.ordering_field {
+            Some(_) => None,
+            None => ctx.retries.clone().try_acquire_owned().ok(),
+        };
+        if waiting.is_some() {
+            drop(slot.take());
+        }
         ctx.stat(|s| s.backing_off += 1);
         ctx.publish();
         let waited = ctx.sleep_until(retry_at).await;
@@ -132,10 +143,13 @@ async fn life<S: Streams, H: Handler>(
         if !waited {
             return End::Abandoned;
         }
-        slot = ctx.slot().await;
         if slot.is_none() {
-            return End::Abandoned;
+            slot = ctx.slot().await;
+            if slot.is_none() {
+                return End::Abandoned;
+            }
         }
+        drop(waiting);
         match refetch(ctx, &msg).await {
             Ok(Refetch::Again(again)) => {
                 ctx.stat(|s| s.retried += 1);

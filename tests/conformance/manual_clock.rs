@@ -226,3 +226,66 @@ async fn failing_messages_do_not_stall_the_rest_with_the_defaults() {
     assert_eq!((stats.retried, stats.dead_lettered), (10, 0), "{stats:?}");
     w.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_with_per_key_order_keeps_its_slot() {
+    // One place, every order under one key, the first one failing once: the orders
+    // behind it wait for it (per-key order), and its retry must not find its place
+    // taken by one of them.
+    let (backend, clock) = backend().await;
+    for i in 0..5 {
+        let n = i.to_string();
+        let fields = [(&b"k"[..], &b"same"[..]), (&b"n"[..], n.as_bytes())];
+        backend
+            .xadd(STREAM.as_bytes(), &XAddOptions::default(), &fields)
+            .await
+            .expect("xadd");
+    }
+    let attempts = Arc::new(AtomicU64::new(0));
+    let a = attempts.clone();
+    let w = Worker::builder(backend.clone(), STREAM, GROUP)
+        .concurrency(1)
+        .ordering_key("k")
+        .backoff(Backoff::fixed(Duration::from_secs(1)))
+        .build()
+        .spawn(move |_m: Message| {
+            let first = a.fetch_add(1, Ordering::SeqCst) == 0;
+            async move {
+                if first {
+                    Err(BoxError::from("the first attempt fails"))
+                } else {
+                    Ok(())
+                }
+            }
+        });
+    w.wait_for_timeout(PATIENCE, |s| s.backing_off == 1)
+        .await
+        .expect("the first order waits for its retry");
+    clock.advance(1_000);
+    let stats = w
+        .wait_for_timeout(PATIENCE, |s| s.acked == 5)
+        .await
+        .expect("the retry and the four behind it");
+    assert_eq!(stats.retried, 1, "{stats:?}");
+    w.shutdown().await.expect("shutdown");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_handler_always_fails_holds_at_most_twice_its_concurrency() {
+    // Retries give up their places only while there is room among the retries (as
+    // many as `concurrency`): a handler that fails every time does not pull the whole
+    // backlog into the worker.
+    let (backend, _clock) = backend().await;
+    add(&backend, 50).await;
+    let w = Worker::builder(backend.clone(), STREAM, GROUP)
+        .concurrency(4)
+        .build()
+        .spawn(|_m: Message| async { Err::<(), BoxError>(BoxError::from("always")) });
+    let stats = w
+        .wait_for_timeout(PATIENCE, |s| s.backing_off == 8)
+        .await
+        .expect("8 wait for their retry");
+    assert_eq!(stats.in_flight, 8, "{stats:?}");
+    assert_eq!(stats.fetched, 8, "nothing more is fetched: {stats:?}");
+    w.shutdown().await.expect("shutdown");
+}
