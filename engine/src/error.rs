@@ -239,7 +239,7 @@ impl Error {
             Error::BusyGroup => "BUSYGROUP",
             Error::Unblocked => "UNBLOCKED",
             Error::CrossSlot => "CROSSSLOT",
-            Error::Server(text) => crate::error_parse::known_code(text),
+            Error::Server(text) => known_code(text),
             _ => "ERR",
         }
     }
@@ -538,6 +538,42 @@ impl fmt::Display for Error {
 
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
+
+/// Error codes servers send, for [`Error::code`] of an [`Error::Server`].
+const CODES: &[&str] = &[
+    "ERR",
+    "WRONGTYPE",
+    "NOGROUP",
+    "BUSYGROUP",
+    "OOM",
+    "UNBLOCKED",
+    "NOSCRIPT",
+    "BUSY",
+    "LOADING",
+    "READONLY",
+    "MASTERDOWN",
+    "NOAUTH",
+    "WRONGPASS",
+    "NOPERM",
+    "EXECABORT",
+    "MOVED",
+    "ASK",
+    "TRYAGAIN",
+    "CROSSSLOT",
+    "CLUSTERDOWN",
+    "NOREPLICAS",
+    "MISCONF",
+];
+
+/// The code of an error text (its first word) when it is one servers send; else `ERR`.
+pub(crate) fn known_code(text: &[u8]) -> &'static str {
+    let word = text.split(|&b| b == b' ').next().unwrap_or_default();
+    CODES
+        .iter()
+        .find(|c| c.as_bytes() == word)
+        .copied()
+        .unwrap_or("ERR")
+}
 
 #[cfg(test)]
 mod tests {

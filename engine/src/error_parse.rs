@@ -68,42 +68,6 @@ const FIXED: &[Error] = &[
     Error::CrossSlot,
 ];
 
-/// Error codes servers send, for [`Error::code`] of an [`Error::Server`].
-const CODES: &[&str] = &[
-    "ERR",
-    "WRONGTYPE",
-    "NOGROUP",
-    "BUSYGROUP",
-    "OOM",
-    "UNBLOCKED",
-    "NOSCRIPT",
-    "BUSY",
-    "LOADING",
-    "READONLY",
-    "MASTERDOWN",
-    "NOAUTH",
-    "WRONGPASS",
-    "NOPERM",
-    "EXECABORT",
-    "MOVED",
-    "ASK",
-    "TRYAGAIN",
-    "CROSSSLOT",
-    "CLUSTERDOWN",
-    "NOREPLICAS",
-    "MISCONF",
-];
-
-/// The code of an error text (its first word) when it is one servers send; else `ERR`.
-pub(crate) fn known_code(text: &[u8]) -> &'static str {
-    let word = text.split(|&b| b == b' ').next().unwrap_or_default();
-    CODES
-        .iter()
-        .find(|c| c.as_bytes() == word)
-        .copied()
-        .unwrap_or("ERR")
-}
-
 /// `text` with `prefix` and `suffix` removed, if it has both.
 fn between<'a>(text: &'a [u8], prefix: &str, suffix: &str) -> Option<&'a [u8]> {
     text.strip_prefix(prefix.as_bytes())?

@@ -36,8 +36,7 @@ use bytes::Bytes;
 use crate::id::StreamId;
 use crate::pel::{Nack, Pel, Placement};
 
-/// A consumer's slot in its group (stable while the consumer exists).
-pub type ConsumerId = u32;
+pub use crate::pel::ConsumerId;
 
 /// The longest consumer name held inside its slot; longer names take one heap block.
 const INLINE_NAME: usize = 22;

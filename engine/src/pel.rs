@@ -16,11 +16,14 @@
 //! A consumer's own PEL is this one filtered by owner; [`crate::group::Group`] keeps
 //! each consumer's pending count in step.
 
+/// A consumer's slot in its group (stable while the consumer exists): what a pending
+/// entry names as its owner.
+pub type ConsumerId = u32;
+
 use alloc::collections::BTreeMap;
 
 use crate::idmap::IdMap;
 
-use crate::group::ConsumerId;
 use crate::id::StreamId;
 
 /// One pending entry (Redis's NACK).

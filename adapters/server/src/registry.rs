@@ -32,7 +32,7 @@ pub struct Meta {
     pub resp: u8,
     /// The last command's name and first argument (CLIENT LIST shows `name` or
     /// `name|sub`).
-    pub cmd: crate::commands::CmdLabel,
+    pub cmd: CmdLabel,
     /// When the last command ran.
     pub last: Instant,
     /// Inside MULTI: how many commands are queued.
@@ -159,7 +159,7 @@ impl Registry {
                 lib_ver: Vec::new(),
                 db: 0,
                 resp: 2,
-                cmd: crate::commands::CmdLabel::new(b"NULL", None),
+                cmd: CmdLabel::new(b"NULL", None),
                 last: now,
                 multi: None,
                 blocked: false,
@@ -200,5 +200,47 @@ impl Registry {
     /// True when none is.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// The last command of a client as CLIENT LIST's `cmd=` shows it (`name`, or
+/// `name|sub` for a command with subcommands), lower-cased and kept inline: no
+/// allocation per command, and no slice of the request, which would keep the
+/// connection's whole read buffer alive.
+#[derive(Clone, Copy, Debug)]
+pub struct CmdLabel {
+    buf: [u8; 48],
+    len: u8,
+}
+
+impl CmdLabel {
+    /// The label of a command named `name`, with `sub` for a command with subcommands
+    /// (long names are cut at 48 bytes).
+    pub fn new(name: &[u8], sub: Option<&[u8]>) -> CmdLabel {
+        let mut label = CmdLabel {
+            buf: [0; 48],
+            len: 0,
+        };
+        label.push(name);
+        if let Some(sub) = sub {
+            label.push(b"|");
+            label.push(sub);
+        }
+        label
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            if usize::from(self.len) == self.buf.len() {
+                return;
+            }
+            self.buf[usize::from(self.len)] = b.to_ascii_lowercase();
+            self.len += 1;
+        }
+    }
+
+    /// The label as text.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.buf[..usize::from(self.len)])
     }
 }

@@ -21,6 +21,7 @@ use super::{parse_int, reply};
 use crate::blocking::{ReadOutput, ReadRequest};
 use crate::error::Error;
 use crate::id::StreamId;
+use crate::info::GroupEntry;
 use crate::keyspace::Keyspace;
 use crate::num::{c_str, keyword_eq};
 use crate::options::XReadId;
@@ -174,7 +175,7 @@ pub(crate) fn render(out: &ReadOutput) -> Reply {
                 .map(|(key, entries)| {
                     (
                         Reply::Bulk(key.clone()),
-                        Reply::Array(entries.iter().map(super::xreadgroup::group_entry).collect()),
+                        Reply::Array(entries.iter().map(group_entry).collect()),
                     )
                 })
                 .collect(),
@@ -187,4 +188,26 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
         let (req, _) = parse(ks, argv, now)?;
         Ok(render(&ks.run_read(&req, now)?))
     })())
+}
+
+/// One XREADGROUP entry as Redis replies it: `[id, fields]`, `[id, nil]` for a deleted
+/// pending entry, and with CLAIM `[id, fields, idle, delivery-count]`.
+pub(crate) fn group_entry(e: &GroupEntry) -> Reply {
+    let fields = match &e.fields {
+        Some(fv) => {
+            let mut out = Vec::with_capacity(fv.len() * 2);
+            for (f, v) in fv {
+                out.push(Reply::Bulk(f.clone()));
+                out.push(Reply::Bulk(v.clone()));
+            }
+            Reply::Array(out)
+        }
+        None => Reply::NullArray,
+    };
+    let mut parts = alloc::vec![Reply::id(e.id), fields];
+    if let Some((idle, count)) = e.claim {
+        parts.push(Reply::count(idle));
+        parts.push(Reply::count(count));
+    }
+    Reply::Array(parts)
 }

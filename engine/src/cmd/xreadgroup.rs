@@ -23,33 +23,10 @@ use super::xread::scan;
 use crate::blocking::ReadRequest;
 use crate::error::Error;
 use crate::id::StreamId;
-use crate::info::GroupEntry;
 use crate::keyspace::Keyspace;
 use crate::num::c_str;
 use crate::options::{GroupReadId, XReadGroupOptions};
 use crate::reply::Reply;
-
-/// One XREADGROUP entry as Redis replies it: `[id, fields]`, `[id, nil]` for a deleted
-/// pending entry, and with CLAIM `[id, fields, idle, delivery-count]`.
-pub(crate) fn group_entry(e: &GroupEntry) -> Reply {
-    let fields = match &e.fields {
-        Some(fv) => {
-            let mut out = Vec::with_capacity(fv.len() * 2);
-            for (f, v) in fv {
-                out.push(Reply::Bulk(f.clone()));
-                out.push(Reply::Bulk(v.clone()));
-            }
-            Reply::Array(out)
-        }
-        None => Reply::NullArray,
-    };
-    let mut parts = alloc::vec![Reply::id(e.id), fields];
-    if let Some((idle, count)) = e.claim {
-        parts.push(Reply::count(idle));
-        parts.push(Reply::count(count));
-    }
-    Reply::Array(parts)
-}
 
 /// Parses and validates an XREADGROUP: the request and its `BLOCK` deadline, if any
 /// (0 = no timeout).

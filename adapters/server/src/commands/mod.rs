@@ -284,7 +284,12 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
     {
         let mut meta = sess.client.meta();
         meta.last = std::time::Instant::now();
-        meta.cmd = CmdLabel::new(&argv[0], argv.get(1).map(|s| &s[..]));
+        meta.cmd = crate::registry::CmdLabel::new(
+            &argv[0],
+            argv.get(1)
+                .map(|s| &s[..])
+                .filter(|_| is_container(&argv[0])),
+        );
     }
     let found = match check(&argv) {
         Ok(found) => found,
@@ -407,50 +412,8 @@ fn is_container(name: &[u8]) -> bool {
     .any(|c| c.as_bytes().eq_ignore_ascii_case(name))
 }
 
-/// The last command of a client as CLIENT LIST's `cmd=` shows it (`name`, or
-/// `name|sub` for a command with subcommands), lower-cased and kept inline: no
-/// allocation per command, and no slice of the request, which would keep the
-/// connection's whole read buffer alive.
-#[derive(Clone, Copy, Debug)]
-pub struct CmdLabel {
-    buf: [u8; 48],
-    len: u8,
-}
-
-impl CmdLabel {
-    /// The label of a command named `name` whose first argument is `sub` (long names
-    /// are cut at 48 bytes).
-    pub fn new(name: &[u8], sub: Option<&[u8]>) -> CmdLabel {
-        let mut label = CmdLabel {
-            buf: [0; 48],
-            len: 0,
-        };
-        label.push(name);
-        if let Some(sub) = sub.filter(|_| is_container(name)) {
-            label.push(b"|");
-            label.push(sub);
-        }
-        label
-    }
-
-    fn push(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            if usize::from(self.len) == self.buf.len() {
-                return;
-            }
-            self.buf[usize::from(self.len)] = b.to_ascii_lowercase();
-            self.len += 1;
-        }
-    }
-
-    /// The label as text.
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.buf[..usize::from(self.len)])
-    }
-}
-
 /// How errors name a command: `name`, or `name|sub` for containers, in lower case (as
-/// [`CmdLabel`] does for CLIENT LIST).
+/// [`CmdLabel`](crate::registry::CmdLabel) does for CLIENT LIST).
 pub fn command_label(name: &[u8], sub: Option<&Bytes>) -> String {
     let container = is_container(name);
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
