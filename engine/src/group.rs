@@ -220,7 +220,7 @@ const CHUNK: usize = if cfg!(test) { 4 } else { 256 };
 /// the slots, so the index holds only 4-byte slot numbers (chunks are at least half
 /// full after a split): lookups and changes are O(log n) name comparisons plus a move
 /// of at most one chunk, and listings walk it in order with no sorting.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct NameIndex {
     chunks: Vec<Vec<ConsumerId>>,
     /// How many slots the chunks hold.
@@ -414,7 +414,7 @@ pub struct Group {
 }
 
 /// A group's consumers and its PEL.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Members {
     pel: Pel,
     /// The slots in name order (listings).
@@ -426,6 +426,39 @@ struct Members {
     /// Heap bytes of the consumers' names too long to be inline (kept with every
     /// change: [`Group::heap_bytes`] is O(1)).
     name_bytes: usize,
+}
+
+/// `v` cloned with its capacity: the accounting counts capacities, and a clone must
+/// hold (and count) what the original does.
+pub(crate) fn clone_with_capacity<T: Clone>(v: &Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(v.capacity());
+    out.extend_from_slice(v);
+    out
+}
+
+impl Clone for NameIndex {
+    fn clone(&self) -> NameIndex {
+        let mut chunks = Vec::with_capacity(self.chunks.capacity());
+        chunks.extend(self.chunks.iter().map(clone_with_capacity));
+        NameIndex {
+            chunks,
+            len: self.len,
+            cap: self.cap,
+        }
+    }
+}
+
+impl Clone for Members {
+    fn clone(&self) -> Members {
+        Members {
+            pel: self.pel.clone(),
+            names: self.names.clone(),
+            by_name: self.by_name.clone(),
+            slots: clone_with_capacity(&self.slots),
+            free: clone_with_capacity(&self.free),
+            name_bytes: self.name_bytes,
+        }
+    }
 }
 
 impl Members {

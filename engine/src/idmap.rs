@@ -24,11 +24,24 @@ use crate::id::StreamId;
 const HOLES_SLACK: usize = 64;
 
 /// An ordered map from stream IDs to `V`.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct IdMap<V> {
     run: VecDeque<(StreamId, Option<V>)>,
     live: usize,
     rest: BTreeMap<StreamId, V>,
+}
+
+impl<V: Clone> Clone for IdMap<V> {
+    /// Keeps the ring's capacity: [`IdMap::heap_bytes`] counts it.
+    fn clone(&self) -> IdMap<V> {
+        let mut run = VecDeque::with_capacity(self.run.capacity());
+        run.extend(self.run.iter().cloned());
+        IdMap {
+            run,
+            live: self.live,
+            rest: self.rest.clone(),
+        }
+    }
 }
 
 impl<V> Default for IdMap<V> {

@@ -78,10 +78,20 @@ impl NodeLimits {
 /// A node's bytes: growable while the node is the tail, then frozen into a shared
 /// buffer so reads hand out slices of it instead of copies. Exactly one of the two
 /// holds the bytes (a node is never empty).
-#[derive(Clone, Debug, Default)]
+#[derive(Debug, Default)]
 struct Buf {
     open: Vec<u8>,
     sealed: Bytes,
+}
+
+impl Clone for Buf {
+    /// Keeps the open buffer's capacity: the accounting counts it.
+    fn clone(&self) -> Buf {
+        Buf {
+            open: crate::group::clone_with_capacity(&self.open),
+            sealed: self.sealed.clone(),
+        }
+    }
 }
 
 impl Buf {
