@@ -133,9 +133,13 @@ impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
             Err(e) if e.is_cancelled() => return None,
             Err(e) => return Some(WorkerError::Internal(e.to_string())),
         };
-        self.ctx.held().remove(&t.id);
+        let TaskEnd { id, key, end, slot } = t;
+        self.ctx.held().remove(&id);
         self.ctx.stat(|s| s.in_flight -= 1);
-        match t.end {
+        // The task's slot is free from here on, not from when the task returned: the
+        // next message must not start before a crash that stops the worker is seen.
+        drop(slot);
+        match end {
             End::Crashed(point) => return Some(WorkerError::Crashed(point)),
             End::Done => self.report.done += 1,
             End::DeadLettered => self.report.dead_lettered += 1,
@@ -143,7 +147,7 @@ impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
             End::Lost => self.report.lost += 1,
             End::Abandoned => self.report.abandoned += 1,
         }
-        if let Some(k) = t.key {
+        if let Some(k) = key {
             let next = self.busy.get_mut(&k).and_then(VecDeque::pop_front);
             match next {
                 Some(d) => self.start(d, Some(k)),

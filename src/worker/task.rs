@@ -36,6 +36,10 @@ pub(crate) struct TaskEnd {
     pub(crate) id: StreamId,
     pub(crate) key: Option<Bytes>,
     pub(crate) end: End,
+    /// The message's slot, given back only once the coordinator has taken note of the
+    /// end: a slot freed as the task returns could let the next message start before
+    /// the coordinator sees that this one crashed the worker.
+    pub(crate) slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Runs the message's whole life, with its entry kept fresh alongside.
@@ -56,8 +60,9 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
         deliveries = msg.deliveries,
     );
     // The worker's toucher keeps the entry fresh meanwhile (see `run.rs`).
-    let end = tracing::Instrument::instrument(life(&ctx, &*handler, msg, slot), span).await;
-    TaskEnd { id, key, end }
+    let mut slot = Some(slot);
+    let end = tracing::Instrument::instrument(life(&ctx, &*handler, msg, &mut slot), span).await;
+    TaskEnd { id, key, end, slot }
 }
 
 /// `slot` is the message's place in the in-flight limit: held while it is handled,
@@ -71,9 +76,8 @@ async fn life<S: Streams, H: Handler>(
     ctx: &Shared<S>,
     handler: &H,
     mut msg: Message,
-    slot: tokio::sync::OwnedSemaphorePermit,
+    slot: &mut Option<tokio::sync::OwnedSemaphorePermit>,
 ) -> End {
-    let mut slot = Some(slot);
     let cfg = &ctx.cfg;
     if ctx.crash(CrashPoint::AfterReadBeforeHandle, msg.id) {
         return End::Crashed(CrashPoint::AfterReadBeforeHandle);
@@ -144,7 +148,7 @@ async fn life<S: Streams, H: Handler>(
             return End::Abandoned;
         }
         if slot.is_none() {
-            slot = ctx.slot().await;
+            *slot = ctx.slot().await;
             if slot.is_none() {
                 return End::Abandoned;
             }
