@@ -220,9 +220,9 @@ impl Stream {
 mod tests {
     use alloc::vec;
 
-    use crate::groups_api::GroupStart;
     use crate::id::StreamId;
     use crate::info::{Claimed, XAutoClaimReply};
+    use crate::keyspace::GroupStart;
     use crate::keyspace::Keyspace;
     use crate::options::{ClaimTime, GroupReadId, XAutoClaimOptions, XClaimOptions};
     use crate::options::{XPendingRange, XReadGroupOptions};

@@ -12,12 +12,12 @@ use bytes::Bytes;
 use crate::clock::{Clock, SystemClock};
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
-use crate::groups_api::GroupStart;
 use crate::id::StreamId;
 use crate::info::{
     Claimed, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream,
     XInfoStreamFull, XPendingSummary,
 };
+use crate::keyspace::GroupStart;
 use crate::keyspace::{Config, KeyType, Keyspace};
 use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
@@ -42,7 +42,7 @@ impl State {
     /// wakes them once it has released the lock.
     #[inline]
     pub(crate) fn after_write(&mut self, now: u64) -> Completions {
-        if self.ks.signals.pending() {
+        if self.ks.signals_pending() {
             self.waiters.serve(&mut self.ks, now)
         } else {
             Completions::default()
@@ -226,7 +226,7 @@ impl Engine {
         let now = self.now();
         st.ks.expire_due(now);
         let out = f(&mut st.ks, now);
-        if st.ks.signals.pending() {
+        if st.ks.signals_pending() {
             let done = st.after_write(now);
             drop(st);
             done.deliver();

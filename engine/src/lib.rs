@@ -45,12 +45,9 @@ mod cmd;
 mod entry;
 mod error;
 mod error_parse;
-mod expire;
 mod glob;
 mod group;
-mod groups_api;
 mod id;
-mod idempotent;
 mod idmap;
 mod idmp;
 mod info;
@@ -60,14 +57,12 @@ mod lpsize;
 mod node;
 mod num;
 mod options;
-mod owner_ops;
 mod pel;
 mod read_sink;
 mod readgroup;
 mod reply;
 mod slot_hash;
 mod stream;
-mod strings;
 mod tree;
 
 #[cfg(feature = "std")]
@@ -91,25 +86,26 @@ mod timer;
 #[cfg(feature = "std")]
 mod waiters;
 
+pub use api::EffectReplies;
 pub use api::{
     Command, CommandReply, PubSub, PubSubMessage, Streams, Subscription, XReadGroupReply,
     XReadReply,
 };
-pub use blocking::{ReadOutput, ReadRequest, Signal};
+pub use blocking::{ReadOutput, ReadRequest};
 pub use cmd::{arity_ok, ReadStep, RespReadStep};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;
 pub use group::{Consumer, ConsumerId, ConsumerName, Group};
-pub use groups_api::GroupStart;
 pub use id::{StreamId, XAddId};
-pub use idempotent::EffectReplies;
 pub use idmp::{Idempotency, Idmp};
 pub use info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
 };
-pub use keyspace::{Config, KeyType, Keyspace, Value};
+pub use keyspace::{
+    Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Signal, Value,
+};
 pub use lag::Counters;
 pub use node::NodeLimits;
 pub use options::{
@@ -120,7 +116,6 @@ pub use pel::{ByTime, Nack, Pel, Placement};
 pub use reply::{Protocol, Reply};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;
-pub use strings::{Expire, SetOptions};
 
 #[cfg(feature = "std")]
 pub use clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};

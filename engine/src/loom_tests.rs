@@ -27,9 +27,9 @@ use crate::blocking::{ReadOutput, ReadRequest};
 use crate::clock::ManualClock;
 use crate::engine::Engine;
 use crate::error::Error;
-use crate::groups_api::GroupStart;
 use crate::id::StreamId;
 use crate::info::Claimed;
+use crate::keyspace::GroupStart;
 use crate::options::{GroupReadId, XClaimOptions, XReadGroupOptions, XReadId};
 
 fn engine() -> Engine {

@@ -41,7 +41,7 @@ fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
     let mut st = engine.lock();
     let now = engine.now();
     st.ks.expire_due(now);
-    req.resolve_last(&st.ks);
+    st.ks.resolve_last(&mut req);
     let out = match st.ks.run_read(&req, now) {
         Ok(out) if out.is_empty() && block.is_some() => out,
         done => return Start::Done(done),

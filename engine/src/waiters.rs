@@ -21,9 +21,10 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use hashbrown::HashMap;
 
-use crate::blocking::{ReadOutput, ReadRequest, Signal};
+use crate::blocking::{ReadOutput, ReadRequest};
 use crate::error::Error;
 use crate::keyspace::Keyspace;
+use crate::keyspace::Signal;
 use crate::slot::{Outcome, Slot};
 use crate::sync::Arc;
 
@@ -98,7 +99,7 @@ impl Waiters {
         self.sleepers += usize::from(keys.is_empty());
         for k in &keys {
             self.queues.entry(k.clone()).or_default().insert(ticket, id);
-            ks.signals.watch(k);
+            ks.signals_mut().watch(k);
         }
         let slot = Arc::new(Slot::new());
         let claim_due = claim_due(&req, ks, now);
@@ -151,7 +152,7 @@ impl Waiters {
                     self.queues.remove(k);
                 }
             }
-            ks.signals.unwatch(k);
+            ks.signals_mut().unwatch(k);
         }
         Some(w)
     }
@@ -172,7 +173,7 @@ impl Waiters {
 
     fn serve_into(&mut self, ks: &mut Keyspace, now: u64, done: &mut Completions) {
         loop {
-            let signals = ks.signals.take();
+            let signals = ks.signals_mut().take();
             if signals.is_empty() {
                 return;
             }
@@ -243,7 +244,7 @@ impl Waiters {
             if let Some(w) = self.all.get(id) {
                 if w.claim_due.is_some_and(|d| d <= now) {
                     for k in &w.keys {
-                        ks.signals.raise(k, Signal::Data);
+                        ks.signals_mut().raise(k, Signal::Data);
                     }
                 }
             }
@@ -317,18 +318,18 @@ impl Waiters {
             ));
         }
         for (k, q) in &self.queues {
-            if ks.signals.watchers(k) != q.len() {
+            if ks.signals().watchers(k) != q.len() {
                 return Err(alloc::format!(
                     "key {k:?}: {} watchers, {} queued",
-                    ks.signals.watchers(k),
+                    ks.signals().watchers(k),
                     q.len()
                 ));
             }
         }
-        if ks.signals.watched_keys() != self.queues.len() {
+        if ks.signals().watched_keys() != self.queues.len() {
             return Err(alloc::format!(
                 "{} watched keys, {} queues",
-                ks.signals.watched_keys(),
+                ks.signals().watched_keys(),
                 self.queues.len()
             ));
         }
@@ -339,7 +340,7 @@ impl Waiters {
 /// A CLAIM reader's next re-check: when its oldest pending entry becomes claimable, or
 /// — with nothing pending to wait for — after `max(min-idle-time, CLAIM_POLL_MS)`.
 fn claim_due(req: &ReadRequest, ks: &mut Keyspace, now: u64) -> Option<u64> {
-    let (due, pending) = req.claim_deadline(ks, now)?;
+    let (due, pending) = ks.claim_deadline(req, now)?;
     Some(if pending {
         due
     } else {

@@ -9,17 +9,17 @@ use bytes::Bytes;
 use super::{XReadGroupReply, XReadReply};
 use crate::entry::StreamEntry;
 use crate::error::Error;
-use crate::groups_api::GroupStart;
 use crate::id::StreamId;
 use crate::info::{
     Claimed, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream, XPendingSummary,
 };
+use crate::keyspace::GroupStart;
 use crate::keyspace::Keyspace;
+use crate::keyspace::SetOptions;
 use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-use crate::strings::SetOptions;
 
 /// One stream command with its arguments (the trait method of the same name says what
 /// each does). Reads carry no `BLOCK`: inside a batch Redis does not block either.

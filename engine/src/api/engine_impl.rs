@@ -11,16 +11,16 @@ use crate::blocking::{ReadOutput, ReadRequest};
 use crate::engine::Engine;
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
-use crate::groups_api::GroupStart;
 use crate::id::StreamId;
 use crate::info::{
     Claimed, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream, XPendingSummary,
 };
+use crate::keyspace::GroupStart;
+use crate::keyspace::SetOptions;
 use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-use crate::strings::SetOptions;
 
 impl Streams for Engine {
     async fn xadd(

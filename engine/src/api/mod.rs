@@ -41,9 +41,11 @@
 mod batch;
 #[cfg(feature = "std")]
 mod engine_impl;
+mod mark_and_ack;
 mod pubsub;
 
 pub use batch::{Command, CommandReply};
+pub use mark_and_ack::EffectReplies;
 pub use pubsub::{PubSub, PubSubMessage, Subscription};
 
 use alloc::vec::Vec;
@@ -53,17 +55,17 @@ use bytes::Bytes;
 
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
-use crate::groups_api::GroupStart;
 use crate::id::StreamId;
 use crate::info::{
     Claimed, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream,
     XPendingSummary,
 };
+use crate::keyspace::GroupStart;
+use crate::keyspace::SetOptions;
 use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-use crate::strings::SetOptions;
 
 /// What XREAD answers: each served stream with its entries.
 pub type XReadReply = Vec<(Bytes, Vec<StreamEntry>)>;

@@ -390,7 +390,7 @@ impl Keyspace {
             Ok(p) => p,
             Err(e) => return Some(ReadStep::Reply(Reply::Error(e))),
         };
-        request.resolve_last(self);
+        self.resolve_last(&mut request);
         let out = match self.run_read(&request, now) {
             Ok(out) => out,
             Err(e) => return Some(ReadStep::Reply(Reply::Error(e))),
@@ -421,7 +421,7 @@ impl Keyspace {
             Ok(p) => p,
             Err(e) => return Some(Err(e)),
         };
-        request.resolve_last(self);
+        self.resolve_last(&mut request);
         Some(self.read_resp(request, block, now, proto, out))
     }
 

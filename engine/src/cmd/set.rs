@@ -16,9 +16,9 @@ use bytes::Bytes;
 use super::reply;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
+use crate::keyspace::{Expire, SetOptions};
 use crate::num::{keyword_eq, parse_i64};
 use crate::reply::Reply;
-use crate::strings::{Expire, SetOptions};
 
 /// The expiry option at `argv[i]` with its value at `argv[i + 1]`, if it is one.
 fn expire_option(opt: &[u8]) -> Option<(bool, bool)> {

@@ -19,8 +19,8 @@ use bytes::Bytes;
 
 use super::{parse_int, reply};
 use crate::error::Error;
-use crate::groups_api::GroupStart;
 use crate::id::StreamId;
+use crate::keyspace::GroupStart;
 use crate::keyspace::Keyspace;
 use crate::num::{is_char, keyword_eq};
 use crate::reply::Reply;

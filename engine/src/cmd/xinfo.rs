@@ -184,7 +184,7 @@ pub(super) fn write_stream_resp(
     write_bulk(b"groups", out);
     write_len(b'*', s.groups().len(), out);
     for (name, g) in s.groups() {
-        let info = crate::groups_api::group_info(s, name, g);
+        let info = crate::keyspace::group_info(s, name, g);
         map_len(7, out);
         write_bulk(b"name", out);
         write_bulk(name, out);
@@ -209,7 +209,7 @@ pub(super) fn write_stream_resp(
         write_len(b'*', g.consumer_count(), out);
         let owning = g.consumers().filter(|c| c.pending > 0).count();
         let gathered = if owning > WALK_PER_CONSUMER {
-            crate::groups_api::full_consumers(g, take_all)
+            crate::keyspace::full_consumers(g, take_all)
         } else {
             Vec::new()
         };

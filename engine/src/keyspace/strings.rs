@@ -2,11 +2,13 @@
 //! effects and the worker's processed-markers need beside streams.
 
 use alloc::string::ToString;
+use alloc::vec;
 
 use bytes::Bytes;
 
+use super::door::{KeyType, Keyspace, Value};
+use super::effects::{arg, num, word};
 use crate::error::Error;
-use crate::keyspace::{KeyType, Keyspace};
 
 /// When a string set with [`Keyspace::set_with`] expires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,22 +64,41 @@ impl Keyspace {
         if opts.nx && exists || opts.xx && !exists {
             return Ok(false);
         }
-        let kept = match opts.expire {
-            Some(Expire::Keep) => self.expiry.get(key),
-            _ => None,
-        };
         // A copy: `value` may be a slice of a connection's read buffer, which it would
         // keep alive for as long as the key lives.
-        self.set(key, Bytes::copy_from_slice(&value));
-        let at = match opts.expire {
-            None => None,
-            Some(Expire::Keep) => kept,
-            Some(Expire::After(ms)) => Some(now.saturating_add(ms)),
-            Some(Expire::At(at)) => Some(at),
-        };
-        if let Some(at) = at {
-            self.expire_at(key, at, now);
-        }
+        let value = Bytes::copy_from_slice(&value);
+        self.write_keys(|kw| {
+            let at = match opts.expire {
+                None => None,
+                Some(Expire::Keep) => kw.expiry(key),
+                Some(Expire::After(ms)) => Some(now.saturating_add(ms)),
+                Some(Expire::At(at)) => Some(at),
+            };
+            let effect = kw
+                .recording()
+                .then(|| vec![word("SET"), arg(key), value.clone()]);
+            kw.insert(key, Value::String(value));
+            kw.dirty(1);
+            match at {
+                // A time already past: Redis deletes the key and propagates DEL.
+                Some(at) if at <= now => {
+                    kw.remove(key);
+                    kw.propagate(vec![word("DEL"), arg(key)]);
+                }
+                Some(at) => {
+                    kw.set_expiry(key, at);
+                    if let Some(mut e) = effect {
+                        e.extend([word("PXAT"), num(at)]);
+                        kw.propagate(e);
+                    }
+                }
+                None => {
+                    if let Some(e) = effect {
+                        kw.propagate(e);
+                    }
+                }
+            }
+        });
         Ok(true)
     }
 
@@ -91,11 +112,15 @@ impl Keyspace {
             Some(v) => crate::num::parse_i64(&v).ok_or(Error::NotAnInteger)?,
         };
         let new = old.checked_add(by).ok_or(Error::IncrOverflow)?;
-        let ttl = self.expiry.get(key);
-        self.set(key, Bytes::from(new.to_string()));
-        if let Some(at) = ttl {
-            self.expiry.set(key, at);
-        }
+        self.write_keys(|kw| {
+            let ttl = kw.expiry(key);
+            kw.insert(key, Value::String(Bytes::from(new.to_string())));
+            if let Some(at) = ttl {
+                kw.set_expiry(key, at);
+            }
+            kw.dirty(1);
+            kw.propagate(vec![word("INCRBY"), arg(key), num(by)]);
+        });
         Ok(new)
     }
 }

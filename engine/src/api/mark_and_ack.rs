@@ -12,7 +12,7 @@ use crate::api::{Command, CommandReply};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
-use crate::strings::SetOptions;
+use crate::keyspace::SetOptions;
 
 /// The replies of the writes a commit applied, one per command, each its own result.
 pub type EffectReplies = Vec<Result<CommandReply, Error>>;

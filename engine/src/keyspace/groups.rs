@@ -6,13 +6,13 @@
 //! `readgroup.rs` and `claim.rs`. The command layer (`cmd/`) parses argument vectors
 //! onto these methods.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use crate::blocking::Signal;
+use super::door::{KeyType, Keyspace, StreamWrite};
+use super::effects::{self, arg, num, word};
 use crate::error::Error;
 use crate::group::{ConsumerId, Group};
 use crate::id::StreamId;
@@ -20,7 +20,6 @@ use crate::info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer,
     XInfoGroup, XPendingSummary,
 };
-use crate::keyspace::{KeyType, Keyspace, Value};
 use crate::options::{
     GroupReadId, RefPolicy, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions,
 };
@@ -57,21 +56,31 @@ impl Keyspace {
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
         match self.key_type(key) {
-            KeyType::Stream => {}
             KeyType::String => return Err(Error::WrongType),
-            KeyType::None if mkstream => {
-                let (d, m) = (self.config().idmp_duration, self.config().idmp_maxsize);
-                self.insert_value(key, Value::Stream(Box::new(Stream::with_idmp(d, m))));
-                self.touch(key);
-                self.signals.raise(key, Signal::Data);
-            }
-            KeyType::None => return Err(Error::XGroupKeyMissing),
+            KeyType::None if !mkstream => return Err(Error::XGroupKeyMissing),
+            _ => {}
         }
-        self.with_group_stream(key, |s| {
-            s.create_group(group, start.resolve(), entries_read)
-        })??;
-        self.add_dirty(1);
-        Ok(())
+        self.write_stream(key, mkstream, |s, w| {
+            if w.created() {
+                w.modified();
+                w.ready();
+            }
+            s.create_group(group, start.resolve(), entries_read)?;
+            w.dirty(1);
+            if w.recording() {
+                let mut e = vec![word("XGROUP"), word("CREATE"), arg(key), arg(group)];
+                e.push(start_arg(start));
+                if mkstream {
+                    e.push(word("MKSTREAM"));
+                }
+                if let Some(n) = entries_read {
+                    e.extend([word("ENTRIESREAD"), num(n)]);
+                }
+                w.propagate(e);
+            }
+            Ok(())
+        })?
+        .unwrap_or(Err(Error::XGroupKeyMissing))
     }
 
     /// XGROUP SETID key group id|$ [ENTRIESREAD n]. The PEL is left alone.
@@ -82,10 +91,24 @@ impl Keyspace {
         start: GroupStart,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
-        if self.with_group_stream(key, |s| {
-            s.set_group_id(group, start.resolve(), entries_read)
-        })? {
-            self.add_dirty(1);
+        let set = self
+            .write_stream(key, false, |s, w| {
+                let set = s.set_group_id(group, start.resolve(), entries_read);
+                if set {
+                    w.dirty(1);
+                    if w.recording() {
+                        let mut e = vec![word("XGROUP"), word("SETID"), arg(key), arg(group)];
+                        e.push(start_arg(start));
+                        if let Some(n) = entries_read {
+                            e.extend([word("ENTRIESREAD"), num(n)]);
+                        }
+                        w.propagate(e);
+                    }
+                }
+                set
+            })?
+            .ok_or(Error::XGroupKeyMissing)?;
+        if set {
             Ok(())
         } else {
             Err(Error::no_such_group(key, group))
@@ -94,12 +117,16 @@ impl Keyspace {
 
     /// XGROUP DESTROY: true if the group existed.
     pub fn xgroup_destroy(&mut self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
-        let destroyed = self.with_group_stream(key, |s| s.destroy_group(group))?;
-        if destroyed {
-            self.signals.raise(key, Signal::Data);
-            self.add_dirty(1);
-        }
-        Ok(destroyed)
+        self.write_stream(key, false, |s, w| {
+            let destroyed = s.destroy_group(group);
+            if destroyed {
+                w.ready();
+                w.dirty(1);
+                w.propagate(vec![word("XGROUP"), word("DESTROY"), arg(key), arg(group)]);
+            }
+            destroyed
+        })?
+        .ok_or(Error::XGroupKeyMissing)
     }
 
     /// XGROUP CREATECONSUMER: true if the consumer was created.
@@ -110,13 +137,16 @@ impl Keyspace {
         consumer: &[u8],
         now: u64,
     ) -> Result<bool, Error> {
-        let created = self
-            .with_group_stream(key, |s| {
-                s.with_group(group, |g| g.create_consumer(consumer, now))
-            })?
-            .ok_or_else(|| Error::no_such_group(key, group))?;
-        self.add_dirty(u64::from(created));
-        Ok(created)
+        self.write_stream(key, false, |s, w| {
+            let created = s.with_group(group, |g| g.create_consumer(consumer, now));
+            if created == Some(true) {
+                w.dirty(1);
+                w.propagate(effects::create_consumer(key, group, consumer));
+            }
+            created
+        })?
+        .ok_or(Error::XGroupKeyMissing)?
+        .ok_or_else(|| Error::no_such_group(key, group))
     }
 
     /// XGROUP DELCONSUMER: the number of pending entries the consumer owned (dropped
@@ -128,11 +158,22 @@ impl Keyspace {
         consumer: &[u8],
     ) -> Result<u64, Error> {
         let deleted = self
-            .with_group_stream(key, |s| {
-                s.with_group(group, |g| g.delete_consumer(consumer))
+            .write_stream(key, false, |s, w| {
+                let deleted = s.with_group(group, |g| g.delete_consumer(consumer));
+                if let Some(Some(_)) = deleted {
+                    w.dirty(1);
+                    w.propagate(vec![
+                        word("XGROUP"),
+                        word("DELCONSUMER"),
+                        arg(key),
+                        arg(group),
+                        arg(consumer),
+                    ]);
+                }
+                deleted
             })?
+            .ok_or(Error::XGroupKeyMissing)?
             .ok_or_else(|| Error::no_such_group(key, group))?;
-        self.add_dirty(u64::from(deleted.is_some()));
         Ok(deleted.unwrap_or(0))
     }
 
@@ -187,14 +228,32 @@ impl Keyspace {
                 .stream(key.as_ref())?
                 .and_then(|s| s.group(group))
                 .is_some_and(|g| g.consumer(consumer).is_none());
-            self.add_dirty(u64::from(created));
             sink.begin_stream(key.as_ref());
-            let served = self
-                .with_stream_mut(key.as_ref(), |s| {
+            let key = key.as_ref();
+            let served = self.write_stream(key, false, |s, w| {
+                if created {
+                    w.dirty(1);
+                    w.propagate(effects::create_consumer(key, group, consumer));
+                }
+                let served = if w.recording() {
+                    let before = s.group(group).map(|g| (g.last_delivered, g.entries_read));
+                    let mut tee = Tee {
+                        inner: &mut *sink,
+                        ids: Vec::new(),
+                    };
+                    let served = s.read_group_into(group, consumer, id, &opts, now, &mut tee);
+                    let ids = tee.ids;
+                    propagate_deliveries(w, s, key, group, consumer, &ids, before);
+                    served
+                } else {
                     s.read_group_into(group, consumer, id, &opts, now, sink)
-                })
-                .map(Option::flatten);
-            let served = match served {
+                };
+                if id == GroupReadId::New && served.is_some_and(|n| n > 0) {
+                    w.dirty(1);
+                }
+                served
+            });
+            let served = match served.map(Option::flatten) {
                 Ok(served) => served,
                 Err(e) => {
                     sink.end_stream(false);
@@ -202,9 +261,6 @@ impl Keyspace {
                 }
             };
             sink.end_stream(served.is_some());
-            if id == GroupReadId::New && served.is_some_and(|n| n > 0) {
-                self.add_dirty(1);
-            }
         }
         Ok(())
     }
@@ -212,13 +268,23 @@ impl Keyspace {
     /// XACK: how many of `ids` were pending in the group (and are no longer). A missing
     /// key or group acknowledges nothing.
     pub fn xack(&mut self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
-        let acked = self.with_stream_mut(key, |s| {
-            s.with_group(group, |g| {
-                ids.iter().filter(|id| g.ack(**id)).count() as u64
-            })
-            .unwrap_or(0)
+        let acked = self.write_stream(key, false, |s, w| {
+            let acked = s
+                .with_group(group, |g| {
+                    ids.iter().filter(|id| g.ack(**id)).count() as u64
+                })
+                .unwrap_or(0);
+            if acked > 0 {
+                w.dirty(acked);
+                if w.recording() {
+                    w.propagate(effects::with_ids(
+                        vec![word("XACK"), arg(key), arg(group)],
+                        ids,
+                    ));
+                }
+            }
+            acked
         })?;
-        self.add_dirty(acked.unwrap_or(0));
         Ok(acked.unwrap_or(0))
     }
 
@@ -232,16 +298,28 @@ impl Keyspace {
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
         let codes = self
-            .with_stream_mut(key, |s| s.ack_delete(group, ids, policy))?
+            .write_stream(key, false, |s, w| {
+                let codes = s.ack_delete(group, ids, policy)?;
+                if codes.contains(&1) {
+                    w.modified();
+                }
+                // One change per ID that was pending, deleted or not.
+                let acked = codes.iter().filter(|&&c| c != -1).count() as u64;
+                if acked > 0 {
+                    w.dirty(acked);
+                    if w.recording() {
+                        let head = vec![
+                            word("XACKDEL"),
+                            arg(key),
+                            arg(group),
+                            effects::policy(policy),
+                        ];
+                        w.propagate(with_ids_counted(head, ids));
+                    }
+                }
+                Some(codes)
+            })?
             .flatten();
-        if codes.as_ref().is_some_and(|c| c.contains(&1)) {
-            self.touch(key);
-        }
-        // One change per ID that was pending, deleted or not.
-        let acked = codes
-            .as_ref()
-            .map_or(0, |c| c.iter().filter(|&&c| c != -1).count());
-        self.add_dirty(acked as u64);
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 
@@ -252,14 +330,19 @@ impl Keyspace {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
-        let codes = self.with_stream_mut(key, |s| s.delete_ex(ids, policy))?;
-        if codes.as_ref().is_some_and(|c| c.contains(&1)) {
-            self.touch(key);
-        }
-        let deleted = codes
-            .as_ref()
-            .map_or(0, |c| c.iter().filter(|&&c| c == 1).count());
-        self.add_dirty(deleted as u64);
+        let codes = self.write_stream(key, false, |s, w| {
+            let codes = s.delete_ex(ids, policy);
+            let deleted = codes.iter().filter(|&&c| c == 1).count() as u64;
+            if deleted > 0 {
+                w.modified();
+                w.dirty(deleted);
+                if w.recording() {
+                    let head = vec![word("XDELEX"), arg(key), effects::policy(policy)];
+                    w.propagate(with_ids_counted(head, ids));
+                }
+            }
+            codes
+        })?;
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
     }
 
@@ -379,15 +462,32 @@ impl Keyspace {
             }
         }
         let claimed = self
-            .with_stream_mut(key, |s| s.claim(group, consumer, min_idle, ids, opts, now))?
+            .write_stream(key, false, |s, w| {
+                let claimed = s.claim(group, consumer, min_idle, ids, opts, now)?;
+                let n = match &claimed {
+                    Claimed::Entries(e) => e.len(),
+                    Claimed::Ids(i) => i.len(),
+                } + dropped.len();
+                let moved = opts.last_id.is_some_and(|l| l > last_before);
+                w.dirty(n as u64 + u64::from(created) + u64::from(moved && n == 0));
+                if w.recording() {
+                    if created {
+                        w.propagate(effects::create_consumer(key, group, consumer));
+                    }
+                    let mut handed: Vec<StreamId> = match &claimed {
+                        Claimed::Entries(e) => e.iter().map(|e| e.id).collect(),
+                        Claimed::Ids(i) => i.clone(),
+                    };
+                    handed.extend(&dropped);
+                    propagate_claims(w, s, key, group, consumer, &handed);
+                    if moved {
+                        propagate_position(w, s, key, group);
+                    }
+                }
+                Some(claimed)
+            })?
             .flatten()
             .ok_or_else(|| Error::no_group(key, group))?;
-        let n = match &claimed {
-            Claimed::Entries(e) => e.len(),
-            Claimed::Ids(i) => i.len(),
-        } + dropped.len();
-        let moved = opts.last_id.is_some_and(|l| l > last_before);
-        self.add_dirty(n as u64 + u64::from(created) + u64::from(moved && n == 0));
         Ok(claimed)
     }
 
@@ -405,17 +505,29 @@ impl Keyspace {
     ) -> Result<XAutoClaimReply, Error> {
         let created = self.group_of(key, group)?.consumer(consumer).is_none();
         let reply = self
-            .with_stream_mut(key, |s| {
-                s.autoclaim(group, consumer, min_idle, start, opts, now)
+            .write_stream(key, false, |s, w| {
+                let reply = s.autoclaim(group, consumer, min_idle, start, opts, now)?;
+                let claimed = match &reply.claimed {
+                    Claimed::Entries(e) => e.len(),
+                    Claimed::Ids(i) => i.len(),
+                };
+                let n = claimed + reply.deleted.len() + usize::from(created);
+                w.dirty(n as u64);
+                if w.recording() {
+                    if created {
+                        w.propagate(effects::create_consumer(key, group, consumer));
+                    }
+                    let mut handed: Vec<StreamId> = match &reply.claimed {
+                        Claimed::Entries(e) => e.iter().map(|e| e.id).collect(),
+                        Claimed::Ids(i) => i.clone(),
+                    };
+                    handed.extend(&reply.deleted);
+                    propagate_claims(w, s, key, group, consumer, &handed);
+                }
+                Some(reply)
             })?
             .flatten()
             .ok_or_else(|| Error::no_group(key, group))?;
-        let claimed = match &reply.claimed {
-            Claimed::Entries(e) => e.len(),
-            Claimed::Ids(i) => i.len(),
-        };
-        let n = claimed + reply.deleted.len() + usize::from(created);
-        self.add_dirty(n as u64);
         Ok(reply)
     }
 
@@ -571,5 +683,117 @@ impl NameCopies {
                 name
             }
         }
+    }
+}
+
+/// XGROUP CREATE / SETID's position argument: `$` or the ID.
+fn start_arg(start: GroupStart) -> Bytes {
+    match start {
+        GroupStart::Last => word("$"),
+        GroupStart::Id(id) => effects::id(id),
+    }
+}
+
+/// `head` followed by `IDS numids id …` (XACKDEL, XDELEX).
+fn with_ids_counted(mut head: Vec<Bytes>, ids: &[StreamId]) -> Vec<Bytes> {
+    head.push(word("IDS"));
+    head.push(num(ids.len()));
+    effects::with_ids(head, ids)
+}
+
+/// A sink that hands everything on and notes the IDs of the live entries delivered
+/// (what a read propagates while effects are recorded).
+struct Tee<'a, S> {
+    inner: &'a mut S,
+    ids: Vec<StreamId>,
+}
+
+impl<S: crate::read_sink::EntrySink> crate::read_sink::EntrySink for Tee<'_, S> {
+    fn entry(&mut self, e: &crate::node::EntryRef<'_>, claim: Option<(u64, u64)>) {
+        self.ids.push(e.id);
+        self.inner.entry(e, claim);
+    }
+
+    fn missing(&mut self, id: StreamId, claim: Option<(u64, u64)>) {
+        self.inner.missing(id, claim);
+    }
+
+    fn wants_size(&self, entries: usize) -> bool {
+        self.inner.wants_size(entries)
+    }
+
+    fn reserve(&mut self, bytes: usize) {
+        self.inner.reserve(bytes);
+    }
+}
+
+/// One `XCLAIM … FORCE JUSTID` per entry of `ids` as the group now holds it (owner,
+/// delivery time and count); an ID no longer pending propagates as the claim that
+/// drops it, as Redis propagates a pending entry whose entry is gone.
+fn propagate_claims(
+    w: &mut StreamWrite,
+    s: &Stream,
+    key: &[u8],
+    group: &[u8],
+    consumer: &[u8],
+    ids: &[StreamId],
+) {
+    let Some(g) = s.group(group) else {
+        return;
+    };
+    for &id in ids {
+        let (owner, time, count) = match g.pending(id) {
+            Some(n) => (
+                g.consumer_name_ref(n.owner),
+                n.delivery_time,
+                n.delivery_count,
+            ),
+            None => (consumer, 0, 0),
+        };
+        w.propagate(effects::xclaim_entry(
+            key,
+            group,
+            owner,
+            id,
+            time,
+            count,
+            g.last_delivered,
+        ));
+    }
+}
+
+/// `XGROUP SETID key group last ENTRIESREAD n` for the group's position now.
+fn propagate_position(w: &mut StreamWrite, s: &Stream, key: &[u8], group: &[u8]) {
+    if let Some(g) = s.group(group) {
+        let read = g
+            .entries_read
+            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        w.propagate(effects::group_position(key, group, g.last_delivered, read));
+    }
+}
+
+/// What an XREADGROUP read of one stream propagates: an `XCLAIM` for each live entry
+/// it handed over that is now pending (none with NOACK), and the group's new position
+/// when the read moved it (`before`: the position it had).
+fn propagate_deliveries(
+    w: &mut StreamWrite,
+    s: &Stream,
+    key: &[u8],
+    group: &[u8],
+    consumer: &[u8],
+    delivered: &[StreamId],
+    before: Option<(StreamId, Option<u64>)>,
+) {
+    let Some(g) = s.group(group) else {
+        return;
+    };
+    let pending: Vec<StreamId> = delivered
+        .iter()
+        .copied()
+        .filter(|&id| g.pending(id).is_some())
+        .collect();
+    propagate_claims(w, s, key, group, consumer, &pending);
+    if before != Some((g.last_delivered, g.entries_read)) {
+        propagate_position(w, s, key, group);
     }
 }

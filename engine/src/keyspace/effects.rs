@@ -1,0 +1,169 @@
+//! The commands a write propagates: what Redis sends to its AOF and replicas for it,
+//! as argument vectors. Built only while the keyspace records effects
+//! ([`super::Keyspace::record_effects`]); replaying them on an empty keyspace rebuilds
+//! the one that recorded them.
+//!
+//! Where Redis propagates the command as the client sent it, the effect is the typed
+//! command written back in its canonical spelling. Where Redis rewrites it, so do we:
+//! XADD gets the ID it generated and an exact trim; what XREADGROUP, XCLAIM and
+//! XAUTOCLAIM hand over becomes one `XCLAIM … FORCE JUSTID` per entry plus
+//! `XGROUP SETID … ENTRIESREAD` when the group moved; a key that expires becomes DEL.
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use bytes::Bytes;
+
+use super::door::Argv;
+use crate::entry::FieldValues;
+use crate::id::StreamId;
+use crate::idmp::Idempotency;
+use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
+
+/// A static argument.
+pub(crate) fn word(s: &'static str) -> Bytes {
+    Bytes::from_static(s.as_bytes())
+}
+
+/// A key, group or consumer name as an argument.
+pub(crate) fn arg(b: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(b)
+}
+
+/// A number as an argument.
+pub(crate) fn num(n: impl core::fmt::Display) -> Bytes {
+    Bytes::from(alloc::format!("{n}"))
+}
+
+/// A stream ID as an argument (`ms-seq`).
+pub(crate) fn id(id: StreamId) -> Bytes {
+    Bytes::from(alloc::format!("{id}"))
+}
+
+/// Redis's keyword for a reference policy.
+pub(crate) fn policy(p: RefPolicy) -> Bytes {
+    word(match p {
+        RefPolicy::KeepRef => "KEEPREF",
+        RefPolicy::DelRef => "DELREF",
+        RefPolicy::Acked => "ACKED",
+    })
+}
+
+/// A trim as the exact form Redis propagates: `MAXLEN|MINID = threshold`, where an
+/// approximate trim (`~`, LIMIT) is replaced by what it left — the stream's length,
+/// or its first entry's ID — so a replay trims the same entries.
+pub(crate) fn push_trim(
+    argv: &mut Argv,
+    trim: &TrimOptions,
+    len_after: u64,
+    first_after: StreamId,
+) {
+    let (name, threshold) = match (trim.strategy, trim.approx) {
+        (TrimStrategy::MaxLen(n), false) => ("MAXLEN", num(n)),
+        (TrimStrategy::MinId(m), false) => ("MINID", id(m)),
+        (TrimStrategy::MaxLen(_), true) => ("MAXLEN", num(len_after)),
+        (TrimStrategy::MinId(_), true) => ("MINID", id(first_after)),
+    };
+    argv.push(word(name));
+    argv.push(word("="));
+    argv.push(threshold);
+    if trim.policy != RefPolicy::KeepRef {
+        argv.push(policy(trim.policy));
+    }
+}
+
+/// XADD as propagated: the concrete ID (or `*` for an IDMP duplicate, which adds
+/// nothing), the IDMP option, and the trim made exact.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn xadd<F: FieldValues + ?Sized>(
+    key: &[u8],
+    nomkstream: bool,
+    idmp: Option<&Idempotency>,
+    added: Option<StreamId>,
+    trim: Option<(&TrimOptions, u64, StreamId)>,
+    fields: &F,
+) -> Argv {
+    let mut argv = vec![word("XADD"), arg(key)];
+    if nomkstream {
+        argv.push(word("NOMKSTREAM"));
+    }
+    match idmp {
+        Some(Idempotency::Given { pid, iid }) => {
+            argv.extend([word("IDMP"), pid.clone(), iid.clone()]);
+        }
+        Some(Idempotency::Auto { pid }) => argv.extend([word("IDMPAUTO"), pid.clone()]),
+        None => {}
+    }
+    if let Some((t, len, first)) = trim {
+        push_trim(&mut argv, t, len, first);
+    }
+    argv.push(added.map_or_else(|| word("*"), id));
+    for i in 0..fields.pair_count() {
+        let (f, v) = fields.pair(i);
+        argv.push(arg(f));
+        argv.push(arg(v));
+    }
+    argv
+}
+
+/// `XCLAIM key group consumer 0 id TIME ms RETRYCOUNT n FORCE JUSTID LASTID last`: one
+/// pending entry with its owner, delivery time and count, as Redis propagates every
+/// entry XREADGROUP, XCLAIM and XAUTOCLAIM hand over (and every pending entry they drop
+/// because its entry is gone).
+pub(crate) fn xclaim_entry(
+    key: &[u8],
+    group: &[u8],
+    consumer: &[u8],
+    entry: StreamId,
+    delivery_time: u64,
+    delivery_count: u64,
+    last_id: StreamId,
+) -> Argv {
+    vec![
+        word("XCLAIM"),
+        arg(key),
+        arg(group),
+        arg(consumer),
+        word("0"),
+        id(entry),
+        word("TIME"),
+        num(delivery_time),
+        word("RETRYCOUNT"),
+        num(delivery_count),
+        word("FORCE"),
+        word("JUSTID"),
+        word("LASTID"),
+        id(last_id),
+    ]
+}
+
+/// `XGROUP SETID key group id ENTRIESREAD n`: a group's position after a read.
+pub(crate) fn group_position(key: &[u8], group: &[u8], last: StreamId, entries_read: i64) -> Argv {
+    vec![
+        word("XGROUP"),
+        word("SETID"),
+        arg(key),
+        arg(group),
+        id(last),
+        word("ENTRIESREAD"),
+        num(entries_read),
+    ]
+}
+
+/// `XGROUP CREATECONSUMER key group consumer`.
+pub(crate) fn create_consumer(key: &[u8], group: &[u8], consumer: &[u8]) -> Argv {
+    vec![
+        word("XGROUP"),
+        word("CREATECONSUMER"),
+        arg(key),
+        arg(group),
+        arg(consumer),
+    ]
+}
+
+/// A command name followed by a key and stream IDs (XDEL, XACK's tail).
+pub(crate) fn with_ids(head: Vec<Bytes>, ids: &[StreamId]) -> Argv {
+    let mut argv = head;
+    argv.extend(ids.iter().map(|&i| id(i)));
+    argv
+}
