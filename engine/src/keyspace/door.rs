@@ -122,7 +122,7 @@ impl From<&[u8]> for Key {
 /// must keep in step with it.
 ///
 /// Its fields are private to this file. Every change goes through one of two doors —
-/// [`Keyspace::write_stream`] for a change inside one stream, [`Keyspace::write_keys`]
+/// `Keyspace::write_stream` for a change inside one stream, `Keyspace::write_keys`
 /// for keys that appear, vanish or change type — and each door, in the same step,
 /// keeps the memory counters, bumps WATCH versions, raises the signals that wake
 /// blocked readers, counts `dirty` and records the commands Redis would propagate (see
