@@ -26,7 +26,7 @@ use crate::options::XAddOptions;
 use crate::reply::Reply;
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
-    reply(parse(argv).and_then(|(opts, fields)| {
+    reply(parse(argv, ks.replaying()).and_then(|(opts, fields)| {
         let fields = FlatFields::new(fields).ok_or(Error::WrongArity("xadd"))?;
         Ok(match ks.xadd(&argv[1], &opts, &fields, now)? {
             Some(id) => Reply::id(id),
@@ -35,7 +35,8 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     }))
 }
 
-fn parse(argv: &[Bytes]) -> Result<(XAddOptions, &[Bytes]), Error> {
+/// `replaying`: an IDMP add may name its ID (Redis propagates it so).
+fn parse(argv: &[Bytes], replaying: bool) -> Result<(XAddOptions, &[Bytes]), Error> {
     let mut trim = TrimArgs::default();
     let mut opts = XAddOptions::default();
     let mut i = 2;
@@ -74,7 +75,7 @@ fn parse(argv: &[Bytes]) -> Result<(XAddOptions, &[Bytes]), Error> {
             i += 2;
         } else {
             id = Some(XAddId::parse(&argv[i])?);
-            if opts.idmp.is_some() {
+            if opts.idmp.is_some() && !replaying {
                 return Err(Error::IdmpNeedsAutoId);
             }
             break;

@@ -50,7 +50,13 @@ pub(super) fn run_help(_ks: &mut Keyspace, _argv: &[Bytes], _now: u64) -> Reply 
 }
 
 /// The options after the ID: `(mkstream, entries_read)`.
-fn scan_options(argv: &[Bytes], create: bool) -> Result<(bool, Option<i64>), Error> {
+/// `replaying`: a counter below `-1` is accepted (one that went past `i64::MAX`, as
+/// brook propagates it).
+fn scan_options(
+    argv: &[Bytes],
+    create: bool,
+    replaying: bool,
+) -> Result<(bool, Option<i64>), Error> {
     let syntax = || Error::subcommand_syntax(&argv[1], "XGROUP");
     let mut mkstream = false;
     let mut entries_read = None;
@@ -62,7 +68,7 @@ fn scan_options(argv: &[Bytes], create: bool) -> Result<(bool, Option<i64>), Err
         } else if keyword_eq(opt, "ENTRIESREAD") && i + 1 < argv.len() {
             i += 1;
             let n = parse_int(&argv[i])?;
-            if n < -1 {
+            if n < -1 && !replaying {
                 return Err(Error::EntriesReadRange);
             }
             entries_read = Some(n);
@@ -99,7 +105,7 @@ fn parse_start(arg: &[u8], strict: bool) -> Result<GroupStart, Error> {
 
 pub(super) fn run_create(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     reply((|| {
-        let (mkstream, entries_read) = scan_options(argv, true)?;
+        let (mkstream, entries_read) = scan_options(argv, true, ks.replaying())?;
         check_key(ks, argv, mkstream, false)?;
         if argv.len() > 8 {
             return Err(Error::subcommand_syntax(&argv[1], "XGROUP"));
@@ -112,7 +118,7 @@ pub(super) fn run_create(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply 
 
 pub(super) fn run_setid(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     reply((|| {
-        let (_, entries_read) = scan_options(argv, false)?;
+        let (_, entries_read) = scan_options(argv, false, ks.replaying())?;
         check_key(ks, argv, false, true)?;
         if argv.len() != 5 && argv.len() != 7 {
             return Err(Error::subcommand_syntax(&argv[1], "XGROUP"));

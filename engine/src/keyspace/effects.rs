@@ -51,7 +51,8 @@ pub(crate) fn policy(p: RefPolicy) -> Bytes {
 
 /// A trim as the exact form Redis propagates: `MAXLEN|MINID = threshold`, where an
 /// approximate trim (`~`, LIMIT) is replaced by what it left — the stream's length,
-/// or its first entry's ID — so a replay trims the same entries.
+/// or its first entry's ID (the largest ID when it left none) — so a replay trims the
+/// same entries.
 pub(crate) fn push_trim(
     argv: &mut Argv,
     trim: &TrimOptions,

@@ -60,12 +60,16 @@ impl Keyspace {
             KeyType::None if !mkstream => return Err(Error::XGroupKeyMissing),
             _ => {}
         }
+        let exact = self.replaying();
         self.write_stream(key, mkstream, |s, w| {
             if w.created() {
                 w.modified();
                 w.ready();
             }
             s.create_group(group, start.resolve(), entries_read)?;
+            if exact {
+                restore_entries_read(s, group, entries_read);
+            }
             w.dirty(1);
             if w.recording() {
                 let mut e = vec![word("XGROUP"), word("CREATE"), arg(key), arg(group)];
@@ -73,8 +77,8 @@ impl Keyspace {
                 if mkstream {
                     e.push(word("MKSTREAM"));
                 }
-                if let Some(n) = entries_read {
-                    e.extend([word("ENTRIESREAD"), num(n)]);
+                if entries_read.is_some() {
+                    e.extend([word("ENTRIESREAD"), num(read_counter(s, group))]);
                 }
                 w.propagate(e);
             }
@@ -91,16 +95,20 @@ impl Keyspace {
         start: GroupStart,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
+        let exact = self.replaying();
         let set = self
             .write_stream(key, false, |s, w| {
                 let set = s.set_group_id(group, start.resolve(), entries_read);
+                if set && exact {
+                    restore_entries_read(s, group, entries_read);
+                }
                 if set {
                     w.dirty(1);
                     if w.recording() {
                         let mut e = vec![word("XGROUP"), word("SETID"), arg(key), arg(group)];
                         e.push(start_arg(start));
-                        if let Some(n) = entries_read {
-                            e.extend([word("ENTRIESREAD"), num(n)]);
+                        if entries_read.is_some() {
+                            e.extend([word("ENTRIESREAD"), num(read_counter(s, group))]);
                         }
                         w.propagate(e);
                     }
@@ -299,6 +307,7 @@ impl Keyspace {
     ) -> Result<Vec<i64>, Error> {
         let codes = self
             .write_stream(key, false, |s, w| {
+                let refs = w.recording().then(|| pending_refs(s));
                 let codes = s.ack_delete(group, ids, policy)?;
                 if codes.contains(&1) {
                     w.modified();
@@ -307,15 +316,18 @@ impl Keyspace {
                 let acked = codes.iter().filter(|&&c| c != -1).count() as u64;
                 if acked > 0 {
                     w.dirty(acked);
-                    if w.recording() {
-                        let head = vec![
-                            word("XACKDEL"),
-                            arg(key),
-                            arg(group),
-                            effects::policy(policy),
-                        ];
-                        w.propagate(with_ids_counted(head, ids));
-                    }
+                }
+                // Propagated whenever it changed something: with DELREF, an ID whose
+                // entry is gone still loses its references in other groups (Redis
+                // propagates only an acknowledgement, so its AOF keeps them).
+                if w.recording() && (acked > 0 || refs.is_some_and(|r| r != pending_refs(s))) {
+                    let head = vec![
+                        word("XACKDEL"),
+                        arg(key),
+                        arg(group),
+                        effects::policy(policy),
+                    ];
+                    w.propagate(with_ids_counted(head, ids));
                 }
                 Some(codes)
             })?
@@ -331,15 +343,18 @@ impl Keyspace {
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
         let codes = self.write_stream(key, false, |s, w| {
+            let refs = w.recording().then(|| pending_refs(s));
             let codes = s.delete_ex(ids, policy);
             let deleted = codes.iter().filter(|&&c| c == 1).count() as u64;
             if deleted > 0 {
                 w.modified();
                 w.dirty(deleted);
-                if w.recording() {
-                    let head = vec![word("XDELEX"), arg(key), effects::policy(policy)];
-                    w.propagate(with_ids_counted(head, ids));
-                }
+            }
+            // DELREF on an ID whose entry is gone still drops its references: that is
+            // propagated too (Redis propagates only a deletion, so its AOF keeps them).
+            if w.recording() && (deleted > 0 || refs.is_some_and(|r| r != pending_refs(s))) {
+                let head = vec![word("XDELEX"), arg(key), effects::policy(policy)];
+                w.propagate(with_ids_counted(head, ids));
             }
             codes
         })?;
@@ -701,6 +716,22 @@ fn with_ids_counted(mut head: Vec<Bytes>, ids: &[StreamId]) -> Vec<Bytes> {
     effects::with_ids(head, ids)
 }
 
+/// A replayed `ENTRIESREAD n` is the counter the origin held, taken as it is: not
+/// clamped to `entries-added` as a client's is (XREADGROUP can move a counter set
+/// that way past it, and propagates that), and a value below `-1` is one that went
+/// past `i64::MAX`.
+fn restore_entries_read(s: &mut Stream, group: &[u8], entries_read: Option<i64>) {
+    if let Some(n) = entries_read.filter(|&n| n != -1) {
+        s.with_group(group, |g| g.entries_read = Some(n as u64));
+    }
+}
+
+/// How many pending entries the stream's groups hold together (read before and after
+/// a change whose reply does not tell whether it dropped references).
+fn pending_refs(s: &Stream) -> usize {
+    s.groups().values().map(|g| g.pel().len()).sum()
+}
+
 /// A sink that hands everything on and notes the IDs of the live entries delivered
 /// (what a read propagates while effects are recorded).
 struct Tee<'a, S> {
@@ -765,11 +796,18 @@ fn propagate_claims(
 /// `XGROUP SETID key group last ENTRIESREAD n` for the group's position now.
 fn propagate_position(w: &mut StreamWrite, s: &Stream, key: &[u8], group: &[u8]) {
     if let Some(g) = s.group(group) {
-        let read = g
-            .entries_read
-            .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
+        let read = read_counter(s, group);
         w.propagate(effects::group_position(key, group, g.last_delivered, read));
     }
+}
+
+/// The group's `entries-read` as propagated: what it holds now (after any clamping),
+/// `-1` when unknown. Past `i64::MAX` (only after XSETID ENTRIESADDED near it) it is
+/// written as Redis would hold it, wrapped negative; a replay restores it.
+fn read_counter(s: &Stream, group: &[u8]) -> i64 {
+    s.group(group)
+        .and_then(|g| g.entries_read)
+        .map_or(-1, |n| n as i64)
 }
 
 /// What an XREADGROUP read of one stream propagates: an `XCLAIM` for each live entry

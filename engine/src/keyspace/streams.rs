@@ -74,10 +74,13 @@ impl Keyspace {
             w.modified();
             w.ready();
             if w.recording() {
-                let trim = opts
-                    .trim
-                    .as_ref()
-                    .map(|t| (t, stream.len(), stream.first_live_id().unwrap_or(id)));
+                let trim = opts.trim.as_ref().map(|t| {
+                    (
+                        t,
+                        stream.len(),
+                        stream.first_live_id().unwrap_or(StreamId::MAX),
+                    )
+                });
                 let e = effects::xadd(
                     key,
                     opts.nomkstream,
@@ -159,7 +162,7 @@ impl Keyspace {
                 w.dirty(n);
                 if w.recording() {
                     let mut e = vec![word("XTRIM"), arg(key)];
-                    let first = s.first_live_id().unwrap_or_else(|| s.last_id());
+                    let first = s.first_live_id().unwrap_or(StreamId::MAX);
                     effects::push_trim(&mut e, opts, s.len(), first);
                     w.propagate(e);
                 }

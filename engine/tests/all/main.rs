@@ -3,6 +3,7 @@
 mod blocking;
 mod blocking_diff;
 mod differential;
+mod effects;
 mod errors;
 mod execute_resp;
 mod gen;
