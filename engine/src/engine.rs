@@ -10,6 +10,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use crate::clock::{Clock, SystemClock};
+use crate::engine_state::{Inner, State};
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
 use crate::id::StreamId;
@@ -23,75 +24,10 @@ use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 use crate::reply::Reply;
-use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
-use crate::waiters::{Completions, Waiters};
-
-/// What the engine lock guards: the keyspace and the readers blocked on it.
-pub(crate) struct State {
-    pub(crate) ks: Keyspace,
-    pub(crate) waiters: Waiters,
-    /// [`Engine::close`] was called: blocking reads fail.
-    pub(crate) closed: bool,
-    /// A timer thread is running (system clock only).
-    pub(crate) timer_running: bool,
-}
-
-impl State {
-    /// Serves the readers of keys signalled by the command that just ran; the caller
-    /// wakes them once it has released the lock.
-    #[inline]
-    pub(crate) fn after_write(&mut self, now: u64) -> Completions {
-        if self.ks.signals_pending() {
-            self.waiters.serve(&mut self.ks, now)
-        } else {
-            Completions::default()
-        }
-    }
-}
-
-pub(crate) struct Inner {
-    pub(crate) state: Mutex<State>,
-    /// `None`: the [`SystemClock`], called without dynamic dispatch on the hot path.
-    pub(crate) clock: Option<std::sync::Arc<dyn Clock>>,
-    /// Wakes the timer thread when an earlier deadline appears or the engine closes.
-    pub(crate) timer: Condvar,
-    /// The clock fires deadlines itself ([`Clock::on_advance`]): no timer thread.
-    clock_fires: AtomicBool,
-    /// How long a blocked reader spins before parking (see
-    /// [`EngineBuilder::wakeup_spin`]).
-    pub(crate) spin: core::time::Duration,
-    /// The publish/subscribe hub.
-    pub(crate) pubsub: std::sync::Arc<crate::pubsub::Shared>,
-}
-
-impl Inner {
-    #[inline]
-    pub(crate) fn now(&self) -> u64 {
-        match &self.clock {
-            Some(c) => c.now_ms(),
-            None => SystemClock.now_ms(),
-        }
-    }
-
-    pub(crate) fn clock_fires_deadlines(&self) -> bool {
-        self.clock_fires.load(Ordering::Acquire)
-    }
-
-    pub(crate) fn set_clock_fires_deadlines(&self, fires: bool) {
-        self.clock_fires.store(fires, Ordering::Release);
-    }
-
-    /// Fires due deadlines (a clock that moves when told calls this after each move).
-    pub(crate) fn fire_due(&self, now: u64) {
-        let done = {
-            let mut st = self.state.lock();
-            let st = &mut *st;
-            st.waiters.fire_due(&mut st.ks, now)
-        };
-        done.deliver();
-    }
-}
+use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard};
+use crate::waiters::Waiters;
 
 /// A handle to an in-process stream engine.
 #[derive(Clone)]
@@ -168,12 +104,11 @@ impl EngineBuilder {
                 clock_fires: AtomicBool::new(false),
                 spin: self.spin.unwrap_or(crate::slot::DEFAULT_SPIN),
                 pubsub: std::sync::Arc::new(crate::pubsub::Shared::new(
-                    self.pubsub_buffer
-                        .unwrap_or(crate::pubsub::DEFAULT_PUBSUB_BUFFER),
+                    self.pubsub_buffer.unwrap_or(DEFAULT_PUBSUB_BUFFER),
                 )),
             }),
         };
-        crate::timer::subscribe_clock(&engine);
+        crate::timer::subscribe_clock(&engine.inner);
         engine
     }
 }
@@ -204,6 +139,17 @@ impl Engine {
 
     pub(crate) fn pubsub(&self) -> &std::sync::Arc<crate::pubsub::Shared> {
         &self.inner.pubsub
+    }
+
+    /// PUBLISH on the engine's hub: the number of subscriptions that received it.
+    pub fn publish(&self, channel: &[u8], payload: &[u8]) -> u64 {
+        self.inner.pubsub.publish(channel, payload)
+    }
+
+    /// A subscriber to `channels` and `patterns` on the engine's hub (SUBSCRIBE and
+    /// PSUBSCRIBE); dropping it unsubscribes.
+    pub fn subscribe(&self, channels: &[&[u8]], patterns: &[&[u8]]) -> Result<Subscriber, Error> {
+        crate::pubsub::Shared::subscribe(&self.inner.pubsub, channels, patterns)
     }
 
     pub(crate) fn inner(&self) -> &Arc<Inner> {
@@ -237,13 +183,6 @@ impl Engine {
     /// A read-only look at the keyspace under the engine lock.
     fn read<T>(&self, f: impl FnOnce(&Keyspace) -> T) -> T {
         self.with_keyspace(|ks, _| f(ks))
-    }
-
-    /// Executes one command given as a Redis argument vector (see
-    /// [`Keyspace::execute`]). XREAD and XREADGROUP with `BLOCK` wait on this thread,
-    /// as a Redis client would; use [`Engine::execute_async`] from async code.
-    pub fn execute(&self, argv: &[Bytes]) -> Reply {
-        crate::read_wait::execute(self, argv)
     }
 
     /// [`Engine::execute`] with string arguments (blocking reads wait, as there).

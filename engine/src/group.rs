@@ -428,18 +428,10 @@ struct Members {
     name_bytes: usize,
 }
 
-/// `v` cloned with its capacity: the accounting counts capacities, and a clone must
-/// hold (and count) what the original does.
-pub(crate) fn clone_with_capacity<T: Clone>(v: &Vec<T>) -> Vec<T> {
-    let mut out = Vec::with_capacity(v.capacity());
-    out.extend_from_slice(v);
-    out
-}
-
 impl Clone for NameIndex {
     fn clone(&self) -> NameIndex {
         let mut chunks = Vec::with_capacity(self.chunks.capacity());
-        chunks.extend(self.chunks.iter().map(clone_with_capacity));
+        chunks.extend(self.chunks.iter().map(crate::heap::clone_with_capacity));
         NameIndex {
             chunks,
             len: self.len,
@@ -454,8 +446,8 @@ impl Clone for Members {
             pel: self.pel.clone(),
             names: self.names.clone(),
             by_name: self.by_name.clone(),
-            slots: clone_with_capacity(&self.slots),
-            free: clone_with_capacity(&self.free),
+            slots: crate::heap::clone_with_capacity(&self.slots),
+            free: crate::heap::clone_with_capacity(&self.free),
             name_bytes: self.name_bytes,
         }
     }

@@ -47,6 +47,7 @@ mod error;
 mod error_parse;
 mod glob;
 mod group;
+mod heap;
 mod id;
 mod idmap;
 mod idmp;
@@ -58,6 +59,7 @@ mod node;
 mod num;
 mod options;
 mod pel;
+mod pubsub;
 mod read_sink;
 mod readgroup;
 mod reply;
@@ -69,10 +71,10 @@ mod tree;
 mod clock;
 #[cfg(feature = "std")]
 mod engine;
+#[cfg(feature = "std")]
+mod engine_state;
 #[cfg(all(test, loom))]
 mod loom_tests;
-#[cfg(feature = "std")]
-mod pubsub;
 #[cfg(feature = "std")]
 mod read_wait;
 #[cfg(feature = "std")]

@@ -88,7 +88,7 @@ impl Clone for Buf {
     /// Keeps the open buffer's capacity: the accounting counts it.
     fn clone(&self) -> Buf {
         Buf {
-            open: crate::group::clone_with_capacity(&self.open),
+            open: crate::heap::clone_with_capacity(&self.open),
             sealed: self.sealed.clone(),
         }
     }

@@ -61,14 +61,14 @@ fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
 
 fn register(
     engine: &Engine,
-    st: &mut crate::engine::State,
+    st: &mut crate::engine_state::State,
     req: ReadRequest,
     deadline: Option<u64>,
     now: u64,
 ) -> Start {
     let st_ref = &mut *st;
     let (id, slot) = st_ref.waiters.register(&mut st_ref.ks, req, deadline, now);
-    crate::timer::wake_timer(engine, st);
+    crate::timer::wake_timer(engine.inner(), st);
     Start::Waiting(id, slot)
 }
 
@@ -107,6 +107,13 @@ fn begin_execute(engine: &Engine, argv: &[Bytes]) -> Result<Reply, (WaiterId, Ar
 }
 
 impl Engine {
+    /// Executes one command given as a Redis argument vector (see
+    /// [`crate::Keyspace::execute`]). XREAD and XREADGROUP with `BLOCK` wait on this
+    /// thread, as a Redis client would; use [`Engine::execute_async`] from async code.
+    pub fn execute(&self, argv: &[Bytes]) -> Reply {
+        execute(self, argv)
+    }
+
     /// XREAD … BLOCK `block_ms` on this thread (`block_ms` 0: no timeout). Returns the
     /// served streams, or none after the timeout.
     pub fn xread_blocking(

@@ -75,7 +75,7 @@ impl Future for Sleep {
                         let s = &mut *st;
                         s.waiters.register(&mut s.ks, keyless, Some(deadline), now)
                     };
-                    crate::timer::wake_timer(&this.engine, &mut st);
+                    crate::timer::wake_timer(this.engine.inner(), &mut st);
                     drop(st);
                     this.state = State::Waiting(Waiting::new(this.engine.clone(), id, slot));
                 }

@@ -10,23 +10,22 @@
 //! reader's own thread or task still waits; only its timeout is lost, and the next
 //! blocking read with a deadline tries again. Neither exists under loom.
 
-use crate::engine::Engine;
-#[cfg(not(loom))]
+use crate::engine_state::{Inner, State};
 use crate::sync::Arc;
 
 /// Lets the timer see a new deadline: with a clock that fires deadlines itself nothing
 /// is needed; otherwise the timer thread is started or woken.
-pub(crate) fn wake_timer(engine: &Engine, st: &mut crate::engine::State) {
-    if engine.inner().clock_fires_deadlines() || st.waiters.next_deadline().is_none() {
+pub(crate) fn wake_timer(inner: &Arc<Inner>, st: &mut State) {
+    if inner.clock_fires_deadlines() || st.waiters.next_deadline().is_none() {
         return;
     }
     #[cfg(not(loom))]
     {
         if st.timer_running {
-            engine.inner().timer.notify_all();
+            inner.timer.notify_all();
         } else {
             st.timer_running = true;
-            let weak = Arc::downgrade(engine.inner());
+            let weak = Arc::downgrade(inner);
             let spawned = std::thread::Builder::new()
                 .name("brook-timer".into())
                 .spawn(move || timer_loop(weak));
@@ -40,7 +39,7 @@ pub(crate) fn wake_timer(engine: &Engine, st: &mut crate::engine::State) {
 /// The timer thread: fires due deadlines, sleeps until the next one, exits when no
 /// deadline is left or the engine is gone.
 #[cfg(not(loom))]
-fn timer_loop(weak: std::sync::Weak<crate::engine::Inner>) {
+fn timer_loop(weak: std::sync::Weak<Inner>) {
     loop {
         let Some(inner) = weak.upgrade() else {
             return;
@@ -76,13 +75,13 @@ fn timer_loop(weak: std::sync::Weak<crate::engine::Inner>) {
 }
 
 /// Subscribes a new engine to its clock when the clock fires deadlines itself.
-pub(crate) fn subscribe_clock(engine: &Engine) {
+pub(crate) fn subscribe_clock(inner: &Arc<Inner>) {
     #[cfg(not(loom))]
     {
-        let Some(clock) = engine.inner().clock.clone() else {
+        let Some(clock) = inner.clock.clone() else {
             return;
         };
-        let weak = Arc::downgrade(engine.inner());
+        let weak = Arc::downgrade(inner);
         let fires = clock.on_advance(Box::new(move |now| match weak.upgrade() {
             Some(inner) => {
                 inner.fire_due(now);
@@ -90,8 +89,8 @@ pub(crate) fn subscribe_clock(engine: &Engine) {
             }
             None => false,
         }));
-        engine.inner().set_clock_fires_deadlines(fires);
+        inner.set_clock_fires_deadlines(fires);
     }
     #[cfg(loom)]
-    let _ = engine;
+    let _ = inner;
 }

@@ -8,20 +8,12 @@
 
 use core::future::Future;
 
-use bytes::Bytes;
-
+#[cfg(feature = "std")]
+use crate::engine::Engine;
 use crate::error::Error;
-
-/// One delivered message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PubSubMessage {
-    /// The channel it was published to.
-    pub channel: Bytes,
-    /// The pattern that matched it, for a pattern subscription (Redis's `pmessage`).
-    pub pattern: Option<Bytes>,
-    /// The message.
-    pub payload: Bytes,
-}
+pub use crate::pubsub::PubSubMessage;
+#[cfg(feature = "std")]
+use crate::pubsub::Subscriber;
 
 /// A live subscription; dropping it unsubscribes.
 pub trait Subscription: Send {
@@ -53,4 +45,24 @@ pub trait PubSub: Send + Sync {
         channels: &[&[u8]],
         patterns: &[&[u8]],
     ) -> impl Future<Output = Result<Self::Subscription, Error>> + Send;
+}
+
+#[cfg(feature = "std")]
+impl Subscription for Subscriber {
+    fn next(&mut self) -> impl Future<Output = Result<PubSubMessage, Error>> + Send {
+        self.next_message()
+    }
+}
+
+#[cfg(feature = "std")]
+impl PubSub for Engine {
+    type Subscription = Subscriber;
+
+    async fn publish(&self, channel: &[u8], payload: &[u8]) -> Result<u64, Error> {
+        Ok(Engine::publish(self, channel, payload))
+    }
+
+    async fn subscribe(&self, channels: &[&[u8]], patterns: &[&[u8]]) -> Result<Subscriber, Error> {
+        Engine::subscribe(self, channels, patterns)
+    }
 }

@@ -14,8 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 use hashbrown::HashMap;
 
-use crate::api::{PubSub, PubSubMessage, Subscription};
-use crate::engine::Engine;
+use super::PubSubMessage;
 use crate::error::Error;
 
 /// Owned copies of channel names or patterns.
@@ -218,7 +217,7 @@ impl Shared {
     }
 }
 
-/// A subscription to the engine's hub ([`PubSub::subscribe`] on an [`Engine`]).
+/// A subscription to the engine's hub (`PubSub::subscribe` on an `Engine`).
 pub struct Subscriber {
     shared: Arc<Shared>,
     id: u64,
@@ -263,16 +262,19 @@ impl Future for Next<'_> {
     }
 }
 
-impl Subscription for Subscriber {
-    fn next(&mut self) -> impl Future<Output = Result<PubSubMessage, Error>> + Send {
+impl Subscriber {
+    /// The next message, waiting for one; an error once the subscription has ended.
+    pub(crate) fn next_message(
+        &mut self,
+    ) -> impl Future<Output = Result<PubSubMessage, Error>> + Send + '_ {
         Next(&self.queue)
     }
 }
 
-impl Engine {
-    /// PUBLISH on the engine's hub: the number of subscriptions that received it.
-    pub fn publish(&self, channel: &[u8], payload: &[u8]) -> u64 {
-        let shared = self.pubsub();
+impl Shared {
+    /// PUBLISH: the number of subscriptions that received it.
+    pub(crate) fn publish(&self, channel: &[u8], payload: &[u8]) -> u64 {
+        let shared = self;
         let (targets, limit) = {
             let hub = shared.lock();
             let mut targets: Vec<(Arc<Queue>, Option<Bytes>)> = Vec::new();
@@ -307,9 +309,13 @@ impl Engine {
         targets.len() as u64
     }
 
-    /// A subscriber to `channels` and `patterns` on the engine's hub.
-    pub fn subscribe(&self, channels: &[&[u8]], patterns: &[&[u8]]) -> Result<Subscriber, Error> {
-        let shared = self.pubsub().clone();
+    /// A subscriber to `channels` and `patterns`.
+    pub(crate) fn subscribe(
+        this: &Arc<Shared>,
+        channels: &[&[u8]],
+        patterns: &[&[u8]],
+    ) -> Result<Subscriber, Error> {
+        let shared = this.clone();
         let queue = Arc::new(Queue::default());
         let id = {
             let mut hub = shared.lock();
@@ -326,35 +332,23 @@ impl Engine {
     }
 }
 
-impl PubSub for Engine {
-    type Subscription = Subscriber;
-
-    async fn publish(&self, channel: &[u8], payload: &[u8]) -> Result<u64, Error> {
-        Ok(Engine::publish(self, channel, payload))
-    }
-
-    async fn subscribe(&self, channels: &[&[u8]], patterns: &[&[u8]]) -> Result<Subscriber, Error> {
-        Engine::subscribe(self, channels, patterns)
-    }
-}
-
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 
     fn poll_next(s: &mut Subscriber) -> Poll<Result<PubSubMessage, Error>> {
         let mut cx = Context::from_waker(Waker::noop());
-        let mut f = core::pin::pin!(s.next());
+        let mut f = core::pin::pin!(s.next_message());
         f.as_mut().poll(&mut cx)
     }
 
     #[test]
     fn channels_patterns_and_counts() {
-        let e = Engine::new();
-        let mut a = e.subscribe(&[b"news"], &[b"n*"]).expect("sub");
-        let mut b = e.subscribe(&[], &[b"n?ws", b"x*"]).expect("sub");
-        assert_eq!(Engine::publish(&e, b"news", b"1"), 3);
-        assert_eq!(Engine::publish(&e, b"other", b"2"), 0);
+        let e = Arc::new(Shared::new(DEFAULT_PUBSUB_BUFFER));
+        let mut a = Shared::subscribe(&e, &[b"news"], &[b"n*"]).expect("sub");
+        let mut b = Shared::subscribe(&e, &[], &[b"n?ws", b"x*"]).expect("sub");
+        assert_eq!(e.publish(b"news", b"1"), 3);
+        assert_eq!(e.publish(b"other", b"2"), 0);
         let got = |s: &mut Subscriber| match poll_next(s) {
             Poll::Ready(Ok(m)) => (m.channel, m.pattern, m.payload),
             other => panic!("{other:?}"),
@@ -368,20 +362,16 @@ mod tests {
             (bytes("news"), Some(bytes("n?ws")), bytes("1"))
         );
         drop(a);
-        assert_eq!(
-            Engine::publish(&e, b"news", b"3"),
-            1,
-            "a unsubscribed on drop"
-        );
+        assert_eq!(e.publish(b"news", b"3"), 1, "a unsubscribed on drop");
     }
 
     #[test]
     fn patterns_in_subscription_order_and_removed_exactly() {
-        let e = Engine::new();
-        let mut a = e.subscribe(&[], &[b"a*", b"*"]).expect("sub");
-        let b = e.subscribe(&[b"ab"], &[b"a?", b"a*"]).expect("sub");
+        let e = Arc::new(Shared::new(DEFAULT_PUBSUB_BUFFER));
+        let mut a = Shared::subscribe(&e, &[], &[b"a*", b"*"]).expect("sub");
+        let b = Shared::subscribe(&e, &[b"ab"], &[b"a?", b"a*"]).expect("sub");
         a.add(&[b"ab"], &[b"?b", b"a*"]); // `a*` again: no second subscription
-        assert_eq!(Engine::publish(&e, b"ab", b"1"), 7);
+        assert_eq!(e.publish(b"ab", b"1"), 7);
         let mut got = Vec::new();
         while let Poll::Ready(Ok(m)) = poll_next(&mut a) {
             got.push(m.pattern);
@@ -390,22 +380,22 @@ mod tests {
         assert_eq!(got, vec![None, p("a*"), p("*"), p("?b")]);
         b.remove(&[b"ab", b"nope"], &[b"a*", b"zz"]);
         a.remove(&[], &[b"*"]);
-        assert_eq!(Engine::publish(&e, b"ab", b"2"), 4, "a: ab, a*, ?b; b: a?");
+        assert_eq!(e.publish(b"ab", b"2"), 4, "a: ab, a*, ?b; b: a?");
         drop(b);
-        assert_eq!(Engine::publish(&e, b"ab", b"3"), 3);
+        assert_eq!(e.publish(b"ab", b"3"), 3);
         drop(a);
-        assert_eq!(Engine::publish(&e, b"ab", b"4"), 0);
-        let hub = e.pubsub().lock();
+        assert_eq!(e.publish(b"ab", b"4"), 0);
+        let hub = e.lock();
         assert!(hub.channels.is_empty() && hub.patterns.is_empty() && hub.own.is_empty());
     }
 
     #[test]
     fn a_slow_subscriber_is_cut_off_and_close_ends_all() {
-        let e = Engine::builder().pubsub_buffer(1_000).build();
-        let mut slow = e.subscribe(&[b"c"], &[]).expect("sub");
-        let mut fast = e.subscribe(&[b"c"], &[]).expect("sub");
+        let e = Arc::new(Shared::new(1_000));
+        let mut slow = Shared::subscribe(&e, &[b"c"], &[]).expect("sub");
+        let mut fast = Shared::subscribe(&e, &[b"c"], &[]).expect("sub");
         for _ in 0..20 {
-            assert_eq!(Engine::publish(&e, b"c", &[0u8; 100]), 2, "never blocks");
+            assert_eq!(e.publish(b"c", &[0u8; 100]), 2, "never blocks");
             assert!(matches!(poll_next(&mut fast), Poll::Ready(Ok(_))));
         }
         assert!(matches!(
@@ -414,6 +404,6 @@ mod tests {
         ));
         e.close();
         assert_eq!(poll_next(&mut fast), Poll::Ready(Err(Error::EngineClosed)));
-        assert!(e.subscribe(&[b"c"], &[]).is_err());
+        assert!(Shared::subscribe(&e, &[b"c"], &[]).is_err());
     }
 }
