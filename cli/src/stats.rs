@@ -5,44 +5,30 @@ use std::time::Duration;
 
 use brook::metrics::{snapshot, Exporter, StreamMetrics};
 
-struct Options {
+/// Groups, consumers, lag, pending and the oldest pending age of streams
+#[derive(clap::Args)]
+pub struct Args {
+    /// The backend: redis://host:port, or mem:// (an empty engine in this process)
+    #[arg(long, value_name = "URL", default_value = "mem://")]
     url: String,
-    keys: Vec<String>,
+    /// Print the Prometheus exposition instead of a table
+    #[arg(long)]
     prometheus: bool,
+    /// Refresh every 2 seconds
+    #[arg(long)]
     watch: bool,
+    /// The stream keys
+    #[arg(value_name = "KEY", required = true)]
+    keys: Vec<String>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        url: "mem://".into(),
-        keys: Vec::new(),
-        prometheus: false,
-        watch: false,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--url" => o.url = it.next().cloned().ok_or("--url needs a value")?,
-            "--prometheus" => o.prometheus = true,
-            "--watch" => o.watch = true,
-            flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
-            key => o.keys.push(key.to_owned()),
-        }
-    }
-    if o.keys.is_empty() {
-        return Err("name at least one stream key".into());
-    }
-    Ok(o)
-}
-
-pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-    let opts = parse(args)?;
+pub fn run(opts: Args) -> Result<(), Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let backend = brook::connect(&opts.url).await?;
+        let backend = crate::connect(&opts.url).await?;
         loop {
             if opts.watch {
                 print!("\x1b[2J\x1b[H");

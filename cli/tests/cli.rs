@@ -1,6 +1,9 @@
 //! The `brook` binary: `brook demo` tells its story and passes its ledger check on the
 //! embedded engine and against private Valkey 9.1 and Redis 7.0.15 servers; `brook
-//! stats` prints the table and the exposition; bad arguments fail cleanly.
+//! stats` prints the table and the exposition; every command answers `--help` and
+//! `--version`; bad arguments fail with clap's errors (exit 2, with a suggestion); an
+//! unreachable server is named; the demo and the bench write no control codes into a
+//! pipe.
 
 use std::process::{Command, Output};
 
@@ -17,9 +20,26 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// Runs the demo at `url` and checks its story and its exit status.
-fn demo(url: &str) {
-    let out = brook(&["demo", "--url", url, "--orders", "5000", "--rate", "2500"]);
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// No terminal control codes (ESC) in what went to a pipe.
+fn assert_plain(o: &Output, what: &str) {
+    assert!(
+        !o.stdout.contains(&0x1b) && !o.stderr.contains(&0x1b),
+        "{what} wrote control codes into a pipe:\n{}\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Runs the demo at `url` (with `extra` arguments) and checks its story and its exit
+/// status; returns its output.
+fn demo(url: &str, extra: &[&str]) -> String {
+    let mut args = vec!["demo", "--url", url, "--orders", "5000", "--rate", "2500"];
+    args.extend_from_slice(extra);
+    let out = brook(&args);
     let text = stdout(&out);
     assert!(
         out.status.success(),
@@ -44,17 +64,20 @@ fn demo(url: &str) {
         .and_then(|l| l.split_whitespace().last()?.parse::<u64>().ok())
         .unwrap_or(0);
     assert!(reclaimed > 0, "demo on {url}: nothing reclaimed\n{text}");
+    assert_plain(&out, "brook demo");
     eprintln!("cli: demo on {url} passed ({reclaimed} reclaimed)");
+    text
 }
 
 #[test]
 fn demo_on_the_engine_and_on_servers() {
-    demo("mem://");
+    demo("mem://", &[]);
     for kind in ServerKind::ALL {
         if let Some(server) = ServerGuard::start(kind) {
             let url = format!("redis://127.0.0.1:{}/", server.port());
-            demo(&url);
-            let table = stdout(&brook(&["stats", "--url", &url, "{orders}", "nope"]));
+            demo(&url, &[]);
+            let out = brook(&["stats", "--url", &url, "{orders}", "nope"]);
+            let table = stdout(&out);
             assert!(table.contains("group billing"), "{table}");
             assert!(
                 table.contains("consumer billing-2"),
@@ -82,16 +105,134 @@ fn demo_on_the_engine_and_on_servers() {
 #[test]
 fn bad_arguments_fail_cleanly() {
     let out = brook(&["demo", "--orders", "many"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--orders needs a number"));
-    let out = brook(&["stats"]);
-    assert!(!out.status.success());
-    let out = brook(&["nope"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stdout(&brook(&["help"])).contains("brook demo")
-            || stdout(&brook(&["help"])).contains("demo")
+        stderr(&out).contains("invalid value 'many' for '--orders <N>'"),
+        "{}",
+        stderr(&out)
     );
+    let out = brook(&["demo", "--orders", "99"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = brook(&["stats"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("<KEY>"), "{}", stderr(&out));
+    let out = brook(&["serve", "--clock", "sometimes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("system, manual or manual:UNIX_MS"),
+        "{}",
+        stderr(&out)
+    );
+    let out = brook(&["nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    for args in [&["help"][..], &[]] {
+        let out = brook(args);
+        assert!(out.status.success());
+        assert!(stdout(&out).contains("demo"), "{}", stdout(&out));
+    }
+}
+
+const SUBCOMMANDS: [&str; 4] = ["demo", "stats", "bench", "serve"];
+
+/// `--help` and `--version` on the top level and on every subcommand: exit 0, and
+/// each subcommand's answer names it.
+#[test]
+fn help_and_version_everywhere() {
+    for flag in ["--help", "-h", "--version", "-V"] {
+        let out = brook(&[flag]);
+        assert!(out.status.success(), "brook {flag}: {}", stderr(&out));
+        assert!(
+            stdout(&out).contains("brook"),
+            "brook {flag}: {}",
+            stdout(&out)
+        );
+    }
+    assert!(
+        stdout(&brook(&["--version"])).starts_with(&format!("brook {}", env!("CARGO_PKG_VERSION")))
+    );
+    for sub in SUBCOMMANDS {
+        for flag in ["--help", "-h"] {
+            let out = brook(&[sub, flag]);
+            assert!(out.status.success(), "brook {sub} {flag}: {}", stderr(&out));
+            assert!(
+                stdout(&out).contains(&format!("Usage: brook {sub}")),
+                "brook {sub} {flag}: {}",
+                stdout(&out)
+            );
+        }
+        let out = brook(&["help", sub]);
+        assert!(out.status.success());
+        assert!(stdout(&out).contains(&format!("Usage: brook {sub}")));
+        for flag in ["--version", "-V"] {
+            let out = brook(&[sub, flag]);
+            assert!(out.status.success(), "brook {sub} {flag}: {}", stderr(&out));
+            let text = stdout(&out);
+            assert!(
+                text.contains(sub) && text.contains(env!("CARGO_PKG_VERSION")),
+                "brook {sub} {flag}: {text}"
+            );
+        }
+    }
+    // Every option the help documents is in it.
+    let demo = stdout(&brook(&["demo", "--help"]));
+    for opt in ["--url", "--orders", "--rate"] {
+        assert!(demo.contains(opt), "{opt} missing in {demo}");
+    }
+    let serve = stdout(&brook(&["serve", "--help"]));
+    for opt in [
+        "--port",
+        "--bind",
+        "--unixsocket",
+        "--requirepass",
+        "--databases",
+        "--clock",
+        "--proto-max-bulk-len",
+        "--client-query-buffer-limit",
+        "--client-output-buffer-limit",
+        "--maxclients",
+        "--tcp-backlog",
+    ] {
+        assert!(serve.contains(opt), "{opt} missing in {serve}");
+    }
+}
+
+/// An unknown option or subcommand: clap's error, a suggestion, exit 2.
+#[test]
+fn unknown_options_get_a_suggestion_and_exit_2() {
+    for (args, suggested) in [
+        (&["demo", "--ordrs", "5"][..], "--orders"),
+        (&["serve", "--prot", "1"][..], "--port"),
+        (&["stats", "--wach", "k"][..], "--watch"),
+        (&["bench", "--quik"][..], "--quick"),
+        (&["dmeo"][..], "demo"),
+    ] {
+        let out = brook(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("similar") && err.contains(&format!("'{suggested}'")),
+            "{args:?}: no suggestion of {suggested} in {err}"
+        );
+    }
+}
+
+/// A server that cannot be reached is named, with the reason, and the run exits 1.
+#[test]
+fn an_unreachable_server_is_named() {
+    for args in [
+        &["stats", "--url", "redis://127.0.0.1:1", "k"][..],
+        &["demo", "--url", "redis://127.0.0.1:1", "--orders", "100"][..],
+    ] {
+        let out = brook(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("brook: cannot reach redis://127.0.0.1:1: ")
+                && err.contains("Connection refused"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("command not sent"), "{err}");
+    }
 }
 
 /// `brook bench --quick --json` runs every workload (on a private server when one is
@@ -112,6 +253,7 @@ fn bench_quick_writes_its_json() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert_plain(&out, "brook bench");
     let written = std::fs::read_to_string(&json).expect("the json file");
     let _ = std::fs::remove_file(&json);
     for field in [

@@ -22,51 +22,33 @@ use brook::{Backend, Streams};
 use display::{Progress, Summary};
 use orders::{Orders, DEAD, GROUP, STREAM};
 
-/// `brook demo` options.
-struct Options {
+/// The whole story of a work queue, ending with a ledger check
+///
+/// Producers add orders, a group of workers processes them, one worker is killed and
+/// its orders reclaimed, a poison order is retried and dead-lettered, retention keeps
+/// the stream small. Ends with a table and a ledger check: exits 1 if any order was
+/// lost or took effect twice.
+#[derive(clap::Args)]
+pub struct Args {
+    /// mem:// (the embedded engine) or redis://host:port
+    #[arg(long, value_name = "URL", default_value = "mem://")]
     url: String,
+    /// How many orders (at least 100)
+    #[arg(long, value_name = "N", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u64).range(100..))]
     orders: u64,
+    /// Orders per second the producers aim at
+    #[arg(long, value_name = "N", default_value_t = 8_000)]
     rate: u64,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        url: "mem://".into(),
-        orders: 20_000,
-        rate: 8_000,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
-        match a.as_str() {
-            "--url" => o.url = value("--url")?,
-            "--orders" => {
-                o.orders = value("--orders")?
-                    .parse()
-                    .map_err(|_| "--orders needs a number")?;
-            }
-            "--rate" => {
-                o.rate = value("--rate")?
-                    .parse()
-                    .map_err(|_| "--rate needs a number (orders per second)")?;
-            }
-            other => return Err(format!("unknown option '{other}'")),
-        }
-    }
-    if o.orders < 100 {
-        return Err("--orders must be at least 100".into());
-    }
-    Ok(o)
-}
-
 /// Runs the demo; `Ok(false)` when the ledger shows a lost or doubled order.
-pub fn run(args: &[String]) -> Result<bool, Box<dyn std::error::Error>> {
-    let opts = parse(args)?;
+pub fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    rt.block_on(story(opts))
+    rt.block_on(story(args))
 }
 
 const WORKERS: [&str; 3] = ["billing-1", "billing-2", "billing-3"];
@@ -105,18 +87,19 @@ fn sum(handles: &[&WorkerHandle]) -> WorkerStats {
     })
 }
 
-async fn story(opts: Options) -> Result<bool, Box<dyn std::error::Error>> {
-    let backend = brook::connect(&opts.url).await?;
+async fn story(opts: Args) -> Result<bool, Box<dyn std::error::Error>> {
+    let backend = crate::connect(&opts.url).await?;
     let on = if opts.url.starts_with("mem://") {
         "the embedded engine".to_string()
     } else {
         opts.url.clone()
     };
+    let orders = Orders::new(opts.orders);
+    let stream = STREAM.as_bytes();
     println!(
         "brook demo on {on}: {} orders into {STREAM}, group {GROUP}",
         opts.orders
     );
-    let orders = Orders::new(opts.orders);
     orders.reset(&backend).await?;
     let retention = retention::spawn(
         backend.clone(),
@@ -130,21 +113,18 @@ async fn story(opts: Options) -> Result<bool, Box<dyn std::error::Error>> {
         .collect();
     let started = Instant::now();
     let producers = orders.produce(&backend, opts.rate);
-    let mut progress = Progress::new();
+    let mut progress = Progress::new(opts.orders);
     let mut crashed: Option<WorkerHandle> = None;
     let mut max_len = 0;
     loop {
         tokio::time::sleep(Duration::from_millis(100)).await;
         let all: Vec<&WorkerHandle> = live.iter().chain(crashed.iter()).collect();
         let stats = sum(&all);
-        let len = backend.xlen(STREAM.as_bytes()).await?;
+        let len = backend.xlen(stream).await?;
         max_len = max_len.max(len);
-        let pending = backend
-            .xpending(STREAM.as_bytes(), GROUP.as_bytes())
-            .await?
-            .count;
+        let pending = backend.xpending(stream, GROUP.as_bytes()).await?.count;
         let produced = orders.produced();
-        progress.show(produced, opts.orders, &stats, pending, len);
+        progress.show(produced, &stats, pending, len);
         // A third of the way in, billing-2 dies holding a batch (by two thirds, holding
         // anything).
         let holding = live.get(1).map_or(0, |w| w.stats().in_flight);
@@ -172,9 +152,8 @@ async fn story(opts: Options) -> Result<bool, Box<dyn std::error::Error>> {
     progress.finish();
     let all: Vec<&WorkerHandle> = live.iter().chain(crashed.iter()).collect();
     let stats = sum(&all);
-    let mut reports = Vec::new();
     for h in live {
-        reports.push(h.shutdown().await?);
+        h.shutdown().await?;
     }
     retention.stop();
     let summary = Summary::read(&backend, &orders, stats, max_len, started.elapsed()).await?;
