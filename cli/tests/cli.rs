@@ -1,11 +1,13 @@
 //! The `brook` binary: `brook demo` tells its story and passes its ledger check on the
 //! embedded engine and against private Valkey 9.1 and Redis 7.0.15 servers; `brook
-//! stats` prints the table and the exposition; every command answers `--help` and
-//! `--version`; bad arguments fail with clap's errors (exit 2, with a suggestion); an
-//! unreachable server is named; the demo and the bench write no control codes into a
-//! pipe.
+//! stats` prints the table and the exposition and fails on an unknown key; every
+//! command answers `--help` and `--version`; bad arguments fail with clap's errors
+//! (exit 2, with a suggestion); an unreachable server is named; nothing writes terminal
+//! control codes into a pipe.
 
-use std::process::{Command, Output};
+use std::io::Read;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use brook_test_support::{ServerGuard, ServerKind};
 
@@ -84,6 +86,8 @@ fn demo_on_the_engine_and_on_servers() {
                 "the killed worker stays: {table}"
             );
             assert!(table.contains("nope: no such stream"), "{table}");
+            assert_eq!(out.status.code(), Some(1), "an unknown key fails: {table}");
+            assert!(stderr(&out).contains("no such stream"), "{}", stderr(&out));
             let expo = stdout(&brook(&[
                 "stats",
                 "--url",
@@ -214,6 +218,61 @@ fn unknown_options_get_a_suggestion_and_exit_2() {
             "{args:?}: no suggestion of {suggested} in {err}"
         );
     }
+}
+
+#[test]
+fn stats_on_an_unknown_key_exits_1() {
+    let out = brook(&["stats", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no such stream") && err.contains("nope"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("nope: no such stream"));
+    let out = brook(&["stats", "--prometheus", "nope"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+}
+
+/// `brook stats --watch` into a pipe: plain blocks one after another, no clear-screen
+/// or cursor codes.
+#[test]
+fn stats_watch_into_a_pipe_writes_no_control_codes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brook"))
+        .args(["stats", "--watch", "nope"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run brook");
+    // Read until the third block starts (the second is then complete), 30 s at most.
+    let mut pipe = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = pipe.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut out = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !String::from_utf8_lossy(&out).contains("# refresh 3") {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(bytes) => out.extend_from_slice(&bytes),
+            Err(_) => break,
+        }
+    }
+    child.kill().expect("kill brook stats --watch");
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&out);
+    assert!(!out.contains(&0x1b), "control codes in {text:?}");
+    assert!(
+        text.contains("# refresh 1") && text.contains("# refresh 3"),
+        "three refreshes: {text}"
+    );
+    assert!(text.matches("nope: no such stream").count() >= 2, "{text}");
 }
 
 /// A server that cannot be reached is named, with the reason, and the run exits 1.
