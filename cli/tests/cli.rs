@@ -1,15 +1,15 @@
 //! The `brook` binary: `brook demo` tells its story and passes its ledger check on the
-//! embedded engine and against private Valkey 9.1 and Redis 7.0.15 servers; `brook
-//! stats` prints the table and the exposition and fails on an unknown key; every
-//! command answers `--help` and `--version`; bad arguments fail with clap's errors
-//! (exit 2, with a suggestion); an unreachable server is named; nothing writes terminal
-//! control codes into a pipe.
+//! embedded engine and against private Valkey 9.1 and Redis 7.0.15 servers, then removes
+//! its keys (or keeps them with `--keep`); `brook stats` prints the table and the
+//! exposition and fails on an unknown key; every command answers `--help` and
+//! `--version`; bad arguments fail with clap's errors (exit 2, with a suggestion); an
+//! unreachable server is named; nothing writes terminal control codes into a pipe.
 
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use brook_test_support::{ServerGuard, ServerKind};
+use brook_test_support::{Frame, RespConn, ServerGuard, ServerKind};
 
 fn brook(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_brook"))
@@ -34,6 +34,15 @@ fn assert_plain(o: &Output, what: &str) {
         stdout(o),
         stderr(o)
     );
+}
+
+/// Keys on the server at `port` (DBSIZE).
+fn dbsize(port: u16) -> i64 {
+    let mut conn = RespConn::connect(port).expect("connect");
+    match conn.call_str(&["DBSIZE"]) {
+        Frame::Integer(n) => n,
+        other => panic!("DBSIZE: {other:?}"),
+    }
 }
 
 /// Runs the demo at `url` (with `extra` arguments) and checks its story and its exit
@@ -77,7 +86,8 @@ fn demo_on_the_engine_and_on_servers() {
     for kind in ServerKind::ALL {
         if let Some(server) = ServerGuard::start(kind) {
             let url = format!("redis://127.0.0.1:{}/", server.port());
-            demo(&url, &[]);
+            let text = demo(&url, &["--keep"]);
+            assert!(text.contains("kept on redis://"), "{text}");
             let out = brook(&["stats", "--url", &url, "{orders}", "nope"]);
             let table = stdout(&out);
             assert!(table.contains("group billing"), "{table}");
@@ -104,6 +114,38 @@ fn demo_on_the_engine_and_on_servers() {
             assert!(expo.ends_with("# EOF\n"));
         }
     }
+}
+
+/// Without `--keep` the demo leaves nothing on the server (stream, dead letters,
+/// ledger, 999 processed-markers) and says so; with it, everything stays.
+#[test]
+fn demo_removes_its_keys_unless_kept() {
+    let Some(server) = ServerGuard::start(ServerKind::Redis) else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}/", server.port());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["demo", "--url", &url, "--orders", "1000", "--rate", "2000"];
+        args.extend_from_slice(extra);
+        let out = brook(&args);
+        assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+        assert_plain(&out, "brook demo");
+        stdout(&out)
+    };
+    let text = run(&["--key", "{cli-test}"]);
+    assert!(
+        text.contains("removed from redis://")
+            && text.contains(
+                "4 keys ({cli-test}, {cli-test}:dead, {cli-test}:revenue, {cli-test}:processed)"
+            )
+            && text.contains("and 999 processed-markers"),
+        "{text}"
+    );
+    assert_eq!(dbsize(server.port()), 0, "keys left behind:\n{text}");
+    let text = run(&["--key", "{cli-test}", "--keep"]);
+    assert!(text.contains("kept on redis://"), "{text}");
+    // The four keys and a marker for each order but the poison one.
+    assert_eq!(dbsize(server.port()), 4 + 999, "{text}");
 }
 
 #[test]
@@ -179,7 +221,7 @@ fn help_and_version_everywhere() {
     }
     // Every option the help documents is in it.
     let demo = stdout(&brook(&["demo", "--help"]));
-    for opt in ["--url", "--orders", "--rate"] {
+    for opt in ["--url", "--orders", "--rate", "--key", "--keep"] {
         assert!(demo.contains(opt), "{opt} missing in {demo}");
     }
     let serve = stdout(&brook(&["serve", "--help"]));

