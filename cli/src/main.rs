@@ -1,14 +1,20 @@
 //! `brook`, the command-line tool.
 //!
 //! ```text
-//! brook demo [--url URL] [--orders N] [--rate N]   the whole story of a work queue
-//! brook stats --url URL KEY… [--prometheus] [--watch]
+//! brook demo [--url URL] [--orders N] [--rate N] [--key NAME] [--keep]
+//! brook stats [--url URL] KEY… [--prometheus] [--watch]
 //! brook bench [--quick] [--json FILE] [--url URL]
 //! brook serve [--port N] [--bind IP] [--clock system|manual] [--requirepass PW] …
-//! brook help
+//! brook help [COMMAND]
 //! ```
+//!
+//! Every command takes `--help` and `--version`; a bad argument is reported by clap
+//! (with a suggestion when one is close) and exits 2; a failed run exits 1.
 
+use std::error::Error as StdError;
 use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// The binary's allocator (feature `jemalloc`, on by default): jemalloc with its
 /// background thread, as Redis runs it, so freed memory goes back to the system and
@@ -23,82 +29,103 @@ mod demo;
 mod serve;
 mod stats;
 
-const USAGE: &str = "\
-brook — Redis Streams toolkit
+/// brook — Redis Streams toolkit
+#[derive(Parser)]
+#[command(
+    name = "brook",
+    version,
+    propagate_version = true,
+    args_override_self = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
 
-usage: brook <command> [options]
+#[derive(Subcommand)]
+enum Cmd {
+    Demo(demo::Args),
+    Stats(stats::Args),
+    Bench(bench::Args),
+    Serve(serve::Args),
+}
 
-commands:
-  demo     the main job: producers add orders, a group of workers processes them, one
-           worker is killed and its orders reclaimed, a poison order is retried and
-           dead-lettered, retention keeps the stream small; a final table and a ledger
-           check (exit 1 if any order was lost or took effect twice)
-             --url URL     mem:// (default, the embedded engine) or redis://host:port
-             --orders N    how many orders (default 20000)
-             --rate N      orders per second the producers aim at (default 8000)
-  stats    groups, consumers, lag, pending and the oldest pending age of streams
-             --url URL     the backend (default mem://, which is empty)
-             --prometheus  print the Prometheus exposition instead of a table
-             --watch       refresh every 2 seconds
-  bench    the same workloads on the engine, on a Redis server through brook-redis,
-           on raw redis-rs and a crossbeam channel, in one run: throughput, latency
-           percentiles, bytes per entry, ratios
-             --quick       under a minute
-             --json FILE   one object per (workload, backend)
-             --url URL     the server (default: a private one it starts)
-  serve    the engine behind a RESP2/RESP3 server: point any Redis client at it
-             --port N      TCP port (default 6380; 0 picks a free one)
-             --bind IP     address (default 127.0.0.1)
-             --unixsocket PATH   listen on a Unix socket too
-             --requirepass PW    clients must AUTH
-             --databases N       SELECT range (default 16)
-             --clock system|manual|manual:<unix ms>
-                           manual: time moves only with BROOK.CLOCK ADVANCE/SET
-             --proto-max-bulk-len N, --client-query-buffer-limit N, --maxclients N, --tcp-backlog N,
-             --client-output-buffer-limit \"normal|pubsub HARD SOFT SECONDS\"
-                           (Redis's defaults: normal 0 0 0, pubsub 32mb 8mb 60)
-  help     print this help
-";
+/// A backend that could not be reached: reported as `brook: cannot reach URL: why`.
+#[derive(Debug)]
+pub struct Unreachable {
+    url: String,
+    why: String,
+}
+
+impl std::fmt::Display for Unreachable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot reach {}: {}", self.url, self.why)
+    }
+}
+
+impl StdError for Unreachable {}
+
+/// `brook::connect`, with a transport failure (connection refused, unknown host…)
+/// turned into [`Unreachable`].
+pub async fn connect(url: &str) -> Result<brook::Backend, Box<dyn StdError>> {
+    match brook::connect(url).await {
+        Ok(b) => Ok(b),
+        Err(brook::Error::NotSent(why) | brook::Error::OutcomeUnknown(why)) => {
+            Err(Box::new(Unreachable {
+                url: url.to_string(),
+                why: String::from_utf8_lossy(&why).into_owned(),
+            }))
+        }
+        Err(e) => Err(Box::new(e)),
+    }
+}
+
+/// Prints a failed command's error (`brook: cannot reach …` for an unreachable
+/// backend, `brook <command>: …` otherwise).
+fn report(command: &str, e: &(dyn StdError + 'static)) -> ExitCode {
+    if e.is::<Unreachable>() {
+        eprintln!("brook: {e}");
+    } else {
+        eprintln!("brook {command}: {e}");
+    }
+    ExitCode::FAILURE
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("demo") => match demo::run(&args[1..]) {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Demo(args)) => match demo::run(args) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
-            Err(e) => {
-                eprintln!("brook demo: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => report("demo", &*e),
         },
-        Some("bench") => match bench::run(&args[1..]) {
+        Some(Cmd::Bench(args)) => match bench::run(args) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("brook bench: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => report("bench", &*e),
         },
-        Some("serve") => match serve::run(&args[1..]) {
+        Some(Cmd::Serve(args)) => match serve::run(args) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("brook serve: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => report("serve", &*e),
         },
-        Some("stats") => match stats::run(&args[1..]) {
+        Some(Cmd::Stats(args)) => match stats::run(args) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("brook stats: {e}");
-                ExitCode::FAILURE
-            }
+            Err(e) => report("stats", &*e),
         },
-        None | Some("help" | "-h" | "--help") => {
-            print!("{USAGE}");
+        None => {
+            // `brook` alone: the help, as `brook help` prints it.
+            let _ = Cli::command().print_help();
             ExitCode::SUCCESS
         }
-        Some(other) => {
-            eprintln!("brook: unknown command '{other}'\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own consistency checks of the whole command tree.
+    #[test]
+    fn the_command_tree_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -3,100 +3,111 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use brook_server::{ClockMode, Server, ServerConfig};
+use brook_server::{ClockMode, OutputLimit, Server, ServerConfig};
 
-fn parse(args: &[String]) -> Result<ServerConfig, String> {
-    let mut c = ServerConfig::default();
-    let mut host: IpAddr = [127, 0, 0, 1].into();
-    let mut port = 6380u16;
-    let mut it = args.iter();
-    let num = |v: Option<&String>, what: &str| -> Result<u64, String> {
-        v.ok_or(format!("{what} needs a value"))?
-            .parse::<u64>()
-            .map_err(|_| format!("{what} takes a non-negative integer"))
-    };
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--port" => {
-                port = u16::try_from(num(it.next(), "--port")?)
-                    .map_err(|_| "--port takes 0..=65535".to_string())?
-            }
-            "--bind" => {
-                host = it
-                    .next()
-                    .ok_or("--bind needs an address")?
-                    .parse()
-                    .map_err(|_| "--bind takes an IP address".to_string())?
-            }
-            "--unixsocket" => {
-                c.unix_socket = Some(PathBuf::from(it.next().ok_or("--unixsocket needs a path")?))
-            }
-            "--requirepass" => {
-                c.requirepass = Some(it.next().ok_or("--requirepass needs a password")?.clone())
-            }
-            "--databases" => {
-                c.databases = usize::try_from(num(it.next(), "--databases")?)
-                    .map_err(|_| "--databases is too large".to_string())?
-                    .max(1)
-            }
-            "--clock" => match it.next().map(String::as_str) {
-                Some("system") => c.clock = ClockMode::System,
-                Some("manual") => c.clock = ClockMode::Manual(brook_engine::precise_now_ms()),
-                Some(v) if v.starts_with("manual:") => {
-                    let ms = v["manual:".len()..]
-                        .parse()
-                        .map_err(|_| "--clock manual:<unix ms>".to_string())?;
-                    c.clock = ClockMode::Manual(ms)
-                }
-                _ => return Err("--clock takes system, manual or manual:<unix ms>".into()),
-            },
-            "--proto-max-bulk-len" => {
-                c.proto_max_bulk_len = i64::try_from(num(it.next(), "--proto-max-bulk-len")?)
-                    .map_err(|_| "--proto-max-bulk-len is too large".to_string())?
-            }
-            "--client-query-buffer-limit" => {
-                c.client_query_buffer_limit =
-                    usize::try_from(num(it.next(), "--client-query-buffer-limit")?)
-                        .map_err(|_| "--client-query-buffer-limit is too large".to_string())?
-            }
-            "--client-output-buffer-limit" => {
-                let spec = it.next().ok_or_else(|| {
-                    "--client-output-buffer-limit takes \"<class> <hard> <soft> <seconds>\""
-                        .to_string()
-                })?;
-                let words: Vec<&str> = spec.split_whitespace().collect();
-                let bad = || {
-                    format!(
-                        "--client-output-buffer-limit: expected \"normal|pubsub <hard> <soft> <seconds>\", got {spec:?}"
-                    )
-                };
-                let [class, hard, soft, secs] = words[..] else {
-                    return Err(bad());
-                };
-                let limit = brook_server::OutputLimit::parse(hard, soft, secs).ok_or_else(bad)?;
-                match class.to_ascii_lowercase().as_str() {
-                    "normal" => c.client_output_buffer_limit_normal = limit,
-                    "pubsub" => c.client_output_buffer_limit_pubsub = limit,
-                    _ => return Err(bad()),
-                }
-            }
-            "--maxclients" => {
-                c.maxclients = usize::try_from(num(it.next(), "--maxclients")?)
-                    .map_err(|_| "--maxclients is too large".to_string())?
-            }
-            "--tcp-backlog" => {
-                c.tcp_backlog = u32::try_from(num(it.next(), "--tcp-backlog")?)
-                    .map_err(|_| "--tcp-backlog is too large".to_string())?
-            }
-            other => return Err(format!("unknown option '{other}'")),
-        }
-    }
-    c.bind = SocketAddr::new(host, port);
-    Ok(c)
+/// The engine behind a RESP2/RESP3 server: point any Redis client at it
+///
+/// Prints `brook serve: listening on ADDR` first (scripts read the port from it), then
+/// serves until Ctrl-C. Limits default to Redis's.
+#[derive(clap::Args)]
+pub struct Args {
+    /// TCP port (0 picks a free one)
+    #[arg(long, value_name = "N", default_value_t = 6380)]
+    port: u16,
+    /// Address to listen on
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Listen on a Unix socket too
+    #[arg(long, value_name = "PATH")]
+    unixsocket: Option<PathBuf>,
+    /// Clients must AUTH with this password
+    #[arg(long, value_name = "PW")]
+    requirepass: Option<String>,
+    /// SELECT range
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    databases: usize,
+    /// system, manual (time moves only with BROOK.CLOCK ADVANCE/SET) or
+    /// manual:UNIX_MS
+    #[arg(long, value_name = "CLOCK", default_value = "system", value_parser = clock)]
+    clock: ClockMode,
+    /// The longest bulk string a request may carry (Redis's default: 512 MB)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
+    proto_max_bulk_len: Option<i64>,
+    /// Close a client whose unread request grows past N bytes (default 1 GB)
+    #[arg(long, value_name = "N")]
+    client_query_buffer_limit: Option<usize>,
+    /// "normal|pubsub HARD SOFT SECONDS", once per class (Redis's defaults: normal
+    /// 0 0 0, pubsub 32mb 8mb 60)
+    #[arg(long, value_name = "LIMIT", value_parser = output_limit, action = clap::ArgAction::Append)]
+    client_output_buffer_limit: Vec<(bool, OutputLimit)>,
+    /// Most clients at once (default 10000)
+    #[arg(long, value_name = "N")]
+    maxclients: Option<usize>,
+    /// Completed connections the kernel may queue unaccepted (default 511)
+    #[arg(long, value_name = "N")]
+    tcp_backlog: Option<u32>,
 }
 
-pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-    let config = parse(args)?;
+/// `--clock`: system, manual (from now) or `manual:<unix ms>`.
+fn clock(v: &str) -> Result<ClockMode, String> {
+    match v {
+        "system" => Ok(ClockMode::System),
+        "manual" => Ok(ClockMode::Manual(brook_engine::precise_now_ms())),
+        _ => match v.strip_prefix("manual:").map(str::parse) {
+            Some(Ok(ms)) => Ok(ClockMode::Manual(ms)),
+            _ => Err("takes system, manual or manual:UNIX_MS".into()),
+        },
+    }
+}
+
+/// `--client-output-buffer-limit "normal|pubsub HARD SOFT SECONDS"`: (pubsub?, limit).
+fn output_limit(spec: &str) -> Result<(bool, OutputLimit), String> {
+    let bad = || format!("expected \"normal|pubsub <hard> <soft> <seconds>\", got {spec:?}");
+    let words: Vec<&str> = spec.split_whitespace().collect();
+    let [class, hard, soft, secs] = words[..] else {
+        return Err(bad());
+    };
+    let limit = OutputLimit::parse(hard, soft, secs).ok_or_else(bad)?;
+    match class.to_ascii_lowercase().as_str() {
+        "normal" => Ok((false, limit)),
+        "pubsub" => Ok((true, limit)),
+        _ => Err(bad()),
+    }
+}
+
+fn config(a: Args) -> ServerConfig {
+    let mut c = ServerConfig {
+        bind: SocketAddr::new(a.bind, a.port),
+        unix_socket: a.unixsocket,
+        requirepass: a.requirepass,
+        databases: a.databases.max(1),
+        clock: a.clock,
+        ..ServerConfig::default()
+    };
+    if let Some(n) = a.proto_max_bulk_len {
+        c.proto_max_bulk_len = n;
+    }
+    if let Some(n) = a.client_query_buffer_limit {
+        c.client_query_buffer_limit = n;
+    }
+    for (pubsub, limit) in a.client_output_buffer_limit {
+        if pubsub {
+            c.client_output_buffer_limit_pubsub = limit;
+        } else {
+            c.client_output_buffer_limit_normal = limit;
+        }
+    }
+    if let Some(n) = a.maxclients {
+        c.maxclients = n;
+    }
+    if let Some(n) = a.tcp_backlog {
+        c.tcp_backlog = n;
+    }
+    c
+}
+
+pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let config = config(args);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1,63 +1,89 @@
 //! `brook stats`: groups, consumers, lag, pending and the oldest pending age of some
 //! streams, as a table or as the Prometheus exposition, once or every two seconds.
 
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use brook::metrics::{snapshot, Exporter, StreamMetrics};
+use brook::{Backend, Error, Streams};
 
-struct Options {
+/// Groups, consumers, lag, pending and the oldest pending age of streams
+///
+/// Exits 1 when a key names no stream (after printing what it found). With `--watch`
+/// it keeps refreshing instead (a stream may appear later); on a terminal each refresh
+/// replaces the last, elsewhere the blocks follow one another.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The backend: redis://host:port, or mem:// (an empty engine in this process)
+    #[arg(long, value_name = "URL", default_value = "mem://")]
     url: String,
-    keys: Vec<String>,
+    /// Print the Prometheus exposition instead of a table
+    #[arg(long)]
     prometheus: bool,
+    /// Refresh every 2 seconds
+    #[arg(long)]
     watch: bool,
+    /// The stream keys
+    #[arg(value_name = "KEY", required = true)]
+    keys: Vec<String>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        url: "mem://".into(),
-        keys: Vec::new(),
-        prometheus: false,
-        watch: false,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--url" => o.url = it.next().cloned().ok_or("--url needs a value")?,
-            "--prometheus" => o.prometheus = true,
-            "--watch" => o.watch = true,
-            flag if flag.starts_with("--") => return Err(format!("unknown option '{flag}'")),
-            key => o.keys.push(key.to_owned()),
+/// The keys that name no stream.
+async fn missing(backend: &Backend, keys: &[String]) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    for key in keys {
+        match backend.xinfo_stream(key.as_bytes()).await {
+            Ok(_) => {}
+            Err(Error::NoSuchKey) => out.push(key.clone()),
+            Err(e) => return Err(e),
         }
     }
-    if o.keys.is_empty() {
-        return Err("name at least one stream key".into());
-    }
-    Ok(o)
+    Ok(out)
 }
 
-pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-    let opts = parse(args)?;
+pub fn run(opts: Args) -> Result<(), Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()?;
+    let tty = std::io::stdout().is_terminal();
     rt.block_on(async {
-        let backend = brook::connect(&opts.url).await?;
+        let backend = crate::connect(&opts.url).await?;
+        let mut refresh = 0u64;
         loop {
-            if opts.watch {
-                print!("\x1b[2J\x1b[H");
-            }
-            if opts.prometheus {
-                print!(
-                    "{}",
-                    Exporter::new(backend.clone(), &opts.keys).render().await?
-                );
+            refresh += 1;
+            let block = if opts.prometheus {
+                Exporter::new(backend.clone(), &opts.keys).render().await?
             } else {
                 let snap = snapshot(&backend, &opts.keys).await?;
-                print!("{}", table(&snap, &opts.keys));
+                table(&snap, &opts.keys)
+            };
+            let mut out = std::io::stdout().lock();
+            if opts.watch && tty {
+                // Clear the screen, cursor home: each refresh replaces the last.
+                write!(out, "\x1b[2J\x1b[H")?;
+            } else if opts.watch {
+                writeln!(out, "# refresh {refresh}, every 2 s")?;
             }
+            write!(out, "{block}")?;
+            out.flush()?;
+            drop(out);
             if !opts.watch {
-                return Ok(());
+                let missing = missing(&backend, &opts.keys).await?;
+                if missing.is_empty() {
+                    return Ok(());
+                }
+                let hint = if opts.url.starts_with("mem://") {
+                    " (mem:// is an empty engine in this process: point --url at a server)"
+                } else {
+                    ""
+                };
+                return Err(format!(
+                    "no such stream at {}: {}{hint}",
+                    opts.url,
+                    missing.join(", ")
+                )
+                .into());
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
         }

@@ -15,7 +15,10 @@ use bytes::Bytes;
 use crate::num;
 
 /// An error reply, as Redis would send it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the byte strings it carries (keys, server replies, transport
+/// failures) as text: `NotSent("Connection refused (os error 111)")`.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
     /// `ERR Invalid stream ID specified as stream command argument`
@@ -539,6 +542,82 @@ impl fmt::Display for Error {
 #[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
+/// Bytes shown by `Debug` as a (lossy UTF-8) string rather than `b"…"`.
+struct Text<'a>(&'a [u8]);
+
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*String::from_utf8_lossy(self.0), f)
+    }
+}
+
+/// `Debug` as derived, but with every `Bytes` field shown through `Text`. The match
+/// stays exhaustive: a new variant must be listed here.
+macro_rules! debug_impl {
+    ($f:ident; units: $($u:ident)*; plain: $($p:ident)*; bytes: $($b:ident)*; $($rest:tt)*) => {
+        impl fmt::Debug for Error {
+            fn fmt(&self, $f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $(Error::$u => $f.write_str(stringify!($u)),)*
+                    $(Error::$p(v) => $f.debug_tuple(stringify!($p)).field(v).finish(),)*
+                    $(Error::$b(v) => $f.debug_tuple(stringify!($b)).field(&Text(v)).finish(),)*
+                    $($rest)*
+                }
+            }
+        }
+    };
+}
+
+debug_impl! {
+    f;
+    units: InvalidStreamId NotAnInteger Syntax WrongType NoSuchKey InvalidCursor
+        TrimStrategyConflict MaxLenNegative LimitNegative LimitWithoutStrategy
+        XTrimWithoutStrategy LimitWithoutApprox IdmpTwice IdmpAutoEmptyPid IdmpEmptyPid
+        IdmpEmptyIid IdmpNeedsAutoId XCfgSetDurationRange XCfgSetMaxsizeRange XCfgSetNothing
+        EmptyProducerId EmptyIdempotentId NoSuchMessage IidExists XAddIdZero StreamExhausted
+        XAddIdTooSmall ElementsTooLarge InvalidStartInterval InvalidEndInterval
+        TimeoutNotInteger TimeoutNegative TimeoutOutOfRange UnbalancedXRead
+        GreaterIdOutsideGroup EntriesAddedNegative XSetIdBelowGivenMaxDeleted
+        XSetIdBelowMaxDeleted XSetIdBelowTop XSetIdEntriesAddedBelowLength OutOfMemory
+        UnbalancedXReadGroup MissingGroupOption ClaimNotInteger ClaimNegative
+        XGroupKeyMissing EntriesReadRange BusyGroup XAutoClaimMinIdle XAutoClaimCount
+        XAutoClaimCountTooHigh NumIdsInvalid NumIdsMismatch IdsRequired Unblocked
+        EngineClosed InvalidExpireTime IncrOverflow CrossSlot;
+    plain: WrongArity XCfgSetTwice OnlyForXReadGroup MeaninglessGroupId XClaimInvalid;
+    bytes: UnknownCommand XClaimUnrecognized ConfigUnknownOption Server NotSent
+        OutcomeUnknown InvalidUrl;
+    Error::UnknownSubcommand { sub, command } => f
+        .debug_struct("UnknownSubcommand")
+        .field("sub", &Text(sub))
+        .field("command", command)
+        .finish(),
+    Error::SubcommandSyntax { sub, command } => f
+        .debug_struct("SubcommandSyntax")
+        .field("sub", &Text(sub))
+        .field("command", command)
+        .finish(),
+    Error::NoGroupForRead { key, group } => f
+        .debug_struct("NoGroupForRead")
+        .field("key", &Text(key))
+        .field("group", &Text(group))
+        .finish(),
+    Error::NoGroup { key, group } => f
+        .debug_struct("NoGroup")
+        .field("key", &Text(key))
+        .field("group", &Text(group))
+        .finish(),
+    Error::NoSuchGroup { key, group } => f
+        .debug_struct("NoSuchGroup")
+        .field("key", &Text(key))
+        .field("group", &Text(group))
+        .finish(),
+    Error::ConfigSetFailed { name, reason } => f
+        .debug_struct("ConfigSetFailed")
+        .field("name", &Text(name))
+        .field("reason", reason)
+        .finish(),
+}
+
 /// Error codes servers send, for [`Error::code`] of an [`Error::Server`].
 const CODES: &[&str] = &[
     "ERR",
@@ -627,6 +706,33 @@ mod tests {
         assert_eq!(
             Error::unknown_command(&argv).to_string(),
             "ERR unknown command 'a  b'"
+        );
+    }
+
+    #[test]
+    fn debug_shows_byte_strings_as_text() {
+        use alloc::format;
+        let refused = Error::NotSent(Bytes::from_static(b"Connection refused (os error 111)"));
+        assert_eq!(
+            format!("{refused:?}"),
+            r#"NotSent("Connection refused (os error 111)")"#
+        );
+        assert_eq!(
+            format!("{:?}", Error::no_group(b"k", b"g")),
+            r#"NoGroup { key: "k", group: "g" }"#
+        );
+        assert_eq!(
+            format!("{:?}", Error::Server(Bytes::from_static(b"BAD \xff"))),
+            "Server(\"BAD \u{fffd}\")"
+        );
+        assert_eq!(format!("{:?}", Error::WrongType), "WrongType");
+        assert_eq!(
+            format!("{:?}", Error::WrongArity("xadd")),
+            r#"WrongArity("xadd")"#
+        );
+        assert_eq!(
+            format!("{:?}", Error::MeaninglessGroupId('$')),
+            "MeaninglessGroupId('$')"
         );
     }
 }

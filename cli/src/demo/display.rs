@@ -1,57 +1,73 @@
 //! The demo's live progress line and final table.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 use brook::worker::WorkerStats;
 use brook::{Backend, Error, Streams};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::orders::{Orders, DEAD, GROUP, STREAM};
+use super::orders::{Orders, GROUP};
 
-/// The live line: redrawn in place on a terminal, one line a second otherwise.
+/// The live progress: an indicatif bar on a terminal; on anything else (a pipe, a
+/// file) a plain line a second, without control codes.
 pub struct Progress {
-    tty: bool,
+    bar: Option<ProgressBar>,
+    total: u64,
     last_line: Instant,
 }
 
 impl Progress {
-    pub fn new() -> Progress {
+    pub fn new(total: u64) -> Progress {
+        let bar = std::io::stdout().is_terminal().then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stdout());
+            let style = ProgressStyle::with_template(
+                "{elapsed:>3} [{bar:16}] {pos}/{len} produced · {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+            bar.set_style(style);
+            bar
+        });
         Progress {
-            tty: std::io::stdout().is_terminal(),
+            bar,
+            total,
             last_line: Instant::now(),
         }
     }
 
-    pub fn show(&mut self, produced: u64, total: u64, s: &WorkerStats, pending: u64, len: u64) {
-        let line = format!(
-            "produced {produced:>6}/{total} | processed {:>6} | reclaimed {:>4} | retried {:>3} | dead-lettered {} | pending {:>5} | stream length {:>6}",
-            s.acked + s.duplicates,
-            s.reclaimed,
-            s.retried,
-            s.dead_lettered,
-            pending,
-            len
-        );
-        if self.tty {
-            print!("\r{line}\x1b[K");
-            let _ = std::io::stdout().flush();
-        } else if self.last_line.elapsed() >= Duration::from_secs(1) {
-            println!("{line}");
-            self.last_line = Instant::now();
+    pub fn show(&mut self, produced: u64, s: &WorkerStats, pending: u64, len: u64) {
+        let processed = s.acked + s.duplicates;
+        match &self.bar {
+            Some(bar) => {
+                // Short enough for an 80-column terminal.
+                bar.set_position(produced);
+                bar.set_message(format!(
+                    "processed {processed} · reclaimed {} · retried {} · dead {} · pending {pending} · length {len}",
+                    s.reclaimed, s.retried, s.dead_lettered
+                ));
+            }
+            None if self.last_line.elapsed() >= Duration::from_secs(1) => {
+                println!(
+                    "produced {produced:>6}/{} | processed {processed:>6} | reclaimed {:>4} | retried {:>3} | dead-lettered {} | pending {pending:>5} | stream length {len:>6}",
+                    self.total, s.reclaimed, s.retried, s.dead_lettered
+                );
+                self.last_line = Instant::now();
+            }
+            None => {}
         }
     }
 
     pub fn note(&mut self, text: &str) {
-        if self.tty {
-            println!("\r\x1b[K>> {text}");
-        } else {
-            println!(">> {text}");
+        match &self.bar {
+            Some(bar) => bar.println(format!(">> {text}")),
+            None => println!(">> {text}"),
         }
     }
 
     pub fn finish(&mut self) {
-        if self.tty {
-            println!();
+        if let Some(bar) = &self.bar {
+            bar.finish();
         }
     }
 }
@@ -63,6 +79,7 @@ pub struct Summary {
     revenue: u64,
     expected: (u64, u64),
     dead: u64,
+    dead_key: String,
     lag: Option<u64>,
     pending: u64,
     length: u64,
@@ -78,9 +95,10 @@ impl Summary {
         max_length: u64,
         took: Duration,
     ) -> Result<Summary, Error> {
-        let (committed, revenue) = Orders::ledger(b).await?;
+        let keys = orders.keys();
+        let (committed, revenue) = orders.ledger(b).await?;
         let group = b
-            .xinfo_groups(STREAM.as_bytes())
+            .xinfo_groups(keys.stream.as_bytes())
             .await?
             .into_iter()
             .find(|g| &g.name[..] == GROUP.as_bytes());
@@ -89,10 +107,11 @@ impl Summary {
             committed,
             revenue,
             expected: orders.expected(),
-            dead: b.xlen(DEAD.as_bytes()).await?,
+            dead: b.xlen(keys.dead.as_bytes()).await?,
+            dead_key: keys.dead.clone(),
             lag: group.as_ref().and_then(|g| g.lag),
             pending: group.map_or(0, |g| g.pending),
-            length: b.xlen(STREAM.as_bytes()).await?,
+            length: b.xlen(keys.stream.as_bytes()).await?,
             max_length,
             took,
         })
@@ -124,7 +143,10 @@ impl Summary {
             self.stats.reclaimed.to_string(),
         );
         row("retried after a failure", self.stats.retried.to_string());
-        row("dead-lettered", format!("{} (in {DEAD})", self.dead));
+        row(
+            "dead-lettered",
+            format!("{} (in {})", self.dead, self.dead_key),
+        );
         row(
             "lag",
             self.lag

@@ -9,16 +9,43 @@ use brook::worker::Message;
 use brook::{Backend, Error, Streams, XAddOptions};
 use bytes::Bytes;
 
-/// The stream (a hash tag keeps every key of the demo in one cluster slot).
+/// The default stream (a hash tag keeps every key of the demo in one cluster slot).
 pub const STREAM: &str = "{orders}";
 /// The group.
 pub const GROUP: &str = "billing";
-/// The dead-letter stream.
-pub const DEAD: &str = "{orders}:dead";
-/// Revenue committed by the handler.
-pub const REVENUE: &str = "{orders}:revenue";
-/// Orders committed by the handler.
-pub const DONE: &str = "{orders}:processed";
+
+/// The keys of one run, named after its stream.
+pub struct Keys {
+    /// The stream.
+    pub stream: String,
+    /// The dead-letter stream.
+    pub dead: String,
+    /// Revenue committed by the handler.
+    pub revenue: String,
+    /// Orders committed by the handler.
+    pub done: String,
+}
+
+impl Keys {
+    pub fn new(stream: &str) -> Keys {
+        Keys {
+            stream: stream.to_string(),
+            dead: format!("{stream}:dead"),
+            revenue: format!("{stream}:revenue"),
+            done: format!("{stream}:processed"),
+        }
+    }
+
+    /// The stream, the dead letters and the ledger's two counters.
+    pub fn all(&self) -> [&str; 4] {
+        [&self.stream, &self.dead, &self.revenue, &self.done]
+    }
+
+    /// The worker's processed-marker of an order (`<stream>:done:<group>:<order>`).
+    fn marker(&self, order: &str) -> String {
+        format!("{}:done:{GROUP}:{order}", self.stream)
+    }
+}
 
 /// The order number that always fails (a poison message).
 const POISON: u64 = 4_242;
@@ -26,6 +53,7 @@ const POISON: u64 = 4_242;
 /// The orders of one run.
 #[derive(Clone)]
 pub struct Orders {
+    keys: Arc<Keys>,
     total: u64,
     produced: Arc<AtomicU64>,
     /// Order numbers are `<run>-<n>`: a run's processed-markers (kept ten minutes)
@@ -34,12 +62,17 @@ pub struct Orders {
 }
 
 impl Orders {
-    pub fn new(total: u64) -> Orders {
+    pub fn new(keys: Keys, total: u64) -> Orders {
         Orders {
+            keys: Arc::new(keys),
             total,
             produced: Arc::default(),
             run: brook::engine::precise_now_ms(),
         }
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     fn order_id(&self, n: u64) -> String {
@@ -66,14 +99,28 @@ impl Orders {
 
     /// Removes what an earlier run left (on a server).
     pub async fn reset(&self, b: &Backend) -> Result<(), Error> {
-        b.del(&[
-            STREAM.as_bytes(),
-            DEAD.as_bytes(),
-            REVENUE.as_bytes(),
-            DONE.as_bytes(),
-        ])
-        .await?;
+        let keys: Vec<&[u8]> = self.keys.all().iter().map(|k| k.as_bytes()).collect();
+        b.del(&keys).await?;
         Ok(())
+    }
+
+    /// Removes what this run wrote: the stream (and its group), the dead letters, the
+    /// ledger, and the processed-marker of each order. Returns how many of the four
+    /// keys and how many markers existed.
+    pub async fn remove(&self, b: &Backend) -> Result<(u64, u64), Error> {
+        let keys: Vec<&[u8]> = self.keys.all().iter().map(|k| k.as_bytes()).collect();
+        let removed = b.del(&keys).await?;
+        let mut markers = 0;
+        let ids: Vec<u64> = (0..self.total).collect();
+        for chunk in ids.chunks(1_000) {
+            let names: Vec<String> = chunk
+                .iter()
+                .map(|n| self.keys.marker(&self.order_id(*n)))
+                .collect();
+            let names: Vec<&[u8]> = names.iter().map(|k| k.as_bytes()).collect();
+            markers += b.del(&names).await?;
+        }
+        Ok((removed, markers))
     }
 
     pub fn produced(&self) -> u64 {
@@ -100,7 +147,8 @@ impl Orders {
                                     ("amount", Orders::amount(n).to_string()),
                                     ("customer", format!("c{}", n % 97)),
                                 ];
-                                if b.xadd(STREAM.as_bytes(), &XAddOptions::default(), &fields)
+                                let stream = me.keys.stream.as_bytes();
+                                if b.xadd(stream, &XAddOptions::default(), &fields)
                                     .await
                                     .is_ok()
                                 {
@@ -124,8 +172,10 @@ impl Orders {
     /// with the acknowledgement, once per order.
     pub fn handler(&self) -> impl brook::worker::Handler {
         let poison = Bytes::from(self.order_id(self.poison()));
+        let keys = self.keys.clone();
         move |m: Message| {
             let poisoned = m.field("order") == Some(&poison);
+            let keys = keys.clone();
             async move {
                 // Two milliseconds of "work" per order (charging a card, say).
                 tokio::time::sleep(Duration::from_millis(2)).await;
@@ -136,8 +186,8 @@ impl Orders {
                     .field("amount")
                     .and_then(|a| std::str::from_utf8(a).ok()?.parse::<i64>().ok())
                     .ok_or("no amount")?;
-                m.effects.incr_by(REVENUE, amount);
-                m.effects.incr_by(DONE, 1);
+                m.effects.incr_by(&keys.revenue, amount);
+                m.effects.incr_by(&keys.done, 1);
                 Ok(())
             }
         }
@@ -151,15 +201,15 @@ impl Orders {
     }
 
     /// The ledger: orders committed and revenue.
-    pub async fn ledger(b: &Backend) -> Result<(u64, u64), Error> {
+    pub async fn ledger(&self, b: &Backend) -> Result<(u64, u64), Error> {
         Ok((
-            Orders::counter(b, DONE).await?,
-            Orders::counter(b, REVENUE).await?,
+            Orders::counter(b, &self.keys.done).await?,
+            Orders::counter(b, &self.keys.revenue).await?,
         ))
     }
 
     /// True once every order that can take effect has.
     pub async fn settled(&self, b: &Backend) -> Result<bool, Error> {
-        Ok(Orders::ledger(b).await?.0 >= self.expected().0)
+        Ok(self.ledger(b).await?.0 >= self.expected().0)
     }
 }
