@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Mutation testing (cargo-mutants) of the engine modules where a wrong branch hides best:
-# ID parsing (id.rs, num.rs), node layout and listpack accounting (node.rs, lpsize.rs),
+# ID parsing (id.rs, num.rs), node layout and listpack accounting (log/node.rs, log/lpsize.rs),
 # trimming (Stream::trim), and consumer groups: the PEL and its ID map, claiming and
-# lag (pel.rs, idmap.rs, claim.rs, lag.rs). Not part of CI: it rebuilds and retests the engine once
+# lag (group/pel.rs, group/pel_map.rs, claim.rs, group/lag.rs). Not part of CI: it rebuilds and retests the engine once
 # per mutant (hours on 2 cores). Results land in mutants.out/<group>/mutants.out/
 # (caught.txt, missed.txt …).
 #
@@ -22,12 +22,12 @@ common=(-p brook-engine --exclude-re 'check|fmt|Debug|heap_bytes' --no-shuffle
 run() { mkdir -p "mutants.out/$group"; cargo mutants "${common[@]}" --output "mutants.out/$group" "$@"; }
 case "$group" in
   id)   run --file engine/src/id.rs --file engine/src/num.rs ;;
-  node) run --file engine/src/node.rs --file engine/src/lpsize.rs ;;
+  node) run --file engine/src/log/node.rs --file engine/src/log/lpsize.rs ;;
   trim) run --file engine/src/stream.rs --re 'Stream::trim' ;;
   # The group tests only (unit tests of these modules, the group scenarios, error table,
   # model properties, blocking tests and the differential run).
-  groups) run --file engine/src/pel.rs --file engine/src/idmap.rs --file engine/src/claim.rs --file engine/src/lag.rs \
-            --cargo-test-arg=-- --cargo-test-arg=pel:: --cargo-test-arg=idmap:: --cargo-test-arg=lag:: --cargo-test-arg=claim:: \
+  groups) run --file engine/src/group/pel.rs --file engine/src/group/pel_map.rs --file engine/src/claim.rs --file engine/src/group/lag.rs \
+            --cargo-test-arg=-- --cargo-test-arg=pel:: --cargo-test-arg=pel_map:: --cargo-test-arg=lag:: --cargo-test-arg=claim:: \
             --cargo-test-arg=group_scenarios --cargo-test-arg=model_groups \
             --cargo-test-arg=errors --cargo-test-arg=blocking --cargo-test-arg=differential ;;
   all)  for g in id trim node groups; do bash "$0" "$g" || true; done ;;

@@ -5,10 +5,10 @@
 use alloc::vec::Vec;
 
 use crate::entry::StreamEntry;
+use crate::group::pel::Placement;
 use crate::id::StreamId;
 use crate::info::{Claimed, XAutoClaimReply};
 use crate::options::{ClaimTime, XAutoClaimOptions, XClaimOptions};
-use crate::pel::Placement;
 use crate::readgroup::idle_since;
 use crate::stream::Stream;
 
@@ -19,7 +19,7 @@ impl Stream {
     /// from the start of its node.
     fn lookup(
         &self,
-        cursor: &mut Option<crate::node::Cursor>,
+        cursor: &mut Option<crate::log::node::Cursor>,
         id: StreamId,
         justid: bool,
     ) -> Option<StreamEntry> {

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use crate::blocking::waiters::Waiters;
 use crate::clock::{Clock, SystemClock};
 use crate::engine_state::{Inner, State};
 use crate::entry::{FieldValues, StreamEntry};
@@ -27,7 +28,6 @@ use crate::options::{
 use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 use crate::reply::Reply;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard};
-use crate::waiters::Waiters;
 
 /// A handle to an in-process stream engine.
 #[derive(Clone)]
@@ -102,7 +102,7 @@ impl EngineBuilder {
                 clock: self.clock,
                 timer: Condvar::new(),
                 clock_fires: AtomicBool::new(false),
-                spin: self.spin.unwrap_or(crate::slot::DEFAULT_SPIN),
+                spin: self.spin.unwrap_or(crate::blocking::handoff::DEFAULT_SPIN),
                 pubsub: std::sync::Arc::new(crate::pubsub::Shared::new(
                     self.pubsub_buffer.unwrap_or(DEFAULT_PUBSUB_BUFFER),
                 )),

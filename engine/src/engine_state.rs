@@ -3,10 +3,10 @@
 //! pub/sub hub. The handle (`engine.rs`), the blocking reads (`read_wait.rs`) and the
 //! timer (`timer.rs`) all build on it; it knows none of them.
 
+use crate::blocking::waiters::{Completions, Waiters};
 use crate::clock::{Clock, SystemClock};
 use crate::keyspace::Keyspace;
 use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
-use crate::waiters::{Completions, Waiters};
 
 /// What the engine lock guards: the keyspace and the readers blocked on it.
 pub(crate) struct State {

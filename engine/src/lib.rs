@@ -39,7 +39,6 @@
 extern crate alloc;
 
 mod api;
-mod blocking;
 mod claim;
 mod cmd;
 mod entry;
@@ -49,24 +48,21 @@ mod glob;
 mod group;
 mod heap;
 mod id;
-mod idmap;
-mod idmp;
 mod info;
 mod keyspace;
-mod lag;
-mod lpsize;
-mod node;
+mod log;
 mod num;
 mod options;
-mod pel;
 mod pubsub;
+mod read_request;
 mod read_sink;
 mod readgroup;
 mod reply;
 mod slot_hash;
 mod stream;
-mod tree;
 
+#[cfg(feature = "std")]
+mod blocking;
 #[cfg(feature = "std")]
 mod clock;
 #[cfg(feature = "std")]
@@ -80,27 +76,23 @@ mod read_wait;
 #[cfg(feature = "std")]
 mod sleep;
 #[cfg(feature = "std")]
-mod slot;
-#[cfg(feature = "std")]
 mod sync;
 #[cfg(feature = "std")]
 mod timer;
-#[cfg(feature = "std")]
-mod waiters;
 
 pub use api::EffectReplies;
 pub use api::{
     Command, CommandReply, PubSub, PubSubMessage, Streams, Subscription, XReadGroupReply,
     XReadReply,
 };
-pub use blocking::{ReadOutput, ReadRequest};
 pub use cmd::{arity_ok, ReadStep, RespReadStep};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;
+pub use group::lag::Counters;
+pub use group::pel::{ByTime, Nack, Pel, Placement};
 pub use group::{Consumer, ConsumerId, ConsumerName, Group};
 pub use id::{StreamId, XAddId};
-pub use idmp::{Idempotency, Idmp};
 pub use info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
@@ -108,13 +100,13 @@ pub use info::{
 pub use keyspace::{
     Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Signal, Value,
 };
-pub use lag::Counters;
-pub use node::NodeLimits;
+pub use log::idmp::{Idempotency, Idmp};
+pub use log::node::NodeLimits;
 pub use options::{
     ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XAutoClaimOptions,
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-pub use pel::{ByTime, Nack, Pel, Placement};
+pub use read_request::{ReadOutput, ReadRequest};
 pub use reply::{Protocol, Reply};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;

@@ -23,7 +23,6 @@ use core::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use loom::thread;
 
-use crate::blocking::{ReadOutput, ReadRequest};
 use crate::clock::ManualClock;
 use crate::engine::Engine;
 use crate::error::Error;
@@ -31,6 +30,7 @@ use crate::id::StreamId;
 use crate::info::Claimed;
 use crate::keyspace::GroupStart;
 use crate::options::{GroupReadId, XClaimOptions, XReadGroupOptions, XReadId};
+use crate::read_request::{ReadOutput, ReadRequest};
 
 fn engine() -> Engine {
     Engine::builder().clock(ManualClock::new(1_000)).build()

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::id::{StreamId, XAddId};
-use crate::idmp::Idempotency;
+use crate::log::idmp::Idempotency;
 
 /// How trimming decides what to remove: `MAXLEN n` or `MINID id`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use crate::entry::StreamEntry;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
-use crate::node::{EntryRef, OpenCopy};
+use crate::log::node::{EntryRef, OpenCopy};
 use crate::reply::{insert_len, write_bulk, write_count, write_entry_parts, write_id, Reply};
 use crate::Protocol;
 

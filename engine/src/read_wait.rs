@@ -20,14 +20,14 @@ use core::task::{Context, Poll};
 
 use bytes::Bytes;
 
-use crate::blocking::{ReadOutput, ReadRequest};
+use crate::blocking::handoff::Slot;
+use crate::blocking::waiters::WaiterId;
 use crate::cmd::ReadStep;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::read_request::{ReadOutput, ReadRequest};
 use crate::reply::Reply;
-use crate::slot::Slot;
 use crate::sync::Arc;
-use crate::waiters::WaiterId;
 
 /// What starting a read gave: an answer now, or a registered waiter.
 enum Start {

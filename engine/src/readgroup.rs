@@ -3,11 +3,11 @@
 
 use alloc::vec::Vec;
 
+use crate::group::pel::{Pel, Placement};
 use crate::group::Group;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::options::{GroupReadId, XReadGroupOptions};
-use crate::pel::{Pel, Placement};
 use crate::read_sink::{EntrySink, GroupEntries};
 use crate::stream::Stream;
 

@@ -187,14 +187,18 @@ impl<T: Into<Reply>> From<Result<T, Error>> for Reply {
 
 /// One entry, `[id, [field, value, …]]`, encoded straight from the node it lives in
 /// (the bytes [`Reply::entry`] would give, without copying the entry first).
-pub(crate) fn write_entry_ref(e: &crate::node::EntryRef<'_>, out: &mut Vec<u8>) {
+pub(crate) fn write_entry_ref(e: &crate::log::node::EntryRef<'_>, out: &mut Vec<u8>) {
     write_entry_parts(e, 2, out);
 }
 
 /// As [`write_entry_ref`], with the array header announcing `parts` elements: the
 /// caller writes the elements after the first two (XREADGROUP … CLAIM's idle time and
 /// delivery count).
-pub(crate) fn write_entry_parts(e: &crate::node::EntryRef<'_>, parts: usize, out: &mut Vec<u8>) {
+pub(crate) fn write_entry_parts(
+    e: &crate::log::node::EntryRef<'_>,
+    parts: usize,
+    out: &mut Vec<u8>,
+) {
     #[cfg(debug_assertions)]
     let before = out.len();
     write_len(b'*', parts, out);
@@ -211,7 +215,7 @@ pub(crate) fn write_entry_parts(e: &crate::node::EntryRef<'_>, parts: usize, out
 
 /// How many bytes [`write_entry_parts`] writes for `e` (so that a caller can reserve
 /// a large reply's room once instead of growing it by doubling).
-pub(crate) fn entry_parts_len(e: &crate::node::EntryRef<'_>, parts: usize) -> usize {
+pub(crate) fn entry_parts_len(e: &crate::log::node::EntryRef<'_>, parts: usize) -> usize {
     let mut id = [0u8; 41];
     let mut n = len_len(parts) + bulk_len(e.id.format_into(&mut id).len());
     let pairs = e.pairs();

@@ -13,9 +13,9 @@ use core::task::{Context, Poll};
 
 use alloc::vec::Vec;
 
-use crate::blocking::ReadRequest;
 use crate::engine::Engine;
 use crate::error::Error;
+use crate::read_request::ReadRequest;
 use crate::read_wait::Waiting;
 
 enum State {

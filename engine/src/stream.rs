@@ -12,14 +12,14 @@ use bytes::Bytes;
 
 use crate::entry::{self, FieldValues, StreamEntry};
 use crate::error::Error;
+use crate::group::lag::Counters;
 use crate::group::Group;
 use crate::id::{StreamId, XAddId};
-use crate::idmp::{self, Idmp};
-use crate::lag::Counters;
-use crate::node::{Node, NodeLimits, LISTPACK_MAX_SIZE};
+use crate::log::idmp::{self, Idmp};
+use crate::log::node::{Node, NodeLimits, LISTPACK_MAX_SIZE};
 
+use crate::log::tree::NodeTree;
 use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
-use crate::tree::NodeTree;
 
 /// A stream: the value of a stream key.
 #[derive(Clone, Debug)]
@@ -465,7 +465,7 @@ impl Stream {
     /// Live entries with `start <= id <= end`, ascending, at most `count` (`0` = all),
     /// appended to `out` (XRANGE).
     pub fn range(&self, start: StreamId, end: StreamId, count: usize, out: &mut Vec<StreamEntry>) {
-        let mut copies = crate::node::OpenCopy::default();
+        let mut copies = crate::log::node::OpenCopy::default();
         self.for_each_in(start, end, count, |e| out.push(e.to_entry_in(&mut copies)));
     }
 
@@ -477,7 +477,7 @@ impl Stream {
         start: StreamId,
         end: StreamId,
         count: usize,
-        f: impl FnMut(&crate::node::EntryRef<'a>),
+        f: impl FnMut(&crate::log::node::EntryRef<'a>),
     ) {
         self.for_each_after(None, start, end, count, f);
     }
@@ -487,12 +487,12 @@ impl Stream {
     /// the last entry given to `f`), or `None` when it gave none.
     pub fn for_each_after<'a>(
         &'a self,
-        cursor: Option<crate::node::Cursor>,
+        cursor: Option<crate::log::node::Cursor>,
         start: StreamId,
         end: StreamId,
         count: usize,
-        f: impl FnMut(&crate::node::EntryRef<'a>),
-    ) -> Option<crate::node::Cursor> {
+        f: impl FnMut(&crate::log::node::EntryRef<'a>),
+    ) -> Option<crate::log::node::Cursor> {
         walk_after(&self.tree, cursor, start, end, count, f)
     }
 
@@ -511,7 +511,7 @@ impl Stream {
         count: usize,
         out: &mut Vec<StreamEntry>,
     ) {
-        let mut copies = crate::node::OpenCopy::default();
+        let mut copies = crate::log::node::OpenCopy::default();
         self.for_each_rev_in(end, start, count, |e| out.push(e.to_entry_in(&mut copies)));
     }
 
@@ -522,7 +522,7 @@ impl Stream {
         end: StreamId,
         start: StreamId,
         count: usize,
-        mut f: impl FnMut(&crate::node::EntryRef<'a>),
+        mut f: impl FnMut(&crate::log::node::EntryRef<'a>),
     ) {
         if start > end {
             return;
@@ -743,12 +743,12 @@ fn purge_refs(groups: &mut BTreeMap<Bytes, Group>, heap: &mut usize, id: StreamI
 /// [`Stream::for_each_after`] on a stream's nodes alone.
 pub(crate) fn walk_after<'a>(
     tree: &'a NodeTree,
-    cursor: Option<crate::node::Cursor>,
+    cursor: Option<crate::log::node::Cursor>,
     start: StreamId,
     end: StreamId,
     count: usize,
-    mut f: impl FnMut(&crate::node::EntryRef<'a>),
-) -> Option<crate::node::Cursor> {
+    mut f: impl FnMut(&crate::log::node::EntryRef<'a>),
+) -> Option<crate::log::node::Cursor> {
     if start > end {
         return None;
     }

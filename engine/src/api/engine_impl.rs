@@ -7,7 +7,6 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{Command, CommandReply, Streams, XReadGroupReply, XReadReply};
-use crate::blocking::{ReadOutput, ReadRequest};
 use crate::engine::Engine;
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
@@ -21,6 +20,7 @@ use crate::options::{
     GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+use crate::read_request::{ReadOutput, ReadRequest};
 
 impl Streams for Engine {
     async fn xadd(

@@ -12,10 +12,10 @@
 
 use bytes::Bytes;
 
-use crate::blocking::ReadRequest;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::num;
+use crate::read_request::ReadRequest;
 use crate::reply::Reply;
 
 mod config;
@@ -476,7 +476,7 @@ impl Keyspace {
 
 /// The reply for a blocked read's outcome: the served streams, nil for a timeout, or
 /// the error its re-run met.
-pub(crate) fn render_read(outcome: Result<crate::blocking::ReadOutput, Error>) -> Reply {
+pub(crate) fn render_read(outcome: Result<crate::read_request::ReadOutput, Error>) -> Reply {
     match outcome {
         Ok(out) => xread::render(&out),
         Err(e) => Reply::Error(e),

@@ -114,7 +114,7 @@ pub(crate) fn write_resp(
     let at = out.len();
     let mut n = 0;
     let limit = crate::keyspace::count_limit(r.count);
-    let mut write = |e: &crate::node::EntryRef<'_>| {
+    let mut write = |e: &crate::log::node::EntryRef<'_>| {
         crate::reply::write_entry_ref(e, out);
         n += 1;
     };

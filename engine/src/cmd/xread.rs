@@ -18,13 +18,13 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{parse_int, reply};
-use crate::blocking::{ReadOutput, ReadRequest};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::keyspace::Keyspace;
 use crate::num::{c_str, keyword_eq};
 use crate::options::XReadId;
+use crate::read_request::{ReadOutput, ReadRequest};
 use crate::reply::Reply;
 
 /// Redis's `getTimeoutFromObjectOrReply` in milliseconds: the absolute deadline, or 0

@@ -20,12 +20,12 @@ use bytes::Bytes;
 
 use super::reply;
 use super::xread::scan;
-use crate::blocking::ReadRequest;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
 use crate::num::c_str;
 use crate::options::{GroupReadId, XReadGroupOptions};
+use crate::read_request::ReadRequest;
 use crate::reply::Reply;
 
 /// Parses and validates an XREADGROUP: the request and its `BLOCK` deadline, if any

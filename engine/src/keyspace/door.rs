@@ -19,8 +19,8 @@ use hashbrown::HashMap;
 use super::expiry::Expiry;
 use super::signals::{Signal, Signals};
 use crate::error::Error;
-use crate::idmp;
-use crate::node::NodeLimits;
+use crate::log::idmp;
+use crate::log::node::NodeLimits;
 use crate::stream::Stream;
 
 /// A value stored under a key.

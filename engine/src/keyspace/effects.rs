@@ -17,7 +17,7 @@ use bytes::Bytes;
 use super::door::Argv;
 use crate::entry::FieldValues;
 use crate::id::StreamId;
-use crate::idmp::Idempotency;
+use crate::log::idmp::Idempotency;
 use crate::options::{RefPolicy, TrimOptions, TrimStrategy};
 
 /// A static argument.

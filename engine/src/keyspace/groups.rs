@@ -7,6 +7,7 @@
 //! onto these methods.
 
 use alloc::collections::BTreeMap;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use bytes::Bytes;
@@ -740,7 +741,7 @@ struct Tee<'a, S> {
 }
 
 impl<S: crate::read_sink::EntrySink> crate::read_sink::EntrySink for Tee<'_, S> {
-    fn entry(&mut self, e: &crate::node::EntryRef<'_>, claim: Option<(u64, u64)>) {
+    fn entry(&mut self, e: &crate::log::node::EntryRef<'_>, claim: Option<(u64, u64)>) {
         self.ids.push(e.id);
         self.inner.entry(e, claim);
     }

@@ -7,12 +7,12 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::door::Keyspace;
-use crate::blocking::{ReadOutput, ReadRequest};
 use crate::entry::StreamEntry;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::StreamSummary;
 use crate::options::{GroupReadId, XReadId};
+use crate::read_request::{ReadOutput, ReadRequest};
 use crate::stream::Stream;
 
 impl Keyspace {

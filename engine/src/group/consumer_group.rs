@@ -33,10 +33,10 @@ use core::cmp::Ordering;
 
 use bytes::Bytes;
 
+use crate::group::pel::{Nack, Pel, Placement};
 use crate::id::StreamId;
-use crate::pel::{Nack, Pel, Placement};
 
-pub use crate::pel::ConsumerId;
+pub use crate::group::pel::ConsumerId;
 
 /// The longest consumer name held inside its slot; longer names take one heap block.
 const INLINE_NAME: usize = 22;
@@ -409,7 +409,7 @@ pub struct Group {
     pub entries_read: Option<u64>,
     /// Where the last `>` read stopped in the stream; the next one resumes there when
     /// `last_delivered` is still that entry.
-    pub(crate) read_cursor: Option<crate::node::Cursor>,
+    pub(crate) read_cursor: Option<crate::log::node::Cursor>,
     members: Option<alloc::boxed::Box<Members>>,
 }
 

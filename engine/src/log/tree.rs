@@ -9,7 +9,7 @@
 //!
 //! Keys and entries are normally in the same order, but not always: once XSETID has moved
 //! the last ID below the tombstones of a node that lost all its live entries (see
-//! [`crate::node`]), new entries can be smaller than that node's key, and a node created
+//! [`crate::log::node`]), new entries can be smaller than that node's key, and a node created
 //! for them gets a key below the tail's. Seeks therefore follow Redis's iterator: start
 //! at the node with the greatest key ≤ the bound, or at the first (last) node when there
 //! is none, and decide on entries, not keys, when to stop.
@@ -33,7 +33,7 @@ use alloc::collections::BTreeMap;
 
 use crate::entry::FieldValues;
 use crate::id::StreamId;
-use crate::node::{Node, NodeLimits};
+use crate::log::node::{Node, NodeLimits};
 
 /// The nodes of one stream, in ID order.
 #[derive(Clone, Debug, Default)]

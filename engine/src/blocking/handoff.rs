@@ -7,8 +7,8 @@
 
 use core::task::{Context, Poll, Waker};
 
-use crate::blocking::ReadOutput;
 use crate::error::Error;
+use crate::read_request::ReadOutput;
 use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
 
 /// The default of [`crate::EngineBuilder::wakeup_spin`]: how long a reader about to

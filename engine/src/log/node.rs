@@ -28,7 +28,7 @@
 //! written with its absolute ID.
 //!
 //! Beside its own bytes a node tracks the size Redis's listpack for the same entries would
-//! have (see [`crate::lpsize`]) so that nodes close exactly where Redis closes them.
+//! have (see [`crate::log::lpsize`]) so that nodes close exactly where Redis closes them.
 
 use alloc::vec::Vec;
 
@@ -36,7 +36,7 @@ use bytes::Bytes;
 
 use crate::entry::{FieldValues, StreamEntry};
 use crate::id::StreamId;
-use crate::lpsize;
+use crate::log::lpsize;
 
 const FLAG_DELETED: u8 = 1;
 const FLAG_SAME_FIELDS: u8 = 2;
@@ -160,7 +160,7 @@ pub struct Node {
     /// lets a reader that wants only entries above it start at the last entry instead
     /// of decoding the node from its first ([`Node::iter_from`]).
     prev_last: StreamId,
-    /// Unique among the nodes a stream ever had ([`crate::tree::NodeTree`] numbers
+    /// Unique among the nodes a stream ever had ([`crate::log::tree::NodeTree`] numbers
     /// them): what a [`Cursor`] checks before it resumes decoding here.
     serial: u64,
 }

@@ -21,11 +21,11 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use hashbrown::HashMap;
 
-use crate::blocking::{ReadOutput, ReadRequest};
+use crate::blocking::handoff::{Outcome, Slot};
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::keyspace::Signal;
-use crate::slot::{Outcome, Slot};
+use crate::read_request::{ReadOutput, ReadRequest};
 use crate::sync::Arc;
 
 /// Identifies a blocked reader in the registry.

@@ -22,7 +22,7 @@ pub type ConsumerId = u32;
 
 use alloc::collections::BTreeMap;
 
-use crate::idmap::IdMap;
+use crate::group::pel_map::IdMap;
 
 use crate::id::StreamId;
 
