@@ -89,18 +89,16 @@ pub use cmd::{arity_ok, ReadStep, RespReadStep};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;
-pub use group::lag::Counters;
-pub use group::pel::{ByTime, Nack, Pel, Placement};
-pub use group::{Consumer, ConsumerId, ConsumerName, Group};
+pub use group::{Consumer, Group};
 pub use id::{StreamId, XAddId};
 pub use info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
 };
 pub use keyspace::{
-    Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Signal, Value,
+    Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Value,
 };
-pub use log::idmp::{Idempotency, Idmp};
+pub use log::idmp::Idempotency;
 pub use log::node::NodeLimits;
 pub use options::{
     ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XAutoClaimOptions,

@@ -7,4 +7,4 @@ pub(crate) mod lag;
 pub(crate) mod pel;
 pub(crate) mod pel_map;
 
-pub use consumer_group::{Consumer, ConsumerId, ConsumerName, Group};
+pub use consumer_group::{Consumer, ConsumerId, Group};
