@@ -58,6 +58,7 @@ mod read_request;
 mod read_sink;
 mod readgroup;
 mod reply;
+mod resp;
 mod slot_hash;
 mod stream;
 
@@ -95,17 +96,17 @@ pub use info::{
     Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
 };
-pub use keyspace::{
-    Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Value,
-};
+pub use keyspace::{Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Value};
 pub use log::idmp::Idempotency;
 pub use log::node::NodeLimits;
+pub use num::parse_i64;
 pub use options::{
     ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XAutoClaimOptions,
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 pub use read_request::{ReadOutput, ReadRequest};
-pub use reply::{Protocol, Reply};
+pub use reply::Reply;
+pub use resp::{Protocol, RespWriter};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;
 

@@ -15,7 +15,8 @@ use crate::entry::StreamEntry;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::log::node::{EntryRef, OpenCopy};
-use crate::reply::{insert_len, write_bulk, write_count, write_entry_parts, write_id, Reply};
+use crate::reply::{write_entry_parts, Reply};
+use crate::resp::{insert_len, write_bulk, write_count, write_id};
 use crate::Protocol;
 
 /// Receives the entries a read delivers from one stream.

@@ -11,17 +11,8 @@ use bytes::Bytes;
 use crate::entry::StreamEntry;
 use crate::error::Error;
 use crate::id::StreamId;
-use crate::num;
-
-/// The RESP protocol version of a connection (`HELLO 2` / `HELLO 3`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Protocol {
-    /// RESP2, the default.
-    #[default]
-    Resp2,
-    /// RESP3.
-    Resp3,
-}
+pub use crate::resp::Protocol;
+use crate::resp::{bulk_len, len_len, write_bulk, write_id, write_len, RespWriter};
 
 /// A command's reply, before encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,68 +86,41 @@ impl Reply {
 
     /// Encodes the reply for `proto`, appending to `out`.
     pub fn write_resp(&self, proto: Protocol, out: &mut Vec<u8>) {
+        self.write_to(&mut RespWriter::new(out, proto));
+    }
+
+    /// Encodes the reply with `w`.
+    pub fn write_to(&self, w: &mut RespWriter<'_>) {
         match self {
-            Reply::Simple(s) => {
-                out.push(b'+');
-                out.extend_from_slice(s.as_bytes());
-                out.extend_from_slice(b"\r\n");
-            }
+            Reply::Simple(s) => w.simple(s.as_bytes()),
             Reply::Error(e) => {
-                out.push(b'-');
-                e.write_message(out);
-                out.extend_from_slice(b"\r\n");
+                let mut text = Vec::new();
+                e.write_message(&mut text);
+                w.error(&text);
             }
-            Reply::Integer(i) => {
-                out.push(b':');
-                write_i64(*i, out);
-                out.extend_from_slice(b"\r\n");
-            }
-            Reply::Bulk(b) => {
-                write_len(b'$', b.len(), out);
-                out.extend_from_slice(b);
-                out.extend_from_slice(b"\r\n");
-            }
-            Reply::Null => out.extend_from_slice(match proto {
-                Protocol::Resp2 => b"$-1\r\n",
-                Protocol::Resp3 => b"_\r\n",
-            }),
-            Reply::NullArray => out.extend_from_slice(match proto {
-                Protocol::Resp2 => b"*-1\r\n",
-                Protocol::Resp3 => b"_\r\n",
-            }),
+            Reply::Integer(i) => w.int(*i),
+            Reply::Bulk(b) => w.bulk(b),
+            Reply::Null => w.null(),
+            Reply::NullArray => w.null_array(),
             Reply::Array(items) => {
-                write_len(b'*', items.len(), out);
+                w.array(items.len());
                 for item in items {
-                    item.write_resp(proto, out);
+                    item.write_to(w);
                 }
             }
             Reply::Map(pairs) => {
-                match proto {
-                    Protocol::Resp2 => write_len(b'*', pairs.len() * 2, out),
-                    Protocol::Resp3 => write_len(b'%', pairs.len(), out),
-                }
+                w.map(pairs.len());
                 for (k, v) in pairs {
-                    k.write_resp(proto, out);
-                    v.write_resp(proto, out);
+                    k.write_to(w);
+                    v.write_to(w);
                 }
             }
             Reply::PairMap(pairs) => {
-                let pair_prefix = match proto {
-                    Protocol::Resp2 => {
-                        write_len(b'*', pairs.len(), out);
-                        true
-                    }
-                    Protocol::Resp3 => {
-                        write_len(b'%', pairs.len(), out);
-                        false
-                    }
-                };
+                w.pair_map(pairs.len());
                 for (k, v) in pairs {
-                    if pair_prefix {
-                        out.extend_from_slice(b"*2\r\n");
-                    }
-                    k.write_resp(proto, out);
-                    v.write_resp(proto, out);
+                    w.pair();
+                    k.write_to(w);
+                    v.write_to(w);
                 }
             }
         }
@@ -224,71 +188,6 @@ pub(crate) fn entry_parts_len(e: &crate::log::node::EntryRef<'_>, parts: usize) 
         n += bulk_len(f.len()) + bulk_len(v.len());
     }
     n
-}
-
-/// The bytes of an aggregate header for `n` items (`*n\r\n`).
-pub(crate) fn len_len(n: usize) -> usize {
-    let mut buf = [0u8; 20];
-    num::write_u64(n as u64, &mut buf, 0) + 3
-}
-
-/// The bytes of a bulk string of `len` bytes.
-pub(crate) fn bulk_len(len: usize) -> usize {
-    len_len(len) + len + 2
-}
-
-/// A stream ID as a bulk string (the bytes of [`Reply::id`]).
-pub(crate) fn write_id(id: StreamId, out: &mut Vec<u8>) {
-    let mut buf = [0u8; 41];
-    write_bulk(id.format_into(&mut buf), out);
-}
-
-/// A bulk string (the bytes of [`Reply::Bulk`]).
-pub(crate) fn write_bulk(b: &[u8], out: &mut Vec<u8>) {
-    write_len(b'$', b.len(), out);
-    out.extend_from_slice(b);
-    out.extend_from_slice(b"\r\n");
-}
-
-/// An unsigned counter as an integer (the bytes of [`Reply::count`]).
-pub(crate) fn write_count(n: u64, out: &mut Vec<u8>) {
-    out.push(b':');
-    write_i64(n as i64, out);
-    out.extend_from_slice(b"\r\n");
-}
-
-/// Puts an array header for `n` items at `at`, in front of the items already written
-/// after it.
-pub(crate) fn insert_array_len(out: &mut Vec<u8>, at: usize, n: usize) {
-    insert_len(out, at, b'*', n);
-}
-
-/// Puts an aggregate header (`prefix`: `*` array, `%` map) for `n` items at `at`, in
-/// front of the items already written after it.
-pub(crate) fn insert_len(out: &mut Vec<u8>, at: usize, prefix: u8, n: usize) {
-    let mut header = [0u8; 24];
-    header[0] = prefix;
-    let len = num::write_u64(n as u64, &mut header, 1);
-    header[len..len + 2].copy_from_slice(b"\r\n");
-    out.splice(at..at, header[..len + 2].iter().copied());
-}
-
-/// An aggregate or bulk header: `prefix`, the decimal `len`, CRLF.
-pub(crate) fn write_len(prefix: u8, len: usize, out: &mut Vec<u8>) {
-    out.push(prefix);
-    let mut buf = [0u8; 20];
-    let n = num::write_u64(len as u64, &mut buf, 0);
-    out.extend_from_slice(&buf[..n]);
-    out.extend_from_slice(b"\r\n");
-}
-
-fn write_i64(v: i64, out: &mut Vec<u8>) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    let mut buf = [0u8; 20];
-    let n = num::write_u64(v.unsigned_abs(), &mut buf, 0);
-    out.extend_from_slice(&buf[..n]);
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use brook_engine::{Protocol, Reply};
+use brook_engine::{Protocol, Reply, RespWriter};
 
 use crate::stats::Stats;
 
@@ -22,16 +22,9 @@ pub struct Out {
 }
 
 impl Out {
-    fn line(&mut self, prefix: u8, body: &[u8]) {
-        self.buf.push(prefix);
-        self.buf.extend_from_slice(body);
-        self.buf.extend_from_slice(b"\r\n");
-    }
-
-    fn len_line(&mut self, prefix: u8, n: usize) {
-        self.buf.push(prefix);
-        self.buf.extend_from_slice(n.to_string().as_bytes());
-        self.buf.extend_from_slice(b"\r\n");
+    /// A writer of RESP frames into this connection's buffer, for its protocol.
+    fn w(&mut self) -> RespWriter<'_> {
+        RespWriter::new(&mut self.buf, self.proto)
     }
 
     /// An engine reply.
@@ -52,16 +45,12 @@ impl Out {
 
     /// `+text` (CR and LF, which would break the frame, become spaces).
     pub fn simple(&mut self, text: &str) {
-        let clean: Vec<u8> = text
-            .bytes()
-            .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-            .collect();
-        self.line(b'+', &clean);
+        self.w().simple(text.as_bytes());
     }
 
     /// `+OK`.
     pub fn ok(&mut self) {
-        self.buf.extend_from_slice(b"+OK\r\n");
+        self.w().simple(b"OK");
     }
 
     /// `-text`; `text` starts with its code (`ERR …`, `NOAUTH …`). CR and LF become
@@ -72,95 +61,61 @@ impl Out {
             .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
             .collect();
         self.count_error(&clean);
-        self.line(b'-', &clean);
+        self.w().error(&clean);
     }
 
     /// `:n`.
     pub fn int(&mut self, n: i64) {
-        self.line(b':', n.to_string().as_bytes());
+        self.w().int(n);
     }
 
     /// `$len` and the bytes.
     pub fn bulk(&mut self, bytes: &[u8]) {
-        self.len_line(b'$', bytes.len());
-        self.buf.extend_from_slice(bytes);
-        self.buf.extend_from_slice(b"\r\n");
+        self.w().bulk(bytes);
     }
 
     /// The null bulk string (`$-1`, or `_` in RESP3).
     pub fn null(&mut self) {
-        match self.proto {
-            Protocol::Resp2 => self.buf.extend_from_slice(b"$-1\r\n"),
-            Protocol::Resp3 => self.buf.extend_from_slice(b"_\r\n"),
-        }
+        self.w().null();
     }
 
     /// The null array (`*-1`, or `_` in RESP3).
     pub fn null_array(&mut self) {
-        match self.proto {
-            Protocol::Resp2 => self.buf.extend_from_slice(b"*-1\r\n"),
-            Protocol::Resp3 => self.buf.extend_from_slice(b"_\r\n"),
-        }
+        self.w().null_array();
     }
 
     /// An array header of `n` elements.
     pub fn array(&mut self, n: usize) {
-        self.len_line(b'*', n);
+        self.w().array(n);
     }
 
     /// A map header of `n` pairs (`%n`; a flat array of `2n` in RESP2).
     pub fn map(&mut self, n: usize) {
-        match self.proto {
-            Protocol::Resp2 => self.len_line(b'*', n * 2),
-            Protocol::Resp3 => self.len_line(b'%', n),
-        }
+        self.w().map(n);
     }
 
     /// A set header (`~n`; an array in RESP2).
     pub fn set(&mut self, n: usize) {
-        match self.proto {
-            Protocol::Resp2 => self.len_line(b'*', n),
-            Protocol::Resp3 => self.len_line(b'~', n),
-        }
+        self.w().set(n);
     }
 
     /// A push header (`>n`; an array in RESP2): pub/sub messages.
     pub fn push(&mut self, n: usize) {
-        match self.proto {
-            Protocol::Resp2 => self.len_line(b'*', n),
-            Protocol::Resp3 => self.len_line(b'>', n),
-        }
+        self.w().push(n);
     }
 
     /// A verbatim `txt` string (`=`; a bulk string in RESP2), as INFO and CLIENT INFO
     /// answer.
     pub fn verbatim(&mut self, text: &[u8]) {
-        match self.proto {
-            Protocol::Resp2 => self.bulk(text),
-            Protocol::Resp3 => {
-                self.len_line(b'=', text.len() + 4);
-                self.buf.extend_from_slice(b"txt:");
-                self.buf.extend_from_slice(text);
-                self.buf.extend_from_slice(b"\r\n");
-            }
-        }
+        self.w().verbatim(text);
     }
 
-    /// A double (`,` in RESP3; a bulk string in RESP2), written as Redis's `d2string`
-    /// writes it: the shortest text that reads back as the same value.
+    /// A double (`,` in RESP3; a bulk string in RESP2), as Redis's `d2string` writes it.
     pub fn double(&mut self, d: f64) {
-        let text = if d.is_nan() {
-            "nan".to_string()
-        } else {
-            d.to_string()
-        };
-        match self.proto {
-            Protocol::Resp2 => self.bulk(text.as_bytes()),
-            Protocol::Resp3 => self.line(b',', text.as_bytes()),
-        }
+        self.w().double(d);
     }
 
-    /// An integer inside a map, RESP3's or RESP2's shape alike.
+    /// A string as a bulk string.
     pub fn bulk_str(&mut self, text: &str) {
         self.bulk(text.as_bytes());
     }

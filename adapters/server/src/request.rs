@@ -6,6 +6,7 @@
 //! closed after the reply), and nothing is allocated in proportion to a length the
 //! client merely announced: argument vectors grow as bulk strings arrive.
 
+use brook_engine::parse_i64;
 use bytes::{Buf, Bytes, BytesMut};
 
 /// Longest inline request, and longest `*`/`$` header line, Redis reads before it
@@ -93,34 +94,6 @@ pub struct Parser {
     argv: Vec<Bytes>,
 }
 
-/// Redis's `string2ll`: an optional `-`, then digits without leading zeros (a lone `0`
-/// aside), fitting in an `i64`; nothing else.
-pub fn parse_ll(s: &[u8]) -> Option<i64> {
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    if digits.len() > 1 && digits[0] == b'0' || (neg && digits == b"0") {
-        return None;
-    }
-    let mut v: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        let d = i64::from(d - b'0');
-        v = if neg {
-            v.checked_mul(10)?.checked_sub(d)?
-        } else {
-            v.checked_mul(10)?.checked_add(d)?
-        };
-    }
-    Some(v)
-}
-
 impl Parser {
     /// A parser between requests.
     pub fn new() -> Parser {
@@ -144,7 +117,7 @@ impl Parser {
             let Some(line) = header_line(buf, ProtocolError::TooBigMultibulk)? else {
                 return Ok(Parsed::Incomplete);
             };
-            let n = parse_ll(&buf[1..line]);
+            let n = parse_i64(&buf[1..line]);
             let n = match n {
                 Some(n) if n <= MULTIBULK_MAX => n,
                 _ => return Err(ProtocolError::InvalidMultibulk),
@@ -169,7 +142,7 @@ impl Parser {
                     if buf[0] != b'$' {
                         return Err(ProtocolError::ExpectedDollar(buf[0]));
                     }
-                    let len = match parse_ll(&buf[1..line]) {
+                    let len = match parse_i64(&buf[1..line]) {
                         Some(n) if n >= 0 && n <= limits.max_bulk => n,
                         _ => return Err(ProtocolError::InvalidBulk),
                     };

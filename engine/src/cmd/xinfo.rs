@@ -125,7 +125,7 @@ pub(super) fn write_stream_resp(
     proto: crate::Protocol,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    use crate::reply::{insert_array_len, write_bulk, write_count, write_id, write_len};
+    use crate::resp::{insert_array_len, write_bulk, write_count, write_id, write_len};
     let key = &argv[2];
     let count = match parse_stream(ks, argv)? {
         StreamForm::Plain => {
@@ -162,8 +162,8 @@ pub(super) fn write_stream_resp(
         let longest_name = g.consumers().map(|c| c.name.len()).max().unwrap_or(0);
         // A group row `[id, owner, time, count]` and the owner's row `[id, time, count]`.
         let rows = g.pel().len().min(take_all);
-        let id = crate::reply::bulk_len(TYPICAL_ID);
-        let row = 8 + 2 * id + crate::reply::bulk_len(longest_name) + 2 * (16 + 3) + 2 * 6;
+        let id = crate::resp::bulk_len(TYPICAL_ID);
+        let row = 8 + 2 * id + crate::resp::bulk_len(longest_name) + 2 * (16 + 3) + 2 * 6;
         bytes += name.len() + 400 + rows.saturating_mul(row);
         bytes += g.consumer_count().saturating_mul(200 + longest_name);
     }
@@ -379,7 +379,7 @@ pub(super) fn write_consumers_resp(
         consumer_info(c).write_resp(proto, out);
         n += 1;
     }
-    crate::reply::insert_array_len(out, at, n);
+    crate::resp::insert_array_len(out, at, n);
     Ok(())
 }
 

@@ -121,7 +121,7 @@ pub(super) fn write_resp(
     proto: crate::Protocol,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    use crate::reply::{insert_array_len, write_bulk, write_count, write_id, write_len};
+    use crate::resp::{insert_array_len, write_bulk, write_count, write_id, write_len};
     let (key, group) = (&argv[1], &argv[2]);
     let Some(range) = parse(ks, argv)? else {
         summary(ks, key, group)?.write_resp(proto, out);

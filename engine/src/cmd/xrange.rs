@@ -123,6 +123,6 @@ pub(crate) fn write_resp(
     } else {
         stream.for_each_in(r.start, r.end, limit, &mut write);
     }
-    crate::reply::insert_array_len(out, at, n);
+    crate::resp::insert_array_len(out, at, n);
     Ok(())
 }

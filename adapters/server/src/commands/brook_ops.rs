@@ -18,8 +18,8 @@ use brook_engine::{Error, Reply, StreamId};
 use bytes::Bytes;
 
 use super::{Session, Step};
-use crate::request::parse_ll;
 use crate::Shared;
+use brook_engine::parse_i64;
 
 fn ids(args: &[Bytes]) -> Result<Vec<StreamId>, Error> {
     args.iter().map(|a| StreamId::parse_strict(a)).collect()
@@ -85,7 +85,7 @@ fn writes(args: &[Bytes], n: usize) -> Option<Vec<Vec<Bytes>>> {
     let mut out = Vec::new();
     let mut i = 0;
     for _ in 0..n {
-        let argc = usize::try_from(parse_ll(args.get(i)?)?).ok()?;
+        let argc = usize::try_from(parse_i64(args.get(i)?)?).ok()?;
         let argv = args.get(i + 1..i + 1 + argc)?.to_vec();
         if argv.is_empty() {
             return None;
@@ -98,12 +98,12 @@ fn writes(args: &[Bytes], n: usize) -> Option<Vec<Vec<Bytes>>> {
 
 /// `BROOK.MARKACK`.
 pub(super) fn mark_ack(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
-    let n = parse_ll(&argv[6]).and_then(|n| usize::try_from(n).ok());
+    let n = parse_i64(&argv[6]).and_then(|n| usize::try_from(n).ok());
     let Some(cmds) = n.and_then(|n| writes(&argv[7..], n)) else {
         sess.out.error("ERR syntax error");
         return Step::Done;
     };
-    let keep = parse_ll(&argv[5]).filter(|&ms| ms > 0);
+    let keep = parse_i64(&argv[5]).filter(|&ms| ms > 0);
     let (Ok(id), Some(keep)) = (StreamId::parse_strict(&argv[4]), keep) else {
         sess.out.error("ERR syntax error");
         return Step::Done;

@@ -8,8 +8,8 @@ use bytes::Bytes;
 
 use super::{arity_ok, Session, Step};
 use crate::registry::{Client, Unblock};
-use crate::request::parse_ll;
 use crate::Shared;
+use brook_engine::parse_i64;
 
 /// Redis's rule for names and library attributes: printable ASCII without spaces.
 pub(super) fn check_name(name: &[u8]) -> Result<(), &'static str> {
@@ -181,7 +181,7 @@ fn list(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
         [i, ids @ ..] if i.eq_ignore_ascii_case(b"id") && !ids.is_empty() => {
             let mut wanted = Vec::new();
             for id in ids {
-                match parse_ll(id) {
+                match parse_i64(id) {
                     Some(v) if v > 0 => wanted.push(v as u64),
                     _ => {
                         sess.out.error("ERR Invalid client ID");
@@ -232,7 +232,7 @@ fn kill(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
         };
         let opt = &args[i];
         if opt.eq_ignore_ascii_case(b"id") {
-            match parse_ll(value) {
+            match parse_i64(value) {
                 Some(v) if v > 0 => id = Some(v as u64),
                 _ => {
                     sess.out.error("ERR client-id should be greater than 0");
@@ -255,7 +255,7 @@ fn kill(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
                 return;
             }
         } else if opt.eq_ignore_ascii_case(b"maxage") {
-            match parse_ll(value) {
+            match parse_i64(value) {
                 Some(v) => maxage = Some(v),
                 None => {
                     sess.out
@@ -287,7 +287,7 @@ fn kill(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
 
 /// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`.
 fn unblock(shared: &Shared, sess: &mut Session, args: &[Bytes]) {
-    let Some(id) = parse_ll(&args[0]) else {
+    let Some(id) = parse_i64(&args[0]) else {
         sess.out
             .error("ERR value is not an integer or out of range");
         return;

@@ -12,8 +12,8 @@
 use bytes::Bytes;
 
 use super::{Session, Step};
-use crate::request::parse_ll;
 use crate::Shared;
+use brook_engine::parse_i64;
 
 /// `BROOK.CLOCK GET|ADVANCE|SET`.
 pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
@@ -46,7 +46,7 @@ pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
         );
         return Step::Done;
     };
-    let ms = match parse_ll(&argv[2]).and_then(|v| u64::try_from(v).ok()) {
+    let ms = match parse_i64(&argv[2]).and_then(|v| u64::try_from(v).ok()) {
         Some(ms) => ms,
         None => {
             sess.out

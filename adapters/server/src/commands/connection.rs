@@ -4,8 +4,8 @@ use brook_engine::{Error, Protocol};
 use bytes::Bytes;
 
 use super::{Session, Step};
-use crate::request::parse_ll;
 use crate::Shared;
+use brook_engine::parse_i64;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
@@ -77,7 +77,7 @@ pub(super) fn auth(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step 
 pub(super) fn hello(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
     let mut ver = None;
     if let Some(v) = argv.get(1) {
-        match parse_ll(v) {
+        match parse_i64(v) {
             Some(v) if (2..=3).contains(&v) => ver = Some(v),
             Some(_) => {
                 sess.out.error("NOPROTO unsupported protocol version");
@@ -158,7 +158,7 @@ pub(super) fn hello(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step
 
 /// `SELECT index`.
 pub(super) fn select(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
-    match parse_ll(&argv[1]).filter(|v| i32::try_from(*v).is_ok()) {
+    match parse_i64(&argv[1]).filter(|v| i32::try_from(*v).is_ok()) {
         None => sess
             .out
             .error("ERR value is not an integer or out of range"),

@@ -11,8 +11,8 @@
 use bytes::Bytes;
 
 use super::{Session, Step};
-use crate::request::parse_ll;
 use crate::Shared;
+use brook_engine::parse_i64;
 
 /// `MEMORY <subcommand> …` (the dispatcher has checked the subcommand and its arity).
 pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
@@ -42,7 +42,7 @@ fn usage(shared: &Shared, sess: &mut Session, argv: &[Bytes]) {
     let mut j = 3;
     while j < argv.len() {
         if argv[j].eq_ignore_ascii_case(b"samples") && j + 1 < argv.len() {
-            match parse_ll(&argv[j + 1]) {
+            match parse_i64(&argv[j + 1]) {
                 None => {
                     sess.out
                         .error("ERR value is not an integer or out of range");
