@@ -21,8 +21,11 @@
 
 mod backend;
 mod connect;
+#[cfg(feature = "worker")]
 pub mod metrics;
+#[cfg(feature = "worker")]
 pub mod retention;
+#[cfg(feature = "worker")]
 pub mod worker;
 
 pub use backend::{Backend, BackendSubscription};

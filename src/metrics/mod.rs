@@ -1,5 +1,6 @@
-//! Metrics: a [`snapshot`] of streams, groups and consumers; a Prometheus
-//! [`Exporter`] under the names redis_exporter uses (plus brook's own worker metrics);
+//! Metrics: a `snapshot` of streams, groups and consumers; a Prometheus `Exporter`
+//! under the names redis_exporter uses (feature `metrics`), plus each worker's own
+//! metrics ([`WorkerMetrics`], feature `worker`);
 //! and, with the `metrics-http` feature, `serve`, a small HTTP endpoint for `/metrics`
 //! (plain tokio, no HTTP framework).
 //!
@@ -13,14 +14,18 @@
 //! # server.abort(); Ok(()) }
 //! ```
 
+#[cfg(feature = "metrics")]
 mod exposition;
 #[cfg(feature = "metrics-http")]
 mod http;
+#[cfg(feature = "metrics")]
 mod snapshot;
 mod worker;
 
+#[cfg(feature = "metrics")]
 pub use exposition::Exporter;
 #[cfg(feature = "metrics-http")]
 pub use http::serve;
+#[cfg(feature = "metrics")]
 pub use snapshot::{snapshot, ConsumerMetrics, GroupMetrics, StreamMetrics};
 pub use worker::WorkerMetrics;

@@ -25,17 +25,10 @@
 //!     Ok(s.xack(b"jobs", b"workers", &ids).await? as usize)
 //! }
 //!
+//! // Any executor runs it: tokio, async-std, or (here) the minimal `pollster`.
 //! let engine = Engine::new();
-//! let acked = futures_lite_block_on(produce_and_consume(&engine)).unwrap();
+//! let acked = pollster::block_on(produce_and_consume(&engine)).unwrap();
 //! assert_eq!(acked, 1);
-//! # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
-//! #     // The engine's futures complete without a runtime when nothing blocks.
-//! #     let mut f = std::pin::pin!(f);
-//! #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-//! #     loop {
-//! #         if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v; }
-//! #     }
-//! # }
 //! ```
 
 mod batch;
