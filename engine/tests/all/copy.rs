@@ -287,3 +287,33 @@ fn the_copy_orders_equal_delivery_times_by_id() {
     assert!(pos(&s, "\"2-0\"") < pos(&s, "\"1-0\""), "source: {s}");
     assert!(pos(&c, "\"1-0\"") < pos(&c, "\"2-0\""), "copy: {c}");
 }
+
+/// `Engine::copy_to` locks both engines: copies in opposite directions at once never
+/// deadlock, and each copy is whole.
+#[test]
+fn copies_between_engines_in_both_directions_do_not_deadlock() {
+    use brook_engine::Engine;
+    let (a, b) = (Engine::new(), Engine::new());
+    for (e, key) in [(&a, "x"), (&b, "y")] {
+        for i in 0..50 {
+            e.execute_str(&["XADD", key, "*", "n", &i.to_string()]);
+        }
+    }
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            for _ in 0..2000 {
+                assert_eq!(a.copy_to("x", &b, "x", 1, true), Ok(true));
+            }
+        });
+        scope.spawn(|| {
+            for _ in 0..2000 {
+                assert_eq!(b.copy_to("y", &a, "y", 0, true), Ok(true));
+            }
+        });
+    });
+    assert_eq!(a.xlen("y"), Ok(50));
+    assert_eq!(b.xlen("x"), Ok(50));
+    assert_eq!(a.copy_to("x", &a, "x", 0, true), Err(Error::SameObject));
+    assert_eq!(a.copy("x", "z", false), Ok(true));
+    assert_eq!(a.copy("x", "z", false), Ok(false));
+}
