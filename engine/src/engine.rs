@@ -483,6 +483,55 @@ impl Engine {
         })
     }
 
+    /// COPY in this engine's keyspace: whether it copied (see [`Keyspace::copy`]).
+    /// `CROSSSLOT` in cluster mode when the keys are in different slots.
+    pub fn copy(
+        &self,
+        src: impl AsRef<[u8]>,
+        dst: impl AsRef<[u8]>,
+        replace: bool,
+    ) -> Result<bool, Error> {
+        self.with_keyspace(|ks, now| ks.copy(src.as_ref(), dst.as_ref(), replace, now))
+    }
+
+    /// COPY … DB n: copies `src` of this engine to `dst` of `dest`, the engine of
+    /// database `db` (see [`Keyspace::copy_to`]), atomically: both engines are locked
+    /// for the copy (in a fixed order, so that copies in opposite directions cannot
+    /// deadlock) and readers blocked on `dst` are served when it ends. `dest` being
+    /// this engine is [`Engine::copy`] (`ERR source and destination objects are the
+    /// same` for one key).
+    pub fn copy_to(
+        &self,
+        src: impl AsRef<[u8]>,
+        dest: &Engine,
+        dst: impl AsRef<[u8]>,
+        db: usize,
+        replace: bool,
+    ) -> Result<bool, Error> {
+        let (src, dst) = (src.as_ref(), dst.as_ref());
+        if Arc::ptr_eq(&self.inner, &dest.inner) {
+            return self.copy(src, dst, replace);
+        }
+        let src_first =
+            core::ptr::from_ref::<Inner>(&self.inner) < core::ptr::from_ref(&dest.inner);
+        let (mut from, mut to) = if src_first {
+            let from = self.lock();
+            (from, dest.lock())
+        } else {
+            let to = dest.lock();
+            (self.lock(), to)
+        };
+        let now = self.now();
+        let out = from.ks.copy_to(src, &mut to.ks, dst, db, replace, now);
+        let from_done = from.after_write(now);
+        let to_done = to.after_write(now);
+        drop(to);
+        drop(from);
+        from_done.deliver();
+        to_done.deliver();
+        out
+    }
+
     /// TYPE.
     pub fn key_type(&self, key: impl AsRef<[u8]>) -> KeyType {
         self.read(|ks| ks.key_type(key.as_ref()))

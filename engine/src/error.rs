@@ -220,6 +220,16 @@ pub enum Error {
     /// keys live in different Redis Cluster slots (on a cluster, or an engine in cluster
     /// mode).
     CrossSlot,
+    /// `ERR source and destination objects are the same` (COPY onto its own key in the
+    /// same database)
+    SameObject,
+    /// `ERR DB index is out of range` (COPY … DB n naming no database)
+    DbIndexOutOfRange,
+    /// `ERR value is out of range, value must between -2147483648 and 2147483647` (an
+    /// argument Redis reads as a C `int`, such as COPY's DB, beyond its range)
+    IntOutOfRange,
+    /// `ERR Copying to another database is not allowed in cluster mode`
+    CopyDbInCluster,
 }
 
 impl Error {
@@ -340,6 +350,14 @@ impl Error {
             Error::Unblocked => "UNBLOCKED client unblocked via CLIENT UNBLOCK",
             Error::EngineClosed => "ERR engine closed",
             Error::CrossSlot => "CROSSSLOT Keys in request don't hash to the same slot",
+            Error::SameObject => "ERR source and destination objects are the same",
+            Error::DbIndexOutOfRange => "ERR DB index is out of range",
+            Error::IntOutOfRange => {
+                "ERR value is out of range, value must between -2147483648 and 2147483647"
+            }
+            Error::CopyDbInCluster => {
+                "ERR Copying to another database is not allowed in cluster mode"
+            }
             Error::InvalidExpireTime => "ERR invalid expire time in 'set' command",
             Error::IncrOverflow => "ERR increment or decrement would overflow",
             _ => return None,
@@ -582,7 +600,8 @@ debug_impl! {
         UnbalancedXReadGroup MissingGroupOption ClaimNotInteger ClaimNegative
         XGroupKeyMissing EntriesReadRange BusyGroup XAutoClaimMinIdle XAutoClaimCount
         XAutoClaimCountTooHigh NumIdsInvalid NumIdsMismatch IdsRequired Unblocked
-        EngineClosed InvalidExpireTime IncrOverflow CrossSlot;
+        EngineClosed InvalidExpireTime IncrOverflow CrossSlot SameObject DbIndexOutOfRange
+        IntOutOfRange CopyDbInCluster;
     plain: WrongArity XCfgSetTwice OnlyForXReadGroup MeaninglessGroupId XClaimInvalid;
     bytes: UnknownCommand XClaimUnrecognized ConfigUnknownOption Server NotSent
         OutcomeUnknown InvalidUrl;

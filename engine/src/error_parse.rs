@@ -66,6 +66,10 @@ const FIXED: &[Error] = &[
     Error::Unblocked,
     Error::EngineClosed,
     Error::CrossSlot,
+    Error::SameObject,
+    Error::DbIndexOutOfRange,
+    Error::IntOutOfRange,
+    Error::CopyDbInCluster,
 ];
 
 /// `text` with `prefix` and `suffix` removed, if it has both.

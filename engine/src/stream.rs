@@ -647,6 +647,24 @@ impl Stream {
         &mut self.idmp
     }
 
+    /// The stream COPY stores, as Redis's `streamDup` builds it: the same entries and
+    /// nodes, last-generated ID, first ID, max-deleted ID and entries-added; every group
+    /// with its last-delivered ID, entries-read, consumers (seen and active times) and
+    /// PEL (owners, delivery times and counts); the IDMP settings, producers, IIDs and
+    /// counters. Two things are as on a fresh object: the PEL's delivery-time order is
+    /// rebuilt (ties by ID, see `Pel::reorder_as_copied`), and Redis's IDMP cron visits
+    /// the copy iff it holds producers (as after a RENAME).
+    pub(crate) fn copied(&self) -> Stream {
+        let mut s = self.clone();
+        s.idmp.renamed();
+        for g in s.groups.values_mut() {
+            if let Some(pel) = g.pel_mut() {
+                pel.reorder_as_copied();
+            }
+        }
+        s
+    }
+
     /// Heap bytes this stream holds, node buffers and index included, with its groups
     /// (PELs, consumers) and IDMP state. O(1): every part keeps its own count.
     pub fn heap_bytes(&self) -> usize {

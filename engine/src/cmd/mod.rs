@@ -18,7 +18,10 @@ use crate::num;
 use crate::read_request::ReadRequest;
 use crate::reply::Reply;
 
+pub use copy::CopyOptions;
+
 mod config;
+mod copy;
 mod dbsize;
 mod del;
 mod exists;
@@ -140,6 +143,7 @@ static COMMANDS: &[Command] = &[
     cmd("scan", -2, false, scan::run),
     cmd("rename", 3, false, rename::run_rename),
     cmd("renamenx", 3, false, rename::run_renamenx),
+    cmd("copy", -3, true, copy::run),
     cmd("dbsize", 1, false, dbsize::run),
     cmd("flushall", -1, false, flush::run),
     cmd("flushdb", -1, false, flush::run),
@@ -500,7 +504,7 @@ pub(crate) fn reply(r: Result<Reply, Error>) -> Reply {
 fn multi_keys<'a>(name: &str, argv: &'a [Bytes]) -> alloc::vec::Vec<&'a [u8]> {
     let keys: &[Bytes] = match name {
         "del" | "exists" | "unlink" => argv.get(1..).unwrap_or_default(),
-        "rename" | "renamenx" => argv.get(1..3).unwrap_or_default(),
+        "rename" | "renamenx" | "copy" => argv.get(1..3).unwrap_or_default(),
         "xread" | "xreadgroup" => {
             let after = argv
                 .iter()

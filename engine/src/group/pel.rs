@@ -219,6 +219,26 @@ impl Pel {
         Some(n)
     }
 
+    /// Puts the delivery-time order in the form Redis's COPY gives the copy
+    /// (`streamDup` inserts the pending entries by ID into its time-sorted list): by
+    /// delivery time, ties by ID — where the original orders ties by when they were
+    /// delivered. A later delivery goes after every entry, as on Redis's list tail.
+    pub(crate) fn reorder_as_copied(&mut self) {
+        let ids: alloc::vec::Vec<StreamId> = self.by_id.iter().map(|(id, _)| id).collect();
+        let mut tail = 0;
+        for (ticket, id) in (1u64..).zip(&ids) {
+            if let Some(n) = self.by_id.get_mut(*id) {
+                n.order = (n.delivery_time, ticket);
+                tail = tail.max(n.delivery_time);
+            }
+        }
+        self.next_ticket = ids.len() as u64;
+        self.tail_time = tail;
+        if self.by_time.is_some() {
+            self.by_time = Some(self.by_id.iter().map(|(id, n)| (n.order, id)).collect());
+        }
+    }
+
     /// Checks that the two orders hold the same entries.
     pub fn check(&self) -> Result<(), alloc::string::String> {
         self.by_id.check()?;

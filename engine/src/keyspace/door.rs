@@ -350,7 +350,8 @@ impl Keyspace {
     /// entry or key removed; XACK and XACKDEL one per ID acknowledged; XSETID, XGROUP
     /// CREATE/SETID, XIDMPRECORD (a new record), SET and INCR 1; XGROUP DESTROY,
     /// CREATECONSUMER, DELCONSUMER and XCFGSET 1 when they changed something; RENAME 1
-    /// when a key moved; XREADGROUP 1 per consumer it created plus 1 per stream it
+    /// when a key moved; COPY 1 when it copied; XREADGROUP 1 per consumer it created
+    /// plus 1 per stream it
     /// served from `>`; XCLAIM and XAUTOCLAIM 1 for a consumer they created, 1 per entry
     /// claimed and 1 per pending entry dropped because its entry is gone (XCLAIM: 1 for
     /// a LASTID that moved the group when nothing else changed). Reads, failed commands
@@ -619,7 +620,8 @@ impl Keyspace {
 
     /// The version of a watched key (it changes whenever Redis would mark the key
     /// modified for WATCH: XADD, XDEL and XTRIM that delete, XDELEX/XACKDEL that delete,
-    /// a stream created by XGROUP CREATE … MKSTREAM, SET, INCR…, DEL, RENAME, expiry,
+    /// a stream created by XGROUP CREATE … MKSTREAM, SET, INCR…, DEL, RENAME, COPY (its
+    /// destination), expiry,
     /// FLUSHDB/FLUSHALL of an existing key). `None` when nobody watches it.
     pub fn key_version(&self, key: &[u8]) -> Option<u64> {
         self.watched.get(key).map(|e| e.1)

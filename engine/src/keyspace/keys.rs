@@ -1,5 +1,5 @@
 //! Key-level commands of the [`Keyspace`]: DEL, EXISTS, TYPE, KEYS, SCAN, RENAME,
-//! FLUSHDB, SET and GET, each a change made through the key door
+//! COPY, FLUSHDB, SET and GET, each a change made through the key door
 //! ([`Keyspace::write_keys`]) or a read of the key map.
 
 use alloc::vec;
@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::door::{KeyType, Keyspace, Value};
-use super::effects::{arg, word};
+use super::effects::{arg, num, word};
 use crate::error::Error;
 use crate::glob;
 
@@ -73,6 +73,98 @@ impl Keyspace {
                 arg(to),
             ]);
             Ok(true)
+        })
+    }
+
+    /// COPY (in one database): stores a copy of the value at `src`, with its expiry
+    /// time, at `dst` — for a stream everything Redis's `streamDup` copies: entries,
+    /// IDs and counters, groups with their consumers and PELs, IDMP settings, producers
+    /// and IIDs. Whether it copied: `false` when `src` does not exist, or `dst` does and
+    /// `replace` is off. `ERR source and destination objects are the same` when they
+    /// are one key (checked first, after the cluster-mode slot check); keys due to
+    /// expire at `now` are gone first. Readers blocked on `dst` re-run as after a
+    /// write; WATCH sees `dst` modified. Propagated as `COPY src dst [REPLACE]`.
+    pub fn copy(&mut self, src: &[u8], dst: &[u8], replace: bool, now: u64) -> Result<bool, Error> {
+        self.check_slots([src, dst])?;
+        if src == dst {
+            return Err(Error::SameObject);
+        }
+        self.expire_due(now);
+        let Some((value, at)) = self.copy_of(src) else {
+            return Ok(false);
+        };
+        let mut effect = vec![word("COPY"), arg(src), arg(dst)];
+        if replace {
+            effect.push(word("REPLACE"));
+        }
+        Ok(self.store_copy(dst, value, at, replace, Some(effect)))
+    }
+
+    /// COPY … DB n: as [`Keyspace::copy`], from this keyspace's `src` to `dst` in
+    /// `dest`, another database's keyspace (`db` its index, for the effect). Recorded
+    /// here, in the source's database, as Redis propagates it: `COPY src dst DB db
+    /// [REPLACE]`; the change is counted by `dest`.
+    pub fn copy_to(
+        &mut self,
+        src: &[u8],
+        dest: &mut Keyspace,
+        dst: &[u8],
+        db: usize,
+        replace: bool,
+        now: u64,
+    ) -> Result<bool, Error> {
+        self.expire_due(now);
+        dest.expire_due(now);
+        let Some((value, at)) = self.copy_of(src) else {
+            return Ok(false);
+        };
+        if !dest.store_copy(dst, value, at, replace, None) {
+            return Ok(false);
+        }
+        self.write_keys(|kw| {
+            if kw.recording() {
+                let mut effect = vec![word("COPY"), arg(src), arg(dst), word("DB"), num(db)];
+                if replace {
+                    effect.push(word("REPLACE"));
+                }
+                kw.propagate(effect);
+            }
+        });
+        Ok(true)
+    }
+
+    /// The copy COPY stores of the value at `src`, and `src`'s expiry time.
+    fn copy_of(&self, src: &[u8]) -> Option<(Value, Option<u64>)> {
+        let value = match self.value(src)? {
+            Value::Stream(s) => Value::Stream(alloc::boxed::Box::new(s.copied())),
+            Value::String(b) => Value::String(Bytes::copy_from_slice(b)),
+        };
+        Some((value, self.expiry_of(src)))
+    }
+
+    /// Stores a copy at `dst` with expiry time `at` unless `dst` exists and `replace`
+    /// is off; whether it stored it. `effect`: what to propagate.
+    fn store_copy(
+        &mut self,
+        dst: &[u8],
+        value: Value,
+        at: Option<u64>,
+        replace: bool,
+        effect: Option<super::door::Argv>,
+    ) -> bool {
+        if !replace && self.value(dst).is_some() {
+            return false;
+        }
+        self.write_keys(|kw| {
+            kw.insert(dst, value);
+            if let Some(at) = at {
+                kw.set_expiry(dst, at);
+            }
+            kw.dirty(1);
+            if let Some(effect) = effect {
+                kw.propagate(effect);
+            }
+            true
         })
     }
 

@@ -11,7 +11,8 @@
 //! strings with their TTLs, `dirty` aside — and `pids-tracked` of a key where an IDMP
 //! XADD failed, which Redis's own propagation loses too (see the test). Floors on the effect kinds make sure the
 //! rewritten forms (XADD with its ID and an exact trim, XCLAIM … FORCE JUSTID, XGROUP
-//! SETID … ENTRIESREAD, DEL for an expired key) were all exercised.
+//! SETID … ENTRIESREAD, DEL for an expired key) and COPY (propagated verbatim) were all
+//! exercised.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -195,6 +196,7 @@ fn replayed_effects_rebuild_the_keyspace() {
         ("XDELEX", steps / 800),
         ("DEL", steps / 400),
         ("SET", steps / 200),
+        ("COPY", steps / 800),
     ] {
         let n = kinds.get(kind).copied().unwrap_or(0);
         assert!(

@@ -319,6 +319,14 @@ impl Gen {
         if name.eq_ignore_ascii_case(b"XIDMPRECORD") && argv.len() > 1 && !reply.is_error() {
             self.idmp_tracked.insert(argv[1].clone());
         }
+        // A copy of a stream Redis's IDMP cron may visit is one it may visit too.
+        if name.eq_ignore_ascii_case(b"COPY")
+            && argv.len() > 2
+            && matches!(reply, Frame::Integer(1))
+            && self.idmp_tracked.contains(&argv[1])
+        {
+            self.idmp_tracked.insert(argv[2].clone());
+        }
         if argv[0].eq_ignore_ascii_case(b"XAUTOCLAIM") {
             if let Frame::Array(items) = reply {
                 if let Some(cursor) = items.first().and_then(Frame::as_bytes) {
@@ -1007,6 +1015,47 @@ impl Gen {
                 }
             }
         }
+    }
+
+    /// COPY between the test's keys: onto a missing or an existing key, with and
+    /// without REPLACE, now and then onto itself, with `DB 0` (the same database) or a
+    /// bad option. (`DB n` for another database is `brook serve`'s, tested there.) A
+    /// stream that may hold a producer without IIDs is not copied: the copy is one that
+    /// Redis's IDMP cron visits, so when it drops that producer would depend on the cron.
+    fn copy(&mut self) -> Argv {
+        let mut src = self.key();
+        if self.idmp_empty_producer.contains(&src) {
+            src = a(STRING_KEY);
+        }
+        let dst = if self.rng.pct(8) {
+            src.clone()
+        } else {
+            self.key()
+        };
+        let mut argv = vec![a("COPY"), src, dst];
+        if self.rng.pct(50) {
+            argv.push(a(if self.rng.pct(50) {
+                "REPLACE"
+            } else {
+                "replace"
+            }));
+        }
+        if self.rng.pct(12) {
+            let opts: &[&[&str]] = &[
+                &["DB", "0"],
+                &["db", "0", "REPLACE"],
+                &["DB", "16"],
+                &["DB", "-1"],
+                &["DB", "x"],
+                &["DB", "99999999999"],
+                &["DB"],
+                &["FOO"],
+                &["DB", "16", "FOO"],
+                &["FOO", "DB", "16"],
+            ];
+            argv.extend(self.rng.pick(opts).iter().map(a));
+        }
+        argv
     }
 
     fn config(&mut self) -> Argv {
@@ -1879,6 +1928,9 @@ impl Gen {
         }
         if self.dialect.xcfgset && self.rng.pct(4) {
             return self.xcfgset();
+        }
+        if self.rng.pct(4) {
+            return self.copy();
         }
         if self.dialect.xidmprecord && self.rng.pct(5) {
             let argv = self.xidmprecord(ks);

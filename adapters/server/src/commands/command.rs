@@ -143,6 +143,7 @@ static DOCS: &[Doc] = &[
     d("scan", -2, R, K0, &["@keyspace", "@read", "@slow"], "generic", "2.8.0", "Iterates over the key names in the database.", "cursor MATCH:pattern COUNT:count TYPE:type"),
     d("rename", 3, W, (1, 2, 1), &["@keyspace", "@write", "@slow"], "generic", "1.0.0", "Renames a key and overwrites the destination.", "key newkey"),
     d("renamenx", 3, WF, (1, 2, 1), &["@keyspace", "@write", "@fast"], "generic", "1.0.0", "Renames a key only when the target key name doesn't exist.", "key newkey"),
+    d("copy", -3, WD, (1, 2, 1), &["@keyspace", "@write", "@slow"], "generic", "6.2.0", "Copies the value of a key to a new key.", "source destination DB:destination-db REPLACE"),
     d("dbsize", 1, RF, K0, &["@keyspace", "@read", "@fast"], "server", "1.0.0", "Returns the number of keys in the database.", ""),
     d("flushall", -1, W, K0, &["@keyspace", "@write", "@slow", "@dangerous"], "server", "1.0.0", "Removes all keys from all databases.", "ASYNC SYNC"),
     d("flushdb", -1, W, K0, &["@keyspace", "@write", "@slow", "@dangerous"], "server", "1.0.0", "Remove all keys from the current database.", "ASYNC SYNC"),

@@ -8,6 +8,7 @@ pub(crate) mod client;
 mod clock;
 mod command;
 mod connection;
+mod copy;
 mod info;
 mod keyspace;
 mod memory;
@@ -173,6 +174,18 @@ fn find(name: &[u8]) -> Option<&'static ServerCommand> {
         .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
+/// COPY with a `DB` option, which the server runs itself (see `copy.rs`).
+static COPY_DB: ServerCommand = sc("copy", -3, false, copy::run);
+
+/// The server command that runs `argv`, if the server runs it itself: by name, and
+/// COPY when it names a database.
+fn find_for(argv: &[Bytes]) -> Option<&'static ServerCommand> {
+    if copy::names_db(argv) {
+        return Some(&COPY_DB);
+    }
+    find(argv.first().map(|n| &n[..]).unwrap_or_default())
+}
+
 /// A server container command's subcommands: name, full name, Redis arity.
 type Subcommands = &'static [(&'static str, &'static str, i32)];
 
@@ -260,8 +273,7 @@ fn check_subcommand(c: &ServerCommand, argv: &[Bytes]) -> Result<(), Error> {
 /// Checks a command as Redis's dispatcher does before running or queueing it: known
 /// (subcommands too), right arity.
 fn check(argv: &[Bytes]) -> Result<Option<&'static ServerCommand>, Error> {
-    let name = argv.first().map(|n| &n[..]).unwrap_or_default();
-    match find(name) {
+    match find_for(argv) {
         Some(c) if !arity_ok(c.arity, argv.len()) => Err(Error::WrongArity(c.name)),
         Some(c) => check_subcommand(c, argv).map(|()| Some(c)),
         None => Keyspace::check_command(argv).map(|()| None),

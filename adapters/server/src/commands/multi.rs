@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use super::{find, stats_name, Session, Step};
+use super::{find_for, stats_name, Session, Step};
 use crate::Shared;
 
 /// An open transaction.
@@ -110,7 +110,7 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
     // Watches in other databases are checked first; those in the selected one with
     // its first engine commands, or now when the queue starts with a server command.
     let first_db = sess.db;
-    let starts_with_engine = queue.first().is_some_and(|a| find(&a[0]).is_none());
+    let starts_with_engine = queue.first().is_some_and(|a| find_for(a).is_none());
     let dirty = watches
         .iter()
         .any(|(d, _, _)| *d != first_db || !starts_with_engine)
@@ -136,7 +136,7 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
     // errors are theirs, not EXEC's.
     let mut nested_errors = 0;
     while i < queue.len() {
-        if let Some(c) = find(&queue[i][0]) {
+        if let Some(c) = find_for(&queue[i]) {
             let errors = sess.out.errors;
             let started = std::time::Instant::now();
             let _ = (c.run)(shared, sess, &queue[i]);
@@ -150,7 +150,7 @@ pub(super) fn exec(shared: &Shared, sess: &mut Session, _: &[Bytes]) -> Step {
         }
         let end = queue[i..]
             .iter()
-            .position(|argv| find(&argv[0]).is_some())
+            .position(|argv| find_for(argv).is_some())
             .map_or(queue.len(), |n| i + n);
         let check = header.is_some();
         let watches = &sess.watches;

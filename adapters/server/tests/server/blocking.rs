@@ -292,6 +292,47 @@ fn watch_by_another_client(port: u16) -> Vec<Vec<u8>> {
     out
 }
 
+/// COPY wakes readers blocked on its destination, in the same database and in
+/// another one (`DB n`), also when it replaces a stream whose group they read.
+fn copy_wakes_readers(port: u16) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut admin = conn(port);
+    out.push(admin.call_raw(&[b"XADD", b"s", b"1-1", b"f", b"v"]));
+    let mut r = conn(port);
+    r.send(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"d", b"$"])
+        .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"COPY", b"s", b"d"]));
+    out.push(r.read().expect("served").1);
+    out.push(r.call_raw(&[b"SELECT", b"1"]));
+    r.send(&[b"XREAD", b"BLOCK", b"0", b"STREAMS", b"c", b"$"])
+        .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"COPY", b"s", b"c", b"DB", b"1"]));
+    out.push(r.read().expect("served").1);
+    out.push(r.call_raw(&[b"XGROUP", b"CREATE", b"c", b"g", b"$"]));
+    out.push(admin.call_raw(&[b"XGROUP", b"CREATE", b"s", b"g", b"0"]));
+    out.push(admin.call_raw(&[b"XADD", b"s", b"2-1", b"f", b"w"]));
+    r.send(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"a",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"c",
+        b">",
+    ])
+    .expect("send");
+    wait_blocked(port, 1);
+    out.push(admin.call_raw(&[b"COPY", b"s", b"c", b"DB", b"1", b"REPLACE"]));
+    out.push(r.read().expect("served").1);
+    out.push(r.call_raw(&[b"XPENDING", b"c", b"g"]));
+    out.push(admin.call_raw(&[b"XPENDING", b"s", b"g"]));
+    out
+}
+
 const SCENARIOS: &[(&str, Scenario)] = &[
     ("watch by another client", watch_by_another_client),
     ("pub/sub in RESP2", pubsub_resp2),
@@ -307,6 +348,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("client unblock", client_unblock),
     ("pipelined behind a block", pipelined_behind_block),
     ("disconnected and killed", disconnected_and_killed),
+    ("copy wakes readers", copy_wakes_readers),
 ];
 
 /// Scenarios where Redis 7.0 answers as it did before 7.2 (the README's table).
