@@ -158,6 +158,18 @@ impl Stream {
     /// head while they are eligible, then — for exact trimming or the DELREF/ACKED
     /// policies — entry by entry.
     pub fn trim(&mut self, opts: &TrimOptions, limits: &NodeLimits) -> u64 {
+        self.trim_reporting(opts, limits).0
+    }
+
+    /// [`Stream::trim`], also telling the greatest ID it removed: every entry below it
+    /// that the policy allowed to go is gone, so `MINID =` its successor repeats the
+    /// trim exactly (what is propagated for `~`, LIMIT, ACKED and DELREF trims).
+    pub(crate) fn trim_reporting(
+        &mut self,
+        opts: &TrimOptions,
+        limits: &NodeLimits,
+    ) -> (u64, Option<StreamId>) {
+        let mut last: Option<StreamId> = None;
         let limit = opts.effective_limit(limits.max_entries);
         let keep_ref = opts.policy == RefPolicy::KeepRef;
         let slowest = self.slowest_group();
@@ -183,6 +195,7 @@ impl Stream {
             };
             let master = node.master();
             if eligible && keep_ref {
+                last = Some(node.last());
                 self.tree.remove(master);
                 self.length -= live;
                 removed += live;
@@ -212,8 +225,9 @@ impl Stream {
                 doomed.push((e.header_at, e.id));
                 left -= 1;
             }
-            for &(at, _) in &doomed {
+            for &(at, id) in &doomed {
                 node.mark_deleted(at);
+                last = Some(id);
             }
             let now_empty = node.live() == 0;
             let n_doomed = doomed.len() as u64;
@@ -237,7 +251,7 @@ impl Stream {
         if removed > 0 {
             self.refresh_first_id();
         }
-        removed
+        (removed, last)
     }
 
     /// Deletes entries by ID (XDEL) and returns how many existed. Counters follow Redis:

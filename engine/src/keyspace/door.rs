@@ -177,32 +177,36 @@ impl Write {
     }
 }
 
-/// A write inside one stream ([`Keyspace::write_stream`]): the [`Write`] record plus
-/// what Redis signals about the key.
-#[derive(Debug, Default)]
-pub(crate) struct StreamWrite {
-    write: Write,
+/// A write inside one stream ([`Keyspace::write_stream`]): the changes it counts, the
+/// effects it records (straight into the keyspace's log, when recording) and what
+/// Redis signals about the key.
+#[derive(Debug)]
+pub(crate) struct StreamWrite<'a> {
+    dirty: u64,
+    log: Option<&'a mut Vec<Argv>>,
     modified: bool,
     ready: bool,
     created: bool,
 }
 
-impl StreamWrite {
+impl StreamWrite<'_> {
     /// Counts `n` changes.
     #[inline]
     pub(crate) fn dirty(&mut self, n: u64) {
-        self.write.dirty(n);
+        self.dirty = self.dirty.saturating_add(n);
     }
 
     /// Whether effects are recorded.
     #[inline]
     pub(crate) fn recording(&self) -> bool {
-        self.write.recording
+        self.log.is_some()
     }
 
     /// Records `argv` as propagated.
     pub(crate) fn propagate(&mut self, argv: Argv) {
-        self.write.propagate(argv);
+        if let Some(log) = &mut self.log {
+            log.push(argv);
+        }
     }
 
     /// The key changed as WATCH sees it (Redis's `signalModifiedKey`).
@@ -393,6 +397,7 @@ impl Keyspace {
     }
 
     /// A fresh write record.
+    #[inline]
     fn begin(&self) -> Write {
         Write {
             recording: self.effects.is_some(),
@@ -401,12 +406,18 @@ impl Keyspace {
     }
 
     /// Applies a finished write's count and effects.
+    #[inline]
     fn finish(&mut self, w: Write) {
         self.dirty = self.dirty.saturating_add(w.dirty);
-        if !w.effects.is_empty() {
-            if let Some(log) = &mut self.effects {
-                log.extend(w.effects);
-            }
+        if w.recording {
+            self.append_effects(w.effects);
+        }
+    }
+
+    #[cold]
+    fn append_effects(&mut self, effects: Vec<Argv>) {
+        if let Some(log) = &mut self.effects {
+            log.extend(effects);
         }
     }
 
@@ -415,30 +426,21 @@ impl Keyspace {
     /// [`StreamWrite`] (changes counted, WATCH, readers woken, effects). With `create`,
     /// a missing key gets a new empty stream first (with the configured IDMP settings);
     /// without it a missing key runs nothing (`Ok(None)`). WRONGTYPE for a string.
+    #[inline]
     pub(crate) fn write_stream<T>(
         &mut self,
         key: &[u8],
         create: bool,
-        f: impl FnOnce(&mut Stream, &mut StreamWrite) -> T,
-    ) -> Result<Option<T>, Error> {
-        let mut w = StreamWrite {
-            write: self.begin(),
-            ..StreamWrite::default()
-        };
-        let out = self.stream_write(key, create, f, &mut w);
-        self.finish(core::mem::take(&mut w.write));
-        out
-    }
-
-    /// [`Keyspace::write_stream`] without finishing the record.
-    fn stream_write<T>(
-        &mut self,
-        key: &[u8],
-        create: bool,
-        f: impl FnOnce(&mut Stream, &mut StreamWrite) -> T,
-        w: &mut StreamWrite,
+        f: impl FnOnce(&mut Stream, &mut StreamWrite<'_>) -> T,
     ) -> Result<Option<T>, Error> {
         let (d, m) = (self.config.idmp_duration, self.config.idmp_maxsize);
+        let mut w = StreamWrite {
+            dirty: 0,
+            log: self.effects.as_mut(),
+            modified: false,
+            ready: false,
+            created: false,
+        };
         let (stream, before) = match self.keys.entry_ref(key) {
             EntryRef::Occupied(o) => match o.into_mut() {
                 Value::Stream(s) => {
@@ -456,13 +458,20 @@ impl Keyspace {
                 }
             }
         };
-        let out = f(stream, w);
+        let out = f(stream, &mut w);
         let after = stream_key_usage(key, stream);
+        let StreamWrite {
+            dirty,
+            modified,
+            ready,
+            ..
+        } = w;
         self.account(before, after);
-        if w.modified {
+        self.dirty = self.dirty.saturating_add(dirty);
+        if modified {
             self.touch(key);
         }
-        if w.ready && !self.signals.idle() {
+        if ready && !self.signals.idle() {
             self.signals.raise(key, Signal::Data);
         }
         Ok(Some(out))

@@ -50,20 +50,16 @@ pub(crate) fn policy(p: RefPolicy) -> Bytes {
 }
 
 /// A trim as the exact form Redis propagates: `MAXLEN|MINID = threshold`, where an
-/// approximate trim (`~`, LIMIT) is replaced by what it left — the stream's length,
-/// or its first entry's ID (the largest ID when it left none) — so a replay trims the
-/// same entries.
-pub(crate) fn push_trim(
-    argv: &mut Argv,
-    trim: &TrimOptions,
-    len_after: u64,
-    first_after: StreamId,
-) {
+/// approximate trim (`~`, LIMIT) is replaced by what it left — the stream's length, or
+/// for MINID the ID just after the greatest one it removed (`min_after`, see
+/// [`min_after`]) — so a replay trims the same entries. (Redis writes the first entry's
+/// ID left, which, with ACKED skipping a referenced entry, trims less on replay.)
+pub(crate) fn push_trim(argv: &mut Argv, trim: &TrimOptions, len_after: u64, min_after: StreamId) {
     let (name, threshold) = match (trim.strategy, trim.approx) {
         (TrimStrategy::MaxLen(n), false) => ("MAXLEN", num(n)),
         (TrimStrategy::MinId(m), false) => ("MINID", id(m)),
         (TrimStrategy::MaxLen(_), true) => ("MAXLEN", num(len_after)),
-        (TrimStrategy::MinId(_), true) => ("MINID", id(first_after)),
+        (TrimStrategy::MinId(_), true) => ("MINID", id(min_after)),
     };
     argv.push(word(name));
     argv.push(word("="));
@@ -167,4 +163,16 @@ pub(crate) fn with_ids(head: Vec<Bytes>, ids: &[StreamId]) -> Argv {
     let mut argv = head;
     argv.extend(ids.iter().map(|&i| id(i)));
     argv
+}
+
+/// The exact MINID threshold for an approximate trim that removed up to `last_removed`:
+/// the ID just after it (every entry below it the policy let go is gone). When it
+/// removed nothing, the first live ID (`MAX` for an empty stream): a replay removes
+/// nothing either.
+pub(crate) fn min_after(last_removed: Option<StreamId>, first_live: Option<StreamId>) -> StreamId {
+    match last_removed {
+        Some(l) if l.seq == u64::MAX => StreamId::new(l.ms.saturating_add(1), 0),
+        Some(l) => StreamId::new(l.ms, l.seq + 1),
+        None => first_live.unwrap_or(StreamId::MAX),
+    }
 }

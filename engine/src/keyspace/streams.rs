@@ -68,9 +68,10 @@ impl Keyspace {
             if let Some((pid, iid)) = idmp {
                 stream.idmp_mut().record(pid, iid, id);
             }
-            if let Some(trim) = &opts.trim {
-                stream.trim(trim, &limits);
-            }
+            let last_trimmed = match &opts.trim {
+                Some(trim) => stream.trim_reporting(trim, &limits).1,
+                None => None,
+            };
             w.modified();
             w.ready();
             if w.recording() {
@@ -78,7 +79,7 @@ impl Keyspace {
                     (
                         t,
                         stream.len(),
-                        stream.first_live_id().unwrap_or(StreamId::MAX),
+                        effects::min_after(last_trimmed, stream.first_live_id()),
                     )
                 });
                 let e = effects::xadd(
@@ -156,14 +157,14 @@ impl Keyspace {
         opts.validate()?;
         let limits = self.config().node_limits;
         let n = self.write_stream(key, false, |s, w| {
-            let n = s.trim(opts, &limits);
+            let (n, last) = s.trim_reporting(opts, &limits);
             if n > 0 {
                 w.modified();
                 w.dirty(n);
                 if w.recording() {
                     let mut e = vec![word("XTRIM"), arg(key)];
-                    let first = s.first_live_id().unwrap_or(StreamId::MAX);
-                    effects::push_trim(&mut e, opts, s.len(), first);
+                    let min = effects::min_after(last, s.first_live_id());
+                    effects::push_trim(&mut e, opts, s.len(), min);
                     w.propagate(e);
                 }
             }

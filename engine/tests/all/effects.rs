@@ -131,7 +131,9 @@ fn replayed_effects_rebuild_the_keyspace() {
         }
         let raw: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
         gen.observe(&raw, &to_frame(&reply, Protocol::Resp2));
-        history.push(show(&argv));
+        let mut replied = format!("{reply:?}");
+        replied.truncate(80);
+        history.push(format!("{}   => {replied}", show(&argv)));
         for effect in origin.take_effects() {
             let name = String::from_utf8_lossy(&effect[0]).into_owned();
             let name = if name == "XGROUP" {
