@@ -94,7 +94,9 @@ pub use api::{
     XReadReply,
 };
 pub use blocking::{ReadOutput, ReadRequest};
-pub use cmd::{arity_ok, ReadStep, RespReadStep};
+pub use cmd::{
+    arity_ok, command_spec, command_specs, CommandSpec, KeyPositions, ReadStep, RespReadStep,
+};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;
