@@ -165,17 +165,6 @@ impl Keyspace {
         resolve(argv).map(|_| ())
     }
 
-    /// The names of the commands the command layer runs (lower case; containers by
-    /// their own name).
-    pub fn command_names() -> impl Iterator<Item = &'static str> {
-        command_specs().iter().map(|c| c.name)
-    }
-
-    /// True when the engine's command layer knows `name` (any case).
-    pub fn knows_command(name: &[u8]) -> bool {
-        command_spec(name).is_some()
-    }
-
     /// Executes a command given as string slices (a convenience for tests and examples).
     pub fn execute_str(&mut self, argv: &[&str], now: u64) -> Reply {
         let argv: alloc::vec::Vec<Bytes> = argv
