@@ -101,6 +101,8 @@ pub struct CommandSpec {
     run: Option<Handler>,
     /// The key finder of a command with `movablekeys`.
     getkeys: Option<GetKeys>,
+    /// `flags` has `denyoom` (worked out when the row is built).
+    denyoom: bool,
 }
 
 impl CommandSpec {
@@ -132,6 +134,7 @@ impl CommandSpec {
             upper: "",
             run: None,
             getkeys: None,
+            denyoom: has(flags, "denyoom"),
         }
     }
 
@@ -164,6 +167,7 @@ impl CommandSpec {
             upper,
             run: None,
             getkeys: None,
+            denyoom: false,
         }
     }
 
@@ -197,7 +201,7 @@ impl CommandSpec {
     /// True for a command refused with the OOM error when a memory cap is reached
     /// (Redis's `denyoom` flag).
     pub fn denyoom(&self) -> bool {
-        self.has_flag("denyoom")
+        self.denyoom
     }
 
     /// True for a container command (one with subcommands).
@@ -216,15 +220,21 @@ impl CommandSpec {
     /// those at the row's key positions, or those its own rule finds for a command with
     /// movable keys (XREAD, XREADGROUP: the first half of what follows `STREAMS`, none
     /// when that is unbalanced). Positions past the end of `argv` yield nothing.
-    pub fn keys<'a>(&self, argv: &'a [Bytes]) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let (range, step) = match self.getkeys {
-            Some(find) => (find(argv), 1),
-            None => (
-                self.keys.range(argv),
-                usize::try_from(self.keys.step).unwrap_or(1).max(1),
-            ),
-        };
-        range.iter().step_by(step).map(|k| &k[..])
+    ///
+    /// Lazy: nothing is worked out until the first key is asked for.
+    pub fn keys<'a>(&'a self, argv: &'a [Bytes]) -> impl Iterator<Item = &'a [u8]> + 'a {
+        core::iter::once(())
+            .flat_map(move |()| {
+                let (range, step) = match self.getkeys {
+                    Some(find) => (find(argv), 1),
+                    None => (
+                        self.keys.range(argv),
+                        usize::try_from(self.keys.step).unwrap_or(1).max(1),
+                    ),
+                };
+                range.iter().step_by(step)
+            })
+            .map(|k| &k[..])
     }
 
     /// Checks `argv` (this row's command, its name first) as Redis's dispatcher does
@@ -271,6 +281,34 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 /// The part of a subcommand's name after the `|`.
 fn sub_name(full: &'static str) -> &'static str {
     full.split('|').nth(1).unwrap_or(full)
+}
+
+/// `flags` has `flag` (usable in a `const` table).
+const fn has(flags: &[&str], flag: &str) -> bool {
+    let mut i = 0;
+    while i < flags.len() {
+        if equal(flags[i], flag) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// `a == b` (usable in a `const` table).
+const fn equal(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// `b` is `a` in upper case (usable in a `const` table).
@@ -371,14 +409,12 @@ use CommandSpec as C;
 static COMMANDS: &[CommandSpec] = &[
     C::new("xadd", -5, WDF, K1, SWF, "stream", "5.0.0", "Appends a new message to a stream. Creates the key if it doesn't exist.",
         "key NOMKSTREAM KEEPREF DELREF ACKED IDMP:producer-id IDMPAUTO:producer-id MAXLEN MINID LIMIT:count id field value").run(xadd::run),
+    C::new("xlen", 2, RF, K1, SRF, "stream", "5.0.0", "Return the number of messages in a stream.", "key").run(xlen::run),
     C::new("xrange", -4, R, K1, SR, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs.", "key start end COUNT:count")
         .run(xrange::run_xrange),
     C::new("xrevrange", -4, R, K1, SR, "stream", "5.0.0", "Returns the messages from a stream within a range of IDs in reverse order.", "key end start COUNT:count")
         .run(xrange::run_xrevrange),
-    C::new("xlen", 2, RF, K1, SRF, "stream", "5.0.0", "Return the number of messages in a stream.", "key").run(xlen::run),
     C::new("xdel", -3, WF, K1, SWF, "stream", "5.0.0", "Returns the number of messages after removing them from a stream.", "key id").run(xdel::run),
-    C::new("xdelex", -5, WF, K1, SWF, "stream", "8.2.0", "Deletes one or multiple entries from the stream.", "key KEEPREF DELREF ACKED IDS:numids id")
-        .run(xdelex::run),
     C::new("xtrim", -4, W, K1, SW, "stream", "5.0.0", "Deletes messages from the beginning of a stream.", "key MAXLEN MINID threshold LIMIT:count KEEPREF DELREF ACKED")
         .run(xtrim::run),
     C::new("xsetid", -3, WDF, K1, SWF, "stream", "5.0.0", "An internal command for replicating stream values.",
@@ -393,6 +429,8 @@ static COMMANDS: &[CommandSpec] = &[
         "key group id").run(xack::run),
     C::new("xackdel", -6, WF, K1, SWF, "stream", "8.2.0", "Acknowledges and deletes one or multiple messages for a stream consumer group.",
         "key group KEEPREF DELREF ACKED IDS:numids id").run(xackdel::run),
+    C::new("xdelex", -5, WF, K1, SWF, "stream", "8.2.0", "Deletes one or multiple entries from the stream.", "key KEEPREF DELREF ACKED IDS:numids id")
+        .run(xdelex::run),
     C::new("xpending", -3, R, K1, SR, "stream", "5.0.0", "Returns the information and entries from a stream consumer group's pending entries list.",
         "key group IDLE:min-idle-time start end count consumer").run(xpending::run),
     C::new("xclaim", -6, WF, K1, SWF, "stream", "5.0.0",
@@ -414,6 +452,10 @@ static COMMANDS: &[CommandSpec] = &[
         C::new("xgroup|help", 2, HELP, K0, &["@stream", "@slow"], "stream", "5.0.0", "Returns helpful text about the different subcommands.", "")
             .run(xgroup::run_help),
     ]),
+    C::new("xcfgset", -2, WF, K1, SWF, "stream", "8.6.0", "Sets a stream's idempotency settings.", "key IDMP-DURATION:duration IDMP-MAXSIZE:maxsize")
+        .run(xcfgset::run),
+    C::new("xidmprecord", 5, WDF, K1, SWF, "stream", "8.6.2", "Records an idempotent producer's message ID.", "key producer-id iid id")
+        .run(xidmprecord::run),
     C::container("xinfo", "XINFO", "stream", "5.0.0", "A container for stream introspection commands.", &[
         C::new("xinfo|stream", -3, R, K2, SR, "stream", "5.0.0", "Returns information about a stream.", "key FULL COUNT:count").run(xinfo::run_stream),
         C::new("xinfo|groups", 3, R, K2, SR, "stream", "5.0.0", "Returns a list of the consumer groups of a stream.", "key").run(xinfo::run_groups),
@@ -422,10 +464,6 @@ static COMMANDS: &[CommandSpec] = &[
         C::new("xinfo|help", 2, HELP, K0, &["@stream", "@slow"], "stream", "5.0.0", "Returns helpful text about the different subcommands.", "")
             .run(xinfo::run_help),
     ]),
-    C::new("xcfgset", -2, WF, K1, SWF, "stream", "8.6.0", "Sets a stream's idempotency settings.", "key IDMP-DURATION:duration IDMP-MAXSIZE:maxsize")
-        .run(xcfgset::run),
-    C::new("xidmprecord", 5, WDF, K1, SWF, "stream", "8.6.2", "Records an idempotent producer's message ID.", "key producer-id iid id")
-        .run(xidmprecord::run),
     C::new("del", -2, W, KALL, &["@keyspace", "@write", "@slow"], "generic", "1.0.0", "Deletes one or more keys.", "key").run(del::run),
     C::new("unlink", -2, WF, KALL, &["@keyspace", "@write", "@fast"], "generic", "4.0.0", "Asynchronously deletes one or more keys.", "key").run(del::run),
     C::new("exists", -2, RF, KALL, &["@keyspace", "@read", "@fast"], "generic", "1.0.0", "Determines whether one or more keys exist.", "key").run(exists::run),
@@ -591,7 +629,10 @@ mod tests {
         let mut deny: Vec<&str> = command_specs()
             .iter()
             .flat_map(|c| core::iter::once(c).chain(c.subcommands))
-            .filter(|c| c.denyoom())
+            .filter(|c| {
+                assert_eq!(c.denyoom(), c.has_flag("denyoom"), "{}", c.name);
+                c.denyoom()
+            })
             .map(|c| c.name)
             .collect();
         deny.sort_unstable();
