@@ -58,6 +58,13 @@ mod xtrim;
 
 pub use table::{arity_ok, command_spec, command_specs, CommandSpec, KeyPositions};
 
+/// The row of the command `argv` names, when `argv` has its arity.
+fn fitting(argv: &[Bytes]) -> Option<&'static CommandSpec> {
+    argv.first()
+        .and_then(command_spec)
+        .filter(|c| arity_ok(c.arity, argv.len()))
+}
+
 /// Finds the command `argv` names and checks it as Redis's dispatcher does (known name,
 /// arity, subcommand and its arity): the row that runs.
 fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, Error> {
@@ -108,24 +115,23 @@ impl Keyspace {
         proto: crate::Protocol,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<(), Error> {
-        let range = argv.len() >= 4
-            && (argv[0].eq_ignore_ascii_case(b"xrange")
-                || argv[0].eq_ignore_ascii_case(b"xrevrange"));
-        if range {
+        let name = argv.first().map_or(&[][..], |n| &n[..]);
+        let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+        if (is(b"xrange") || is(b"xrevrange")) && fitting(argv).is_some() {
             self.expire_due(now);
             return xrange::write_resp(self, argv, proto, out);
         }
-        let read = (argv.len() >= 4 && argv[0].eq_ignore_ascii_case(b"xread"))
-            || (argv.len() >= 7 && argv[0].eq_ignore_ascii_case(b"xreadgroup"));
-        if read {
+        let read = if is(b"xread") || is(b"xreadgroup") {
+            fitting(argv)
+        } else {
+            None
+        };
+        if let Some(spec) = read {
             // As `execute` runs them: the dispatcher's slot check, then the command,
             // which never blocks here.
             self.expire_due(now);
-            let group = argv[0].eq_ignore_ascii_case(b"xreadgroup");
-            if let Some(spec) = command_spec(&argv[0]) {
-                self.check_slots(spec.keys(argv))?;
-            }
-            let (request, _) = if group {
+            self.check_slots(spec.keys(argv))?;
+            let (request, _) = if is(b"xreadgroup") {
                 xreadgroup::parse(self, argv, now)?
             } else {
                 xread::parse(self, argv, now)?
@@ -259,13 +265,16 @@ impl Keyspace {
         now: u64,
     ) -> Option<Result<(ReadRequest, Option<u64>), Error>> {
         let name = argv.first()?;
-        if name.eq_ignore_ascii_case(b"xread") {
-            (argv.len() >= 4).then(|| xread::parse(self, argv, now))
-        } else if name.eq_ignore_ascii_case(b"xreadgroup") {
-            (argv.len() >= 7).then(|| xreadgroup::parse(self, argv, now))
-        } else {
-            None
+        let group = name.eq_ignore_ascii_case(b"xreadgroup");
+        if !group && !name.eq_ignore_ascii_case(b"xread") {
+            return None;
         }
+        fitting(argv)?;
+        Some(if group {
+            xreadgroup::parse(self, argv, now)
+        } else {
+            xread::parse(self, argv, now)
+        })
     }
 
     /// Runs `request` with its reply encoded into `out` as the entries are read; with
