@@ -86,7 +86,10 @@ pub use api::{
     Command, CommandReply, PubSub, PubSubMessage, Streams, Subscription, XReadGroupReply,
     XReadReply,
 };
-pub use cmd::{arity_ok, CopyOptions, ReadStep, RespReadStep};
+pub use cmd::{
+    arity_ok, command_spec, command_specs, CommandSpec, CopyOptions, KeyPositions, ReadStep,
+    RespReadStep,
+};
 pub use entry::{FieldValues, FlatFields, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;

@@ -1,4 +1,5 @@
-//! CONFIG GET and CONFIG SET for the settings that shape streams.
+//! CONFIG GET and CONFIG SET for the settings that shape streams (and CONFIG RESETSTAT,
+//! which has nothing to reset in the engine).
 //!
 //! ```text
 //! CONFIG GET parameter [parameter ...]
@@ -64,6 +65,12 @@ fn set_value(config: &mut Config, name: &str, value: &[u8]) -> Result<(), &'stat
         }
     }
     Ok(())
+}
+
+/// `CONFIG RESETSTAT`: the engine keeps no statistics of its own (a server resets its
+/// own); OK.
+pub(super) fn run_resetstat(_ks: &mut Keyspace, _argv: &[Bytes], _now: u64) -> Reply {
+    Reply::OK
 }
 
 pub(super) fn run_get(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {

@@ -6,9 +6,12 @@
 //! interleaves parsing with key lookups (XDEL, XREAD, XINFO), so do we; the reference
 //! sections cited in each file give the order.
 //!
-//! [`Keyspace::execute`] is the entry point: it finds the command (case-insensitively),
-//! checks its arity and, for commands Redis marks `denyoom`, the engine's caps, exactly
-//! as Redis's dispatcher does before a command's own parser runs.
+//! Every command has one row in the command table (`table.rs`, [`CommandSpec`]): its
+//! Redis metadata and its handler. [`Keyspace::execute`] is the entry point: it finds
+//! the row (case-insensitively), checks the arity (and the subcommand's), the cluster
+//! slots of the keys at the row's key positions and, for commands Redis marks
+//! `denyoom`, the engine's caps, exactly as Redis's dispatcher does before a command's
+//! own parser runs.
 
 use bytes::Bytes;
 
@@ -34,6 +37,7 @@ mod keys;
 mod rename;
 mod scan;
 mod set;
+mod table;
 mod trim_args;
 mod ttl;
 mod xack;
@@ -55,134 +59,22 @@ mod xreadgroup;
 mod xsetid;
 mod xtrim;
 
-/// How a command is run once found and its arity checked.
-type Handler = fn(&mut Keyspace, &[Bytes], u64) -> Reply;
+pub use table::{arity_ok, command_spec, command_specs, CommandSpec, KeyPositions};
 
-/// One entry of the command table.
-struct Command {
-    /// Lower-case name, as Redis prints it in arity errors.
-    name: &'static str,
-    /// Redis arity: positive = exact, negative = minimum, counting the name.
-    arity: i32,
-    /// Refused with the OOM error when a cap is reached (Redis's `denyoom` flag).
-    denyoom: bool,
-    /// The handler, or the subcommands of a container command.
-    kind: Kind,
+/// The row of the command `argv` names, when `argv` has its arity.
+fn fitting(argv: &[Bytes]) -> Option<&'static CommandSpec> {
+    argv.first()
+        .and_then(command_spec)
+        .filter(|c| arity_ok(c.arity, argv.len()))
 }
 
-enum Kind {
-    Run(Handler),
-    Container {
-        upper: &'static str,
-        subs: &'static [Command],
-    },
-}
-
-const fn cmd(name: &'static str, arity: i32, denyoom: bool, run: Handler) -> Command {
-    Command {
-        name,
-        arity,
-        denyoom,
-        kind: Kind::Run(run),
-    }
-}
-
-static COMMANDS: &[Command] = &[
-    cmd("xadd", -5, true, xadd::run),
-    cmd("xlen", 2, false, xlen::run),
-    cmd("xrange", -4, false, xrange::run_xrange),
-    cmd("xrevrange", -4, false, xrange::run_xrevrange),
-    cmd("xdel", -3, false, xdel::run),
-    cmd("xtrim", -4, false, xtrim::run),
-    cmd("xsetid", -3, true, xsetid::run),
-    cmd("xread", -4, false, xread::run),
-    cmd("xreadgroup", -7, false, xreadgroup::run),
-    cmd("xack", -4, false, xack::run),
-    cmd("xackdel", -6, false, xackdel::run),
-    cmd("xdelex", -5, false, xdelex::run),
-    cmd("xpending", -3, false, xpending::run),
-    cmd("xclaim", -6, false, xclaim::run),
-    cmd("xautoclaim", -6, false, xautoclaim::run),
-    Command {
-        name: "xgroup",
-        arity: -2,
-        denyoom: false,
-        kind: Kind::Container {
-            upper: "XGROUP",
-            subs: &[
-                cmd("xgroup|create", -5, true, xgroup::run_create),
-                cmd("xgroup|setid", -5, false, xgroup::run_setid),
-                cmd("xgroup|destroy", 4, false, xgroup::run_destroy),
-                cmd("xgroup|createconsumer", 5, true, xgroup::run_createconsumer),
-                cmd("xgroup|delconsumer", 5, false, xgroup::run_delconsumer),
-                cmd("xgroup|help", 2, false, xgroup::run_help),
-            ],
-        },
-    },
-    cmd("xcfgset", -2, false, xcfgset::run),
-    cmd("xidmprecord", 5, true, xidmprecord::run),
-    Command {
-        name: "xinfo",
-        arity: -2,
-        denyoom: false,
-        kind: Kind::Container {
-            upper: "XINFO",
-            subs: &[
-                cmd("xinfo|stream", -3, false, xinfo::run_stream),
-                cmd("xinfo|groups", 3, false, xinfo::run_groups),
-                cmd("xinfo|consumers", 4, false, xinfo::run_consumers),
-                cmd("xinfo|help", 2, false, xinfo::run_help),
-            ],
-        },
-    },
-    cmd("del", -2, false, del::run),
-    cmd("unlink", -2, false, del::run),
-    cmd("exists", -2, false, exists::run),
-    cmd("type", 2, false, key_type::run),
-    cmd("keys", 2, false, keys::run),
-    cmd("scan", -2, false, scan::run),
-    cmd("rename", 3, false, rename::run_rename),
-    cmd("renamenx", 3, false, rename::run_renamenx),
-    cmd("copy", -3, true, copy::run),
-    cmd("dbsize", 1, false, dbsize::run),
-    cmd("flushall", -1, false, flush::run),
-    cmd("flushdb", -1, false, flush::run),
-    cmd("set", -3, true, set::run),
-    cmd("get", 2, false, get::run),
-    cmd("incr", 2, true, incr::run_incr),
-    cmd("incrby", 3, true, incr::run_incrby),
-    cmd("decr", 2, true, incr::run_decr),
-    cmd("pttl", 2, false, ttl::run_pttl),
-    cmd("ttl", 2, false, ttl::run_ttl),
-    Command {
-        name: "config",
-        arity: -2,
-        denyoom: false,
-        kind: Kind::Container {
-            upper: "CONFIG",
-            subs: &[
-                cmd("config|get", -3, false, config::run_get),
-                cmd("config|set", -4, false, config::run_set),
-            ],
-        },
-    },
-];
-
-/// The part of a container's subcommand name after the `|`.
-fn sub_name(full: &'static str) -> &'static str {
-    full.split('|').nth(1).unwrap_or(full)
-}
-
-/// Redis's arity rule: positive = exactly that many arguments (the name counted),
-/// negative = at least that many.
-pub fn arity_ok(arity: i32, argc: usize) -> bool {
-    let argc = argc as i64;
-    let arity = i64::from(arity);
-    if arity >= 0 {
-        argc == arity
-    } else {
-        argc >= -arity
-    }
+/// Finds the command `argv` names and checks it as Redis's dispatcher does (known name,
+/// arity, subcommand and its arity): the row that runs.
+fn resolve(argv: &[Bytes]) -> Result<&'static CommandSpec, Error> {
+    argv.first()
+        .and_then(command_spec)
+        .ok_or_else(|| Error::unknown_command(argv))?
+        .resolve(argv)
 }
 
 impl Keyspace {
@@ -194,45 +86,21 @@ impl Keyspace {
     /// engine, which owns the waiters.)
     pub fn execute(&mut self, argv: &[Bytes], now: u64) -> Reply {
         self.expire_due(now);
-        let Some(name) = argv.first() else {
-            return Reply::Error(Error::unknown_command(argv));
+        let command = match resolve(argv) {
+            Ok(c) => c,
+            Err(e) => return Reply::Error(e),
         };
-        let Some(found) = COMMANDS
-            .iter()
-            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
-        else {
-            return Reply::Error(Error::unknown_command(argv));
-        };
-        if !arity_ok(found.arity, argv.len()) {
-            return Reply::Error(Error::WrongArity(found.name));
-        }
-        let command = match &found.kind {
-            Kind::Run(_) => found,
-            Kind::Container { upper, subs } => {
-                let sub = &argv[1];
-                let Some(c) = subs
-                    .iter()
-                    .find(|c| sub_name(c.name).as_bytes().eq_ignore_ascii_case(sub))
-                else {
-                    return Reply::Error(Error::unknown_subcommand(sub, upper));
-                };
-                if !arity_ok(c.arity, argv.len()) {
-                    return Reply::Error(Error::WrongArity(c.name));
-                }
-                c
-            }
-        };
-        if let Err(e) = self.check_slots(multi_keys(command.name, argv)) {
+        if let Err(e) = self.check_slots(command.keys(argv)) {
             return Reply::Error(e);
         }
-        if command.denyoom {
+        if command.denyoom() {
             if let Err(e) = self.check_oom() {
                 return Reply::Error(e);
             }
         }
-        match command.kind {
-            Kind::Run(run) => run(self, argv, now),
-            Kind::Container { .. } => Reply::Error(Error::unknown_command(argv)),
+        match command.handler() {
+            Some(run) => run(self, argv, now),
+            None => Reply::Error(Error::unknown_command(argv)),
         }
     }
 
@@ -250,23 +118,23 @@ impl Keyspace {
         proto: crate::Protocol,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<(), Error> {
-        let range = argv.len() >= 4
-            && (argv[0].eq_ignore_ascii_case(b"xrange")
-                || argv[0].eq_ignore_ascii_case(b"xrevrange"));
-        if range {
+        let name = argv.first().map_or(&[][..], |n| &n[..]);
+        let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+        if (is(b"xrange") || is(b"xrevrange")) && fitting(argv).is_some() {
             self.expire_due(now);
             return xrange::write_resp(self, argv, proto, out);
         }
-        let read = (argv.len() >= 4 && argv[0].eq_ignore_ascii_case(b"xread"))
-            || (argv.len() >= 7 && argv[0].eq_ignore_ascii_case(b"xreadgroup"));
-        if read {
+        let read = if is(b"xread") || is(b"xreadgroup") {
+            fitting(argv)
+        } else {
+            None
+        };
+        if let Some(spec) = read {
             // As `execute` runs them: the dispatcher's slot check, then the command,
             // which never blocks here.
             self.expire_due(now);
-            let group = argv[0].eq_ignore_ascii_case(b"xreadgroup");
-            let name = if group { "xreadgroup" } else { "xread" };
-            self.check_slots(multi_keys(name, argv))?;
-            let (request, _) = if group {
+            self.check_slots(spec.keys(argv))?;
+            let (request, _) = if is(b"xreadgroup") {
                 xreadgroup::parse(self, argv, now)?
             } else {
                 xread::parse(self, argv, now)?
@@ -303,44 +171,7 @@ impl Keyspace {
     /// Checks a command as Redis does when MULTI queues it: the name must be known and the
     /// arity right (subcommands included). `Ok` means [`Keyspace::execute`] would run it.
     pub fn check_command(argv: &[Bytes]) -> Result<(), Error> {
-        let Some(name) = argv.first() else {
-            return Err(Error::unknown_command(argv));
-        };
-        let Some(found) = COMMANDS
-            .iter()
-            .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
-        else {
-            return Err(Error::unknown_command(argv));
-        };
-        if !arity_ok(found.arity, argv.len()) {
-            return Err(Error::WrongArity(found.name));
-        }
-        if let Kind::Container { upper, subs } = &found.kind {
-            let sub = &argv[1];
-            let Some(c) = subs
-                .iter()
-                .find(|c| sub_name(c.name).as_bytes().eq_ignore_ascii_case(sub))
-            else {
-                return Err(Error::unknown_subcommand(sub, upper));
-            };
-            if !arity_ok(c.arity, argv.len()) {
-                return Err(Error::WrongArity(c.name));
-            }
-        }
-        Ok(())
-    }
-
-    /// The names of the commands the command layer runs (lower case; containers by
-    /// their own name).
-    pub fn command_names() -> impl Iterator<Item = &'static str> {
-        COMMANDS.iter().map(|c| c.name)
-    }
-
-    /// True when the engine's command layer knows `name` (any case).
-    pub fn knows_command(name: &[u8]) -> bool {
-        COMMANDS
-            .iter()
-            .any(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+        resolve(argv).map(|_| ())
     }
 
     /// Executes a command given as string slices (a convenience for tests and examples).
@@ -437,13 +268,16 @@ impl Keyspace {
         now: u64,
     ) -> Option<Result<(ReadRequest, Option<u64>), Error>> {
         let name = argv.first()?;
-        if name.eq_ignore_ascii_case(b"xread") {
-            (argv.len() >= 4).then(|| xread::parse(self, argv, now))
-        } else if name.eq_ignore_ascii_case(b"xreadgroup") {
-            (argv.len() >= 7).then(|| xreadgroup::parse(self, argv, now))
-        } else {
-            None
+        let group = name.eq_ignore_ascii_case(b"xreadgroup");
+        if !group && !name.eq_ignore_ascii_case(b"xread") {
+            return None;
         }
+        fitting(argv)?;
+        Some(if group {
+            xreadgroup::parse(self, argv, now)
+        } else {
+            xread::parse(self, argv, now)
+        })
     }
 
     /// Runs `request` with its reply encoded into `out` as the entries are read; with
@@ -495,29 +329,4 @@ pub(crate) fn parse_int(arg: &[u8]) -> Result<i64, Error> {
 /// Turns a `Result<Reply, Error>` into a reply.
 pub(crate) fn reply(r: Result<Reply, Error>) -> Reply {
     r.unwrap_or_else(Reply::Error)
-}
-
-/// The keys of a command that can name several (DEL, EXISTS, UNLINK, and the streams of
-/// XREAD and XREADGROUP), for the cluster-mode slot check; none for the others, whose
-/// one key cannot cross slots. An unbalanced STREAMS list yields none: the command
-/// answers it with its own error.
-fn multi_keys<'a>(name: &str, argv: &'a [Bytes]) -> alloc::vec::Vec<&'a [u8]> {
-    let keys: &[Bytes] = match name {
-        "del" | "exists" | "unlink" => argv.get(1..).unwrap_or_default(),
-        "rename" | "renamenx" | "copy" => argv.get(1..3).unwrap_or_default(),
-        "xread" | "xreadgroup" => {
-            let after = argv
-                .iter()
-                .position(|a| a.eq_ignore_ascii_case(b"STREAMS"))
-                .map_or(argv.len(), |at| at + 1);
-            let rest = argv.get(after..).unwrap_or_default();
-            if rest.len() % 2 == 0 {
-                &rest[..rest.len() / 2]
-            } else {
-                &[]
-            }
-        }
-        _ => &[],
-    };
-    keys.iter().map(|k| &k[..]).collect()
 }

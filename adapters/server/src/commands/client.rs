@@ -22,21 +22,16 @@ pub(super) fn check_name(name: &[u8]) -> Result<(), &'static str> {
 
 /// `CLIENT subcommand …`.
 pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
-    let sub = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-    let Some(&(name, _, arity)) = super::subcommands("client")
-        .iter()
-        .find(|(n, _, _)| *n == sub)
-    else {
+    let Some(spec) = super::find(b"client").and_then(|c| c.spec.subcommand(&argv[1])) else {
         sess.out
             .error(&Error::unknown_subcommand(&argv[1], "CLIENT").to_string());
         return Step::Done;
     };
-    if !arity_ok(arity, argv.len()) {
-        sess.out.error(&format!(
-            "ERR wrong number of arguments for 'client|{name}' command"
-        ));
+    if !arity_ok(spec.arity, argv.len()) {
+        sess.out.error(&Error::WrongArity(spec.name).to_string());
         return Step::Done;
     }
+    let name = spec.name.strip_prefix("client|").unwrap_or(spec.name);
     match name {
         "id" => sess
             .out

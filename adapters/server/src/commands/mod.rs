@@ -18,7 +18,9 @@ pub mod pubsub;
 use std::sync::Arc;
 
 pub(crate) use brook_engine::arity_ok;
-use brook_engine::{Engine, Error, ExecuteFuture, Keyspace, Protocol, Reply};
+use brook_engine::{
+    CommandSpec, Engine, Error, ExecuteFuture, KeyPositions, Keyspace, Protocol, Reply,
+};
 use bytes::Bytes;
 
 use crate::out::Out;
@@ -103,179 +105,201 @@ impl Session {
     }
 }
 
-/// A server command: name, Redis arity, runs without authentication.
+/// How the server runs a command it answers itself.
+type Handler = fn(&Shared, &mut Session, &[Bytes]) -> Step;
+
+/// A command the server answers itself: its description (the engine's row type) and
+/// its handler.
 struct ServerCommand {
-    name: &'static str,
-    arity: i32,
-    no_auth: bool,
-    run: fn(&Shared, &mut Session, &[Bytes]) -> Step,
+    spec: CommandSpec,
+    run: Handler,
 }
 
+/// The row of a server command.
+#[allow(clippy::too_many_arguments)] // one per column of the table
 const fn sc(
     name: &'static str,
     arity: i32,
-    no_auth: bool,
-    run: fn(&Shared, &mut Session, &[Bytes]) -> Step,
+    flags: &'static [&'static str],
+    keys: KeyPositions,
+    acl: &'static [&'static str],
+    group: &'static str,
+    since: &'static str,
+    summary: &'static str,
+    args: &'static str,
+    run: Handler,
 ) -> ServerCommand {
     ServerCommand {
-        name,
-        arity,
-        no_auth,
+        spec: CommandSpec::new(name, arity, flags, keys, acl, group, since, summary, args),
         run,
     }
 }
 
-static SERVER_COMMANDS: &[ServerCommand] = &[
-    sc("ping", -1, false, connection::ping),
-    sc("echo", 2, false, connection::echo),
-    sc("hello", -1, true, connection::hello),
-    sc("auth", -2, true, connection::auth),
-    sc("select", 2, false, connection::select),
-    sc("quit", -1, true, connection::quit),
-    sc("reset", 1, true, connection::reset),
-    sc("time", 1, false, connection::time),
-    sc("client", -2, false, client::run),
-    sc("info", -1, false, info::run),
-    sc("memory", -2, false, memory::run),
-    sc("flushall", -1, false, keyspace::flushall),
-    sc("config", -2, false, keyspace::config),
-    sc("multi", 1, false, multi::multi),
-    sc("exec", 1, false, multi::exec),
-    sc("discard", 1, false, multi::discard),
-    sc("watch", -2, false, multi::watch),
-    sc("unwatch", 1, false, multi::unwatch),
-    sc("brook.clock", -2, false, clock::run),
-    sc("command", -1, false, command::run),
-    sc("publish", 3, false, pubsub::publish),
-    sc("subscribe", -2, false, pubsub::subscribe),
-    sc("psubscribe", -2, false, pubsub::subscribe),
-    sc("unsubscribe", -1, false, pubsub::unsubscribe),
-    sc("punsubscribe", -1, false, pubsub::unsubscribe),
-    sc("brook.ackifowner", -5, false, brook_ops::if_owner),
-    sc("brook.touchifowner", -5, false, brook_ops::if_owner),
-    sc(
-        "brook.ackifownerthenadd",
-        -8,
-        false,
-        brook_ops::if_owner_then_add,
-    ),
-    sc(
-        "brook.delconsumerifempty",
-        4,
-        false,
-        brook_ops::delconsumer_if_empty,
-    ),
-    sc("brook.markack", -7, false, brook_ops::mark_ack),
-];
-
-fn find(name: &[u8]) -> Option<&'static ServerCommand> {
-    SERVER_COMMANDS
-        .iter()
-        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+/// The row of a server container command.
+const fn container(spec: CommandSpec, run: Handler) -> ServerCommand {
+    ServerCommand { spec, run }
 }
 
-/// COPY with a `DB` option, which the server runs itself (see `copy.rs`).
-static COPY_DB: ServerCommand = sc("copy", -3, false, copy::run);
+const WF: &[&str] = &["write", "fast"];
+const WDF: &[&str] = &["write", "denyoom", "fast"];
+const WD: &[&str] = &["write", "denyoom"];
+const R: &[&str] = &["readonly"];
+const HELP: &[&str] = &["loading", "stale"];
+const CONN: &[&str] = &["noscript", "loading", "stale", "fast", "allow_busy"];
+const NOAUTH: &[&str] = &[
+    "noscript",
+    "loading",
+    "stale",
+    "fast",
+    "no_auth",
+    "allow_busy",
+];
+const ADMIN: &[&str] = &["admin", "noscript", "loading", "stale"];
+const K1: KeyPositions = KeyPositions::FIRST;
+const K0: KeyPositions = KeyPositions::NONE;
+const SWF: &[&str] = &["@write", "@stream", "@fast"];
+const CONN_ACL: &[&str] = &["@slow", "@connection"];
+const ADMIN_ACL: &[&str] = &["@admin", "@slow", "@dangerous", "@connection"];
+
+use CommandSpec as C;
+
+/// The commands the server answers itself, described as Redis 8 describes them (the
+/// `brook.*` ones are brook's own).
+#[rustfmt::skip]
+static SERVER_COMMANDS: &[ServerCommand] = &[
+    sc("ping", -1, &["fast"], K0, &["@fast", "@connection"], "connection", "1.0.0", "Returns the server's liveliness response.", "message", connection::ping),
+    sc("echo", 2, &["fast"], K0, &["@fast", "@connection"], "connection", "1.0.0", "Returns the given string.", "message", connection::echo),
+    sc("hello", -1, NOAUTH, K0, &["@fast", "@connection"], "connection", "6.0.0", "Handshakes with the Redis server.",
+        "protover AUTH:username password SETNAME:clientname", connection::hello),
+    sc("auth", -2, NOAUTH, K0, &["@fast", "@connection"], "connection", "1.0.0", "Authenticates the connection.", "username password", connection::auth),
+    sc("select", 2, &["loading", "stale", "fast"], K0, &["@keyspace", "@fast"], "connection", "1.0.0", "Changes the selected database.", "index", connection::select),
+    sc("quit", -1, NOAUTH, K0, &["@fast", "@connection"], "connection", "1.0.0", "Closes the connection.", "", connection::quit),
+    sc("reset", 1, NOAUTH, K0, &["@fast", "@connection"], "connection", "6.2.0", "Resets the connection.", "", connection::reset),
+    sc("time", 1, &["loading", "stale", "fast"], K0, &["@fast"], "server", "2.6.0", "Returns the server time.", "", connection::time),
+    sc("info", -1, &["loading", "stale"], K0, &["@slow", "@dangerous"], "server", "1.0.0", "Returns information and statistics about the server.", "section", info::run),
+    sc("multi", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "1.2.0", "Starts a transaction.", "", multi::multi),
+    sc("exec", 1, &["noscript", "loading", "stale", "skip_slowlog"], K0, &["@slow", "@transaction"], "transactions", "1.2.0", "Executes all commands in a transaction.", "", multi::exec),
+    sc("watch", -2, CONN, KeyPositions::new(1, -1, 1), &["@fast", "@transaction"], "transactions", "2.2.0",
+        "Monitors changes to keys to determine the execution of a transaction.", "key", multi::watch),
+    sc("unwatch", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "2.2.0", "Forgets about watched keys of a transaction.", "", multi::unwatch),
+    sc("discard", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "2.0.0", "Discards a transaction.", "", multi::discard),
+    container(C::container("client", "CLIENT", "connection", "2.4.0", "A container for client connection commands.", &[
+        C::new("client|id", 2, CONN, K0, CONN_ACL, "connection", "5.0.0", "Returns the unique client ID of the connection.", ""),
+        C::new("client|setname", 3, CONN, K0, CONN_ACL, "connection", "2.6.9", "Sets the connection name.", "connection-name"),
+        C::new("client|getname", 2, CONN, K0, CONN_ACL, "connection", "2.6.9", "Returns the name of the connection.", ""),
+        C::new("client|setinfo", 4, CONN, K0, CONN_ACL, "connection", "7.2.0", "Sets information specific to the client or connection.", "LIB-NAME:libname LIB-VER:libver"),
+        C::new("client|info", 2, CONN, K0, CONN_ACL, "connection", "6.2.0", "Returns information about the connection.", ""),
+        C::new("client|list", -2, ADMIN, K0, ADMIN_ACL, "connection", "2.4.0", "Lists open connections.", "TYPE:type ID:client-id"),
+        C::new("client|kill", -3, ADMIN, K0, ADMIN_ACL, "connection", "2.4.0", "Terminates open connections.",
+            "ip:port ID:client-id ADDR:ip:port LADDR:ip:port USER:username SKIPME:yes/no MAXAGE:maxage"),
+        C::new("client|unblock", -3, ADMIN, K0, ADMIN_ACL, "connection", "5.0.0", "Unblocks a client blocked by a blocking command from a different connection.", "client-id TIMEOUT ERROR"),
+        C::new("client|no-evict", 3, ADMIN, K0, ADMIN_ACL, "connection", "7.0.0", "Sets the client eviction mode of the connection.", "ON OFF"),
+        C::new("client|no-touch", 3, CONN, K0, CONN_ACL, "connection", "7.2.0", "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.", "ON OFF"),
+        C::new("client|reply", 3, CONN, K0, CONN_ACL, "connection", "3.2.0", "Instructs the server whether to reply to commands.", "ON OFF SKIP"),
+        C::new("client|help", 2, HELP, K0, CONN_ACL, "connection", "5.0.0", "Returns helpful text about the different subcommands.", ""),
+    ]), client::run),
+    container(C::container("memory", "MEMORY", "server", "4.0.0", "A container for memory diagnostics commands.", &[
+        C::new("memory|usage", -3, R, KeyPositions::new(2, 2, 1), &["@read", "@slow"], "server", "4.0.0", "Estimates the memory usage of a key.", "key SAMPLES:count"),
+        C::new("memory|stats", 2, &[], K0, &["@slow"], "server", "4.0.0", "Returns details about memory usage.", ""),
+        C::new("memory|doctor", 2, &[], K0, &["@slow"], "server", "4.0.0", "Outputs a memory problems report.", ""),
+        C::new("memory|malloc-stats", 2, &[], K0, &["@slow"], "server", "4.0.0", "Returns the allocator statistics.", ""),
+        C::new("memory|purge", 2, &[], K0, &["@slow"], "server", "4.0.0", "Asks the allocator to release memory.", ""),
+        C::new("memory|help", 2, HELP, K0, &["@slow"], "server", "4.0.0", "Returns helpful text about the different subcommands.", ""),
+    ]), memory::run),
+    // COMMAND alone lists every command: arity -1, as Redis has it.
+    container(C::container("command", "COMMAND", "server", "2.8.13", "Returns detailed information about all commands.", &[
+        C::new("command|count", 2, HELP, K0, CONN_ACL, "server", "2.8.13", "Returns a count of commands.", ""),
+        C::new("command|list", -2, HELP, K0, CONN_ACL, "server", "7.0.0", "Returns a list of command names.", ""),
+        C::new("command|info", -2, HELP, K0, CONN_ACL, "server", "2.8.13", "Returns information about one, multiple or all commands.", "command-name"),
+        C::new("command|docs", -2, HELP, K0, CONN_ACL, "server", "7.0.0", "Returns documentary information about one, multiple or all commands.", "command-name"),
+    ]).with_arity(-1), command::run),
+    sc("brook.ackifowner", -5, WF, K1, SWF, "brook", "0.1.0", "XACK of those IDs the consumer still owns.", "key group consumer id", brook_ops::if_owner),
+    sc("brook.touchifowner", -5, WF, K1, SWF, "brook", "0.1.0", "Resets the idle time of those IDs the consumer still owns, without counting a delivery.",
+        "key group consumer id", brook_ops::if_owner),
+    sc("brook.ackifownerthenadd", -8, WDF, K1, SWF, "brook", "0.1.0", "When the consumer still owns the ID: adds the fields to another stream, then acknowledges.",
+        "key group consumer id to field value", brook_ops::if_owner_then_add),
+    sc("brook.delconsumerifempty", 4, WF, K1, SWF, "brook", "0.1.0", "Deletes a consumer only when it owns no pending entry.", "key group consumer",
+        brook_ops::delconsumer_if_empty),
+    sc("brook.markack", -7, WD, KeyPositions::new(1, 2, 1), &["@write", "@stream", "@slow"], "brook", "0.1.0",
+        "XACK, then sets a marker with NX PX; when it was new, runs the writes that follow.", "key marker group id keep-ms numwrites argc arg", brook_ops::mark_ack),
+    sc("publish", 3, &["pubsub", "loading", "stale", "fast"], K0, &["@pubsub", "@fast"], "pubsub", "2.0.0", "Posts a message to a channel.", "channel message", pubsub::publish),
+    sc("subscribe", -2, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0", "Listens for messages published to channels.", "channel", pubsub::subscribe),
+    sc("psubscribe", -2, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0",
+        "Listens for messages published to channels that match one or more patterns.", "pattern", pubsub::subscribe),
+    sc("unsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0", "Stops listening to messages posted to channels.", "channel",
+        pubsub::unsubscribe),
+    sc("punsubscribe", -1, &["pubsub", "noscript", "loading", "stale"], K0, &["@pubsub", "@slow"], "pubsub", "2.0.0",
+        "Stops listening to messages published to channels that match one or more patterns.", "pattern", pubsub::unsubscribe),
+    sc("brook.clock", -2, &["fast"], K0, &["@fast"], "brook", "0.1.0", "Reads or moves brook serve's virtual clock (GET, ADVANCE ms, SET ms).",
+        "GET ADVANCE:milliseconds SET:unix-time-milliseconds", clock::run),
+];
+
+/// Engine commands the server runs itself (described by the engine's row): FLUSHALL
+/// flushes every database, CONFIG spans the engines and the server's own settings.
+static SERVER_RUN: &[(&str, Handler)] = &[
+    ("flushall", keyspace::flushall),
+    ("config", keyspace::config),
+];
+
+/// A command the server runs: its row and its handler.
+#[derive(Clone, Copy)]
+struct Found {
+    spec: &'static CommandSpec,
+    run: Handler,
+}
 
 /// The server command that runs `argv`, if the server runs it itself: by name, and
-/// COPY when it names a database.
-fn find_for(argv: &[Bytes]) -> Option<&'static ServerCommand> {
+/// COPY when it names a database (see `copy.rs`; the engine's row describes it).
+fn find_for(argv: &[Bytes]) -> Option<Found> {
     if copy::names_db(argv) {
-        return Some(&COPY_DB);
+        if let Some(spec) = brook_engine::command_spec("copy") {
+            return Some(Found {
+                spec,
+                run: copy::run,
+            });
+        }
     }
     find(argv.first().map(|n| &n[..]).unwrap_or_default())
 }
 
-/// A server container command's subcommands: name, full name, Redis arity.
-type Subcommands = &'static [(&'static str, &'static str, i32)];
-
-/// The server's container commands whose subcommands Redis's dispatcher checks (known,
-/// right arity) before running or queueing them — the subcommands brook implements.
-/// (`BROOK.CLOCK` checks its own: it has no Redis counterpart.)
-static CONTAINERS: &[(&str, &str, Subcommands)] = &[
-    (
-        "client",
-        "CLIENT",
-        &[
-            ("id", "client|id", 2),
-            ("setname", "client|setname", 3),
-            ("getname", "client|getname", 2),
-            ("setinfo", "client|setinfo", 4),
-            ("info", "client|info", 2),
-            ("list", "client|list", -2),
-            ("kill", "client|kill", -3),
-            ("unblock", "client|unblock", -3),
-            ("no-evict", "client|no-evict", 3),
-            ("no-touch", "client|no-touch", 3),
-            ("reply", "client|reply", 3),
-            ("help", "client|help", 2),
-        ],
-    ),
-    (
-        "config",
-        "CONFIG",
-        &[
-            ("get", "config|get", -3),
-            ("set", "config|set", -4),
-            ("resetstat", "config|resetstat", 2),
-        ],
-    ),
-    (
-        "memory",
-        "MEMORY",
-        &[
-            ("usage", "memory|usage", -3),
-            ("stats", "memory|stats", 2),
-            ("doctor", "memory|doctor", 2),
-            ("malloc-stats", "memory|malloc-stats", 2),
-            ("purge", "memory|purge", 2),
-            ("help", "memory|help", 2),
-        ],
-    ),
-    (
-        "command",
-        "COMMAND",
-        &[
-            ("count", "command|count", 2),
-            ("list", "command|list", -2),
-            ("info", "command|info", -2),
-            ("docs", "command|docs", -2),
-        ],
-    ),
-];
-
-/// The subcommands of the server container `name` (none for other commands).
-fn subcommands(name: &str) -> Subcommands {
-    CONTAINERS
+/// The command `name` if the server runs it itself.
+fn find(name: &[u8]) -> Option<Found> {
+    if let Some(c) = SERVER_COMMANDS
         .iter()
-        .find(|(n, _, _)| *n == name)
-        .map_or(&[], |(_, _, subs)| subs)
+        .find(|c| c.spec.name.as_bytes().eq_ignore_ascii_case(name))
+    {
+        return Some(Found {
+            spec: &c.spec,
+            run: c.run,
+        });
+    }
+    let &(engine_name, run) = SERVER_RUN
+        .iter()
+        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))?;
+    brook_engine::command_spec(engine_name).map(|spec| Found { spec, run })
 }
 
-/// Checks a server container's subcommand: unknown (`Try <CMD> HELP.`) or wrong arity.
-fn check_subcommand(c: &ServerCommand, argv: &[Bytes]) -> Result<(), Error> {
-    let Some(&(_, upper, subs)) = CONTAINERS.iter().find(|(n, _, _)| *n == c.name) else {
-        return Ok(());
-    };
-    let Some(sub) = argv.get(1) else {
-        return Ok(());
-    };
-    match subs
+/// The row of `name` (any case): a server command's or the engine's.
+fn spec(name: &[u8]) -> Option<&'static CommandSpec> {
+    SERVER_COMMANDS
         .iter()
-        .find(|(n, _, _)| n.as_bytes().eq_ignore_ascii_case(sub))
-    {
-        None => Err(Error::unknown_subcommand(sub, upper)),
-        Some(&(_, full, arity)) if !arity_ok(arity, argv.len()) => Err(Error::WrongArity(full)),
-        Some(_) => Ok(()),
-    }
+        .map(|c| &c.spec)
+        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+        .or_else(|| brook_engine::command_spec(name))
+}
+
+/// Every command `brook serve` runs, one row each: the engine's, then the server's.
+fn all_specs() -> impl Iterator<Item = &'static CommandSpec> {
+    brook_engine::command_specs()
+        .iter()
+        .chain(SERVER_COMMANDS.iter().map(|c| &c.spec))
 }
 
 /// Checks a command as Redis's dispatcher does before running or queueing it: known
 /// (subcommands too), right arity.
-fn check(argv: &[Bytes]) -> Result<Option<&'static ServerCommand>, Error> {
+fn check(argv: &[Bytes]) -> Result<Option<Found>, Error> {
     match find_for(argv) {
-        Some(c) if !arity_ok(c.arity, argv.len()) => Err(Error::WrongArity(c.name)),
-        Some(c) => check_subcommand(c, argv).map(|()| Some(c)),
+        Some(c) => c.spec.resolve(argv).map(|_| Some(c)),
         None => Keyspace::check_command(argv).map(|()| None),
     }
 }
@@ -317,7 +341,7 @@ pub fn run(shared: &Shared, sess: &mut Session, argv: Vec<Bytes>) -> Step {
         }
     };
     let name = stats_name(&argv);
-    if !sess.authed && !found.is_some_and(|c| c.no_auth) {
+    if !sess.authed && !found.is_some_and(|c| c.spec.has_flag("no_auth")) {
         if let Some(m) = &mut sess.multi {
             m.failed = true;
         }
@@ -409,19 +433,9 @@ const PUBSUB_CONTEXT: &[&str] = &[
 ];
 
 /// Whether `name` is a command with subcommands, which CLIENT LIST and errors show as
-/// `name|sub`.
+/// `name|sub` (`BROOK.CLOCK` too, which checks its own).
 fn is_container(name: &[u8]) -> bool {
-    [
-        "client",
-        "config",
-        "xinfo",
-        "xgroup",
-        "brook.clock",
-        "command",
-        "memory",
-    ]
-    .iter()
-    .any(|c| c.as_bytes().eq_ignore_ascii_case(name))
+    name.eq_ignore_ascii_case(b"brook.clock") || spec(name).is_some_and(CommandSpec::is_container)
 }
 
 /// How errors name a command: `name`, or `name|sub` for containers, in lower case (as
