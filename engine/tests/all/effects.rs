@@ -198,7 +198,8 @@ fn replayed_effects_rebuild_the_keyspace() {
         ("XDELEX", steps / 800),
         ("DEL", steps / 400),
         ("SET", steps / 200),
-        ("COPY", steps / 800),
+        // COPY is replayed whenever it occurs, but not every workload copies a key that
+        // exists (seed 61 made none): engine/tests/all/copy.rs checks it directly.
     ] {
         let n = kinds.get(kind).copied().unwrap_or(0);
         assert!(
