@@ -643,6 +643,7 @@ mod tests {
         assert_eq!(
             deny,
             [
+                "copy",
                 "decr",
                 "incr",
                 "incrby",
