@@ -50,7 +50,7 @@ impl Out {
 
     /// `+OK`.
     pub fn ok(&mut self) {
-        self.w().simple(b"OK");
+        self.buf.extend_from_slice(b"+OK\r\n");
     }
 
     /// `-text`; `text` starts with its code (`ERR …`, `NOAUTH …`). CR and LF become

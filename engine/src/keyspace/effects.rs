@@ -51,13 +51,19 @@ pub(crate) fn policy(p: RefPolicy) -> Bytes {
 
 /// A trim as the exact form Redis propagates: `MAXLEN|MINID = threshold`, where an
 /// approximate trim (`~`, LIMIT) is replaced by what it left — the stream's length, or
-/// for MINID the ID just after the greatest one it removed (`min_after`, see
-/// [`min_after`]) — so a replay trims the same entries. (Redis writes the first entry's
+/// for MINID (and MAXLEN with ACKED) the ID just after the greatest one it removed
+/// (`min_after`, see [`min_after`]) — so a replay trims the same entries. (Redis writes the first entry's
 /// ID left, which, with ACKED skipping a referenced entry, trims less on replay.)
 pub(crate) fn push_trim(argv: &mut Argv, trim: &TrimOptions, len_after: u64, min_after: StreamId) {
     let (name, threshold) = match (trim.strategy, trim.approx) {
         (TrimStrategy::MaxLen(n), false) => ("MAXLEN", num(n)),
         (TrimStrategy::MinId(m), false) => ("MINID", id(m)),
+        // With ACKED a referenced entry stays behind, and `MAXLEN = len` would stop
+        // the replay's walk earlier than the origin's (a node's eligibility depends
+        // on the threshold): the MINID form repeats it exactly.
+        (TrimStrategy::MaxLen(_), true) if trim.policy == RefPolicy::Acked => {
+            ("MINID", id(min_after))
+        }
         (TrimStrategy::MaxLen(_), true) => ("MAXLEN", num(len_after)),
         (TrimStrategy::MinId(_), true) => ("MINID", id(min_after)),
     };

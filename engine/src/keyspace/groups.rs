@@ -308,7 +308,6 @@ impl Keyspace {
     ) -> Result<Vec<i64>, Error> {
         let codes = self
             .write_stream(key, false, |s, w| {
-                let refs = w.recording().then(|| pending_refs(s));
                 let codes = s.ack_delete(group, ids, policy)?;
                 if codes.contains(&1) {
                     w.modified();
@@ -318,10 +317,9 @@ impl Keyspace {
                 if acked > 0 {
                     w.dirty(acked);
                 }
-                // Propagated whenever it changed something: with DELREF, an ID whose
-                // entry is gone still loses its references in other groups (Redis
-                // propagates only an acknowledgement, so its AOF keeps them).
-                if w.recording() && (acked > 0 || refs.is_some_and(|r| r != pending_refs(s))) {
+                // References in other groups go only with an acknowledgement here, so
+                // a change is always one that acknowledged.
+                if w.recording() && acked > 0 {
                     let head = vec![
                         word("XACKDEL"),
                         arg(key),
@@ -344,7 +342,7 @@ impl Keyspace {
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
         let codes = self.write_stream(key, false, |s, w| {
-            let refs = w.recording().then(|| pending_refs(s));
+            let refs = (w.recording() && policy == RefPolicy::DelRef).then(|| pending_refs(s));
             let codes = s.delete_ex(ids, policy);
             let deleted = codes.iter().filter(|&&c| c == 1).count() as u64;
             if deleted > 0 {

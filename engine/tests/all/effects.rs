@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use brook_engine::{Keyspace, Protocol, Reply};
+use brook_engine::{KeyType, Keyspace, Protocol, Reply};
 use brook_test_support::Frame;
 use bytes::Bytes;
 
@@ -131,8 +131,7 @@ fn replayed_effects_rebuild_the_keyspace() {
         }
         let raw: Vec<Vec<u8>> = argv.iter().map(|a| a.to_vec()).collect();
         gen.observe(&raw, &to_frame(&reply, Protocol::Resp2));
-        let mut replied = format!("{reply:?}");
-        replied.truncate(80);
+        let replied: String = format!("{reply:?}").chars().take(80).collect();
         history.push(format!("{}   => {replied}", show(&argv)));
         for effect in origin.take_effects() {
             let name = String::from_utf8_lossy(&effect[0]).into_owned();
@@ -156,13 +155,24 @@ fn replayed_effects_rebuild_the_keyspace() {
         // nothing is propagated (Redis propagates nothing either, so its own replicas
         // and AOF lack that empty producer too; no command recreates one alone). On
         // such a key `pids-tracked` may differ; everything else must still match.
+        // (IDMP is an option before the ID, which must be `*`.)
         let idmp = argv.len() > 2
-            && argv
+            && argv[2..]
                 .iter()
+                .take_while(|a| &a[..] != b"*")
                 .any(|a| a.eq_ignore_ascii_case(b"IDMP") || a.eq_ignore_ascii_case(b"IDMPAUTO"));
         if idmp && argv[0].eq_ignore_ascii_case(b"XADD") && matches!(reply, Reply::Error(_)) {
             empty_producers.insert(argv[1].to_vec());
         }
+        // RENAME carries the producers along; a key that is gone has none.
+        let renamed = argv.len() == 3
+            && (argv[0].eq_ignore_ascii_case(b"RENAME")
+                || argv[0].eq_ignore_ascii_case(b"RENAMENX"))
+            && matches!(reply, Reply::Simple(_) | Reply::Integer(1));
+        if renamed && empty_producers.remove(&argv[1][..]) {
+            empty_producers.insert(argv[2].to_vec());
+        }
+        empty_producers.retain(|k| origin.key_type(k) != KeyType::None);
         let (a, b) = (
             state(&mut origin, now, &empty_producers),
             state(&mut replica, now, &empty_producers),
