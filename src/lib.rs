@@ -43,3 +43,16 @@ pub use brook_engine::{
     XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId,
     XReadReply, XSetIdOptions,
 };
+/// The byte strings keys, fields and values are held in ([`Command`]'s fields, replies),
+/// re-exported so that building a [`Command`] needs no direct `bytes` dependency:
+///
+/// ```
+/// use brook::{Bytes, Command, XAddOptions};
+/// let add = Command::XAdd {
+///     key: Bytes::from("orders"),
+///     opts: XAddOptions::default(),
+///     fields: vec![(Bytes::from("sku"), Bytes::from("42"))],
+/// };
+/// # let _ = add;
+/// ```
+pub use bytes::Bytes;
