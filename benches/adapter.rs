@@ -59,7 +59,7 @@ async fn adapter_run(s: &RedisStreams, ops: usize, depth: usize) {
     let opts = XAddOptions::default();
     if depth == 1 {
         for _ in 0..ops {
-            s.xadd(b"bench", &opts, &[("field", "value")])
+            s.xadd_with(b"bench", &opts, &[("field", "value")])
                 .await
                 .expect("xadd");
         }

@@ -86,7 +86,7 @@ fn xadd(c: &mut Criterion) {
         let opts = XAddOptions::default();
         b.iter(|| {
             let fields = [("field", black_box("value"))];
-            ready(Streams::xadd(&engine, black_box(b"s"), &opts, &fields)).expect("xadd")
+            ready(Streams::xadd_with(&engine, black_box(b"s"), &opts, &fields)).expect("xadd")
         });
     });
     g.bench_function("trait/backend/one_field/system_clock", |b| {
@@ -94,7 +94,7 @@ fn xadd(c: &mut Criterion) {
         let opts = XAddOptions::default();
         b.iter(|| {
             let fields = [("field", black_box("value"))];
-            ready(backend.xadd(black_box(b"s"), &opts, &fields)).expect("xadd")
+            ready(backend.xadd_with(black_box(b"s"), &opts, &fields)).expect("xadd")
         });
     });
     g.bench_function("keyspace/one_field", |b| {

@@ -64,7 +64,7 @@ fn group_request() -> ReadRequest {
 
 fn new_engine() -> Engine {
     let e = Engine::new();
-    e.xgroup_create("s", "g", GroupStart::Last, true)
+    e.xgroup_create("s", "g", GroupStart::Last, true, None)
         .expect("group");
     e
 }

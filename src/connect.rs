@@ -47,10 +47,10 @@ fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
 ///
 /// ```
 /// # async fn demo() -> Result<(), brook::Error> {
-/// use brook::{Streams, XAddOptions};
+/// use brook::Streams;
 /// let queue = brook::connect("mem://orders?clock=manual&start_ms=1000").await?;
-/// let id = queue.xadd(b"orders", &XAddOptions::default(), &[("item", "book")]).await?;
-/// assert_eq!(id, Some(brook::StreamId::new(1000, 0)));
+/// let id = queue.xadd("orders", &[("item", "book")]).await?;
+/// assert_eq!(id, brook::StreamId::new(1000, 0));
 /// queue.manual_clock().expect("manual").advance(5);
 /// # Ok(()) }
 /// ```

@@ -34,14 +34,14 @@ pub use connect::connect;
 pub use brook_engine as engine;
 pub use brook_engine::{hash_tag, key_slot, same_slot};
 pub use brook_engine::{
-    ClaimTime, Claimed, Clock, Command, CommandReply, Config, EffectReplies, Engine, EngineBuilder,
-    Error, Expire, FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart, KeyType, Keyspace,
-    ManualClock, NodeLimits, PendingEntry, Protocol, PubSub, PubSubMessage, ReadOutput,
-    ReadRequest, RefPolicy, Reply, SetOptions, Stream, StreamEntry, StreamId, StreamSummary,
-    Streams, Subscription, SystemClock, TrimOptions, TrimStrategy, XAddId, XAddOptions,
-    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
-    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId,
-    XReadReply, XSetIdOptions,
+    Block, ClaimTime, Claimed, Clock, Command, CommandReply, Config, EffectReplies, Engine,
+    EngineBuilder, Error, Expire, FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart,
+    KeyType, Keyspace, ManualClock, NodeLimits, PendingEntry, Protocol, PubSub, PubSubMessage,
+    ReadOutput, ReadRequest, RefPolicy, Reply, SetOptions, Stream, StreamEntry, StreamId,
+    StreamSummary, Streams, StreamsClock, Subscription, SystemClock, TrimOptions, TrimStrategy,
+    WorkerOps, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
+    XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingRange, XPendingSummary,
+    XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };
 /// The byte strings keys, fields and values are held in ([`Command`]'s fields, replies),
 /// re-exported so that building a [`Command`] needs no direct `bytes` dependency:

@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::{Error, StreamId, Streams, TrimOptions};
+use crate::{Error, StreamId, Streams, StreamsClock, TrimOptions};
 
 /// A retention policy for one stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub enum Retention {
 /// The first ID [`Retention::Safe`] must keep in `key`: the smallest of each group's
 /// oldest pending entry and first undelivered ID. `None` when the stream does not exist
 /// or has no group (nothing may be trimmed).
-pub async fn safe_boundary<S: Streams>(
+pub async fn safe_boundary<S: Streams + StreamsClock>(
     backend: &S,
     key: impl AsRef<[u8]>,
 ) -> Result<Option<StreamId>, Error> {
@@ -79,7 +79,7 @@ pub async fn safe_boundary<S: Streams>(
 }
 
 /// Applies `policy` to `key` once; how many entries it removed.
-pub async fn apply<S: Streams>(
+pub async fn apply<S: Streams + StreamsClock>(
     backend: &S,
     key: impl AsRef<[u8]>,
     policy: &Retention,
@@ -155,7 +155,7 @@ impl RetentionHandle {
 
 /// Applies `policies` to `key` every `every` (on the backend's clock, so a
 /// `ManualClock` drives it), on the current tokio runtime, until stopped.
-pub fn spawn<S: Streams + Clone + 'static>(
+pub fn spawn<S: Streams + StreamsClock + Clone + 'static>(
     backend: S,
     key: impl AsRef<[u8]>,
     policies: Vec<Retention>,

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use crate::api::owned_streams;
 use crate::blocking::waiters::Waiters;
 use crate::clock::{Clock, SystemClock};
 use crate::engine_state::{Inner, State};
@@ -20,12 +21,14 @@ use crate::info::{
     XInfoStreamFull, XPendingSummary,
 };
 use crate::keyspace::GroupStart;
+use crate::keyspace::SetOptions;
 use crate::keyspace::{Config, KeyType, Keyspace};
 use crate::options::{
-    GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
+use crate::read_request::{ReadOutput, ReadRequest};
 use crate::reply::Reply;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard};
 
@@ -256,13 +259,26 @@ impl Engine {
         self.with_keyspace(|ks, _| ks.xsetid(key.as_ref(), opts))
     }
 
-    /// Non-blocking XREAD [COUNT count] STREAMS key … id ….
+    /// XREAD \[COUNT count\] \[BLOCK\] STREAMS key … id …; with `block` it waits on
+    /// this thread, as a Redis client would (use the [`crate::Streams`] form, or
+    /// [`Engine::read_async`], from async code).
     pub fn xread<K: AsRef<[u8]>>(
         &self,
         streams: &[(K, XReadId)],
         count: Option<u64>,
+        block: Option<Block>,
     ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
-        self.read(|ks| ks.xread(streams, count))
+        let Some(ms) = block.and_then(Block::millis) else {
+            return self.read(|ks| ks.xread(streams, count));
+        };
+        let req = ReadRequest::Read {
+            streams: owned_streams(streams),
+            count,
+        };
+        match self.read_blocking(req, ms)? {
+            ReadOutput::Read(served) => Ok(served),
+            ReadOutput::Group(_) => Ok(Vec::new()),
+        }
     }
 
     /// XINFO STREAM.
@@ -288,9 +304,10 @@ impl Engine {
         group: impl AsRef<[u8]>,
         start: GroupStart,
         mkstream: bool,
+        entries_read: Option<i64>,
     ) -> Result<(), Error> {
         self.with_keyspace(|ks, _| {
-            ks.xgroup_create(key.as_ref(), group.as_ref(), start, mkstream, None)
+            ks.xgroup_create(key.as_ref(), group.as_ref(), start, mkstream, entries_read)
         })
     }
 
@@ -340,18 +357,31 @@ impl Engine {
         })
     }
 
-    /// Non-blocking XREADGROUP (see [`Engine::xreadgroup_blocking`] and
-    /// [`Engine::read_async`] for `BLOCK`).
+    /// XREADGROUP GROUP group consumer \[COUNT\] \[BLOCK\] \[CLAIM\] \[NOACK\] STREAMS …;
+    /// with `block` it waits on this thread, as a Redis client would.
     pub fn xreadgroup<K: AsRef<[u8]>>(
         &self,
         group: impl AsRef<[u8]>,
         consumer: impl AsRef<[u8]>,
         streams: &[(K, GroupReadId)],
         opts: &XReadGroupOptions,
+        block: Option<Block>,
     ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
-        self.with_keyspace(|ks, now| {
-            ks.xreadgroup(group.as_ref(), consumer.as_ref(), streams, opts, now)
-        })
+        let Some(ms) = block.and_then(Block::millis) else {
+            return self.with_keyspace(|ks, now| {
+                ks.xreadgroup(group.as_ref(), consumer.as_ref(), streams, opts, now)
+            });
+        };
+        let req = ReadRequest::Group {
+            group: Bytes::copy_from_slice(group.as_ref()),
+            consumer: Bytes::copy_from_slice(consumer.as_ref()),
+            streams: owned_streams(streams),
+            opts: *opts,
+        };
+        match self.read_blocking(req, ms)? {
+            ReadOutput::Group(served) => Ok(served),
+            ReadOutput::Read(_) => Ok(Vec::new()),
+        }
     }
 
     /// XACK: how many were pending.
@@ -547,9 +577,20 @@ impl Engine {
         self.with_keyspace(|ks, _| ks.flush());
     }
 
-    /// SET key value.
-    pub fn set(&self, key: impl AsRef<[u8]>, value: impl Into<Bytes>) {
-        self.with_keyspace(|ks, _| ks.set(key.as_ref(), value.into()));
+    /// SET key value \[NX|XX\] \[PX|PXAT|KEEPTTL\]: whether the value was stored.
+    pub fn set(
+        &self,
+        key: impl AsRef<[u8]>,
+        value: impl AsRef<[u8]>,
+        opts: &SetOptions,
+    ) -> Result<bool, Error> {
+        let value = Bytes::copy_from_slice(value.as_ref());
+        self.with_keyspace(|ks, now| ks.set_with(key.as_ref(), value, opts, now))
+    }
+
+    /// INCRBY key by: the new value.
+    pub fn incr_by(&self, key: impl AsRef<[u8]>, by: i64) -> Result<i64, Error> {
+        self.with_keyspace(|ks, _| ks.incr_by(key.as_ref(), by))
     }
 
     /// GET key.

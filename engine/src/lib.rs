@@ -83,8 +83,8 @@ mod timer;
 
 pub use api::EffectReplies;
 pub use api::{
-    Command, CommandReply, PubSub, PubSubMessage, Streams, Subscription, XReadGroupReply,
-    XReadReply,
+    Command, CommandReply, PubSub, PubSubMessage, Streams, StreamsClock, Subscription, WorkerOps,
+    XReadGroupReply, XReadReply,
 };
 pub use cmd::{
     arity_ok, command_spec, command_specs, CommandSpec, CopyOptions, KeyPositions, ReadStep,
@@ -104,8 +104,8 @@ pub use log::idmp::Idempotency;
 pub use log::node::NodeLimits;
 pub use num::parse_i64;
 pub use options::{
-    ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions, XAutoClaimOptions,
-    XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+    Block, ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions,
+    XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 pub use read_request::{ReadOutput, ReadRequest};
 pub use reply::Reply;

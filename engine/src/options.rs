@@ -309,3 +309,41 @@ pub struct XPendingRange {
     /// Only this consumer's entries.
     pub consumer: Option<bytes::Bytes>,
 }
+
+/// How long a read waits when it finds nothing: XREAD/XREADGROUP's `BLOCK`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Block {
+    /// `BLOCK ms`: wait up to this long (rounded up to whole milliseconds; zero does not
+    /// wait at all — unlike Redis's `BLOCK 0`, which means forever).
+    For(core::time::Duration),
+    /// `BLOCK 0`: wait until an entry arrives.
+    Forever,
+}
+
+impl Block {
+    /// Redis's `BLOCK` argument (0: forever), or `None` for a zero duration, which reads
+    /// without blocking.
+    pub fn millis(self) -> Option<u64> {
+        match self {
+            Block::Forever => Some(0),
+            Block::For(d) if d.is_zero() => None,
+            Block::For(d) => {
+                let ms = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
+                Some(
+                    u64::try_from(ms)
+                        .unwrap_or(u64::MAX)
+                        .clamp(1, i64::MAX as u64),
+                )
+            }
+        }
+    }
+
+    /// The block for Redis's `BLOCK ms` (0: forever).
+    pub fn from_millis(ms: u64) -> Block {
+        match ms {
+            0 => Block::Forever,
+            ms => Block::For(core::time::Duration::from_millis(ms)),
+        }
+    }
+}

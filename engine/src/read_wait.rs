@@ -114,39 +114,6 @@ impl Engine {
         execute(self, argv)
     }
 
-    /// XREAD … BLOCK `block_ms` on this thread (`block_ms` 0: no timeout). Returns the
-    /// served streams, or none after the timeout.
-    pub fn xread_blocking(
-        &self,
-        streams: &[(Bytes, crate::XReadId)],
-        count: Option<u64>,
-        block_ms: u64,
-    ) -> Result<ReadOutput, Error> {
-        let req = ReadRequest::Read {
-            streams: streams.to_vec(),
-            count,
-        };
-        self.read_blocking(req, block_ms)
-    }
-
-    /// XREADGROUP … BLOCK `block_ms` on this thread (`block_ms` 0: no timeout).
-    pub fn xreadgroup_blocking(
-        &self,
-        group: impl Into<Bytes>,
-        consumer: impl Into<Bytes>,
-        streams: &[(Bytes, crate::GroupReadId)],
-        opts: &crate::XReadGroupOptions,
-        block_ms: u64,
-    ) -> Result<ReadOutput, Error> {
-        let req = ReadRequest::Group {
-            group: group.into(),
-            consumer: consumer.into(),
-            streams: streams.to_vec(),
-            opts: *opts,
-        };
-        self.read_blocking(req, block_ms)
-    }
-
     /// Runs a read, blocking the thread up to `block_ms` (0: forever) when it finds
     /// nothing.
     pub fn read_blocking(&self, req: ReadRequest, block_ms: u64) -> Result<ReadOutput, Error> {

@@ -16,7 +16,7 @@ use prometheus_client::registry::Registry;
 
 use super::snapshot::{snapshot, StreamMetrics};
 use crate::worker::{WorkerHandle, WorkerStats};
-use crate::{Error, StreamId, Streams};
+use crate::{Error, StreamId, Streams, StreamsClock};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StreamLabels {
@@ -71,7 +71,7 @@ pub struct Exporter<S> {
     workers: Arc<Mutex<Vec<Watched>>>,
 }
 
-impl<S: Streams + Clone + 'static> Exporter<S> {
+impl<S: Streams + StreamsClock + Clone + 'static> Exporter<S> {
     /// An exporter of `streams` on `backend`, labelled `db="db0"`.
     pub fn new(backend: S, streams: &[impl AsRef<[u8]>]) -> Exporter<S> {
         Exporter {

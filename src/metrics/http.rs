@@ -7,7 +7,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 use super::Exporter;
-use crate::Streams;
+use crate::{Streams, StreamsClock};
 
 /// The OpenMetrics content type Prometheus negotiates for this text format.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -16,7 +16,7 @@ const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset
 const MAX_HEAD: usize = 8192;
 
 /// Serves `exporter` on `listener` until the returned task is aborted.
-pub fn serve<S: Streams + Clone + 'static>(
+pub fn serve<S: Streams + StreamsClock + Clone + 'static>(
     exporter: Exporter<S>,
     listener: TcpListener,
 ) -> JoinHandle<()> {
@@ -33,7 +33,7 @@ pub fn serve<S: Streams + Clone + 'static>(
     })
 }
 
-async fn answer<S: Streams + Clone + 'static>(
+async fn answer<S: Streams + StreamsClock + Clone + 'static>(
     exporter: &Exporter<S>,
     mut conn: TcpStream,
 ) -> std::io::Result<()> {

@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use crate::{Error, StreamId, Streams};
+use crate::{Error, StreamId, Streams, StreamsClock};
 
 /// One stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub struct ConsumerMetrics {
 }
 
 /// Reads the metrics of each stream in `keys` that exists (missing keys are skipped).
-pub async fn snapshot<S: Streams>(
+pub async fn snapshot<S: Streams + StreamsClock>(
     backend: &S,
     keys: &[impl AsRef<[u8]>],
 ) -> Result<Vec<StreamMetrics>, Error> {

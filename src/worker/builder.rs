@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use super::faults::{CrashPoint, FaultHook};
 use super::Worker;
-use crate::{GroupStart, Streams};
+use crate::{GroupStart, WorkerOps};
 
 /// How long a failed message waits before its retry: `initial`, doubling with each
 /// further failure, at most `max`.
@@ -111,7 +111,7 @@ fn default_consumer() -> Bytes {
     ))
 }
 
-impl<S: Streams + Clone + 'static> WorkerBuilder<S> {
+impl<S: WorkerOps + Clone + 'static> WorkerBuilder<S> {
     pub(crate) fn new(backend: S, stream: impl AsRef<[u8]>, group: impl AsRef<[u8]>) -> Self {
         let stream = Bytes::copy_from_slice(stream.as_ref());
         let mut dead = stream.to_vec();

@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, watch};
 use super::builder::Config;
 use super::faults::CrashPoint;
 use super::stats::WorkerStats;
-use crate::{Error, StreamId, Streams};
+use crate::{Error, StreamId, WorkerOps};
 
 pub(crate) struct Ctx<S> {
     pub(crate) backend: S,
@@ -45,7 +45,7 @@ pub(crate) const TOUCH: u8 = 2;
 /// Every schedule [`WorkerHandle::ready`](super::WorkerHandle::ready) waits for.
 pub(crate) const ALL_SCHEDULES: u8 = RECLAIM | TOUCH;
 
-impl<S: Streams> Ctx<S> {
+impl<S: WorkerOps> Ctx<S> {
     pub(crate) fn held(&self) -> std::sync::MutexGuard<'_, std::collections::HashSet<StreamId>> {
         self.held
             .lock()

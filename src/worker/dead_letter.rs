@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use crate::{Command, CommandReply, Error, StreamEntry, StreamId, Streams, XAddOptions};
+use crate::{Command, CommandReply, Error, StreamEntry, StreamId, WorkerOps, XAddOptions};
 
 const META: [&str; 6] = [
     "dl:stream",
@@ -96,7 +96,7 @@ impl DeadLetter {
 
 /// Up to `count` dead letters from the start of `dead_stream` (entries that are not
 /// dead letters are skipped).
-pub async fn dead_letters<S: Streams>(
+pub async fn dead_letters<S: WorkerOps>(
     backend: &S,
     dead_stream: impl AsRef<[u8]>,
     count: u64,
@@ -116,7 +116,7 @@ pub async fn dead_letters<S: Streams>(
 /// each original entry is added again (a new ID, its original fields) and its dead
 /// letter deleted, in one MULTI/EXEC, so a crash never loses or duplicates one. The
 /// number moved. On a cluster both streams must share a hash slot.
-pub async fn redrive<S: Streams>(
+pub async fn redrive<S: WorkerOps>(
     backend: &S,
     dead_stream: impl AsRef<[u8]>,
     count: u64,

@@ -12,8 +12,8 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 use super::context::Shared;
 use super::message::Message;
 use crate::{
-    Claimed, Error, GroupEntry, GroupReadId, StreamEntry, StreamId, Streams, XAutoClaimOptions,
-    XPendingRange, XReadGroupOptions,
+    Block, Claimed, Error, GroupEntry, GroupReadId, StreamEntry, StreamId, WorkerOps,
+    XAutoClaimOptions, XPendingRange, XReadGroupOptions,
 };
 
 /// A fetched message with the in-flight permit it holds until it is done.
@@ -27,13 +27,13 @@ pub(crate) struct Delivery {
 /// slots only for the entries it got (in [`hand_over`]), so a read blocked on `>`
 /// holds none, and a reclaim pass or a retry never waits for one to end. `None` on
 /// shutdown.
-async fn room<S: Streams>(ctx: &Shared<S>, batch: usize) -> Option<usize> {
+async fn room<S: WorkerOps>(ctx: &Shared<S>, batch: usize) -> Option<usize> {
     drop(ctx.slot().await?);
     Some(ctx.slots.available_permits().clamp(1, batch.max(1)))
 }
 
 /// The delivery counts this consumer's PEL holds for IDs in `[first, last]`.
-async fn delivery_counts<S: Streams>(
+async fn delivery_counts<S: WorkerOps>(
     ctx: &Shared<S>,
     first: StreamId,
     last: StreamId,
@@ -66,7 +66,7 @@ async fn delivery_counts<S: Streams>(
 /// worker that dies meanwhile leaves them pending, one delivery used); at most a batch
 /// from the reader and one from the reclaimer wait at a time. On a `false` return the
 /// IDs not handed over stay in the held set: the worker is stopping.
-async fn hand_over<S: Streams>(
+async fn hand_over<S: WorkerOps>(
     ctx: &Shared<S>,
     entries: Vec<GroupEntry>,
     counts: Option<&HashMap<StreamId, u64>>,
@@ -113,7 +113,7 @@ async fn hand_over<S: Streams>(
 }
 
 /// Acknowledges pending IDs whose entries were deleted, so the PEL does not leak.
-async fn ack_deleted<S: Streams>(ctx: &Shared<S>, ids: &[StreamId]) {
+async fn ack_deleted<S: WorkerOps>(ctx: &Shared<S>, ids: &[StreamId]) {
     if ids.is_empty() {
         return;
     }
@@ -126,7 +126,7 @@ async fn ack_deleted<S: Streams>(ctx: &Shared<S>, ids: &[StreamId]) {
 
 /// The reader: own history first, then `>`. Ends on shutdown (`Ok`) or when the
 /// backend is gone for good.
-pub(crate) async fn reader<S: Streams + Clone + 'static>(
+pub(crate) async fn reader<S: WorkerOps + Clone + 'static>(
     ctx: Shared<S>,
     tx: mpsc::Sender<Delivery>,
 ) -> Result<(), Error> {
@@ -139,7 +139,7 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
         };
         let (at, block) = match history {
             Some(c) => (GroupReadId::After(c), None),
-            None => (GroupReadId::New, Some(cfg.block_ms)),
+            None => (GroupReadId::New, Some(Block::from_millis(cfg.block_ms))),
         };
         let opts = XReadGroupOptions::default().count(n as u64);
         let mut shutdown = ctx.shutdown.clone();
@@ -210,7 +210,7 @@ pub(crate) async fn reader<S: Streams + Clone + 'static>(
 /// each pass ends. The first deadline is taken as the worker starts, so once
 /// [`ready`](super::WorkerHandle::ready) a manual clock moved past `claim_interval`
 /// fires a pass.
-pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
+pub(crate) async fn reclaimer<S: WorkerOps + Clone + 'static>(
     ctx: Shared<S>,
     tx: mpsc::Sender<Delivery>,
 ) -> Result<(), Error> {
@@ -268,7 +268,7 @@ pub(crate) async fn reclaimer<S: Streams + Clone + 'static>(
 }
 
 /// One pass; `Ok(false)` on shutdown.
-async fn reclaim_pass<S: Streams>(
+async fn reclaim_pass<S: WorkerOps>(
     ctx: &Shared<S>,
     tx: &mpsc::Sender<Delivery>,
 ) -> Result<bool, Error> {
@@ -322,7 +322,7 @@ async fn reclaim_pass<S: Streams>(
 }
 
 /// Deletes other consumers idle at least `idle_ms` that own nothing pending.
-async fn delete_idle_consumers<S: Streams>(ctx: &Shared<S>, idle_ms: u64) -> Result<(), Error> {
+async fn delete_idle_consumers<S: WorkerOps>(ctx: &Shared<S>, idle_ms: u64) -> Result<(), Error> {
     let cfg = &ctx.cfg;
     let consumers = ctx.backend.xinfo_consumers(&cfg.stream, &cfg.group).await?;
     for c in consumers {

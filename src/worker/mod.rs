@@ -106,7 +106,7 @@ pub use stats::WorkerStats;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::{Error, Streams};
+use crate::{Error, WorkerOps};
 
 /// A configured worker; [`Worker::spawn`] or [`Worker::run_until`] starts it.
 pub struct Worker<S> {
@@ -180,7 +180,7 @@ impl std::fmt::Display for WaitTimedOut {
 
 impl std::error::Error for WaitTimedOut {}
 
-impl<S: Streams + Clone + 'static> Worker<S> {
+impl<S: WorkerOps + Clone + 'static> Worker<S> {
     /// A builder for a worker consuming `stream` as a member of `group`.
     pub fn builder(
         backend: S,

@@ -15,7 +15,7 @@ use super::fetch::{self, Delivery};
 use super::handler::Handler;
 use super::task::{self, End, TaskEnd};
 use super::{Worker, WorkerError, WorkerReport};
-use crate::{Error, StreamId, Streams};
+use crate::{Error, StreamId, WorkerOps};
 
 /// Aborts a helper task when the coordinator goes away — also when the coordinator's
 /// own task is aborted, so nothing of a killed worker keeps running.
@@ -29,7 +29,7 @@ impl<T> Drop for AbortOnDrop<T> {
 
 /// Sends acknowledged IDs as XACK batches (everything queued at once); once `done`
 /// fires (no task is left to queue more) it flushes what is queued and ends.
-async fn acker<S: Streams>(
+async fn acker<S: WorkerOps>(
     ctx: Shared<S>,
     mut rx: mpsc::UnboundedReceiver<StreamId>,
     mut done: oneshot::Receiver<()>,
@@ -72,7 +72,7 @@ async fn acker<S: Streams>(
 /// one touch-if-owner per 1000 IDs, so a long handler (or a retry waiting out its
 /// backoff) is not reclaimed, and an entry another consumer took is not taken back. One
 /// timer per worker, not one per message.
-async fn toucher<S: Streams>(ctx: Shared<S>) {
+async fn toucher<S: WorkerOps>(ctx: Shared<S>) {
     let cfg = &ctx.cfg;
     loop {
         let next = ctx.deadline(cfg.touch_interval_ms);
@@ -103,7 +103,7 @@ struct Coordinator<S, H> {
     report: WorkerReport,
 }
 
-impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
+impl<S: WorkerOps + Clone + 'static, H: Handler> Coordinator<S, H> {
     fn dispatch(&mut self, d: Delivery) {
         let key = self
             .ctx
@@ -160,7 +160,7 @@ impl<S: Streams + Clone + 'static, H: Handler> Coordinator<S, H> {
     }
 }
 
-impl<S: Streams + Clone + 'static> Worker<S> {
+impl<S: WorkerOps + Clone + 'static> Worker<S> {
     /// Runs the worker until `shutdown` completes (then shuts down gracefully) or it
     /// fails. Needs a tokio runtime: each message runs as a task of its own.
     pub async fn run_until<H: Handler>(

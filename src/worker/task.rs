@@ -12,7 +12,7 @@ use super::dead_letter;
 use super::faults::CrashPoint;
 use super::handler::{CatchUnwind, Handler};
 use super::message::Message;
-use crate::{GroupReadId, StreamId, Streams, XReadGroupOptions};
+use crate::{GroupReadId, StreamId, WorkerOps, XReadGroupOptions};
 
 /// How a message's task ended.
 #[derive(Debug)]
@@ -43,7 +43,7 @@ pub(crate) struct TaskEnd {
 }
 
 /// Runs the message's whole life, with its entry kept fresh alongside.
-pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
+pub(crate) async fn run<S: WorkerOps + Clone + 'static, H: Handler>(
     ctx: Shared<S>,
     handler: Arc<H>,
     msg: Message,
@@ -72,7 +72,7 @@ pub(crate) async fn run<S: Streams + Clone + 'static, H: Handler>(
 /// leave the retry waiting for a slot that the queue behind it holds), or as many
 /// messages as `concurrency` are waiting for a retry already (so a failing backlog is
 /// not pulled in whole).
-async fn life<S: Streams, H: Handler>(
+async fn life<S: WorkerOps, H: Handler>(
     ctx: &Shared<S>,
     handler: &H,
     mut msg: Message,
@@ -170,7 +170,7 @@ async fn life<S: Streams, H: Handler>(
 }
 
 /// The processed-marker of `msg` for idempotent mode.
-fn marker<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Bytes {
+fn marker<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> Bytes {
     let cfg = &ctx.cfg;
     let key = cfg
         .idempotency_field
@@ -190,7 +190,7 @@ fn marker<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Bytes {
 /// handler's writes with the XACK in one MULTI; or, in idempotent mode,
 /// mark-and-ack-if-new. A commit that fails leaves the entry pending (redelivered, and
 /// with nothing of it applied).
-async fn commit<S: Streams>(ctx: &Shared<S>, msg: &Message) -> End {
+async fn commit<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> End {
     let cfg = &ctx.cfg;
     let effects = msg.effects.take();
     if let Some(keep) = cfg.idempotent_keep_ms {
@@ -248,7 +248,7 @@ async fn commit<S: Streams>(ctx: &Shared<S>, msg: &Message) -> End {
 }
 
 /// One handler run: `Err(text)` for an error, a panic or a timeout.
-async fn attempt<S: Streams, H: Handler>(
+async fn attempt<S: WorkerOps, H: Handler>(
     ctx: &Shared<S>,
     handler: &H,
     msg: Message,
@@ -263,7 +263,7 @@ async fn attempt<S: Streams, H: Handler>(
     outcome
 }
 
-async fn attempt_inner<S: Streams, H: Handler>(
+async fn attempt_inner<S: WorkerOps, H: Handler>(
     ctx: &Shared<S>,
     handler: &H,
     msg: Message,
@@ -304,7 +304,7 @@ enum Refetch {
 
 /// Takes `msg` again for a retry if this consumer still owns it: touch-if-owner, then
 /// a history read of exactly that entry (one more delivery).
-async fn refetch<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch, crate::Error> {
+async fn refetch<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch, crate::Error> {
     let cfg = &ctx.cfg;
     let touched = ctx
         .backend
@@ -345,7 +345,7 @@ async fn refetch<S: Streams>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch, 
 }
 
 /// ack-if-owner-then-add into the dead-letter stream.
-async fn dead_letter<S: Streams>(ctx: &Shared<S>, msg: &Message, error: &str) -> End {
+async fn dead_letter<S: WorkerOps>(ctx: &Shared<S>, msg: &Message, error: &str) -> End {
     let cfg = &ctx.cfg;
     if ctx.crash(CrashPoint::BeforeDeadLetter, msg.id) {
         return End::Crashed(CrashPoint::BeforeDeadLetter);

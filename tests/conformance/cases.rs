@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use brook::{
-    Claimed, Command, CommandReply, Error, GroupEntry, GroupReadId, GroupStart, RefPolicy,
-    StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
+    Block, Claimed, Command, CommandReply, Error, GroupEntry, GroupReadId, GroupStart, RefPolicy,
+    StreamId, TrimOptions, WorkerOps, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
     XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use bytes::Bytes;
@@ -135,7 +135,7 @@ fn fields_f(v: &str) -> Option<Vec<(Bytes, Bytes)>> {
 
 /// `s` with entries 1-1 … 1-`n`, group `g` from the start, and `count` of them
 /// delivered to `consumer`; the `>` read position, for more reads.
-async fn delivered<S: Streams>(
+async fn delivered<S: WorkerOps>(
     s: &S,
     n: u64,
     consumer: &[u8],
@@ -154,39 +154,44 @@ fn ids_of<T>(items: &[T], f: impl Fn(&T) -> StreamId) -> Vec<StreamId> {
     items.iter().map(f).collect()
 }
 
-async fn add<S: Streams>(s: &S, key: &[u8], at: StreamId) -> Result<Option<StreamId>, Error> {
+async fn add<S: WorkerOps>(s: &S, key: &[u8], at: StreamId) -> Result<Option<StreamId>, Error> {
     let v = at.to_string();
-    s.xadd(key, &XAddOptions::with_id(at), &[("f", v.as_str())])
+    s.xadd_with(key, &XAddOptions::with_id(at), &[("f", v.as_str())])
         .await
 }
 
-async fn fill<S: Streams>(s: &S, key: &[u8], n: u64) -> Result<(), Error> {
+async fn fill<S: WorkerOps>(s: &S, key: &[u8], n: u64) -> Result<(), Error> {
     for seq in 1..=n {
         add(s, key, id(1, seq)).await?;
     }
     Ok(())
 }
 
-async fn xadd_ids_and_errors<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn xadd_ids_and_errors<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     assert_eq!(add(s, b"s", id(5, 1)).await?, Some(id(5, 1)));
     assert_eq!(add(s, b"s", id(5, 1)).await, Err(Error::XAddIdTooSmall));
     assert_eq!(add(s, b"s", id(4, 9)).await, Err(Error::XAddIdTooSmall));
     assert_eq!(add(s, b"t", id(0, 0)).await, Err(Error::XAddIdZero));
     let seq = XAddOptions::with_id(brook::XAddId::AutoSeq(5));
-    assert_eq!(s.xadd(b"s", &seq, &[("f", "v")]).await?, Some(id(5, 2)));
-    let auto = s.xadd(b"s", &XAddOptions::default(), &[("f", "v")]).await?;
+    assert_eq!(
+        s.xadd_with(b"s", &seq, &[("f", "v")]).await?,
+        Some(id(5, 2))
+    );
+    let auto = s
+        .xadd_with(b"s", &XAddOptions::default(), &[("f", "v")])
+        .await?;
     assert!(
         auto.is_some_and(|a| a > id(5, 2)),
         "an auto ID is above the top"
     );
     let nomk = XAddOptions::default().nomkstream();
-    assert_eq!(s.xadd(b"missing", &nomk, &[("f", "v")]).await?, None);
+    assert_eq!(s.xadd_with(b"missing", &nomk, &[("f", "v")]).await?, None);
     assert_eq!(s.xlen(b"missing").await?, 0);
     assert_eq!(s.xlen(b"s").await?, 3);
     // Several fields, duplicate names kept, binary values.
     let fields: [(&[u8], &[u8]); 3] = [(b"a", b"1"), (b"a", b"\x00\xff"), (b"b", b"")];
     let at = s
-        .xadd(b"bin", &XAddOptions::with_id(id(1, 1)), &fields[..])
+        .xadd_with(b"bin", &XAddOptions::with_id(id(1, 1)), &fields[..])
         .await?;
     let got = s.xrange(b"bin", StreamId::MIN, StreamId::MAX, None).await?;
     assert_eq!(got.len(), 1);
@@ -199,7 +204,7 @@ async fn xadd_ids_and_errors<S: Streams + Clone + 'static>(s: &S) -> Result<(), 
     Ok(())
 }
 
-async fn ranges_and_deletes<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn ranges_and_deletes<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 6).await?;
     let all = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
     assert_eq!(all.len(), 6);
@@ -217,11 +222,11 @@ async fn ranges_and_deletes<S: Streams + Clone + 'static>(s: &S) -> Result<(), E
     assert_eq!(s.xlen(b"s").await?, 5);
     let after = s.xrange(b"s", id(1, 1), id(1, 3), None).await?;
     assert_eq!(ids_of(&after, |e| e.id), [id(1, 1), id(1, 3)]);
-    assert_eq!(s.del(&[b"s", b"nokey"]).await?, 1);
+    assert_eq!(s.del(&["s", "nokey"]).await?, 1);
     Ok(())
 }
 
-async fn trimming<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn trimming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 10).await?;
     assert_eq!(s.xtrim(b"s", &TrimOptions::maxlen(7)).await?, 3);
     assert_eq!(s.xtrim(b"s", &TrimOptions::minid(id(1, 6))).await?, 2);
@@ -229,13 +234,13 @@ async fn trimming<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
     assert_eq!(left.first().map(|e| e.id), Some(id(1, 6)));
     // XADD with a cap trims as it adds.
     let capped = XAddOptions::with_id(id(2, 1)).trim(TrimOptions::maxlen(2));
-    s.xadd(b"s", &capped, &[("f", "v")]).await?;
+    s.xadd_with(b"s", &capped, &[("f", "v")]).await?;
     assert_eq!(s.xlen(b"s").await?, 2);
     assert_eq!(s.xtrim(b"nokey", &TrimOptions::maxlen(0)).await?, 0);
     Ok(())
 }
 
-async fn xsetid<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn xsetid<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 3).await?;
     let set = |last, added| XSetIdOptions {
         last_id: last,
@@ -259,7 +264,7 @@ async fn xsetid<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
     Ok(())
 }
 
-async fn xread_several_streams<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn xread_several_streams<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"a", 3).await?;
     fill(s, b"b", 2).await?;
     let got = s
@@ -291,7 +296,7 @@ async fn xread_several_streams<S: Streams + Clone + 'static>(s: &S) -> Result<()
     Ok(())
 }
 
-async fn group_lifecycle<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn group_lifecycle<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     assert_eq!(
         s.xgroup_create(b"s", b"g", GroupStart::Last, false, None)
             .await,
@@ -328,7 +333,7 @@ async fn group_lifecycle<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
     Ok(())
 }
 
-async fn readgroup_new_history_noack<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn readgroup_new_history_noack<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 5).await?;
     s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
         .await?;
@@ -394,7 +399,7 @@ async fn readgroup_new_history_noack<S: Streams + Clone + 'static>(s: &S) -> Res
     Ok(())
 }
 
-async fn pending_and_ack<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn pending_and_ack<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 4).await?;
     s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
         .await?;
@@ -452,7 +457,7 @@ async fn pending_and_ack<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
     Ok(())
 }
 
-async fn claiming<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 5).await?;
     s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
         .await?;
@@ -575,7 +580,7 @@ async fn claiming<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
     Ok(())
 }
 
-async fn introspection<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn introspection<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 4).await?;
     s.xgroup_create(b"s", b"g", GroupStart::Id(StreamId::MIN), false, None)
         .await?;
@@ -632,7 +637,7 @@ async fn introspection<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error>
     Ok(())
 }
 
-async fn blocked_group_read<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn blocked_group_read<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     s.xgroup_create(b"s", b"g", GroupStart::Last, true, None)
         .await?;
     let writer = {
@@ -649,7 +654,7 @@ async fn blocked_group_read<S: Streams + Clone + 'static>(s: &S) -> Result<(), E
             b"c",
             &new,
             &XReadGroupOptions::default(),
-            Some(10_000),
+            Some(Block::from_millis(10_000)),
         )
         .await?;
     assert_eq!(ids_of(&got[0].1, |e| e.id), [id(3, 1)]);
@@ -662,8 +667,14 @@ async fn blocked_group_read<S: Streams + Clone + 'static>(s: &S) -> Result<(), E
         let s = s.clone();
         tokio::spawn(async move {
             let new = [(b"s".as_slice(), GroupReadId::New)];
-            s.xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(0))
-                .await
+            s.xreadgroup(
+                b"g",
+                b"c",
+                &new,
+                &XReadGroupOptions::default(),
+                Some(Block::from_millis(0)),
+            )
+            .await
         })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -677,10 +688,16 @@ async fn blocked_group_read<S: Streams + Clone + 'static>(s: &S) -> Result<(), E
     Ok(())
 }
 
-async fn block_times_out_empty<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn block_times_out_empty<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 1).await?;
     let t = std::time::Instant::now();
-    let got = s.xread(&[(b"s", XReadId::Last)], None, Some(150)).await?;
+    let got = s
+        .xread(
+            &[(b"s", XReadId::Last)],
+            None,
+            Some(Block::from_millis(150)),
+        )
+        .await?;
     assert!(got.is_empty());
     assert!(
         t.elapsed() >= Duration::from_millis(140),
@@ -691,7 +708,7 @@ async fn block_times_out_empty<S: Streams + Clone + 'static>(s: &S) -> Result<()
 }
 
 /// A whole consumer-group story through the trait, every reply checked.
-async fn group_story<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     s.del(&[b"s"]).await?;
     for (seq, v) in [(1, "a"), (2, "b"), (3, "c")] {
         assert_eq!(add_value(s, id(1, seq), v).await?, Some(id(1, seq)));
@@ -845,17 +862,18 @@ async fn group_story<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
         .await?;
     assert!(s.xgroup_destroy(b"s", b"g").await?);
     assert!(!s.xgroup_destroy(b"s", b"g").await?);
-    assert_eq!(s.del(&[b"s", b"other"]).await?, 1);
+    assert_eq!(s.del(&["s", "other"]).await?, 1);
     Ok(())
 }
 
-async fn add_value<S: Streams>(s: &S, at: StreamId, v: &str) -> Result<Option<StreamId>, Error> {
-    s.xadd(b"s", &XAddOptions::with_id(at), &[("f", v)]).await
+async fn add_value<S: WorkerOps>(s: &S, at: StreamId, v: &str) -> Result<Option<StreamId>, Error> {
+    s.xadd_with(b"s", &XAddOptions::with_id(at), &[("f", v)])
+        .await
 }
 
 /// Entries 1-1 … 4-1; group g1 has read three (PEL 1-1 2-1 3-1), g2 two (PEL 1-1 2-1):
 /// the reference's checked setup for §8 and §13.
-async fn two_groups<S: Streams>(s: &S) -> Result<(), Error> {
+async fn two_groups<S: WorkerOps>(s: &S) -> Result<(), Error> {
     for ms in 1..=4 {
         add(s, b"s", id(ms, 1)).await?;
     }
@@ -869,7 +887,7 @@ async fn two_groups<S: Streams>(s: &S) -> Result<(), Error> {
     Ok(())
 }
 
-async fn xdelex_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn xdelex_policies<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     two_groups(s).await?;
     let all = [id(1, 1), id(2, 1), id(3, 1), id(4, 1), id(9, 1)];
     assert_eq!(
@@ -897,7 +915,7 @@ async fn xdelex_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
     Ok(())
 }
 
-async fn xackdel_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn xackdel_policies<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     two_groups(s).await?;
     let acked = RefPolicy::Acked;
     assert_eq!(
@@ -940,7 +958,7 @@ async fn xackdel_policies<S: Streams + Clone + 'static>(s: &S) -> Result<(), Err
     Ok(())
 }
 
-async fn pipeline_and_atomic_batches<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn pipeline_and_atomic_batches<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     let key = || Bytes::from_static(b"s");
     let xadd = |ms| Command::XAdd {
         key: key(),
@@ -1012,7 +1030,7 @@ async fn pipeline_and_atomic_batches<S: Streams + Clone + 'static>(s: &S) -> Res
 
 /// Sets the last delivery of `id` to `idle_ms` ago (XCLAIM … IDLE … JUSTID, which
 /// neither counts a delivery nor changes the owner when `owner` already has it).
-async fn age<S: Streams>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> Result<(), Error> {
+async fn age<S: WorkerOps>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> Result<(), Error> {
     let opts = XClaimOptions {
         time: Some(brook::ClaimTime::Idle(idle_ms)),
         justid: true,
@@ -1026,7 +1044,7 @@ async fn age<S: Streams>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> Res
 /// Redis 8.4's XREADGROUP … CLAIM: native on the engine, the adapter's fallback on
 /// servers without it. Idle values are pinned apart by more than the test's own
 /// latency, and checked within it.
-async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     let new = delivered(s, 4, b"alice", 3).await?;
     // Delivery order, oldest first: 1-3, 1-1, 1-2.
     age(s, b"alice", id(1, 3), 5000).await?;
@@ -1096,7 +1114,13 @@ async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
     // Blocked: served once the oldest delivery has been idle 300 ms.
     let t = std::time::Instant::now();
     let got = s
-        .xreadgroup(b"g", b"eve", &new, &claim(300, 1), Some(5000))
+        .xreadgroup(
+            b"g",
+            b"eve",
+            &new,
+            &claim(300, 1),
+            Some(Block::from_millis(5000)),
+        )
         .await?;
     let waited = t.elapsed();
     assert_eq!(got.len(), 1);
@@ -1112,7 +1136,7 @@ async fn readgroup_claim<S: Streams + Clone + 'static>(s: &S) -> Result<(), Erro
 
 /// XTRIM and XADD trimming with ACKED and DELREF (Redis 8.2): native on the engine,
 /// the adapter's Lua on older servers. The reference's checked ACKED case first.
-async fn trimming_with_references<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn trimming_with_references<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     let new = delivered(s, 10, b"c", 4).await?;
     s.xack(b"s", b"g", &[id(1, 1), id(1, 2)]).await?;
     // PEL {1-3, 1-4}, last-delivered 1-4: only 1-1 and 1-2 are not referenced.
@@ -1142,7 +1166,7 @@ async fn trimming_with_references<S: Streams + Clone + 'static>(s: &S) -> Result
         XAddOptions::with_id(id(ms, seq)).trim(with(TrimOptions::maxlen(3), RefPolicy::Acked))
     };
     assert_eq!(
-        s.xadd(b"s", &capped(2, 1), &[("f", "v")]).await?,
+        s.xadd_with(b"s", &capped(2, 1), &[("f", "v")]).await?,
         Some(id(2, 1))
     );
     assert_eq!(s.xlen(b"s").await?, 8);
@@ -1154,7 +1178,7 @@ async fn trimming_with_references<S: Streams + Clone + 'static>(s: &S) -> Result
     ids.push(id(1, 4));
     s.xack(b"s", b"g", &ids).await?;
     assert_eq!(
-        s.xadd(b"s", &capped(2, 2), &[("f", "v")]).await?,
+        s.xadd_with(b"s", &capped(2, 2), &[("f", "v")]).await?,
         Some(id(2, 2))
     );
     let left = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
@@ -1169,7 +1193,7 @@ async fn trimming_with_references<S: Streams + Clone + 'static>(s: &S) -> Result
 /// Found by the typed differential (seed 1, step 2377): XADD trimming with DELREF on a
 /// server without reference policies runs as Lua, and an error raised there carried the
 /// script's location in its text, so `XAddIdTooSmall` came back as `Error::Server`.
-async fn regression_trimming_xadd_errors_keep_their_text<S: Streams + Clone + 'static>(
+async fn regression_trimming_xadd_errors_keep_their_text<S: WorkerOps + Clone + 'static>(
     s: &S,
 ) -> Result<(), Error> {
     fill(s, b"s", 2).await?;
@@ -1178,7 +1202,7 @@ async fn regression_trimming_xadd_errors_keep_their_text<S: Streams + Clone + 's
         t.policy = policy;
         let opts = XAddOptions::with_id(id(1, 1)).trim(t);
         assert_eq!(
-            s.xadd(b"s", &opts, &[("f", "v")]).await,
+            s.xadd_with(b"s", &opts, &[("f", "v")]).await,
             Err(Error::XAddIdTooSmall)
         );
     }
@@ -1189,7 +1213,7 @@ async fn regression_trimming_xadd_errors_keep_their_text<S: Streams + Clone + 's
 /// step 2883): XADD's explicit `0-0` is refused before the key's type is looked at
 /// (reference §2.1 step 4), but the fallback for trimming with DELREF/ACKED checked the
 /// type first and answered WRONGTYPE on a string key.
-async fn regression_trimming_xadd_checks_the_id_before_the_type<S: Streams + Clone + 'static>(
+async fn regression_trimming_xadd_checks_the_id_before_the_type<S: WorkerOps + Clone + 'static>(
     s: &S,
 ) -> Result<(), Error> {
     s.set(b"str", b"x", &brook::SetOptions::default()).await?;
@@ -1198,13 +1222,13 @@ async fn regression_trimming_xadd_checks_the_id_before_the_type<S: Streams + Clo
         t.policy = policy;
         let opts = XAddOptions::with_id(StreamId::MIN).trim(t);
         assert_eq!(
-            s.xadd(b"str", &opts, &[("f", "v")]).await,
+            s.xadd_with(b"str", &opts, &[("f", "v")]).await,
             Err(Error::XAddIdZero),
             "{policy:?}"
         );
         let opts = XAddOptions::with_id(id(1, 1)).trim(t);
         assert_eq!(
-            s.xadd(b"str", &opts, &[("f", "v")]).await,
+            s.xadd_with(b"str", &opts, &[("f", "v")]).await,
             Err(Error::WrongType),
             "{policy:?}"
         );
@@ -1214,7 +1238,7 @@ async fn regression_trimming_xadd_checks_the_id_before_the_type<S: Streams + Clo
 
 /// ack-if-owner, touch-if-owner and ack-if-owner-then-add: each acts only on entries
 /// the consumer still owns.
-async fn owner_conditional_operations<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn owner_conditional_operations<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     delivered(s, 3, b"alice", 3).await?;
     s.xclaim(
         b"s",
@@ -1315,7 +1339,7 @@ async fn owner_conditional_operations<S: Streams + Clone + 'static>(s: &S) -> Re
 /// mark-and-ack-if-new: the first commit acknowledges, marks and applies the writes;
 /// a second with the same marker (a redelivery, or a duplicate entry) only
 /// acknowledges; a write's error answers in place; the marker expires.
-async fn mark_and_ack_if_new<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     delivered(s, 3, b"alice", 3).await?;
     let total = Bytes::from_static(b"{s}:total");
     let effects = [
@@ -1403,7 +1427,7 @@ async fn mark_and_ack_if_new<S: Streams + Clone + 'static>(s: &S) -> Result<(), 
 /// another consumer's XCLAIM: an acknowledgement lands only while the first owner still
 /// owns the entry (then the claim finds nothing), and a touch never takes an entry back
 /// nor counts a delivery.
-async fn owner_race_ack_and_touch<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn owner_race_ack_and_touch<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     const ROUNDS: u64 = 30;
     delivered(s, 2 * ROUNDS, b"alice", 2 * ROUNDS).await?;
     let justid = XClaimOptions {
@@ -1465,7 +1489,7 @@ async fn owner_race_ack_and_touch<S: Streams + Clone + 'static>(s: &S) -> Result
 
 /// Two workers race over each entry: the first owner dead-letters it while a second
 /// reclaims it. Whatever the interleaving, every entry is dead-lettered exactly once.
-async fn owner_race_dead_letter_once<S: Streams + Clone + 'static>(s: &S) -> Result<(), Error> {
+async fn owner_race_dead_letter_once<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     const ROUNDS: u64 = 30;
     delivered(s, ROUNDS, b"alice", ROUNDS).await?;
     let dead: &'static [u8] = b"{s}:dead";

@@ -3,21 +3,22 @@
 //! whose keys cross slots fails with CROSSSLOT and changes nothing.
 
 use brook::{
-    Command, Error, GroupReadId, GroupStart, Streams, XAddOptions, XReadGroupOptions, XReadId,
+    Block, Command, Error, GroupReadId, GroupStart, Streams, WorkerOps, XAddOptions,
+    XReadGroupOptions, XReadId,
 };
 use bytes::Bytes;
 
 /// The body, generic over the backend.
-pub async fn slot_rules<S: Streams>(s: &S) -> Result<(), Error> {
+pub async fn slot_rules<S: WorkerOps>(s: &S) -> Result<(), Error> {
     let add = |k: &'static [u8]| Command::XAdd {
         key: Bytes::from_static(k),
         opts: XAddOptions::default(),
         fields: vec![(Bytes::from_static(b"f"), Bytes::from_static(b"v"))],
     };
     // One queue's keys share a hash tag: multi-key work is fine.
-    s.xadd(b"{q}:jobs", &XAddOptions::default(), &[("f", "v")])
+    s.xadd_with(b"{q}:jobs", &XAddOptions::default(), &[("f", "v")])
         .await?;
-    s.xadd(b"{q}:dead", &XAddOptions::default(), &[("f", "v")])
+    s.xadd_with(b"{q}:dead", &XAddOptions::default(), &[("f", "v")])
         .await?;
     let both = [
         (&b"{q}:jobs"[..], XReadId::After(brook::StreamId::MIN)),
@@ -50,7 +51,7 @@ pub async fn slot_rules<S: Streams>(s: &S) -> Result<(), Error> {
         Err(Error::CrossSlot)
     );
     assert_eq!(
-        s.del(&[b"{q}:jobs", b"elsewhere"]).await,
+        s.del(&["{q}:jobs", "elsewhere"]).await,
         Err(Error::CrossSlot)
     );
     assert_eq!(
@@ -236,11 +237,18 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
         let key = b"{moving}:jobs";
         s.xgroup_create(key, b"g", GroupStart::Id(brook::StreamId::MIN), true, None)
             .await?;
-        s.xadd(key, &XAddOptions::default(), &[("n", "1")]).await?;
+        s.xadd_with(key, &XAddOptions::default(), &[("n", "1")])
+            .await?;
         let new = [(&key[..], GroupReadId::New)];
         // A blocking read first, so the adapter has the slot's node cached.
         let got = s
-            .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(1000))
+            .xreadgroup(
+                b"g",
+                b"c",
+                &new,
+                &XReadGroupOptions::default(),
+                Some(Block::from_millis(1000)),
+            )
             .await?;
         assert_eq!(got[0].1.len(), 1);
         Ok::<_, Error>(())
@@ -252,11 +260,18 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
     finish_move(&cluster, slot, &dst);
     rt.block_on(async {
         let key = b"{moving}:jobs";
-        s.xadd(key, &XAddOptions::default(), &[("n", "2")]).await?;
+        s.xadd_with(key, &XAddOptions::default(), &[("n", "2")])
+            .await?;
         assert_eq!(s.xlen(key).await?, 2, "the stream moved with its slot");
         let new = [(&key[..], GroupReadId::New)];
         let got = s
-            .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(1000))
+            .xreadgroup(
+                b"g",
+                b"c",
+                &new,
+                &XReadGroupOptions::default(),
+                Some(Block::from_millis(1000)),
+            )
             .await?;
         assert_eq!(
             got[0].1.len(),
@@ -274,7 +289,8 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
     rt.block_on(async {
         s.xgroup_create(key, b"g", GroupStart::Id(brook::StreamId::MIN), true, None)
             .await?;
-        s.xadd(key, &XAddOptions::default(), &[("n", "1")]).await
+        s.xadd_with(key, &XAddOptions::default(), &[("n", "1")])
+            .await
     })
     .expect("before the migration");
     let slot = brook::key_slot(key);
@@ -283,8 +299,14 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
     let got = rt
         .block_on(async {
             let new = [(&key[..], GroupReadId::New)];
-            s.xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(1000))
-                .await
+            s.xreadgroup(
+                b"g",
+                b"c",
+                &new,
+                &XReadGroupOptions::default(),
+                Some(Block::from_millis(1000)),
+            )
+            .await
         })
         .expect("a blocking read during the migration");
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use brook::{Error, StreamId, Streams, XAddOptions, XReadId};
+use brook::{Block, Error, StreamId, Streams, XAddOptions, XReadId};
 use brook_test_support::{ServerGuard, ServerKind};
 
 fn rt() -> tokio::runtime::Runtime {
@@ -14,7 +14,8 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 async fn add(s: &brook::Backend) -> Result<Option<StreamId>, Error> {
-    s.xadd(b"s", &XAddOptions::default(), &[("f", "v")]).await
+    s.xadd_with(b"s", &XAddOptions::default(), &[("f", "v")])
+        .await
 }
 
 #[test]
@@ -70,7 +71,14 @@ fn a_manual_clock_drives_ids_and_block_timeouts() {
         // BLOCK 5000 ends when the clock says so, not after five real seconds.
         let reader = {
             let s = s.clone();
-            tokio::spawn(async move { s.xread(&[(b"s", XReadId::Last)], None, Some(5000)).await })
+            tokio::spawn(async move {
+                s.xread(
+                    &[(b"s", XReadId::Last)],
+                    None,
+                    Some(Block::from_millis(5000)),
+                )
+                .await
+            })
         };
         let engine = s.engine().expect("engine").clone();
         while engine.blocked_readers() == 0 {
@@ -128,7 +136,7 @@ fn redis_urls_carry_acl_credentials() {
         let s = brook::connect(&format!("redis://alice:s3cret@127.0.0.1:{port}/"))
             .await
             .expect("connect as alice");
-        s.xadd(b"{q}:jobs", &XAddOptions::default(), &[("f", "v")])
+        s.xadd_with(b"{q}:jobs", &XAddOptions::default(), &[("f", "v")])
             .await
             .expect("alice may write {q}:jobs");
         match add(&s).await {

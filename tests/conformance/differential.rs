@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 use brook::engine::Idempotency;
 use brook::{
     Command, CommandReply, Engine, Error, GroupReadId, GroupStart, ManualClock, RefPolicy,
-    StreamId, Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    StreamId, TrimOptions, WorkerOps, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId,
 };
 use brook_redis::RedisStreams;
@@ -639,7 +639,7 @@ impl Run {
     }
 
     /// `cmds` on one backend: as one command, an atomic batch or a pipeline.
-    fn on<S: Streams>(
+    fn on<S: WorkerOps>(
         &self,
         s: &S,
         cmds: &[Command],

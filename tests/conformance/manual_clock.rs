@@ -25,7 +25,7 @@ async fn add(backend: &Backend, n: usize) {
     for i in 0..n {
         let fields = [(&b"n"[..], i.to_string().into_bytes())];
         backend
-            .xadd(STREAM.as_bytes(), &XAddOptions::default(), &fields)
+            .xadd_with(STREAM.as_bytes(), &XAddOptions::default(), &fields)
             .await
             .expect("xadd");
     }
@@ -237,7 +237,7 @@ async fn a_retry_with_per_key_order_keeps_its_slot() {
         let n = i.to_string();
         let fields = [(&b"k"[..], &b"same"[..]), (&b"n"[..], n.as_bytes())];
         backend
-            .xadd(STREAM.as_bytes(), &XAddOptions::default(), &fields)
+            .xadd_with(STREAM.as_bytes(), &XAddOptions::default(), &fields)
             .await
             .expect("xadd");
     }

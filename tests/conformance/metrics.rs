@@ -11,7 +11,9 @@ use brook::metrics;
 use brook::metrics::Exporter;
 #[cfg(feature = "metrics-http")]
 use brook::worker::{Message, Worker};
-use brook::{GroupReadId, GroupStart, StreamId, Streams, XAddOptions, XReadGroupOptions};
+use brook::{
+    GroupReadId, GroupStart, StreamId, Streams, WorkerOps, XAddOptions, XReadGroupOptions,
+};
 use brook_test_support::{ServerGuard, ServerKind};
 use prometheus_parse::{Sample, Scrape, Value};
 
@@ -40,10 +42,10 @@ fn one(s: &Scrape, name: &str, want: &[(&str, &str)]) -> f64 {
     value(&found[0].value)
 }
 
-async fn setup<S: Streams>(s: &S) {
+async fn setup<S: WorkerOps>(s: &S) {
     let id = |ms, seq| StreamId::new(ms, seq);
     for n in 1..=5 {
-        s.xadd(b"m", &XAddOptions::with_id(id(n, 1)), &[("f", "v")])
+        s.xadd_with(b"m", &XAddOptions::with_id(id(n, 1)), &[("f", "v")])
             .await
             .expect("xadd");
     }
@@ -69,7 +71,7 @@ async fn setup<S: Streams>(s: &S) {
         .expect("create");
 }
 
-async fn check<S: Streams + Clone + 'static>(s: &S, name: &str) {
+async fn check<S: WorkerOps + Clone + 'static>(s: &S, name: &str) {
     setup(s).await;
     let text = Exporter::new(s.clone(), &["m", "missing"])
         .render()
@@ -200,7 +202,7 @@ fn worker_metrics_over_http() {
     rt.block_on(async {
         let b = brook::connect("mem://").await.expect("mem");
         for _ in 0..10 {
-            b.xadd(b"http", &XAddOptions::default(), &[("f", "v")])
+            b.xadd_with(b"http", &XAddOptions::default(), &[("f", "v")])
                 .await
                 .expect("xadd");
         }

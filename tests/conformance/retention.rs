@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use brook::retention::{self, Retention};
 use brook::{
-    GroupReadId, GroupStart, StreamId, Streams, XAddOptions, XClaimOptions, XReadGroupOptions,
+    GroupReadId, GroupStart, StreamId, Streams, WorkerOps, XAddOptions, XClaimOptions,
+    XReadGroupOptions,
 };
 use brook_test_support::{ServerGuard, ServerKind};
 
@@ -44,7 +45,7 @@ impl Model {
 }
 
 /// One random walk of `steps` steps; returns how many entries the trims removed.
-async fn walk<S: Streams>(s: &S, seed: u64, steps: u64) -> u64 {
+async fn walk<S: WorkerOps>(s: &S, seed: u64, steps: u64) -> u64 {
     let mut rng = Rng(seed | 1);
     let mut m = Model::default();
     for g in GROUPS {
@@ -57,7 +58,7 @@ async fn walk<S: Streams>(s: &S, seed: u64, steps: u64) -> u64 {
         match rng.below(10) {
             0..=3 => {
                 let id = s
-                    .xadd(KEY, &XAddOptions::default(), &[("n", step.to_string())])
+                    .xadd_with(KEY, &XAddOptions::default(), &[("n", step.to_string())])
                     .await
                     .expect("xadd")
                     .expect("id");
@@ -222,7 +223,7 @@ fn retention_keeps_a_long_run_bounded() {
         let mut max_len = 0;
         for round in 0..200u64 {
             for i in 0..50 {
-                b.xadd(
+                b.xadd_with(
                     KEY,
                     &XAddOptions::default(),
                     &[("n", (round * 50 + i).to_string())],
@@ -256,7 +257,7 @@ fn retention_keeps_a_long_run_bounded() {
             .await
             .expect("create");
         for i in 0..30 {
-            b.xadd(KEY, &XAddOptions::default(), &[("n", i.to_string())])
+            b.xadd_with(KEY, &XAddOptions::default(), &[("n", i.to_string())])
                 .await
                 .expect("xadd");
         }

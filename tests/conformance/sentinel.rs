@@ -56,7 +56,7 @@ fn a_sentinel_failover_is_reported_then_followed() {
         .block_on(brook::connect(&url))
         .expect("connect through the sentinel");
     let opts = XAddOptions::default();
-    let add = || s.xadd(b"s", &opts, &[("f", "v")]);
+    let add = || s.xadd_with(b"s", &opts, &[("f", "v")]);
     rt.block_on(add()).expect("xadd on the first master");
     wait_for("the write to reach the replica", || {
         matches!(

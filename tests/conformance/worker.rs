@@ -262,7 +262,7 @@ fn worker_survives_a_server_crash_with_aof() {
                 // is unknown (it may have landed: then the message appears twice, which
                 // the worker's at-least-once handling absorbs).
                 let r = backend
-                    .xadd(
+                    .xadd_with(
                         b"jobs",
                         &XAddOptions::default(),
                         &[("n", produced.to_string())],

@@ -9,7 +9,7 @@ use brook::worker::{
     dead_letters, redrive, Backoff, BoxError, CrashPoint, Message, Worker, WorkerBuilder,
     WorkerError,
 };
-use brook::{Backend, GroupReadId, StreamId, Streams, XAddOptions, XReadGroupOptions};
+use brook::{Backend, GroupReadId, StreamId, Streams, WorkerOps, XAddOptions, XReadGroupOptions};
 use bytes::Bytes;
 
 use crate::worker::{Env, WorkerCase};
@@ -115,7 +115,7 @@ async fn add(env: &Env, n: u64, extra: &[(&str, &str)]) -> Vec<StreamId> {
         fields.extend(extra.iter().map(|(f, v)| (f.to_string(), v.to_string())));
         let id = env
             .backend
-            .xadd(STREAM, &XAddOptions::default(), &fields)
+            .xadd_with(STREAM, &XAddOptions::default(), &fields)
             .await
             .expect("xadd")
             .expect("id");
@@ -395,7 +395,7 @@ async fn per_key_ordering(env: &Env) {
         let key = format!("k{}", i % 3);
         let id = env
             .backend
-            .xadd(
+            .xadd_with(
                 STREAM,
                 &XAddOptions::default(),
                 &[("n", i.to_string()), ("key", key.clone())],
@@ -770,7 +770,7 @@ const TOTAL: &[u8] = b"other";
 /// Adds an order entry; its ID.
 async fn order(env: &Env, order: &str, amount: i64) -> StreamId {
     env.backend
-        .xadd(
+        .xadd_with(
             STREAM,
             &XAddOptions::default(),
             &[("order", order.to_string()), ("amount", amount.to_string())],
@@ -959,7 +959,7 @@ async fn load_100k(env: &Env) {
             let mut n = p;
             while n < total {
                 backend
-                    .xadd(STREAM, &XAddOptions::default(), &[("n", n.to_string())])
+                    .xadd_with(STREAM, &XAddOptions::default(), &[("n", n.to_string())])
                     .await
                     .expect("xadd");
                 n += PRODUCERS;

@@ -27,9 +27,9 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), brook_engine::Error> {
-//! use brook_engine::{Streams, XAddOptions};
+//! use brook_engine::Streams;
 //! let redis = brook_redis::RedisStreams::connect("redis://127.0.0.1:6379/").await?;
-//! redis.xadd(b"orders", &XAddOptions::default(), &[("item", "book")]).await?;
+//! redis.xadd("orders", &[("item", "book")]).await?;
 //! # Ok(()) }
 //! ```
 
@@ -45,10 +45,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use brook_engine::{
-    Claimed, Command, CommandReply, Error, FieldValues, GroupReadId, GroupStart, PendingEntry,
-    RefPolicy, StreamEntry, StreamId, Streams, TrimOptions, XAddOptions, XAutoClaimOptions,
-    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XPendingRange,
-    XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+    Block, Command, CommandReply, Error, GroupReadId, RefPolicy, StreamId, Streams, StreamsClock,
+    TrimOptions, WorkerOps, XAddOptions, XReadGroupOptions, XReadGroupReply, XReadId,
 };
 use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -431,6 +429,45 @@ impl RedisStreams {
         }
     }
 
+    /// Runs `cmd` (XREAD/XREADGROUP with `BLOCK block` when given: on a connection of
+    /// its own). Multi-key commands are checked for one slot on a cluster; XREADGROUP
+    /// … CLAIM runs as its Lua fallback where the server lacks the option.
+    async fn run_with(&self, cmd: &Command, block: Option<u64>) -> Result<CommandReply, Error> {
+        match cmd {
+            Command::XRead { streams, count } => {
+                let st: Vec<(&[u8], XReadId)> =
+                    streams.iter().map(|(k, at)| (&k[..], *at)).collect();
+                self.check_slots(st.iter().map(|(k, _)| *k))?;
+                let req = args::xread(&st, *count, block);
+                let v = self.send_blocking(req, first_key(&st), block).await?;
+                Ok(CommandReply::Read(parse::xread(v)?))
+            }
+            Command::XReadGroup {
+                group,
+                consumer,
+                streams,
+                opts,
+            } => {
+                let st: Vec<(&[u8], GroupReadId)> =
+                    streams.iter().map(|(k, at)| (&k[..], *at)).collect();
+                self.check_slots(st.iter().map(|(k, _)| *k))?;
+                if let (Some(min_idle), false) = (opts.claim, self.inner.features.claim) {
+                    return self
+                        .claim_fallback(group, consumer, &st, opts, min_idle, block)
+                        .await
+                        .map(CommandReply::ReadGroup);
+                }
+                let req = args::xreadgroup(group, consumer, &st, opts, block);
+                let v = self.send_blocking(req, first_key(&st), block).await?;
+                Ok(CommandReply::ReadGroup(parse::xreadgroup(v)?))
+            }
+            _ => {
+                self.check_slots(cmd.keys())?;
+                batch::parse_reply(cmd, self.send(batch::to_cmd(self, cmd)).await?)
+            }
+        }
+    }
+
     /// XADD: the command, or its Lua fallback when it trims with DELREF/ACKED on a
     /// server without reference policies.
     pub(crate) fn xadd_cmd(&self, key: &[u8], opts: &XAddOptions, pairs: &[(&[u8], &[u8])]) -> Cmd {
@@ -558,234 +595,38 @@ impl RedisStreams {
 }
 
 impl Streams for RedisStreams {
-    async fn xadd(
-        &self,
-        key: &[u8],
-        opts: &XAddOptions,
-        fields: &(impl FieldValues + Sync + ?Sized),
-    ) -> Result<Option<StreamId>, Error> {
-        let pairs: Vec<(&[u8], &[u8])> = (0..fields.pair_count()).map(|i| fields.pair(i)).collect();
-        let cmd = self.xadd_cmd(key, opts, &pairs);
-        match self.send(cmd).await? {
-            Value::Nil => Ok(None),
-            v => parse::id(v).map(Some),
+    async fn run(&self, cmd: &Command) -> Result<CommandReply, Error> {
+        self.run_with(cmd, None).await
+    }
+
+    async fn run_blocking(&self, cmd: &Command, block: Block) -> Result<CommandReply, Error> {
+        self.run_with(cmd, block.millis()).await
+    }
+
+    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.send_batch(cmds, false).await
+    }
+
+    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.send_batch(cmds, true).await
+    }
+}
+
+impl StreamsClock for RedisStreams {
+    fn now_ms(&self) -> u64 {
+        brook_engine::precise_now_ms()
+    }
+
+    async fn sleep_until(&self, deadline_ms: u64) -> Result<(), Error> {
+        let wait = deadline_ms.saturating_sub(brook_engine::precise_now_ms());
+        if wait > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
         }
+        Ok(())
     }
+}
 
-    async fn xlen(&self, key: &[u8]) -> Result<u64, Error> {
-        let mut cmd = redis::cmd("XLEN");
-        cmd.arg(key);
-        parse::uint(self.send(cmd).await?)
-    }
-
-    async fn xrange(
-        &self,
-        key: &[u8],
-        start: StreamId,
-        end: StreamId,
-        count: Option<u64>,
-    ) -> Result<Vec<StreamEntry>, Error> {
-        parse::entries(
-            self.send(args::range("XRANGE", key, start, end, count))
-                .await?,
-        )
-    }
-
-    async fn xrevrange(
-        &self,
-        key: &[u8],
-        end: StreamId,
-        start: StreamId,
-        count: Option<u64>,
-    ) -> Result<Vec<StreamEntry>, Error> {
-        parse::entries(
-            self.send(args::range("XREVRANGE", key, end, start, count))
-                .await?,
-        )
-    }
-
-    async fn xdel(&self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
-        parse::uint(self.send(args::xdel(key, ids)).await?)
-    }
-
-    async fn xtrim(&self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
-        parse::uint(self.send(self.xtrim_cmd(key, opts)).await?)
-    }
-
-    async fn xsetid(&self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
-        parse::ok(self.send(args::xsetid(key, opts)).await?)
-    }
-
-    async fn xread(
-        &self,
-        streams: &[(&[u8], XReadId)],
-        count: Option<u64>,
-        block: Option<u64>,
-    ) -> Result<XReadReply, Error> {
-        self.check_slots(streams.iter().map(|(k, _)| *k))?;
-        parse::xread(
-            self.send_blocking(
-                args::xread(streams, count, block),
-                first_key(streams),
-                block,
-            )
-            .await?,
-        )
-    }
-
-    async fn xgroup_create(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        start: GroupStart,
-        mkstream: bool,
-        entries_read: Option<i64>,
-    ) -> Result<(), Error> {
-        let cmd = args::xgroup_create(key, group, start, mkstream, entries_read);
-        parse::ok(self.send(cmd).await?)
-    }
-
-    async fn xgroup_setid(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        start: GroupStart,
-        entries_read: Option<i64>,
-    ) -> Result<(), Error> {
-        parse::ok(
-            self.send(args::xgroup_setid(key, group, start, entries_read))
-                .await?,
-        )
-    }
-
-    async fn xgroup_destroy(&self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
-        Ok(parse::uint(self.send(args::xgroup("DESTROY", key, group, None)).await?)? > 0)
-    }
-
-    async fn xgroup_createconsumer(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
-    ) -> Result<bool, Error> {
-        let cmd = args::xgroup("CREATECONSUMER", key, group, Some(consumer));
-        Ok(parse::uint(self.send(cmd).await?)? > 0)
-    }
-
-    async fn xgroup_delconsumer(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
-    ) -> Result<u64, Error> {
-        let cmd = args::xgroup("DELCONSUMER", key, group, Some(consumer));
-        parse::uint(self.send(cmd).await?)
-    }
-
-    async fn xreadgroup(
-        &self,
-        group: &[u8],
-        consumer: &[u8],
-        streams: &[(&[u8], GroupReadId)],
-        opts: &XReadGroupOptions,
-        block: Option<u64>,
-    ) -> Result<XReadGroupReply, Error> {
-        self.check_slots(streams.iter().map(|(k, _)| *k))?;
-        if let (Some(min_idle), false) = (opts.claim, self.inner.features.claim) {
-            return self
-                .claim_fallback(group, consumer, streams, opts, min_idle, block)
-                .await;
-        }
-        let cmd = args::xreadgroup(group, consumer, streams, opts, block);
-        parse::xreadgroup(self.send_blocking(cmd, first_key(streams), block).await?)
-    }
-
-    async fn xack(&self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
-        parse::uint(self.send(args::xack(key, group, ids)).await?)
-    }
-
-    async fn xackdel(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        ids: &[StreamId],
-        policy: RefPolicy,
-    ) -> Result<Vec<i64>, Error> {
-        let v = self
-            .send(self.del_ex(key, Some(group), ids, policy))
-            .await?;
-        parse::array(v)?.into_iter().map(parse::int).collect()
-    }
-
-    async fn xdelex(
-        &self,
-        key: &[u8],
-        ids: &[StreamId],
-        policy: RefPolicy,
-    ) -> Result<Vec<i64>, Error> {
-        let v = self.send(self.del_ex(key, None, ids, policy)).await?;
-        parse::array(v)?.into_iter().map(parse::int).collect()
-    }
-
-    async fn xpending(&self, key: &[u8], group: &[u8]) -> Result<XPendingSummary, Error> {
-        parse::xpending(self.send(args::xpending(key, group)).await?)
-    }
-
-    async fn xpending_range(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        range: &XPendingRange,
-    ) -> Result<Vec<PendingEntry>, Error> {
-        parse::xpending_range(self.send(args::xpending_range(key, group, range)).await?)
-    }
-
-    async fn xclaim(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
-        min_idle_ms: u64,
-        ids: &[StreamId],
-        opts: &XClaimOptions,
-    ) -> Result<Claimed, Error> {
-        let cmd = args::xclaim(key, group, consumer, min_idle_ms, ids, opts);
-        parse::claimed(self.send(cmd).await?, opts.justid)
-    }
-
-    async fn xautoclaim(
-        &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
-        min_idle_ms: u64,
-        start: StreamId,
-        opts: &XAutoClaimOptions,
-    ) -> Result<XAutoClaimReply, Error> {
-        let cmd = args::xautoclaim(key, group, consumer, min_idle_ms, start, opts);
-        parse::xautoclaim(self.send(cmd).await?, opts.justid)
-    }
-
-    async fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
-        parse::xinfo_stream(self.send(args::xinfo("STREAM", key, None)).await?)
-    }
-
-    async fn xinfo_groups(&self, key: &[u8]) -> Result<Vec<XInfoGroup>, Error> {
-        parse::xinfo_groups(self.send(args::xinfo("GROUPS", key, None)).await?)
-    }
-
-    async fn xinfo_consumers(&self, key: &[u8], group: &[u8]) -> Result<Vec<XInfoConsumer>, Error> {
-        parse::xinfo_consumers(
-            self.send(args::xinfo("CONSUMERS", key, Some(group)))
-                .await?,
-        )
-    }
-
-    async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
-        self.check_slots(keys.iter().copied())?;
-        parse::uint(self.send(args::del(keys)).await?)
-    }
-
+impl WorkerOps for RedisStreams {
     async fn xack_if_owner(
         &self,
         key: &[u8],
@@ -845,27 +686,6 @@ impl Streams for RedisStreams {
             Value::Nil => Ok(None),
             v => parse::id(v).map(Some),
         }
-    }
-
-    async fn set(
-        &self,
-        key: &[u8],
-        value: &[u8],
-        opts: &brook_engine::SetOptions,
-    ) -> Result<bool, Error> {
-        parse::set_reply(self.send(args::set(key, value, opts)).await?)
-    }
-
-    async fn get(&self, key: &[u8]) -> Result<Option<Bytes>, Error> {
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(key);
-        parse::opt_bytes(self.send(cmd).await?)
-    }
-
-    async fn incr_by(&self, key: &[u8], by: i64) -> Result<i64, Error> {
-        let mut cmd = redis::cmd("INCRBY");
-        cmd.arg(key).arg(by);
-        parse::int(self.send(cmd).await?)
     }
 
     async fn mark_and_ack_if_new(
@@ -932,26 +752,6 @@ impl Streams for RedisStreams {
             &[],
         );
         Ok(parse::uint(self.send(cmd).await?)? == 1)
-    }
-
-    fn now_ms(&self) -> u64 {
-        brook_engine::precise_now_ms()
-    }
-
-    async fn sleep_until(&self, deadline_ms: u64) -> Result<(), Error> {
-        let wait = deadline_ms.saturating_sub(brook_engine::precise_now_ms());
-        if wait > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-        }
-        Ok(())
-    }
-
-    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
-        self.send_batch(cmds, false).await
-    }
-
-    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
-        self.send_batch(cmds, true).await
     }
 }
 

@@ -4,7 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-use brook_engine::{Error, GroupReadId, GroupStart, Streams, XAddOptions, XReadGroupOptions};
+use brook_engine::{
+    Block, Error, GroupReadId, GroupStart, Streams, XAddOptions, XReadGroupOptions,
+};
 use brook_redis::{RedisOptions, RedisStreams};
 use brook_test_support::{ServerGuard, ServerKind};
 
@@ -32,7 +34,8 @@ async fn raw(url: &str, args: &[&str]) -> redis::RedisResult<redis::Value> {
 }
 
 async fn add(s: &RedisStreams) -> Result<Option<brook_engine::StreamId>, Error> {
-    s.xadd(b"s", &XAddOptions::default(), &[("f", "v")]).await
+    s.xadd_with(b"s", &XAddOptions::default(), &[("f", "v")])
+        .await
 }
 
 #[test]
@@ -82,8 +85,14 @@ fn a_blocked_read_whose_connection_is_cut_fails_and_the_next_one_works() {
             let s = s.clone();
             tokio::spawn(async move {
                 let new = [(b"s".as_slice(), GroupReadId::New)];
-                s.xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(0))
-                    .await
+                s.xreadgroup(
+                    b"g",
+                    b"c",
+                    &new,
+                    &XReadGroupOptions::default(),
+                    Some(Block::from_millis(0)),
+                )
+                .await
             })
         };
         // Wait until the server has it blocked, then cut every other client.
@@ -119,7 +128,13 @@ fn a_blocked_read_whose_connection_is_cut_fails_and_the_next_one_works() {
         };
         let new = [(b"s".as_slice(), GroupReadId::New)];
         let served = s
-            .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), Some(5000))
+            .xreadgroup(
+                b"g",
+                b"c",
+                &new,
+                &XReadGroupOptions::default(),
+                Some(Block::from_millis(5000)),
+            )
             .await
             .expect("read after the cut");
         assert_eq!(served.len(), 1);
@@ -193,7 +208,8 @@ fn a_dropped_blocked_read_discards_its_connection() {
         // A read blocked forever: polled until the server counts it as blocked, then
         // given up by its caller (the future dropped).
         let opts = XReadGroupOptions::default();
-        let mut read = Box::pin(s.xreadgroup(b"g", b"ghost", &new, &opts, Some(0)));
+        let mut read =
+            Box::pin(s.xreadgroup(b"g", b"ghost", &new, &opts, Some(Block::from_millis(0))));
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             tokio::select! {

@@ -7,7 +7,8 @@ use std::thread;
 use std::time::Instant;
 
 use brook::{
-    Backend, Command, Engine, GroupReadId, GroupStart, Streams, XAddOptions, XReadGroupOptions,
+    Backend, Block, Command, Engine, GroupReadId, GroupStart, Streams, XAddOptions,
+    XReadGroupOptions,
 };
 use bytes::Bytes;
 
@@ -56,7 +57,7 @@ pub async fn xadd_trait(backend: &Backend, n: u64, depth: u64) -> Sample {
         let t = Instant::now();
         if depth == 1 {
             let _ = backend
-                .xadd(KEY.as_bytes(), &opts, &[("field", "value")])
+                .xadd_with(KEY.as_bytes(), &opts, &[("field", "value")])
                 .await;
         } else {
             let _ = backend.pipeline(&batch).await;
@@ -167,7 +168,7 @@ pub async fn readgroup_ack(backend: &Backend, n: u64) -> Sample {
 /// group (blocking) and acknowledges them.
 pub fn handoff_engine(n: u64) -> Sample {
     let engine = Engine::new();
-    let _ = engine.xgroup_create(KEY, "g", GroupStart::Last, true);
+    let _ = engine.xgroup_create(KEY, "g", GroupStart::Last, true, None);
     let start = Instant::now();
     let producer = {
         let engine = engine.clone();
@@ -183,9 +184,7 @@ pub fn handoff_engine(n: u64) -> Sample {
     let mut seen = 0;
     let mut ids = Vec::with_capacity(1000);
     while seen < n {
-        let Ok(brook::ReadOutput::Group(served)) =
-            engine.xreadgroup_blocking("g", "c", &streams, &opts, 0)
-        else {
+        let Ok(served) = engine.xreadgroup("g", "c", &streams, &opts, Some(Block::Forever)) else {
             break;
         };
         ids.clear();

@@ -148,7 +148,7 @@ impl Orders {
                                     ("customer", format!("c{}", n % 97)),
                                 ];
                                 let stream = me.keys.stream.as_bytes();
-                                if b.xadd(stream, &XAddOptions::default(), &fields)
+                                if b.xadd_with(stream, &XAddOptions::default(), &fields)
                                     .await
                                     .is_ok()
                                 {

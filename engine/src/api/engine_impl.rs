@@ -1,12 +1,14 @@
-//! [`Streams`] for the in-process [`Engine`]: each method is the engine's typed command
-//! (one lock acquisition, the engine's clock); the reads with `BLOCK` wait as
-//! [`Engine::read_async`] does, without a thread and without polling.
+//! [`Streams`], [`StreamsClock`] and [`WorkerOps`] for the in-process [`Engine`]: a
+//! command runs under the engine's lock at the engine's time; the reads with `BLOCK`
+//! wait as [`Engine::read_async`] does, without a thread and without polling. The typed
+//! methods are overridden to call the engine's own (no [`Command`] built).
 
 use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{Command, CommandReply, Streams, XReadGroupReply, XReadReply};
+use super::streams::{owned_streams, wrong_reply};
+use super::{Command, CommandReply, Streams, StreamsClock, WorkerOps, XReadGroupReply, XReadReply};
 use crate::engine::Engine;
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
@@ -17,28 +19,83 @@ use crate::info::{
 use crate::keyspace::GroupStart;
 use crate::keyspace::SetOptions;
 use crate::options::{
-    GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use crate::read_request::{ReadOutput, ReadRequest};
 
 impl Streams for Engine {
+    async fn run(&self, cmd: &Command) -> Result<CommandReply, Error> {
+        self.with_keyspace(|ks, now| cmd.apply(ks, now))
+    }
+
+    async fn run_blocking(&self, cmd: &Command, block: Block) -> Result<CommandReply, Error> {
+        let Some(ms) = block.millis() else {
+            return self.with_keyspace(|ks, now| cmd.apply(ks, now));
+        };
+        let req = match cmd {
+            Command::XRead { streams, count } => ReadRequest::Read {
+                streams: streams.clone(),
+                count: *count,
+            },
+            Command::XReadGroup {
+                group,
+                consumer,
+                streams,
+                opts,
+            } => ReadRequest::Group {
+                group: group.clone(),
+                consumer: consumer.clone(),
+                streams: streams.clone(),
+                opts: *opts,
+            },
+            other => return self.with_keyspace(|ks, now| other.apply(ks, now)),
+        };
+        Ok(match self.read_async(req, ms).await? {
+            ReadOutput::Read(served) => CommandReply::Read(served),
+            ReadOutput::Group(served) => CommandReply::ReadGroup(served),
+        })
+    }
+
+    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        Ok(cmds
+            .iter()
+            .map(|c| self.with_keyspace(|ks, now| c.apply(ks, now)))
+            .collect())
+    }
+
+    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.with_keyspace(|ks, now| {
+            // On a cluster a transaction lives in one slot.
+            ks.check_slots(cmds.iter().flat_map(Command::keys))?;
+            Ok(cmds.iter().map(|c| c.apply(ks, now)).collect())
+        })
+    }
+
     async fn xadd(
         &self,
-        key: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        fields: &(impl FieldValues + Sync + ?Sized),
+    ) -> Result<StreamId, Error> {
+        Engine::xadd(self, key, fields)
+    }
+
+    async fn xadd_with(
+        &self,
+        key: impl AsRef<[u8]> + Send,
         opts: &XAddOptions,
         fields: &(impl FieldValues + Sync + ?Sized),
     ) -> Result<Option<StreamId>, Error> {
-        self.xadd_with(key, opts, fields)
+        Engine::xadd_with(self, key, opts, fields)
     }
 
-    async fn xlen(&self, key: &[u8]) -> Result<u64, Error> {
+    async fn xlen(&self, key: impl AsRef<[u8]> + Send) -> Result<u64, Error> {
         Engine::xlen(self, key)
     }
 
     async fn xrange(
         &self,
-        key: &[u8],
+        key: impl AsRef<[u8]> + Send,
         start: StreamId,
         end: StreamId,
         count: Option<u64>,
@@ -48,7 +105,7 @@ impl Streams for Engine {
 
     async fn xrevrange(
         &self,
-        key: &[u8],
+        key: impl AsRef<[u8]> + Send,
         end: StreamId,
         start: StreamId,
         count: Option<u64>,
@@ -56,113 +113,124 @@ impl Streams for Engine {
         Engine::xrevrange(self, key, end, start, count)
     }
 
-    async fn xdel(&self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+    async fn xdel(&self, key: impl AsRef<[u8]> + Send, ids: &[StreamId]) -> Result<u64, Error> {
         Engine::xdel(self, key, ids)
     }
 
-    async fn xtrim(&self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
+    async fn xtrim(&self, key: impl AsRef<[u8]> + Send, opts: &TrimOptions) -> Result<u64, Error> {
         Engine::xtrim(self, key, opts)
     }
 
-    async fn xsetid(&self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
+    async fn xsetid(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        opts: &XSetIdOptions,
+    ) -> Result<(), Error> {
         Engine::xsetid(self, key, opts)
     }
 
-    async fn xread(
+    async fn xread<K: AsRef<[u8]> + Sync>(
         &self,
-        streams: &[(&[u8], XReadId)],
+        streams: &[(K, XReadId)],
         count: Option<u64>,
-        block: Option<u64>,
+        block: Option<Block>,
     ) -> Result<XReadReply, Error> {
-        let Some(ms) = block else {
-            return Engine::xread(self, streams, count);
+        let Some(ms) = block.and_then(Block::millis) else {
+            return Engine::xread(self, streams, count, None);
         };
         let req = ReadRequest::Read {
-            streams: owned(streams),
+            streams: owned_streams(streams),
             count,
         };
         match self.read_async(req, ms).await? {
             ReadOutput::Read(served) => Ok(served),
-            // A read request is answered with read output; never reached.
-            ReadOutput::Group(_) => Err(Error::Syntax),
+            ReadOutput::Group(g) => Err(wrong_reply("XREAD", &CommandReply::ReadGroup(g))),
         }
     }
 
     async fn xgroup_create(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         start: GroupStart,
         mkstream: bool,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
-        self.with_keyspace(|ks, _| ks.xgroup_create(key, group, start, mkstream, entries_read))
+        Engine::xgroup_create(self, key, group, start, mkstream, entries_read)
     }
 
     async fn xgroup_setid(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         start: GroupStart,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
         Engine::xgroup_setid(self, key, group, start, entries_read)
     }
 
-    async fn xgroup_destroy(&self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
+    async fn xgroup_destroy(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+    ) -> Result<bool, Error> {
         Engine::xgroup_destroy(self, key, group)
     }
 
     async fn xgroup_createconsumer(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
     ) -> Result<bool, Error> {
         Engine::xgroup_createconsumer(self, key, group, consumer)
     }
 
     async fn xgroup_delconsumer(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
     ) -> Result<u64, Error> {
         Engine::xgroup_delconsumer(self, key, group, consumer)
     }
 
-    async fn xreadgroup(
+    async fn xreadgroup<K: AsRef<[u8]> + Sync>(
         &self,
-        group: &[u8],
-        consumer: &[u8],
-        streams: &[(&[u8], GroupReadId)],
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
+        streams: &[(K, GroupReadId)],
         opts: &XReadGroupOptions,
-        block: Option<u64>,
+        block: Option<Block>,
     ) -> Result<XReadGroupReply, Error> {
-        let Some(ms) = block else {
-            return Engine::xreadgroup(self, group, consumer, streams, opts);
+        let Some(ms) = block.and_then(Block::millis) else {
+            return Engine::xreadgroup(self, group, consumer, streams, opts, None);
         };
         let req = ReadRequest::Group {
-            group: Bytes::copy_from_slice(group),
-            consumer: Bytes::copy_from_slice(consumer),
-            streams: owned(streams),
+            group: Bytes::copy_from_slice(group.as_ref()),
+            consumer: Bytes::copy_from_slice(consumer.as_ref()),
+            streams: owned_streams(streams),
             opts: *opts,
         };
         match self.read_async(req, ms).await? {
             ReadOutput::Group(served) => Ok(served),
-            // A group request is answered with group output; never reached.
-            ReadOutput::Read(_) => Err(Error::Syntax),
+            ReadOutput::Read(r) => Err(wrong_reply("XREADGROUP", &CommandReply::Read(r))),
         }
     }
 
-    async fn xack(&self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+    async fn xack(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
         Engine::xack(self, key, group, ids)
     }
 
     async fn xackdel(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
@@ -171,21 +239,25 @@ impl Streams for Engine {
 
     async fn xdelex(
         &self,
-        key: &[u8],
+        key: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
         Engine::xdelex(self, key, ids, policy)
     }
 
-    async fn xpending(&self, key: &[u8], group: &[u8]) -> Result<XPendingSummary, Error> {
+    async fn xpending(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+    ) -> Result<XPendingSummary, Error> {
         Engine::xpending(self, key, group)
     }
 
     async fn xpending_range(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         range: &XPendingRange,
     ) -> Result<Vec<PendingEntry>, Error> {
         Engine::xpending_range(self, key, group, range)
@@ -193,9 +265,9 @@ impl Streams for Engine {
 
     async fn xclaim(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         min_idle_ms: u64,
         ids: &[StreamId],
         opts: &XClaimOptions,
@@ -205,9 +277,9 @@ impl Streams for Engine {
 
     async fn xautoclaim(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         min_idle_ms: u64,
         start: StreamId,
         opts: &XAutoClaimOptions,
@@ -215,22 +287,58 @@ impl Streams for Engine {
         Engine::xautoclaim(self, key, group, consumer, min_idle_ms, start, opts)
     }
 
-    async fn xinfo_stream(&self, key: &[u8]) -> Result<XInfoStream, Error> {
+    async fn xinfo_stream(&self, key: impl AsRef<[u8]> + Send) -> Result<XInfoStream, Error> {
         Engine::xinfo_stream(self, key)
     }
 
-    async fn xinfo_groups(&self, key: &[u8]) -> Result<Vec<XInfoGroup>, Error> {
+    async fn xinfo_groups(&self, key: impl AsRef<[u8]> + Send) -> Result<Vec<XInfoGroup>, Error> {
         Engine::xinfo_groups(self, key)
     }
 
-    async fn xinfo_consumers(&self, key: &[u8], group: &[u8]) -> Result<Vec<XInfoConsumer>, Error> {
+    async fn xinfo_consumers(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+    ) -> Result<Vec<XInfoConsumer>, Error> {
         Engine::xinfo_consumers(self, key, group)
     }
 
-    async fn del(&self, keys: &[&[u8]]) -> Result<u64, Error> {
+    async fn del<K: AsRef<[u8]> + Sync>(&self, keys: &[K]) -> Result<u64, Error> {
         Engine::del(self, keys)
     }
 
+    async fn set(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        value: impl AsRef<[u8]> + Send,
+        opts: &SetOptions,
+    ) -> Result<bool, Error> {
+        Engine::set(self, key, value, opts)
+    }
+
+    async fn get(&self, key: impl AsRef<[u8]> + Send) -> Result<Option<Bytes>, Error> {
+        Engine::get(self, key)
+    }
+
+    async fn incr_by(&self, key: impl AsRef<[u8]> + Send, by: i64) -> Result<i64, Error> {
+        Engine::incr_by(self, key, by)
+    }
+}
+
+impl StreamsClock for Engine {
+    fn now_ms(&self) -> u64 {
+        self.now()
+    }
+
+    fn sleep_until(
+        &self,
+        deadline_ms: u64,
+    ) -> impl core::future::Future<Output = Result<(), Error>> + Send {
+        Engine::sleep_until(self, deadline_ms)
+    }
+}
+
+impl WorkerOps for Engine {
     async fn xack_if_owner(
         &self,
         key: &[u8],
@@ -265,19 +373,6 @@ impl Streams for Engine {
         })
     }
 
-    async fn set(&self, key: &[u8], value: &[u8], opts: &SetOptions) -> Result<bool, Error> {
-        let value = Bytes::copy_from_slice(value);
-        self.with_keyspace(|ks, now| ks.set_with(key, value, opts, now))
-    }
-
-    async fn get(&self, key: &[u8]) -> Result<Option<Bytes>, Error> {
-        self.with_keyspace(|ks, _| ks.get(key))
-    }
-
-    async fn incr_by(&self, key: &[u8], by: i64) -> Result<i64, Error> {
-        self.with_keyspace(|ks, _| ks.incr_by(key, by))
-    }
-
     async fn mark_and_ack_if_new(
         &self,
         key: &[u8],
@@ -300,38 +395,4 @@ impl Streams for Engine {
     ) -> Result<bool, Error> {
         self.with_keyspace(|ks, _| ks.xgroup_delconsumer_if_empty(key, group, consumer))
     }
-
-    fn now_ms(&self) -> u64 {
-        self.now()
-    }
-
-    fn sleep_until(
-        &self,
-        deadline_ms: u64,
-    ) -> impl core::future::Future<Output = Result<(), Error>> + Send {
-        Engine::sleep_until(self, deadline_ms)
-    }
-
-    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
-        Ok(cmds
-            .iter()
-            .map(|c| self.with_keyspace(|ks, now| c.apply(ks, now)))
-            .collect())
-    }
-
-    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
-        self.with_keyspace(|ks, now| {
-            // On a cluster a transaction lives in one slot.
-            ks.check_slots(cmds.iter().flat_map(Command::keys))?;
-            Ok(cmds.iter().map(|c| c.apply(ks, now)).collect())
-        })
-    }
-}
-
-/// Read positions with owned keys, as a re-runnable [`ReadRequest`] keeps them.
-fn owned<T: Copy>(streams: &[(&[u8], T)]) -> Vec<(Bytes, T)> {
-    streams
-        .iter()
-        .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
-        .collect()
 }

@@ -325,7 +325,7 @@ fn a_future_is_woken_without_polling_and_unregisters_when_dropped() {
 #[test]
 fn a_future_dropped_after_the_hand_off_leaves_its_entries_pending() {
     let e = Engine::new();
-    e.xgroup_create("s", "g", brook_engine::GroupStart::Last, true)
+    e.xgroup_create("s", "g", brook_engine::GroupStart::Last, true, None)
         .expect("create");
     let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
     let req = ReadRequest::Group {
@@ -349,6 +349,7 @@ fn a_future_dropped_after_the_hand_off_leaves_its_entries_pending() {
             "bob",
             &[("s", GroupReadId::New)],
             &XReadGroupOptions::default(),
+            None,
         )
         .expect("read");
     assert!(again.is_empty());

@@ -10,8 +10,8 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use brook_engine::{
-    Engine, Error, GroupReadId, GroupStart, StreamId, Streams, XAddOptions, XReadGroupOptions,
-    XReadId,
+    Block, Engine, Error, GroupReadId, GroupStart, StreamId, Streams, XAddOptions,
+    XReadGroupOptions, XReadId,
 };
 
 /// Runs a future on this thread, parking between polls (the engine wakes the waker from
@@ -39,7 +39,8 @@ fn id(ms: u64, seq: u64) -> StreamId {
 }
 
 async fn add<S: Streams>(s: &S, at: StreamId, v: &str) -> Result<Option<StreamId>, Error> {
-    s.xadd(b"s", &XAddOptions::with_id(at), &[("f", v)]).await
+    s.xadd_with(b"s", &XAddOptions::with_id(at), &[("f", v)])
+        .await
 }
 
 #[test]
@@ -62,7 +63,7 @@ fn a_blocked_group_read_through_the_trait_wakes_on_a_write() {
         b"c",
         &[(b"s", GroupReadId::New)],
         &opts,
-        Some(0),
+        Some(Block::Forever),
     ))
     .expect("read");
     assert_eq!(writer.join().expect("writer"), Some(id(5, 1)));
@@ -76,7 +77,7 @@ fn a_blocked_group_read_through_the_trait_wakes_on_a_write() {
         &engine,
         &[(b"s", XReadId::Last)],
         None,
-        Some(30),
+        Some(Block::For(Duration::from_millis(30))),
     ))
     .expect("read");
     assert!(none.is_empty());

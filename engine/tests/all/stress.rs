@@ -71,7 +71,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use brook_engine::{
-    Claimed, Engine, Error, GroupReadId, GroupStart, ManualClock, PendingEntry, ReadFuture,
+    Block, Claimed, Engine, Error, GroupReadId, GroupStart, ManualClock, PendingEntry, ReadFuture,
     ReadOutput, ReadRequest, StreamId, XAutoClaimOptions, XClaimOptions, XInfoConsumer, XInfoGroup,
     XPendingRange, XPendingSummary, XReadGroupOptions,
 };
@@ -448,14 +448,22 @@ fn consumer(h: &MainHarness, cfg: ConsumerCfg) -> Log {
         let blocking = mode < cfg.block_forever + cfg.block_timeout;
         let out = if mode < cfg.block_forever {
             h.engine
-                .xreadgroup_blocking(gs.name.clone(), name.clone(), &streams, &opts, 0)
+                .xreadgroup(&gs.name, &name, &streams, &opts, Some(Block::Forever))
+                .map(ReadOutput::Group)
         } else if blocking {
             let ms = 1 + rng.below(30);
             h.engine
-                .xreadgroup_blocking(gs.name.clone(), name.clone(), &streams, &opts, ms)
+                .xreadgroup(
+                    &gs.name,
+                    &name,
+                    &streams,
+                    &opts,
+                    Some(Block::from_millis(ms)),
+                )
+                .map(ReadOutput::Group)
         } else {
             h.engine
-                .xreadgroup(&gs.name, &name, &[(KEY, GroupReadId::New)], &opts)
+                .xreadgroup(&gs.name, &name, &[(KEY, GroupReadId::New)], &opts, None)
                 .map(ReadOutput::Group)
         };
         if blocking {
@@ -581,6 +589,7 @@ fn recover(
                 name,
                 &[(KEY, GroupReadId::After(StreamId::MIN))],
                 &opts,
+                None,
             )
             .unwrap_or_else(|e| panic!("{name}: history read failed: {e:?}"));
         assert!(
@@ -1034,7 +1043,7 @@ fn threads_produce_consume_claim_and_crash() {
     let groups = ["g1", "g2"];
     for g in groups {
         engine
-            .xgroup_create(KEY, g, GroupStart::Last, true)
+            .xgroup_create(KEY, g, GroupStart::Last, true, None)
             .expect("XGROUP CREATE");
     }
     let ctl = Arc::new(Ctl::default());
@@ -1467,7 +1476,7 @@ fn async_readers_dropped_mid_wait() {
     let clock = ManualClock::new(2_000_000);
     let engine = Engine::builder().clock(clock.clone()).build();
     engine
-        .xgroup_create(KEY, "ga", GroupStart::Last, true)
+        .xgroup_create(KEY, "ga", GroupStart::Last, true, None)
         .expect("XGROUP CREATE");
     let ctl = Arc::new(Ctl::default());
     let h = Arc::new(AsyncHarness {
