@@ -3,8 +3,7 @@
 //! sent, so servers older than the option (Redis 7, Valkey) accept the command.
 
 use brook_engine::{
-    ClaimTime, GroupReadId, GroupStart, Idempotency, RefPolicy, StreamId, TrimOptions,
-    TrimStrategy, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
+    ClaimTime, GroupReadId, GroupStart, StreamId, XAutoClaimOptions, XClaimOptions, XPendingRange,
     XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use redis::Cmd;
@@ -12,66 +11,6 @@ use redis::Cmd;
 /// An ID as Redis writes it.
 pub(crate) fn id(id: StreamId) -> String {
     id.to_string()
-}
-
-pub(crate) fn policy_word(p: RefPolicy) -> &'static str {
-    match p {
-        RefPolicy::KeepRef => "KEEPREF",
-        RefPolicy::DelRef => "DELREF",
-        RefPolicy::Acked => "ACKED",
-    }
-}
-
-/// `MAXLEN|MINID [=|~] threshold [LIMIT n]`.
-fn trim_args(cmd: &mut Cmd, t: &TrimOptions) {
-    match t.strategy {
-        TrimStrategy::MaxLen(n) => cmd
-            .arg("MAXLEN")
-            .arg(if t.approx { "~" } else { "=" })
-            .arg(n),
-        TrimStrategy::MinId(m) => cmd
-            .arg("MINID")
-            .arg(if t.approx { "~" } else { "=" })
-            .arg(id(m)),
-    };
-    if let Some(limit) = t.limit {
-        cmd.arg("LIMIT").arg(limit);
-    }
-}
-
-/// XADD.
-pub(crate) fn xadd(key: &[u8], opts: &XAddOptions, pairs: &[(&[u8], &[u8])]) -> Cmd {
-    let mut cmd = redis::cmd("XADD");
-    cmd.arg(key);
-    if opts.nomkstream {
-        cmd.arg("NOMKSTREAM");
-    }
-    if let Some(t) = &opts.trim {
-        if t.policy != RefPolicy::KeepRef {
-            cmd.arg(policy_word(t.policy));
-        }
-    }
-    match &opts.idmp {
-        Some(Idempotency::Given { pid, iid }) => {
-            cmd.arg("IDMP").arg(pid.as_ref()).arg(iid.as_ref());
-        }
-        Some(Idempotency::Auto { pid }) => {
-            cmd.arg("IDMPAUTO").arg(pid.as_ref());
-        }
-        None => {}
-    }
-    if let Some(t) = &opts.trim {
-        trim_args(&mut cmd, t);
-    }
-    match opts.id {
-        XAddId::Auto => cmd.arg("*"),
-        XAddId::AutoSeq(ms) => cmd.arg(format!("{ms}-*")),
-        XAddId::Explicit(i) => cmd.arg(id(i)),
-    };
-    for (f, v) in pairs {
-        cmd.arg(*f).arg(*v);
-    }
-    cmd
 }
 
 /// XRANGE / XREVRANGE (`from`, `to` in the command's own order).
@@ -96,17 +35,6 @@ pub(crate) fn xdel(key: &[u8], ids: &[StreamId]) -> Cmd {
     cmd.arg(key);
     for i in ids {
         cmd.arg(id(*i));
-    }
-    cmd
-}
-
-/// XTRIM.
-pub(crate) fn xtrim(key: &[u8], t: &TrimOptions) -> Cmd {
-    let mut cmd = redis::cmd("XTRIM");
-    cmd.arg(key);
-    trim_args(&mut cmd, t);
-    if t.policy != RefPolicy::KeepRef {
-        cmd.arg(policy_word(t.policy));
     }
     cmd
 }
@@ -239,23 +167,6 @@ pub(crate) fn xgroup(sub: &str, key: &[u8], group: &[u8], consumer: Option<&[u8]
 pub(crate) fn xack(key: &[u8], group: &[u8], ids: &[StreamId]) -> Cmd {
     let mut cmd = redis::cmd("XACK");
     cmd.arg(key).arg(group);
-    for i in ids {
-        cmd.arg(id(*i));
-    }
-    cmd
-}
-
-/// XACKDEL (`group` given) or XDELEX.
-pub(crate) fn del_ex(key: &[u8], group: Option<&[u8]>, ids: &[StreamId], policy: RefPolicy) -> Cmd {
-    let mut cmd = redis::cmd(if group.is_some() { "XACKDEL" } else { "XDELEX" });
-    cmd.arg(key);
-    if let Some(g) = group {
-        cmd.arg(g);
-    }
-    if policy != RefPolicy::KeepRef {
-        cmd.arg(policy_word(policy));
-    }
-    cmd.arg("IDS").arg(ids.len());
     for i in ids {
         cmd.arg(id(*i));
     }

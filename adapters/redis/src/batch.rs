@@ -1,122 +1,25 @@
 //! [`Command`]s as Redis commands, and their replies back as [`CommandReply`]s: what
 //! pipelines and transactions send.
 
-use brook_engine::{Command, CommandReply, Error, GroupReadId, XReadId};
+use brook_engine::{Command, CommandReply, Error};
+use bytes::Bytes;
 use redis::{Cmd, Value};
 
-use crate::{args, parse, RedisStreams};
+use crate::{parse, RedisStreams};
 
-/// The Redis command for `c` (XACKDEL/XDELEX as their fallback where the server lacks
-/// them).
+/// The Redis command for `c`: its argument vector ([`Command::to_argv`]), or its Lua
+/// fallback where the server lacks the command or option ([`RedisStreams::fallback`]).
 pub(crate) fn to_cmd(r: &RedisStreams, c: &Command) -> Cmd {
-    match c {
-        Command::XAdd { key, opts, fields } => {
-            let pairs: Vec<(&[u8], &[u8])> = fields.iter().map(|(f, v)| (&f[..], &v[..])).collect();
-            r.xadd_cmd(key, opts, &pairs)
-        }
-        Command::XLen { key } => {
-            let mut cmd = redis::cmd("XLEN");
-            cmd.arg(&key[..]);
-            cmd
-        }
-        Command::XRange {
-            key,
-            start,
-            end,
-            count,
-        } => args::range("XRANGE", key, *start, *end, *count),
-        Command::XRevRange {
-            key,
-            end,
-            start,
-            count,
-        } => args::range("XREVRANGE", key, *end, *start, *count),
-        Command::XDel { key, ids } => args::xdel(key, ids),
-        Command::XTrim { key, opts } => r.xtrim_cmd(key, opts),
-        Command::XSetId { key, opts } => args::xsetid(key, opts),
-        Command::XRead { streams, count } => {
-            let st: Vec<(&[u8], XReadId)> = streams.iter().map(|(k, at)| (&k[..], *at)).collect();
-            args::xread(&st, *count, None)
-        }
-        Command::XGroupCreate {
-            key,
-            group,
-            start,
-            mkstream,
-            entries_read,
-        } => args::xgroup_create(key, group, *start, *mkstream, *entries_read),
-        Command::XGroupSetId {
-            key,
-            group,
-            start,
-            entries_read,
-        } => args::xgroup_setid(key, group, *start, *entries_read),
-        Command::XGroupDestroy { key, group } => args::xgroup("DESTROY", key, group, None),
-        Command::XGroupCreateConsumer {
-            key,
-            group,
-            consumer,
-        } => args::xgroup("CREATECONSUMER", key, group, Some(consumer)),
-        Command::XGroupDelConsumer {
-            key,
-            group,
-            consumer,
-        } => args::xgroup("DELCONSUMER", key, group, Some(consumer)),
-        Command::XReadGroup {
-            group,
-            consumer,
-            streams,
-            opts,
-        } => {
-            let st: Vec<(&[u8], GroupReadId)> =
-                streams.iter().map(|(k, at)| (&k[..], *at)).collect();
-            args::xreadgroup(group, consumer, &st, opts, None)
-        }
-        Command::XAck { key, group, ids } => args::xack(key, group, ids),
-        Command::XAckDel {
-            key,
-            group,
-            ids,
-            policy,
-        } => r.del_ex(key, Some(group), ids, *policy),
-        Command::XDelEx { key, ids, policy } => r.del_ex(key, None, ids, *policy),
-        Command::XPending { key, group } => args::xpending(key, group),
-        Command::XPendingRange { key, group, range } => args::xpending_range(key, group, range),
-        Command::XClaim {
-            key,
-            group,
-            consumer,
-            min_idle_ms,
-            ids,
-            opts,
-        } => args::xclaim(key, group, consumer, *min_idle_ms, ids, opts),
-        Command::XAutoClaim {
-            key,
-            group,
-            consumer,
-            min_idle_ms,
-            start,
-            opts,
-        } => args::xautoclaim(key, group, consumer, *min_idle_ms, *start, opts),
-        Command::XInfoStream { key } => args::xinfo("STREAM", key, None),
-        Command::XInfoGroups { key } => args::xinfo("GROUPS", key, None),
-        Command::XInfoConsumers { key, group } => args::xinfo("CONSUMERS", key, Some(group)),
-        Command::Del { keys } => {
-            let ks: Vec<&[u8]> = keys.iter().map(|k| &k[..]).collect();
-            args::del(&ks)
-        }
-        Command::Set { key, value, opts } => args::set(key, value, opts),
-        Command::Get { key } => {
-            let mut cmd = redis::cmd("GET");
-            cmd.arg(&key[..]);
-            cmd
-        }
-        Command::IncrBy { key, by } => {
-            let mut cmd = redis::cmd("INCRBY");
-            cmd.arg(&key[..]).arg(*by);
-            cmd
-        }
+    r.fallback(c).unwrap_or_else(|| argv_cmd(&c.to_argv()))
+}
+
+/// A Redis command from an argument vector (its name first).
+pub(crate) fn argv_cmd(argv: &[Bytes]) -> Cmd {
+    let mut cmd = Cmd::new();
+    for a in argv {
+        cmd.arg(&a[..]);
     }
+    cmd
 }
 
 /// The reply to `c`, parsed.
@@ -160,4 +63,280 @@ pub(crate) fn parse_reply(c: &Command, v: Value) -> Result<CommandReply, Error> 
         Command::Get { .. } => R::Value(parse::opt_bytes(v)?),
         Command::IncrBy { .. } => R::Int(parse::int(v)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The engine's argument vectors are what the typed methods send (`args.rs`, until
+    //! those methods send [`Command`]s too).
+
+    use brook_engine::{
+        ClaimTime, Command, Expire, GroupReadId, GroupStart, SetOptions, StreamId,
+        XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+    };
+    use bytes::Bytes;
+    use redis::Cmd;
+
+    use crate::args;
+
+    fn words(cmd: &Cmd) -> Vec<Vec<u8>> {
+        cmd.args_iter()
+            .map(|a| match a {
+                redis::Arg::Simple(b) => b.to_vec(),
+                _ => b"<cursor>".to_vec(),
+            })
+            .collect()
+    }
+
+    fn b(s: &str) -> Bytes {
+        Bytes::copy_from_slice(s.as_bytes())
+    }
+
+    fn same(c: Command, typed: Cmd) {
+        assert_eq!(
+            words(&super::argv_cmd(&c.to_argv())),
+            words(&typed),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn engine_argv_matches_the_typed_methods() {
+        let (k, g, c) = (b("k"), b("g"), b("c"));
+        let (a, z) = (StreamId::new(1, 2), StreamId::new(30, 4));
+        for count in [None, Some(0), Some(7)] {
+            same(
+                Command::XRange {
+                    key: k.clone(),
+                    start: a,
+                    end: z,
+                    count,
+                },
+                args::range("XRANGE", b"k", a, z, count),
+            );
+            same(
+                Command::XRevRange {
+                    key: k.clone(),
+                    end: z,
+                    start: a,
+                    count,
+                },
+                args::range("XREVRANGE", b"k", z, a, count),
+            );
+            let streams = [(b"k".as_slice(), XReadId::Last), (b"j", XReadId::After(a))];
+            same(
+                Command::XRead {
+                    streams: streams
+                        .iter()
+                        .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
+                        .collect(),
+                    count,
+                },
+                args::xread(&streams, count, None),
+            );
+        }
+        same(
+            Command::XDel {
+                key: k.clone(),
+                ids: vec![a, z],
+            },
+            args::xdel(b"k", &[a, z]),
+        );
+        let mut setid = XSetIdOptions::new(z);
+        same(
+            Command::XSetId {
+                key: k.clone(),
+                opts: setid,
+            },
+            args::xsetid(b"k", &setid),
+        );
+        setid.entries_added = Some(5);
+        setid.max_deleted_id = Some(a);
+        same(
+            Command::XSetId {
+                key: k.clone(),
+                opts: setid,
+            },
+            args::xsetid(b"k", &setid),
+        );
+        for (mkstream, entries_read) in [(false, None), (true, Some(-1)), (false, Some(9))] {
+            same(
+                Command::XGroupCreate {
+                    key: k.clone(),
+                    group: g.clone(),
+                    start: GroupStart::Last,
+                    mkstream,
+                    entries_read,
+                },
+                args::xgroup_create(b"k", b"g", GroupStart::Last, mkstream, entries_read),
+            );
+            same(
+                Command::XGroupSetId {
+                    key: k.clone(),
+                    group: g.clone(),
+                    start: GroupStart::Id(a),
+                    entries_read,
+                },
+                args::xgroup_setid(b"k", b"g", GroupStart::Id(a), entries_read),
+            );
+        }
+        same(
+            Command::XGroupDestroy {
+                key: k.clone(),
+                group: g.clone(),
+            },
+            args::xgroup("DESTROY", b"k", b"g", None),
+        );
+        same(
+            Command::XGroupCreateConsumer {
+                key: k.clone(),
+                group: g.clone(),
+                consumer: c.clone(),
+            },
+            args::xgroup("CREATECONSUMER", b"k", b"g", Some(b"c")),
+        );
+        same(
+            Command::XGroupDelConsumer {
+                key: k.clone(),
+                group: g.clone(),
+                consumer: c.clone(),
+            },
+            args::xgroup("DELCONSUMER", b"k", b"g", Some(b"c")),
+        );
+        for opts in [
+            XReadGroupOptions::default(),
+            XReadGroupOptions::default().count(3).noack().claim(100),
+        ] {
+            let streams = [
+                (b"k".as_slice(), GroupReadId::New),
+                (b"j", GroupReadId::After(a)),
+            ];
+            same(
+                Command::XReadGroup {
+                    group: g.clone(),
+                    consumer: c.clone(),
+                    streams: streams
+                        .iter()
+                        .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
+                        .collect(),
+                    opts,
+                },
+                args::xreadgroup(b"g", b"c", &streams, &opts, None),
+            );
+        }
+        same(
+            Command::XAck {
+                key: k.clone(),
+                group: g.clone(),
+                ids: vec![a],
+            },
+            args::xack(b"k", b"g", &[a]),
+        );
+        same(
+            Command::XPending {
+                key: k.clone(),
+                group: g.clone(),
+            },
+            args::xpending(b"k", b"g"),
+        );
+        for (min_idle, consumer) in [(0, None), (-5, Some(c.clone())), (60_000, None)] {
+            let range = XPendingRange {
+                min_idle,
+                start: a,
+                end: StreamId::MAX,
+                count: 10,
+                consumer,
+            };
+            same(
+                Command::XPendingRange {
+                    key: k.clone(),
+                    group: g.clone(),
+                    range: range.clone(),
+                },
+                args::xpending_range(b"k", b"g", &range),
+            );
+        }
+        let full = XClaimOptions {
+            time: Some(ClaimTime::Time(-1)),
+            retry_count: Some(4),
+            force: true,
+            justid: true,
+            last_id: Some(z),
+        };
+        for opts in [XClaimOptions::default(), full] {
+            same(
+                Command::XClaim {
+                    key: k.clone(),
+                    group: g.clone(),
+                    consumer: c.clone(),
+                    min_idle_ms: 10,
+                    ids: vec![a, z],
+                    opts,
+                },
+                args::xclaim(b"k", b"g", b"c", 10, &[a, z], &opts),
+            );
+        }
+        for opts in [
+            XAutoClaimOptions::default(),
+            XAutoClaimOptions {
+                count: 3,
+                justid: true,
+            },
+        ] {
+            same(
+                Command::XAutoClaim {
+                    key: k.clone(),
+                    group: g.clone(),
+                    consumer: c.clone(),
+                    min_idle_ms: 0,
+                    start: a,
+                    opts,
+                },
+                args::xautoclaim(b"k", b"g", b"c", 0, a, &opts),
+            );
+        }
+        same(
+            Command::XInfoStream { key: k.clone() },
+            args::xinfo("STREAM", b"k", None),
+        );
+        same(
+            Command::XInfoGroups { key: k.clone() },
+            args::xinfo("GROUPS", b"k", None),
+        );
+        same(
+            Command::XInfoConsumers {
+                key: k.clone(),
+                group: g.clone(),
+            },
+            args::xinfo("CONSUMERS", b"k", Some(b"g")),
+        );
+        same(
+            Command::Del {
+                keys: vec![k.clone(), g.clone()],
+            },
+            args::del(&[b"k", b"g"]),
+        );
+        for opts in [
+            SetOptions::default(),
+            SetOptions::default().nx().px(5),
+            SetOptions {
+                nx: false,
+                xx: true,
+                expire: Some(Expire::At(9)),
+            },
+            SetOptions {
+                expire: Some(Expire::Keep),
+                ..SetOptions::default()
+            },
+        ] {
+            same(
+                Command::Set {
+                    key: k.clone(),
+                    value: b("v"),
+                    opts,
+                },
+                args::set(b"k", b"v", &opts),
+            );
+        }
+    }
 }

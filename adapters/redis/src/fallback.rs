@@ -2,7 +2,8 @@
 //! command: XACKDEL and XDELEX (Redis 8.2) on Redis 7.x and Valkey. Each script runs
 //! atomically on the server, as the command would, and touches only its one key.
 
-use brook_engine::{Error, RefPolicy, StreamId, TrimOptions, TrimStrategy, XAddOptions};
+use brook_engine::{Error, RefPolicy, StreamId, TrimOptions, TrimStrategy};
+use bytes::Bytes;
 use redis::{Cmd, Value};
 
 use crate::{args, errors, parse};
@@ -96,10 +97,7 @@ impl Scripts {
     /// XDELEX as EVAL.
     pub(crate) fn xdelex(&self, key: &[u8], ids: &[StreamId], policy: RefPolicy) -> Cmd {
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.xdelex)
-            .arg(1)
-            .arg(key)
-            .arg(args::policy_word(policy));
+        cmd.arg(&self.xdelex).arg(1).arg(key).arg(policy.keyword());
         for id in ids {
             cmd.arg(args::id(*id));
         }
@@ -266,27 +264,15 @@ impl Scripts {
         cmd
     }
 
-    /// XADD trimming with DELREF/ACKED as EVAL: the XADD without its trimming, then
-    /// the trim, in one script.
-    pub(crate) fn xadd(
-        &self,
-        key: &[u8],
-        opts: &XAddOptions,
-        pairs: &[(&[u8], &[u8])],
-        t: &TrimOptions,
-    ) -> Cmd {
+    /// XADD trimming with DELREF/ACKED as EVAL: the XADD without its trimming
+    /// (`plain`, its whole argument vector), then the trim, in one script.
+    pub(crate) fn xadd(&self, key: &[u8], plain: &[Bytes], t: &TrimOptions) -> Cmd {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(&self.xadd).arg(1).arg(key);
         trim_args(&mut cmd, t);
-        let plain = XAddOptions {
-            trim: None,
-            ..opts.clone()
-        };
         // The plain XADD's arguments after its key.
-        for arg in args::xadd(key, &plain, pairs).args_iter().skip(2) {
-            if let redis::Arg::Simple(a) = arg {
-                cmd.arg(a);
-            }
+        for arg in plain.iter().skip(2) {
+            cmd.arg(&arg[..]);
         }
         cmd
     }
@@ -304,7 +290,7 @@ impl Scripts {
             .arg(1)
             .arg(key)
             .arg(group)
-            .arg(args::policy_word(policy));
+            .arg(policy.keyword());
         for id in ids {
             cmd.arg(args::id(*id));
         }
@@ -320,6 +306,5 @@ fn trim_args(cmd: &mut Cmd, t: &TrimOptions) {
         TrimStrategy::MaxLen(n) => cmd.arg("MAXLEN").arg(n),
         TrimStrategy::MinId(id) => cmd.arg("MINID").arg(args::id(id)),
     };
-    cmd.arg(args::policy_word(t.policy))
-        .arg(t.limit.unwrap_or(0));
+    cmd.arg(t.policy.keyword()).arg(t.limit.unwrap_or(0));
 }

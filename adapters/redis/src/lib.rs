@@ -431,29 +431,68 @@ impl RedisStreams {
         }
     }
 
-    /// XADD: the command, or its Lua fallback when it trims with DELREF/ACKED on a
-    /// server without reference policies.
-    pub(crate) fn xadd_cmd(&self, key: &[u8], opts: &XAddOptions, pairs: &[(&[u8], &[u8])]) -> Cmd {
-        match &opts.trim {
-            Some(t) if t.policy != RefPolicy::KeepRef && !self.inner.features.del_ex => {
-                self.inner.scripts.xadd(key, opts, pairs, t)
+    /// The Lua fallback for `c` where the server lacks what it needs (Redis 8.2's
+    /// reference policies: XACKDEL, XDELEX, and XADD or XTRIM trimming with DELREF or
+    /// ACKED); `None` when `c` is sent as itself.
+    pub(crate) fn fallback(&self, c: &Command) -> Option<Cmd> {
+        if self.inner.features.del_ex {
+            return None;
+        }
+        let scripts = &self.inner.scripts;
+        match c {
+            Command::XAdd { key, opts, fields } => {
+                let t = opts.trim.filter(|t| t.policy != RefPolicy::KeepRef)?;
+                // The XADD without its trimming, which the script runs before the trim.
+                let plain = Command::XAdd {
+                    key: key.clone(),
+                    opts: XAddOptions {
+                        trim: None,
+                        ..opts.clone()
+                    },
+                    fields: fields.clone(),
+                };
+                Some(scripts.xadd(key, &plain.to_argv(), &t))
             }
-            _ => args::xadd(key, opts, pairs),
+            Command::XTrim { key, opts } if opts.policy != RefPolicy::KeepRef => {
+                Some(scripts.xtrim(key, opts))
+            }
+            Command::XAckDel {
+                key,
+                group,
+                ids,
+                policy,
+            } => Some(scripts.xackdel(key, group, ids, *policy)),
+            Command::XDelEx { key, ids, policy } => Some(scripts.xdelex(key, ids, *policy)),
+            _ => None,
         }
     }
 
-    /// XTRIM: the command, or its Lua fallback for DELREF/ACKED on a server without
-    /// reference policies.
+    /// XADD (for the typed method): the command, or its Lua fallback when it trims
+    /// with DELREF/ACKED on a server without reference policies.
+    pub(crate) fn xadd_cmd(&self, key: &[u8], opts: &XAddOptions, pairs: &[(&[u8], &[u8])]) -> Cmd {
+        let fields = pairs
+            .iter()
+            .map(|(f, v)| (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v)))
+            .collect();
+        batch::to_cmd(
+            self,
+            &Command::XAdd {
+                key: Bytes::copy_from_slice(key),
+                opts: opts.clone(),
+                fields,
+            },
+        )
+    }
+
+    /// XTRIM (for the typed method): the command, or its Lua fallback for
+    /// DELREF/ACKED on a server without reference policies.
     pub(crate) fn xtrim_cmd(&self, key: &[u8], opts: &TrimOptions) -> Cmd {
-        if opts.policy != RefPolicy::KeepRef && !self.inner.features.del_ex {
-            self.inner.scripts.xtrim(key, opts)
-        } else {
-            args::xtrim(key, opts)
-        }
+        let key = Bytes::copy_from_slice(key);
+        batch::to_cmd(self, &Command::XTrim { key, opts: *opts })
     }
 
-    /// XACKDEL (`group` given) or XDELEX: the command where the server has it, else
-    /// its Lua fallback.
+    /// XACKDEL (`group` given) or XDELEX (for the typed methods): the command where
+    /// the server has it, else its Lua fallback.
     pub(crate) fn del_ex(
         &self,
         key: &[u8],
@@ -461,11 +500,17 @@ impl RedisStreams {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Cmd {
-        match (self.inner.features.del_ex, group) {
-            (true, _) => args::del_ex(key, group, ids, policy),
-            (false, Some(g)) => self.inner.scripts.xackdel(key, g, ids, policy),
-            (false, None) => self.inner.scripts.xdelex(key, ids, policy),
-        }
+        let (key, ids) = (Bytes::copy_from_slice(key), ids.to_vec());
+        let c = match group {
+            Some(g) => Command::XAckDel {
+                key,
+                group: Bytes::copy_from_slice(g),
+                ids,
+                policy,
+            },
+            None => Command::XDelEx { key, ids, policy },
+        };
+        batch::to_cmd(self, &c)
     }
 
     /// Sends `cmds` as one pipeline (a MULTI/EXEC transaction when `atomic`), each
