@@ -40,6 +40,15 @@ impl RefPolicy {
             None
         }
     }
+
+    /// The policy's keyword, as Redis's commands spell it (`KEEPREF`, `DELREF`, `ACKED`).
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RefPolicy::KeepRef => "KEEPREF",
+            RefPolicy::DelRef => "DELREF",
+            RefPolicy::Acked => "ACKED",
+        }
+    }
 }
 
 /// Trimming options of XTRIM and of XADD's `MAXLEN`/`MINID` clause.

@@ -2,10 +2,11 @@
 //! command: XACKDEL and XDELEX (Redis 8.2) on Redis 7.x and Valkey. Each script runs
 //! atomically on the server, as the command would, and touches only its one key.
 
-use brook_engine::{Error, RefPolicy, StreamId, TrimOptions, TrimStrategy, XAddOptions};
+use brook_engine::{Error, RefPolicy, StreamId, TrimOptions, TrimStrategy};
+use bytes::Bytes;
 use redis::{Cmd, Value};
 
-use crate::{args, errors, parse};
+use crate::{errors, parse};
 
 /// Commands found with `COMMAND INFO` when the adapter connected.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -96,12 +97,9 @@ impl Scripts {
     /// XDELEX as EVAL.
     pub(crate) fn xdelex(&self, key: &[u8], ids: &[StreamId], policy: RefPolicy) -> Cmd {
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.xdelex)
-            .arg(1)
-            .arg(key)
-            .arg(args::policy_word(policy));
+        cmd.arg(&self.xdelex).arg(1).arg(key).arg(policy.keyword());
         for id in ids {
-            cmd.arg(args::id(*id));
+            cmd.arg(id.to_string());
         }
         cmd
     }
@@ -128,7 +126,7 @@ impl Scripts {
         for (_, at) in streams {
             match at {
                 brook_engine::GroupReadId::New => cmd.arg(">"),
-                brook_engine::GroupReadId::After(id) => cmd.arg(args::id(*id)),
+                brook_engine::GroupReadId::After(id) => cmd.arg(id.to_string()),
             };
         }
         cmd
@@ -156,7 +154,7 @@ impl Scripts {
         let mut cmd = redis::cmd(name);
         cmd.arg(key).arg(group).arg(consumer);
         for id in ids {
-            cmd.arg(args::id(*id));
+            cmd.arg(id.to_string());
         }
         cmd
     }
@@ -178,7 +176,7 @@ impl Scripts {
             .arg(group)
             .arg(consumer);
         for id in ids {
-            cmd.arg(args::id(*id));
+            cmd.arg(id.to_string());
         }
         cmd
     }
@@ -201,7 +199,7 @@ impl Scripts {
             cmd.arg(key)
                 .arg(group)
                 .arg(consumer)
-                .arg(args::id(id))
+                .arg(id.to_string())
                 .arg(to);
         } else {
             cmd.arg(&self.owner)
@@ -211,7 +209,7 @@ impl Scripts {
                 .arg("add")
                 .arg(group)
                 .arg(consumer)
-                .arg(args::id(id));
+                .arg(id.to_string());
         }
         for (f, v) in fields {
             cmd.arg(f.as_ref()).arg(v.as_ref());
@@ -239,7 +237,7 @@ impl Scripts {
             cmd.arg(self.mark_ack).arg(2).arg(key).arg(marker);
         }
         cmd.arg(group)
-            .arg(args::id(id))
+            .arg(id.to_string())
             .arg(keep_ms.max(1))
             .arg(effects.len());
         for e in effects {
@@ -266,27 +264,15 @@ impl Scripts {
         cmd
     }
 
-    /// XADD trimming with DELREF/ACKED as EVAL: the XADD without its trimming, then
-    /// the trim, in one script.
-    pub(crate) fn xadd(
-        &self,
-        key: &[u8],
-        opts: &XAddOptions,
-        pairs: &[(&[u8], &[u8])],
-        t: &TrimOptions,
-    ) -> Cmd {
+    /// XADD trimming with DELREF/ACKED as EVAL: the XADD without its trimming
+    /// (`plain`, its whole argument vector), then the trim, in one script.
+    pub(crate) fn xadd(&self, key: &[u8], plain: &[Bytes], t: &TrimOptions) -> Cmd {
         let mut cmd = redis::cmd("EVAL");
         cmd.arg(&self.xadd).arg(1).arg(key);
         trim_args(&mut cmd, t);
-        let plain = XAddOptions {
-            trim: None,
-            ..opts.clone()
-        };
         // The plain XADD's arguments after its key.
-        for arg in args::xadd(key, &plain, pairs).args_iter().skip(2) {
-            if let redis::Arg::Simple(a) = arg {
-                cmd.arg(a);
-            }
+        for arg in plain.iter().skip(2) {
+            cmd.arg(&arg[..]);
         }
         cmd
     }
@@ -304,9 +290,9 @@ impl Scripts {
             .arg(1)
             .arg(key)
             .arg(group)
-            .arg(args::policy_word(policy));
+            .arg(policy.keyword());
         for id in ids {
-            cmd.arg(args::id(*id));
+            cmd.arg(id.to_string());
         }
         cmd
     }
@@ -318,8 +304,7 @@ impl Scripts {
 fn trim_args(cmd: &mut Cmd, t: &TrimOptions) {
     match t.strategy {
         TrimStrategy::MaxLen(n) => cmd.arg("MAXLEN").arg(n),
-        TrimStrategy::MinId(id) => cmd.arg("MINID").arg(args::id(id)),
+        TrimStrategy::MinId(id) => cmd.arg("MINID").arg(id.to_string()),
     };
-    cmd.arg(args::policy_word(t.policy))
-        .arg(t.limit.unwrap_or(0));
+    cmd.arg(t.policy.keyword()).arg(t.limit.unwrap_or(0));
 }

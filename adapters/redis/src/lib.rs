@@ -33,7 +33,6 @@
 //! # Ok(()) }
 //! ```
 
-mod args;
 mod batch;
 mod conn;
 mod errors;
@@ -46,7 +45,7 @@ use std::time::Duration;
 
 use brook_engine::{
     Block, Command, CommandReply, Error, GroupReadId, RefPolicy, StreamId, Streams, StreamsClock,
-    TrimOptions, WorkerOps, XAddOptions, XReadGroupOptions, XReadGroupReply, XReadId,
+    WorkerOps, XAddOptions, XReadGroupOptions, XReadGroupReply, XReadId,
 };
 use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -409,11 +408,19 @@ impl RedisStreams {
                 _ if waited >= ms => return Ok(got),
                 _ => (ms - waited).min(CLAIM_POLL),
             };
-            let plain = XReadGroupOptions {
-                claim: None,
-                ..*opts
+            let plain = Command::XReadGroup {
+                group: Bytes::copy_from_slice(group),
+                consumer: Bytes::copy_from_slice(consumer),
+                streams: streams
+                    .iter()
+                    .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
+                    .collect(),
+                opts: XReadGroupOptions {
+                    claim: None,
+                    ..*opts
+                },
             };
-            let cmd = args::xreadgroup(group, consumer, streams, &plain, Some(slice));
+            let cmd = batch::blocking_cmd(&plain, Some(slice));
             let mut served = parse::xreadgroup(
                 self.send_blocking(cmd, first_key(streams), Some(slice))
                     .await?,
@@ -434,11 +441,11 @@ impl RedisStreams {
     /// … CLAIM runs as its Lua fallback where the server lacks the option.
     async fn run_with(&self, cmd: &Command, block: Option<u64>) -> Result<CommandReply, Error> {
         match cmd {
-            Command::XRead { streams, count } => {
+            Command::XRead { streams, .. } => {
                 let st: Vec<(&[u8], XReadId)> =
                     streams.iter().map(|(k, at)| (&k[..], *at)).collect();
                 self.check_slots(st.iter().map(|(k, _)| *k))?;
-                let req = args::xread(&st, *count, block);
+                let req = batch::blocking_cmd(cmd, block);
                 let v = self.send_blocking(req, first_key(&st), block).await?;
                 Ok(CommandReply::Read(parse::xread(v)?))
             }
@@ -457,7 +464,7 @@ impl RedisStreams {
                         .await
                         .map(CommandReply::ReadGroup);
                 }
-                let req = args::xreadgroup(group, consumer, &st, opts, block);
+                let req = batch::blocking_cmd(cmd, block);
                 let v = self.send_blocking(req, first_key(&st), block).await?;
                 Ok(CommandReply::ReadGroup(parse::xreadgroup(v)?))
             }
@@ -468,40 +475,39 @@ impl RedisStreams {
         }
     }
 
-    /// XADD: the command, or its Lua fallback when it trims with DELREF/ACKED on a
-    /// server without reference policies.
-    pub(crate) fn xadd_cmd(&self, key: &[u8], opts: &XAddOptions, pairs: &[(&[u8], &[u8])]) -> Cmd {
-        match &opts.trim {
-            Some(t) if t.policy != RefPolicy::KeepRef && !self.inner.features.del_ex => {
-                self.inner.scripts.xadd(key, opts, pairs, t)
+    /// The Lua fallback for `c` where the server lacks what it needs (Redis 8.2's
+    /// reference policies: XACKDEL, XDELEX, and XADD or XTRIM trimming with DELREF or
+    /// ACKED); `None` when `c` is sent as itself.
+    pub(crate) fn fallback(&self, c: &Command) -> Option<Cmd> {
+        if self.inner.features.del_ex {
+            return None;
+        }
+        let scripts = &self.inner.scripts;
+        match c {
+            Command::XAdd { key, opts, fields } => {
+                let t = opts.trim.filter(|t| t.policy != RefPolicy::KeepRef)?;
+                // The XADD without its trimming, which the script runs before the trim.
+                let plain = Command::XAdd {
+                    key: key.clone(),
+                    opts: XAddOptions {
+                        trim: None,
+                        ..opts.clone()
+                    },
+                    fields: fields.clone(),
+                };
+                Some(scripts.xadd(key, &plain.to_argv(), &t))
             }
-            _ => args::xadd(key, opts, pairs),
-        }
-    }
-
-    /// XTRIM: the command, or its Lua fallback for DELREF/ACKED on a server without
-    /// reference policies.
-    pub(crate) fn xtrim_cmd(&self, key: &[u8], opts: &TrimOptions) -> Cmd {
-        if opts.policy != RefPolicy::KeepRef && !self.inner.features.del_ex {
-            self.inner.scripts.xtrim(key, opts)
-        } else {
-            args::xtrim(key, opts)
-        }
-    }
-
-    /// XACKDEL (`group` given) or XDELEX: the command where the server has it, else
-    /// its Lua fallback.
-    pub(crate) fn del_ex(
-        &self,
-        key: &[u8],
-        group: Option<&[u8]>,
-        ids: &[StreamId],
-        policy: RefPolicy,
-    ) -> Cmd {
-        match (self.inner.features.del_ex, group) {
-            (true, _) => args::del_ex(key, group, ids, policy),
-            (false, Some(g)) => self.inner.scripts.xackdel(key, g, ids, policy),
-            (false, None) => self.inner.scripts.xdelex(key, ids, policy),
+            Command::XTrim { key, opts } if opts.policy != RefPolicy::KeepRef => {
+                Some(scripts.xtrim(key, opts))
+            }
+            Command::XAckDel {
+                key,
+                group,
+                ids,
+                policy,
+            } => Some(scripts.xackdel(key, group, ids, *policy)),
+            Command::XDelEx { key, ids, policy } => Some(scripts.xdelex(key, ids, *policy)),
+            _ => None,
         }
     }
 

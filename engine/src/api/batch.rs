@@ -23,6 +23,10 @@ use crate::options::{
 
 /// One stream command with its arguments (the trait method of the same name says what
 /// each does). Reads carry no `BLOCK`: inside a batch Redis does not block either.
+///
+/// [`Command::to_argv`] is the Redis argument vector for a command and
+/// [`Command::parse`] the command for an argument vector, both written once per
+/// command beside the command layer's parser.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(missing_docs)] // the fields are the trait methods' arguments
 pub enum Command {

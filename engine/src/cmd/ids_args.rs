@@ -1,11 +1,35 @@
 //! The option scanner shared by XDELEX and XACKDEL: `KEEPREF | DELREF | ACKED` and
-//! `IDS numids id [id ...]`, in any order (reference §8).
+//! `IDS numids id [id ...]`, in any order (reference §8); its writer; and the strict
+//! ID lists of XDEL, XACK, XACKDEL and XDELEX.
+
+use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::trim_args::write_policy;
+use super::{id_arg, int_arg, word};
 use crate::error::Error;
+use crate::id::StreamId;
 use crate::num::keyword_eq;
 use crate::options::RefPolicy;
+
+/// Parses every argument as a strict ID (the first bad one is the error).
+pub(super) fn parse_ids(args: &[Bytes]) -> Result<Vec<StreamId>, Error> {
+    args.iter().map(|a| StreamId::parse_strict(a)).collect()
+}
+
+/// Writes the IDs as `ms-seq`.
+pub(super) fn write_ids(out: &mut Vec<Bytes>, ids: &[StreamId]) {
+    out.extend(ids.iter().map(|&i| id_arg(i)));
+}
+
+/// Writes `[DELREF | ACKED] IDS numids id [id ...]` (`KEEPREF`, the default, is left
+/// out).
+pub(super) fn write(out: &mut Vec<Bytes>, policy: RefPolicy, ids: &[StreamId]) {
+    write_policy(out, policy);
+    out.extend([word("IDS"), int_arg(ids.len() as u64)]);
+    write_ids(out, ids);
+}
 
 /// The scanned options: the policy and the ID arguments (not yet parsed: a missing key
 /// answers before the IDs are validated).

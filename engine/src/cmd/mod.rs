@@ -23,6 +23,7 @@ use crate::reply::Reply;
 
 pub use copy::CopyOptions;
 
+mod command;
 mod config;
 mod copy;
 mod dbsize;
@@ -324,6 +325,21 @@ pub(crate) fn render_read(outcome: Result<crate::read_request::ReadOutput, Error
 /// Redis's `getLongLongFromObjectOrReply`: a canonical decimal `i64` or E_INT.
 pub(crate) fn parse_int(arg: &[u8]) -> Result<i64, Error> {
     num::parse_i64(arg).ok_or(Error::NotAnInteger)
+}
+
+/// A keyword argument (a command name, an option) for an argument vector.
+pub(crate) fn word(s: &'static str) -> Bytes {
+    Bytes::from_static(s.as_bytes())
+}
+
+/// An integer argument, as Redis's decimal text.
+pub(crate) fn int_arg(n: impl Into<i128>) -> Bytes {
+    Bytes::from(alloc::format!("{}", n.into()))
+}
+
+/// A stream ID argument, as `ms-seq`.
+pub(crate) fn id_arg(id: crate::id::StreamId) -> Bytes {
+    Bytes::from(alloc::format!("{id}"))
 }
 
 /// Turns a `Result<Reply, Error>` into a reply.

@@ -1,9 +1,11 @@
 //! The option scanner XADD and XTRIM share for `MAXLEN | MINID [= | ~] threshold`,
-//! `LIMIT count` and `KEEPREF | DELREF | ACKED` (reference §2.1, §4).
+//! `LIMIT count` and `KEEPREF | DELREF | ACKED` (reference §2.1, §4), and its writer.
 
 use bytes::Bytes;
 
-use super::parse_int;
+use alloc::vec::Vec;
+
+use super::{id_arg, int_arg, parse_int, word};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::num::{is_char, keyword_eq};
@@ -80,5 +82,27 @@ impl TrimArgs {
             limit: self.limit,
             policy: self.policy.unwrap_or_default(),
         }))
+    }
+}
+
+/// Writes `MAXLEN | MINID = | ~ threshold [LIMIT count]` (the `=` always, so the
+/// threshold is never taken for an option; the policy is left to the caller, whose
+/// place for it differs).
+pub(super) fn write(out: &mut Vec<Bytes>, t: &TrimOptions) {
+    let approx = word(if t.approx { "~" } else { "=" });
+    match t.strategy {
+        TrimStrategy::MaxLen(n) => out.extend([word("MAXLEN"), approx, int_arg(n)]),
+        TrimStrategy::MinId(id) => out.extend([word("MINID"), approx, id_arg(id)]),
+    }
+    if let Some(n) = t.limit {
+        out.extend([word("LIMIT"), int_arg(n)]);
+    }
+}
+
+/// Writes the policy's keyword unless it is the default `KEEPREF` (so servers without
+/// reference policies, Redis 7 and Valkey, accept the command).
+pub(super) fn write_policy(out: &mut Vec<Bytes>, policy: RefPolicy) {
+    if policy != RefPolicy::KeepRef {
+        out.push(word(policy.keyword()));
     }
 }

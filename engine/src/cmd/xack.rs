@@ -12,7 +12,9 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::reply;
+use super::ids_args::{parse_ids, write_ids};
+use super::{reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -25,10 +27,22 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
             Some(s) if s.group(group).is_some() => {}
             _ => return Ok(Reply::Integer(0)),
         }
-        let ids = argv[3..]
-            .iter()
-            .map(|a| StreamId::parse_strict(a))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let ids = parse_ids(&argv[3..])?;
         Ok(Reply::count(ks.xack(key, group, &ids)?))
     })())
+}
+
+/// The typed XACK.
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    Ok(Command::XAck {
+        key: argv[1].clone(),
+        group: argv[2].clone(),
+        ids: parse_ids(&argv[3..])?,
+    })
+}
+
+/// Writes `XACK key group id [id ...]`.
+pub(super) fn write(out: &mut Vec<Bytes>, key: &Bytes, group: &Bytes, ids: &[StreamId]) {
+    out.extend([word("XACK"), key.clone(), group.clone()]);
+    write_ids(out, ids);
 }

@@ -13,11 +13,14 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::ids_args::{self, parse_ids};
 use super::xdelex::codes;
-use super::{ids_args, reply};
+use super::{reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
+use crate::options::RefPolicy;
 use crate::reply::Reply;
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
@@ -28,11 +31,30 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
         if !has_group {
             return Ok(codes(alloc::vec![-1; args.ids.len()]));
         }
-        let ids = args
-            .ids
-            .iter()
-            .map(|a| StreamId::parse_strict(a))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let ids = parse_ids(args.ids)?;
         Ok(codes(ks.xackdel(key, group, &ids, args.policy)?))
     })())
+}
+
+/// The typed XACKDEL.
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let args = ids_args::scan(argv, 3)?;
+    Ok(Command::XAckDel {
+        key: argv[1].clone(),
+        group: argv[2].clone(),
+        ids: parse_ids(args.ids)?,
+        policy: args.policy,
+    })
+}
+
+/// Writes `XACKDEL key group [DELREF | ACKED] IDS numids id [id ...]`.
+pub(super) fn write(
+    out: &mut Vec<Bytes>,
+    key: &Bytes,
+    group: &Bytes,
+    ids: &[StreamId],
+    policy: RefPolicy,
+) {
+    out.extend([word("XACKDEL"), key.clone(), group.clone()]);
+    ids_args::write(out, policy, ids);
 }

@@ -12,10 +12,13 @@
 //! key (nil), the IDMP duplicate check (the recorded ID is the reply), then the append
 //! and its trim (reference §2, §20).
 
+use alloc::vec::Vec;
+
 use bytes::Bytes;
 
-use super::reply;
-use super::trim_args::TrimArgs;
+use super::trim_args::{self, TrimArgs};
+use super::{id_arg, int_arg, reply, word};
+use crate::api::Command;
 use crate::entry::FlatFields;
 use crate::error::Error;
 use crate::id::XAddId;
@@ -90,4 +93,57 @@ fn parse(argv: &[Bytes], replaying: bool) -> Result<(XAddOptions, &[Bytes]), Err
     opts.id = id.unwrap_or_default();
     // An explicit 0-0 is refused next, before the key is touched (`Keyspace::xadd`).
     Ok((opts, fields))
+}
+
+/// The typed XADD (syntax only; an IDMP add must use `*`).
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let (opts, fields) = parse(argv, false)?;
+    let fields = fields
+        .chunks_exact(2)
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect();
+    Ok(Command::XAdd {
+        key: argv[1].clone(),
+        opts,
+        fields,
+    })
+}
+
+/// Writes `XADD key [NOMKSTREAM] [DELREF | ACKED] [IDMP pid iid | IDMPAUTO pid]
+/// [MAXLEN | MINID = | ~ threshold [LIMIT count]] id field value …`.
+pub(super) fn write(
+    out: &mut Vec<Bytes>,
+    key: &Bytes,
+    opts: &XAddOptions,
+    fields: &[(Bytes, Bytes)],
+) {
+    out.extend([word("XADD"), key.clone()]);
+    if opts.nomkstream {
+        out.push(word("NOMKSTREAM"));
+    }
+    if let Some(t) = &opts.trim {
+        trim_args::write_policy(out, t.policy);
+    }
+    match &opts.idmp {
+        Some(Idempotency::Given { pid, iid }) => {
+            out.extend([word("IDMP"), pid.clone(), iid.clone()]);
+        }
+        Some(Idempotency::Auto { pid }) => out.extend([word("IDMPAUTO"), pid.clone()]),
+        None => {}
+    }
+    if let Some(t) = &opts.trim {
+        trim_args::write(out, t);
+    }
+    out.push(match opts.id {
+        XAddId::Auto => word("*"),
+        XAddId::AutoSeq(ms) => {
+            let mut ms = int_arg(ms).to_vec();
+            ms.extend_from_slice(b"-*");
+            Bytes::from(ms)
+        }
+        XAddId::Explicit(id) => id_arg(id),
+    });
+    for (f, v) in fields {
+        out.extend([f.clone(), v.clone()]);
+    }
 }

@@ -13,10 +13,13 @@
 //! answers that error when the buffer would exceed 32 GiB (COUNT above 2^31), a size no
 //! machine this runs on would hand Redis either.
 
+use alloc::vec::Vec;
+
 use bytes::Bytes;
 
-use super::reply;
 use super::xclaim::claimed_reply;
+use super::{id_arg, int_arg, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -29,30 +32,74 @@ const MAX_COUNT: i64 = (1 << 59) - 1;
 /// brook's stand-in for an allocation of COUNT × 16 bytes failing.
 const MAX_ALLOCATABLE_COUNT: u64 = 1 << 31;
 
+/// XAUTOCLAIM's arguments from min-idle-time on, checked in Redis's order (all before
+/// the key): `(min_idle, start, opts)`, a negative min-idle-time as 0.
+fn parse(argv: &[Bytes]) -> Result<(u64, StreamId, XAutoClaimOptions), Error> {
+    let min_idle = parse_i64(&argv[4]).ok_or(Error::XAutoClaimMinIdle)?;
+    let start = StreamId::parse_range_start(&argv[5])?;
+    let mut opts = XAutoClaimOptions::default();
+    let mut i = 6;
+    while i < argv.len() {
+        let opt = &argv[i];
+        let more = argv.len() - 1 - i;
+        if keyword_eq(opt, "COUNT") && more > 0 {
+            i += 1;
+            let n = parse_i64(&argv[i]).ok_or(Error::XAutoClaimCount)?;
+            if !(1..=MAX_COUNT).contains(&n) {
+                return Err(Error::XAutoClaimCount);
+            }
+            opts.count = n as u64;
+        } else if keyword_eq(opt, "JUSTID") {
+            opts.justid = true;
+        } else {
+            return Err(Error::Syntax);
+        }
+        i += 1;
+    }
+    Ok((min_idle.max(0) as u64, start, opts))
+}
+
+/// The typed XAUTOCLAIM (syntax only: the "Insufficient memory" stand-in for a COUNT
+/// above 2^31, which Redis answers after looking at the key, is left to the command
+/// layer).
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let (min_idle_ms, start, opts) = parse(argv)?;
+    Ok(Command::XAutoClaim {
+        key: argv[1].clone(),
+        group: argv[2].clone(),
+        consumer: argv[3].clone(),
+        min_idle_ms,
+        start,
+        opts,
+    })
+}
+
+/// Writes `XAUTOCLAIM key group consumer min-idle-time start COUNT n [JUSTID]` (COUNT
+/// always: every server has it).
+pub(super) fn write(
+    out: &mut Vec<Bytes>,
+    (key, group, consumer): (&Bytes, &Bytes, &Bytes),
+    min_idle_ms: u64,
+    start: StreamId,
+    opts: &XAutoClaimOptions,
+) {
+    out.extend([
+        word("XAUTOCLAIM"),
+        key.clone(),
+        group.clone(),
+        consumer.clone(),
+    ]);
+    out.extend([int_arg(min_idle_ms), id_arg(start)]);
+    out.extend([word("COUNT"), int_arg(opts.count)]);
+    if opts.justid {
+        out.push(word("JUSTID"));
+    }
+}
+
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
     reply((|| {
         let (key, group, consumer) = (&argv[1], &argv[2], &argv[3]);
-        let min_idle = parse_i64(&argv[4]).ok_or(Error::XAutoClaimMinIdle)?;
-        let start = StreamId::parse_range_start(&argv[5])?;
-        let mut opts = XAutoClaimOptions::default();
-        let mut i = 6;
-        while i < argv.len() {
-            let opt = &argv[i];
-            let more = argv.len() - 1 - i;
-            if keyword_eq(opt, "COUNT") && more > 0 {
-                i += 1;
-                let n = parse_i64(&argv[i]).ok_or(Error::XAutoClaimCount)?;
-                if !(1..=MAX_COUNT).contains(&n) {
-                    return Err(Error::XAutoClaimCount);
-                }
-                opts.count = n as u64;
-            } else if keyword_eq(opt, "JUSTID") {
-                opts.justid = true;
-            } else {
-                return Err(Error::Syntax);
-            }
-            i += 1;
-        }
+        let (min_idle, start, opts) = parse(argv)?;
         match ks.stream(key)? {
             Some(s) if s.group(group).is_some() => {}
             _ => return Err(Error::no_group(key, group)),
@@ -60,7 +107,6 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
         if opts.count > MAX_ALLOCATABLE_COUNT {
             return Err(Error::XAutoClaimCountTooHigh);
         }
-        let min_idle = min_idle.max(0) as u64;
         let r = ks.xautoclaim(key, group, consumer, min_idle, start, &opts, now)?;
         Ok(Reply::Array(alloc::vec![
             Reply::id(r.next),

@@ -11,7 +11,9 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::reply;
+use super::ids_args::{parse_ids, write_ids};
+use super::{reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -22,10 +24,21 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
         if ks.stream(&argv[1])?.is_none() {
             return Ok(Reply::Integer(0));
         }
-        let ids = argv[2..]
-            .iter()
-            .map(|a| StreamId::parse_strict(a))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let ids = parse_ids(&argv[2..])?;
         Ok(Reply::count(ks.xdel(&argv[1], &ids)?))
     })())
+}
+
+/// The typed XDEL.
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    Ok(Command::XDel {
+        key: argv[1].clone(),
+        ids: parse_ids(&argv[2..])?,
+    })
+}
+
+/// Writes `XDEL key id [id ...]`.
+pub(super) fn write(out: &mut Vec<Bytes>, key: &Bytes, ids: &[StreamId]) {
+    out.extend([word("XDEL"), key.clone()]);
+    write_ids(out, ids);
 }

@@ -12,10 +12,13 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{ids_args, reply};
+use super::ids_args::{self, parse_ids};
+use super::{reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
+use crate::options::RefPolicy;
 use crate::reply::Reply;
 
 /// The per-ID codes as Redis replies them.
@@ -31,11 +34,23 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
         if !exists {
             return Ok(codes(alloc::vec![-1; args.ids.len()]));
         }
-        let ids = args
-            .ids
-            .iter()
-            .map(|a| StreamId::parse_strict(a))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let ids = parse_ids(args.ids)?;
         Ok(codes(ks.xdelex(key, &ids, args.policy)?))
     })())
+}
+
+/// The typed XDELEX.
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let args = ids_args::scan(argv, 2)?;
+    Ok(Command::XDelEx {
+        key: argv[1].clone(),
+        ids: parse_ids(args.ids)?,
+        policy: args.policy,
+    })
+}
+
+/// Writes `XDELEX key [DELREF | ACKED] IDS numids id [id ...]`.
+pub(super) fn write(out: &mut Vec<Bytes>, key: &Bytes, ids: &[StreamId], policy: RefPolicy) {
+    out.extend([word("XDELEX"), key.clone()]);
+    ids_args::write(out, policy, ids);
 }

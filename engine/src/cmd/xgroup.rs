@@ -15,9 +15,12 @@
 //! MKSTREAM); then the group for SETID/CREATECONSUMER/DELCONSUMER; then the
 //! subcommand's own argument count; then the ID.
 
+use alloc::vec::Vec;
+
 use bytes::Bytes;
 
-use super::{parse_int, reply};
+use super::{id_arg, int_arg, parse_int, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::GroupStart;
@@ -103,14 +106,27 @@ fn parse_start(arg: &[u8], strict: bool) -> Result<GroupStart, Error> {
     Ok(GroupStart::Id(id))
 }
 
+/// CREATE's checks after the key's: the argument count, then the ID.
+fn create_start(argv: &[Bytes]) -> Result<GroupStart, Error> {
+    if argv.len() > 8 {
+        return Err(Error::subcommand_syntax(&argv[1], "XGROUP"));
+    }
+    parse_start(&argv[4], true)
+}
+
+/// SETID's checks after the key's and the group's: the argument count, then the ID.
+fn setid_start(argv: &[Bytes]) -> Result<GroupStart, Error> {
+    if argv.len() != 5 && argv.len() != 7 {
+        return Err(Error::subcommand_syntax(&argv[1], "XGROUP"));
+    }
+    parse_start(&argv[4], false)
+}
+
 pub(super) fn run_create(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     reply((|| {
         let (mkstream, entries_read) = scan_options(argv, true, ks.replaying())?;
         check_key(ks, argv, mkstream, false)?;
-        if argv.len() > 8 {
-            return Err(Error::subcommand_syntax(&argv[1], "XGROUP"));
-        }
-        let start = parse_start(&argv[4], true)?;
+        let start = create_start(argv)?;
         ks.xgroup_create(&argv[2], &argv[3], start, mkstream, entries_read)?;
         Ok(Reply::OK)
     })())
@@ -120,10 +136,7 @@ pub(super) fn run_setid(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     reply((|| {
         let (_, entries_read) = scan_options(argv, false, ks.replaying())?;
         check_key(ks, argv, false, true)?;
-        if argv.len() != 5 && argv.len() != 7 {
-            return Err(Error::subcommand_syntax(&argv[1], "XGROUP"));
-        }
-        let start = parse_start(&argv[4], false)?;
+        let start = setid_start(argv)?;
         ks.xgroup_setid(&argv[2], &argv[3], start, entries_read)?;
         Ok(Reply::OK)
     })())
@@ -152,4 +165,100 @@ pub(super) fn run_delconsumer(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> R
         let n = ks.xgroup_delconsumer(&argv[2], &argv[3], &argv[4])?;
         Ok(Reply::count(n))
     })())
+}
+
+/// The typed XGROUP CREATE (syntax only: the options, the argument count, the ID;
+/// ENTRIESREAD at least -1).
+pub(super) fn command_create(argv: &[Bytes]) -> Result<Command, Error> {
+    let (mkstream, entries_read) = scan_options(argv, true, false)?;
+    Ok(Command::XGroupCreate {
+        key: argv[2].clone(),
+        group: argv[3].clone(),
+        start: create_start(argv)?,
+        mkstream,
+        entries_read,
+    })
+}
+
+/// The typed XGROUP SETID (syntax only).
+pub(super) fn command_setid(argv: &[Bytes]) -> Result<Command, Error> {
+    let (_, entries_read) = scan_options(argv, false, false)?;
+    Ok(Command::XGroupSetId {
+        key: argv[2].clone(),
+        group: argv[3].clone(),
+        start: setid_start(argv)?,
+        entries_read,
+    })
+}
+
+/// The typed XGROUP DESTROY, CREATECONSUMER or DELCONSUMER (`sub`, upper case): the
+/// arity is all there is to check.
+pub(super) fn command_named(argv: &[Bytes], sub: &str) -> Option<Command> {
+    let (key, group) = (argv[2].clone(), argv[3].clone());
+    let consumer = || argv[4].clone();
+    Some(match sub {
+        "DESTROY" => Command::XGroupDestroy { key, group },
+        "CREATECONSUMER" => Command::XGroupCreateConsumer {
+            key,
+            group,
+            consumer: consumer(),
+        },
+        "DELCONSUMER" => Command::XGroupDelConsumer {
+            key,
+            group,
+            consumer: consumer(),
+        },
+        _ => return None,
+    })
+}
+
+/// Writes `XGROUP sub key group` and the arguments after them.
+fn write_head(out: &mut Vec<Bytes>, sub: &'static str, key: &Bytes, group: &Bytes) {
+    out.extend([word("XGROUP"), word(sub), key.clone(), group.clone()]);
+}
+
+/// The start ID as an argument: `$` or `ms-seq`.
+fn start_arg(start: GroupStart) -> Bytes {
+    match start {
+        GroupStart::Last => word("$"),
+        GroupStart::Id(id) => id_arg(id),
+    }
+}
+
+/// Writes `XGROUP CREATE key group id | $ [MKSTREAM] [ENTRIESREAD n]` (`mkstream`
+/// given) or `XGROUP SETID key group id | $ [ENTRIESREAD n]`.
+pub(super) fn write_create_or_setid(
+    out: &mut Vec<Bytes>,
+    key: &Bytes,
+    group: &Bytes,
+    start: GroupStart,
+    mkstream: Option<bool>,
+    entries_read: Option<i64>,
+) {
+    let sub = if mkstream.is_some() {
+        "CREATE"
+    } else {
+        "SETID"
+    };
+    write_head(out, sub, key, group);
+    out.push(start_arg(start));
+    if mkstream == Some(true) {
+        out.push(word("MKSTREAM"));
+    }
+    if let Some(n) = entries_read {
+        out.extend([word("ENTRIESREAD"), int_arg(n)]);
+    }
+}
+
+/// Writes `XGROUP DESTROY key group`, or `XGROUP CREATECONSUMER | DELCONSUMER key group
+/// consumer`.
+pub(super) fn write_named(
+    out: &mut Vec<Bytes>,
+    sub: &'static str,
+    key: &Bytes,
+    group: &Bytes,
+    consumer: Option<&Bytes>,
+) {
+    write_head(out, sub, key, group);
+    out.extend(consumer.cloned());
 }

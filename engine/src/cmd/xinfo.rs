@@ -17,7 +17,8 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{parse_int, reply};
+use super::{parse_int, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::info::{FullGroup, StreamSummary, XInfoGroup};
 use crate::keyspace::Keyspace;
@@ -56,6 +57,11 @@ fn parse_stream(ks: &Keyspace, argv: &[Bytes]) -> Result<StreamForm, Error> {
     if ks.stream(&argv[2])?.is_none() {
         return Err(Error::NoSuchKey);
     }
+    stream_form(argv)
+}
+
+/// XINFO STREAM's options (after the key's checks).
+fn stream_form(argv: &[Bytes]) -> Result<StreamForm, Error> {
     let opts = &argv[3..];
     if opts.is_empty() {
         return Ok(StreamForm::Plain);
@@ -417,4 +423,28 @@ fn summary_fields(s: &StreamSummary) -> Vec<(Reply, Reply)> {
             Reply::count(s.iids_duplicates),
         ),
     ]
+}
+
+/// The typed XINFO STREAM, GROUPS or CONSUMERS (`sub`, upper case); `None` for the
+/// forms the typed command does not have (`STREAM key FULL …`).
+pub(super) fn command(argv: &[Bytes], sub: &str) -> Result<Option<Command>, Error> {
+    let key = argv[2].clone();
+    Ok(match sub {
+        "STREAM" => match stream_form(argv)? {
+            StreamForm::Plain => Some(Command::XInfoStream { key }),
+            StreamForm::Full(_) => None,
+        },
+        "GROUPS" => Some(Command::XInfoGroups { key }),
+        "CONSUMERS" => Some(Command::XInfoConsumers {
+            key,
+            group: argv[3].clone(),
+        }),
+        _ => None,
+    })
+}
+
+/// Writes `XINFO sub key [group]` (STREAM, GROUPS; CONSUMERS with its group).
+pub(super) fn write(out: &mut Vec<Bytes>, sub: &'static str, key: &Bytes, group: Option<&Bytes>) {
+    out.extend([word("XINFO"), word(sub), key.clone()]);
+    out.extend(group.cloned());
 }

@@ -14,7 +14,8 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{parse_int, reply};
+use super::{id_arg, int_arg, parse_int, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -25,6 +26,13 @@ use crate::reply::Reply;
 /// Checks XPENDING's arguments in Redis's order (the key's type last): the extended
 /// form's range, or `None` for the summary form.
 fn parse(ks: &Keyspace, argv: &[Bytes]) -> Result<Option<XPendingRange>, Error> {
+    let range = parse_args(argv)?;
+    ks.stream(&argv[1])?;
+    Ok(range)
+}
+
+/// XPENDING's arguments, checked in Redis's order (all before the key).
+fn parse_args(argv: &[Bytes]) -> Result<Option<XPendingRange>, Error> {
     let argc = argv.len();
     if argc != 3 && !(6..=9).contains(&argc) {
         return Err(Error::Syntax);
@@ -52,8 +60,35 @@ fn parse(ks: &Keyspace, argv: &[Bytes]) -> Result<Option<XPendingRange>, Error> 
     } else {
         None
     };
-    ks.stream(&argv[1])?;
     Ok(range)
+}
+
+/// The typed XPENDING, either form.
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let (key, group) = (argv[1].clone(), argv[2].clone());
+    Ok(match parse_args(argv)? {
+        Some(range) => Command::XPendingRange { key, group, range },
+        None => Command::XPending { key, group },
+    })
+}
+
+/// Writes `XPENDING key group`, or with `range` `XPENDING key group [IDLE min-idle]
+/// start end count [consumer]` (`IDLE` only when not 0).
+pub(super) fn write(
+    out: &mut Vec<Bytes>,
+    key: &Bytes,
+    group: &Bytes,
+    range: Option<&XPendingRange>,
+) {
+    out.extend([word("XPENDING"), key.clone(), group.clone()]);
+    let Some(r) = range else {
+        return;
+    };
+    if r.min_idle != 0 {
+        out.extend([word("IDLE"), int_arg(r.min_idle)]);
+    }
+    out.extend([id_arg(r.start), id_arg(r.end), int_arg(r.count)]);
+    out.extend(r.consumer.iter().cloned());
 }
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {

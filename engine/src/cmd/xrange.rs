@@ -14,7 +14,8 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{parse_int, reply};
+use super::{id_arg, int_arg, parse_int, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -37,27 +38,72 @@ struct Range<'a> {
     count: Option<u64>,
 }
 
+/// The bounds and COUNT, checked in Redis's order (all before the key): `(start, end,
+/// count)`.
+fn parse_args(argv: &[Bytes], rev: bool) -> Result<(StreamId, StreamId, Option<u64>), Error> {
+    let (start_arg, end_arg) = if rev {
+        (&argv[3], &argv[2])
+    } else {
+        (&argv[2], &argv[3])
+    };
+    let start = StreamId::parse_range_start(start_arg)?;
+    let end = StreamId::parse_range_end(end_arg)?;
+    let mut count: Option<u64> = None;
+    let mut j = 4;
+    while j < argv.len() {
+        if keyword_eq(&argv[j], "COUNT") && j + 1 < argv.len() {
+            count = Some(parse_int(&argv[j + 1])?.max(0) as u64);
+            j += 2;
+        } else {
+            return Err(Error::Syntax);
+        }
+    }
+    Ok((start, end, count))
+}
+
+/// The typed XRANGE or XREVRANGE (`rev`).
+pub(super) fn command(argv: &[Bytes], rev: bool) -> Result<Command, Error> {
+    let (start, end, count) = parse_args(argv, rev)?;
+    let key = argv[1].clone();
+    Ok(if rev {
+        Command::XRevRange {
+            key,
+            end,
+            start,
+            count,
+        }
+    } else {
+        Command::XRange {
+            key,
+            start,
+            end,
+            count,
+        }
+    })
+}
+
+/// Writes `XRANGE key start end [COUNT n]`, or with `rev` `XREVRANGE key end start
+/// [COUNT n]` (`from`, `to` are the bounds in the command's own order).
+pub(super) fn write(
+    out: &mut Vec<Bytes>,
+    rev: bool,
+    key: &Bytes,
+    from: StreamId,
+    to: StreamId,
+    count: Option<u64>,
+) {
+    let name = word(if rev { "XREVRANGE" } else { "XRANGE" });
+    out.extend([name, key.clone(), id_arg(from), id_arg(to)]);
+    if let Some(n) = count {
+        out.extend([word("COUNT"), int_arg(n)]);
+    }
+}
+
 /// Checks the arguments in Redis's order; `Err` is the whole reply (an error, or the
 /// empty or null array a missing key or `COUNT 0` gives).
 fn parse<'a>(ks: &Keyspace, argv: &'a [Bytes], rev: bool) -> Result<Range<'a>, Reply> {
     (|| {
-        let (start_arg, end_arg) = if rev {
-            (&argv[3], &argv[2])
-        } else {
-            (&argv[2], &argv[3])
-        };
-        let start = StreamId::parse_range_start(start_arg)?;
-        let end = StreamId::parse_range_end(end_arg)?;
-        let mut count: Option<u64> = None;
-        let mut j = 4;
-        while j < argv.len() {
-            if keyword_eq(&argv[j], "COUNT") && j + 1 < argv.len() {
-                count = Some(parse_int(&argv[j + 1])?.max(0) as u64);
-                j += 2;
-            } else {
-                return Err(Error::Syntax);
-            }
-        }
+        let (start, end, count) = parse_args(argv, rev)?;
         let key = &argv[1];
         if ks.stream(key)?.is_none() {
             return Ok(Err(Reply::Array(Vec::new())));

@@ -17,7 +17,8 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::{parse_int, reply};
+use super::{id_arg, int_arg, parse_int, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
@@ -129,6 +130,16 @@ pub(super) fn scan(argv: &[Bytes], group_cmd: bool, now: u64) -> Result<ReadArgs
     Ok(args)
 }
 
+/// One stream's ID argument: `$`, `+` or a strict ID (`>` is refused).
+fn read_id(arg: &[u8]) -> Result<XReadId, Error> {
+    Ok(match c_str(arg) {
+        b"$" => XReadId::Last,
+        b"+" => XReadId::LastEntry,
+        b">" => return Err(Error::GreaterIdOutsideGroup),
+        _ => XReadId::After(StreamId::parse_strict(arg)?),
+    })
+}
+
 /// Parses and validates an XREAD: the request (with `$` still symbolic) and its
 /// `BLOCK` deadline, if any (0 = no timeout).
 pub(crate) fn parse(
@@ -141,13 +152,7 @@ pub(crate) fn parse(
     let mut streams = Vec::with_capacity(args.keys.len());
     for (key, id) in args.keys.iter().zip(args.ids) {
         ks.stream(key)?;
-        let read_id = match c_str(id) {
-            b"$" => XReadId::Last,
-            b"+" => XReadId::LastEntry,
-            b">" => return Err(Error::GreaterIdOutsideGroup),
-            _ => XReadId::After(StreamId::parse_strict(id)?),
-        };
-        streams.push((key.clone(), read_id));
+        streams.push((key.clone(), read_id(id)?));
     }
     let req = ReadRequest::Read {
         streams,
@@ -210,4 +215,45 @@ pub(crate) fn group_entry(e: &GroupEntry) -> Reply {
         parts.push(Reply::count(count));
     }
     Reply::Array(parts)
+}
+
+/// The typed XREAD. `BLOCK` is checked and then ignored: a typed read does not block,
+/// as Redis's does not inside MULTI (a timeout is checked as if the clock were at 0).
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let args = scan(argv, false, 0)?;
+    let streams = args
+        .keys
+        .iter()
+        .zip(args.ids)
+        .map(|(key, id)| Ok((key.clone(), read_id(id)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Command::XRead {
+        streams,
+        count: args.count,
+    })
+}
+
+/// Writes the keys after `STREAMS` and then their IDs.
+pub(super) fn write_streams<T: Copy>(
+    out: &mut Vec<Bytes>,
+    streams: &[(Bytes, T)],
+    id: impl Fn(T) -> Bytes,
+) {
+    out.push(word("STREAMS"));
+    out.extend(streams.iter().map(|(k, _)| k.clone()));
+    out.extend(streams.iter().map(|(_, at)| id(*at)));
+}
+
+/// Writes `XREAD [COUNT n] STREAMS key [key ...] id [id ...]` (no `BLOCK`: the typed
+/// read does not block).
+pub(super) fn write(out: &mut Vec<Bytes>, streams: &[(Bytes, XReadId)], count: Option<u64>) {
+    out.push(word("XREAD"));
+    if let Some(n) = count {
+        out.extend([word("COUNT"), int_arg(n)]);
+    }
+    write_streams(out, streams, |at| match at {
+        XReadId::After(id) => id_arg(id),
+        XReadId::Last => word("$"),
+        XReadId::LastEntry => word("+"),
+    });
 }

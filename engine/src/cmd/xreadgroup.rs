@@ -18,8 +18,9 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use super::reply;
-use super::xread::scan;
+use super::xread::{scan, write_streams};
+use super::{id_arg, int_arg, reply, word};
+use crate::api::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -27,6 +28,16 @@ use crate::num::c_str;
 use crate::options::{GroupReadId, XReadGroupOptions};
 use crate::read_request::ReadRequest;
 use crate::reply::Reply;
+
+/// One stream's ID argument: `>` or a strict ID (`$` and `+` have their own errors).
+fn read_id(arg: &[u8]) -> Result<GroupReadId, Error> {
+    Ok(match c_str(arg) {
+        b"$" => return Err(Error::MeaninglessGroupId('$')),
+        b"+" => return Err(Error::MeaninglessGroupId('+')),
+        b">" => GroupReadId::New,
+        _ => GroupReadId::After(StreamId::parse_strict(arg)?),
+    })
+}
 
 /// Parses and validates an XREADGROUP: the request and its `BLOCK` deadline, if any
 /// (0 = no timeout).
@@ -41,13 +52,7 @@ pub(crate) fn parse(
     for (key, id) in args.keys.iter().zip(args.ids) {
         ks.stream(key)?;
         ks.check_group_for_read(key, group)?;
-        let read_id = match c_str(id) {
-            b"$" => return Err(Error::MeaninglessGroupId('$')),
-            b"+" => return Err(Error::MeaninglessGroupId('+')),
-            b">" => GroupReadId::New,
-            _ => GroupReadId::After(StreamId::parse_strict(id)?),
-        };
-        streams.push((key.clone(), read_id));
+        streams.push((key.clone(), read_id(id)?));
     }
     let req = ReadRequest::Group {
         group: group.clone(),
@@ -67,4 +72,57 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
         let (req, _) = parse(ks, argv, now)?;
         Ok(super::xread::render(&ks.run_read(&req, now)?))
     })())
+}
+
+/// The typed XREADGROUP. `BLOCK` is checked and then ignored, as XREAD's
+/// ([`super::xread`]).
+pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
+    let args = scan(argv, true, 0)?;
+    let (group, consumer) = args.group.ok_or(Error::MissingGroupOption)?;
+    let streams = args
+        .keys
+        .iter()
+        .zip(args.ids)
+        .map(|(key, id)| Ok((key.clone(), read_id(id)?)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Command::XReadGroup {
+        group: group.clone(),
+        consumer: consumer.clone(),
+        streams,
+        opts: XReadGroupOptions {
+            count: args.count,
+            noack: args.noack,
+            claim: args.claim,
+        },
+    })
+}
+
+/// Writes `XREADGROUP GROUP group consumer [COUNT n] [CLAIM min-idle] [NOACK] STREAMS
+/// key [key ...] id [id ...]` (no `BLOCK`: the typed read does not block).
+pub(super) fn write(
+    out: &mut Vec<Bytes>,
+    group: &Bytes,
+    consumer: &Bytes,
+    streams: &[(Bytes, GroupReadId)],
+    opts: &XReadGroupOptions,
+) {
+    out.extend([
+        word("XREADGROUP"),
+        word("GROUP"),
+        group.clone(),
+        consumer.clone(),
+    ]);
+    if let Some(n) = opts.count {
+        out.extend([word("COUNT"), int_arg(n)]);
+    }
+    if let Some(ms) = opts.claim {
+        out.extend([word("CLAIM"), int_arg(ms)]);
+    }
+    if opts.noack {
+        out.push(word("NOACK"));
+    }
+    write_streams(out, streams, |at| match at {
+        GroupReadId::New => word(">"),
+        GroupReadId::After(id) => id_arg(id),
+    });
 }

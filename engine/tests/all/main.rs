@@ -2,6 +2,7 @@
 
 mod blocking;
 mod blocking_diff;
+mod command_argv;
 mod copy;
 mod differential;
 mod effects;
