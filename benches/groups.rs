@@ -70,7 +70,7 @@ fn xreadgroup_xack(c: &mut Criterion) {
                     .expect("read");
             }
             ids.clear();
-            ids.extend(got[0].1.iter().map(|e| e.id));
+            ids.extend(got[0].entries.iter().map(|e| e.id));
             black_box(engine.xack("s", "g", &ids).expect("xack"))
         });
     });
@@ -103,7 +103,7 @@ fn xreadgroup_xack(c: &mut Criterion) {
                     .expect("read");
             }
             ids.clear();
-            ids.extend(got[0].1.iter().map(|e| e.id));
+            ids.extend(got[0].entries.iter().map(|e| e.id));
             black_box(ks.xack(b"s", b"g", &ids).expect("xack"))
         });
     });
@@ -135,7 +135,7 @@ fn engine_pipeline(n: u64) -> Duration {
             .xreadgroup("g", "c", &streams, &opts, Some(brook::Block::Forever))
             .expect("read");
         ids.clear();
-        ids.extend(served.iter().flat_map(|(_, es)| es.iter().map(|e| e.id)));
+        ids.extend(served.iter().flat_map(|s| s.entries.iter().map(|e| e.id)));
         seen += ids.len() as u64;
         engine.xack("s", "g", &ids).expect("xack");
     }

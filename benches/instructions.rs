@@ -96,7 +96,7 @@ fn run(path: &str, n: u64) -> Option<()> {
                 }
                 let got = ks.xreadgroup(b"g", b"c", &key, &opts, NOW).ok()?;
                 ids.clear();
-                ids.extend(got[0].1.iter().map(|e| e.id));
+                ids.extend(got[0].entries.iter().map(|e| e.id));
                 black_box(ks.xack(b"s", b"g", &ids).ok()?);
             }
         }

@@ -37,11 +37,11 @@ pub use brook_engine::{
     Block, ClaimTime, Claimed, Clock, Command, CommandReply, Config, EffectReplies, Engine,
     EngineBuilder, Error, Expire, FieldValues, FlatFields, GroupEntry, GroupReadId, GroupStart,
     KeyType, Keyspace, ManualClock, NodeLimits, PendingEntry, Protocol, PubSub, PubSubMessage,
-    ReadOutput, ReadRequest, RefPolicy, Reply, SetOptions, Stream, StreamEntry, StreamId,
-    StreamSummary, Streams, StreamsClock, Subscription, SystemClock, TrimOptions, TrimStrategy,
-    WorkerOps, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply, XClaimOptions,
-    XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingRange, XPendingSummary,
-    XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
+    ReadOutput, ReadRequest, RefPolicy, Reply, SetOptions, Stream, StreamEntries, StreamEntry,
+    StreamId, StreamSummary, Streams, StreamsClock, Subscription, SystemClock, TrimOptions,
+    TrimStrategy, WorkerOps, XAddId, XAddOptions, XAutoClaimOptions, XAutoClaimReply,
+    XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingRange,
+    XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply, XSetIdOptions,
 };
 /// The byte strings keys, fields and values are held in ([`Command`]'s fields, replies),
 /// re-exported so that building a [`Command`] needs no direct `bytes` dependency:

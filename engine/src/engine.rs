@@ -13,7 +13,7 @@ use crate::api::owned_streams;
 use crate::blocking::waiters::Waiters;
 use crate::clock::{Clock, SystemClock};
 use crate::engine_state::{Inner, State};
-use crate::entry::{FieldValues, StreamEntry};
+use crate::entry::{FieldValues, StreamEntries, StreamEntry};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::{
@@ -267,7 +267,7 @@ impl Engine {
         streams: &[(K, XReadId)],
         count: Option<u64>,
         block: Option<Block>,
-    ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
+    ) -> Result<Vec<StreamEntries>, Error> {
         let Some(ms) = block.and_then(Block::millis) else {
             return self.read(|ks| ks.xread(streams, count));
         };
@@ -366,7 +366,7 @@ impl Engine {
         streams: &[(K, GroupReadId)],
         opts: &XReadGroupOptions,
         block: Option<Block>,
-    ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+    ) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
         let Some(ms) = block.and_then(Block::millis) else {
             return self.with_keyspace(|ks, now| {
                 ks.xreadgroup(group.as_ref(), consumer.as_ref(), streams, opts, now)

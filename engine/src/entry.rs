@@ -26,6 +26,27 @@ impl StreamEntry {
     }
 }
 
+/// One stream's part of a read's reply: XREAD's entries ([`StreamEntry`]) or
+/// XREADGROUP's ([`crate::GroupEntry`]) from the stream at `key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StreamEntries<E = StreamEntry> {
+    /// The stream's key.
+    pub key: Bytes,
+    /// Its entries, in the order the read delivered them.
+    pub entries: Vec<E>,
+}
+
+impl<E> StreamEntries<E> {
+    /// The entries read from the stream at `key`.
+    pub fn new(key: impl Into<Bytes>, entries: Vec<E>) -> StreamEntries<E> {
+        StreamEntries {
+            key: key.into(),
+            entries,
+        }
+    }
+}
+
 /// The field/value pairs of an entry being added (XADD's `field value [field value …]`).
 ///
 /// Implemented for slices, arrays and vectors of `(field, value)` tuples of anything

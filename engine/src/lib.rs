@@ -90,7 +90,7 @@ pub use cmd::{
     arity_ok, command_spec, command_specs, CommandSpec, CopyOptions, KeyPositions, ReadStep,
     RespReadStep,
 };
-pub use entry::{FieldValues, FlatFields, StreamEntry};
+pub use entry::{FieldValues, FlatFields, StreamEntries, StreamEntry};
 pub use error::Error;
 pub use glob::matches as glob_matches;
 pub use group::{Consumer, Group};

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use crate::entry::StreamEntry;
+use crate::entry::StreamEntries;
 use crate::info::GroupEntry;
 use crate::options::{GroupReadId, XReadGroupOptions, XReadId};
 
@@ -41,9 +41,9 @@ pub enum ReadRequest {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReadOutput {
     /// XREAD's streams.
-    Read(Vec<(Bytes, Vec<StreamEntry>)>),
+    Read(Vec<StreamEntries>),
     /// XREADGROUP's streams.
-    Group(Vec<(Bytes, Vec<GroupEntry>)>),
+    Group(Vec<StreamEntries<GroupEntry>>),
 }
 
 impl ReadOutput {

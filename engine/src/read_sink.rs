@@ -11,7 +11,7 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
-use crate::entry::StreamEntry;
+use crate::entry::StreamEntries;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::log::node::{EntryRef, OpenCopy};
@@ -49,15 +49,15 @@ pub(crate) trait ReadSink: EntrySink {
 #[derive(Default)]
 pub(crate) struct ReadVec {
     /// The served streams.
-    pub streams: Vec<(Bytes, Vec<StreamEntry>)>,
+    pub streams: Vec<StreamEntries>,
     /// The copy of an open node the entries share (the current stream's nodes only).
     copies: OpenCopy,
 }
 
 impl EntrySink for ReadVec {
     fn entry(&mut self, e: &EntryRef<'_>, _claim: Option<(u64, u64)>) {
-        if let Some((_, v)) = self.streams.last_mut() {
-            v.push(e.to_entry_in(&mut self.copies));
+        if let Some(s) = self.streams.last_mut() {
+            s.entries.push(e.to_entry_in(&mut self.copies));
         }
     }
 
@@ -66,7 +66,8 @@ impl EntrySink for ReadVec {
 
 impl ReadSink for ReadVec {
     fn begin_stream(&mut self, key: &[u8]) {
-        self.streams.push((Bytes::copy_from_slice(key), Vec::new()));
+        self.streams
+            .push(StreamEntries::new(Bytes::copy_from_slice(key), Vec::new()));
         // A copy is known by its node's master ID, which another stream may share.
         self.copies = OpenCopy::default();
     }
@@ -111,7 +112,7 @@ impl EntrySink for GroupEntries {
 #[derive(Default)]
 pub(crate) struct GroupVec {
     /// The served streams.
-    pub streams: Vec<(Bytes, Vec<GroupEntry>)>,
+    pub streams: Vec<StreamEntries<GroupEntry>>,
     key: Bytes,
     current: GroupEntries,
 }
@@ -136,7 +137,8 @@ impl ReadSink for GroupVec {
     fn end_stream(&mut self, served: bool) {
         let entries = core::mem::take(&mut self.current.entries);
         if served {
-            self.streams.push((core::mem::take(&mut self.key), entries));
+            self.streams
+                .push(StreamEntries::new(core::mem::take(&mut self.key), entries));
         }
     }
 }

@@ -151,7 +151,7 @@ pub(crate) async fn reader<S: WorkerOps + Clone + 'static>(
             _ = shutdown.wait_for(|s| *s) => return Ok(()),
         };
         let entries: Vec<GroupEntry> = match read {
-            Ok(reply) => reply.into_iter().flat_map(|(_, e)| e).collect(),
+            Ok(reply) => reply.into_iter().flat_map(|s| s.entries).collect(),
             Err(e) => {
                 if matches!(e, Error::NoGroupForRead { .. } | Error::NoGroup { .. }) {
                     // The group (or the stream) was deleted under us: create it again.

@@ -326,7 +326,7 @@ async fn refetch<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch
             None,
         )
         .await?;
-    let Some(entry) = reply.into_iter().flat_map(|(_, e)| e).next() else {
+    let Some(entry) = reply.into_iter().flat_map(|s| s.entries).next() else {
         return Ok(Refetch::Gone);
     };
     if entry.id != msg.id {

@@ -280,7 +280,7 @@ async fn xread_several_streams<S: WorkerOps + Clone + 'static>(s: &S) -> Result<
         .await?;
     let shape: Vec<(Bytes, Vec<StreamId>)> = got
         .into_iter()
-        .map(|(k, es)| (k, ids_of(&es, |e| e.id)))
+        .map(|s| (s.key.clone(), ids_of(&s.entries, |e| e.id)))
         .collect();
     assert_eq!(
         shape,
@@ -341,9 +341,9 @@ async fn readgroup_new_history_noack<S: WorkerOps + Clone + 'static>(s: &S) -> R
     let new = [(b"s".as_slice(), GroupReadId::New)];
     let a = s.xreadgroup(b"g", b"alice", &new, &two, None).await?;
     let b = s.xreadgroup(b"g", b"bob", &new, &two, None).await?;
-    assert_eq!(&a[0].0[..], b"s");
+    assert_eq!(&a[0].key[..], b"s");
     assert_eq!(
-        a[0].1,
+        a[0].entries,
         [
             GroupEntry {
                 id: id(1, 1),
@@ -357,11 +357,11 @@ async fn readgroup_new_history_noack<S: WorkerOps + Clone + 'static>(s: &S) -> R
             }
         ]
     );
-    assert_eq!(ids_of(&b[0].1, |e| e.id), [id(1, 3), id(1, 4)]);
+    assert_eq!(ids_of(&b[0].entries, |e| e.id), [id(1, 3), id(1, 4)]);
     // NOACK: delivered, not pending.
     let noack = XReadGroupOptions { noack: true, ..two };
     let c = s.xreadgroup(b"g", b"carol", &new, &noack, None).await?;
-    assert_eq!(ids_of(&c[0].1, |e| e.id), [id(1, 5)]);
+    assert_eq!(ids_of(&c[0].entries, |e| e.id), [id(1, 5)]);
     assert!(s
         .xreadgroup(b"g", b"carol", &new, &two, None)
         .await?
@@ -373,7 +373,7 @@ async fn readgroup_new_history_noack<S: WorkerOps + Clone + 'static>(s: &S) -> R
         .xreadgroup(b"g", b"alice", &hist, &XReadGroupOptions::default(), None)
         .await?;
     assert_eq!(
-        h[0].1,
+        h[0].entries,
         [
             GroupEntry {
                 id: id(1, 1),
@@ -391,7 +391,7 @@ async fn readgroup_new_history_noack<S: WorkerOps + Clone + 'static>(s: &S) -> R
         .xreadgroup(b"g", b"carol", &hist, &two, None)
         .await?
         .iter()
-        .all(|(_, es)| es.is_empty()));
+        .all(|s| s.entries.is_empty()));
     assert_eq!(
         s.xreadgroup(b"nope", b"alice", &new, &two, None).await,
         Err(Error::no_group_for_read(b"s", b"nope"))
@@ -657,7 +657,7 @@ async fn blocked_group_read<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(),
             Some(Block::from_millis(10_000)),
         )
         .await?;
-    assert_eq!(ids_of(&got[0].1, |e| e.id), [id(3, 1)]);
+    assert_eq!(ids_of(&got[0].entries, |e| e.id), [id(3, 1)]);
     let written = writer
         .await
         .map_err(|e| Error::Server(Bytes::from(e.to_string())))??;
@@ -684,7 +684,7 @@ async fn blocked_group_read<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(),
     let second = blocked
         .await
         .map_err(|e| Error::Server(Bytes::from(e.to_string())))??;
-    assert_eq!(ids_of(&second[0].1, |e| e.id), [id(3, 2)]);
+    assert_eq!(ids_of(&second[0].entries, |e| e.id), [id(3, 2)]);
     Ok(())
 }
 
@@ -742,8 +742,8 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
         .xreadgroup(b"g", b"alice", &[(b"s", GroupReadId::New)], &opts, None)
         .await?;
     assert_eq!(got.len(), 1);
-    assert_eq!(&got[0].0[..], b"s");
-    let ids: Vec<_> = got[0].1.iter().map(|e| e.id).collect();
+    assert_eq!(&got[0].key[..], b"s");
+    let ids: Vec<_> = got[0].entries.iter().map(|e| e.id).collect();
     assert_eq!(ids, [id(1, 1), id(1, 2)]);
     let summary = s.xpending(b"s", b"g").await?;
     assert_eq!(summary.count, 2);
@@ -816,7 +816,7 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
         )
         .await?;
     assert_eq!(
-        hist[0].1.iter().map(|e| e.id).collect::<Vec<_>>(),
+        hist[0].entries.iter().map(|e| e.id).collect::<Vec<_>>(),
         [id(1, 2)]
     );
 
@@ -855,7 +855,7 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
         .xread(&[(b"s", XReadId::After(StreamId::MIN))], None, None)
         .await?;
     assert_eq!(
-        read[0].1.iter().map(|e| e.id).collect::<Vec<_>>(),
+        read[0].entries.iter().map(|e| e.id).collect::<Vec<_>>(),
         [id(1, 3)]
     );
     s.xgroup_setid(b"s", b"g", GroupStart::Last, Some(1))
@@ -1013,7 +1013,7 @@ async fn pipeline_and_atomic_batches<S: WorkerOps + Clone + 'static>(s: &S) -> R
     assert_eq!(got[1], Ok(CommandReply::Id(Some(id(2, 1)))));
     match &got[2] {
         Ok(CommandReply::ReadGroup(r)) => {
-            assert_eq!(ids_of(&r[0].1, |e| e.id), [id(1, 1), id(2, 1)])
+            assert_eq!(ids_of(&r[0].entries, |e| e.id), [id(1, 1), id(2, 1)])
         }
         other => panic!("XREADGROUP in a batch: {other:?}"),
     }
@@ -1058,7 +1058,7 @@ async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
     let got = s
         .xreadgroup(b"g", b"bob", &new, &claim(2500, 10), None)
         .await?;
-    let es = &got[0].1;
+    let es = &got[0].entries;
     assert_eq!(
         ids_of(es, |e| e.id),
         [id(1, 3), id(1, 1), id(1, 4)],
@@ -1105,7 +1105,7 @@ async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
     let got = s
         .xreadgroup(b"g", b"carol", &new, &claim(1000, 5), None)
         .await?;
-    assert_eq!(ids_of(&got[0].1, |e| e.id), [id(1, 2)]);
+    assert_eq!(ids_of(&got[0].entries, |e| e.id), [id(1, 2)]);
     // Nothing idle for an hour, nothing new: no stream served.
     assert!(s
         .xreadgroup(b"g", b"dave", &new, &claim(3_600_000, 5), None)
@@ -1124,8 +1124,8 @@ async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
         .await?;
     let waited = t.elapsed();
     assert_eq!(got.len(), 1);
-    assert_eq!(got[0].1.len(), 1);
-    let (idle, _) = got[0].1[0].claim.unwrap_or_default();
+    assert_eq!(got[0].entries.len(), 1);
+    let (idle, _) = got[0].entries[0].claim.unwrap_or_default();
     assert!(idle >= 300, "claimed at idle {idle}");
     assert!(
         waited >= Duration::from_millis(200) && waited < Duration::from_secs(3),
@@ -1174,7 +1174,7 @@ async fn trimming_with_references<S: WorkerOps + Clone + 'static>(s: &S) -> Resu
     let all = s
         .xreadgroup(b"g", b"c", &new, &XReadGroupOptions::default(), None)
         .await?;
-    let mut ids = ids_of(&all[0].1, |e| e.id);
+    let mut ids = ids_of(&all[0].entries, |e| e.id);
     ids.push(id(1, 4));
     s.xack(b"s", b"g", &ids).await?;
     assert_eq!(

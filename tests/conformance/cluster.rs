@@ -250,7 +250,7 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
                 Some(Block::from_millis(1000)),
             )
             .await?;
-        assert_eq!(got[0].1.len(), 1);
+        assert_eq!(got[0].entries.len(), 1);
         Ok::<_, Error>(())
     })
     .expect("before the move");
@@ -274,7 +274,7 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
             )
             .await?;
         assert_eq!(
-            got[0].1.len(),
+            got[0].entries.len(),
             1,
             "the blocking read followed MOVED to the new node"
         );
@@ -310,7 +310,7 @@ fn cluster_through_the_adapter(kind: brook_test_support::ServerKind) {
         })
         .expect("a blocking read during the migration");
     assert_eq!(
-        got[0].1.len(),
+        got[0].entries.len(),
         1,
         "the read followed ASK to the importing node"
     );

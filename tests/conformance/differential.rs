@@ -536,7 +536,8 @@ fn normalize(
     };
     match (a, b) {
         (R::ReadGroup(a), R::ReadGroup(b)) if a.len() == b.len() => {
-            a.iter().zip(b.iter_mut()).all(|((_, x), (_, y))| {
+            a.iter().zip(b.iter_mut()).all(|(x, y)| {
+                let (x, y) = (&x.entries, &mut y.entries);
                 x.len() != y.len()
                     || x.iter()
                         .zip(y.iter_mut())
@@ -672,7 +673,7 @@ impl Tally {
             c.1 += 1
         }
         if let Ok(CommandReply::ReadGroup(r)) = reply {
-            for e in r.iter().flat_map(|(_, e)| e) {
+            for e in r.iter().flat_map(|s| &s.entries) {
                 match e.claim {
                     Some((_, 0)) => self.claims.1 += 1,
                     Some(_) => self.claims.0 += 1,
@@ -837,9 +838,9 @@ fn typed_operations_match(kind: ServerKind) {
 /// both replies, and their order is ID order anyway.
 fn claimed_by_id(reply: &mut Result<CommandReply, Error>) {
     if let Ok(CommandReply::ReadGroup(streams)) = reply {
-        for (_, entries) in streams.iter_mut() {
-            if entries.iter().any(|e| e.claim.is_some()) {
-                entries.sort_by_key(|e| e.id);
+        for s in streams.iter_mut() {
+            if s.entries.iter().any(|e| e.claim.is_some()) {
+                s.entries.sort_by_key(|e| e.id);
             }
         }
     }

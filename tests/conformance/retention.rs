@@ -72,7 +72,7 @@ async fn walk<S: WorkerOps>(s: &S, seed: u64, steps: u64) -> u64 {
                     .xreadgroup(g, c, &[(KEY, GroupReadId::New)], &opts, None)
                     .await
                     .expect("xreadgroup");
-                for e in got.into_iter().flat_map(|(_, e)| e) {
+                for e in got.into_iter().flat_map(|s| s.entries) {
                     m.pending.entry(g).or_default().insert(e.id);
                     m.last.insert(g, e.id);
                 }
@@ -241,7 +241,11 @@ fn retention_keeps_a_long_run_bounded() {
                 )
                 .await
                 .expect("read");
-            let ids: Vec<StreamId> = got.into_iter().flat_map(|(_, e)| e).map(|e| e.id).collect();
+            let ids: Vec<StreamId> = got
+                .into_iter()
+                .flat_map(|s| s.entries)
+                .map(|e| e.id)
+                .collect();
             b.xack(KEY, b"g", &ids).await.expect("ack");
             next_pass(&clock, &task).await;
             max_len = max_len.max(b.xlen(KEY).await.expect("xlen"));

@@ -426,8 +426,8 @@ impl RedisStreams {
                     .await?,
             )?;
             if !served.is_empty() {
-                for (_, entries) in &mut served {
-                    for e in entries {
+                for s in &mut served {
+                    for e in &mut s.entries {
                         e.claim = Some((0, 0));
                     }
                 }

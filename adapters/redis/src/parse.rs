@@ -3,7 +3,7 @@
 //! [`Error::Server`] naming what was expected, never a panic.
 
 use brook_engine::{
-    Claimed, Error, GroupEntry, PendingEntry, StreamEntry, StreamId, StreamSummary,
+    Claimed, Error, GroupEntry, PendingEntry, StreamEntries, StreamEntry, StreamId, StreamSummary,
     XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream, XPendingSummary,
 };
 use bytes::Bytes;
@@ -176,7 +176,7 @@ fn group_entry(v: Value) -> Result<GroupEntry, Error> {
 fn per_stream<T>(
     v: Value,
     item: impl Fn(Value) -> Result<T, Error>,
-) -> Result<Vec<(Bytes, Vec<T>)>, Error> {
+) -> Result<Vec<StreamEntries<T>>, Error> {
     let pairs: Vec<(Value, Value)> = match plain(v) {
         Value::Map(pairs) => pairs,
         Value::Nil => Vec::new(),
@@ -197,7 +197,7 @@ fn per_stream<T>(
     pairs
         .into_iter()
         .map(|(k, v)| {
-            Ok((
+            Ok(StreamEntries::new(
                 bytes(k)?,
                 array(v)?.into_iter().map(&item).collect::<Result<_, _>>()?,
             ))
@@ -206,12 +206,12 @@ fn per_stream<T>(
 }
 
 /// XREAD's reply.
-pub(crate) fn xread(v: Value) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
+pub(crate) fn xread(v: Value) -> Result<Vec<StreamEntries>, Error> {
     per_stream(v, entry)
 }
 
 /// XREADGROUP's reply.
-pub(crate) fn xreadgroup(v: Value) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+pub(crate) fn xreadgroup(v: Value) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
     per_stream(v, group_entry)
 }
 

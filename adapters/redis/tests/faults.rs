@@ -244,7 +244,7 @@ fn a_dropped_blocked_read_discards_its_connection() {
             .await
             .expect("read");
         assert_eq!(
-            got[0].1.len(),
+            got[0].entries.len(),
             1,
             "the entry went to a live reader, not the ghost"
         );

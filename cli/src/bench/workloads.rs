@@ -151,7 +151,7 @@ pub async fn readgroup_ack(backend: &Backend, n: u64) -> Sample {
             .unwrap_or_default();
         let ids: Vec<brook::StreamId> = got
             .iter()
-            .flat_map(|(_, e)| e.iter().map(|e| e.id))
+            .flat_map(|s| s.entries.iter().map(|e| e.id))
             .collect();
         if ids.is_empty() {
             break;
@@ -188,7 +188,7 @@ pub fn handoff_engine(n: u64) -> Sample {
             break;
         };
         ids.clear();
-        ids.extend(served.iter().flat_map(|(_, es)| es.iter().map(|e| e.id)));
+        ids.extend(served.iter().flat_map(|s| s.entries.iter().map(|e| e.id)));
         seen += ids.len() as u64;
         let _ = engine.xack(KEY, "g", &ids);
     }

@@ -21,7 +21,7 @@
 //!     let got = s
 //!         .xreadgroup("workers", "w1", &[("jobs", GroupReadId::New)], &opts, None)
 //!         .await?;
-//!     let ids: Vec<_> = got[0].1.iter().map(|e| e.id).collect();
+//!     let ids: Vec<_> = got[0].entries.iter().map(|e| e.id).collect();
 //!     Ok(s.xack("jobs", "workers", &ids).await? as usize)
 //! }
 //!
@@ -50,14 +50,12 @@ pub use worker_ops::WorkerOps;
 
 use alloc::vec::Vec;
 
-use bytes::Bytes;
-
-use crate::entry::StreamEntry;
+use crate::entry::StreamEntries;
 use crate::info::GroupEntry;
 
 /// What XREAD answers: each served stream with its entries.
-pub type XReadReply = Vec<(Bytes, Vec<StreamEntry>)>;
+pub type XReadReply = Vec<StreamEntries>;
 
 /// What XREADGROUP answers: each served stream with its entries (history entries whose
 /// stream entry was deleted have no fields).
-pub type XReadGroupReply = Vec<(Bytes, Vec<GroupEntry>)>;
+pub type XReadGroupReply = Vec<StreamEntries<GroupEntry>>;

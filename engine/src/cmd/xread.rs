@@ -171,16 +171,16 @@ pub(crate) fn render(out: &ReadOutput) -> Reply {
         ReadOutput::Read(served) => Reply::PairMap(
             served
                 .iter()
-                .map(|(key, entries)| (Reply::Bulk(key.clone()), Reply::entries(entries)))
+                .map(|s| (Reply::Bulk(s.key.clone()), Reply::entries(&s.entries)))
                 .collect(),
         ),
         ReadOutput::Group(served) => Reply::PairMap(
             served
                 .iter()
-                .map(|(key, entries)| {
+                .map(|s| {
                     (
-                        Reply::Bulk(key.clone()),
-                        Reply::Array(entries.iter().map(group_entry).collect()),
+                        Reply::Bulk(s.key.clone()),
+                        Reply::Array(s.entries.iter().map(group_entry).collect()),
                     )
                 })
                 .collect(),

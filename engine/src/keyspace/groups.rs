@@ -14,6 +14,7 @@ use bytes::Bytes;
 
 use super::door::{KeyType, Keyspace, StreamWrite};
 use super::effects::{self, arg, num, word};
+use crate::entry::StreamEntries;
 use crate::error::Error;
 use crate::group::{ConsumerId, Group};
 use crate::id::StreamId;
@@ -203,7 +204,7 @@ impl Keyspace {
         streams: &[(K, GroupReadId)],
         opts: &XReadGroupOptions,
         now: u64,
-    ) -> Result<Vec<(Bytes, Vec<GroupEntry>)>, Error> {
+    ) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
         let mut sink = crate::read_sink::GroupVec::default();
         self.xreadgroup_into(group, consumer, streams, opts, now, &mut sink)?;
         Ok(sink.streams)

@@ -4,10 +4,8 @@
 
 use alloc::vec::Vec;
 
-use bytes::Bytes;
-
 use super::door::Keyspace;
-use crate::entry::StreamEntry;
+use crate::entry::StreamEntries;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::StreamSummary;
@@ -23,7 +21,7 @@ impl Keyspace {
         &self,
         streams: &[(K, XReadId)],
         count: Option<u64>,
-    ) -> Result<Vec<(Bytes, Vec<StreamEntry>)>, Error> {
+    ) -> Result<Vec<StreamEntries>, Error> {
         let mut sink = crate::read_sink::ReadVec::default();
         self.xread_into(streams, count, &mut sink)?;
         Ok(sink.streams)

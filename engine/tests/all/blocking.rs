@@ -317,7 +317,7 @@ fn a_future_is_woken_without_polling_and_unregisters_when_dropped() {
     // Woken by the engine: the waker unparked us; one poll finishes.
     let out = poll_once(fut.as_mut(), &waker).expect("ready after the write");
     match out.expect("read") {
-        ReadOutput::Read(streams) => assert_eq!(streams[0].1.len(), 1),
+        ReadOutput::Read(streams) => assert_eq!(streams[0].entries.len(), 1),
         other => panic!("unexpected {other:?}"),
     }
 }

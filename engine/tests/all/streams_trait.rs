@@ -68,7 +68,7 @@ fn a_blocked_group_read_through_the_trait_wakes_on_a_write() {
     .expect("read");
     assert_eq!(writer.join().expect("writer"), Some(id(5, 1)));
     assert_eq!(
-        got[0].1.iter().map(|e| e.id).collect::<Vec<_>>(),
+        got[0].entries.iter().map(|e| e.id).collect::<Vec<_>>(),
         [id(5, 1)]
     );
     // A BLOCK that runs out answers no streams.

@@ -482,10 +482,10 @@ fn consumer(h: &MainHarness, cfg: ConsumerCfg) -> Log {
             continue;
         }
         assert!(
-            served.len() == 1 && served[0].0 == KEY && !served[0].1.is_empty(),
+            served.len() == 1 && served[0].key == KEY && !served[0].entries.is_empty(),
             "{name}: a served `>` read must list the stream with entries: {served:?}"
         );
-        let entries = &served[0].1;
+        let entries = &served[0].entries;
         assert!(
             entries.len() as u64 <= count,
             "{name}: COUNT {count} but {} entries",
@@ -593,10 +593,10 @@ fn recover(
             )
             .unwrap_or_else(|e| panic!("{name}: history read failed: {e:?}"));
         assert!(
-            served.len() == 1 && served[0].0 == KEY,
+            served.len() == 1 && served[0].key == KEY,
             "{name}: a history read always lists its stream: {served:?}"
         );
-        let entries = &served[0].1;
+        let entries = &served[0].entries;
         if entries.is_empty() {
             break;
         }
@@ -1339,10 +1339,10 @@ fn async_reader(h: &AsyncHarness, r: usize, seed: u64) -> AsyncLog {
             continue;
         }
         assert!(
-            served.len() == 1 && served[0].0 == KEY && !served[0].1.is_empty(),
+            served.len() == 1 && served[0].key == KEY && !served[0].entries.is_empty(),
             "{consumer}: a served `>` read must list the stream with entries: {served:?}"
         );
-        let entries = &served[0].1;
+        let entries = &served[0].entries;
         assert!(
             entries.len() as u64 <= count,
             "{consumer}: COUNT {count}: {entries:?}"
