@@ -203,22 +203,13 @@ fn pel_scaling(c: &mut Criterion) {
             |b, _| {
                 b.iter(|| {
                     let start = ids[(rng.next() % (ids.len() as u64 - 200)) as usize];
-                    let range = XPendingRange {
-                        min_idle: 0,
-                        start,
-                        end: StreamId::MAX,
-                        count: 100,
-                        consumer: None,
-                    };
+                    let range = XPendingRange::new(start, StreamId::MAX, 100);
                     black_box(engine.xpending_range("s", "g", &range).expect("xpending"))
                 })
             },
         );
         // Claims move entries between two consumers; min-idle 0 claims all 100 each time.
-        let opts = XAutoClaimOptions {
-            count: 100,
-            justid: true,
-        };
+        let opts = XAutoClaimOptions::default().count(100).justid();
         let mut flip = false;
         g.bench_with_input(
             BenchmarkId::new("engine/xautoclaim_count100_justid", pending),

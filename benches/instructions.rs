@@ -103,13 +103,7 @@ fn run(path: &str, n: u64) -> Option<()> {
         // XPENDING … COUNT 100 with 10⁵ pending, per call.
         "xpending100" => {
             let ks = pending(100_000);
-            let range = XPendingRange {
-                min_idle: 0,
-                start: StreamId::new(5_000, 0),
-                end: StreamId::MAX,
-                count: 100,
-                consumer: None,
-            };
+            let range = XPendingRange::new(StreamId::new(5_000, 0), StreamId::MAX, 100);
             for _ in 0..n {
                 black_box(ks.xpending_range(b"s", b"g", &range, NOW).ok()?);
             }
@@ -117,10 +111,7 @@ fn run(path: &str, n: u64) -> Option<()> {
         // XAUTOCLAIM COUNT 100 JUSTID with 10⁵ pending (claims back and forth), per call.
         "xautoclaim100" => {
             let mut ks = pending(100_000);
-            let opts = XAutoClaimOptions {
-                count: 100,
-                justid: true,
-            };
+            let opts = XAutoClaimOptions::default().count(100).justid();
             let mut at = StreamId::new(5_000, 0);
             for i in 0..n {
                 let who: &[u8] = if i % 2 == 0 { b"a" } else { b"b" };

@@ -91,10 +91,7 @@ pub async fn apply<S: Streams + StreamsClock>(
             None => return Ok(0),
         },
         Retention::Acked => {
-            let opts = TrimOptions {
-                policy: crate::RefPolicy::Acked,
-                ..TrimOptions::maxlen(0)
-            };
+            let opts = TrimOptions::maxlen(0).policy(crate::RefPolicy::Acked);
             return match backend.xtrim(key, &opts).await {
                 Err(Error::NoSuchKey) => Ok(0),
                 r => r,

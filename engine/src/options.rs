@@ -1,5 +1,7 @@
 //! Typed options of the stream commands, named after Redis's arguments.
 
+use core::time::Duration;
+
 use crate::error::Error;
 use crate::id::{StreamId, XAddId};
 use crate::log::idmp::Idempotency;
@@ -51,8 +53,10 @@ impl RefPolicy {
     }
 }
 
-/// Trimming options of XTRIM and of XADD's `MAXLEN`/`MINID` clause.
+/// Trimming options of XTRIM and of XADD's `MAXLEN`/`MINID` clause, built from
+/// [`TrimOptions::maxlen`] or [`TrimOptions::minid`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrimOptions {
     /// `MAXLEN` or `MINID` and its threshold.
     pub strategy: TrimStrategy,
@@ -131,8 +135,9 @@ impl TrimOptions {
     }
 }
 
-/// Options of XADD.
+/// Options of XADD: `XAddOptions::default()` (`*`, no trimming) and the builder methods.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct XAddOptions {
     /// The ID to use: `*` (default), `ms-*`, or explicit.
     pub id: XAddId,
@@ -165,6 +170,18 @@ impl XAddOptions {
         self.trim = Some(trim);
         self
     }
+
+    /// Sets the ID (`*`, `ms-*` or explicit).
+    pub fn id(mut self, id: impl Into<XAddId>) -> XAddOptions {
+        self.id = id.into();
+        self
+    }
+
+    /// Sets `IDMP pid iid` or `IDMPAUTO pid` (Redis 8.6).
+    pub fn idmp(mut self, idmp: Idempotency) -> XAddOptions {
+        self.idmp = Some(idmp);
+        self
+    }
 }
 
 /// Which ID XREAD reads after, per stream.
@@ -178,8 +195,9 @@ pub enum XReadId {
     LastEntry,
 }
 
-/// XSETID's arguments.
+/// XSETID's arguments, built from [`XSetIdOptions::new`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XSetIdOptions {
     /// The new last-generated-id.
     pub last_id: StreamId,
@@ -197,6 +215,18 @@ impl XSetIdOptions {
             entries_added: None,
             max_deleted_id: None,
         }
+    }
+
+    /// Sets `ENTRIESADDED n`.
+    pub fn entries_added(mut self, n: u64) -> XSetIdOptions {
+        self.entries_added = Some(n);
+        self
+    }
+
+    /// Sets `MAXDELETEDID id`.
+    pub fn max_deleted_id(mut self, id: StreamId) -> XSetIdOptions {
+        self.max_deleted_id = Some(id);
+        self
     }
 
     /// The checks Redis makes while parsing, before looking at the key.
@@ -230,15 +260,16 @@ impl GroupReadId {
     }
 }
 
-/// Options of XREADGROUP.
+/// Options of XREADGROUP: `XReadGroupOptions::default()` and the builder methods.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XReadGroupOptions {
     /// `COUNT n`: at most this many entries per stream (`None` or 0: no limit).
     pub count: Option<u64>,
     /// `NOACK`: `>` deliveries create no pending entries.
     pub noack: bool,
     /// `CLAIM min-idle-time` (Redis 8.4): with `>`, first take over pending entries
-    /// idle at least this long.
+    /// idle at least this many milliseconds.
     pub claim: Option<u64>,
 }
 
@@ -255,9 +286,9 @@ impl XReadGroupOptions {
         self
     }
 
-    /// Sets `CLAIM min-idle-time`.
-    pub fn claim(mut self, min_idle_ms: u64) -> XReadGroupOptions {
-        self.claim = Some(min_idle_ms);
+    /// Sets `CLAIM min-idle-time` (whole milliseconds).
+    pub fn claim(mut self, min_idle: Duration) -> XReadGroupOptions {
+        self.claim = Some(millis(min_idle));
         self
     }
 }
@@ -271,8 +302,9 @@ pub enum ClaimTime {
     Time(i64),
 }
 
-/// Options of XCLAIM.
+/// Options of XCLAIM: `XClaimOptions::default()` and the builder methods.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XClaimOptions {
     /// `IDLE ms` or `TIME unix-ms` (default: the command's time).
     pub time: Option<ClaimTime>,
@@ -286,8 +318,10 @@ pub struct XClaimOptions {
     pub last_id: Option<StreamId>,
 }
 
-/// Options of XAUTOCLAIM.
+/// Options of XAUTOCLAIM: `XAutoClaimOptions::default()` (COUNT 100) and the builder
+/// methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XAutoClaimOptions {
     /// `COUNT n` (default 100): claim at most this many, examining at most 10× as many.
     pub count: u64,
@@ -304,10 +338,67 @@ impl Default for XAutoClaimOptions {
     }
 }
 
-/// XPENDING's extended form: `[IDLE min-idle] start end count [consumer]`.
+impl XAutoClaimOptions {
+    /// Sets `COUNT n`.
+    pub fn count(mut self, n: u64) -> XAutoClaimOptions {
+        self.count = n;
+        self
+    }
+
+    /// Sets `JUSTID`.
+    pub fn justid(mut self) -> XAutoClaimOptions {
+        self.justid = true;
+        self
+    }
+}
+
+impl XClaimOptions {
+    /// Sets `IDLE ms` (whole milliseconds): as if delivered this long before the
+    /// command.
+    pub fn idle(mut self, idle: Duration) -> XClaimOptions {
+        self.time = Some(ClaimTime::Idle(
+            i64::try_from(millis(idle)).unwrap_or(i64::MAX),
+        ));
+        self
+    }
+
+    /// Sets `TIME unix-ms`: as if delivered at this Unix time in milliseconds.
+    pub fn time_ms(mut self, unix_ms: i64) -> XClaimOptions {
+        self.time = Some(ClaimTime::Time(unix_ms));
+        self
+    }
+
+    /// Sets `RETRYCOUNT n`.
+    pub fn retry_count(mut self, n: i64) -> XClaimOptions {
+        self.retry_count = Some(n);
+        self
+    }
+
+    /// Sets `FORCE`.
+    pub fn force(mut self) -> XClaimOptions {
+        self.force = true;
+        self
+    }
+
+    /// Sets `JUSTID`.
+    pub fn justid(mut self) -> XClaimOptions {
+        self.justid = true;
+        self
+    }
+
+    /// Sets `LASTID id`.
+    pub fn last_id(mut self, id: StreamId) -> XClaimOptions {
+        self.last_id = Some(id);
+        self
+    }
+}
+
+/// XPENDING's extended form: `[IDLE min-idle] start end count [consumer]`, built from
+/// [`XPendingRange::new`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XPendingRange {
-    /// Only entries idle at least this long (0 or negative: no filter).
+    /// Only entries idle at least this many milliseconds (0 or negative: no filter).
     pub min_idle: i64,
     /// First ID (inclusive).
     pub start: StreamId,
@@ -319,13 +410,43 @@ pub struct XPendingRange {
     pub consumer: Option<bytes::Bytes>,
 }
 
+impl XPendingRange {
+    /// At most `count` pending entries from `start` to `end` (inclusive).
+    pub fn new(start: StreamId, end: StreamId, count: u64) -> XPendingRange {
+        XPendingRange {
+            min_idle: 0,
+            start,
+            end,
+            count,
+            consumer: None,
+        }
+    }
+
+    /// Sets `IDLE min-idle-time` (whole milliseconds).
+    pub fn idle(mut self, min_idle: Duration) -> XPendingRange {
+        self.min_idle = i64::try_from(millis(min_idle)).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Only `consumer`'s entries.
+    pub fn consumer(mut self, consumer: impl AsRef<[u8]>) -> XPendingRange {
+        self.consumer = Some(bytes::Bytes::copy_from_slice(consumer.as_ref()));
+        self
+    }
+}
+
+/// `d` in whole milliseconds (rounded down, at most `u64::MAX`).
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 /// How long a read waits when it finds nothing: XREAD/XREADGROUP's `BLOCK`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Block {
     /// `BLOCK ms`: wait up to this long (rounded up to whole milliseconds; zero does not
     /// wait at all — unlike Redis's `BLOCK 0`, which means forever).
-    For(core::time::Duration),
+    For(Duration),
     /// `BLOCK 0`: wait until an entry arrives.
     Forever,
 }
@@ -352,7 +473,7 @@ impl Block {
     pub fn from_millis(ms: u64) -> Block {
         match ms {
             0 => Block::Forever,
-            ms => Block::For(core::time::Duration::from_millis(ms)),
+            ms => Block::For(Duration::from_millis(ms)),
         }
     }
 }

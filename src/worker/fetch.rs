@@ -39,13 +39,7 @@ async fn delivery_counts<S: WorkerOps>(
     last: StreamId,
     n: usize,
 ) -> Result<HashMap<StreamId, u64>, Error> {
-    let range = XPendingRange {
-        min_idle: 0,
-        start: first,
-        end: last,
-        count: n as u64,
-        consumer: Some(ctx.cfg.consumer.clone()),
-    };
+    let range = XPendingRange::new(first, last, n as u64).consumer(&ctx.cfg.consumer);
     let pending = ctx
         .backend
         .xpending_range(&ctx.cfg.stream, &ctx.cfg.group, &range)
@@ -278,10 +272,7 @@ async fn reclaim_pass<S: WorkerOps>(
         let Some(n) = room(ctx, cfg.batch).await else {
             return Ok(false);
         };
-        let opts = XAutoClaimOptions {
-            count: n as u64,
-            justid: false,
-        };
+        let opts = XAutoClaimOptions::default().count(n as u64);
         let reply = ctx
             .backend
             .xautoclaim(

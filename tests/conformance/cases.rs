@@ -242,10 +242,10 @@ async fn trimming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
 
 async fn xsetid<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     fill(s, b"s", 3).await?;
-    let set = |last, added| XSetIdOptions {
-        last_id: last,
-        entries_added: added,
-        max_deleted_id: None,
+    let set = |last, added| {
+        let mut o = XSetIdOptions::new(last);
+        o.entries_added = added;
+        o
     };
     assert_eq!(
         s.xsetid(b"s", &set(id(1, 2), None)).await,
@@ -359,7 +359,11 @@ async fn readgroup_new_history_noack<S: WorkerOps + Clone + 'static>(s: &S) -> R
     );
     assert_eq!(ids_of(&b[0].entries, |e| e.id), [id(1, 3), id(1, 4)]);
     // NOACK: delivered, not pending.
-    let noack = XReadGroupOptions { noack: true, ..two };
+    let noack = {
+        let mut o = two;
+        o.noack = true;
+        o
+    };
     let c = s.xreadgroup(b"g", b"carol", &new, &noack, None).await?;
     assert_eq!(ids_of(&c[0].entries, |e| e.id), [id(1, 5)]);
     assert!(s
@@ -424,12 +428,10 @@ async fn pending_and_ack<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
             (Bytes::from_static(b"bob"), 3)
         ]
     );
-    let range = |consumer: Option<&'static [u8]>, start, count| XPendingRange {
-        min_idle: 0,
-        start,
-        end: StreamId::MAX,
-        count,
-        consumer: consumer.map(Bytes::from_static),
+    let range = |consumer: Option<&'static [u8]>, start, count| {
+        let mut o = XPendingRange::new(start, StreamId::MAX, count);
+        o.consumer = consumer.map(Bytes::from_static);
+        o
     };
     let bobs = s
         .xpending_range(b"s", b"g", &range(Some(b"bob"), StreamId::MIN, 2))
@@ -476,10 +478,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
         )
         .await?;
     assert_eq!(none, Claimed::Entries(vec![]));
-    let justid = XClaimOptions {
-        justid: true,
-        ..Default::default()
-    };
+    let justid = XClaimOptions::default().justid();
     let got = s
         .xclaim(
             b"s",
@@ -509,17 +508,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
         other => panic!("XCLAIM without JUSTID answers entries: {other:?}"),
     }
     let pend = s
-        .xpending_range(
-            b"s",
-            b"g",
-            &XPendingRange {
-                min_idle: 0,
-                start: id(1, 3),
-                end: id(1, 3),
-                count: 1,
-                consumer: None,
-            },
-        )
+        .xpending_range(b"s", b"g", &XPendingRange::new(id(1, 3), id(1, 3), 1))
         .await?;
     assert_eq!(
         (&pend[0].consumer[..], pend[0].delivery_count),
@@ -534,10 +523,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"dave",
             0,
             id(1, 3),
-            &XAutoClaimOptions {
-                count: 2,
-                justid: true,
-            },
+            &XAutoClaimOptions::default().count(2).justid(),
         )
         .await?;
     assert_eq!(auto.claimed, Claimed::Ids(vec![id(1, 3)]));
@@ -550,10 +536,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"dave",
             0,
             auto.next,
-            &XAutoClaimOptions {
-                count: 10,
-                justid: false,
-            },
+            &XAutoClaimOptions::default().count(10),
         )
         .await?;
     assert_eq!(rest.next, StreamId::MIN);
@@ -569,10 +552,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"x",
             0,
             StreamId::MIN,
-            &XAutoClaimOptions {
-                count: 1,
-                justid: false
-            }
+            &XAutoClaimOptions::default().count(1)
         )
         .await,
         Err(Error::no_group(b"s", b"nope"))
@@ -761,20 +741,11 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
             b"bob",
             0,
             &[id(1, 2)],
-            &XClaimOptions {
-                justid: true,
-                ..Default::default()
-            },
+            &XClaimOptions::default().justid(),
         )
         .await?;
     assert_eq!(claimed, Claimed::Ids(vec![id(1, 2)]));
-    let range = XPendingRange {
-        min_idle: 0,
-        start: StreamId::MIN,
-        end: StreamId::MAX,
-        count: 10,
-        consumer: None,
-    };
+    let range = XPendingRange::new(StreamId::MIN, StreamId::MAX, 10);
     let pending = s.xpending_range(b"s", b"g", &range).await?;
     assert_eq!(pending.len(), 1);
     assert_eq!(
@@ -793,10 +764,7 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
             b"alice",
             0,
             StreamId::MIN,
-            &XAutoClaimOptions {
-                count: 10,
-                justid: false,
-            },
+            &XAutoClaimOptions::default().count(10),
         )
         .await?;
     assert_eq!(auto.next, StreamId::MIN);
@@ -1031,10 +999,11 @@ async fn pipeline_and_atomic_batches<S: WorkerOps + Clone + 'static>(s: &S) -> R
 /// Sets the last delivery of `id` to `idle_ms` ago (XCLAIM … IDLE … JUSTID, which
 /// neither counts a delivery nor changes the owner when `owner` already has it).
 async fn age<S: WorkerOps>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> Result<(), Error> {
-    let opts = XClaimOptions {
-        time: Some(brook::ClaimTime::Idle(idle_ms)),
-        justid: true,
-        ..Default::default()
+    let opts = {
+        let mut o = XClaimOptions::default();
+        o.time = Some(brook::ClaimTime::Idle(idle_ms));
+        o.justid = true;
+        o
     };
     s.xclaim(b"s", b"g", owner, 0, &[id], &opts)
         .await
@@ -1050,10 +1019,11 @@ async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
     age(s, b"alice", id(1, 3), 5000).await?;
     age(s, b"alice", id(1, 1), 3000).await?;
     age(s, b"alice", id(1, 2), 2000).await?;
-    let claim = |ms, count| XReadGroupOptions {
-        count: Some(count),
-        noack: false,
-        claim: Some(ms),
+    let claim = |ms, count| {
+        let mut o = XReadGroupOptions::default();
+        o.count = Some(count);
+        o.claim = Some(ms);
+        o
     };
     let got = s
         .xreadgroup(b"g", b"bob", &new, &claim(2500, 10), None)
@@ -1078,13 +1048,7 @@ async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
     );
     assert_eq!(es[2].claim, Some((0, 0)), "a new entry in CLAIM's shape");
     assert_eq!(es[0].fields, fields_f("1-3"));
-    let range = XPendingRange {
-        min_idle: 0,
-        start: StreamId::MIN,
-        end: StreamId::MAX,
-        count: 10,
-        consumer: None,
-    };
+    let range = XPendingRange::new(StreamId::MIN, StreamId::MAX, 10);
     let owners: Vec<(StreamId, Bytes, u64)> = s
         .xpending_range(b"s", b"g", &range)
         .await?
@@ -1254,13 +1218,7 @@ async fn owner_conditional_operations<S: WorkerOps + Clone + 'static>(s: &S) -> 
             .await?,
         1
     );
-    let range = XPendingRange {
-        min_idle: 0,
-        start: StreamId::MIN,
-        end: StreamId::MAX,
-        count: 10,
-        consumer: None,
-    };
+    let range = XPendingRange::new(StreamId::MIN, StreamId::MAX, 10);
     let owners = |p: Vec<brook::PendingEntry>| -> Vec<(StreamId, Bytes, u64)> {
         p.into_iter()
             .map(|p| (p.id, p.consumer, p.delivery_count))
@@ -1417,7 +1375,10 @@ async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<()
     // Plain strings through the trait.
     let nx = brook::SetOptions::default().nx();
     assert!(!s.set(b"{s}:last", b"z", &nx).await?);
-    assert!(s.set(b"{s}:new", b"z", &nx.px(100_000)).await?);
+    assert!(
+        s.set(b"{s}:new", b"z", &nx.px(Duration::from_millis(100_000)))
+            .await?
+    );
     assert_eq!(s.incr_by(b"{s}:new", 1).await, Err(Error::NotAnInteger));
     assert_eq!(s.get(b"s").await, Err(Error::WrongType));
     Ok(())
@@ -1430,10 +1391,7 @@ async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<()
 async fn owner_race_ack_and_touch<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
     const ROUNDS: u64 = 30;
     delivered(s, 2 * ROUNDS, b"alice", 2 * ROUNDS).await?;
-    let justid = XClaimOptions {
-        justid: true,
-        ..Default::default()
-    };
+    let justid = XClaimOptions::default().justid();
     let join = |r: Result<Result<u64, Error>, tokio::task::JoinError>| {
         r.map_err(|e| Error::Server(Bytes::from(e.to_string())))?
     };
@@ -1468,13 +1426,7 @@ async fn owner_race_ack_and_touch<S: WorkerOps + Clone + 'static>(s: &S) -> Resu
         let b = claim(s.clone(), at);
         let (_, b) = (join(a.await)?, join(b.await)?);
         assert_eq!(b, 1, "entry {n}: the claim always succeeds");
-        let range = XPendingRange {
-            min_idle: 0,
-            start: at,
-            end: at,
-            count: 1,
-            consumer: None,
-        };
+        let range = XPendingRange::new(at, at, 1);
         let p = s.xpending_range(b"s", b"g", &range).await?;
         assert_eq!(
             (&p[0].consumer[..], p[0].delivery_count),
@@ -1506,10 +1458,7 @@ async fn owner_race_dead_letter_once<S: WorkerOps + Clone + 'static>(s: &S) -> R
         let b = {
             let s = s.clone();
             tokio::spawn(async move {
-                let justid = XClaimOptions {
-                    justid: true,
-                    ..Default::default()
-                };
+                let justid = XClaimOptions::default().justid();
                 match s.xclaim(b"s", b"g", b"bob", 0, &[at], &justid).await? {
                     Claimed::Ids(ids) if ids == [at] => {
                         s.xack_if_owner_then_add(b"s", b"g", b"bob", at, dead, &letter(n))

@@ -177,10 +177,7 @@ fn gen_idmp(rng: &mut Rng, ids: &Ids) -> Command {
             } else {
                 Idempotency::Auto { pid }
             };
-            let mut opts = XAddOptions {
-                idmp: Some(idmp),
-                ..XAddOptions::default()
-            };
+            let mut opts = XAddOptions::default().idmp(idmp);
             if rng.chance(15) {
                 let mut t = TrimOptions::maxlen(rng.below(6));
                 t.policy = trim_policy(rng, ids.features);
@@ -205,14 +202,16 @@ fn gen_string(rng: &mut Rng, ids: &mut Ids) -> Command {
     };
     match rng.below(3) {
         0 => {
-            let opts = brook::SetOptions {
-                nx: rng.chance(30),
-                xx: rng.chance(20),
-                expire: match rng.below(4) {
+            let opts = {
+                let mut o = brook::SetOptions::default();
+                o.nx = rng.chance(30);
+                o.xx = rng.chance(20);
+                o.expire = match rng.below(4) {
                     0 => Some(brook::Expire::After(100_000 + rng.below(1000))),
                     1 => Some(brook::Expire::Keep),
                     _ => None,
-                },
+                };
+                o
             };
             if !opts.nx || opts.xx {
                 ids.top.remove(key);
@@ -405,10 +404,12 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
             let noack = rng.chance(10);
             let claim = (ids.features.claim && at == GroupReadId::New && rng.chance(35))
                 .then(|| if rng.chance(75) { 0 } else { 3_600_000 });
-            let opts = XReadGroupOptions {
-                count: count.filter(|_| claim.is_none() || ids.features.claim_count),
-                noack,
-                claim,
+            let opts = {
+                let mut o = XReadGroupOptions::default();
+                o.count = count.filter(|_| claim.is_none() || ids.features.claim_count);
+                o.noack = noack;
+                o.claim = claim;
+                o
             };
             Command::XReadGroup {
                 group: Bytes::from_static(group),
@@ -442,26 +443,30 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
             Command::XPendingRange {
                 key: Bytes::from_static(key),
                 group: Bytes::from_static(group),
-                range: XPendingRange {
-                    min_idle: if rng.chance(20) { 3_600_000 } else { 0 },
-                    start: a.min(b),
-                    end: if rng.chance(50) {
-                        StreamId::MAX
-                    } else {
-                        a.max(b)
-                    },
-                    count: 1 + rng.below(6),
-                    consumer: rng.chance(40).then(|| Bytes::from_static(consumer)),
+                range: {
+                    let mut o = XPendingRange::new(
+                        a.min(b),
+                        if rng.chance(50) {
+                            StreamId::MAX
+                        } else {
+                            a.max(b)
+                        },
+                        1 + rng.below(6),
+                    );
+                    o.min_idle = if rng.chance(20) { 3_600_000 } else { 0 };
+                    o.consumer = rng.chance(40).then(|| Bytes::from_static(consumer));
+                    o
                 },
             }
         }
         80..=85 => {
-            let opts = XClaimOptions {
-                time: None,
-                retry_count: rng.chance(15).then(|| rng.below(5) as i64),
-                force: rng.chance(15),
-                justid: rng.chance(40),
-                last_id: rng.chance(10).then(|| ids.any(rng, key)),
+            let opts = {
+                let mut o = XClaimOptions::default();
+                o.retry_count = rng.chance(15).then(|| rng.below(5) as i64);
+                o.force = rng.chance(15);
+                o.justid = rng.chance(40);
+                o.last_id = rng.chance(10).then(|| ids.any(rng, key));
+                o
             };
             let min_idle = if rng.chance(20) { 3_600_000 } else { 0 };
             Command::XClaim {
@@ -474,9 +479,11 @@ fn gen(rng: &mut Rng, ids: &mut Ids) -> Command {
             }
         }
         86..=89 => {
-            let opts = XAutoClaimOptions {
-                count: 1 + rng.below(5),
-                justid: rng.chance(40),
+            let opts = {
+                let mut o = XAutoClaimOptions::default();
+                o.count = 1 + rng.below(5);
+                o.justid = rng.chance(40);
+                o
             };
             let start = if rng.chance(50) {
                 StreamId::MIN

@@ -45,7 +45,7 @@ use std::time::Duration;
 
 use brook_engine::{
     Block, Command, CommandReply, Error, GroupReadId, RefPolicy, StreamId, Streams, StreamsClock,
-    WorkerOps, XAddOptions, XReadGroupOptions, XReadGroupReply, XReadId,
+    WorkerOps, XReadGroupOptions, XReadGroupReply, XReadId,
 };
 use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -415,9 +415,10 @@ impl RedisStreams {
                     .iter()
                     .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
                     .collect(),
-                opts: XReadGroupOptions {
-                    claim: None,
-                    ..*opts
+                opts: {
+                    let mut plain = *opts;
+                    plain.claim = None;
+                    plain
                 },
             };
             let cmd = batch::blocking_cmd(&plain, Some(slice));
@@ -489,9 +490,10 @@ impl RedisStreams {
                 // The XADD without its trimming, which the script runs before the trim.
                 let plain = Command::XAdd {
                     key: key.clone(),
-                    opts: XAddOptions {
-                        trim: None,
-                        ..opts.clone()
+                    opts: {
+                        let mut untrimmed = opts.clone();
+                        untrimmed.trim = None;
+                        untrimmed
                     },
                     fields: fields.clone(),
                 };

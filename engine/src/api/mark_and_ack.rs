@@ -12,7 +12,7 @@ use crate::api::{Command, CommandReply};
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
-use crate::keyspace::SetOptions;
+use crate::keyspace::{Expire, SetOptions};
 
 /// The replies of the writes a commit applied, one per command, each its own result.
 pub type EffectReplies = Vec<Result<CommandReply, Error>>;
@@ -39,7 +39,9 @@ impl Keyspace {
                 .chain(effects.iter().flat_map(Command::keys)),
         )?;
         self.xack(key, group, &[id])?;
-        let opts = SetOptions::default().nx().px(keep_ms.max(1));
+        let opts = SetOptions::default()
+            .nx()
+            .expire(Expire::After(keep_ms.max(1)));
         if !self.set_with(marker, Bytes::from_static(b"1"), &opts, now)? {
             return Ok(None);
         }

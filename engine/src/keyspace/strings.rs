@@ -21,8 +21,10 @@ pub enum Expire {
     Keep,
 }
 
-/// SET's options: `NX`/`XX` and an expiry.
+/// SET's options: `NX`/`XX` and an expiry; `SetOptions::default()` and the builder
+/// methods.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SetOptions {
     /// `NX`: only if the key does not exist.
     pub nx: bool,
@@ -39,9 +41,21 @@ impl SetOptions {
         self
     }
 
-    /// `PX ms`.
-    pub fn px(mut self, ms: u64) -> SetOptions {
-        self.expire = Some(Expire::After(ms));
+    /// `XX`.
+    pub fn xx(mut self) -> SetOptions {
+        self.xx = true;
+        self
+    }
+
+    /// `PX ms`: expire this long after the command (whole milliseconds).
+    pub fn px(mut self, after: core::time::Duration) -> SetOptions {
+        self.expire = Some(Expire::After(crate::options::millis(after)));
+        self
+    }
+
+    /// Any expiry: `PX`, `PXAT` or `KEEPTTL`.
+    pub fn expire(mut self, expire: Expire) -> SetOptions {
+        self.expire = Some(expire);
         self
     }
 }
@@ -134,7 +148,14 @@ mod tests {
         let mut ks = Keyspace::new();
         let v = |s: &'static str| Bytes::from_static(s.as_bytes());
         assert_eq!(
-            ks.set_with(b"k", v("1"), &SetOptions::default().nx().px(100), 1_000),
+            ks.set_with(
+                b"k",
+                v("1"),
+                &SetOptions::default()
+                    .nx()
+                    .px(core::time::Duration::from_millis(100)),
+                1_000
+            ),
             Ok(true)
         );
         assert_eq!(

@@ -86,12 +86,13 @@ fn trim() -> impl Strategy<Value = TrimOptions> {
         id().prop_map(TrimStrategy::MinId),
     ];
     (strategy, any::<bool>(), prop::option::of(count()), policy()).prop_map(
-        |(strategy, approx, limit, policy)| TrimOptions {
-            strategy,
-            approx,
-            // LIMIT only with `~`.
-            limit: limit.filter(|_| approx),
-            policy,
+        |(strategy, approx, limit, policy)| {
+            let mut o = TrimOptions::maxlen(0);
+            o.strategy = strategy;
+            o.approx = approx;
+            o.limit = limit.filter(|_| approx); // LIMIT only with `~`.
+            o.policy = policy;
+            o
         },
     )
 }
@@ -116,12 +117,13 @@ fn xadd() -> impl Strategy<Value = Command> {
     )
         .prop_map(|(key, id, nomkstream, trim, idmp, fields)| Command::XAdd {
             key,
-            opts: XAddOptions {
-                // IDMP only with `*`.
-                id: if idmp.is_some() { XAddId::Auto } else { id },
-                nomkstream,
-                trim,
-                idmp,
+            opts: {
+                let mut o = XAddOptions::default();
+                o.id = if idmp.is_some() { XAddId::Auto } else { id }; // IDMP only with `*`.
+                o.nomkstream = nomkstream;
+                o.trim = trim;
+                o.idmp = idmp;
+                o
             },
             fields,
         })
@@ -147,10 +149,12 @@ fn xreadgroup() -> impl Strategy<Value = Command> {
         any::<bool>(),
         prop::option::of(count()),
     )
-        .prop_map(|(count, noack, claim)| XReadGroupOptions {
-            count,
-            noack,
-            claim,
+        .prop_map(|(count, noack, claim)| {
+            let mut o = XReadGroupOptions::default();
+            o.count = count;
+            o.noack = noack;
+            o.claim = claim;
+            o
         });
     (
         name(),
@@ -224,15 +228,15 @@ fn xclaim() -> impl Strategy<Value = Command> {
         any::<bool>(),
         prop::option::of(id()),
     )
-        .prop_map(
-            |(time, retry_count, force, justid, last_id)| XClaimOptions {
-                time,
-                retry_count,
-                force,
-                justid,
-                last_id,
-            },
-        );
+        .prop_map(|(time, retry_count, force, justid, last_id)| {
+            let mut o = XClaimOptions::default();
+            o.time = time;
+            o.retry_count = retry_count;
+            o.force = force;
+            o.justid = justid;
+            o.last_id = last_id;
+            o
+        });
     (
         name(),
         name(),
@@ -262,7 +266,12 @@ fn xautoclaim() -> impl Strategy<Value = Command> {
         prop_oneof![1..200u64, 1..=MAX_AUTOCLAIM_COUNT],
         any::<bool>(),
     )
-        .prop_map(|(count, justid)| XAutoClaimOptions { count, justid });
+        .prop_map(|(count, justid)| {
+            let mut o = XAutoClaimOptions::default();
+            o.count = count;
+            o.justid = justid;
+            o
+        });
     (name(), name(), name(), count(), id(), opts).prop_map(
         |(key, group, consumer, min_idle_ms, start, opts)| Command::XAutoClaim {
             key,
@@ -277,12 +286,11 @@ fn xautoclaim() -> impl Strategy<Value = Command> {
 
 fn xpending() -> impl Strategy<Value = Command> {
     let range = (signed(), id(), id(), count(), prop::option::of(name())).prop_map(
-        |(min_idle, start, end, count, consumer)| XPendingRange {
-            min_idle,
-            start,
-            end,
-            count,
-            consumer,
+        |(min_idle, start, end, count, consumer)| {
+            let mut o = XPendingRange::new(start, end, count);
+            o.min_idle = min_idle;
+            o.consumer = consumer;
+            o
         },
     );
     prop_oneof![
@@ -310,10 +318,11 @@ fn xsetid() -> impl Strategy<Value = Command> {
             };
             Command::XSetId {
                 key,
-                opts: XSetIdOptions {
-                    last_id,
-                    entries_added,
-                    max_deleted_id,
+                opts: {
+                    let mut o = XSetIdOptions::new(last_id);
+                    o.entries_added = entries_added;
+                    o.max_deleted_id = max_deleted_id;
+                    o
                 },
             }
         })
@@ -330,7 +339,13 @@ fn set() -> impl Strategy<Value = Command> {
     (name(), name(), nx_xx, expire).prop_map(|(key, value, (nx, xx), expire)| Command::Set {
         key,
         value,
-        opts: SetOptions { nx, xx, expire },
+        opts: {
+            let mut o = SetOptions::default();
+            o.nx = nx;
+            o.xx = xx;
+            o.expire = expire;
+            o
+        },
     })
 }
 
@@ -421,17 +436,15 @@ fn parses_hand_written_argvs() {
         parse("xadd s nomkstream maxlen ~ 10 limit 5 acked 7-* f v g w"),
         Ok(Command::XAdd {
             key: b("s"),
-            opts: XAddOptions {
-                id: XAddId::AutoSeq(7),
-                nomkstream: true,
-                trim: Some(
+            opts: XAddOptions::default()
+                .id(XAddId::AutoSeq(7))
+                .nomkstream()
+                .trim(
                     TrimOptions::maxlen(10)
                         .approx()
                         .limit(5)
-                        .policy(RefPolicy::Acked)
+                        .policy(RefPolicy::Acked),
                 ),
-                idmp: None,
-            },
             fields: vec![(b("f"), b("v")), (b("g"), b("w"))],
         })
     );
@@ -439,13 +452,10 @@ fn parses_hand_written_argvs() {
         parse("XADD s IDMP p i * f v"),
         Ok(Command::XAdd {
             key: b("s"),
-            opts: XAddOptions {
-                idmp: Some(Idempotency::Given {
-                    pid: b("p"),
-                    iid: b("i")
-                }),
-                ..XAddOptions::default()
-            },
+            opts: XAddOptions::default().idmp(Idempotency::Given {
+                pid: b("p"),
+                iid: b("i"),
+            }),
             fields: vec![(b("f"), b("v"))],
         })
     );
@@ -509,11 +519,12 @@ fn parses_hand_written_argvs() {
             consumer: b("c"),
             min_idle_ms: 0,
             ids: vec![StreamId::new(1, 1), StreamId::new(2, 0)],
-            opts: XClaimOptions {
-                time: Some(ClaimTime::Idle(10)),
-                retry_count: Some(3),
-                justid: true,
-                ..XClaimOptions::default()
+            opts: {
+                let mut o = XClaimOptions::default();
+                o.time = Some(ClaimTime::Idle(10));
+                o.retry_count = Some(3);
+                o.justid = true;
+                o
             },
         })
     );
@@ -522,12 +533,11 @@ fn parses_hand_written_argvs() {
         Ok(Command::XPendingRange {
             key: b("s"),
             group: b("g"),
-            range: XPendingRange {
-                min_idle: 100,
-                start: StreamId::new(0, 0),
-                end: StreamId::MAX,
-                count: 10,
-                consumer: Some(b("alice")),
+            range: {
+                let mut o = XPendingRange::new(StreamId::new(0, 0), StreamId::MAX, 10);
+                o.min_idle = 100;
+                o.consumer = Some(b("alice"));
+                o
             },
         })
     );
@@ -544,11 +554,7 @@ fn parses_hand_written_argvs() {
         Ok(Command::Set {
             key: b("k"),
             value: b("v"),
-            opts: SetOptions {
-                nx: false,
-                xx: true,
-                expire: Some(Expire::After(2000)),
-            },
+            opts: SetOptions::default().xx().expire(Expire::After(2000)),
         })
     );
     assert_eq!(parse("incr k"), Ok(Command::IncrBy { key: b("k"), by: 1 }));
@@ -645,12 +651,10 @@ fn writes_redis_argvs() {
     };
     let add = Command::XAdd {
         key: b("s"),
-        opts: XAddOptions {
-            id: XAddId::Auto,
-            nomkstream: false,
-            trim: Some(TrimOptions::minid(StreamId::new(5, 0)).approx()),
-            idmp: Some(Idempotency::Auto { pid: b("p") }),
-        },
+        opts: XAddOptions::default()
+            .id(XAddId::Auto)
+            .trim(TrimOptions::minid(StreamId::new(5, 0)).approx())
+            .idmp(Idempotency::Auto { pid: b("p") }),
         fields: vec![(b("f"), b("v"))],
     };
     assert_eq!(
@@ -672,13 +676,7 @@ fn writes_redis_argvs() {
     let pending = Command::XPendingRange {
         key: b("s"),
         group: b("g"),
-        range: XPendingRange {
-            min_idle: 0,
-            start: StreamId::new(0, 0),
-            end: StreamId::MAX,
-            count: 5,
-            consumer: None,
-        },
+        range: XPendingRange::new(StreamId::new(0, 0), StreamId::MAX, 5),
     };
     assert_eq!(
         argv(&pending),

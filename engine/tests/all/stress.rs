@@ -441,7 +441,7 @@ fn consumer(h: &MainHarness, cfg: ConsumerCfg) -> Log {
         // Like the reaper, `CLAIM` stops in the last 20%, so that some abandoned
         // entries stay pending to the end.
         if cfg.claim && h.ctl.reaping(h.total) && rng.pct(30) {
-            opts = opts.claim(CLAIM_IDLE);
+            opts = opts.claim(Duration::from_millis(CLAIM_IDLE));
         }
         let before = gs.high_water();
         let mode = rng.below(100);
@@ -639,7 +639,12 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
             let justid = rng.pct(25);
             let claimed = if rng.pct(65) {
                 let count = 1 + rng.below(16);
-                let opts = XAutoClaimOptions { count, justid };
+                let opts = {
+                    let mut o = XAutoClaimOptions::default();
+                    o.count = count;
+                    o.justid = justid;
+                    o
+                };
                 let r = h
                     .engine
                     .xautoclaim(KEY, &gs.name, &name, MIN_IDLE, cursors[gi], &opts)
@@ -657,12 +662,10 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
                 cursors[gi] = r.next;
                 ids
             } else {
-                let range = XPendingRange {
-                    min_idle: MIN_IDLE as i64,
-                    start: StreamId::MIN,
-                    end: StreamId::MAX,
-                    count: 1 + rng.below(16),
-                    consumer: None,
+                let range = {
+                    let mut o = XPendingRange::new(StreamId::MIN, StreamId::MAX, 1 + rng.below(16));
+                    o.min_idle = MIN_IDLE as i64;
+                    o
                 };
                 let pending = h
                     .engine
@@ -678,9 +681,10 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
                     continue;
                 }
                 let ids: Vec<StreamId> = pending.iter().map(|p| p.id).collect();
-                let opts = XClaimOptions {
-                    justid,
-                    ..XClaimOptions::default()
+                let opts = {
+                    let mut o = XClaimOptions::default();
+                    o.justid = justid;
+                    o
                 };
                 let c = h
                     .engine
@@ -713,9 +717,11 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
         h.clock.advance(MIN_IDLE);
         for (gi, gs) in h.groups.iter().enumerate() {
             let name = format!("{}-reaper-last", gs.name);
-            let opts = XAutoClaimOptions {
-                count: 10,
-                justid: gi == 1,
+            let opts = {
+                let mut o = XAutoClaimOptions::default();
+                o.count = 10;
+                o.justid = gi == 1;
+                o
             };
             let r = h
                 .engine
@@ -795,13 +801,7 @@ struct Snapshot {
 }
 
 fn all_pending() -> XPendingRange {
-    XPendingRange {
-        min_idle: 0,
-        start: StreamId::MIN,
-        end: StreamId::MAX,
-        count: u64::MAX,
-        consumer: None,
-    }
+    XPendingRange::new(StreamId::MIN, StreamId::MAX, u64::MAX)
 }
 
 fn snapshot(engine: &Engine, group: &str, count_read: bool) -> Snapshot {
@@ -1380,12 +1380,10 @@ fn async_reaper(h: &AsyncHarness, total: usize, seed: u64) -> AsyncLog {
     let gs = &h.group;
     let name = "reaper";
     while h.ctl.reaping(total) {
-        let range = XPendingRange {
-            min_idle: if rng.pct(30) { 0 } else { MIN_IDLE as i64 },
-            start: StreamId::MIN,
-            end: StreamId::MAX,
-            count: 1 + rng.below(16),
-            consumer: None,
+        let range = {
+            let mut o = XPendingRange::new(StreamId::MIN, StreamId::MAX, 1 + rng.below(16));
+            o.min_idle = if rng.pct(30) { 0 } else { MIN_IDLE as i64 };
+            o
         };
         let pending = h
             .engine
@@ -1403,9 +1401,10 @@ fn async_reaper(h: &AsyncHarness, total: usize, seed: u64) -> AsyncLog {
             .collect();
         if !ids.is_empty() {
             let justid = rng.pct(25);
-            let opts = XClaimOptions {
-                justid,
-                ..XClaimOptions::default()
+            let opts = {
+                let mut o = XClaimOptions::default();
+                o.justid = justid;
+                o
             };
             let c = h
                 .engine
@@ -1431,10 +1430,11 @@ fn async_reaper(h: &AsyncHarness, total: usize, seed: u64) -> AsyncLog {
     }
     if !h.ctl.abort.load(Ordering::SeqCst) {
         h.clock.advance(MIN_IDLE);
-        let range = XPendingRange {
-            min_idle: MIN_IDLE as i64,
-            count: 10,
-            ..all_pending()
+        let range = {
+            let mut o = all_pending();
+            o.min_idle = MIN_IDLE as i64;
+            o.count = 10;
+            o
         };
         let pending = h
             .engine
