@@ -221,7 +221,7 @@ fn pel_scaling(c: &mut Criterion) {
                     let to = if flip { "bob" } else { "alice" };
                     black_box(
                         engine
-                            .xautoclaim("s", "g", to, 0, start, &opts)
+                            .xautoclaim("s", "g", to, Duration::ZERO, start, &opts)
                             .expect("xautoclaim"),
                     )
                 })

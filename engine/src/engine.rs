@@ -6,6 +6,7 @@
 //! keyspace.
 
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use bytes::Bytes;
 
@@ -24,8 +25,8 @@ use crate::keyspace::GroupStart;
 use crate::keyspace::SetOptions;
 use crate::keyspace::{Config, KeyType, Keyspace};
 use crate::options::{
-    Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
-    XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+    millis, Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions,
+    XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 use crate::read_request::{ReadOutput, ReadRequest};
@@ -441,7 +442,7 @@ impl Engine {
         key: impl AsRef<[u8]>,
         group: impl AsRef<[u8]>,
         consumer: impl AsRef<[u8]>,
-        min_idle_ms: u64,
+        min_idle: Duration,
         ids: &[StreamId],
         opts: &XClaimOptions,
     ) -> Result<Claimed, Error> {
@@ -450,7 +451,7 @@ impl Engine {
                 key.as_ref(),
                 group.as_ref(),
                 consumer.as_ref(),
-                min_idle_ms,
+                millis(min_idle),
                 ids,
                 opts,
                 now,
@@ -464,7 +465,7 @@ impl Engine {
         key: impl AsRef<[u8]>,
         group: impl AsRef<[u8]>,
         consumer: impl AsRef<[u8]>,
-        min_idle_ms: u64,
+        min_idle: Duration,
         start: StreamId,
         opts: &XAutoClaimOptions,
     ) -> Result<XAutoClaimReply, Error> {
@@ -473,7 +474,7 @@ impl Engine {
                 key.as_ref(),
                 group.as_ref(),
                 consumer.as_ref(),
-                min_idle_ms,
+                millis(min_idle),
                 start,
                 opts,
                 now,

@@ -6,6 +6,7 @@
 //! blocked on `>` holds no slot that a reclaim pass or a retry waits for.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
@@ -279,7 +280,7 @@ async fn reclaim_pass<S: WorkerOps>(
                 &cfg.stream,
                 &cfg.group,
                 &cfg.consumer,
-                cfg.claim_idle_ms,
+                Duration::from_millis(cfg.claim_idle_ms),
                 cursor,
                 &opts,
             )

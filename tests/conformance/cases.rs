@@ -472,7 +472,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"s",
             b"g",
             b"bob",
-            3_600_000,
+            Duration::from_millis(3_600_000),
             &[id(1, 1)],
             &XClaimOptions::default(),
         )
@@ -484,7 +484,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"s",
             b"g",
             b"bob",
-            0,
+            Duration::ZERO,
             &[id(1, 1), id(1, 2), id(9, 9)],
             &justid,
         )
@@ -495,7 +495,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"s",
             b"g",
             b"carol",
-            0,
+            Duration::ZERO,
             &[id(1, 3)],
             &XClaimOptions::default(),
         )
@@ -521,7 +521,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"s",
             b"g",
             b"dave",
-            0,
+            Duration::ZERO,
             id(1, 3),
             &XAutoClaimOptions::default().count(2).justid(),
         )
@@ -534,7 +534,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"s",
             b"g",
             b"dave",
-            0,
+            Duration::ZERO,
             auto.next,
             &XAutoClaimOptions::default().count(10),
         )
@@ -550,7 +550,7 @@ async fn claiming<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
             b"s",
             b"nope",
             b"x",
-            0,
+            Duration::ZERO,
             StreamId::MIN,
             &XAutoClaimOptions::default().count(1)
         )
@@ -739,7 +739,7 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
             b"s",
             b"g",
             b"bob",
-            0,
+            Duration::ZERO,
             &[id(1, 2)],
             &XClaimOptions::default().justid(),
         )
@@ -762,7 +762,7 @@ async fn group_story<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error>
             b"s",
             b"g",
             b"alice",
-            0,
+            Duration::ZERO,
             StreamId::MIN,
             &XAutoClaimOptions::default().count(10),
         )
@@ -1005,7 +1005,7 @@ async fn age<S: WorkerOps>(s: &S, owner: &[u8], id: StreamId, idle_ms: i64) -> R
         o.justid = true;
         o
     };
-    s.xclaim(b"s", b"g", owner, 0, &[id], &opts)
+    s.xclaim(b"s", b"g", owner, Duration::ZERO, &[id], &opts)
         .await
         .map(|_| ())
 }
@@ -1208,7 +1208,7 @@ async fn owner_conditional_operations<S: WorkerOps + Clone + 'static>(s: &S) -> 
         b"s",
         b"g",
         b"bob",
-        0,
+        Duration::ZERO,
         &[id(1, 2)],
         &XClaimOptions::default(),
     )
@@ -1398,7 +1398,10 @@ async fn owner_race_ack_and_touch<S: WorkerOps + Clone + 'static>(s: &S) -> Resu
     let claim = |s: S, at: StreamId| {
         tokio::spawn(async move {
             Ok(
-                match s.xclaim(b"s", b"g", b"bob", 0, &[at], &justid).await? {
+                match s
+                    .xclaim(b"s", b"g", b"bob", Duration::ZERO, &[at], &justid)
+                    .await?
+                {
                     Claimed::Ids(ids) => ids.len() as u64,
                     Claimed::Entries(e) => e.len() as u64,
                 },
@@ -1459,7 +1462,10 @@ async fn owner_race_dead_letter_once<S: WorkerOps + Clone + 'static>(s: &S) -> R
             let s = s.clone();
             tokio::spawn(async move {
                 let justid = XClaimOptions::default().justid();
-                match s.xclaim(b"s", b"g", b"bob", 0, &[at], &justid).await? {
+                match s
+                    .xclaim(b"s", b"g", b"bob", Duration::ZERO, &[at], &justid)
+                    .await?
+                {
                     Claimed::Ids(ids) if ids == [at] => {
                         s.xack_if_owner_then_add(b"s", b"g", b"bob", at, dead, &letter(n))
                             .await

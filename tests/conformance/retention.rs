@@ -105,7 +105,7 @@ async fn walk<S: WorkerOps>(s: &S, seed: u64, steps: u64) -> u64 {
                 if ids.is_empty() {
                     continue;
                 }
-                s.xclaim(KEY, g, c, 0, &ids, &XClaimOptions::default())
+                s.xclaim(KEY, g, c, Duration::ZERO, &ids, &XClaimOptions::default())
                     .await
                     .expect("xclaim");
             }

@@ -4,6 +4,7 @@
 //! methods are overridden to call the engine's own (no [`Command`] built).
 
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use bytes::Bytes;
 
@@ -268,11 +269,11 @@ impl Streams for Engine {
         key: impl AsRef<[u8]> + Send,
         group: impl AsRef<[u8]> + Send,
         consumer: impl AsRef<[u8]> + Send,
-        min_idle_ms: u64,
+        min_idle: Duration,
         ids: &[StreamId],
         opts: &XClaimOptions,
     ) -> Result<Claimed, Error> {
-        Engine::xclaim(self, key, group, consumer, min_idle_ms, ids, opts)
+        Engine::xclaim(self, key, group, consumer, min_idle, ids, opts)
     }
 
     async fn xautoclaim(
@@ -280,11 +281,11 @@ impl Streams for Engine {
         key: impl AsRef<[u8]> + Send,
         group: impl AsRef<[u8]> + Send,
         consumer: impl AsRef<[u8]> + Send,
-        min_idle_ms: u64,
+        min_idle: Duration,
         start: StreamId,
         opts: &XAutoClaimOptions,
     ) -> Result<XAutoClaimReply, Error> {
-        Engine::xautoclaim(self, key, group, consumer, min_idle_ms, start, opts)
+        Engine::xautoclaim(self, key, group, consumer, min_idle, start, opts)
     }
 
     async fn xinfo_stream(&self, key: impl AsRef<[u8]> + Send) -> Result<XInfoStream, Error> {

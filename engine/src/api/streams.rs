@@ -3,6 +3,7 @@
 
 use alloc::vec::Vec;
 use core::future::Future;
+use core::time::Duration;
 
 use bytes::Bytes;
 
@@ -15,8 +16,8 @@ use crate::info::{
 };
 use crate::keyspace::{GroupStart, SetOptions};
 use crate::options::{
-    Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
-    XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
+    millis, Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions,
+    XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 
 /// The reply's payload when it is of the `$variant` kind, else an error naming the
@@ -388,13 +389,14 @@ pub trait Streams: Send + Sync {
         async move { reply!(self.run(&cmd).await?, Pending, "XPENDING") }
     }
 
-    /// XCLAIM key group consumer min-idle-time id … \[options\].
+    /// XCLAIM key group consumer min-idle-time id … \[options\] (`min_idle` in whole
+    /// milliseconds).
     fn xclaim(
         &self,
         key: impl AsRef<[u8]> + Send,
         group: impl AsRef<[u8]> + Send,
         consumer: impl AsRef<[u8]> + Send,
-        min_idle_ms: u64,
+        min_idle: Duration,
         ids: &[StreamId],
         opts: &XClaimOptions,
     ) -> impl Future<Output = Result<Claimed, Error>> + Send {
@@ -402,7 +404,7 @@ pub trait Streams: Send + Sync {
             key: bytes(key),
             group: bytes(group),
             consumer: bytes(consumer),
-            min_idle_ms,
+            min_idle_ms: millis(min_idle),
             ids: ids.to_vec(),
             opts: *opts,
         };
@@ -415,7 +417,7 @@ pub trait Streams: Send + Sync {
         key: impl AsRef<[u8]> + Send,
         group: impl AsRef<[u8]> + Send,
         consumer: impl AsRef<[u8]> + Send,
-        min_idle_ms: u64,
+        min_idle: Duration,
         start: StreamId,
         opts: &XAutoClaimOptions,
     ) -> impl Future<Output = Result<XAutoClaimReply, Error>> + Send {
@@ -423,7 +425,7 @@ pub trait Streams: Send + Sync {
             key: bytes(key),
             group: bytes(group),
             consumer: bytes(consumer),
-            min_idle_ms,
+            min_idle_ms: millis(min_idle),
             start,
             opts: *opts,
         };

@@ -647,7 +647,14 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
                 };
                 let r = h
                     .engine
-                    .xautoclaim(KEY, &gs.name, &name, MIN_IDLE, cursors[gi], &opts)
+                    .xautoclaim(
+                        KEY,
+                        &gs.name,
+                        &name,
+                        Duration::from_millis(MIN_IDLE),
+                        cursors[gi],
+                        &opts,
+                    )
                     .unwrap_or_else(|e| panic!("{name}: XAUTOCLAIM failed: {e:?}"));
                 assert!(r.deleted.is_empty(), "{name}: nothing was deleted: {r:?}");
                 let ids = record_claimed(&r.claimed, justid, gi, &name, &mut log);
@@ -688,7 +695,14 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
                 };
                 let c = h
                     .engine
-                    .xclaim(KEY, &gs.name, &name, MIN_IDLE, &ids, &opts)
+                    .xclaim(
+                        KEY,
+                        &gs.name,
+                        &name,
+                        Duration::from_millis(MIN_IDLE),
+                        &ids,
+                        &opts,
+                    )
                     .unwrap_or_else(|e| panic!("{name}: XCLAIM failed: {e:?}"));
                 let got = record_claimed(&c, justid, gi, &name, &mut log);
                 assert!(
@@ -725,7 +739,14 @@ fn reaper(h: &MainHarness, total: usize, seed: u64) -> Log {
             };
             let r = h
                 .engine
-                .xautoclaim(KEY, &gs.name, &name, MIN_IDLE, StreamId::MIN, &opts)
+                .xautoclaim(
+                    KEY,
+                    &gs.name,
+                    &name,
+                    Duration::from_millis(MIN_IDLE),
+                    StreamId::MIN,
+                    &opts,
+                )
                 .unwrap_or_else(|e| panic!("{name}: XAUTOCLAIM failed: {e:?}"));
             assert!(r.deleted.is_empty(), "{name}: nothing was deleted: {r:?}");
             record_claimed(&r.claimed, opts.justid, gi, &name, &mut log);
@@ -1408,7 +1429,14 @@ fn async_reaper(h: &AsyncHarness, total: usize, seed: u64) -> AsyncLog {
             };
             let c = h
                 .engine
-                .xclaim(KEY, &gs.name, name, MIN_IDLE, &ids, &opts)
+                .xclaim(
+                    KEY,
+                    &gs.name,
+                    name,
+                    Duration::from_millis(MIN_IDLE),
+                    &ids,
+                    &opts,
+                )
                 .unwrap_or_else(|e| panic!("reaper: XCLAIM failed: {e:?}"));
             let got = record_claimed(&c, justid, 0, name, &mut out.log);
             assert!(
@@ -1453,7 +1481,7 @@ fn async_reaper(h: &AsyncHarness, total: usize, seed: u64) -> AsyncLog {
                     KEY,
                     &gs.name,
                     name,
-                    MIN_IDLE,
+                    Duration::from_millis(MIN_IDLE),
                     &ids,
                     &XClaimOptions::default(),
                 )
