@@ -81,7 +81,9 @@ fn a_blocked_group_read_through_the_trait_wakes_on_a_write() {
     ))
     .expect("read");
     assert!(none.is_empty());
-    assert!(t.elapsed() >= Duration::from_millis(30));
+    // The deadline is on the engine's clock, in whole milliseconds: it may fire up to a
+    // millisecond early in wall time.
+    assert!(t.elapsed() >= Duration::from_millis(29));
 }
 
 async fn engine_group<S: Streams>(s: &S) -> Result<(), Error> {
