@@ -19,6 +19,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// The README's Rust code blocks, compiled and run as doctests (`cargo test`), so the
+/// quick start cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod backend;
 mod connect;
 #[cfg(feature = "worker")]
