@@ -19,6 +19,12 @@
 //! ```
 #![forbid(unsafe_code)]
 
+/// The README's Rust code blocks, compiled and run as doctests (`cargo test`), so the
+/// quick start cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 mod backend;
 mod connect;
 #[cfg(feature = "worker")]
@@ -27,6 +33,32 @@ pub mod metrics;
 pub mod retention;
 #[cfg(feature = "worker")]
 pub mod worker;
+
+/// `brook serve` in-process (feature `server`): the engine behind a RESP2/RESP3 server,
+/// started on the current tokio runtime — a test fixture that code in any language can
+/// talk to with its usual Redis client, no Redis installed. This is the `brook-server`
+/// crate, re-exported.
+///
+/// ```no_run
+/// # async fn fixture() -> Result<(), Box<dyn std::error::Error>> {
+/// use brook::server::{ClockMode, Server, ServerConfig};
+///
+/// let server = Server::start(ServerConfig {
+///     clock: ClockMode::Manual(1_700_000_000_000), // moved by BROOK.CLOCK ADVANCE ms
+///     ..ServerConfig::default() // 127.0.0.1, a free port
+/// })
+/// .await?;
+/// let url = format!("redis://{}", server.local_addr());
+/// let backend = brook::connect(&url).await?; // or any Redis client, any language
+/// # let _ = backend;
+/// server.shutdown();
+/// server.wait().await;
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "server")]
+pub mod server {
+    pub use brook_server::*;
+}
 
 pub use backend::{Backend, BackendSubscription};
 pub use connect::connect;

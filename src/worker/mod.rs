@@ -331,7 +331,9 @@ impl WorkerHandle {
     /// Graceful shutdown: stop fetching, finish in-flight work (within the shutdown
     /// timeout), acknowledge, delete the consumer if it owns nothing pending.
     pub async fn shutdown(self) -> Result<WorkerReport, WorkerError> {
-        let _ = self.shutdown.send(true);
+        // `send_replace`, not `send`: the worker's task may not have subscribed yet
+        // (a shutdown right after `spawn`), and `send` drops a value nobody receives.
+        self.shutdown.send_replace(true);
         self.join().await
     }
 

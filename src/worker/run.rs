@@ -175,7 +175,8 @@ impl<S: WorkerOps + Clone + 'static> Worker<S> {
         tokio::select! {
             r = &mut run => r,
             () = &mut shutdown => {
-                let _ = stop.send(true);
+                // `send_replace`: `run` may not have subscribed yet.
+                stop.send_replace(true);
                 run.await
             }
         }

@@ -289,3 +289,19 @@ async fn a_worker_whose_handler_always_fails_holds_at_most_twice_its_concurrency
     assert_eq!(stats.fetched, 8, "nothing more is fetched: {stats:?}");
     w.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_right_after_spawn_returns() {
+    // The shutdown signal is sent before the worker's task has subscribed to it: it
+    // must not be lost (it was, and `shutdown` waited forever).
+    for _ in 0..20 {
+        let (backend, _clock) = backend().await;
+        let w = Worker::builder(backend.clone(), STREAM, GROUP)
+            .build()
+            .spawn(|_m: Message| async { Ok(()) });
+        tokio::time::timeout(PATIENCE, w.shutdown())
+            .await
+            .expect("shutdown returns")
+            .expect("a clean stop");
+    }
+}
