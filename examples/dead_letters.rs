@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use brook::worker::{dead_letters, redrive, Backoff, BoxError, Message, Worker};
-use brook::{Streams, XAddOptions};
+use brook::Streams;
 
 const PATIENCE: Duration = Duration::from_secs(10);
 
@@ -20,9 +20,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let backend = brook::connect("mem://").await?;
     for sku in ["apple", "poison", "pear", "plum"] {
-        backend
-            .xadd(b"orders", &XAddOptions::default(), &[("sku", sku)])
-            .await?;
+        backend.xadd("orders", &[("sku", sku)]).await?;
     }
 
     // Until this flag is set, the handler rejects the "poison" order.

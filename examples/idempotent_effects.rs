@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use brook::worker::{Backoff, BoxError, Message, Worker};
-use brook::{Bytes, Streams, XAddOptions};
+use brook::{Bytes, Streams};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,11 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let orders = [("1", "10"), ("2", "20"), ("2", "20"), ("3", "30")];
     for (order, amount) in orders {
         backend
-            .xadd(
-                b"orders",
-                &XAddOptions::default(),
-                &[("order", order), ("amount", amount)],
-            )
+            .xadd("orders", &[("order", order), ("amount", amount)])
             .await?;
     }
 

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use brook::worker::{Message, Worker};
-use brook::{Streams, XAddOptions};
+use brook::Streams;
 
 const ORDERS: u64 = 100;
 
@@ -50,8 +50,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sku = format!("sku-{}", n % 7);
         backend
             .xadd(
-                b"example:orders",
-                &XAddOptions::default(),
+                "example:orders",
                 &[("order", order.as_str()), ("sku", sku.as_str())],
             )
             .await?;
