@@ -39,11 +39,9 @@
 extern crate alloc;
 
 mod api;
-mod claim;
 mod cmd;
 mod entry;
 mod error;
-mod error_parse;
 mod glob;
 mod group;
 mod heap;
@@ -54,9 +52,7 @@ mod log;
 mod num;
 mod options;
 mod pubsub;
-mod read_request;
-mod read_sink;
-mod readgroup;
+mod read;
 mod reply;
 mod resp;
 mod slot_hash;
@@ -65,21 +61,11 @@ mod stream;
 #[cfg(feature = "std")]
 mod blocking;
 #[cfg(feature = "std")]
-mod clock;
-#[cfg(feature = "std")]
-mod engine;
-#[cfg(feature = "std")]
-mod engine_state;
+mod handle;
 #[cfg(all(test, loom))]
 mod loom_tests;
 #[cfg(feature = "std")]
-mod read_wait;
-#[cfg(feature = "std")]
-mod sleep;
-#[cfg(feature = "std")]
 mod sync;
-#[cfg(feature = "std")]
-mod timer;
 
 pub use api::EffectReplies;
 pub use api::{
@@ -107,19 +93,19 @@ pub use options::{
     Block, ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions,
     XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-pub use read_request::{ReadOutput, ReadRequest};
+pub use read::request::{ReadOutput, ReadRequest};
 pub use reply::Reply;
 pub use resp::{Protocol, RespWriter};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
 pub use stream::Stream;
 
 #[cfg(feature = "std")]
-pub use clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};
+pub use handle::clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};
 #[cfg(feature = "std")]
-pub use engine::{Engine, EngineBuilder};
+pub use handle::engine::{Engine, EngineBuilder};
+#[cfg(feature = "std")]
+pub use handle::read_wait::{ExecuteFuture, ReadFuture};
+#[cfg(feature = "std")]
+pub use handle::sleep::Sleep;
 #[cfg(feature = "std")]
 pub use pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
-#[cfg(feature = "std")]
-pub use read_wait::{ExecuteFuture, ReadFuture};
-#[cfg(feature = "std")]
-pub use sleep::Sleep;

@@ -23,14 +23,14 @@ use core::task::{Context, Poll, Waker};
 use bytes::Bytes;
 use loom::thread;
 
-use crate::clock::ManualClock;
-use crate::engine::Engine;
 use crate::error::Error;
+use crate::handle::clock::ManualClock;
+use crate::handle::engine::Engine;
 use crate::id::StreamId;
 use crate::info::Claimed;
 use crate::keyspace::GroupStart;
 use crate::options::{GroupReadId, XClaimOptions, XReadGroupOptions, XReadId};
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::read::request::{ReadOutput, ReadRequest};
 
 fn engine() -> Engine {
     Engine::builder().clock(ManualClock::new(1_000)).build()

@@ -8,11 +8,11 @@ use core::time::Duration;
 
 use bytes::Bytes;
 
-use super::streams::{owned_streams, wrong_reply};
+use super::streams::wrong_reply;
 use super::{Command, CommandReply, Streams, StreamsClock, WorkerOps, XReadGroupReply, XReadReply};
-use crate::engine::Engine;
 use crate::entry::{FieldValues, StreamEntry};
 use crate::error::Error;
+use crate::handle::engine::Engine;
 use crate::id::StreamId;
 use crate::info::{
     Claimed, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream, XPendingSummary,
@@ -23,7 +23,8 @@ use crate::options::{
     Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions, XClaimOptions,
     XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::read::request::owned_streams;
+use crate::read::request::{ReadOutput, ReadRequest};
 
 impl Streams for Engine {
     async fn run(&self, cmd: &Command) -> Result<CommandReply, Error> {

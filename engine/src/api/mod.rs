@@ -43,7 +43,6 @@ mod worker_ops;
 pub use batch::{Command, CommandReply};
 pub use mark_and_ack::EffectReplies;
 pub use pubsub::{PubSub, PubSubMessage, Subscription};
-pub(crate) use streams::owned_streams;
 pub use streams::Streams;
 pub use streams_clock::StreamsClock;
 pub use worker_ops::WorkerOps;

@@ -8,9 +8,9 @@
 
 use core::future::Future;
 
-#[cfg(feature = "std")]
-use crate::engine::Engine;
 use crate::error::Error;
+#[cfg(feature = "std")]
+use crate::handle::engine::Engine;
 pub use crate::pubsub::PubSubMessage;
 #[cfg(feature = "std")]
 use crate::pubsub::Subscriber;

@@ -19,6 +19,7 @@ use crate::options::{
     millis, Block, GroupReadId, RefPolicy, TrimOptions, XAddOptions, XAutoClaimOptions,
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+use crate::read::request::owned_streams;
 
 /// The reply's payload when it is of the `$variant` kind, else an error naming the
 /// command (a backend that answered a command with another's reply).
@@ -537,9 +538,4 @@ fn owned_fields(fields: &(impl FieldValues + ?Sized)) -> Vec<(Bytes, Bytes)> {
             (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v))
         })
         .collect()
-}
-
-/// Read positions with owned keys.
-pub(crate) fn owned_streams<K: AsRef<[u8]>, T: Copy>(streams: &[(K, T)]) -> Vec<(Bytes, T)> {
-    streams.iter().map(|(k, at)| (bytes(k), *at)).collect()
 }

@@ -8,7 +8,7 @@
 use core::task::{Context, Poll, Waker};
 
 use crate::error::Error;
-use crate::read_request::ReadOutput;
+use crate::read::request::ReadOutput;
 use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
 
 /// The default of [`crate::EngineBuilder::wakeup_spin`]: how long a reader about to

@@ -25,7 +25,7 @@ use crate::blocking::handoff::{Outcome, Slot};
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::keyspace::Signal;
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::read::request::{ReadOutput, ReadRequest};
 use crate::sync::Arc;
 
 /// Identifies a blocked reader in the registry.

@@ -18,7 +18,7 @@ use bytes::Bytes;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::num;
-use crate::read_request::ReadRequest;
+use crate::read::request::ReadRequest;
 use crate::reply::Reply;
 
 pub use copy::CopyOptions;
@@ -292,7 +292,7 @@ impl Keyspace {
         proto: crate::Protocol,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<RespReadStep, Error> {
-        let mut sink = crate::read_sink::RespSink::new(proto, out);
+        let mut sink = crate::read::sink::RespSink::new(proto, out);
         if let Err(e) = self.run_read_into(&request, now, &mut sink) {
             sink.discard();
             return Err(e);
@@ -315,7 +315,7 @@ impl Keyspace {
 
 /// The reply for a blocked read's outcome: the served streams, nil for a timeout, or
 /// the error its re-run met.
-pub(crate) fn render_read(outcome: Result<crate::read_request::ReadOutput, Error>) -> Reply {
+pub(crate) fn render_read(outcome: Result<crate::read::request::ReadOutput, Error>) -> Reply {
     match outcome {
         Ok(out) => xread::render(&out),
         Err(e) => Reply::Error(e),

@@ -25,7 +25,7 @@ use crate::info::GroupEntry;
 use crate::keyspace::Keyspace;
 use crate::num::{c_str, keyword_eq};
 use crate::options::XReadId;
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::read::request::{ReadOutput, ReadRequest};
 use crate::reply::Reply;
 
 /// Redis's `getTimeoutFromObjectOrReply` in milliseconds: the absolute deadline, or 0

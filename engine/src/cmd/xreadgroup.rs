@@ -26,7 +26,7 @@ use crate::id::StreamId;
 use crate::keyspace::Keyspace;
 use crate::num::c_str;
 use crate::options::{GroupReadId, XReadGroupOptions};
-use crate::read_request::ReadRequest;
+use crate::read::request::ReadRequest;
 use crate::reply::Reply;
 
 /// One stream's ID argument: `>` or a strict ID (`$` and `+` have their own errors).

@@ -25,7 +25,7 @@ use crate::info::{
 use crate::options::{
     GroupReadId, RefPolicy, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions,
 };
-use crate::readgroup::idle_since;
+use crate::stream::read_group::idle_since;
 use crate::stream::Stream;
 
 /// Where XGROUP CREATE / SETID put the group.
@@ -205,7 +205,7 @@ impl Keyspace {
         opts: &XReadGroupOptions,
         now: u64,
     ) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
-        let mut sink = crate::read_sink::GroupVec::default();
+        let mut sink = crate::read::sink::GroupVec::default();
         self.xreadgroup_into(group, consumer, streams, opts, now, &mut sink)?;
         Ok(sink.streams)
     }
@@ -219,7 +219,7 @@ impl Keyspace {
         streams: &[(K, GroupReadId)],
         opts: &XReadGroupOptions,
         now: u64,
-        sink: &mut impl crate::read_sink::ReadSink,
+        sink: &mut impl crate::read::sink::ReadSink,
     ) -> Result<(), Error> {
         self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         for (key, _) in streams {
@@ -739,7 +739,7 @@ struct Tee<'a, S> {
     ids: Vec<StreamId>,
 }
 
-impl<S: crate::read_sink::EntrySink> crate::read_sink::EntrySink for Tee<'_, S> {
+impl<S: crate::read::sink::EntrySink> crate::read::sink::EntrySink for Tee<'_, S> {
     fn entry(&mut self, e: &crate::log::node::EntryRef<'_>, claim: Option<(u64, u64)>) {
         self.ids.push(e.id);
         self.inner.entry(e, claim);

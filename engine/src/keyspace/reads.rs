@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::StreamSummary;
 use crate::options::{GroupReadId, XReadId};
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::read::request::{ReadOutput, ReadRequest};
 use crate::stream::Stream;
 
 impl Keyspace {
@@ -22,7 +22,7 @@ impl Keyspace {
         streams: &[(K, XReadId)],
         count: Option<u64>,
     ) -> Result<Vec<StreamEntries>, Error> {
-        let mut sink = crate::read_sink::ReadVec::default();
+        let mut sink = crate::read::sink::ReadVec::default();
         self.xread_into(streams, count, &mut sink)?;
         Ok(sink.streams)
     }
@@ -33,7 +33,7 @@ impl Keyspace {
         &self,
         streams: &[(K, XReadId)],
         count: Option<u64>,
-        sink: &mut impl crate::read_sink::ReadSink,
+        sink: &mut impl crate::read::sink::ReadSink,
     ) -> Result<(), Error> {
         self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         let mut after = Vec::with_capacity(streams.len());
@@ -95,7 +95,7 @@ impl Keyspace {
         &mut self,
         req: &ReadRequest,
         now: u64,
-        sink: &mut impl crate::read_sink::ReadSink,
+        sink: &mut impl crate::read::sink::ReadSink,
     ) -> Result<(), Error> {
         match req {
             ReadRequest::Read { streams, count } => {

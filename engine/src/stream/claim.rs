@@ -9,7 +9,7 @@ use crate::group::pel::Placement;
 use crate::id::StreamId;
 use crate::info::{Claimed, XAutoClaimReply};
 use crate::options::{ClaimTime, XAutoClaimOptions, XClaimOptions};
-use crate::readgroup::idle_since;
+use crate::stream::read_group::idle_since;
 use crate::stream::Stream;
 
 impl Stream {

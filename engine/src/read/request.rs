@@ -86,3 +86,11 @@ impl ReadRequest {
         matches!(self, ReadRequest::Group { .. })
     }
 }
+
+/// Read positions with owned keys.
+pub(crate) fn owned_streams<K: AsRef<[u8]>, T: Copy>(streams: &[(K, T)]) -> Vec<(Bytes, T)> {
+    streams
+        .iter()
+        .map(|(k, at)| (Bytes::copy_from_slice(k.as_ref()), *at))
+        .collect()
+}

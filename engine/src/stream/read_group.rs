@@ -8,7 +8,7 @@ use crate::group::Group;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
 use crate::options::{GroupReadId, XReadGroupOptions};
-use crate::read_sink::{EntrySink, GroupEntries};
+use crate::read::sink::{EntrySink, GroupEntries};
 use crate::stream::Stream;
 
 /// `now - time` as Redis computes idle times (signed milliseconds).

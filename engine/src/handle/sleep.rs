@@ -13,10 +13,10 @@ use core::task::{Context, Poll};
 
 use alloc::vec::Vec;
 
-use crate::engine::Engine;
 use crate::error::Error;
-use crate::read_request::ReadRequest;
-use crate::read_wait::Waiting;
+use crate::handle::engine::Engine;
+use crate::handle::read_wait::Waiting;
+use crate::read::request::ReadRequest;
 
 enum State {
     Start(u64),
@@ -75,7 +75,7 @@ impl Future for Sleep {
                         let s = &mut *st;
                         s.waiters.register(&mut s.ks, keyless, Some(deadline), now)
                     };
-                    crate::timer::wake_timer(this.engine.inner(), &mut st);
+                    crate::handle::timer::wake_timer(this.engine.inner(), &mut st);
                     drop(st);
                     this.state = State::Waiting(Waiting::new(this.engine.clone(), id, slot));
                 }

@@ -4,7 +4,7 @@
 //! timer (`timer.rs`) all build on it; it knows none of them.
 
 use crate::blocking::waiters::{Completions, Waiters};
-use crate::clock::{Clock, SystemClock};
+use crate::handle::clock::{Clock, SystemClock};
 use crate::keyspace::Keyspace;
 use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
 

@@ -4,6 +4,9 @@
 //! Everything here is pure: no clock, no locks. The command's time arrives as an
 //! argument (`now`, Unix milliseconds), frozen for the whole command as in Redis.
 
+mod claim;
+pub(crate) mod read_group;
+
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;

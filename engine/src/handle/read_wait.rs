@@ -23,9 +23,9 @@ use bytes::Bytes;
 use crate::blocking::handoff::Slot;
 use crate::blocking::waiters::WaiterId;
 use crate::cmd::ReadStep;
-use crate::engine::Engine;
 use crate::error::Error;
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::handle::engine::Engine;
+use crate::read::request::{ReadOutput, ReadRequest};
 use crate::reply::Reply;
 use crate::sync::Arc;
 
@@ -61,14 +61,14 @@ fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
 
 fn register(
     engine: &Engine,
-    st: &mut crate::engine_state::State,
+    st: &mut crate::handle::state::State,
     req: ReadRequest,
     deadline: Option<u64>,
     now: u64,
 ) -> Start {
     let st_ref = &mut *st;
     let (id, slot) = st_ref.waiters.register(&mut st_ref.ks, req, deadline, now);
-    crate::timer::wake_timer(engine.inner(), st);
+    crate::handle::timer::wake_timer(engine.inner(), st);
     Start::Waiting(id, slot)
 }
 

@@ -10,12 +10,11 @@ use core::time::Duration;
 
 use bytes::Bytes;
 
-use crate::api::owned_streams;
 use crate::blocking::waiters::Waiters;
-use crate::clock::{Clock, SystemClock};
-use crate::engine_state::{Inner, State};
 use crate::entry::{FieldValues, StreamEntries, StreamEntry};
 use crate::error::Error;
+use crate::handle::clock::{Clock, SystemClock};
+use crate::handle::state::{Inner, State};
 use crate::id::StreamId;
 use crate::info::{
     Claimed, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream,
@@ -29,7 +28,7 @@ use crate::options::{
     XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
-use crate::read_request::{ReadOutput, ReadRequest};
+use crate::read::request::{owned_streams, ReadOutput, ReadRequest};
 use crate::reply::Reply;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard};
 
@@ -112,7 +111,7 @@ impl EngineBuilder {
                 )),
             }),
         };
-        crate::timer::subscribe_clock(&engine.inner);
+        crate::handle::timer::subscribe_clock(&engine.inner);
         engine
     }
 }

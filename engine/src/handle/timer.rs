@@ -10,7 +10,7 @@
 //! reader's own thread or task still waits; only its timeout is lost, and the next
 //! blocking read with a deadline tries again. Neither exists under loom.
 
-use crate::engine_state::{Inner, State};
+use crate::handle::state::{Inner, State};
 use crate::sync::Arc;
 
 /// Lets the timer see a new deadline: with a clock that fires deadlines itself nothing

@@ -6,6 +6,8 @@
 //! available from [`Error::code`]. The Redis adapter maps server errors back onto the same
 //! variants, so code matching on them works with either backend.
 
+mod parse;
+
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
