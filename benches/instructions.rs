@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use brook::{
-    Engine, GroupReadId, GroupStart, Keyspace, ManualClock, StreamId, XAutoClaimOptions,
+    Engine, GroupReadId, GroupStart, Keyspace, ManualClock, StreamId, Streams, XAutoClaimOptions,
     XPendingRange, XReadGroupOptions,
 };
 use bytes::Bytes;
@@ -48,6 +48,21 @@ fn run(path: &str, n: u64) -> Option<()> {
             let e = Engine::builder().clock(ManualClock::new(NOW)).build();
             for _ in 0..n {
                 black_box(e.xadd("s", &[("field", "value")]).ok()?);
+            }
+        }
+        // XADD one field through the trait on the engine (its override: no Command).
+        "xadd_trait" => {
+            let e = Engine::builder().clock(ManualClock::new(NOW)).build();
+            for _ in 0..n {
+                black_box(ready(Streams::xadd(&e, "s", &[("field", "value")])).ok()?);
+            }
+        }
+        // XADD one field through `connect("mem://")`'s Backend: the trait's provided
+        // method (a Command built and run).
+        "xadd_backend" => {
+            let b = ready(brook::connect("mem://?clock=manual")).ok()?;
+            for _ in 0..n {
+                black_box(ready(b.xadd("s", &[("field", "value")])).ok()?);
             }
         }
         // XADD five fields with a stable schema.
@@ -127,6 +142,16 @@ fn run(path: &str, n: u64) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+/// Polls an engine future once (it never blocks here).
+fn ready<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match f.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => v,
+        std::task::Poll::Pending => panic!("an engine future that does not block is ready at once"),
+    }
 }
 
 fn main() {

@@ -38,7 +38,7 @@ fn engine() -> Engine {
 
 fn group_engine() -> Engine {
     let e = engine();
-    e.xgroup_create("s", "g", GroupStart::Last, true)
+    e.xgroup_create("s", "g", GroupStart::Last, true, None)
         .expect("create");
     e
 }
@@ -58,8 +58,14 @@ fn group_read(consumer: &str) -> ReadRequest {
 
 fn ids(out: &ReadOutput) -> Vec<StreamId> {
     match out {
-        ReadOutput::Read(v) => v.iter().flat_map(|(_, e)| e.iter().map(|e| e.id)).collect(),
-        ReadOutput::Group(v) => v.iter().flat_map(|(_, e)| e.iter().map(|e| e.id)).collect(),
+        ReadOutput::Read(v) => v
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.id))
+            .collect(),
+        ReadOutput::Group(v) => v
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.id))
+            .collect(),
     }
 }
 
@@ -84,9 +90,10 @@ fn handed_to_bob(e: &Engine, id: StreamId) -> bool {
             "bob",
             &[("s", GroupReadId::New)],
             &XReadGroupOptions::default(),
+            None,
         )
         .expect("read");
-    later.iter().any(|(_, v)| v.iter().any(|x| x.id == id))
+    later.iter().any(|s| s.entries.iter().any(|x| x.id == id))
 }
 
 #[test]
@@ -147,6 +154,7 @@ fn loom_xack_racing_xclaim_leaves_each_entry_acked_or_in_one_pel() {
             "alice",
             &[("s", GroupReadId::New)],
             &XReadGroupOptions::default(),
+            None,
         )
         .expect("deliver");
         let acker = {
@@ -156,8 +164,15 @@ fn loom_xack_racing_xclaim_leaves_each_entry_acked_or_in_one_pel() {
         let claimer = {
             let e = e.clone();
             thread::spawn(move || {
-                e.xclaim("s", "g", "bob", 0, &[id], &XClaimOptions::default())
-                    .expect("xclaim")
+                e.xclaim(
+                    "s",
+                    "g",
+                    "bob",
+                    core::time::Duration::from_millis(0),
+                    &[id],
+                    &XClaimOptions::default(),
+                )
+                .expect("xclaim")
             })
         };
         let acked = acker.join().expect("acker");
@@ -185,6 +200,7 @@ fn loom_xautoclaim_racing_xack_never_duplicates_a_pending_entry() {
             "alice",
             &[("s", GroupReadId::New)],
             &XReadGroupOptions::default(),
+            None,
         )
         .expect("deliver");
         let acker = {
@@ -194,8 +210,15 @@ fn loom_xautoclaim_racing_xack_never_duplicates_a_pending_entry() {
         let claimer = {
             let e = e.clone();
             thread::spawn(move || {
-                e.xautoclaim("s", "g", "bob", 0, StreamId::MIN, &Default::default())
-                    .expect("xautoclaim")
+                e.xautoclaim(
+                    "s",
+                    "g",
+                    "bob",
+                    core::time::Duration::from_millis(0),
+                    StreamId::MIN,
+                    &Default::default(),
+                )
+                .expect("xautoclaim")
             })
         };
         assert_eq!(acker.join().expect("acker"), 1);
@@ -252,7 +275,7 @@ fn loom_a_deadline_firing_while_an_xadd_serves_the_reader_loses_nothing() {
     loom::model(|| {
         let clock = ManualClock::new(1_000);
         let e = Engine::builder().clock(clock.clone()).build();
-        e.xgroup_create("s", "g", GroupStart::Last, true)
+        e.xgroup_create("s", "g", GroupStart::Last, true, None)
             .expect("create");
         let reader = {
             let e = e.clone();

@@ -11,9 +11,7 @@ use brook::metrics;
 use brook::metrics::Exporter;
 #[cfg(feature = "metrics-http")]
 use brook::worker::{Message, Worker};
-use brook::{
-    GroupReadId, GroupStart, StreamId, Streams, WorkerOps, XAddOptions, XReadGroupOptions,
-};
+use brook::{GroupReadId, GroupStart, StreamId, WorkerOps, XAddOptions, XReadGroupOptions};
 use brook_test_support::{ServerGuard, ServerKind};
 use prometheus_parse::{Sample, Scrape, Value};
 
@@ -202,7 +200,7 @@ fn worker_metrics_over_http() {
     rt.block_on(async {
         let b = brook::connect("mem://").await.expect("mem");
         for _ in 0..10 {
-            b.xadd_with(b"http", &XAddOptions::default(), &[("f", "v")])
+            brook::Streams::xadd(&b, "http", &[("f", "v")])
                 .await
                 .expect("xadd");
         }

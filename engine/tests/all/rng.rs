@@ -2,6 +2,7 @@
 //! seed it prints.
 
 /// SplitMix64.
+#[derive(Clone)]
 pub struct Rng(u64);
 
 impl Rng {

@@ -1,7 +1,8 @@
 //! The `Streams` trait on the engine without an async runtime: the futures run on a
 //! plain thread that parks between polls, and a blocked read through the trait is woken
-//! by a write from another thread. (Every command's behaviour through the trait, on the
-//! engine and on the servers, is the root crate's conformance suite.)
+//! by a write from another thread; the engine's own typed methods agree with the
+//! trait's provided ones. (Every command's behaviour through the trait, on the engine
+//! and on the servers, is the root crate's conformance suite.)
 
 use std::future::Future;
 use std::sync::Arc;
@@ -10,9 +11,12 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use brook_engine::{
-    Block, Engine, Error, GroupReadId, GroupStart, StreamId, Streams, XAddOptions,
+    Block, Command, CommandReply, Engine, Error, GroupReadId, GroupStart, ManualClock, StreamId,
+    Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
     XReadGroupOptions, XReadId,
 };
+
+use crate::rng::Rng;
 
 /// Runs a future on this thread, parking between polls (the engine wakes the waker from
 /// the writing thread).
@@ -89,4 +93,129 @@ fn a_blocked_group_read_through_the_trait_wakes_on_a_write() {
 async fn engine_group<S: Streams>(s: &S) -> Result<(), Error> {
     s.xgroup_create(b"s", b"g", GroupStart::Last, true, None)
         .await
+}
+
+/// A backend with only the trait's four required methods, so every typed call takes
+/// the provided path (a `Command` built, run, its reply unpacked).
+struct CoreOnly(Engine);
+
+impl Streams for CoreOnly {
+    async fn run(&self, cmd: &Command) -> Result<CommandReply, Error> {
+        self.0.run(cmd).await
+    }
+
+    async fn run_blocking(&self, cmd: &Command, block: Block) -> Result<CommandReply, Error> {
+        self.0.run_blocking(cmd, block).await
+    }
+
+    async fn pipeline(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.0.pipeline(cmds).await
+    }
+
+    async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        self.0.atomic(cmds).await
+    }
+}
+
+/// One random typed call on `s`, its result as text (replies and errors alike).
+async fn typed_call<S: Streams>(s: &S, rng: &mut Rng) -> String {
+    let key = *rng.pick(&["s", "t"]);
+    let group = *rng.pick(&["g", "h"]);
+    let consumer = *rng.pick(&["alice", "bob"]);
+    let at = StreamId::new(rng.below(40), rng.below(3));
+    let to = StreamId::new(at.ms + rng.below(20), rng.below(3));
+    let n = 1 + rng.below(5);
+    match rng.below(22) {
+        0..=2 => format!("{:?}", s.xadd(key, &[("f", "v")]).await),
+        3 => {
+            let opts = XAddOptions::with_id(XAddId::Explicit(to)).trim(TrimOptions::maxlen(n));
+            format!("{:?}", s.xadd_with(key, &opts, &[("f", "v")]).await)
+        }
+        4 => format!("{:?}", s.xlen(key).await),
+        5 => format!("{:?}", s.xrange(key, at, to, Some(n)).await),
+        6 => format!("{:?}", s.xrevrange(key, to, at, None).await),
+        7 => format!("{:?}", s.xdel(key, &[at, to]).await),
+        8 => format!("{:?}", s.xtrim(key, &TrimOptions::minid(at)).await),
+        9 => {
+            let start = if rng.pct(50) {
+                GroupStart::Last
+            } else {
+                GroupStart::Id(at)
+            };
+            let mkstream = rng.pct(50);
+            format!(
+                "{:?}",
+                s.xgroup_create(key, group, start, mkstream, None).await
+            )
+        }
+        10 => format!(
+            "{:?}",
+            s.xgroup_setid(key, group, GroupStart::Id(at), None).await
+        ),
+        11 => format!("{:?}", s.xgroup_createconsumer(key, group, consumer).await),
+        12 => format!("{:?}", s.xgroup_delconsumer(key, group, consumer).await),
+        13..=14 => {
+            let read = if rng.pct(70) {
+                GroupReadId::New
+            } else {
+                GroupReadId::After(at)
+            };
+            let mut opts = XReadGroupOptions::default().count(n);
+            if rng.pct(20) {
+                opts = opts.noack();
+            }
+            let streams = [(key, read)];
+            format!(
+                "{:?}",
+                s.xreadgroup(group, consumer, &streams, &opts, None).await
+            )
+        }
+        15 => format!("{:?}", s.xack(key, group, &[at, to]).await),
+        16 => format!("{:?}", s.xpending(key, group).await),
+        17 => {
+            let range = XPendingRange::new(StreamId::MIN, StreamId::MAX, n);
+            format!("{:?}", s.xpending_range(key, group, &range).await)
+        }
+        18 => {
+            let (opts, ids) = (XClaimOptions::default(), [at, to]);
+            let claimed = s.xclaim(key, group, consumer, Duration::ZERO, &ids, &opts);
+            format!("{:?}", claimed.await)
+        }
+        19 => {
+            let opts = XAutoClaimOptions::default().count(n);
+            let claimed = s.xautoclaim(key, group, consumer, Duration::ZERO, at, &opts);
+            format!("{:?}", claimed.await)
+        }
+        20 => format!(
+            "{:?}",
+            s.xread(&[(key, XReadId::After(at))], Some(n), None).await
+        ),
+        _ => format!(
+            "{:?} {:?} {:?}",
+            s.xinfo_groups(key).await,
+            s.xinfo_consumers(key, group).await,
+            s.xinfo_stream(key).await
+        ),
+    }
+}
+
+/// The typed methods the engine overrides answer exactly as the trait's provided ones,
+/// which go through `Command`s: the same random calls on twin engines on one manual
+/// clock, compared reply by reply.
+#[test]
+fn the_engines_typed_methods_agree_with_the_provided_ones() {
+    let seed = Rng::seed_from_env("BROOK_TRAIT_AGREE_SEED");
+    let mut rng = Rng::new(seed);
+    let clock = ManualClock::new(1_000);
+    let direct = Engine::builder().clock(clock.clone()).build();
+    let core = CoreOnly(Engine::builder().clock(clock.clone()).build());
+    for step in 0..3_000 {
+        let mut twin = rng.clone();
+        let a = block_on(typed_call(&direct, &mut rng));
+        let b = block_on(typed_call(&core, &mut twin));
+        assert_eq!(a, b, "step {step} (seed {seed})");
+        if rng.pct(10) {
+            clock.advance(1 + rng.below(50));
+        }
+    }
 }
