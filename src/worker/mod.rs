@@ -1,7 +1,7 @@
 //! The reliable worker: consume a stream through a consumer group, acknowledge on
 //! success, reclaim what dead workers left behind, retry with backoff, dead-letter
-//! poison messages, and shut down without losing anything — generic over
-//! [`Streams`], so the same worker runs on the engine and on Redis.
+//! poison messages, and shut down without losing anything — generic over the backend
+//! ([`crate::WorkerOps`]), so the same worker runs on the engine and on Redis.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -46,8 +46,8 @@
 //! - **the coordinator** (`run`): per-key ordering, the in-flight limit, graceful
 //!   shutdown (stop fetching, let handlers finish within `shutdown_timeout`, flush
 //!   acknowledgements, delete the consumer only if it owns nothing pending).
-//! - **time** comes from the backend ([`Streams::now_ms`],
-//!   [`Streams::sleep_until`]): on
+//! - **time** comes from the backend ([`crate::StreamsClock::now_ms`],
+//!   [`crate::StreamsClock::sleep_until`]): on
 //!   `mem://?clock=manual` every schedule (claim interval, backoff, touch, handler
 //!   timeout) moves with `ManualClock::advance`, so tests need no sleeps.
 //!
