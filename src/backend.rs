@@ -1,10 +1,12 @@
 //! [`Backend`]: one type for whichever backend a URL picked, implementing [`Streams`],
 //! [`StreamsClock`] and [`WorkerOps`] by handing each call to the engine or to the
-//! Redis adapter (the typed stream methods are the trait's, built on `run`).
+//! Redis adapter: the four required methods, and the hot typed ones (XADD, XREADGROUP,
+//! XACK); the other typed methods are the trait's, built on `run`.
 
 use brook_engine::{
-    Block, Command, CommandReply, EffectReplies, Engine, Error, ManualClock, PubSub, PubSubMessage,
-    StreamId, Streams, StreamsClock, Subscription, WorkerOps,
+    Block, Command, CommandReply, EffectReplies, Engine, Error, FieldValues, GroupReadId,
+    ManualClock, PubSub, PubSubMessage, StreamId, Streams, StreamsClock, Subscription, WorkerOps,
+    XAddOptions, XReadGroupOptions, XReadGroupReply,
 };
 
 #[cfg(feature = "redis")]
@@ -84,6 +86,46 @@ impl Streams for Backend {
 
     async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         on_backend!(self, s => Streams::atomic(s, cmds))
+    }
+
+    // The hot paths of producers and the worker go to the backend's own typed method
+    // (on the engine: no `Command` built, no key or field copied).
+
+    async fn xadd(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        fields: &(impl FieldValues + Sync + ?Sized),
+    ) -> Result<StreamId, Error> {
+        on_backend!(self, s => Streams::xadd(s, key, fields))
+    }
+
+    async fn xadd_with(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        opts: &XAddOptions,
+        fields: &(impl FieldValues + Sync + ?Sized),
+    ) -> Result<Option<StreamId>, Error> {
+        on_backend!(self, s => Streams::xadd_with(s, key, opts, fields))
+    }
+
+    async fn xreadgroup<K: AsRef<[u8]> + Sync>(
+        &self,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
+        streams: &[(K, GroupReadId)],
+        opts: &XReadGroupOptions,
+        block: Option<Block>,
+    ) -> Result<XReadGroupReply, Error> {
+        on_backend!(self, s => Streams::xreadgroup(s, group, consumer, streams, opts, block))
+    }
+
+    async fn xack(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        ids: &[StreamId],
+    ) -> Result<u64, Error> {
+        on_backend!(self, s => Streams::xack(s, key, group, ids))
     }
 }
 
