@@ -66,10 +66,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             s.fetched >= 4 && s.retried == 1 && s.in_flight == 0
         })
         .await?;
-    let stats = handle.shutdown().await?.stats;
+    let report = handle.shutdown().await?;
+    let stats = report.stats;
     println!(
-        "handler successes {}, duplicates {}, failed attempts {}",
-        stats.processed, stats.duplicates, stats.failed
+        "handler successes {}, duplicates {}, failed attempts {}, acknowledged {}",
+        stats.succeeded, stats.duplicates, stats.failed, stats.acked
     );
 
     // Each order took effect exactly once: 10 + 20 + 30, three invoices.
@@ -78,6 +79,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(revenue.as_ref(), b"60");
     assert_eq!(backend.xlen(b"invoices").await?, 3);
     assert_eq!(stats.duplicates, 1);
+    // Every entry acknowledged, the duplicate included; the report says the same.
+    assert_eq!((stats.acked, report.completed), (4, 4));
     assert_eq!(stats.failed, 1);
     Ok(())
 }

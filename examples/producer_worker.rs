@@ -61,14 +61,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .wait_for_timeout(Duration::from_secs(10), |s| s.acked >= ORDERS)
         .await?;
     println!(
-        "processed {} orders, acknowledged {}",
-        stats.processed, stats.acked
+        "handled {} orders, acknowledged {}",
+        stats.succeeded, stats.acked
     );
 
     // Graceful shutdown: stop reading, finish what is in flight, flush the
     // acknowledgements, delete the consumer if it owns nothing pending.
     let report = handle.shutdown().await?;
     assert_eq!(report.stats.acked, ORDERS);
+    assert_eq!(report.completed, ORDERS);
     assert!(report.consumer_deleted, "nothing left pending");
     println!("worker stopped: {report:?}");
     Ok(())

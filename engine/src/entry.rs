@@ -88,6 +88,16 @@ impl<K: AsRef<[u8]>, V: AsRef<[u8]>> FieldValues for Vec<(K, V)> {
     }
 }
 
+/// A reference to field/value pairs (so a slice of `&[(K, V)]` is a batch of entries).
+impl<T: FieldValues + ?Sized> FieldValues for &T {
+    fn pair_count(&self) -> usize {
+        (**self).pair_count()
+    }
+    fn pair(&self, i: usize) -> (&[u8], &[u8]) {
+        (**self).pair(i)
+    }
+}
+
 /// A flat `[field1, value1, field2, value2 …]` list, as XADD's arguments arrive.
 #[derive(Clone, Copy, Debug)]
 pub struct FlatFields<'a, T>(&'a [T]);

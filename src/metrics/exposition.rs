@@ -303,7 +303,7 @@ impl<S: Streams + StreamsClock + Clone + 'static> Exporter<S> {
         let acked = counter(
             registry,
             "brook_worker_acked",
-            "Entries acknowledged after success",
+            "Entries acknowledged as finished (successes and duplicates)",
         );
         let dups = counter(
             registry,
@@ -324,7 +324,7 @@ impl<S: Streams + StreamsClock + Clone + 'static> Exporter<S> {
                 consumer: w.consumer.clone(),
             };
             let s = *w.stats.borrow();
-            processed.get_or_create(&l).inc_by(s.processed);
+            processed.get_or_create(&l).inc_by(s.succeeded);
             failed.get_or_create(&l).inc_by(s.failed);
             reclaimed.get_or_create(&l).inc_by(s.reclaimed);
             dead.get_or_create(&l).inc_by(s.dead_lettered);

@@ -21,7 +21,7 @@
 //! });
 //! // … later:
 //! let report = handle.shutdown().await?;
-//! println!("{} processed", report.stats.processed);
+//! println!("{} handled and acknowledged", report.completed);
 //! # Ok(()) }
 //! ```
 //!
@@ -121,12 +121,16 @@ pub struct Worker<S> {
 /// What a worker did, returned when it stops.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WorkerReport {
-    /// Messages handled successfully.
-    pub done: u64,
+    /// Messages this worker finished: handled successfully (or found already handled,
+    /// in idempotent mode) and acknowledged. Counted as each message's task ends; an
+    /// acknowledgement sent through the batched XACK is flushed before the report is
+    /// made, and one that failed leaves its entry pending (see `stats.errors`).
+    pub completed: u64,
     /// Messages moved to the dead-letter stream.
     pub dead_lettered: u64,
-    /// Messages another consumer took over while this one held them.
-    pub lost: u64,
+    /// Messages another consumer took over while this one held them (same as
+    /// `stats.taken_over`): not lost, that consumer has them.
+    pub taken_over: u64,
     /// Messages left pending at shutdown (or after a backend error) for others.
     pub abandoned: u64,
     /// True when the consumer owned nothing pending at the end and was deleted.

@@ -141,10 +141,10 @@ impl<S: WorkerOps + Clone + 'static, H: Handler> Coordinator<S, H> {
         drop(slot);
         match end {
             End::Crashed(point) => return Some(WorkerError::Crashed(point)),
-            End::Done => self.report.done += 1,
+            End::Completed => self.report.completed += 1,
             End::DeadLettered => self.report.dead_lettered += 1,
             End::Deleted => {}
-            End::Lost => self.report.lost += 1,
+            End::TakenOver => self.report.taken_over += 1,
             End::Abandoned => self.report.abandoned += 1,
         }
         if let Some(k) = key {

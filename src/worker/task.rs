@@ -17,12 +17,13 @@ use crate::{GroupReadId, StreamId, WorkerOps, XReadGroupOptions};
 /// How a message's task ended.
 #[derive(Debug)]
 pub(crate) enum End {
-    /// Succeeded; queued for acknowledgement.
-    Done,
+    /// Succeeded (or found already handled, in idempotent mode) and acknowledged, or
+    /// queued for the batched acknowledgement.
+    Completed,
     /// Moved to the dead-letter stream (or acknowledged because its entry was deleted).
     DeadLettered,
     /// Another consumer took it over; left to that one.
-    Lost,
+    TakenOver,
     /// Its stream entry was deleted while it waited for a retry; acknowledged.
     Deleted,
     /// Left pending (shutdown, or a backend error) for this or another worker.
@@ -88,7 +89,7 @@ async fn life<S: WorkerOps, H: Handler>(
                 // Processed before (a redelivery, or the same message added twice).
                 ctx.stat(|s| s.duplicates += 1);
                 let _ = ctx.acks.send(msg.id);
-                return End::Done;
+                return End::Completed;
             }
             Ok(None) => {}
             Err(_) => {
@@ -110,7 +111,7 @@ async fn life<S: WorkerOps, H: Handler>(
         }
         match attempt(ctx, handler, msg.clone()).await {
             Ok(()) => {
-                ctx.stat(|s| s.processed += 1);
+                ctx.stat(|s| s.succeeded += 1);
                 if ctx.crash(CrashPoint::AfterHandleBeforeAck, msg.id) {
                     return End::Crashed(CrashPoint::AfterHandleBeforeAck);
                 }
@@ -160,7 +161,10 @@ async fn life<S: WorkerOps, H: Handler>(
                 msg = again;
             }
             Ok(Refetch::Deleted) => return End::Deleted,
-            Ok(Refetch::Gone) => return End::Lost,
+            Ok(Refetch::Gone) => {
+                ctx.stat(|s| s.taken_over += 1);
+                return End::TakenOver;
+            }
             Err(_) => {
                 ctx.stat(|s| s.errors += 1);
                 return End::Abandoned;
@@ -206,11 +210,16 @@ async fn commit<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> End {
                     s.acked += 1;
                     s.effect_errors += failed;
                 });
-                End::Done
+                End::Completed
             }
             Ok(None) => {
-                ctx.stat(|s| s.duplicates += 1);
-                End::Done
+                // A duplicate at commit time: acknowledged all the same (like one
+                // spotted before the handler ran), nothing else applied.
+                ctx.stat(|s| {
+                    s.acked += 1;
+                    s.duplicates += 1;
+                });
+                End::Completed
             }
             Err(_) => {
                 ctx.stat(|s| s.errors += 1);
@@ -222,7 +231,7 @@ async fn commit<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> End {
         // The acker sends XACK in batches; if the worker dies first the entry is
         // redelivered (at least once).
         let _ = ctx.acks.send(msg.id);
-        return End::Done;
+        return End::Completed;
     }
     let n = effects.len();
     let mut cmds = effects;
@@ -238,7 +247,7 @@ async fn commit<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> End {
                 s.acked += 1;
                 s.effect_errors += failed;
             });
-            End::Done
+            End::Completed
         }
         Err(_) => {
             ctx.stat(|s| s.errors += 1);
@@ -311,7 +320,6 @@ async fn refetch<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> Result<Refetch
         .xtouch_if_owner(&cfg.stream, &cfg.group, &cfg.consumer, &[msg.id])
         .await?;
     if touched == 0 {
-        ctx.stat(|s| s.lost += 1);
         return Ok(Refetch::Gone);
     }
     let before = msg.id.prev().unwrap_or(StreamId::MIN);
@@ -379,8 +387,8 @@ async fn dead_letter<S: WorkerOps>(ctx: &Shared<S>, msg: &Message, error: &str) 
             End::DeadLettered
         }
         Ok(None) => {
-            ctx.stat(|s| s.lost += 1);
-            End::Lost
+            ctx.stat(|s| s.taken_over += 1);
+            End::TakenOver
         }
         Err(_) => {
             ctx.stat(|s| s.errors += 1);

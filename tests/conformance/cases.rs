@@ -32,6 +32,10 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(xadd_ids_and_errors(s)),
     },
     Case {
+        name: "xadd_many_batch",
+        body: |s| Box::pin(xadd_many_batch(s)),
+    },
+    Case {
         name: "ranges_and_deletes",
         body: |s| Box::pin(ranges_and_deletes(s)),
     },
@@ -1485,5 +1489,32 @@ async fn owner_race_dead_letter_once<S: WorkerOps + Clone + 'static>(s: &S) -> R
     }
     assert_eq!(s.xlen(dead).await?, ROUNDS, "one dead letter per entry");
     assert_eq!(s.xpending(b"s", b"g").await?.count, 0);
+    Ok(())
+}
+
+/// `xadd_many`: a batch appended in order through one pipeline; an entry that fails
+/// answers the call with its error while the others stay written.
+async fn xadd_many_batch(s: &brook::Backend) -> Result<(), Error> {
+    use brook::Streams;
+    let entries = vec![
+        vec![("n", "1")],
+        vec![("n", "2"), ("note", "big")],
+        vec![("n", "3")],
+    ];
+    let ids = s.xadd_many(b"s", &entries).await?;
+    let got = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
+    assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+    assert_eq!(got[1].fields.len(), 2);
+    let mixed: [&[(&str, &str)]; 3] = [&[("n", "4")], &[], &[("n", "5")]];
+    let err = s.xadd_many(b"s", &mixed).await.expect_err("no fields");
+    assert!(
+        err.to_string().contains("wrong number of arguments"),
+        "{err}"
+    );
+    assert_eq!(
+        s.xlen(b"s").await?,
+        5,
+        "the entries around the error are written"
+    );
     Ok(())
 }

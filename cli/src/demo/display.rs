@@ -37,7 +37,7 @@ impl Progress {
     }
 
     pub fn show(&mut self, produced: u64, s: &WorkerStats, pending: u64, len: u64) {
-        let processed = s.acked + s.duplicates;
+        let processed = s.acked; // duplicates are counted in `acked` too
         match &self.bar {
             Some(bar) => {
                 // Short enough for an 80-column terminal.

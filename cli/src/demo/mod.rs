@@ -87,7 +87,7 @@ fn worker(backend: &Backend, keys: &Keys, name: &str) -> Worker<Backend> {
 fn sum(handles: &[&WorkerHandle]) -> WorkerStats {
     handles.iter().fold(WorkerStats::default(), |mut a, h| {
         let s = h.stats();
-        a.processed += s.processed;
+        a.succeeded += s.succeeded;
         a.acked += s.acked;
         a.reclaimed += s.reclaimed;
         a.dead_lettered += s.dead_lettered;

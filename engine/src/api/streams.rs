@@ -93,6 +93,69 @@ pub trait Streams: Send + Sync {
         }
     }
 
+    /// Several `XADD key * field value …` sent as one [`Streams::pipeline`] (one round
+    /// trip on a server): appends each of `entries` with an automatic ID, in order, and
+    /// returns their IDs in the same order. For producers that have a batch at hand.
+    ///
+    /// Like a pipeline, it is not atomic: other clients' commands may run between the
+    /// entries, and when one of them fails (say the key holds another type, or an entry
+    /// has no fields) the first error is returned, while the entries before it — and
+    /// any after it that succeeded — stay written. An empty `entries` sends nothing.
+    ///
+    /// ```
+    /// use brook_engine::{Engine, Error, Streams};
+    ///
+    /// async fn produce<S: Streams>(s: &S) -> Result<usize, Error> {
+    ///     let orders = [
+    ///         [("order", "1"), ("amount", "10")],
+    ///         [("order", "2"), ("amount", "20")],
+    ///         [("order", "3"), ("amount", "30")],
+    ///     ];
+    ///     let ids = s.xadd_many("orders", &orders).await?;
+    ///     assert!(ids.windows(2).all(|w| w[0] < w[1]));
+    ///     Ok(ids.len())
+    /// }
+    ///
+    /// let engine = Engine::new();
+    /// assert_eq!(pollster::block_on(produce(&engine)), Ok(3));
+    /// assert_eq!(engine.xlen(b"orders"), Ok(3));
+    /// ```
+    fn xadd_many<F: FieldValues>(
+        &self,
+        key: impl AsRef<[u8]> + Send,
+        entries: &[F],
+    ) -> impl Future<Output = Result<Vec<StreamId>, Error>> + Send {
+        let key = bytes(key);
+        let cmds: Vec<Command> = entries
+            .iter()
+            .map(|fields| Command::XAdd {
+                key: key.clone(),
+                opts: XAddOptions::default(),
+                fields: owned_fields(fields),
+            })
+            .collect();
+        async move {
+            if cmds.is_empty() {
+                return Ok(Vec::new());
+            }
+            let replies = self.pipeline(&cmds).await?;
+            if replies.len() != cmds.len() {
+                return Err(Error::Server(Bytes::from(alloc::format!(
+                    "ERR brook: {} replies to a pipeline of {} XADDs",
+                    replies.len(),
+                    cmds.len()
+                ))));
+            }
+            replies
+                .into_iter()
+                .map(|reply| match reply? {
+                    CommandReply::Id(Some(id)) => Ok(id),
+                    other => Err(wrong_reply("XADD", &other)),
+                })
+                .collect()
+        }
+    }
+
     /// XADD with options (ID, NOMKSTREAM, trimming, IDMP): the new ID, or `None` when
     /// `NOMKSTREAM` found no stream (or, with IDMP, the ID recorded for a duplicate).
     fn xadd_with(

@@ -219,3 +219,44 @@ fn the_engines_typed_methods_agree_with_the_provided_ones() {
         }
     }
 }
+
+async fn add_many<S: Streams>(s: &S) -> Result<(), Error> {
+    // Entries of different sizes, as a slice of slices.
+    let entries: [&[(&str, &str)]; 3] =
+        [&[("n", "1")], &[("n", "2"), ("note", "big")], &[("n", "3")]];
+    let ids = s.xadd_many("s", &entries).await?;
+    assert_eq!(ids.len(), 3);
+    let got = s.xrange("s", StreamId::MIN, StreamId::MAX, None).await?;
+    let got_ids: Vec<StreamId> = got.iter().map(|e| e.id).collect();
+    assert_eq!(got_ids, ids, "appended in order, IDs in the same order");
+    assert_eq!(got[1].fields.len(), 2);
+    assert_eq!(s.xadd_many("s", &[] as &[Vec<(String, String)>]).await?, []);
+    // An entry without fields fails (XADD's arity error) and its error is returned;
+    // the entries around it are written all the same, as in a pipeline.
+    let mixed: [&[(&str, &str)]; 3] = [&[("n", "4")], &[], &[("n", "5")]];
+    let err = s
+        .xadd_many("s", &mixed)
+        .await
+        .expect_err("an entry without fields");
+    assert!(
+        err.to_string().contains("wrong number of arguments"),
+        "{err}"
+    );
+    assert_eq!(s.xlen("s").await?, 5);
+    // A key of another type: every entry fails, the first error is the answer.
+    s.set("str", "x", &Default::default()).await?;
+    let err = s
+        .xadd_many("str", &[[("n", "1")], [("n", "2")]])
+        .await
+        .expect_err("WRONGTYPE");
+    assert!(err.to_string().starts_with("WRONGTYPE"), "{err}");
+    Ok(())
+}
+
+/// `xadd_many` appends a batch through one pipeline, on the engine's own `Streams`
+/// impl and on a backend with only the four required methods alike.
+#[test]
+fn xadd_many_appends_a_batch_in_one_pipeline() {
+    block_on(add_many(&Engine::new())).expect("engine");
+    block_on(add_many(&CoreOnly(Engine::new()))).expect("core only");
+}
