@@ -354,7 +354,8 @@ impl XAutoClaimOptions {
 
 impl XClaimOptions {
     /// Sets `IDLE ms` (whole milliseconds): as if delivered this long before the
-    /// command.
+    /// command. Redis takes an idle time longer than the time since 1970 as 0 (the
+    /// delivery time cannot be negative), and so does the engine.
     pub fn idle(mut self, idle: Duration) -> XClaimOptions {
         self.time = Some(ClaimTime::Idle(
             i64::try_from(millis(idle)).unwrap_or(i64::MAX),
@@ -435,17 +436,29 @@ impl XPendingRange {
     }
 }
 
-/// `d` in whole milliseconds (rounded down, at most `u64::MAX`).
+/// `d` in whole milliseconds, rounded down and at most `i64::MAX` (the largest time
+/// Redis parses).
 pub(crate) fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    u64::try_from(d.as_millis()).map_or(i64::MAX as u64, |ms| ms.min(i64::MAX as u64))
 }
+
+/// `d` in whole milliseconds, rounded up (so any wait or expiry above zero is at least
+/// 1 ms) and at most `i64::MAX`.
+pub(crate) fn millis_up(d: Duration) -> u64 {
+    let up = u64::from(d.subsec_nanos() % 1_000_000 != 0);
+    millis(d).saturating_add(up).min(i64::MAX as u64)
+}
+
+/// A `BLOCK` this long or longer (about 146 million years) is sent as `BLOCK 0`.
+const FOREVER_MS: u64 = 1 << 62;
 
 /// How long a read waits when it finds nothing: XREAD/XREADGROUP's `BLOCK`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Block {
     /// `BLOCK ms`: wait up to this long (rounded up to whole milliseconds; zero does not
-    /// wait at all — unlike Redis's `BLOCK 0`, which means forever).
+    /// wait at all — unlike Redis's `BLOCK 0`, which means forever; a wait of 2^62 ms or
+    /// more is forever).
     For(Duration),
     /// `BLOCK 0`: wait until an entry arrives.
     Forever,
@@ -458,14 +471,9 @@ impl Block {
         match self {
             Block::Forever => Some(0),
             Block::For(d) if d.is_zero() => None,
-            Block::For(d) => {
-                let ms = d.as_millis() + u128::from(d.subsec_nanos() % 1_000_000 != 0);
-                Some(
-                    u64::try_from(ms)
-                        .unwrap_or(u64::MAX)
-                        .clamp(1, i64::MAX as u64),
-                )
-            }
+            // Redis refuses a deadline past `i64::MAX` ms: a wait that long is forever.
+            Block::For(d) if millis(d) >= FOREVER_MS => Some(0),
+            Block::For(d) => Some(millis_up(d)),
         }
     }
 
@@ -475,5 +483,34 @@ impl Block {
             0 => Block::Forever,
             ms => Block::For(Duration::from_millis(ms)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_as_redis_block_argument() {
+        assert_eq!(Block::Forever.millis(), Some(0));
+        assert_eq!(Block::For(Duration::ZERO).millis(), None);
+        assert_eq!(Block::For(Duration::from_micros(1)).millis(), Some(1));
+        assert_eq!(Block::For(Duration::from_micros(1_500)).millis(), Some(2));
+        assert_eq!(Block::For(Duration::from_millis(30)).millis(), Some(30));
+        assert_eq!(Block::For(Duration::MAX).millis(), Some(0));
+        assert_eq!(Block::from_millis(0), Block::Forever);
+        assert_eq!(Block::from_millis(7).millis(), Some(7));
+    }
+
+    #[test]
+    fn durations_in_argv_stay_within_what_redis_parses() {
+        assert_eq!(millis(Duration::from_micros(1_999)), 1);
+        assert_eq!(millis(Duration::MAX), i64::MAX as u64);
+        assert_eq!(millis_up(Duration::from_micros(1)), 1);
+        assert_eq!(millis_up(Duration::MAX), i64::MAX as u64);
+        let o = XClaimOptions::default().idle(Duration::MAX);
+        assert_eq!(o.time, Some(ClaimTime::Idle(i64::MAX)));
+        let r = XPendingRange::new(StreamId::MIN, StreamId::MAX, 1).idle(Duration::MAX);
+        assert_eq!(r.min_idle, i64::MAX);
     }
 }

@@ -1493,7 +1493,7 @@ async fn owner_race_dead_letter_once<S: WorkerOps + Clone + 'static>(s: &S) -> R
 }
 
 /// `xadd_many`: a batch appended in order through one pipeline; an entry that fails
-/// answers the call with its error while the others stay written.
+/// answers its error while the others are written and answer their IDs.
 async fn xadd_many_batch(s: &brook::Backend) -> Result<(), Error> {
     use brook::Streams;
     let entries = vec![
@@ -1501,16 +1501,22 @@ async fn xadd_many_batch(s: &brook::Backend) -> Result<(), Error> {
         vec![("n", "2"), ("note", "big")],
         vec![("n", "3")],
     ];
-    let ids = s.xadd_many(b"s", &entries).await?;
+    let ids: Vec<StreamId> = s
+        .xadd_many(b"s", &entries)
+        .await?
+        .into_iter()
+        .collect::<Result<_, _>>()?;
     let got = s.xrange(b"s", StreamId::MIN, StreamId::MAX, None).await?;
     assert_eq!(got.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
     assert_eq!(got[1].fields.len(), 2);
     let mixed: [&[(&str, &str)]; 3] = [&[("n", "4")], &[], &[("n", "5")]];
-    let err = s.xadd_many(b"s", &mixed).await.expect_err("no fields");
+    let out = s.xadd_many(b"s", &mixed).await?;
+    let err = out[1].clone().expect_err("no fields");
     assert!(
         err.to_string().contains("wrong number of arguments"),
         "{err}"
     );
+    assert!(out[0].is_ok() && out[2].is_ok(), "{out:?}");
     assert_eq!(
         s.xlen(b"s").await?,
         5,

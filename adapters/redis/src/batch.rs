@@ -22,20 +22,26 @@ pub(crate) fn argv_cmd(argv: &[Bytes]) -> Cmd {
     cmd
 }
 
-/// XREAD or XREADGROUP `c` with `BLOCK ms` (written after the command's name: Redis
-/// takes the read's options in any order before `STREAMS`); `c` itself without `ms`.
+/// XREAD or XREADGROUP `c` with `BLOCK ms`, written before the read's other options:
+/// after `XREAD`, after `XREADGROUP GROUP group consumer` (a server finds the keys by
+/// searching for `STREAMS` from the fifth argument, so nothing may come before `GROUP`);
+/// `c` itself without `ms`.
 pub(crate) fn blocking_cmd(c: &Command, block: Option<u64>) -> Cmd {
     let argv = c.to_argv();
     let Some(ms) = block else {
         return argv_cmd(&argv);
     };
+    let at = match c {
+        Command::XReadGroup { .. } => 4,
+        _ => 1,
+    }
+    .min(argv.len());
     let mut cmd = Cmd::new();
-    let mut rest = argv.iter();
-    if let Some(name) = rest.next() {
-        cmd.arg(&name[..]);
+    for a in &argv[..at] {
+        cmd.arg(&a[..]);
     }
     cmd.arg("BLOCK").arg(ms);
-    for a in rest {
+    for a in &argv[at..] {
         cmd.arg(&a[..]);
     }
     cmd
@@ -82,4 +88,60 @@ pub(crate) fn parse_reply(c: &Command, v: Value) -> Result<CommandReply, Error> 
         Command::Get { .. } => R::Value(parse::opt_bytes(v)?),
         Command::IncrBy { .. } => R::Int(parse::int(v)?),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use brook_engine::{Command, GroupReadId, XReadGroupOptions, XReadId};
+    use bytes::Bytes;
+
+    fn words(cmd: &redis::Cmd) -> Vec<String> {
+        cmd.args_iter()
+            .map(|a| match a {
+                redis::Arg::Simple(b) => String::from_utf8_lossy(b).into_owned(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
+    /// BLOCK goes after `XREADGROUP GROUP group consumer` (a server looks for STREAMS
+    /// from the fifth argument; a group named "streams" must not be taken for it) and
+    /// right after `XREAD`.
+    #[test]
+    fn block_is_written_where_servers_find_the_keys() {
+        let group = Command::XReadGroup {
+            group: Bytes::from_static(b"streams"),
+            consumer: Bytes::from_static(b"c"),
+            streams: vec![(Bytes::from_static(b"k"), GroupReadId::New)],
+            opts: XReadGroupOptions::default().count(2),
+        };
+        assert_eq!(
+            words(&super::blocking_cmd(&group, Some(50))),
+            [
+                "XREADGROUP",
+                "GROUP",
+                "streams",
+                "c",
+                "BLOCK",
+                "50",
+                "COUNT",
+                "2",
+                "STREAMS",
+                "k",
+                ">"
+            ]
+        );
+        let read = Command::XRead {
+            streams: vec![(Bytes::from_static(b"k"), XReadId::Last)],
+            count: None,
+        };
+        assert_eq!(
+            words(&super::blocking_cmd(&read, Some(0))),
+            ["XREAD", "BLOCK", "0", "STREAMS", "k", "$"]
+        );
+        assert_eq!(
+            words(&super::blocking_cmd(&read, None)),
+            ["XREAD", "STREAMS", "k", "$"]
+        );
+    }
 }

@@ -88,6 +88,8 @@ pub trait Streams: Send + Sync {
         async move {
             match self.run(&cmd).await? {
                 CommandReply::Id(Some(id)) => Ok(id),
+                // Only NOMKSTREAM answers no ID; answered as the engine's `xadd` does.
+                CommandReply::Id(None) => Err(Error::NoSuchKey),
                 other => Err(wrong_reply("XADD", &other)),
             }
         }
@@ -95,12 +97,14 @@ pub trait Streams: Send + Sync {
 
     /// Several `XADD key * field value …` sent as one [`Streams::pipeline`] (one round
     /// trip on a server): appends each of `entries` with an automatic ID, in order, and
-    /// returns their IDs in the same order. For producers that have a batch at hand.
+    /// answers each one — its ID or its error — in the same order. For producers that
+    /// have a batch at hand.
     ///
     /// Like a pipeline, it is not atomic: other clients' commands may run between the
-    /// entries, and when one of them fails (say the key holds another type, or an entry
-    /// has no fields) the first error is returned, while the entries before it — and
-    /// any after it that succeeded — stay written. An empty `entries` sends nothing.
+    /// entries, and one entry failing (say the key holds another type, or it has no
+    /// fields) does not stop the others, so a producer that retries the failed ones
+    /// writes nothing twice. The outer error is a transport failure (then some entries
+    /// may have been written). An empty `entries` sends nothing.
     ///
     /// ```
     /// use brook_engine::{Engine, Error, Streams};
@@ -112,6 +116,7 @@ pub trait Streams: Send + Sync {
     ///         [("order", "3"), ("amount", "30")],
     ///     ];
     ///     let ids = s.xadd_many("orders", &orders).await?;
+    ///     let ids: Vec<_> = ids.into_iter().collect::<Result<_, _>>()?;
     ///     assert!(ids.windows(2).all(|w| w[0] < w[1]));
     ///     Ok(ids.len())
     /// }
@@ -124,7 +129,7 @@ pub trait Streams: Send + Sync {
         &self,
         key: impl AsRef<[u8]> + Send,
         entries: &[F],
-    ) -> impl Future<Output = Result<Vec<StreamId>, Error>> + Send {
+    ) -> impl Future<Output = Result<Vec<Result<StreamId, Error>>, Error>> + Send {
         let key = bytes(key);
         let cmds: Vec<Command> = entries
             .iter()
@@ -146,13 +151,13 @@ pub trait Streams: Send + Sync {
                     cmds.len()
                 ))));
             }
-            replies
+            Ok(replies
                 .into_iter()
                 .map(|reply| match reply? {
                     CommandReply::Id(Some(id)) => Ok(id),
                     other => Err(wrong_reply("XADD", &other)),
                 })
-                .collect()
+                .collect())
         }
     }
 

@@ -47,9 +47,10 @@ impl SetOptions {
         self
     }
 
-    /// `PX ms`: expire this long after the command (whole milliseconds).
+    /// `PX ms`: expire this long after the command (rounded up to whole milliseconds;
+    /// zero is refused, as Redis refuses `PX 0`).
     pub fn px(mut self, after: core::time::Duration) -> SetOptions {
-        self.expire = Some(Expire::After(crate::options::millis(after)));
+        self.expire = Some(Expire::After(crate::options::millis_up(after)));
         self
     }
 
@@ -73,6 +74,17 @@ impl Keyspace {
     ) -> Result<bool, Error> {
         if opts.nx && opts.xx {
             return Err(Error::Syntax);
+        }
+        // Redis's checks on PX/PXAT before it looks at the key: a time above zero, and
+        // a deadline it can hold.
+        let max = i64::MAX as u64;
+        match opts.expire {
+            Some(Expire::After(0) | Expire::At(0)) => return Err(Error::InvalidExpireTime),
+            Some(Expire::After(ms)) if now.checked_add(ms).is_none_or(|t| t > max) => {
+                return Err(Error::InvalidExpireTime)
+            }
+            Some(Expire::At(at)) if at > max => return Err(Error::InvalidExpireTime),
+            _ => {}
         }
         let exists = self.key_type(key) != KeyType::None;
         if opts.nx && exists || opts.xx && !exists {
@@ -191,6 +203,33 @@ mod tests {
         };
         assert_eq!(ks.set_with(b"z", v("x"), &both, 1_100), Err(Error::Syntax));
         assert_eq!(ks.exists(&[b"k"]), 0, "a past time removes it at once");
+    }
+
+    #[test]
+    fn set_refuses_the_expiries_redis_refuses() {
+        let mut ks = Keyspace::new();
+        let v = |s: &'static str| Bytes::from_static(s.as_bytes());
+        let px = |d| SetOptions::default().px(d);
+        let zero = SetOptions::default().expire(Expire::After(0));
+        assert_eq!(
+            ks.set_with(b"k", v("1"), &zero, 1_000),
+            Err(Error::InvalidExpireTime)
+        );
+        let at0 = SetOptions::default().expire(Expire::At(0));
+        assert_eq!(
+            ks.set_with(b"k", v("1"), &at0, 1_000),
+            Err(Error::InvalidExpireTime)
+        );
+        let far = SetOptions::default().expire(Expire::After(i64::MAX as u64));
+        assert_eq!(
+            ks.set_with(b"k", v("1"), &far, 1_000),
+            Err(Error::InvalidExpireTime)
+        );
+        assert_eq!(ks.key_type(b"k"), KeyType::None);
+        // Under a millisecond rounds up to PX 1, as a wait above zero.
+        let tiny = px(core::time::Duration::from_micros(10));
+        assert_eq!(tiny.expire, Some(Expire::After(1)));
+        assert_eq!(ks.set_with(b"k", v("1"), &tiny, 1_000), Ok(true));
     }
 
     #[test]
