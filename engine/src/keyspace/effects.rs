@@ -54,18 +54,26 @@ pub(crate) fn policy(p: RefPolicy) -> Bytes {
 /// for MINID (and MAXLEN with ACKED) the ID just after the greatest one it removed
 /// (`min_after`, see [`min_after`]) — so a replay trims the same entries. (Redis writes the first entry's
 /// ID left, which, with ACKED skipping a referenced entry, trims less on replay.)
-pub(crate) fn push_trim(argv: &mut Argv, trim: &TrimOptions, len_after: u64, min_after: StreamId) {
+pub(crate) fn push_trim(
+    argv: &mut Argv,
+    trim: &TrimOptions,
+    len_after: u64,
+    min_after: Option<StreamId>,
+) {
+    // An approximate trim that removed the greatest ID there is walked the whole stream.
+    let min_after = |strategy: &'static str| match min_after {
+        Some(m) => (strategy, id(m)),
+        None => ("MAXLEN", num(0)),
+    };
     let (name, threshold) = match (trim.strategy, trim.approx) {
         (TrimStrategy::MaxLen(n), false) => ("MAXLEN", num(n)),
         (TrimStrategy::MinId(m), false) => ("MINID", id(m)),
         // With ACKED a referenced entry stays behind, and `MAXLEN = len` would stop
         // the replay's walk earlier than the origin's (a node's eligibility depends
         // on the threshold): the MINID form repeats it exactly.
-        (TrimStrategy::MaxLen(_), true) if trim.policy == RefPolicy::Acked => {
-            ("MINID", id(min_after))
-        }
+        (TrimStrategy::MaxLen(_), true) if trim.policy == RefPolicy::Acked => min_after("MINID"),
         (TrimStrategy::MaxLen(_), true) => ("MAXLEN", num(len_after)),
-        (TrimStrategy::MinId(_), true) => ("MINID", id(min_after)),
+        (TrimStrategy::MinId(_), true) => min_after("MINID"),
     };
     argv.push(word(name));
     argv.push(word("="));
@@ -83,7 +91,7 @@ pub(crate) fn xadd<F: FieldValues + ?Sized>(
     nomkstream: bool,
     idmp: Option<&Idempotency>,
     added: Option<StreamId>,
-    trim: Option<(&TrimOptions, u64, StreamId)>,
+    trim: Option<(&TrimOptions, u64, Option<StreamId>)>,
     fields: &F,
 ) -> Argv {
     let mut argv = vec![word("XADD"), arg(key)];
@@ -174,11 +182,46 @@ pub(crate) fn with_ids(head: Vec<Bytes>, ids: &[StreamId]) -> Argv {
 /// The exact MINID threshold for an approximate trim that removed up to `last_removed`:
 /// the ID just after it (every entry below it the policy let go is gone). When it
 /// removed nothing, the first live ID (`MAX` for an empty stream): a replay removes
-/// nothing either.
-pub(crate) fn min_after(last_removed: Option<StreamId>, first_live: Option<StreamId>) -> StreamId {
+/// nothing either. `None` when it removed the greatest ID there is, which no MINID
+/// reaches: the trim walked the whole stream, as `MAXLEN = 0` does.
+pub(crate) fn min_after(
+    last_removed: Option<StreamId>,
+    first_live: Option<StreamId>,
+) -> Option<StreamId> {
     match last_removed {
-        Some(l) if l.seq == u64::MAX => StreamId::new(l.ms.saturating_add(1), 0),
-        Some(l) => StreamId::new(l.ms, l.seq + 1),
-        None => first_live.unwrap_or(StreamId::MAX),
+        Some(StreamId::MAX) => None,
+        Some(l) if l.seq == u64::MAX => Some(StreamId::new(l.ms + 1, 0)),
+        Some(l) => Some(StreamId::new(l.ms, l.seq + 1)),
+        None => Some(first_live.unwrap_or(StreamId::MAX)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(argv: &Argv) -> Vec<&str> {
+        argv.iter()
+            .map(|a| core::str::from_utf8(a).unwrap_or("?"))
+            .collect()
+    }
+
+    /// An approximate trim that removed the greatest ID there is has no MINID after it:
+    /// it is written as `MAXLEN = 0` (the whole stream walked), with its policy.
+    #[test]
+    fn a_trim_past_the_greatest_id_is_written_as_maxlen_zero() {
+        assert_eq!(min_after(Some(StreamId::MAX), None), None);
+        let before_max = StreamId::new(u64::MAX - 1, u64::MAX);
+        assert_eq!(
+            min_after(Some(before_max), None),
+            Some(StreamId::new(u64::MAX, 0))
+        );
+        let acked = TrimOptions::maxlen(0).approx().policy(RefPolicy::Acked);
+        let mut argv = vec![word("XTRIM"), word("s")];
+        push_trim(&mut argv, &acked, 0, None);
+        assert_eq!(words(&argv), ["XTRIM", "s", "MAXLEN", "=", "0", "ACKED"]);
+        let mut argv = vec![word("XTRIM"), word("s")];
+        push_trim(&mut argv, &acked, 0, Some(StreamId::new(5, 1)));
+        assert_eq!(words(&argv), ["XTRIM", "s", "MINID", "=", "5-1", "ACKED"]);
     }
 }
