@@ -375,3 +375,54 @@ fn bench_quick_writes_its_json() {
         "{text}"
     );
 }
+
+/// A demo cut off mid-run (its server killed) exits 1 and says which keys it may have
+/// left where, instead of leaving them without a word.
+#[test]
+fn a_demo_cut_off_mid_run_says_what_it_left() {
+    let Some(server) = ServerGuard::start(ServerKind::Redis) else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}/", server.port());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_brook"))
+        .args([
+            "demo", "--url", &url, "--orders", "200000", "--rate", "2000",
+        ])
+        .args(["--key", "{cut}"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run brook");
+    // Its first line says it started; a second later the server goes away.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    out.read_exact(&mut first).expect("the demo's first line");
+    std::thread::sleep(Duration::from_secs(1));
+    drop(server);
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the demo did not stop within 60 s of losing its server");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "brook demo stopped early; its keys may be left on {url}"
+        )) && err.contains("{cut}, {cut}:dead, {cut}:revenue, {cut}:processed")
+            && err.contains("--key {cut}` starts by deleting the four keys"),
+        "{err}"
+    );
+}

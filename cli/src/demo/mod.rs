@@ -107,12 +107,32 @@ async fn story(opts: Args) -> Result<bool, Box<dyn std::error::Error>> {
     };
     let orders = Orders::new(Keys::new(&opts.key), opts.orders);
     let keys = orders.keys();
-    let stream = keys.stream.as_bytes();
     println!(
         "brook demo on {on}: {} orders into {}, group {GROUP}",
         opts.orders, keys.stream
     );
     orders.reset(&backend).await?;
+    match play(&opts, &backend, &orders, &on).await {
+        Ok(ok) => Ok(ok),
+        Err(e) => {
+            stopped_early(&opts, &backend, &orders, &on).await;
+            Err(e)
+        }
+    }
+}
+
+/// The story after the keys are reset: produce, consume, crash a worker, settle, print
+/// the summary, then remove the keys unless `--keep`.
+async fn play(
+    opts: &Args,
+    backend: &Backend,
+    orders: &Orders,
+    on: &str,
+) -> Result<bool, Box<dyn std::error::Error>> {
+    let backend = backend.clone();
+    let on = on.to_string();
+    let keys = orders.keys();
+    let stream = keys.stream.as_bytes();
     let retention = retention::spawn(
         backend.clone(),
         keys.stream.as_str(),
@@ -168,7 +188,7 @@ async fn story(opts: Args) -> Result<bool, Box<dyn std::error::Error>> {
         h.shutdown().await?;
     }
     retention.stop();
-    let summary = Summary::read(&backend, &orders, stats, max_len, started.elapsed()).await?;
+    let summary = Summary::read(&backend, orders, stats, max_len, started.elapsed()).await?;
     summary.print();
     let [stream, dead, revenue, done] = keys.all();
     let markers = format!("{stream}:done:{GROUP}:<order>");
@@ -183,4 +203,24 @@ async fn story(opts: Args) -> Result<bool, Box<dyn std::error::Error>> {
         );
     }
     Ok(summary.ok())
+}
+
+/// After a failure mid-run: removes what the run wrote (unless `--keep`), or says what
+/// may be left where, so no keys stay behind without a word.
+async fn stopped_early(opts: &Args, backend: &Backend, orders: &Orders, on: &str) {
+    let [stream, dead, revenue, done] = orders.keys().all();
+    let markers = format!("{stream}:done:{GROUP}:<order>");
+    if !opts.keep {
+        let removal = tokio::time::timeout(Duration::from_secs(5), orders.remove(backend));
+        if let Ok(Ok((removed, marked))) = removal.await {
+            eprintln!(
+                "brook demo stopped early; removed what it wrote from {on}: {removed} keys and {marked} processed-markers"
+            );
+            return;
+        }
+    }
+    eprintln!(
+        "brook demo stopped early; its keys may be left on {on}: {stream}, {dead}, {revenue}, {done} and processed-markers {markers} (expiring after 10 minutes); `brook demo --url {} --key {}` starts by deleting the four keys",
+        opts.url, opts.key
+    );
 }
