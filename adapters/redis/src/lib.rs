@@ -470,7 +470,10 @@ impl RedisStreams {
                 Ok(CommandReply::ReadGroup(parse::xreadgroup(v)?))
             }
             _ => {
-                self.check_slots(cmd.keys())?;
+                // `keys()` builds a list: only a cluster needs it.
+                if self.inner.commands.is_cluster() {
+                    brook_engine::same_slot(cmd.keys())?;
+                }
                 batch::parse_reply(cmd, self.send(batch::to_cmd(self, cmd)).await?)
             }
         }
