@@ -1,11 +1,11 @@
-//! [`Command`]s as Redis commands, and their replies back as [`CommandReply`]s: what
-//! pipelines and transactions send.
+//! [`Command`]s as Redis commands: what single commands, pipelines and transactions
+//! send (their replies are read by [`Command::read_reply`]).
 
-use brook_engine::{Command, CommandReply, Error};
+use brook_engine::Command;
 use bytes::Bytes;
-use redis::{Cmd, Value};
+use redis::Cmd;
 
-use crate::{parse, RedisStreams};
+use crate::RedisStreams;
 
 /// The Redis command for `c`: its argument vector ([`Command::to_argv`]), or its Lua
 /// fallback where the server lacks the command or option ([`RedisStreams::fallback`]).
@@ -45,49 +45,6 @@ pub(crate) fn blocking_cmd(c: &Command, block: Option<u64>) -> Cmd {
         cmd.arg(&a[..]);
     }
     cmd
-}
-
-/// The reply to `c`, parsed.
-pub(crate) fn parse_reply(c: &Command, v: Value) -> Result<CommandReply, Error> {
-    use CommandReply as R;
-    Ok(match c {
-        Command::XAdd { .. } => match v {
-            Value::Nil => R::Id(None),
-            v => R::Id(Some(parse::id(v)?)),
-        },
-        Command::XLen { .. }
-        | Command::XDel { .. }
-        | Command::XTrim { .. }
-        | Command::XAck { .. }
-        | Command::XGroupDelConsumer { .. }
-        | Command::Del { .. } => R::Count(parse::uint(v)?),
-        Command::XSetId { .. } | Command::XGroupCreate { .. } | Command::XGroupSetId { .. } => {
-            parse::ok(v)?;
-            R::Ok
-        }
-        Command::XGroupDestroy { .. } | Command::XGroupCreateConsumer { .. } => {
-            R::Bool(parse::uint(v)? > 0)
-        }
-        Command::XAckDel { .. } | Command::XDelEx { .. } => R::Codes(
-            parse::array(v)?
-                .into_iter()
-                .map(parse::int)
-                .collect::<Result<_, _>>()?,
-        ),
-        Command::XRange { .. } | Command::XRevRange { .. } => R::Entries(parse::entries(v)?),
-        Command::XRead { .. } => R::Read(parse::xread(v)?),
-        Command::XReadGroup { .. } => R::ReadGroup(parse::xreadgroup(v)?),
-        Command::XPending { .. } => R::PendingSummary(parse::xpending(v)?),
-        Command::XPendingRange { .. } => R::Pending(parse::xpending_range(v)?),
-        Command::XClaim { opts, .. } => R::Claimed(parse::claimed(v, opts.justid)?),
-        Command::XAutoClaim { opts, .. } => R::AutoClaim(parse::xautoclaim(v, opts.justid)?),
-        Command::XInfoStream { .. } => R::Stream(Box::new(parse::xinfo_stream(v)?)),
-        Command::XInfoGroups { .. } => R::Groups(parse::xinfo_groups(v)?),
-        Command::XInfoConsumers { .. } => R::Consumers(parse::xinfo_consumers(v)?),
-        Command::Set { .. } => R::Bool(parse::set_reply(v)?),
-        Command::Get { .. } => R::Value(parse::opt_bytes(v)?),
-        Command::IncrBy { .. } => R::Int(parse::int(v)?),
-    })
 }
 
 #[cfg(test)]

@@ -390,12 +390,27 @@ impl RedisStreams {
         block: Option<u64>,
     ) -> Result<XReadGroupReply, Error> {
         let start = std::time::Instant::now();
+        // The read without CLAIM: what blocks between script runs, and the shape both
+        // answer in.
+        let plain = Command::XReadGroup {
+            group: Bytes::copy_from_slice(group),
+            consumer: Bytes::copy_from_slice(consumer),
+            streams: streams
+                .iter()
+                .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
+                .collect(),
+            opts: {
+                let mut plain = *opts;
+                plain.claim = None;
+                plain
+            },
+        };
         loop {
             let script = self
                 .inner
                 .scripts
                 .xreadgroup_claim(group, consumer, streams, opts, min_idle);
-            let got = parse::xreadgroup(self.send(script).await?)?;
+            let got = parse::group_read(&plain, self.send(script).await?)?;
             let Some(ms) = block else {
                 return Ok(got);
             };
@@ -408,21 +423,9 @@ impl RedisStreams {
                 _ if waited >= ms => return Ok(got),
                 _ => (ms - waited).min(CLAIM_POLL),
             };
-            let plain = Command::XReadGroup {
-                group: Bytes::copy_from_slice(group),
-                consumer: Bytes::copy_from_slice(consumer),
-                streams: streams
-                    .iter()
-                    .map(|(k, at)| (Bytes::copy_from_slice(k), *at))
-                    .collect(),
-                opts: {
-                    let mut plain = *opts;
-                    plain.claim = None;
-                    plain
-                },
-            };
             let cmd = batch::blocking_cmd(&plain, Some(slice));
-            let mut served = parse::xreadgroup(
+            let mut served = parse::group_read(
+                &plain,
                 self.send_blocking(cmd, first_key(streams), Some(slice))
                     .await?,
             )?;
@@ -448,7 +451,7 @@ impl RedisStreams {
                 self.check_slots(st.iter().map(|(k, _)| *k))?;
                 let req = batch::blocking_cmd(cmd, block);
                 let v = self.send_blocking(req, first_key(&st), block).await?;
-                Ok(CommandReply::Read(parse::xread(v)?))
+                parse::command_reply(cmd, v)
             }
             Command::XReadGroup {
                 group,
@@ -467,14 +470,14 @@ impl RedisStreams {
                 }
                 let req = batch::blocking_cmd(cmd, block);
                 let v = self.send_blocking(req, first_key(&st), block).await?;
-                Ok(CommandReply::ReadGroup(parse::xreadgroup(v)?))
+                parse::command_reply(cmd, v)
             }
             _ => {
                 // `keys()` builds a list: only a cluster needs it.
                 if self.inner.commands.is_cluster() {
                     brook_engine::same_slot(cmd.keys())?;
                 }
-                batch::parse_reply(cmd, self.send(batch::to_cmd(self, cmd)).await?)
+                parse::command_reply(cmd, self.send(batch::to_cmd(self, cmd)).await?)
             }
         }
     }
@@ -598,7 +601,7 @@ impl RedisStreams {
             .iter()
             .zip(replies)
             .map(|(c, r)| match r {
-                Ok(v) => batch::parse_reply(c, v),
+                Ok(v) => parse::command_reply(c, v),
                 Err(e) => Err(errors::from_redis(&e)),
             })
             .collect())
@@ -740,7 +743,7 @@ impl WorkerOps for RedisStreams {
                         .zip(replies)
                         .map(|(c, r)| match script_error(&r) {
                             Some(e) => Err(e),
-                            None => batch::parse_reply(c, r),
+                            None => parse::command_reply(c, r),
                         })
                         .collect(),
                 ))

@@ -31,7 +31,6 @@
 //! assert_eq!(acked, 1);
 //! ```
 
-mod batch;
 #[cfg(feature = "std")]
 mod engine_impl;
 mod mark_and_ack;
@@ -40,21 +39,9 @@ mod streams;
 mod streams_clock;
 mod worker_ops;
 
-pub use batch::{Command, CommandReply};
+pub use crate::cmd::{Command, CommandReply, XReadGroupReply, XReadReply};
 pub use mark_and_ack::EffectReplies;
 pub use pubsub::{PubSub, PubSubMessage, Subscription};
 pub use streams::Streams;
 pub use streams_clock::StreamsClock;
 pub use worker_ops::WorkerOps;
-
-use alloc::vec::Vec;
-
-use crate::entry::StreamEntries;
-use crate::info::GroupEntry;
-
-/// What XREAD answers: each served stream with its entries.
-pub type XReadReply = Vec<StreamEntries>;
-
-/// What XREADGROUP answers: each served stream with its entries (history entries whose
-/// stream entry was deleted have no fields).
-pub type XReadGroupReply = Vec<StreamEntries<GroupEntry>>;

@@ -15,7 +15,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{int_arg, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::num::parse_i64;

@@ -21,6 +21,7 @@ use crate::num;
 use crate::read::request::ReadRequest;
 use crate::reply::Reply;
 
+pub use command::{Command, CommandReply, XReadGroupReply, XReadReply};
 pub use copy::CopyOptions;
 
 mod command;
@@ -36,6 +37,7 @@ mod incr;
 mod key_type;
 mod keys;
 mod rename;
+mod reply_read;
 mod scan;
 mod set;
 mod table;

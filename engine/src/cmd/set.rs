@@ -15,8 +15,9 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read;
 use super::{int_arg, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::keyspace::{Expire, SetOptions};
@@ -120,5 +121,13 @@ pub(super) fn write(out: &mut Vec<Bytes>, key: &Bytes, value: &Bytes, opts: &Set
         Some(Expire::After(ms)) => out.extend([word("PX"), int_arg(ms)]),
         Some(Expire::At(ms)) => out.extend([word("PXAT"), int_arg(ms)]),
         Some(Expire::Keep) => out.push(word("KEEPTTL")),
+    }
+}
+
+/// SET's reply read back: `OK` (stored) or a null (NX/XX/IFEQ said no).
+pub(crate) fn read_reply(r: Reply) -> Result<bool, Error> {
+    match r {
+        Reply::Null | Reply::NullArray => Ok(false),
+        r => reply_read::ok(r).map(|()| true),
     }
 }

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use super::ids_args::{self, parse_ids};
 use super::xdelex::codes;
 use super::{reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;

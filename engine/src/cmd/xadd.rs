@@ -18,7 +18,7 @@ use bytes::Bytes;
 
 use super::trim_args::{self, TrimArgs};
 use super::{id_arg, int_arg, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::entry::FlatFields;
 use crate::error::Error;
 use crate::id::XAddId;

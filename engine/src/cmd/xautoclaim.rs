@@ -17,11 +17,13 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read;
 use super::xclaim::claimed_reply;
 use super::{id_arg, int_arg, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
+use crate::info::XAutoClaimReply;
 use crate::keyspace::Keyspace;
 use crate::num::{keyword_eq, parse_i64};
 use crate::options::XAutoClaimOptions;
@@ -114,4 +116,17 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
             Reply::Array(r.deleted.into_iter().map(Reply::id).collect()),
         ]))
     })())
+}
+
+/// XAUTOCLAIM's reply read back: `[next, claimed, deleted]`.
+pub(crate) fn read_reply(r: Reply, justid: bool) -> Result<XAutoClaimReply, Error> {
+    let [next, claimed, deleted] = reply_read::parts(r, "XAUTOCLAIM's reply has three parts")?;
+    Ok(XAutoClaimReply {
+        next: reply_read::id(next)?,
+        claimed: super::xclaim::read_reply(claimed, justid)?,
+        deleted: reply_read::array(deleted)?
+            .into_iter()
+            .map(reply_read::id)
+            .collect::<Result<_, _>>()?,
+    })
 }

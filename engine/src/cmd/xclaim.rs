@@ -15,8 +15,9 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::ids_args::write_ids;
+use super::reply_read;
 use super::{id_arg, int_arg, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::Claimed;
@@ -152,4 +153,18 @@ pub(super) fn write(
     if let Some(id) = opts.last_id {
         out.extend([word("LASTID"), id_arg(id)]);
     }
+}
+
+/// XCLAIM's reply read back: entries, or IDs with JUSTID.
+pub(crate) fn read_reply(r: Reply, justid: bool) -> Result<Claimed, Error> {
+    Ok(if justid {
+        Claimed::Ids(
+            reply_read::array(r)?
+                .into_iter()
+                .map(reply_read::id)
+                .collect::<Result<_, _>>()?,
+        )
+    } else {
+        Claimed::Entries(reply_read::entries(r)?)
+    })
 }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::ids_args::{parse_ids, write_ids};
 use super::{reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;

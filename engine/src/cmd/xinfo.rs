@@ -17,10 +17,12 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read::{self, Record};
 use super::{parse_int, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::info::{FullGroup, StreamSummary, XInfoGroup};
+use crate::info::{XInfoConsumer, XInfoStream};
 use crate::keyspace::Keyspace;
 use crate::num::keyword_eq;
 use crate::reply::Reply;
@@ -447,4 +449,73 @@ pub(super) fn command(argv: &[Bytes], sub: &str) -> Result<Option<Command>, Erro
 pub(super) fn write(out: &mut Vec<Bytes>, sub: &'static str, key: &Bytes, group: Option<&Bytes>) {
     out.extend([word("XINFO"), word(sub), key.clone()]);
     out.extend(group.cloned());
+}
+
+/// XINFO STREAM's reply read back (the idempotency counters and the 7.0 fields are
+/// absent from older servers' replies: 0 there).
+pub(crate) fn read_stream(r: Reply) -> Result<XInfoStream, Error> {
+    let mut r = Record::new(r)?;
+    let summary = StreamSummary {
+        length: reply_read::uint(r.need("length")?)?,
+        radix_tree_keys: reply_read::uint(r.need("radix-tree-keys")?)?,
+        radix_tree_nodes: reply_read::uint(r.need("radix-tree-nodes")?)?,
+        last_generated_id: reply_read::id(r.need("last-generated-id")?)?,
+        max_deleted_entry_id: r.id_or_min("max-deleted-entry-id")?,
+        entries_added: r.uint_or_zero("entries-added")?,
+        recorded_first_entry_id: r.id_or_min("recorded-first-entry-id")?,
+        idmp_duration: r.uint_or_zero("idmp-duration")?,
+        idmp_maxsize: r.uint_or_zero("idmp-maxsize")?,
+        pids_tracked: r.uint_or_zero("pids-tracked")?,
+        iids_tracked: r.uint_or_zero("iids-tracked")?,
+        iids_added: r.uint_or_zero("iids-added")?,
+        iids_duplicates: r.uint_or_zero("iids-duplicates")?,
+    };
+    let entry = |e: Option<Reply>| e.map_or(Ok(None), reply_read::opt_entry);
+    Ok(XInfoStream {
+        summary,
+        groups: reply_read::uint(r.need("groups")?)?,
+        first_entry: entry(r.take("first-entry"))?,
+        last_entry: entry(r.take("last-entry"))?,
+    })
+}
+
+/// XINFO GROUPS's reply read back (`entries-read` and `lag` are absent before 7.0).
+pub(crate) fn read_groups(r: Reply) -> Result<Vec<XInfoGroup>, Error> {
+    reply_read::array(r)?
+        .into_iter()
+        .map(|g| {
+            let mut r = Record::new(g)?;
+            Ok(XInfoGroup {
+                name: reply_read::bytes(r.need("name")?)?,
+                consumers: reply_read::uint(r.need("consumers")?)?,
+                pending: reply_read::uint(r.need("pending")?)?,
+                last_delivered_id: reply_read::id(r.need("last-delivered-id")?)?,
+                entries_read: r
+                    .take("entries-read")
+                    .map_or(Ok(None), reply_read::opt_uint)?,
+                lag: r.take("lag").map_or(Ok(None), reply_read::opt_uint)?,
+            })
+        })
+        .collect()
+}
+
+/// XINFO CONSUMERS's reply read back (`inactive` is absent before 7.2, -1 for a
+/// consumer that never read).
+pub(crate) fn read_consumers(r: Reply) -> Result<Vec<XInfoConsumer>, Error> {
+    reply_read::array(r)?
+        .into_iter()
+        .map(|c| {
+            let mut r = Record::new(c)?;
+            let inactive = match r.take("inactive") {
+                None => None,
+                Some(v) => u64::try_from(reply_read::int(v)?).ok(),
+            };
+            Ok(XInfoConsumer {
+                name: reply_read::bytes(r.need("name")?)?,
+                pending: reply_read::uint(r.need("pending")?)?,
+                idle: reply_read::uint(r.need("idle")?)?,
+                inactive,
+            })
+        })
+        .collect()
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::word;
 
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 

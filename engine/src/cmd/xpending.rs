@@ -14,10 +14,12 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read;
 use super::{id_arg, int_arg, parse_int, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
+use crate::info::{PendingEntry, XPendingSummary};
 use crate::keyspace::Keyspace;
 use crate::num::keyword_eq;
 use crate::options::XPendingRange;
@@ -174,4 +176,41 @@ pub(super) fn write_resp(
     })?;
     insert_array_len(out, at, n);
     Ok(())
+}
+
+/// XPENDING's summary read back: `[count, min|nil, max|nil, [[consumer, count] …]|nil]`.
+pub(crate) fn read_summary(r: Reply) -> Result<XPendingSummary, Error> {
+    let [count, lo, hi, consumers] = reply_read::parts(r, "XPENDING's summary has four parts")?;
+    let bounds = match (reply_read::opt_id(lo)?, reply_read::opt_id(hi)?) {
+        (Some(a), Some(b)) => Some((a, b)),
+        _ => None,
+    };
+    let consumers = reply_read::array(consumers)?
+        .into_iter()
+        .map(|c| {
+            let [name, n] = reply_read::parts(c, "a consumer is a name and a count")?;
+            Ok((reply_read::bytes(name)?, reply_read::uint(n)?))
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(XPendingSummary {
+        count: reply_read::uint(count)?,
+        bounds,
+        consumers,
+    })
+}
+
+/// XPENDING's extended form read back: `[[id, consumer, idle, delivery-count] …]`.
+pub(crate) fn read_range(r: Reply) -> Result<Vec<PendingEntry>, Error> {
+    reply_read::array(r)?
+        .into_iter()
+        .map(|p| {
+            let [id, consumer, idle, n] = reply_read::parts(p, "a pending entry has four parts")?;
+            Ok(PendingEntry {
+                id: reply_read::id(id)?,
+                consumer: reply_read::bytes(consumer)?,
+                idle: reply_read::uint(idle)?,
+                delivery_count: reply_read::uint(n)?,
+            })
+        })
+        .collect()
 }

@@ -14,8 +14,10 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read;
 use super::{id_arg, int_arg, parse_int, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
+use crate::entry::StreamEntry;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;
@@ -171,4 +173,9 @@ pub(crate) fn write_resp(
     }
     crate::resp::insert_array_len(out, at, n);
     Ok(())
+}
+
+/// XRANGE's and XREVRANGE's reply read back.
+pub(crate) fn read_reply(r: Reply) -> Result<Vec<StreamEntry>, Error> {
+    reply_read::entries(r)
 }

@@ -17,8 +17,10 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read;
 use super::{id_arg, int_arg, parse_int, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
+use crate::entry::StreamEntries;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::info::GroupEntry;
@@ -256,4 +258,9 @@ pub(super) fn write(out: &mut Vec<Bytes>, streams: &[(Bytes, XReadId)], count: O
         XReadId::Last => word("$"),
         XReadId::LastEntry => word("+"),
     });
+}
+
+/// XREAD's reply read back (a server's answer, as brook-redis receives it).
+pub(crate) fn read_reply(r: Reply) -> Result<Vec<StreamEntries>, Error> {
+    reply_read::per_stream(r, reply_read::entry)
 }

@@ -18,11 +18,14 @@ use alloc::vec::Vec;
 
 use bytes::Bytes;
 
+use super::reply_read;
 use super::xread::{scan, write_streams};
 use super::{id_arg, int_arg, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
+use crate::entry::StreamEntries;
 use crate::error::Error;
 use crate::id::StreamId;
+use crate::info::GroupEntry;
 use crate::keyspace::Keyspace;
 use crate::num::c_str;
 use crate::options::{GroupReadId, XReadGroupOptions};
@@ -125,4 +128,31 @@ pub(super) fn write(
         GroupReadId::New => word(">"),
         GroupReadId::After(id) => id_arg(id),
     });
+}
+
+/// XREADGROUP's reply read back: per stream, entries as `[id, fields|nil]`, or with
+/// CLAIM `[id, fields, idle, delivery-count]`.
+pub(crate) fn read_reply(r: Reply) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
+    reply_read::per_stream(r, |e| {
+        let mut parts = reply_read::array(e)?.into_iter();
+        let n = parts.len();
+        let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
+            return Err(reply_read::malformed("an entry is an ID and its fields"));
+        };
+        let claim = match (n, parts.next(), parts.next()) {
+            (2, ..) => None,
+            (4, Some(idle), Some(count)) => {
+                Some((reply_read::uint(idle)?, reply_read::uint(count)?))
+            }
+            _ => return Err(reply_read::malformed("a group entry has 2 or 4 parts")),
+        };
+        Ok(GroupEntry {
+            id: reply_read::id(id)?,
+            fields: match fields {
+                Reply::Null | Reply::NullArray => None,
+                f => Some(reply_read::fields(f)?),
+            },
+            claim,
+        })
+    })
 }

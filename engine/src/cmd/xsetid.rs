@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 
 use super::{id_arg, int_arg, parse_int, reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
 use crate::keyspace::Keyspace;

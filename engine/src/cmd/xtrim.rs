@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::trim_args::{self, TrimArgs};
 use super::{reply, word};
-use crate::api::Command;
+use crate::cmd::Command;
 use crate::error::Error;
 use crate::keyspace::Keyspace;
 use crate::options::TrimOptions;
