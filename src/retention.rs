@@ -69,8 +69,8 @@ pub async fn safe_boundary<S: Streams + StreamsClock>(
     for g in groups {
         let mut keep = g.last_delivered_id.next().unwrap_or(StreamId::MAX);
         if g.pending > 0 {
-            if let Some((oldest, _)) = backend.xpending(key, &g.name).await?.bounds {
-                keep = keep.min(oldest);
+            if let Some(b) = backend.xpending(key, &g.name).await?.bounds {
+                keep = keep.min(b.smallest);
             }
         }
         boundary = Some(boundary.map_or(keep, |b| b.min(keep)));

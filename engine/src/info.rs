@@ -8,6 +8,7 @@ use crate::id::StreamId;
 /// The counters and layout figures shared by XINFO STREAM and its FULL form, in the
 /// order Redis 8.6 lists them.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StreamSummary {
     /// `length`: live entries.
     pub length: u64,
@@ -39,6 +40,7 @@ pub struct StreamSummary {
 
 /// XINFO STREAM's reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XInfoStream {
     /// Counters and layout.
     pub summary: StreamSummary,
@@ -52,6 +54,7 @@ pub struct XInfoStream {
 
 /// XINFO STREAM FULL's reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XInfoStreamFull {
     /// Counters and layout.
     pub summary: StreamSummary,
@@ -63,6 +66,7 @@ pub struct XInfoStreamFull {
 
 /// One element of XINFO GROUPS.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XInfoGroup {
     /// `name`.
     pub name: bytes::Bytes,
@@ -80,6 +84,7 @@ pub struct XInfoGroup {
 
 /// One element of XINFO CONSUMERS.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XInfoConsumer {
     /// `name`.
     pub name: bytes::Bytes,
@@ -93,6 +98,7 @@ pub struct XInfoConsumer {
 
 /// A pending entry as XPENDING's extended form lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PendingEntry {
     /// The entry ID.
     pub id: StreamId,
@@ -106,29 +112,52 @@ pub struct PendingEntry {
 
 /// XPENDING's summary form.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XPendingSummary {
     /// Entries pending in the group.
     pub count: u64,
-    /// The smallest and greatest pending IDs.
-    pub bounds: Option<(StreamId, StreamId)>,
+    /// The smallest and greatest pending IDs (`None` when nothing is pending).
+    pub bounds: Option<PendingBounds>,
     /// Consumers with at least one pending entry, by name, with their counts.
-    pub consumers: Vec<(bytes::Bytes, u64)>,
+    pub consumers: Vec<ConsumerPending>,
+}
+
+/// The smallest and greatest IDs pending in a group (XPENDING's summary).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PendingBounds {
+    /// The smallest pending ID.
+    pub smallest: StreamId,
+    /// The greatest pending ID.
+    pub greatest: StreamId,
+}
+
+/// A consumer's pending count (XPENDING's summary).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConsumerPending {
+    /// The consumer's name.
+    pub name: bytes::Bytes,
+    /// How many entries it has pending.
+    pub pending: u64,
 }
 
 /// A group in XINFO STREAM FULL.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FullGroup {
     /// Name, last-delivered-id, entries-read, lag as in XINFO GROUPS (`consumers` and
     /// `pending` counts there are the lengths of the lists here).
     pub info: XInfoGroup,
-    /// `pending`: the first COUNT pending entries `(id, owner, delivery time, count)`.
-    pub pending: Vec<(StreamId, bytes::Bytes, u64, u64)>,
+    /// `pending`: the group's first COUNT pending entries.
+    pub pending: Vec<GroupPendingEntry>,
     /// `consumers`.
     pub consumers: Vec<FullConsumer>,
 }
 
 /// A consumer in XINFO STREAM FULL.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FullConsumer {
     /// `name`.
     pub name: bytes::Bytes,
@@ -138,21 +167,69 @@ pub struct FullConsumer {
     pub active_time: Option<u64>,
     /// `pel-count`.
     pub pel_count: u64,
-    /// `pending`: its first COUNT pending entries `(id, delivery time, count)`.
-    pub pending: Vec<(StreamId, u64, u64)>,
+    /// `pending`: its first COUNT pending entries.
+    pub pending: Vec<ConsumerPendingEntry>,
+}
+
+/// A pending entry of a group in XINFO STREAM FULL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GroupPendingEntry {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// The consumer that owns it.
+    pub consumer: bytes::Bytes,
+    /// When it was last delivered (Unix ms).
+    pub delivery_time: u64,
+    /// How many times it was delivered.
+    pub delivery_count: u64,
+}
+
+/// A pending entry of a consumer in XINFO STREAM FULL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConsumerPendingEntry {
+    /// The entry's ID.
+    pub id: StreamId,
+    /// When it was last delivered (Unix ms).
+    pub delivery_time: u64,
+    /// How many times it was delivered.
+    pub delivery_count: u64,
 }
 
 /// One entry of an XREADGROUP reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GroupEntry {
     /// The entry ID.
     pub id: StreamId,
     /// Its fields; `None` for a pending entry whose stream entry was deleted (history
     /// reads answer `[id, nil]`).
     pub fields: Option<Vec<(bytes::Bytes, bytes::Bytes)>>,
-    /// With `CLAIM`: `(idle ms, delivery count)` before this read — `(0, 0)` for new
-    /// entries; the reply element then has four parts.
-    pub claim: Option<(u64, u64)>,
+    /// With `CLAIM`: the entry's idle time and delivery count before this read (both
+    /// 0 for new entries); the reply element then has four parts.
+    pub claim: Option<DeliveryInfo>,
+}
+
+impl From<StreamEntry> for GroupEntry {
+    /// The entry as a group read delivers it: with its fields, without CLAIM's part.
+    fn from(e: StreamEntry) -> GroupEntry {
+        GroupEntry {
+            id: e.id,
+            fields: Some(e.fields),
+            claim: None,
+        }
+    }
+}
+
+/// What XREADGROUP … CLAIM tells about an entry's earlier deliveries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeliveryInfo {
+    /// ms since its last delivery (0 for a new entry).
+    pub idle: u64,
+    /// How many times it was delivered before (0 for a new entry).
+    pub delivery_count: u64,
 }
 
 /// XCLAIM's and XAUTOCLAIM's claimed entries.
@@ -166,6 +243,7 @@ pub enum Claimed {
 
 /// XAUTOCLAIM's reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct XAutoClaimReply {
     /// Where the next call should start (`0-0`: the scan reached the end).
     pub next: StreamId,

@@ -82,7 +82,8 @@ pub use glob::matches as glob_matches;
 pub use group::{Consumer, Group};
 pub use id::{StreamId, XAddId};
 pub use info::{
-    Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, StreamSummary, XAutoClaimReply,
+    Claimed, ConsumerPending, ConsumerPendingEntry, DeliveryInfo, FullConsumer, FullGroup,
+    GroupEntry, GroupPendingEntry, PendingBounds, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
 };
 pub use keyspace::{Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Value};

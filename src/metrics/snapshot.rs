@@ -84,7 +84,7 @@ pub async fn snapshot<S: Streams + StreamsClock>(
                     .xpending(key, &g.name)
                     .await?
                     .bounds
-                    .map(|(oldest, _)| backend.now_ms().saturating_sub(oldest.ms)),
+                    .map(|b| backend.now_ms().saturating_sub(b.smallest.ms)),
             };
             let consumers = backend
                 .xinfo_consumers(key, &g.name)

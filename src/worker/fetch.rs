@@ -294,14 +294,7 @@ async fn reclaim_pass<S: WorkerOps>(
         if let (Some(first), Some(last)) = (entries.first(), entries.last()) {
             let counts = delivery_counts(ctx, first.id, last.id, entries.len()).await?;
             ctx.stat(|s| s.reclaimed += entries.len() as u64);
-            let entries = entries
-                .into_iter()
-                .map(|e| GroupEntry {
-                    id: e.id,
-                    fields: Some(e.fields),
-                    claim: None,
-                })
-                .collect();
+            let entries = entries.into_iter().map(GroupEntry::from).collect();
             if !hand_over(ctx, entries, Some(&counts), tx).await {
                 return Ok(false);
             }

@@ -101,6 +101,7 @@ fn name(c: &Command) -> &'static str {
         Command::Set { .. } => "SET",
         Command::Get { .. } => "GET",
         Command::IncrBy { .. } => "INCRBY",
+        _ => "other",
     }
 }
 
@@ -549,7 +550,7 @@ fn normalize(
                     || x.iter()
                         .zip(y.iter_mut())
                         .all(|(e, f)| match (e.claim, &mut f.claim) {
-                            (Some((i, _)), Some((j, _))) => near(i, j),
+                            (Some(i), Some(j)) => near(i.idle, &mut j.idle),
                             _ => true,
                         })
             })
@@ -682,7 +683,7 @@ impl Tally {
         if let Ok(CommandReply::ReadGroup(r)) = reply {
             for e in r.iter().flat_map(|s| &s.entries) {
                 match e.claim {
-                    Some((_, 0)) => self.claims.1 += 1,
+                    Some(d) if d.delivery_count == 0 => self.claims.1 += 1,
                     Some(_) => self.claims.0 += 1,
                     None => {}
                 }

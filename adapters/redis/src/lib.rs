@@ -432,7 +432,7 @@ impl RedisStreams {
             if !served.is_empty() {
                 for s in &mut served {
                     for e in &mut s.entries {
-                        e.claim = Some((0, 0));
+                        e.claim = Some(brook_engine::DeliveryInfo::default());
                     }
                 }
                 return Ok(served);

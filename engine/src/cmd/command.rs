@@ -47,6 +47,7 @@ pub type XReadGroupReply = Vec<StreamEntries<GroupEntry>>;
 /// command beside the command layer's parser.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(missing_docs)] // the fields are the trait methods' arguments
+#[non_exhaustive] // commands are added as Redis adds them
 pub enum Command {
     XAdd {
         key: Bytes,
@@ -187,6 +188,7 @@ pub enum Command {
 
 /// A [`Command`]'s reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive] // reply shapes are added with commands
 pub enum CommandReply {
     /// XADD: the new ID (`None`: NOMKSTREAM found no stream).
     Id(Option<StreamId>),

@@ -244,8 +244,8 @@ pub(super) fn write_stream_resp(
             if owning > WALK_PER_CONSUMER {
                 let list = gathered.next().map(|c| c.pending).unwrap_or_default();
                 write_len(b'*', list.len(), out);
-                for (id, time, count) in list {
-                    row(id, time, count, out);
+                for p in list {
+                    row(p.id, p.delivery_time, p.delivery_count, out);
                 }
                 continue;
             }
@@ -277,12 +277,12 @@ fn full_group(g: &FullGroup) -> Reply {
     let pending = g
         .pending
         .iter()
-        .map(|(id, owner, time, count)| {
+        .map(|p| {
             Reply::Array(vec![
-                Reply::id(*id),
-                Reply::Bulk(owner.clone()),
-                Reply::count(*time),
-                Reply::count(*count),
+                Reply::id(p.id),
+                Reply::Bulk(p.consumer.clone()),
+                Reply::count(p.delivery_time),
+                Reply::count(p.delivery_count),
             ])
         })
         .collect();
@@ -293,11 +293,11 @@ fn full_group(g: &FullGroup) -> Reply {
             let pending = c
                 .pending
                 .iter()
-                .map(|(id, time, count)| {
+                .map(|p| {
                     Reply::Array(vec![
-                        Reply::id(*id),
-                        Reply::count(*time),
-                        Reply::count(*count),
+                        Reply::id(p.id),
+                        Reply::count(p.delivery_time),
+                        Reply::count(p.delivery_count),
                     ])
                 })
                 .collect();

@@ -19,7 +19,7 @@ use super::{id_arg, int_arg, parse_int, reply, word};
 use crate::cmd::Command;
 use crate::error::Error;
 use crate::id::StreamId;
-use crate::info::{PendingEntry, XPendingSummary};
+use crate::info::{ConsumerPending, PendingBounds, PendingEntry, XPendingSummary};
 use crate::keyspace::Keyspace;
 use crate::num::keyword_eq;
 use crate::options::XPendingRange;
@@ -120,7 +120,7 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], now: u64) -> Reply {
 fn summary(ks: &Keyspace, key: &[u8], group: &[u8]) -> Result<Reply, Error> {
     let summary = ks.xpending(key, group)?;
     let (first, last) = match summary.bounds {
-        Some((a, b)) => (Reply::id(a), Reply::id(b)),
+        Some(b) => (Reply::id(b.smallest), Reply::id(b.greatest)),
         None => (Reply::Null, Reply::Null),
     };
     let consumers = if summary.consumers.is_empty() {
@@ -130,11 +130,11 @@ fn summary(ks: &Keyspace, key: &[u8], group: &[u8]) -> Result<Reply, Error> {
             summary
                 .consumers
                 .into_iter()
-                .map(|(name, n)| {
+                .map(|c| {
                     let mut buf = [0u8; 20];
-                    let at = crate::num::write_u64(n, &mut buf, 0);
+                    let at = crate::num::write_u64(c.pending, &mut buf, 0);
                     Reply::Array(alloc::vec![
-                        Reply::Bulk(name),
+                        Reply::Bulk(c.name),
                         Reply::Bulk(Bytes::copy_from_slice(&buf[..at])),
                     ])
                 })
@@ -182,14 +182,17 @@ pub(super) fn write_resp(
 pub(crate) fn read_summary(r: Reply) -> Result<XPendingSummary, Error> {
     let [count, lo, hi, consumers] = reply_read::parts(r, "XPENDING's summary has four parts")?;
     let bounds = match (reply_read::opt_id(lo)?, reply_read::opt_id(hi)?) {
-        (Some(a), Some(b)) => Some((a, b)),
+        (Some(smallest), Some(greatest)) => Some(PendingBounds { smallest, greatest }),
         _ => None,
     };
     let consumers = reply_read::array(consumers)?
         .into_iter()
         .map(|c| {
             let [name, n] = reply_read::parts(c, "a consumer is a name and a count")?;
-            Ok((reply_read::bytes(name)?, reply_read::uint(n)?))
+            Ok(ConsumerPending {
+                name: reply_read::bytes(name)?,
+                pending: reply_read::uint(n)?,
+            })
         })
         .collect::<Result<_, Error>>()?;
     Ok(XPendingSummary {

@@ -212,9 +212,9 @@ pub(crate) fn group_entry(e: &GroupEntry) -> Reply {
         None => Reply::NullArray,
     };
     let mut parts = alloc::vec![Reply::id(e.id), fields];
-    if let Some((idle, count)) = e.claim {
-        parts.push(Reply::count(idle));
-        parts.push(Reply::count(count));
+    if let Some(d) = e.claim {
+        parts.push(Reply::count(d.idle));
+        parts.push(Reply::count(d.delivery_count));
     }
     Reply::Array(parts)
 }

@@ -25,7 +25,7 @@ use crate::cmd::Command;
 use crate::entry::StreamEntries;
 use crate::error::Error;
 use crate::id::StreamId;
-use crate::info::GroupEntry;
+use crate::info::{DeliveryInfo, GroupEntry};
 use crate::keyspace::Keyspace;
 use crate::num::c_str;
 use crate::options::{GroupReadId, XReadGroupOptions};
@@ -141,9 +141,10 @@ pub(crate) fn read_reply(r: Reply) -> Result<Vec<StreamEntries<GroupEntry>>, Err
         };
         let claim = match (n, parts.next(), parts.next()) {
             (2, ..) => None,
-            (4, Some(idle), Some(count)) => {
-                Some((reply_read::uint(idle)?, reply_read::uint(count)?))
-            }
+            (4, Some(idle), Some(count)) => Some(DeliveryInfo {
+                idle: reply_read::uint(idle)?,
+                delivery_count: reply_read::uint(count)?,
+            }),
             _ => return Err(reply_read::malformed("a group entry has 2 or 4 parts")),
         };
         Ok(GroupEntry {

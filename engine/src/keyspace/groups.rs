@@ -19,8 +19,9 @@ use crate::error::Error;
 use crate::group::{ConsumerId, Group};
 use crate::id::StreamId;
 use crate::info::{
-    Claimed, FullConsumer, FullGroup, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer,
-    XInfoGroup, XPendingSummary,
+    Claimed, ConsumerPending, ConsumerPendingEntry, FullConsumer, FullGroup, GroupEntry,
+    GroupPendingEntry, PendingBounds, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup,
+    XPendingSummary,
 };
 use crate::options::{
     GroupReadId, RefPolicy, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions,
@@ -373,11 +374,17 @@ impl Keyspace {
         let consumers = g
             .consumers()
             .filter(|c| c.pending > 0)
-            .map(|c| (c.name.to_bytes(), c.pending))
+            .map(|c| ConsumerPending {
+                name: c.name.to_bytes(),
+                pending: c.pending,
+            })
             .collect();
         Ok(XPendingSummary {
             count: g.pel().len() as u64,
-            bounds: g.pel().bounds(),
+            bounds: g
+                .pel()
+                .bounds()
+                .map(|(smallest, greatest)| PendingBounds { smallest, greatest }),
             consumers,
         })
     }
@@ -615,7 +622,12 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
                     .pel()
                     .iter()
                     .take(take)
-                    .map(|(id, n)| (id, names.get(g, n.owner), n.delivery_time, n.delivery_count))
+                    .map(|(id, n)| GroupPendingEntry {
+                        id,
+                        consumer: names.get(g, n.owner),
+                        delivery_time: n.delivery_time,
+                        delivery_count: n.delivery_count,
+                    })
                     .collect(),
                 consumers: full_consumers(g, take),
             }
@@ -627,7 +639,7 @@ pub(crate) fn full_groups(s: &Stream, count: u64) -> Vec<FullGroup> {
 /// one pass over the group PEL (stopping once every list is complete).
 pub(crate) fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullConsumer> {
     /// How many entries a consumer's list wants, and the list so far.
-    type List = (usize, Vec<(StreamId, u64, u64)>);
+    type List = (usize, Vec<ConsumerPendingEntry>);
     let mut lists: BTreeMap<ConsumerId, List> = g
         .consumers_with_ids()
         .filter(|(_, c)| c.pending > 0)
@@ -643,7 +655,11 @@ pub(crate) fn full_consumers(g: &crate::group::Group, take: usize) -> Vec<FullCo
         }
         if let Some((want, list)) = lists.get_mut(&n.owner) {
             if list.len() < *want {
-                list.push((id, n.delivery_time, n.delivery_count));
+                list.push(ConsumerPendingEntry {
+                    id,
+                    delivery_time: n.delivery_time,
+                    delivery_count: n.delivery_count,
+                });
                 if list.len() == *want {
                     open -= 1;
                 }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use crate::entry::StreamEntries;
 use crate::id::StreamId;
-use crate::info::GroupEntry;
+use crate::info::{DeliveryInfo, GroupEntry};
 use crate::log::node::{EntryRef, OpenCopy};
 use crate::reply::{write_entry_parts, Reply};
 use crate::resp::{insert_len, write_bulk, write_count, write_id};
@@ -94,7 +94,10 @@ impl EntrySink for GroupEntries {
         self.entries.push(GroupEntry {
             id: e.id,
             fields: Some(e.fields),
-            claim,
+            claim: claim.map(|(idle, delivery_count)| DeliveryInfo {
+                idle,
+                delivery_count,
+            }),
         });
     }
 
@@ -102,7 +105,10 @@ impl EntrySink for GroupEntries {
         self.entries.push(GroupEntry {
             id,
             fields: None,
-            claim,
+            claim: claim.map(|(idle, delivery_count)| DeliveryInfo {
+                idle,
+                delivery_count,
+            }),
         });
     }
 }
