@@ -146,9 +146,9 @@ impl StreamsClock for Backend {
 impl WorkerOps for Backend {
     async fn xack_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> Result<u64, Error> {
         on_backend!(self, s => WorkerOps::xack_if_owner(s, key, group, consumer, ids))
@@ -156,9 +156,9 @@ impl WorkerOps for Backend {
 
     async fn xtouch_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> Result<u64, Error> {
         on_backend!(self, s => WorkerOps::xtouch_if_owner(s, key, group, consumer, ids))
@@ -166,11 +166,11 @@ impl WorkerOps for Backend {
 
     async fn xack_if_owner_then_add(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
-        to: &[u8],
+        to: impl AsRef<[u8]> + Send,
         fields: &[(bytes::Bytes, bytes::Bytes)],
     ) -> Result<Option<StreamId>, Error> {
         on_backend!(self, s => WorkerOps::xack_if_owner_then_add(s, key, group, consumer, id, to, fields))
@@ -178,21 +178,21 @@ impl WorkerOps for Backend {
 
     async fn mark_and_ack_if_new(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         id: StreamId,
-        marker: &[u8],
-        keep_ms: u64,
+        marker: impl AsRef<[u8]> + Send,
+        keep: std::time::Duration,
         effects: &[Command],
     ) -> Result<Option<EffectReplies>, Error> {
-        on_backend!(self, s => WorkerOps::mark_and_ack_if_new(s, key, group, id, marker, keep_ms, effects))
+        on_backend!(self, s => WorkerOps::mark_and_ack_if_new(s, key, group, id, marker, keep, effects))
     }
 
     async fn xgroup_delconsumer_if_empty(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
     ) -> Result<bool, Error> {
         on_backend!(self, s => WorkerOps::xgroup_delconsumer_if_empty(s, key, group, consumer))
     }

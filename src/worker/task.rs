@@ -197,7 +197,7 @@ fn marker<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> Bytes {
 async fn commit<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> End {
     let cfg = &ctx.cfg;
     let effects = msg.effects.take();
-    if let Some(keep) = cfg.idempotent_keep_ms {
+    if let Some(keep) = cfg.idempotent_keep_ms.map(std::time::Duration::from_millis) {
         let marker = marker(ctx, msg);
         let r = ctx
             .backend

@@ -1329,7 +1329,14 @@ async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<()
     ];
     let marker = b"{s}:done:order-7";
     let first = s
-        .mark_and_ack_if_new(b"s", b"g", id(1, 1), marker, 100_000, &effects)
+        .mark_and_ack_if_new(
+            b"s",
+            b"g",
+            id(1, 1),
+            marker,
+            Duration::from_secs(100),
+            &effects,
+        )
         .await?;
     assert_eq!(
         first,
@@ -1342,7 +1349,14 @@ async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<()
     assert_eq!(s.xpending(b"s", b"g").await?.count, 2, "1-1 acknowledged");
     // The same order again (say, added twice by a producer): acknowledged, not applied.
     let again = s
-        .mark_and_ack_if_new(b"s", b"g", id(1, 2), marker, 100_000, &effects)
+        .mark_and_ack_if_new(
+            b"s",
+            b"g",
+            id(1, 2),
+            marker,
+            Duration::from_secs(100),
+            &effects,
+        )
         .await?;
     assert_eq!(again, None);
     assert_eq!(
@@ -1364,7 +1378,14 @@ async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<()
         },
     ];
     let r = s
-        .mark_and_ack_if_new(b"s", b"g", id(1, 3), b"{s}:done:x", 100_000, &mixed)
+        .mark_and_ack_if_new(
+            b"s",
+            b"g",
+            id(1, 3),
+            b"{s}:done:x",
+            Duration::from_secs(100),
+            &mixed,
+        )
         .await?;
     assert_eq!(
         r,
@@ -1373,15 +1394,29 @@ async fn mark_and_ack_if_new<S: WorkerOps + Clone + 'static>(s: &S) -> Result<()
     assert_eq!(s.xpending(b"s", b"g").await?.count, 0);
     // Markers live as long as asked.
     assert_eq!(
-        s.mark_and_ack_if_new(b"s", b"g", id(1, 3), b"{s}:done:short", 30, &[])
-            .await?,
+        s.mark_and_ack_if_new(
+            b"s",
+            b"g",
+            id(1, 3),
+            b"{s}:done:short",
+            Duration::from_millis(30),
+            &[]
+        )
+        .await?,
         Some(vec![])
     );
     tokio::time::sleep(Duration::from_millis(80)).await;
     assert_eq!(s.get(b"{s}:done:short").await?, None, "expired");
     assert_eq!(
-        s.mark_and_ack_if_new(b"s", b"g", id(1, 3), b"{s}:done:short", 30, &[])
-            .await?,
+        s.mark_and_ack_if_new(
+            b"s",
+            b"g",
+            id(1, 3),
+            b"{s}:done:short",
+            Duration::from_millis(30),
+            &[]
+        )
+        .await?,
         Some(vec![]),
         "a new marker after the old one expired"
     );

@@ -643,11 +643,12 @@ impl StreamsClock for RedisStreams {
 impl WorkerOps for RedisStreams {
     async fn xack_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> Result<u64, Error> {
+        let (key, group, consumer) = (key.as_ref(), group.as_ref(), consumer.as_ref());
         let cmd = self.inner.scripts.owner_op(
             self.inner.features.brook_ops,
             "ack",
@@ -661,11 +662,12 @@ impl WorkerOps for RedisStreams {
 
     async fn xtouch_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> Result<u64, Error> {
+        let (key, group, consumer) = (key.as_ref(), group.as_ref(), consumer.as_ref());
         let cmd = self.inner.scripts.owner_op(
             self.inner.features.brook_ops,
             "touch",
@@ -679,13 +681,15 @@ impl WorkerOps for RedisStreams {
 
     async fn xack_if_owner_then_add(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
-        to: &[u8],
+        to: impl AsRef<[u8]> + Send,
         fields: &[(Bytes, Bytes)],
     ) -> Result<Option<StreamId>, Error> {
+        let (key, group, consumer, to) =
+            (key.as_ref(), group.as_ref(), consumer.as_ref(), to.as_ref());
         self.check_slots([key, to])?;
         let cmd = self.inner.scripts.if_owner_add(
             self.inner.features.brook_ops,
@@ -704,13 +708,15 @@ impl WorkerOps for RedisStreams {
 
     async fn mark_and_ack_if_new(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         id: StreamId,
-        marker: &[u8],
-        keep_ms: u64,
+        marker: impl AsRef<[u8]> + Send,
+        keep: std::time::Duration,
         effects: &[Command],
     ) -> Result<Option<brook_engine::EffectReplies>, Error> {
+        let (key, group, marker) = (key.as_ref(), group.as_ref(), marker.as_ref());
+        let keep_ms = keep_millis(keep);
         self.check_slots(
             [key, marker]
                 .into_iter()
@@ -753,10 +759,11 @@ impl WorkerOps for RedisStreams {
 
     async fn xgroup_delconsumer_if_empty(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
     ) -> Result<bool, Error> {
+        let (key, group, consumer) = (key.as_ref(), group.as_ref(), consumer.as_ref());
         let cmd = self.inner.scripts.owner_op(
             self.inner.features.brook_ops,
             "delconsumer",
@@ -782,6 +789,13 @@ fn script_error(v: &Value) -> Option<Error> {
         }
         _ => None,
     }
+}
+
+/// `d` in whole milliseconds for SET's PX: rounded up, at most `i64::MAX` (as the
+/// engine reads it).
+fn keep_millis(d: std::time::Duration) -> u64 {
+    let ms = d.as_nanos().div_ceil(1_000_000);
+    u64::try_from(ms).map_or(i64::MAX as u64, |ms| ms.min(i64::MAX as u64))
 }
 
 /// The first key of a read (what a cluster routes it by).

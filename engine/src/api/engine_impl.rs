@@ -343,33 +343,37 @@ impl StreamsClock for Engine {
 impl WorkerOps for Engine {
     async fn xack_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> Result<u64, Error> {
+        let (key, group, consumer) = (key.as_ref(), group.as_ref(), consumer.as_ref());
         self.with_keyspace(|ks, _| ks.xack_if_owner(key, group, consumer, ids))
     }
 
     async fn xtouch_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> Result<u64, Error> {
+        let (key, group, consumer) = (key.as_ref(), group.as_ref(), consumer.as_ref());
         self.with_keyspace(|ks, now| ks.xtouch_if_owner(key, group, consumer, ids, now))
     }
 
     async fn xack_if_owner_then_add(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
-        to: &[u8],
+        to: impl AsRef<[u8]> + Send,
         fields: &[(Bytes, Bytes)],
     ) -> Result<Option<StreamId>, Error> {
+        let (key, group, consumer, to) =
+            (key.as_ref(), group.as_ref(), consumer.as_ref(), to.as_ref());
         self.with_keyspace(|ks, now| {
             ks.xack_if_owner_then_add(key, group, consumer, id, to, fields, now)
         })
@@ -377,13 +381,15 @@ impl WorkerOps for Engine {
 
     async fn mark_and_ack_if_new(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         id: StreamId,
-        marker: &[u8],
-        keep_ms: u64,
+        marker: impl AsRef<[u8]> + Send,
+        keep: Duration,
         effects: &[Command],
     ) -> Result<Option<crate::EffectReplies>, Error> {
+        let (key, group, marker) = (key.as_ref(), group.as_ref(), marker.as_ref());
+        let keep_ms = crate::options::millis_up(keep);
         self.with_keyspace(|ks, now| {
             ks.mark_and_ack_if_new(key, group, id, marker, keep_ms, effects, now)
         })
@@ -391,10 +397,11 @@ impl WorkerOps for Engine {
 
     async fn xgroup_delconsumer_if_empty(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
     ) -> Result<bool, Error> {
+        let (key, group, consumer) = (key.as_ref(), group.as_ref(), consumer.as_ref());
         self.with_keyspace(|ks, _| ks.xgroup_delconsumer_if_empty(key, group, consumer))
     }
 }

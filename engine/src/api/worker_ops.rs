@@ -2,6 +2,7 @@
 //! the backend (a Lua script on a server, one step under the lock on the engine).
 
 use core::future::Future;
+use core::time::Duration;
 
 use bytes::Bytes;
 
@@ -19,9 +20,9 @@ pub trait WorkerOps: Streams + StreamsClock {
     /// `NOGROUP` when the key or group is missing.
     fn xack_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> impl Future<Output = Result<u64, Error>> + Send;
 
@@ -31,9 +32,9 @@ pub trait WorkerOps: Streams + StreamsClock {
     /// the number touched.
     fn xtouch_if_owner(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         ids: &[StreamId],
     ) -> impl Future<Output = Result<u64, Error>> + Send;
 
@@ -43,27 +44,27 @@ pub trait WorkerOps: Streams + StreamsClock {
     /// acknowledges writes the dead letter. On a cluster `to` must share `key`'s slot.
     fn xack_if_owner_then_add(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
-        to: &[u8],
+        to: impl AsRef<[u8]> + Send,
         fields: &[(Bytes, Bytes)],
     ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
 
     /// mark-and-ack-if-new, an idempotent handler's commit: XACK `id`, then set
-    /// `marker` (expiring after `keep_ms`) if it is missing and, only then, apply
+    /// `marker` (expiring after `keep`, in whole milliseconds rounded up) if it is missing and, only then, apply
     /// `effects` (each answers on its own, nothing rolled back, as in MULTI); their
     /// replies, or `None` when the marker was there (a duplicate: acknowledged, nothing
     /// applied). On a cluster every key must share `key`'s slot.
     #[allow(clippy::too_many_arguments)] // one argument per part of the operation
     fn mark_and_ack_if_new(
         &self,
-        key: &[u8],
-        group: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
         id: StreamId,
-        marker: &[u8],
-        keep_ms: u64,
+        marker: impl AsRef<[u8]> + Send,
+        keep: Duration,
         effects: &[Command],
     ) -> impl Future<Output = Result<Option<EffectReplies>, Error>> + Send;
 
@@ -73,8 +74,8 @@ pub trait WorkerOps: Streams + StreamsClock {
     /// missing.
     fn xgroup_delconsumer_if_empty(
         &self,
-        key: &[u8],
-        group: &[u8],
-        consumer: &[u8],
+        key: impl AsRef<[u8]> + Send,
+        group: impl AsRef<[u8]> + Send,
+        consumer: impl AsRef<[u8]> + Send,
     ) -> impl Future<Output = Result<bool, Error>> + Send;
 }
