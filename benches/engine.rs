@@ -17,7 +17,9 @@
 
 use std::hint::black_box;
 
-use brook::{Engine, Keyspace, StreamId, Streams, XAddOptions};
+use brook::{Engine, StreamId, Streams, XAddOptions};
+
+use brook::engine::server::Keyspace;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 

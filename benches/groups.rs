@@ -23,9 +23,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use brook::{
-    Engine, GroupReadId, GroupStart, Keyspace, StreamId, XAutoClaimOptions, XPendingRange,
-    XReadGroupOptions,
+    Engine, GroupReadId, GroupStart, StreamId, XAutoClaimOptions, XPendingRange, XReadGroupOptions,
 };
+
+use brook::engine::server::Keyspace;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 

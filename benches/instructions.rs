@@ -8,9 +8,11 @@
 use std::hint::black_box;
 
 use brook::{
-    Engine, GroupReadId, GroupStart, Keyspace, ManualClock, StreamId, Streams, XAutoClaimOptions,
+    Engine, GroupReadId, GroupStart, ManualClock, StreamId, Streams, XAutoClaimOptions,
     XPendingRange, XReadGroupOptions,
 };
+
+use brook::engine::server::Keyspace;
 use bytes::Bytes;
 
 const NOW: u64 = 1_700_000_000_000;

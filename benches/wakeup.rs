@@ -21,7 +21,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use brook::{Engine, GroupReadId, GroupStart, ReadRequest, XReadGroupOptions};
+use brook::{Engine, GroupReadId, GroupStart, XReadGroupOptions};
+
+use brook::engine::server::ReadRequest;
 use bytes::Bytes;
 
 fn rounds() -> usize {

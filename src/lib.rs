@@ -68,14 +68,13 @@ pub use brook_engine::{hash_tag, key_slot, same_slot};
 pub use brook_engine::{
     Block, ClaimTime, Claimed, Clock, Command, CommandReply, Config, ConsumerPending,
     ConsumerPendingEntry, DeliveryInfo, EffectReplies, Engine, EngineBuilder, Error, Expire,
-    FieldValues, FlatFields, FullConsumer, FullGroup, GroupEntry, GroupPendingEntry, GroupReadId,
-    GroupStart, KeyType, Keyspace, ManualClock, NodeLimits, PendingBounds, PendingEntry, Protocol,
-    PubSub, PubSubMessage, ReadOutput, ReadRequest, RefPolicy, Reply, SetOptions, Stream,
-    StreamEntries, StreamEntry, StreamId, StreamSummary, Streams, StreamsClock, Subscription,
-    SystemClock, TrimOptions, TrimStrategy, WorkerOps, XAddId, XAddOptions, XAutoClaimOptions,
-    XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull,
-    XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId, XReadReply,
-    XSetIdOptions,
+    FieldValues, FullConsumer, FullGroup, GroupEntry, GroupPendingEntry, GroupReadId, GroupStart,
+    ManualClock, NodeLimits, PendingBounds, PendingEntry, PubSub, PubSubMessage, RefPolicy, Reply,
+    SetOptions, StreamEntries, StreamEntry, StreamId, StreamSummary, Streams, StreamsClock,
+    Subscription, SystemClock, TrimOptions, TrimStrategy, WorkerOps, XAddId, XAddOptions,
+    XAutoClaimOptions, XAutoClaimReply, XClaimOptions, XInfoConsumer, XInfoGroup, XInfoStream,
+    XInfoStreamFull, XPendingRange, XPendingSummary, XReadGroupOptions, XReadGroupReply, XReadId,
+    XReadReply, XSetIdOptions,
 };
 /// The byte strings keys, fields and values are held in ([`Command`]'s fields, replies),
 /// re-exported so that building a [`Command`] needs no direct `bytes` dependency:

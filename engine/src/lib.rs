@@ -22,13 +22,22 @@
 //! - **Pure** (`no_std` + `alloc` without the default `std` feature): [`StreamId`] and
 //!   its parsers, the node format, the node index, one [`Stream`] with its consumer
 //!   [`Group`]s (PELs, claims, `entries-read`/`lag`), the [`Keyspace`] with typed
-//!   commands, and the command layer ([`Keyspace::execute`]). Nothing here reads a
+//!   commands, and the command layer ([`Keyspace::execute`]) — reached through
+//!   [`server`], the layer a RESP front end builds on. Nothing here reads a
 //!   clock or takes a lock: every command receives its time as an argument, frozen for
 //!   the command as Redis freezes it.
 //! - **Engine** (`std`): [`Engine`], a cheap-to-clone handle to one keyspace behind one
 //!   lock (Redis's own model: every command is atomic), driven by a [`Clock`]
 //!   ([`SystemClock`] or a test's [`ManualClock`]), serving blocking XREAD/XREADGROUP
 //!   on threads and as futures exactly as Redis 8 serves blocked clients.
+//! - **API**: the [`Streams`] trait (four required methods, typed commands on top),
+//!   [`StreamsClock`] and [`WorkerOps`], which the engine and brook-redis implement;
+//!   [`Command`] values for batches.
+//!
+//! [`Stream`]: server::Stream
+//! [`Group`]: server::Group
+//! [`Keyspace`]: server::Keyspace
+//! [`Keyspace::execute`]: server::Keyspace::execute
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -67,46 +76,57 @@ mod loom_tests;
 #[cfg(feature = "std")]
 mod sync;
 
-pub use api::EffectReplies;
 pub use api::{
-    Command, CommandReply, PubSub, PubSubMessage, Streams, StreamsClock, Subscription, WorkerOps,
-    XReadGroupReply, XReadReply,
+    Command, CommandReply, EffectReplies, PubSub, PubSubMessage, Streams, StreamsClock,
+    Subscription, WorkerOps, XReadGroupReply, XReadReply,
 };
-pub use cmd::{
-    arity_ok, command_spec, command_specs, CommandSpec, CopyOptions, KeyPositions, ReadStep,
-    RespReadStep,
-};
-pub use entry::{FieldValues, FlatFields, StreamEntries, StreamEntry};
+pub use cmd::CopyOptions;
+pub use entry::{FieldValues, StreamEntries, StreamEntry};
 pub use error::Error;
-pub use glob::matches as glob_matches;
-pub use group::{Consumer, Group};
 pub use id::{StreamId, XAddId};
 pub use info::{
     Claimed, ConsumerPending, ConsumerPendingEntry, DeliveryInfo, FullConsumer, FullGroup,
     GroupEntry, GroupPendingEntry, PendingBounds, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
 };
-pub use keyspace::{Argv, Config, Expire, GroupStart, KeyType, Keyspace, SetOptions, Value};
+pub use keyspace::{Config, Expire, GroupStart, SetOptions};
 pub use log::idmp::Idempotency;
 pub use log::node::NodeLimits;
-pub use num::parse_i64;
 pub use options::{
     Block, ClaimTime, GroupReadId, RefPolicy, TrimOptions, TrimStrategy, XAddOptions,
     XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
-pub use read::request::{ReadOutput, ReadRequest};
 pub use reply::Reply;
-pub use resp::{Protocol, RespWriter};
 pub use slot_hash::{hash_tag, key_slot, same_slot, SLOTS};
-pub use stream::Stream;
 
 #[cfg(feature = "std")]
 pub use handle::clock::{precise_now_ms, AdvanceListener, Clock, ManualClock, SystemClock};
 #[cfg(feature = "std")]
 pub use handle::engine::{Engine, EngineBuilder};
 #[cfg(feature = "std")]
-pub use handle::read_wait::{ExecuteFuture, ReadFuture};
-#[cfg(feature = "std")]
 pub use handle::sleep::Sleep;
 #[cfg(feature = "std")]
 pub use pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
+
+/// The layer under [`Engine`] and [`Streams`], for RESP front ends (brook's own
+/// `brook serve`) and tools that drive the keyspace directly: the [`Keyspace`] and
+/// its values, the command table, read requests, RESP encoding, and the parsing
+/// helpers that give Redis's exact errors. Applications use [`Engine`] and [`Streams`].
+///
+/// [`Keyspace`]: server::Keyspace
+pub mod server {
+    pub use crate::cmd::{
+        arity_ok, command_spec, command_specs, CommandSpec, KeyPositions, ReadStep, RespReadStep,
+    };
+    pub use crate::entry::FlatFields;
+    pub use crate::glob::matches as glob_matches;
+    pub use crate::group::{Consumer, Group};
+    pub use crate::keyspace::{Argv, KeyType, Keyspace, Value};
+    pub use crate::num::parse_i64;
+    pub use crate::read::request::{ReadOutput, ReadRequest};
+    pub use crate::resp::{Protocol, RespWriter};
+    pub use crate::stream::Stream;
+
+    #[cfg(feature = "std")]
+    pub use crate::handle::read_wait::{ExecuteFuture, ReadFuture};
+}

@@ -14,7 +14,9 @@
 //! must pass.
 #![no_main]
 
-use brook_engine::{Keyspace, NodeLimits, Protocol};
+use brook_engine::NodeLimits;
+
+use brook_engine::server::{Keyspace, Protocol};
 use brook_test_support::parse_frame;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;

@@ -17,7 +17,9 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use brook_engine::{Keyspace, Protocol, Reply, StreamId};
+use brook_engine::{Reply, StreamId};
+
+use brook_engine::server::{Keyspace, Protocol};
 use bytes::Bytes;
 
 const HEAP_SIZE: usize = 1 << 20;

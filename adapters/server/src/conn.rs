@@ -12,7 +12,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use brook_engine::{ExecuteFuture, Reply};
+use brook_engine::Reply;
+
+use brook_engine::server::ExecuteFuture;
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use brook_engine::{Protocol, Reply, RespWriter};
+use brook_engine::Reply;
+
+use brook_engine::server::{Protocol, RespWriter};
 
 use crate::stats::Stats;
 

@@ -400,7 +400,7 @@ impl Command {
     /// `XINFO STREAM key FULL`, `XGROUP HELP`) is [`Error::UnknownCommand`], as Redis
     /// words it for an unknown command.
     ///
-    /// [`Keyspace::execute`]: crate::Keyspace::execute
+    /// [`Keyspace::execute`]: crate::server::Keyspace::execute
     pub fn parse(argv: &[Bytes]) -> Result<Command, Error> {
         let spec = resolve(argv)?;
         let unknown = || Error::unknown_command(argv);

@@ -118,7 +118,7 @@ impl Keyspace {
         &mut self,
         argv: &[Bytes],
         now: u64,
-        proto: crate::Protocol,
+        proto: crate::resp::Protocol,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<(), Error> {
         let name = argv.first().map_or(&[][..], |n| &n[..]);
@@ -251,7 +251,7 @@ impl Keyspace {
         &mut self,
         argv: &[Bytes],
         now: u64,
-        proto: crate::Protocol,
+        proto: crate::resp::Protocol,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Option<Result<RespReadStep, Error>> {
         self.expire_due(now);
@@ -291,7 +291,7 @@ impl Keyspace {
         request: ReadRequest,
         block: Option<u64>,
         now: u64,
-        proto: crate::Protocol,
+        proto: crate::resp::Protocol,
         out: &mut alloc::vec::Vec<u8>,
     ) -> Result<RespReadStep, Error> {
         let mut sink = crate::read::sink::RespSink::new(proto, out);

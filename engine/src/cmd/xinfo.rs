@@ -130,7 +130,7 @@ pub(super) fn write_stream_resp(
     ks: &Keyspace,
     argv: &[Bytes],
     now: u64,
-    proto: crate::Protocol,
+    proto: crate::resp::Protocol,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     use crate::resp::{insert_array_len, write_bulk, write_count, write_id, write_len};
@@ -145,8 +145,8 @@ pub(super) fn write_stream_resp(
     let s = ks.stream(key)?.ok_or(Error::NoSuchKey)?;
     let summary = summary_fields(&crate::keyspace::summary(s, now));
     let map_len = |n: usize, out: &mut Vec<u8>| match proto {
-        crate::Protocol::Resp2 => write_len(b'*', n * 2, out),
-        crate::Protocol::Resp3 => write_len(b'%', n, out),
+        crate::resp::Protocol::Resp2 => write_len(b'*', n * 2, out),
+        crate::resp::Protocol::Resp3 => write_len(b'%', n, out),
     };
     map_len(summary.len() + 2, out);
     for (k, v) in &summary {
@@ -377,7 +377,7 @@ pub(super) fn write_consumers_resp(
     ks: &Keyspace,
     argv: &[Bytes],
     now: u64,
-    proto: crate::Protocol,
+    proto: crate::resp::Protocol,
     out: &mut Vec<u8>,
 ) -> Result<(), crate::error::Error> {
     let consumers = ks.xinfo_consumer_iter(&argv[2], &argv[3], now)?;

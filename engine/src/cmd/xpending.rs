@@ -155,7 +155,7 @@ pub(super) fn write_resp(
     ks: &Keyspace,
     argv: &[Bytes],
     now: u64,
-    proto: crate::Protocol,
+    proto: crate::resp::Protocol,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     use crate::resp::{insert_array_len, write_bulk, write_count, write_id, write_len};

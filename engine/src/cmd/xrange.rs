@@ -143,7 +143,7 @@ fn run(ks: &Keyspace, argv: &[Bytes], rev: bool) -> Reply {
 pub(crate) fn write_resp(
     ks: &Keyspace,
     argv: &[Bytes],
-    proto: crate::Protocol,
+    proto: crate::resp::Protocol,
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let rev = argv[0].eq_ignore_ascii_case(b"xrevrange");

@@ -16,8 +16,8 @@ use crate::id::StreamId;
 use crate::info::{DeliveryInfo, GroupEntry};
 use crate::log::node::{EntryRef, OpenCopy};
 use crate::reply::{write_entry_parts, Reply};
+use crate::resp::Protocol;
 use crate::resp::{insert_len, write_bulk, write_count, write_id};
-use crate::Protocol;
 
 /// Receives the entries a read delivers from one stream.
 pub(crate) trait EntrySink {

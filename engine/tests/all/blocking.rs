@@ -14,9 +14,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use brook_engine::{
-    Engine, Error, GroupReadId, ManualClock, Protocol, ReadOutput, ReadRequest, Reply, StreamId,
-    XReadGroupOptions, XReadId,
+    Engine, Error, GroupReadId, ManualClock, Reply, StreamId, XReadGroupOptions, XReadId,
 };
+
+use brook_engine::server::{Protocol, ReadOutput, ReadRequest};
 use bytes::Bytes;
 
 fn b(s: &str) -> Bytes {

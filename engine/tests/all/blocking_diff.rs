@@ -49,7 +49,9 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use brook_engine::{Engine, ExecuteFuture, ManualClock, Protocol, Reply};
+use brook_engine::{Engine, ManualClock, Reply};
+
+use brook_engine::server::{ExecuteFuture, Protocol};
 use brook_test_support::{Frame, RespConn, ServerGuard, ServerKind};
 use bytes::Bytes;
 

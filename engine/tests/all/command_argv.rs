@@ -6,10 +6,11 @@
 
 use brook_engine::{
     ClaimTime, Command, CommandReply, Error, Expire, GroupReadId, GroupStart, Idempotency,
-    Keyspace, RefPolicy, Reply, SetOptions, StreamId, TrimOptions, TrimStrategy, XAddId,
-    XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId,
-    XSetIdOptions,
+    RefPolicy, Reply, SetOptions, StreamId, TrimOptions, TrimStrategy, XAddId, XAddOptions,
+    XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
+
+use brook_engine::server::Keyspace;
 use bytes::Bytes;
 use proptest::prelude::*;
 

@@ -2,7 +2,9 @@
 //! counters, groups with their consumers and PELs, IDMP state — and its TTL; the copy
 //! is independent of the source; the accounting follows; Redis's checks and replies.
 
-use brook_engine::{Error, Keyspace, Reply};
+use brook_engine::{Error, Reply};
+
+use brook_engine::server::Keyspace;
 use bytes::Bytes;
 
 fn args(line: &str) -> Vec<Bytes> {

@@ -69,7 +69,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use brook_engine::{Engine, ExecuteFuture, Keyspace, ManualClock, Protocol, Reply, StreamId};
+use brook_engine::{Engine, ManualClock, Reply, StreamId};
+
+use brook_engine::server::{ExecuteFuture, Keyspace, Protocol};
 use brook_test_support::{Frame, RespConn, ServerKind};
 use bytes::Bytes;
 

@@ -16,7 +16,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use brook_engine::{KeyType, Keyspace, Protocol, Reply};
+use brook_engine::Reply;
+
+use brook_engine::server::{KeyType, Keyspace, Protocol};
 use brook_test_support::Frame;
 use bytes::Bytes;
 

@@ -11,7 +11,9 @@
 //! afterwards; `Keyspace::prepare_read_resp` (a server's blocking reads) is compared
 //! with `Keyspace::prepare_read` the same way.
 
-use brook_engine::{Keyspace, Protocol, ReadStep, Reply, RespReadStep};
+use brook_engine::Reply;
+
+use brook_engine::server::{Keyspace, Protocol, ReadStep, RespReadStep};
 use bytes::Bytes;
 
 use crate::rng::Rng;

@@ -13,7 +13,9 @@
 //! after (≥ 2 s) an expiry, and record IIDs on entries whose IDs lie in the future where
 //! they must not expire at all.
 
-use brook_engine::{Protocol, StreamId};
+use brook_engine::StreamId;
+
+use brook_engine::server::Protocol;
 use brook_test_support::Frame;
 
 use crate::scenarios::{frame, run_on, show, Target, B, REDIS8};
@@ -333,7 +335,8 @@ fn idmp_configs_apply_to_new_streams() {
 /// explicit command times (the cases were checked by hand against a live Redis 8.6.3,
 /// and the argv differential compares `pids-tracked` with it on random sequences).
 mod producers {
-    use brook_engine::{Keyspace, Protocol, Reply};
+    use brook_engine::server::{Keyspace, Protocol};
+    use brook_engine::Reply;
 
     const T0: u64 = 1_800_000_000_000;
 

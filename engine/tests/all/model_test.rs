@@ -29,7 +29,9 @@
 //! the layout model and an `#[ignore]`d regression test for an engine bug found by
 //! property 1 (`xsetid_below_a_tombstone_then_xadd`) follow the properties.
 
-use brook_engine::{Keyspace, NodeLimits, Protocol, Reply, StreamEntry, StreamId};
+use brook_engine::{NodeLimits, Reply, StreamEntry, StreamId};
+
+use brook_engine::server::{Keyspace, Protocol};
 use brook_test_support::model::{
     self, format_id, spell_id, Command, Entry, Expected, Fields, Id, IdStyle, KeyspaceModel,
     ModelReply, ModelValue, StreamModel, TrimArgs, TrimThreshold,

@@ -18,7 +18,9 @@
 
 use std::io::Write;
 
-use brook_engine::{Keyspace, Protocol, StreamId};
+use brook_engine::StreamId;
+
+use brook_engine::server::{Keyspace, Protocol};
 use brook_test_support::{parse_frame, Frame, ServerKind};
 use bytes::Bytes;
 

@@ -71,10 +71,12 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use brook_engine::{
-    Block, Claimed, Engine, Error, GroupReadId, GroupStart, ManualClock, PendingEntry, ReadFuture,
-    ReadOutput, ReadRequest, StreamId, XAutoClaimOptions, XClaimOptions, XInfoConsumer, XInfoGroup,
-    XPendingRange, XPendingSummary, XReadGroupOptions,
+    Block, Claimed, Engine, Error, GroupReadId, GroupStart, ManualClock, PendingEntry, StreamId,
+    XAutoClaimOptions, XClaimOptions, XInfoConsumer, XInfoGroup, XPendingRange, XPendingSummary,
+    XReadGroupOptions,
 };
+
+use brook_engine::server::{ReadFuture, ReadOutput, ReadRequest};
 use bytes::Bytes;
 
 use crate::rng::Rng;

@@ -1,11 +1,13 @@
 //! Connection commands: PING, ECHO, HELLO, AUTH, SELECT, QUIT, RESET, TIME.
 
-use brook_engine::{Error, Protocol};
+use brook_engine::Error;
+
+use brook_engine::server::Protocol;
 use bytes::Bytes;
 
 use super::{Session, Step};
 use crate::Shared;
-use brook_engine::parse_i64;
+use brook_engine::server::parse_i64;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
