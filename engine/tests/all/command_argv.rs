@@ -10,7 +10,7 @@ use brook_engine::{
     XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 
-use brook_engine::server::Keyspace;
+use brook_engine::server::{command_spec, Keyspace};
 use bytes::Bytes;
 use proptest::prelude::*;
 
@@ -416,12 +416,18 @@ fn config(default_cases: u32) -> ProptestConfig {
 proptest! {
     #![proptest_config(config(256))]
 
-    /// Every valid typed command reads back from its argument vector as itself, and
-    /// the argument vector passes the dispatcher's checks (name, arity).
+    /// Every valid typed command reads back from its argument vector as itself, the
+    /// argument vector passes the dispatcher's checks (name, arity), and the command's
+    /// keys (what cluster routing and slot checks use) are those the command table's
+    /// key positions find in the argument vector.
     #[test]
     fn argv_round_trip(c in command()) {
         let argv = c.to_argv();
         prop_assert!(Keyspace::check_command(&argv).is_ok(), "{argv:?}");
+        let spec = command_spec(&argv[0])
+            .and_then(|s| s.resolve(&argv).ok())
+            .expect("a command in the table");
+        prop_assert_eq!(spec.keys(&argv).collect::<Vec<_>>(), c.keys(), "{:?}", argv);
         prop_assert_eq!(Command::parse(&argv), Ok(c));
     }
 }
