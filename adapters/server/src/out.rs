@@ -58,12 +58,9 @@ impl Out {
     /// `-text`; `text` starts with its code (`ERR …`, `NOAUTH …`). CR and LF become
     /// spaces, as Redis does for every error.
     pub fn error(&mut self, text: &str) {
-        let clean: Vec<u8> = text
-            .bytes()
-            .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b })
-            .collect();
-        self.count_error(&clean);
-        self.w().error(&clean);
+        // The writer turns CR and LF into spaces; the code is read as if it had.
+        self.count_error(text.as_bytes());
+        self.w().error(text.as_bytes());
     }
 
     /// `:n`.

@@ -68,7 +68,12 @@ pub struct Stats {
 /// finds it (a space within the first 32 bytes of `-<text>`; otherwise `ERR`).
 pub fn error_code(text: &[u8]) -> &[u8] {
     let window = &text[..text.len().min(31)];
-    match window.iter().position(|&b| b == b' ') {
+    // CR and LF are written as spaces (the reply's line must not break): they end the
+    // code as a space does.
+    match window
+        .iter()
+        .position(|&b| matches!(b, b' ' | b'\r' | b'\n'))
+    {
         Some(at) => &text[..at],
         None => b"ERR",
     }

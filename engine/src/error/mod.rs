@@ -230,7 +230,9 @@ pub enum Error {
     /// `ERR value is out of range, value must between -2147483648 and 2147483647` (an
     /// argument Redis reads as a C `int`, such as COPY's DB, beyond its range)
     IntOutOfRange,
-    /// `ERR Copying to another database is not allowed in cluster mode`
+    /// `ERR Copying to another database is not allowed in cluster mode`: Redis 7's
+    /// answer to `COPY … DB n` (n ≠ 0) in cluster mode (Redis 8 answers
+    /// [`Error::DbIndexOutOfRange`]); read from a Redis 7 server's reply.
     CopyDbInCluster,
 }
 

@@ -151,8 +151,11 @@ impl<'a> RespWriter<'a> {
         }
     }
 
-    /// A double (`,` in RESP3; a bulk string in RESP2), written as Redis's `d2string`
-    /// writes it: the shortest text that reads back as the same value.
+    /// A double (`,` in RESP3; a bulk string in RESP2): the shortest text that reads
+    /// back as the same value, which is what Redis's `d2string` writes for values of
+    /// ordinary size such as MEMORY STATS's percentages (`inf`, `-inf` and `nan` as
+    /// Redis writes them). Very large or small values differ: Rust writes every digit
+    /// (`1000000000000000000000`) where Redis writes an exponent (`1e+21`).
     pub fn double(&mut self, d: f64) {
         let text = if d.is_nan() {
             "nan".to_string()
