@@ -68,6 +68,8 @@ mod slot_hash;
 mod stream;
 
 #[cfg(feature = "std")]
+pub mod aof;
+#[cfg(feature = "std")]
 mod blocking;
 #[cfg(feature = "std")]
 mod handle;

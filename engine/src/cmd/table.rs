@@ -345,13 +345,27 @@ pub fn command_specs() -> &'static [CommandSpec] {
     COMMANDS
 }
 
-/// XREAD and XREADGROUP's keys: the first half of what follows `STREAMS`, none when
-/// that is unbalanced (the command answers it with its own error).
-fn stream_keys(argv: &[Bytes]) -> &[Bytes] {
+/// XREAD's keys: the first half of what follows `STREAMS`, none when that is
+/// unbalanced (the command answers it with its own error).
+fn xread_keys(argv: &[Bytes]) -> &[Bytes] {
+    stream_keys(argv, 1)
+}
+
+/// XREADGROUP's keys: as XREAD's, with `STREAMS` searched from the fifth argument on,
+/// as Redis's key spec searches it (`GROUP group consumer` come first: a group or
+/// consumer named "streams" is not the keyword).
+fn xreadgroup_keys(argv: &[Bytes]) -> &[Bytes] {
+    stream_keys(argv, 4)
+}
+
+/// The first half of what follows the first `STREAMS` at or after `from`.
+fn stream_keys(argv: &[Bytes], from: usize) -> &[Bytes] {
     let after = argv
         .iter()
-        .position(|a| a.eq_ignore_ascii_case(b"STREAMS"))
-        .map_or(argv.len(), |at| at + 1);
+        .enumerate()
+        .skip(from)
+        .find(|(_, a)| a.eq_ignore_ascii_case(b"STREAMS"))
+        .map_or(argv.len(), |(at, _)| at + 1);
     let rest = argv.get(after..).unwrap_or_default();
     if rest.len() % 2 == 0 {
         &rest[..rest.len() / 2]
@@ -423,10 +437,10 @@ static COMMANDS: &[CommandSpec] = &[
         "key last-id ENTRIESADDED:entries-added MAXDELETEDID:max-deleted-id").run(xsetid::run),
     C::new("xread", -4, &["readonly", "blocking", "movablekeys"], K0, &["@read", "@stream", "@slow", "@blocking"], "stream", "5.0.0",
         "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.",
-        "COUNT:count BLOCK:milliseconds STREAMS key id").run(xread::run).getkeys(stream_keys),
+        "COUNT:count BLOCK:milliseconds STREAMS key id").run(xread::run).getkeys(xread_keys),
     C::new("xreadgroup", -7, &["write", "blocking", "movablekeys"], K0, &["@write", "@stream", "@slow", "@blocking"], "stream", "5.0.0",
         "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.",
-        "GROUP:group consumer COUNT:count BLOCK:milliseconds CLAIM:min-idle-time NOACK STREAMS key id").run(xreadgroup::run).getkeys(stream_keys),
+        "GROUP:group consumer COUNT:count BLOCK:milliseconds CLAIM:min-idle-time NOACK STREAMS key id").run(xreadgroup::run).getkeys(xreadgroup_keys),
     C::new("xack", -4, WF, K1, SWF, "stream", "5.0.0", "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.",
         "key group id").run(xack::run),
     C::new("xackdel", -6, WF, K1, SWF, "stream", "8.2.0", "Acknowledges and deletes one or multiple messages for a stream consumer group.",
@@ -682,6 +696,12 @@ mod tests {
         assert_eq!(
             keys(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "a", ">"]),
             k(&["a"])
+        );
+        // A group named like the keyword is not the keyword (Redis searches from the
+        // fifth argument).
+        assert_eq!(
+            keys(&["XREADGROUP", "GROUP", "STREAMS", "k", "STREAMS", "k", ">"]),
+            k(&["k"])
         );
         assert_eq!(keys(&["XREAD", "STREAMS", "a", "b", "0"]), k(&[]));
         let spec = command_spec("xread").expect("known");

@@ -66,12 +66,22 @@ impl TrimArgs {
     }
 
     /// The checks after the scan, in Redis's order; `None` when XADD has no trim clause.
-    pub(super) fn finish(self, xtrim: bool) -> Result<Option<TrimOptions>, Error> {
+    /// `replaying` (an append-only file, a master): LIMIT is taken and dropped — the
+    /// threshold was rewritten to trim exactly what the origin trimmed, so no limit
+    /// applies (`~` without one), as Redis does for a client it must obey.
+    pub(super) fn finish(
+        mut self,
+        xtrim: bool,
+        replaying: bool,
+    ) -> Result<Option<TrimOptions>, Error> {
         if self.limit.is_some_and(|l| l != 0) && self.strategy.is_none() {
             return Err(Error::LimitWithoutStrategy);
         }
         if xtrim && self.strategy.is_none() {
             return Err(Error::XTrimWithoutStrategy);
+        }
+        if replaying {
+            self.limit = self.approx.then_some(0);
         }
         if self.limit.is_some() && !self.approx {
             return Err(Error::LimitWithoutApprox);

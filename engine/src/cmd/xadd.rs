@@ -85,7 +85,7 @@ fn parse(argv: &[Bytes], replaying: bool) -> Result<(XAddOptions, &[Bytes]), Err
         }
         i += 1;
     }
-    opts.trim = trim.finish(false)?;
+    opts.trim = trim.finish(false, replaying)?;
     let fields = argv.get(i + 1..).unwrap_or(&[]);
     if fields.len() < 2 || fields.len() % 2 == 1 {
         return Err(Error::WrongArity("xadd"));

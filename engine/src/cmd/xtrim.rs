@@ -20,7 +20,8 @@ use crate::options::TrimOptions;
 use crate::reply::Reply;
 
 /// XTRIM's options, checked in Redis's order (all before the key).
-fn parse(argv: &[Bytes]) -> Result<TrimOptions, Error> {
+/// `replaying`: as [`TrimArgs::finish`] takes it.
+fn parse(argv: &[Bytes], replaying: bool) -> Result<TrimOptions, Error> {
     let mut trim = TrimArgs::default();
     let mut i = 2;
     while i < argv.len() {
@@ -29,18 +30,19 @@ fn parse(argv: &[Bytes]) -> Result<TrimOptions, Error> {
         }
         i += 1;
     }
-    trim.finish(true)?.ok_or(Error::XTrimWithoutStrategy)
+    trim.finish(true, replaying)?
+        .ok_or(Error::XTrimWithoutStrategy)
 }
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
-    reply(parse(argv).and_then(|opts| Ok(Reply::count(ks.xtrim(&argv[1], &opts)?))))
+    reply(parse(argv, ks.replaying()).and_then(|opts| Ok(Reply::count(ks.xtrim(&argv[1], &opts)?))))
 }
 
 /// The typed XTRIM.
 pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
     Ok(Command::XTrim {
         key: argv[1].clone(),
-        opts: parse(argv)?,
+        opts: parse(argv, false)?,
     })
 }
 

@@ -93,6 +93,7 @@ impl Keyspace {
         // A copy: `value` may be a slice of a connection's read buffer, which it would
         // keep alive for as long as the key lives.
         let value = Bytes::copy_from_slice(&value);
+        let loading = self.replaying();
         self.write_keys(|kw| {
             let at = match opts.expire {
                 None => None,
@@ -106,8 +107,10 @@ impl Keyspace {
             kw.insert(key, Value::String(value));
             kw.dirty(1);
             match at {
-                // A time already past: Redis deletes the key and propagates DEL.
-                Some(at) if at <= now => {
+                // A time already past: Redis deletes the key and propagates DEL —
+                // except while loading, when the key is kept to expire afterwards
+                // (later commands in the file may still use it).
+                Some(at) if at <= now && !loading => {
                     kw.remove(key);
                     kw.propagate(vec![word("DEL"), arg(key)]);
                 }

@@ -10,10 +10,13 @@ use super::effects::{arg, num, word};
 
 impl Keyspace {
     /// Removes every key whose expiry time is at or before `now`; how many. Each is
-    /// propagated as DEL, as Redis propagates an expired key.
+    /// propagated as DEL, as Redis propagates an expired key. Nothing expires while
+    /// the keyspace replays propagated commands ([`Keyspace::set_replaying`]): as in
+    /// Redis while it loads, a key expires after the file is read, so the commands
+    /// the file holds after its expiry time still find it.
     #[inline]
     pub fn expire_due(&mut self, now: u64) -> u64 {
-        if !self.has_expiring_keys() {
+        if !self.has_expiring_keys() || self.replaying() {
             return 0;
         }
         self.expire_due_slow(now)

@@ -1,5 +1,6 @@
 //! brook-engine's integration tests, in one binary.
 
+mod aof_interop;
 mod blocking;
 mod blocking_diff;
 mod command_argv;

@@ -52,7 +52,17 @@ pub struct Oracle {
 impl Oracle {
     /// Starts `kind`, or `None` (with the skip notice) when its binary is missing.
     pub fn start(kind: ServerKind) -> Option<Oracle> {
-        let guard = ServerGuard::start(kind)?;
+        Oracle::start_with(kind, &[])
+    }
+
+    /// [`Oracle::start`] with extra server arguments (`--appendonly yes`, …).
+    pub fn start_with(kind: ServerKind, args: &[&str]) -> Option<Oracle> {
+        Oracle::attach(ServerGuard::start_with(kind, args)?)
+    }
+
+    /// An oracle on a server already running.
+    pub fn attach(guard: ServerGuard) -> Option<Oracle> {
+        let kind = guard.kind();
         let resp2 = guard.connect();
         let mut resp3 = guard.connect();
         resp3.hello(3);

@@ -1,0 +1,319 @@
+//! A directory Redis wrote loads into brook with the state Redis itself loads from it.
+//!
+//! Redis 8.6.3 runs with `appendonly yes`, `aof-use-rdb-preamble no` and `appendfsync
+//! always` under the differential generator's random workload (every stream, group,
+//! IDMP and string command with Redis 8.6's options), with a `BGREWRITEAOF` halfway, so
+//! the directory holds a base file that Redis's rewrite wrote and an incremental file.
+//! Then Redis is killed (SIGKILL) and restarted on its directory, and brook loads the
+//! same directory (`brook_engine::aof::load_dir`). Every key must then be the same on
+//! both: its type; for a stream `XINFO STREAM key FULL COUNT 0` — entries, IDs and
+//! counters, groups with their PEL (owners, delivery times and counts), consumers and
+//! IDMP state — less the consumers' seen/active times (set by the load itself) and the
+//! node counts (how entries fall into nodes); for a string its value.
+//!
+//! Steps: `BROOK_AOF_STEPS` (default 1500); seed: `BROOK_AOF_SEED`.
+//!
+//! Runs only with `BROOK_AOF_INTEROP=1` for now: two differences between brook's
+//! replay and Redis's load are not settled yet (issue 17's note), and about one seed
+//! in four meets one — Redis clamps a replayed `XGROUP … ENTRIESREAD n` to the
+//! `entries-added` it has at that point of the file, and refuses (so skips, with the
+//! group's new ID) an `ENTRIESREAD` below -1, a counter past `i64::MAX` written
+//! wrapped; brook's replay takes both as the origin held them, which brook's own
+//! effects rely on. The first is blanked below; the second fails the comparison.
+
+use std::time::{Duration, Instant};
+
+use brook_engine::aof::load_dir;
+use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::Reply;
+use brook_test_support::{Frame, ServerKind};
+use bytes::Bytes;
+
+use crate::gen::{Gen, View, ALL_KEYS};
+use crate::oracle::{to_frame, Oracle};
+use crate::rng::Rng;
+
+fn words(w: &[&str]) -> Vec<Vec<u8>> {
+    w.iter().map(|a| a.as_bytes().to_vec()).collect()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Blanks what the load itself sets or what depends on node layout: consumer
+/// seen/active times and the node counts of an XINFO FULL reply.
+fn masked(f: Frame) -> Frame {
+    match f {
+        Frame::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            let mut blank = false;
+            for item in items {
+                if blank {
+                    out.push(Frame::Integer(0));
+                    blank = false;
+                    continue;
+                }
+                if let Frame::Bulk(name) = &item {
+                    blank = matches!(
+                        &name[..],
+                        b"seen-time" | b"active-time" | b"radix-tree-keys" | b"radix-tree-nodes"
+                    );
+                }
+                out.push(masked(item));
+            }
+            Frame::Array(out)
+        }
+        other => other,
+    }
+}
+
+/// An XINFO FULL reply with `entries-read` and `lag` blanked for each group whose
+/// `entries-read` is at or above the stream's `entries-added` on brook's side — the
+/// one known difference between the two loads: Redis clamps a replayed `XGROUP …
+/// ENTRIESREAD n` to the `entries-added` it has at that point of the file (a client's
+/// value verbatim, or a counter XREADGROUP moved past `entries-added`), brook's replay
+/// takes `n` as the origin held it (docs/design.md, "Effects"; to be settled with the
+/// writer). `groups` collects the groups (by key and name) from brook's side, which
+/// is read first; the other side blanks the same groups.
+fn counters_blanked(
+    f: Frame,
+    key: &str,
+    ours: bool,
+    groups: &mut std::collections::BTreeSet<(String, Vec<u8>)>,
+) -> Frame {
+    let Frame::Array(mut items) = f else {
+        return f;
+    };
+    let at = |fields: &[Frame], name: &[u8]| {
+        fields
+            .iter()
+            .position(|i| matches!(i, Frame::Bulk(b) if &b[..] == name))
+            .map(|i| i + 1)
+    };
+    let added = match at(&items, b"entries-added").and_then(|i| items.get(i)) {
+        Some(Frame::Integer(n)) => *n,
+        _ => return Frame::Array(items),
+    };
+    if let Some(Some(Frame::Array(list))) = at(&items, b"groups").map(|i| items.get_mut(i)) {
+        for g in list {
+            let Frame::Array(fields) = g else { continue };
+            let name = match at(fields, b"name").and_then(|i| fields.get(i)) {
+                Some(Frame::Bulk(n)) => (key.to_string(), n.to_vec()),
+                _ => continue,
+            };
+            let read = match at(fields, b"entries-read").and_then(|i| fields.get(i)) {
+                Some(Frame::Integer(n)) => Some(*n),
+                _ => None,
+            };
+            if ours && read.is_some_and(|n| n >= added) {
+                groups.insert(name.clone());
+            }
+            if groups.contains(&name) {
+                for field in [&b"entries-read"[..], b"lag"] {
+                    if let Some(v) = at(fields, field).and_then(|i| fields.get_mut(i)) {
+                        *v = Frame::Null;
+                    }
+                }
+            }
+        }
+    }
+    Frame::Array(items)
+}
+
+/// Every key's state as text, from `call` (one side's answer to a command).
+fn state(keys: Vec<Vec<u8>>, mut call: impl FnMut(Vec<Vec<u8>>) -> Frame) -> String {
+    let mut keys = keys;
+    keys.sort();
+    let mut out = String::new();
+    for key in keys {
+        let k = String::from_utf8_lossy(&key).into_owned();
+        let t = call(words(&["TYPE", &k]));
+        let body = match &t {
+            Frame::Simple(s) if s == b"stream" => {
+                masked(call(words(&["XINFO", "STREAM", &k, "FULL", "COUNT", "0"]))).to_string()
+            }
+            _ => call(words(&["GET", &k])).to_string(),
+        };
+        out.push_str(&format!("{k} {t}: {body}\n"));
+    }
+    out
+}
+
+fn frame_keys(f: &Frame) -> Vec<Vec<u8>> {
+    match f {
+        Frame::Array(items) => items
+            .iter()
+            .filter_map(|i| match i {
+                Frame::Bulk(b) => Some(b.to_vec()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Waits until the server's background rewrite is done.
+fn await_rewrite(oracle: &mut Oracle) {
+    let start = Instant::now();
+    loop {
+        let info = oracle
+            .call(Protocol::Resp2, &words(&["INFO", "persistence"]))
+            .to_string();
+        if info.contains("aof_rewrite_in_progress:0") && !info.contains("aof_rewrite_scheduled:1") {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "rewrite never ended: {info}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_directory_redis_wrote_loads_into_brook() {
+    if std::env::var("BROOK_AOF_INTEROP").map_or(true, |v| v != "1") {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            b"SKIP: aof_interop runs with BROOK_AOF_INTEROP=1 (see its module doc)\n",
+        );
+        return;
+    }
+    let args = [
+        "--appendonly",
+        "yes",
+        "--aof-use-rdb-preamble",
+        "no",
+        "--appendfsync",
+        "always",
+    ];
+    let Some(mut oracle) = Oracle::start_with(ServerKind::Redis8, &args) else {
+        return;
+    };
+    let seed = Rng::seed_from_env("BROOK_AOF_SEED");
+    let steps: u64 = std::env::var("BROOK_AOF_STEPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500);
+    let mut gen = Gen::new(seed, oracle.dialect());
+    let mut view = View::default();
+    oracle.call(Protocol::Resp2, &words(&["FLUSHALL"]));
+    let mut history: Vec<String> = Vec::new();
+    for step in 1..=steps {
+        if step == steps / 2 {
+            oracle.call(Protocol::Resp2, &words(&["BGREWRITEAOF"]));
+            await_rewrite(&mut oracle);
+        }
+        let argv = gen.next(&view);
+        if oracle.skip(&argv, &view) {
+            continue;
+        }
+        let reply = oracle.call(Protocol::Resp2, &argv);
+        gen.observe(&argv, &reply);
+        history.push(
+            argv.iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+        for key in ALL_KEYS {
+            let full = oracle.call(
+                Protocol::Resp2,
+                &words(&["XINFO", "STREAM", key, "FULL", "COUNT", "0"]),
+            );
+            view.record(key.as_bytes(), &full);
+        }
+    }
+    // Redis's own reading of its directory.
+    let guard = oracle.guard.crash_and_restart();
+    let dir = guard.dir().join("appendonlydir");
+    let Some(mut oracle) = Oracle::attach(guard) else {
+        return;
+    };
+    let mut ks = Keyspace::new();
+    ks.set_replaying(true);
+    let now = now_ms();
+    let loaded = load_dir(&dir, |db, argv| {
+        assert_eq!(db, 0, "the workload uses database 0 only");
+        match ks.execute(argv, now) {
+            Reply::Error(e) => Err(e),
+            _ => Ok(()),
+        }
+    })
+    .unwrap_or_else(|e| panic!("seed {seed}: brook could not load Redis's directory: {e}"));
+    ks.set_replaying(false);
+    assert!(loaded.truncated.is_none(), "{loaded:?}");
+    assert!(
+        loaded.base_bytes > 0,
+        "the rewrite wrote a base: {loaded:?}"
+    );
+    let manifest = loaded.manifest.as_ref().expect("a manifest");
+    assert!(
+        manifest.base.is_some() && !manifest.incr.is_empty(),
+        "{manifest:?}"
+    );
+
+    let mut blanked = std::collections::BTreeSet::new();
+    let ours_keys: Vec<Vec<u8>> = ks.keys(b"*").iter().map(|k| k.to_vec()).collect();
+    let ours = state(ours_keys, |argv| {
+        let full = argv[0] == b"XINFO";
+        let key = String::from_utf8_lossy(argv.get(2).map_or(&[][..], |k| &k[..])).into_owned();
+        let argv: Vec<Bytes> = argv.into_iter().map(Bytes::from).collect();
+        let f = to_frame(&ks.execute(&argv, now), Protocol::Resp2);
+        match full {
+            true => counters_blanked(f, &key, true, &mut blanked),
+            false => f,
+        }
+    });
+    let theirs_keys = frame_keys(&oracle.call(Protocol::Resp2, &words(&["KEYS", "*"])));
+    let theirs = state(theirs_keys, |argv| {
+        let full = argv[0] == b"XINFO";
+        let key = String::from_utf8_lossy(argv.get(2).map_or(&[][..], |k| &k[..])).into_owned();
+        let f = oracle.call(Protocol::Resp2, &argv);
+        match full {
+            true => counters_blanked(f, &key, false, &mut blanked),
+            false => f,
+        }
+    });
+    if ours != theirs {
+        // The keys whose state differs, each side's line.
+        let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+        let mut diff = String::new();
+        for i in 0..t.len().max(o.len()) {
+            let (a, b) = (
+                t.get(i).copied().unwrap_or(""),
+                o.get(i).copied().unwrap_or(""),
+            );
+            if a != b {
+                diff.push_str(&format!("Redis: {a}\nbrook: {b}\n"));
+            }
+        }
+        let tail = history[history.len().saturating_sub(40)..].join("\n");
+        // The server's directory goes with it: keep a copy to look at.
+        let kept = std::env::temp_dir().join(format!("brook-aof-interop-{seed}"));
+        let _ = std::fs::create_dir_all(&kept);
+        for f in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let _ = std::fs::copy(f.path(), kept.join(f.file_name()));
+        }
+        panic!(
+            "seed {seed}: brook loaded a different state than Redis from the same directory \
+             (kept in {}) ({loaded:?})\n{diff}last commands:\n{tail}",
+            kept.display()
+        );
+    }
+    ks.check().expect("the loaded keyspace's invariants");
+    eprintln!(
+        "aof interop: seed {seed}, {steps} steps, {} commands loaded from {} bytes ({} in \
+         the base), {} skipped as Redis skips them: {:?}; entries-read/lag blanked in {} \
+         groups",
+        loaded.commands,
+        loaded.bytes,
+        loaded.base_bytes,
+        loaded.skipped,
+        loaded.first_skipped,
+        blanked.len()
+    );
+}
