@@ -232,6 +232,10 @@ pub enum Error {
     IntOutOfRange,
     /// `ERR Copying to another database is not allowed in cluster mode`
     CopyDbInCluster,
+    /// `EXECABORT Transaction discarded because of previous errors.`: EXEC's answer to a
+    /// transaction with a command refused when it was queued (an arity error), of which
+    /// nothing ran ([`crate::Streams::atomic`]).
+    ExecAbort,
 }
 
 impl Error {
@@ -253,6 +257,7 @@ impl Error {
             }
             Error::BusyGroup => "BUSYGROUP",
             Error::Unblocked => "UNBLOCKED",
+            Error::ExecAbort => "EXECABORT",
             Error::CrossSlot => "CROSSSLOT",
             Error::Server(text) => known_code(text),
             _ => "ERR",
@@ -360,6 +365,7 @@ impl Error {
             Error::CopyDbInCluster => {
                 "ERR Copying to another database is not allowed in cluster mode"
             }
+            Error::ExecAbort => "EXECABORT Transaction discarded because of previous errors.",
             Error::InvalidExpireTime => "ERR invalid expire time in 'set' command",
             Error::IncrOverflow => "ERR increment or decrement would overflow",
             _ => return None,
@@ -603,7 +609,7 @@ debug_impl! {
         XGroupKeyMissing EntriesReadRange BusyGroup XAutoClaimMinIdle XAutoClaimCount
         XAutoClaimCountTooHigh NumIdsInvalid NumIdsMismatch IdsRequired Unblocked
         EngineClosed InvalidExpireTime IncrOverflow CrossSlot SameObject DbIndexOutOfRange
-        IntOutOfRange CopyDbInCluster;
+        IntOutOfRange CopyDbInCluster ExecAbort;
     plain: WrongArity XCfgSetTwice OnlyForXReadGroup MeaninglessGroupId XClaimInvalid;
     bytes: UnknownCommand XClaimUnrecognized ConfigUnknownOption Server NotSent
         OutcomeUnknown InvalidUrl;
