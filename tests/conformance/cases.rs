@@ -116,6 +116,14 @@ pub static CASES: &[Case] = &[
         body: |s| Box::pin(readgroup_claim(s)),
     },
     Case {
+        name: "readgroup_claim_in_batches",
+        body: |s| Box::pin(readgroup_claim_in_batches(s)),
+    },
+    Case {
+        name: "empty_id_lists",
+        body: |s| Box::pin(empty_id_lists(s)),
+    },
+    Case {
         name: "blocked_group_read_woken_by_another_client",
         body: |s| Box::pin(blocked_group_read(s)),
     },
@@ -1107,6 +1115,122 @@ async fn readgroup_claim<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Er
     assert!(
         waited >= Duration::from_millis(200) && waited < Duration::from_secs(3),
         "{waited:?}"
+    );
+    Ok(())
+}
+
+/// XREADGROUP … CLAIM in a pipeline and in a MULTI batch: native on the engine, the
+/// adapter's claim script inside the batch on servers without the option.
+async fn readgroup_claim_in_batches<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
+    delivered(s, 4, b"alice", 3).await?;
+    age(s, b"alice", id(1, 3), 5000).await?;
+    age(s, b"alice", id(1, 1), 3000).await?;
+    age(s, b"alice", id(1, 2), 2000).await?;
+    let read = |consumer: &'static [u8], min_idle_ms: u64, count: Option<u64>| {
+        let mut opts = XReadGroupOptions::default().claim(Duration::from_millis(min_idle_ms));
+        opts.count = count;
+        Command::XReadGroup {
+            group: Bytes::from_static(b"g"),
+            consumer: Bytes::from_static(consumer),
+            streams: vec![(Bytes::from_static(b"s"), GroupReadId::New)],
+            opts,
+        }
+    };
+    let served = |r: &Result<CommandReply, Error>| -> Vec<(StreamId, u64)> {
+        match r {
+            Ok(CommandReply::ReadGroup(streams)) => streams
+                .iter()
+                .flat_map(|st| &st.entries)
+                .map(|e| (e.id, e.claim.map_or(u64::MAX, |d| d.delivery_count)))
+                .collect(),
+            other => panic!("XREADGROUP … CLAIM in a batch: {other:?}"),
+        }
+    };
+    let got = s
+        .pipeline(&[read(b"bob", 2500, Some(2)), read(b"carol", 3_600_000, None)])
+        .await?;
+    // Claimed by delivery time (delivered once before), then the new entry (0 before).
+    assert_eq!(served(&got[0]), [(id(1, 3), 1), (id(1, 1), 1)]);
+    assert_eq!(served(&got[1]), [(id(1, 4), 0)]);
+    let got = s
+        .atomic(&[
+            read(b"dave", 0, Some(1)),
+            Command::XAck {
+                key: Bytes::from_static(b"s"),
+                group: Bytes::from_static(b"g"),
+                ids: vec![id(1, 2)],
+            },
+            read(b"erin", 3_600_000, None),
+        ])
+        .await?;
+    assert_eq!(served(&got[0]), [(id(1, 2), 1)], "the oldest delivery");
+    assert_eq!(got[1], Ok(CommandReply::Count(1)));
+    assert_eq!(
+        got[2],
+        Ok(CommandReply::ReadGroup(vec![])),
+        "nothing served"
+    );
+    Ok(())
+}
+
+/// Typed commands with an empty ID list answer what Redis answers their argument
+/// vectors (the arity error first; XACKDEL's and XDELEX's `IDS 0` error after a policy
+/// keyword and the type check); XCLAIM with an option runs; one of them in an atomic
+/// batch discards the batch (EXECABORT), in a pipeline it answers in place.
+async fn empty_id_lists<S: WorkerOps + Clone + 'static>(s: &S) -> Result<(), Error> {
+    delivered(s, 2, b"alice", 1).await?;
+    s.set(b"str", b"x", &Default::default()).await?;
+    let none: [StreamId; 0] = [];
+    for key in [&b"s"[..], b"str", b"nokey"] {
+        assert_eq!(
+            s.xack(key, b"g", &none).await,
+            Err(Error::WrongArity("xack"))
+        );
+        assert_eq!(s.xdel(key, &none).await, Err(Error::WrongArity("xdel")));
+        let plain = XClaimOptions::default();
+        assert_eq!(
+            s.xclaim(key, b"g", b"c", Duration::ZERO, &none, &plain)
+                .await,
+            Err(Error::WrongArity("xclaim"))
+        );
+        for policy in [RefPolicy::KeepRef, RefPolicy::DelRef, RefPolicy::Acked] {
+            let (ackdel, delex) = match policy {
+                RefPolicy::KeepRef => (Error::WrongArity("xackdel"), Error::WrongArity("xdelex")),
+                _ if key == b"str" => (Error::WrongType, Error::WrongType),
+                _ => (Error::NumIdsInvalid, Error::NumIdsInvalid),
+            };
+            assert_eq!(s.xackdel(key, b"g", &none, policy).await, Err(ackdel));
+            assert_eq!(s.xdelex(key, &none, policy).await, Err(delex));
+        }
+    }
+    let justid = XClaimOptions::default().justid();
+    assert_eq!(
+        s.xclaim(b"s", b"g", b"alice", Duration::ZERO, &none, &justid)
+            .await,
+        Ok(Claimed::Ids(vec![]))
+    );
+    assert_eq!(s.xpending(b"s", b"g").await?.count, 1, "nothing changed");
+    let add = Command::XAdd {
+        key: Bytes::from_static(b"s"),
+        opts: XAddOptions::with_id(id(2, 1)),
+        fields: vec![(Bytes::from_static(b"f"), Bytes::from_static(b"v"))],
+    };
+    let empty_ack = Command::XAck {
+        key: Bytes::from_static(b"s"),
+        group: Bytes::from_static(b"g"),
+        ids: vec![],
+    };
+    assert_eq!(
+        s.atomic(&[add.clone(), empty_ack.clone()]).await,
+        Err(Error::ExecAbort)
+    );
+    assert_eq!(s.xlen(b"s").await?, 2, "EXEC ran nothing");
+    assert_eq!(
+        s.pipeline(&[add, empty_ack]).await?,
+        [
+            Ok(CommandReply::Id(Some(id(2, 1)))),
+            Err(Error::WrongArity("xack"))
+        ]
     );
     Ok(())
 }

@@ -12,6 +12,10 @@ pub(crate) fn from_redis(e: &redis::RedisError) -> Error {
         if code == "CROSSSLOT" {
             return Error::CrossSlot;
         }
+        // EXEC's refusal of a transaction (the crate keeps only its code).
+        if code == "EXECABORT" {
+            return Error::ExecAbort;
+        }
         let text = match e.detail() {
             Some(detail) => format!("{code} {detail}"),
             None => code.to_string(),

@@ -1,6 +1,8 @@
 //! What the server has, and Lua that gives the same observable result where it lacks a
-//! command: XACKDEL and XDELEX (Redis 8.2) on Redis 7.x and Valkey. Each script runs
-//! atomically on the server, as the command would, and touches only its one key.
+//! command or option: XACKDEL, XDELEX and trimming with DELREF or ACKED (Redis 8.2),
+//! XREADGROUP … CLAIM (Redis 8.4), on Redis 7.x and Valkey. Each script runs atomically
+//! on the server, as the command would, and touches only the command's keys; inside
+//! mark-and-ack-if-new's script (which cannot nest EVAL) the same Lua runs as functions.
 
 use brook_engine::{Error, RefPolicy, StreamId, TrimOptions, TrimStrategy};
 use bytes::Bytes;
@@ -67,6 +69,163 @@ fn mentions(v: &Value, word: &[u8]) -> bool {
     }
 }
 
+/// A fallback script: one command's Lua, run alone with EVAL or as a function inside
+/// the mark-and-ack script (which cannot nest EVAL).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Script {
+    /// XDELEX (Redis 8.2).
+    XDelEx,
+    /// XACKDEL (Redis 8.2).
+    XAckDel,
+    /// XREADGROUP … CLAIM without BLOCK (Redis 8.4).
+    Claim,
+    /// XTRIM with DELREF or ACKED (Redis 8.2).
+    XTrim,
+    /// XADD trimming with DELREF or ACKED (Redis 8.2).
+    XAdd,
+}
+
+impl Script {
+    const ALL: [Script; 5] = [
+        Script::XDelEx,
+        Script::XAckDel,
+        Script::Claim,
+        Script::XTrim,
+        Script::XAdd,
+    ];
+
+    /// Its name in the mark-and-ack script's table of fallbacks.
+    fn name(self) -> &'static str {
+        match self {
+            Script::XDelEx => "xdelex",
+            Script::XAckDel => "xackdel",
+            Script::Claim => "claim",
+            Script::XTrim => "xtrim",
+            Script::XAdd => "xadd",
+        }
+    }
+
+    /// Its Lua (without the shared functions of `refs.lua`), which reads `KEYS` and
+    /// `ARGV` and returns its reply.
+    fn body(self) -> &'static str {
+        match self {
+            Script::XDelEx => include_str!("lua/xdelex.lua"),
+            Script::XAckDel => include_str!("lua/xackdel.lua"),
+            Script::Claim => include_str!("lua/xreadgroup_claim.lua"),
+            Script::XTrim => include_str!("lua/xtrim_refs.lua"),
+            Script::XAdd => include_str!("lua/xadd_refs.lua"),
+        }
+    }
+}
+
+/// One run of a fallback script: the script, its keys and its arguments.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    script: Script,
+    keys: Vec<Bytes>,
+    args: Vec<Bytes>,
+}
+
+/// `id` as an argument.
+fn id_arg(id: StreamId) -> Bytes {
+    Bytes::from(id.to_string())
+}
+
+/// A number as an argument.
+fn num(n: impl ToString) -> Bytes {
+    Bytes::from(n.to_string())
+}
+
+/// `key` as an owned argument.
+fn owned(key: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(key)
+}
+
+impl Call {
+    /// XDELEX.
+    pub(crate) fn xdelex(key: &[u8], ids: &[StreamId], policy: RefPolicy) -> Call {
+        let mut args = vec![Bytes::from_static(policy.keyword().as_bytes())];
+        args.extend(ids.iter().map(|&id| id_arg(id)));
+        Call {
+            script: Script::XDelEx,
+            keys: vec![owned(key)],
+            args,
+        }
+    }
+
+    /// XACKDEL.
+    pub(crate) fn xackdel(key: &[u8], group: &[u8], ids: &[StreamId], policy: RefPolicy) -> Call {
+        let mut args = vec![
+            owned(group),
+            Bytes::from_static(policy.keyword().as_bytes()),
+        ];
+        args.extend(ids.iter().map(|&id| id_arg(id)));
+        Call {
+            script: Script::XAckDel,
+            keys: vec![owned(key)],
+            args,
+        }
+    }
+
+    /// XREADGROUP … CLAIM (without BLOCK).
+    pub(crate) fn xreadgroup_claim(
+        group: &[u8],
+        consumer: &[u8],
+        streams: &[(&[u8], brook_engine::GroupReadId)],
+        opts: &brook_engine::XReadGroupOptions,
+        min_idle: u64,
+    ) -> Call {
+        let mut args = vec![
+            owned(group),
+            owned(consumer),
+            num(opts.count.unwrap_or(0)),
+            num(u8::from(opts.noack)),
+            num(min_idle),
+        ];
+        args.extend(streams.iter().map(|(_, at)| match at {
+            brook_engine::GroupReadId::New => Bytes::from_static(b">"),
+            brook_engine::GroupReadId::After(id) => id_arg(*id),
+        }));
+        Call {
+            script: Script::Claim,
+            keys: streams.iter().map(|(k, _)| owned(k)).collect(),
+            args,
+        }
+    }
+
+    /// XTRIM with DELREF/ACKED.
+    pub(crate) fn xtrim(key: &[u8], t: &TrimOptions) -> Call {
+        Call {
+            script: Script::XTrim,
+            keys: vec![owned(key)],
+            args: trim_args(t),
+        }
+    }
+
+    /// XADD trimming with DELREF/ACKED: the XADD without its trimming (`plain`, its
+    /// whole argument vector), then the trim, in one script.
+    pub(crate) fn xadd(key: &[u8], plain: &[Bytes], t: &TrimOptions) -> Call {
+        let mut args = trim_args(t);
+        // The plain XADD's arguments after its key.
+        args.extend(plain.iter().skip(2).cloned());
+        Call {
+            script: Script::XAdd,
+            keys: vec![owned(key)],
+            args,
+        }
+    }
+}
+
+/// A write of mark-and-ack-if-new as the script runs it: a command as its argument
+/// vector, or a fallback script's call.
+#[derive(Clone, Debug)]
+pub(crate) enum Effect {
+    /// A command the server has, run with `redis.pcall`.
+    Argv(Vec<Bytes>),
+    /// A fallback, run as a function of the script.
+    Script(Call),
+}
+
 /// The fallback scripts, sent whole with EVAL (a few kilobytes; no script cache to go
 /// stale after a server restart, and usable inside MULTI).
 pub(crate) struct Scripts {
@@ -76,58 +235,54 @@ pub(crate) struct Scripts {
     xtrim: String,
     xadd: String,
     owner: String,
-    mark_ack: &'static str,
+    /// mark-and-ack-if-new whose writes are all commands.
+    mark_ack: String,
+    /// mark-and-ack-if-new with every fallback as a function, for writes that need one.
+    mark_ack_fallbacks: String,
 }
 
 const REFS: &str = include_str!("lua/refs.lua");
+const MARK_ACK: &str = include_str!("lua/mark_ack.lua");
 
 impl Scripts {
     pub(crate) fn new() -> Scripts {
+        let mut library = format!("{REFS}\nlocal fallbacks = {{}}\n");
+        for script in Script::ALL {
+            library.push_str(&format!(
+                "fallbacks['{}'] = function(KEYS, ARGV)\n{}\nend\n",
+                script.name(),
+                script.body()
+            ));
+        }
+        let source = |s: Script| format!("{REFS}\n{}", s.body());
         Scripts {
-            xdelex: format!("{REFS}\n{}", include_str!("lua/xdelex.lua")),
-            xackdel: format!("{REFS}\n{}", include_str!("lua/xackdel.lua")),
-            claim: format!("{REFS}\n{}", include_str!("lua/xreadgroup_claim.lua")),
-            xtrim: format!("{REFS}\n{}", include_str!("lua/xtrim_refs.lua")),
-            xadd: format!("{REFS}\n{}", include_str!("lua/xadd_refs.lua")),
+            xdelex: source(Script::XDelEx),
+            xackdel: source(Script::XAckDel),
+            claim: source(Script::Claim),
+            xtrim: source(Script::XTrim),
+            xadd: source(Script::XAdd),
             owner: format!("{REFS}\n{}", include_str!("lua/owner.lua")),
-            mark_ack: include_str!("lua/mark_ack.lua"),
+            mark_ack: format!("local fallbacks = {{}}\n{MARK_ACK}"),
+            mark_ack_fallbacks: format!("{library}{MARK_ACK}"),
         }
     }
 
-    /// XDELEX as EVAL.
-    pub(crate) fn xdelex(&self, key: &[u8], ids: &[StreamId], policy: RefPolicy) -> Cmd {
+    /// `call` as EVAL.
+    pub(crate) fn eval(&self, call: &Call) -> Cmd {
+        let source = match call.script {
+            Script::XDelEx => &self.xdelex,
+            Script::XAckDel => &self.xackdel,
+            Script::Claim => &self.claim,
+            Script::XTrim => &self.xtrim,
+            Script::XAdd => &self.xadd,
+        };
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.xdelex).arg(1).arg(key).arg(policy.keyword());
-        for id in ids {
-            cmd.arg(id.to_string());
+        cmd.arg(source).arg(call.keys.len());
+        for k in &call.keys {
+            cmd.arg(&k[..]);
         }
-        cmd
-    }
-
-    /// XREADGROUP … CLAIM (without BLOCK) as EVAL.
-    pub(crate) fn xreadgroup_claim(
-        &self,
-        group: &[u8],
-        consumer: &[u8],
-        streams: &[(&[u8], brook_engine::GroupReadId)],
-        opts: &brook_engine::XReadGroupOptions,
-        min_idle: u64,
-    ) -> Cmd {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.claim).arg(streams.len());
-        for (k, _) in streams {
-            cmd.arg(*k);
-        }
-        cmd.arg(group)
-            .arg(consumer)
-            .arg(opts.count.unwrap_or(0))
-            .arg(u8::from(opts.noack))
-            .arg(min_idle);
-        for (_, at) in streams {
-            match at {
-                brook_engine::GroupReadId::New => cmd.arg(">"),
-                brook_engine::GroupReadId::After(id) => cmd.arg(id.to_string()),
-            };
+        for a in &call.args {
+            cmd.arg(&a[..]);
         }
         cmd
     }
@@ -217,82 +372,74 @@ impl Scripts {
         cmd
     }
 
-    /// mark-and-ack-if-new as EVAL; each effect as its own argument vector.
-    #[allow(clippy::too_many_arguments)] // one argument per part of the operation
-    pub(crate) fn mark_ack(
+    /// mark-and-ack-if-new as `BROOK.MARKACK` (`brook serve`, which has every command
+    /// natively): each write as its argument count and its argument vector.
+    pub(crate) fn mark_ack_native(
         &self,
-        native: bool,
-        key: &[u8],
-        group: &[u8],
-        id: StreamId,
+        (key, group, id): (&[u8], &[u8], StreamId),
         marker: &[u8],
         keep_ms: u64,
-        effects: &[Cmd],
+        effects: &[Vec<Bytes>],
     ) -> Cmd {
-        let mut cmd = redis::cmd("EVAL");
-        if native {
-            cmd = redis::cmd("BROOK.MARKACK");
-            cmd.arg(key).arg(marker);
-        } else {
-            cmd.arg(self.mark_ack).arg(2).arg(key).arg(marker);
-        }
-        cmd.arg(group)
+        let mut cmd = redis::cmd("BROOK.MARKACK");
+        cmd.arg(key)
+            .arg(marker)
+            .arg(group)
             .arg(id.to_string())
             .arg(keep_ms.max(1))
             .arg(effects.len());
-        for e in effects {
-            let argv: Vec<&[u8]> = e
-                .args_iter()
-                .filter_map(|a| match a {
-                    redis::Arg::Simple(b) => Some(b),
-                    _ => None,
-                })
-                .collect();
+        for argv in effects {
             cmd.arg(argv.len());
             for a in argv {
-                cmd.arg(a);
+                cmd.arg(&a[..]);
             }
         }
         cmd
     }
 
-    /// XTRIM with DELREF/ACKED as EVAL.
-    pub(crate) fn xtrim(&self, key: &[u8], t: &TrimOptions) -> Cmd {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.xtrim).arg(1).arg(key);
-        trim_args(&mut cmd, t);
-        cmd
-    }
-
-    /// XADD trimming with DELREF/ACKED as EVAL: the XADD without its trimming
-    /// (`plain`, its whole argument vector), then the trim, in one script.
-    pub(crate) fn xadd(&self, key: &[u8], plain: &[Bytes], t: &TrimOptions) -> Cmd {
-        let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.xadd).arg(1).arg(key);
-        trim_args(&mut cmd, t);
-        // The plain XADD's arguments after its key.
-        for arg in plain.iter().skip(2) {
-            cmd.arg(&arg[..]);
-        }
-        cmd
-    }
-
-    /// XACKDEL as EVAL.
-    pub(crate) fn xackdel(
+    /// mark-and-ack-if-new as EVAL: each write as its kind (empty for a command, else
+    /// the fallback's name), its argument count and its arguments (a fallback's: its
+    /// key count, keys and arguments). The fallbacks are in the script only when a
+    /// write needs one.
+    pub(crate) fn mark_ack(
         &self,
-        key: &[u8],
-        group: &[u8],
-        ids: &[StreamId],
-        policy: RefPolicy,
+        (key, group, id): (&[u8], &[u8], StreamId),
+        marker: &[u8],
+        keep_ms: u64,
+        effects: &[Effect],
     ) -> Cmd {
+        let with_fallbacks = effects.iter().any(|e| matches!(e, Effect::Script(_)));
+        let source = if with_fallbacks {
+            &self.mark_ack_fallbacks
+        } else {
+            &self.mark_ack
+        };
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(&self.xackdel)
-            .arg(1)
+        cmd.arg(source)
+            .arg(2)
             .arg(key)
+            .arg(marker)
             .arg(group)
-            .arg(policy.keyword());
-        for id in ids {
-            cmd.arg(id.to_string());
+            .arg(id.to_string())
+            .arg(keep_ms.max(1))
+            .arg(effects.len());
+        for e in effects {
+            match e {
+                Effect::Argv(argv) => {
+                    cmd.arg("").arg(argv.len());
+                    for a in argv {
+                        cmd.arg(&a[..]);
+                    }
+                }
+                Effect::Script(call) => {
+                    cmd.arg(call.script.name())
+                        .arg(1 + call.keys.len() + call.args.len())
+                        .arg(call.keys.len());
+                    for a in call.keys.iter().chain(&call.args) {
+                        cmd.arg(&a[..]);
+                    }
+                }
+            }
         }
         cmd
     }
@@ -301,10 +448,15 @@ impl Scripts {
 /// The trim script's arguments: strategy, threshold, policy, limit (0: none). A LIMIT
 /// (only with `~`) caps entries here, where Redis counts whole nodes (the fallback
 /// cannot see nodes); `~` itself Redis ignores with these policies.
-fn trim_args(cmd: &mut Cmd, t: &TrimOptions) {
-    match t.strategy {
-        TrimStrategy::MaxLen(n) => cmd.arg("MAXLEN").arg(n),
-        TrimStrategy::MinId(id) => cmd.arg("MINID").arg(id.to_string()),
+fn trim_args(t: &TrimOptions) -> Vec<Bytes> {
+    let (strategy, threshold) = match t.strategy {
+        TrimStrategy::MaxLen(n) => ("MAXLEN", num(n)),
+        TrimStrategy::MinId(id) => ("MINID", id_arg(id)),
     };
-    cmd.arg(t.policy.keyword()).arg(t.limit.unwrap_or(0));
+    vec![
+        Bytes::from_static(strategy.as_bytes()),
+        threshold,
+        Bytes::from_static(t.policy.keyword().as_bytes()),
+        num(t.limit.unwrap_or(0)),
+    ]
 }

@@ -20,8 +20,10 @@
 //!   [`Error::OutcomeUnknown`] (it may have); nothing is retried by itself.
 //! - Features are detected with `COMMAND INFO` when connecting (never from version
 //!   strings: Valkey 9 reports `redis_version:7.2.4`). Where XACKDEL and XDELEX (Redis
-//!   8.2), the reference policies of XADD/XTRIM or XREADGROUP … CLAIM are missing, Lua
-//!   scripts give the same replies and effects, atomically.
+//!   8.2), the reference policies of XADD/XTRIM or XREADGROUP … CLAIM (Redis 8.4) are
+//!   missing, Lua scripts give the same replies and effects, atomically — decided per
+//!   feature, for a command alone, in a pipeline or transaction, or among
+//!   mark-and-ack-if-new's writes (there as functions inside its one script).
 //!   [`RedisOptions::lua_fallbacks`] forces them, for testing them against a server
 //!   that has the commands.
 //!
@@ -406,11 +408,8 @@ impl RedisStreams {
             },
         };
         loop {
-            let script = self
-                .inner
-                .scripts
-                .xreadgroup_claim(group, consumer, streams, opts, min_idle);
-            let got = parse::group_read(&plain, self.send(script).await?)?;
+            let call = fallback::Call::xreadgroup_claim(group, consumer, streams, opts, min_idle);
+            let got = parse::group_read(&plain, self.send(self.inner.scripts.eval(&call)).await?)?;
             let Some(ms) = block else {
                 return Ok(got);
             };
@@ -462,7 +461,10 @@ impl RedisStreams {
                 let st: Vec<(&[u8], GroupReadId)> =
                     streams.iter().map(|(k, at)| (&k[..], *at)).collect();
                 self.check_slots(st.iter().map(|(k, _)| *k))?;
-                if let (Some(min_idle), false) = (opts.claim, self.inner.features.claim) {
+                // (No streams: sent as itself, for the server's own syntax error.)
+                if let (Some(min_idle), false, false) =
+                    (opts.claim, self.inner.features.claim, st.is_empty())
+                {
                     return self
                         .claim_fallback(group, consumer, &st, opts, min_idle, block)
                         .await
@@ -482,15 +484,35 @@ impl RedisStreams {
         }
     }
 
-    /// The Lua fallback for `c` where the server lacks what it needs (Redis 8.2's
-    /// reference policies: XACKDEL, XDELEX, and XADD or XTRIM trimming with DELREF or
-    /// ACKED); `None` when `c` is sent as itself.
+    /// The Lua fallback for `c` where the server lacks what it needs, as EVAL; `None`
+    /// when `c` is sent as itself. See [`RedisStreams::fallback_call`].
     pub(crate) fn fallback(&self, c: &Command) -> Option<Cmd> {
-        if self.inner.features.del_ex {
-            return None;
-        }
-        let scripts = &self.inner.scripts;
+        self.fallback_call(c)
+            .map(|call| self.inner.scripts.eval(&call))
+    }
+
+    /// The Lua fallback for `c` where the server lacks what it needs, decided per
+    /// feature: Redis 8.2's reference policies (XACKDEL, XDELEX, and XADD or XTRIM
+    /// trimming with DELREF or ACKED) and Redis 8.4's XREADGROUP … CLAIM (without BLOCK:
+    /// what pipelines, transactions and mark-and-ack's writes send; a blocking read
+    /// polls it, see `claim_fallback`). `None` when `c` is sent as itself.
+    pub(crate) fn fallback_call(&self, c: &Command) -> Option<fallback::Call> {
+        let features = &self.inner.features;
         match c {
+            Command::XReadGroup {
+                group,
+                consumer,
+                streams,
+                opts,
+            } if !features.claim && !streams.is_empty() => {
+                let min_idle = opts.claim?;
+                let st: Vec<(&[u8], GroupReadId)> =
+                    streams.iter().map(|(k, at)| (&k[..], *at)).collect();
+                Some(fallback::Call::xreadgroup_claim(
+                    group, consumer, &st, opts, min_idle,
+                ))
+            }
+            _ if features.del_ex => None,
             Command::XAdd { key, opts, fields } => {
                 let t = opts.trim.filter(|t| t.policy != RefPolicy::KeepRef)?;
                 // The XADD without its trimming, which the script runs before the trim.
@@ -503,18 +525,18 @@ impl RedisStreams {
                     },
                     fields: fields.clone(),
                 };
-                Some(scripts.xadd(key, &plain.to_argv(), &t))
+                Some(fallback::Call::xadd(key, &plain.to_argv(), &t))
             }
             Command::XTrim { key, opts } if opts.policy != RefPolicy::KeepRef => {
-                Some(scripts.xtrim(key, opts))
+                Some(fallback::Call::xtrim(key, opts))
             }
             Command::XAckDel {
                 key,
                 group,
                 ids,
                 policy,
-            } => Some(scripts.xackdel(key, group, ids, *policy)),
-            Command::XDelEx { key, ids, policy } => Some(scripts.xdelex(key, ids, *policy)),
+            } => Some(fallback::Call::xackdel(key, group, ids, *policy)),
+            Command::XDelEx { key, ids, policy } => Some(fallback::Call::xdelex(key, ids, *policy)),
             _ => None,
         }
     }
@@ -530,6 +552,12 @@ impl RedisStreams {
     ) -> Result<Vec<Result<CommandReply, Error>>, Error> {
         if cmds.is_empty() {
             return Ok(Vec::new());
+        }
+        // A command MULTI would refuse when queued makes EXEC discard the transaction:
+        // answered here, so that one sent as its Lua fallback (which a server queues)
+        // does too.
+        if atomic && cmds.iter().any(|c| c.dispatcher_error().is_some()) {
+            return Err(Error::ExecAbort);
         }
         if !self.inner.commands.is_cluster() {
             return self.send_pipeline(cmds, atomic).await;
@@ -722,34 +750,57 @@ impl WorkerOps for RedisStreams {
                 .into_iter()
                 .chain(effects.iter().flat_map(Command::keys)),
         )?;
-        let cmds: Vec<redis::Cmd> = effects.iter().map(|c| batch::to_cmd(self, c)).collect();
-        let cmd = self.inner.scripts.mark_ack(
-            self.inner.features.brook_ops,
-            key,
-            group,
-            id,
-            marker,
-            keep_ms,
-            &cmds,
-        );
+        // A write the dispatcher would refuse (an empty ID list: Redis's arity error)
+        // answers that error without being sent: inside a script a server words it
+        // differently, and it changes nothing either way.
+        let refused: Vec<Option<Error>> = effects.iter().map(Command::dispatcher_error).collect();
+        let sent = effects
+            .iter()
+            .zip(&refused)
+            .filter(|(_, r)| r.is_none())
+            .map(|(c, _)| c);
+        let scripts = &self.inner.scripts;
+        let cmd = if self.inner.features.brook_ops {
+            // `brook serve` has every command natively.
+            let argvs: Vec<Vec<Bytes>> = sent.map(Command::to_argv).collect();
+            scripts.mark_ack_native((key, group, id), marker, keep_ms, &argvs)
+        } else {
+            let writes: Vec<fallback::Effect> = sent
+                .map(|c| match self.fallback_call(c) {
+                    Some(call) => fallback::Effect::Script(call),
+                    None => fallback::Effect::Argv(c.to_argv()),
+                })
+                .collect();
+            scripts.mark_ack((key, group, id), marker, keep_ms, &writes)
+        };
         match self.send(cmd).await? {
             Value::Nil => Ok(None),
             v => {
-                let replies = parse::array(v)?;
-                if replies.len() != effects.len() {
+                let mut replies = parse::array(v)?.into_iter();
+                let expected = refused.iter().filter(|r| r.is_none()).count();
+                if replies.len() != expected {
                     return Err(Error::Server(Bytes::from(format!(
-                        "ERR brook-redis: {} replies to {} writes",
+                        "ERR brook-redis: {} replies to {expected} writes",
                         replies.len(),
-                        effects.len()
                     ))));
                 }
                 Ok(Some(
                     effects
                         .iter()
-                        .zip(replies)
-                        .map(|(c, r)| match script_error(&r) {
-                            Some(e) => Err(e),
-                            None => parse::command_reply(c, r),
+                        .zip(refused)
+                        .map(|(c, refused)| {
+                            if let Some(e) = refused {
+                                return Err(e);
+                            }
+                            match replies.next() {
+                                Some(r) => match script_error(&r) {
+                                    Some(e) => Err(e),
+                                    None => parse::command_reply(c, r),
+                                },
+                                None => Err(Error::Server(Bytes::from_static(
+                                    b"ERR brook-redis: no reply",
+                                ))),
+                            }
                         })
                         .collect(),
                 ))

@@ -67,6 +67,10 @@ impl Streams for Engine {
     }
 
     async fn atomic(&self, cmds: &[Command]) -> Result<Vec<Result<CommandReply, Error>>, Error> {
+        // A command MULTI would refuse when queued discards the whole transaction.
+        if cmds.iter().any(|c| c.dispatcher_error().is_some()) {
+            return Err(Error::ExecAbort);
+        }
         self.with_keyspace(|ks, now| {
             // On a cluster a transaction lives in one slot.
             ks.check_slots(cmds.iter().flat_map(Command::keys))?;

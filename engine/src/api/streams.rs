@@ -68,7 +68,9 @@ pub trait Streams: Send + Sync {
     /// Several commands as one MULTI/EXEC transaction: no other command runs between
     /// them, an error answers its own command and rolls nothing back. On the engine the
     /// batch sees one frozen time and blocked readers are served after its last command,
-    /// as Redis serves them after EXEC.
+    /// as Redis serves them after EXEC. A command MULTI refuses when it is queued (an
+    /// arity error: see [`Command::dispatcher_error`]) discards the whole transaction:
+    /// nothing runs and the outer error is [`Error::ExecAbort`], as EXEC answers.
     fn atomic(
         &self,
         cmds: &[Command],
@@ -220,7 +222,8 @@ pub trait Streams: Send + Sync {
         async move { reply!(self.run(&cmd).await?, Entries, "XREVRANGE") }
     }
 
-    /// XDEL: the number of entries deleted.
+    /// XDEL: the number of entries deleted. An empty `ids` is Redis's arity error
+    /// ([`Error::WrongArity`]): the command needs an ID.
     fn xdel(
         &self,
         key: impl AsRef<[u8]> + Send,
@@ -260,7 +263,9 @@ pub trait Streams: Send + Sync {
     }
 
     /// XREAD \[COUNT\] \[BLOCK\] STREAMS …: the streams served (empty: none had
-    /// entries, or the block timed out).
+    /// entries, or the block timed out). No streams is refused as Redis refuses the
+    /// argument vector ending in `STREAMS`: the arity error when it is short, else
+    /// [`Error::Syntax`].
     fn xread<K: AsRef<[u8]> + Sync>(
         &self,
         streams: &[(K, XReadId)],
@@ -360,6 +365,7 @@ pub trait Streams: Send + Sync {
     }
 
     /// XREADGROUP GROUP group consumer \[COUNT\] \[BLOCK\] \[CLAIM\] \[NOACK\] STREAMS ….
+    /// No streams is refused as for [`Streams::xread`].
     fn xreadgroup<K: AsRef<[u8]> + Sync>(
         &self,
         group: impl AsRef<[u8]> + Send,
@@ -383,7 +389,8 @@ pub trait Streams: Send + Sync {
         }
     }
 
-    /// XACK: the number of entries acknowledged.
+    /// XACK: the number of entries acknowledged. An empty `ids` is Redis's arity error
+    /// ([`Error::WrongArity`]): the command needs an ID.
     fn xack(
         &self,
         key: impl AsRef<[u8]> + Send,
@@ -398,7 +405,9 @@ pub trait Streams: Send + Sync {
         async move { reply!(self.run(&cmd).await?, Count, "XACK") }
     }
 
-    /// XACKDEL (Redis 8.2): one result code per ID.
+    /// XACKDEL (Redis 8.2): one result code per ID. An empty `ids` is refused as Redis
+    /// refuses `IDS 0`: the arity error with [`RefPolicy::KeepRef`] (written without a
+    /// keyword), else WRONGTYPE for a key of another type or [`Error::NumIdsInvalid`].
     fn xackdel(
         &self,
         key: impl AsRef<[u8]> + Send,
@@ -415,7 +424,9 @@ pub trait Streams: Send + Sync {
         async move { reply!(self.run(&cmd).await?, Codes, "XACKDEL") }
     }
 
-    /// XDELEX (Redis 8.2): one result code per ID.
+    /// XDELEX (Redis 8.2): one result code per ID. An empty `ids` is refused as Redis
+    /// refuses `IDS 0`: the arity error with [`RefPolicy::KeepRef`] (written without a
+    /// keyword), else WRONGTYPE for a key of another type or [`Error::NumIdsInvalid`].
     fn xdelex(
         &self,
         key: impl AsRef<[u8]> + Send,
@@ -459,7 +470,8 @@ pub trait Streams: Send + Sync {
     }
 
     /// XCLAIM key group consumer min-idle-time id … \[options\] (`min_idle` in whole
-    /// milliseconds).
+    /// milliseconds). An empty `ids` with default `opts` is Redis's arity error
+    /// ([`Error::WrongArity`]); with an option it claims nothing (LASTID still applies).
     fn xclaim(
         &self,
         key: impl AsRef<[u8]> + Send,
@@ -532,7 +544,7 @@ pub trait Streams: Send + Sync {
         async move { reply!(self.run(&cmd).await?, Consumers, "XINFO CONSUMERS") }
     }
 
-    /// DEL: how many of the keys existed.
+    /// DEL: how many of the keys existed. No keys is Redis's arity error.
     fn del<K: AsRef<[u8]> + Sync>(
         &self,
         keys: &[K],

@@ -54,9 +54,17 @@ pub trait WorkerOps: Streams + StreamsClock {
 
     /// mark-and-ack-if-new, an idempotent handler's commit: XACK `id`, then set
     /// `marker` (expiring after `keep`, in whole milliseconds rounded up) if it is missing and, only then, apply
-    /// `effects` (each answers on its own, nothing rolled back, as in MULTI); their
-    /// replies, or `None` when the marker was there (a duplicate: acknowledged, nothing
-    /// applied). On a cluster every key must share `key`'s slot.
+    /// `effects` (each answers on its own, nothing rolled back; unlike MULTI, a write
+    /// short of its arity — an empty ID list — answers its arity error in its place
+    /// and the others still apply); their replies, or `None` when the marker was there
+    /// (a duplicate: acknowledged, nothing applied). On a cluster every key must share
+    /// `key`'s slot.
+    ///
+    /// Any [`Command`] may be an effect on every backend and server version: on a Redis
+    /// without a command or option an effect uses (XACKDEL, XDELEX and trimming with
+    /// DELREF or ACKED before Redis 8.2, XREADGROUP … CLAIM before 8.4), brook-redis
+    /// runs the same Lua its fallback for that command runs, inside the one script, so
+    /// the whole commit stays atomic and answers as the engine does.
     #[allow(clippy::too_many_arguments)] // one argument per part of the operation
     fn mark_and_ack_if_new(
         &self,

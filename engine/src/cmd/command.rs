@@ -261,10 +261,42 @@ impl Command {
         }
     }
 
+    /// The error Redis's dispatcher answers this command's argument vector
+    /// ([`Command::to_argv`]) with before the command runs, if any: the arity error,
+    /// which only an empty list makes (XADD without fields; XDEL, XACK, XACKDEL, XDELEX
+    /// or XCLAIM without IDs; XREAD or XREADGROUP without streams; DEL without keys).
+    /// Run alone or in a pipeline such a command answers that error (as
+    /// [`Command::apply`] does); in a transaction MULTI refuses it when queued and EXEC
+    /// discards the whole transaction ([`Error::ExecAbort`]).
+    pub fn dispatcher_error(&self) -> Option<Error> {
+        let empty = match self {
+            Command::XAdd { fields, .. } => fields.is_empty(),
+            Command::XDel { ids, .. }
+            | Command::XAck { ids, .. }
+            | Command::XAckDel { ids, .. }
+            | Command::XDelEx { ids, .. }
+            | Command::XClaim { ids, .. } => ids.is_empty(),
+            Command::XRead { streams, .. } => streams.is_empty(),
+            Command::XReadGroup { streams, .. } => streams.is_empty(),
+            Command::Del { keys } => keys.is_empty(),
+            _ => false,
+        };
+        // Every list non-empty: the argument vector has its arity (a property test
+        // checks every command's).
+        if !empty {
+            return None;
+        }
+        Keyspace::check_command(&self.to_argv()).err()
+    }
+
     /// Runs the command on `ks` at time `now` (the engine's batches; the keyspace's
     /// typed methods).
     pub fn apply(&self, ks: &mut Keyspace, now: u64) -> Result<CommandReply, Error> {
         use CommandReply as R;
+        // What the dispatcher refuses never reaches the command (an empty list).
+        if let Some(e) = self.dispatcher_error() {
+            return Err(e);
+        }
         Ok(match self {
             Command::XAdd { key, opts, fields } => R::Id(ks.xadd(key, opts, &fields[..], now)?),
             Command::XLen { key } => R::Count(ks.xlen(key)?),

@@ -62,6 +62,7 @@ mod xreadgroup;
 mod xsetid;
 mod xtrim;
 
+pub(crate) use table::table_name;
 pub use table::{arity_ok, command_spec, command_specs, CommandSpec, KeyPositions};
 
 /// The row of the command `argv` names, when `argv` has its arity.

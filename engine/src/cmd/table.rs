@@ -345,6 +345,17 @@ pub fn command_specs() -> &'static [CommandSpec] {
     COMMANDS
 }
 
+/// The table's own spelling of the command or subcommand called `name` exactly
+/// (lower-case, `container|sub` for a subcommand), as Redis's arity error quotes it:
+/// for reading that error back into [`Error::WrongArity`].
+pub(crate) fn table_name(name: &[u8]) -> Option<&'static str> {
+    COMMANDS
+        .iter()
+        .flat_map(|c| core::iter::once(c).chain(c.subcommands))
+        .map(|c| c.name)
+        .find(|n| n.as_bytes() == name)
+}
+
 /// XREAD's keys: the first half of what follows `STREAMS`, none when that is
 /// unbalanced (the command answers it with its own error).
 fn xread_keys(argv: &[Bytes]) -> &[Bytes] {

@@ -234,6 +234,10 @@ pub enum Error {
     /// answer to `COPY … DB n` (n ≠ 0) in cluster mode (Redis 8 answers
     /// [`Error::DbIndexOutOfRange`]); read from a Redis 7 server's reply.
     CopyDbInCluster,
+    /// `EXECABORT Transaction discarded because of previous errors.`: EXEC's answer to a
+    /// transaction with a command refused when it was queued (an arity error), of which
+    /// nothing ran ([`crate::Streams::atomic`]).
+    ExecAbort,
 }
 
 impl Error {
@@ -255,6 +259,7 @@ impl Error {
             }
             Error::BusyGroup => "BUSYGROUP",
             Error::Unblocked => "UNBLOCKED",
+            Error::ExecAbort => "EXECABORT",
             Error::CrossSlot => "CROSSSLOT",
             Error::Server(text) => known_code(text),
             _ => "ERR",
@@ -362,6 +367,7 @@ impl Error {
             Error::CopyDbInCluster => {
                 "ERR Copying to another database is not allowed in cluster mode"
             }
+            Error::ExecAbort => "EXECABORT Transaction discarded because of previous errors.",
             Error::InvalidExpireTime => "ERR invalid expire time in 'set' command",
             Error::IncrOverflow => "ERR increment or decrement would overflow",
             _ => return None,
@@ -605,7 +611,7 @@ debug_impl! {
         XGroupKeyMissing EntriesReadRange BusyGroup XAutoClaimMinIdle XAutoClaimCount
         XAutoClaimCountTooHigh NumIdsInvalid NumIdsMismatch IdsRequired Unblocked
         EngineClosed InvalidExpireTime IncrOverflow CrossSlot SameObject DbIndexOutOfRange
-        IntOutOfRange CopyDbInCluster;
+        IntOutOfRange CopyDbInCluster ExecAbort;
     plain: WrongArity XCfgSetTwice OnlyForXReadGroup MeaninglessGroupId XClaimInvalid;
     bytes: UnknownCommand XClaimUnrecognized ConfigUnknownOption Server NotSent
         OutcomeUnknown InvalidUrl;

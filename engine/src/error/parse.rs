@@ -70,6 +70,7 @@ const FIXED: &[Error] = &[
     Error::DbIndexOutOfRange,
     Error::IntOutOfRange,
     Error::CopyDbInCluster,
+    Error::ExecAbort,
 ];
 
 /// `text` with `prefix` and `suffix` removed, if it has both.
@@ -129,6 +130,11 @@ impl Error {
         if let Some(token) = between(text, "ERR Unrecognized XCLAIM option '", "'") {
             return Error::XClaimUnrecognized(owned(token));
         }
+        if let Some(name) = between(text, "ERR wrong number of arguments for '", "' command")
+            .and_then(crate::cmd::table_name)
+        {
+            return Error::WrongArity(name);
+        }
         Error::Server(owned(text))
     }
 }
@@ -148,6 +154,8 @@ mod tests {
             Error::no_group(b"k", b"g' or consumer group 'x"),
             Error::no_such_group(b"k", b"g"),
             Error::xclaim_unrecognized(b"FOO"),
+            Error::WrongArity("xack"),
+            Error::WrongArity("xgroup|create"),
         ] {
             assert_eq!(Error::from_message(&e.message()), e);
         }
@@ -161,5 +169,11 @@ mod tests {
         assert_eq!(e.code(), "NOSCRIPT");
         assert_eq!(e.message(), text);
         assert_eq!(Error::from_message(b"WEIRD thing").code(), "ERR");
+        // An arity error for a command the table does not have stays as sent.
+        let text = b"ERR wrong number of arguments for 'nosuch' command";
+        assert_eq!(
+            Error::from_message(text),
+            Error::Server(Bytes::from_static(text))
+        );
     }
 }

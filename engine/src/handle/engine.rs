@@ -244,7 +244,7 @@ impl Engine {
         self.read(|ks| ks.xrevrange(key.as_ref(), end, start, count))
     }
 
-    /// XDEL.
+    /// XDEL. An empty `ids` is Redis's arity error.
     pub fn xdel(&self, key: impl AsRef<[u8]>, ids: &[StreamId]) -> Result<u64, Error> {
         self.with_keyspace(|ks, _| ks.xdel(key.as_ref(), ids))
     }
@@ -269,6 +269,16 @@ impl Engine {
         block: Option<Block>,
     ) -> Result<Vec<StreamEntries>, Error> {
         let Some(ms) = block.and_then(Block::millis) else {
+            // No streams and no COUNT: `XREAD STREAMS`, short of the arity.
+            if streams.is_empty() {
+                let read = crate::Command::XRead {
+                    streams: Vec::new(),
+                    count,
+                };
+                if let Some(e) = read.dispatcher_error() {
+                    return Err(e);
+                }
+            }
             return self.read(|ks| ks.xread(streams, count));
         };
         let req = ReadRequest::Read {
@@ -368,6 +378,18 @@ impl Engine {
         block: Option<Block>,
     ) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
         let Some(ms) = block.and_then(Block::millis) else {
+            // No streams and no COUNT or CLAIM: short of the arity.
+            if streams.is_empty() {
+                let read = crate::Command::XReadGroup {
+                    group: Bytes::copy_from_slice(group.as_ref()),
+                    consumer: Bytes::copy_from_slice(consumer.as_ref()),
+                    streams: Vec::new(),
+                    opts: *opts,
+                };
+                if let Some(e) = read.dispatcher_error() {
+                    return Err(e);
+                }
+            }
             return self.with_keyspace(|ks, now| {
                 ks.xreadgroup(group.as_ref(), consumer.as_ref(), streams, opts, now)
             });
@@ -384,7 +406,7 @@ impl Engine {
         }
     }
 
-    /// XACK: how many were pending.
+    /// XACK: how many were pending. An empty `ids` is Redis's arity error.
     pub fn xack(
         &self,
         key: impl AsRef<[u8]>,
@@ -394,7 +416,8 @@ impl Engine {
         self.with_keyspace(|ks, _| ks.xack(key.as_ref(), group.as_ref(), ids))
     }
 
-    /// XACKDEL: one code per ID.
+    /// XACKDEL: one code per ID. An empty `ids` answers as Redis answers `IDS 0` (see
+    /// [`Keyspace::xackdel`](crate::Keyspace::xackdel)).
     pub fn xackdel(
         &self,
         key: impl AsRef<[u8]>,
@@ -405,7 +428,8 @@ impl Engine {
         self.with_keyspace(|ks, _| ks.xackdel(key.as_ref(), group.as_ref(), ids, policy))
     }
 
-    /// XDELEX: one code per ID.
+    /// XDELEX: one code per ID. An empty `ids` answers as Redis answers `IDS 0` (see
+    /// [`Keyspace::xdelex`](crate::Keyspace::xdelex)).
     pub fn xdelex(
         &self,
         key: impl AsRef<[u8]>,
@@ -435,7 +459,8 @@ impl Engine {
         self.read(|ks| ks.xpending_range(key.as_ref(), group.as_ref(), range, now))
     }
 
-    /// XCLAIM key group consumer min-idle-time id … \[options\].
+    /// XCLAIM key group consumer min-idle-time id … \[options\]. No IDs and no options
+    /// is Redis's arity error.
     pub fn xclaim(
         &self,
         key: impl AsRef<[u8]>,
@@ -497,8 +522,12 @@ impl Engine {
     }
 
     /// DEL: how many of the keys existed. `CROSSSLOT` in cluster mode when the keys
-    /// are in different slots ([`crate::Config::cluster`]).
+    /// are in different slots ([`crate::Config::cluster`]). No keys is Redis's arity
+    /// error.
     pub fn del<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<u64, Error> {
+        if keys.is_empty() {
+            return Err(Error::WrongArity("del"));
+        }
         self.with_keyspace(|ks, _| {
             ks.check_slots(keys.iter().map(AsRef::as_ref))?;
             Ok(ks.del(keys))

@@ -222,6 +222,12 @@ impl Keyspace {
         now: u64,
         sink: &mut impl crate::read::sink::ReadSink,
     ) -> Result<(), Error> {
+        // No streams: the argument vector ends in `STREAMS`, which Redis's parser
+        // refuses before it looks for the group (when it passes the arity check: see
+        // `Command::dispatcher_error`).
+        if streams.is_empty() {
+            return Err(Error::Syntax);
+        }
         self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         for (key, _) in streams {
             self.check_group_for_read(key.as_ref(), group)?;
@@ -277,8 +283,12 @@ impl Keyspace {
     }
 
     /// XACK: how many of `ids` were pending in the group (and are no longer). A missing
-    /// key or group acknowledges nothing.
+    /// key or group acknowledges nothing. An empty `ids` is Redis's arity error (the
+    /// argument vector is `XACK key group`), before the key is looked at.
     pub fn xack(&mut self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        if ids.is_empty() {
+            return Err(Error::WrongArity("xack"));
+        }
         let acked = self.write_stream(key, false, |s, w| {
             let acked = s
                 .with_group(group, |g| {
@@ -300,7 +310,10 @@ impl Keyspace {
     }
 
     /// XACKDEL: acknowledge in `group` and delete under `policy`; one code per ID (`-1`
-    /// for all when the key or group is missing).
+    /// for all when the key or group is missing). An empty `ids` answers as Redis
+    /// answers `XACKDEL key group [DELREF | ACKED] IDS 0`: the arity error without a
+    /// policy keyword; with one, WRONGTYPE for a key of another type, else
+    /// [`Error::NumIdsInvalid`].
     pub fn xackdel(
         &mut self,
         key: &[u8],
@@ -308,6 +321,9 @@ impl Keyspace {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
+        if ids.is_empty() {
+            return Err(self.refuse_no_ids(key, "xackdel", policy));
+        }
         let codes = self
             .write_stream(key, false, |s, w| {
                 let codes = s.ack_delete(group, ids, policy)?;
@@ -337,12 +353,18 @@ impl Keyspace {
     }
 
     /// XDELEX: delete under `policy`; one code per ID (`-1` for all on a missing key).
+    /// An empty `ids` answers as Redis answers `XDELEX key [DELREF | ACKED] IDS 0`: the
+    /// arity error without a policy keyword; with one, WRONGTYPE for a key of another
+    /// type, else [`Error::NumIdsInvalid`].
     pub fn xdelex(
         &mut self,
         key: &[u8],
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
+        if ids.is_empty() {
+            return Err(self.refuse_no_ids(key, "xdelex", policy));
+        }
         let codes = self.write_stream(key, false, |s, w| {
             let refs = (w.recording() && policy == RefPolicy::DelRef).then(|| pending_refs(s));
             let codes = s.delete_ex(ids, policy);
@@ -360,6 +382,22 @@ impl Keyspace {
             codes
         })?;
         Ok(codes.unwrap_or_else(|| alloc::vec![-1; ids.len()]))
+    }
+
+    /// What Redis answers XACKDEL or XDELEX (`name`) given no IDs, as the argument
+    /// vector [`crate::Command::to_argv`] writes for it (`… [DELREF | ACKED] IDS 0`):
+    /// without a policy keyword it is short of the command's arity, which the
+    /// dispatcher refuses before anything else; with one it runs, and the command
+    /// checks the key's type before it parses its options, which refuse a count of 0
+    /// (before the key or group is looked for).
+    fn refuse_no_ids(&self, key: &[u8], name: &'static str, policy: RefPolicy) -> Error {
+        if policy == RefPolicy::KeepRef {
+            return Error::WrongArity(name);
+        }
+        match self.stream(key) {
+            Err(e) => e,
+            Ok(_) => Error::NumIdsInvalid,
+        }
     }
 
     pub(crate) fn group_of(&self, key: &[u8], group: &[u8]) -> Result<&crate::group::Group, Error> {
@@ -456,7 +494,10 @@ impl Keyspace {
         Ok(())
     }
 
-    /// XCLAIM key group consumer min-idle-time id … \[options\].
+    /// XCLAIM key group consumer min-idle-time id … \[options\]. With no IDs and no
+    /// options it is Redis's arity error (`XCLAIM key group consumer min-idle-time` is
+    /// short), before the key is looked at; with an option and no IDs it runs as Redis
+    /// runs it (claims nothing; LASTID still moves the group).
     #[allow(clippy::too_many_arguments)]
     pub fn xclaim(
         &mut self,
@@ -468,6 +509,9 @@ impl Keyspace {
         opts: &XClaimOptions,
         now: u64,
     ) -> Result<Claimed, Error> {
+        if ids.is_empty() && *opts == XClaimOptions::default() {
+            return Err(Error::WrongArity("xclaim"));
+        }
         let g = self.group_of(key, group)?;
         let created = g.consumer(consumer).is_none();
         let last_before = g.last_delivered;

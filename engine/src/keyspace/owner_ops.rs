@@ -45,6 +45,10 @@ impl Keyspace {
         ids: &[StreamId],
     ) -> Result<u64, Error> {
         let mine = self.owned(key, group, consumer, ids)?;
+        // None owned (or none asked for): XACK with no IDs would be an arity error.
+        if mine.is_empty() {
+            return Ok(0);
+        }
         self.xack(key, group, &mine)
     }
 

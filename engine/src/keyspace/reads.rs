@@ -35,6 +35,11 @@ impl Keyspace {
         count: Option<u64>,
         sink: &mut impl crate::read::sink::ReadSink,
     ) -> Result<(), Error> {
+        // No streams: the argument vector ends in `STREAMS`, which Redis's parser
+        // refuses (when it passes the arity check: see `Command::dispatcher_error`).
+        if streams.is_empty() {
+            return Err(Error::Syntax);
+        }
         self.check_slots(streams.iter().map(|(k, _)| k.as_ref()))?;
         let mut after = Vec::with_capacity(streams.len());
         for (key, id) in streams {

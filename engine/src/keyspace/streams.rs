@@ -136,8 +136,12 @@ impl Keyspace {
         Ok(out)
     }
 
-    /// XDEL: deletes entries by ID; returns how many existed.
+    /// XDEL: deletes entries by ID; returns how many existed. An empty `ids` is Redis's
+    /// arity error (the argument vector is `XDEL key`), before the key is looked at.
     pub fn xdel(&mut self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        if ids.is_empty() {
+            return Err(Error::WrongArity("xdel"));
+        }
         let n = self.write_stream(key, false, |s, w| {
             let n = s.delete(ids);
             if n > 0 {

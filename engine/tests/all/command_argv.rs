@@ -404,6 +404,68 @@ fn command() -> impl Strategy<Value = Command> {
     ]
 }
 
+/// XACK, XDEL, XACKDEL, XDELEX and XCLAIM with an empty ID list: typed commands whose
+/// argument vector Redis refuses (the arity error, or XACKDEL's and XDELEX's own error
+/// for `IDS 0` after a policy keyword) — except XCLAIM with an option, which runs.
+fn empty_ids_command() -> impl Strategy<Value = Command> {
+    let none = Vec::new;
+    prop_oneof![
+        name().prop_map(move |key| Command::XDel { key, ids: none() }),
+        (name(), name()).prop_map(move |(key, group)| Command::XAck {
+            key,
+            group,
+            ids: none()
+        }),
+        (name(), name(), policy()).prop_map(move |(key, group, policy)| Command::XAckDel {
+            key,
+            group,
+            ids: none(),
+            policy,
+        }),
+        (name(), policy()).prop_map(move |(key, policy)| Command::XDelEx {
+            key,
+            ids: none(),
+            policy
+        }),
+        xclaim().prop_map(|mut c| {
+            if let Command::XClaim { ids, opts, .. } = &mut c {
+                ids.clear();
+                // Half without options: the arity error.
+                if opts.force {
+                    *opts = XClaimOptions::default();
+                }
+            }
+            c
+        }),
+    ]
+}
+
+/// The other lists a typed command may hold empty: XADD's fields, XREAD's and
+/// XREADGROUP's streams, DEL's keys.
+fn other_empty_command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        xadd().prop_map(|mut c| {
+            if let Command::XAdd { fields, .. } = &mut c {
+                fields.clear();
+            }
+            c
+        }),
+        xread().prop_map(|mut c| {
+            if let Command::XRead { streams, .. } = &mut c {
+                streams.clear();
+            }
+            c
+        }),
+        xreadgroup().prop_map(|mut c| {
+            if let Command::XReadGroup { streams, .. } = &mut c {
+                streams.clear();
+            }
+            c
+        }),
+        Just(Command::Del { keys: vec![] }),
+    ]
+}
+
 fn config(default_cases: u32) -> ProptestConfig {
     let mut c = ProptestConfig::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
@@ -769,7 +831,7 @@ fn state(ks: &mut Keyspace, now: u64) -> Vec<Reply> {
 /// expiry that does not overflow the clock).
 fn narrow_command() -> impl Strategy<Value = Command> {
     let keys = || prop::sample::select(vec![b("s"), b("t"), b("k")]);
-    command()
+    prop_oneof![16 => command(), 2 => empty_ids_command(), 1 => other_empty_command()]
         .prop_filter_map("narrow", |c| {
             let c = match c {
                 Command::XAutoClaim { opts, .. } if opts.count > 1 << 31 => return None,
@@ -895,4 +957,126 @@ proptest! {
         }
         prop_assert_eq!(state(&mut by_argv, now), state(&mut typed, now));
     }
+}
+
+/// The typed commands with an empty ID list answer what Redis answers the argument
+/// vectors `to_argv` writes for them (checked by hand against Redis 7.0.15 and 8.6.3;
+/// XACKDEL and XDELEX against 8.6.3), on a missing key, a key of another type and a
+/// stream with its group: the arity error before anything else, and XACKDEL's and
+/// XDELEX's `IDS 0` error after WRONGTYPE. Nothing changes but what XCLAIM with an
+/// option changes as Redis 8.6.3 does (it creates the consumer; LASTID moves the group).
+#[test]
+fn empty_id_lists_answer_as_redis_does() {
+    let now = 1_000_000;
+    let arity = |name: &str| {
+        Err(format!(
+            "ERR wrong number of arguments for '{name}' command"
+        ))
+    };
+    let numids = || Err("ERR Number of IDs must be a positive integer".to_string());
+    let wrongtype =
+        || Err("WRONGTYPE Operation against a key holding the wrong kind of value".to_string());
+    let claim = |key: &str, opts: XClaimOptions| Command::XClaim {
+        key: b(key),
+        group: b("g"),
+        consumer: b("c"),
+        min_idle_ms: 0,
+        ids: vec![],
+        opts,
+    };
+    for (key, exists) in [("none", false), ("str", false), ("s", true)] {
+        let is_str = key == "str";
+        let mut cases: Vec<(Command, Result<String, String>)> = vec![
+            (
+                Command::XAck {
+                    key: b(key),
+                    group: b("g"),
+                    ids: vec![],
+                },
+                arity("xack"),
+            ),
+            (
+                Command::XDel {
+                    key: b(key),
+                    ids: vec![],
+                },
+                arity("xdel"),
+            ),
+            (claim(key, XClaimOptions::default()), arity("xclaim")),
+            (
+                claim(key, XClaimOptions::default().justid()),
+                match key {
+                    "str" => wrongtype(),
+                    "none" => Err("NOGROUP No such key 'none' or consumer group 'g'".to_string()),
+                    _ => Ok("Claimed(Ids([]))".to_string()),
+                },
+            ),
+        ];
+        for policy in [RefPolicy::KeepRef, RefPolicy::DelRef, RefPolicy::Acked] {
+            let refused = |name| match policy {
+                RefPolicy::KeepRef => arity(name),
+                _ if is_str => wrongtype(),
+                _ => numids(),
+            };
+            cases.push((
+                Command::XAckDel {
+                    key: b(key),
+                    group: b("g"),
+                    ids: vec![],
+                    policy,
+                },
+                refused("xackdel"),
+            ));
+            cases.push((
+                Command::XDelEx {
+                    key: b(key),
+                    ids: vec![],
+                    policy,
+                },
+                refused("xdelex"),
+            ));
+        }
+        for (c, want) in cases {
+            let (mut by_argv, mut typed) = (Keyspace::new(), Keyspace::new());
+            for ks in [&mut by_argv, &mut typed] {
+                ks.execute(&args("XADD s 1-1 f v"), now);
+                ks.execute(&args("XGROUP CREATE s g 0"), now);
+                ks.execute(&args("SET str x"), now);
+            }
+            let before = state(&mut typed, now);
+            let applied = c.apply(&mut typed, now);
+            let got = applied
+                .clone()
+                .map(|r| format!("{r:?}"))
+                .map_err(|e| e.to_string());
+            assert_eq!(got, want, "{c:?}");
+            let reply = by_argv.execute(&c.to_argv(), now);
+            assert!(agree(&c, &reply, &applied), "{c:?}: {reply:?} vs {applied:?}");
+            if got.is_err() {
+                assert_eq!(state(&mut typed, now), before, "{c:?} changed nothing");
+            }
+            assert_eq!(state(&mut by_argv, now), state(&mut typed, now), "{c:?}");
+            if exists && got.is_ok() {
+                let consumers = typed.execute(&args("XINFO CONSUMERS s g"), now);
+                assert!(
+                    matches!(&consumers, Reply::Array(c) if c.len() == 1),
+                    "XCLAIM with JUSTID and no IDs creates the consumer, as Redis 8.6.3 does: {consumers:?}"
+                );
+            }
+        }
+    }
+    // LASTID with no IDs moves the group's last-delivered-id.
+    let mut ks = Keyspace::new();
+    ks.execute(&args("XADD s 1-1 f v"), now);
+    ks.execute(&args("XGROUP CREATE s g 0"), now);
+    let mut opts = XClaimOptions::default();
+    opts.last_id = Some(StreamId::new(5, 5));
+    assert_eq!(
+        claim("s", opts).apply(&mut ks, now),
+        Ok(CommandReply::Claimed(brook_engine::Claimed::Entries(
+            vec![]
+        )))
+    );
+    let groups = format!("{:?}", ks.execute(&args("XINFO GROUPS s"), now));
+    assert!(groups.contains("5-5"), "{groups}");
 }

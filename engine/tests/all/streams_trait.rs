@@ -11,9 +11,9 @@ use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use brook_engine::{
-    Block, Command, CommandReply, Engine, Error, GroupReadId, GroupStart, ManualClock, StreamId,
-    Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions, XPendingRange,
-    XReadGroupOptions, XReadId,
+    Block, Command, CommandReply, Engine, Error, GroupReadId, GroupStart, ManualClock, RefPolicy,
+    StreamId, Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions,
+    XPendingRange, XReadGroupOptions, XReadId,
 };
 
 use crate::rng::Rng;
@@ -125,7 +125,11 @@ async fn typed_call<S: Streams>(s: &S, rng: &mut Rng) -> String {
     let at = StreamId::new(rng.below(40), rng.below(3));
     let to = StreamId::new(at.ms + rng.below(20), rng.below(3));
     let n = 1 + rng.below(5);
-    match rng.below(22) {
+    // An ID list, empty now and then (XACK, XDEL, XCLAIM, XACKDEL and XDELEX answer it
+    // with Redis's error for the argument vector they would send).
+    let ids = if rng.pct(15) { vec![] } else { vec![at, to] };
+    let policy = *rng.pick(&[RefPolicy::KeepRef, RefPolicy::DelRef, RefPolicy::Acked]);
+    match rng.below(24) {
         0..=2 => format!("{:?}", s.xadd(key, &[("f", "v")]).await),
         3 => {
             let opts = XAddOptions::with_id(XAddId::Explicit(to)).trim(TrimOptions::maxlen(n));
@@ -134,7 +138,7 @@ async fn typed_call<S: Streams>(s: &S, rng: &mut Rng) -> String {
         4 => format!("{:?}", s.xlen(key).await),
         5 => format!("{:?}", s.xrange(key, at, to, Some(n)).await),
         6 => format!("{:?}", s.xrevrange(key, to, at, None).await),
-        7 => format!("{:?}", s.xdel(key, &[at, to]).await),
+        7 => format!("{:?}", s.xdel(key, &ids).await),
         8 => format!("{:?}", s.xtrim(key, &TrimOptions::minid(at)).await),
         9 => {
             let start = if rng.pct(50) {
@@ -164,20 +168,28 @@ async fn typed_call<S: Streams>(s: &S, rng: &mut Rng) -> String {
             if rng.pct(20) {
                 opts = opts.noack();
             }
-            let streams = [(key, read)];
+            if rng.pct(10) {
+                opts = XReadGroupOptions::default();
+            }
+            let one = [(key, read)];
+            let streams: &[(&str, GroupReadId)] = if rng.pct(10) { &[] } else { &one };
             format!(
                 "{:?}",
-                s.xreadgroup(group, consumer, &streams, &opts, None).await
+                s.xreadgroup(group, consumer, streams, &opts, None).await
             )
         }
-        15 => format!("{:?}", s.xack(key, group, &[at, to]).await),
+        15 => format!("{:?}", s.xack(key, group, &ids).await),
         16 => format!("{:?}", s.xpending(key, group).await),
         17 => {
             let range = XPendingRange::new(StreamId::MIN, StreamId::MAX, n);
             format!("{:?}", s.xpending_range(key, group, &range).await)
         }
         18 => {
-            let (opts, ids) = (XClaimOptions::default(), [at, to]);
+            let opts = if rng.pct(50) {
+                XClaimOptions::default()
+            } else {
+                XClaimOptions::default().justid()
+            };
             let claimed = s.xclaim(key, group, consumer, Duration::ZERO, &ids, &opts);
             format!("{:?}", claimed.await)
         }
@@ -186,10 +198,23 @@ async fn typed_call<S: Streams>(s: &S, rng: &mut Rng) -> String {
             let claimed = s.xautoclaim(key, group, consumer, Duration::ZERO, at, &opts);
             format!("{:?}", claimed.await)
         }
-        20 => format!(
-            "{:?}",
-            s.xread(&[(key, XReadId::After(at))], Some(n), None).await
-        ),
+        20 => {
+            // No streams now and then (with or without COUNT: the arity error or a
+            // syntax error).
+            let streams: &[(&str, XReadId)] = if rng.pct(15) {
+                &[]
+            } else {
+                &[(key, XReadId::After(at))]
+            };
+            let count = if rng.pct(50) { Some(n) } else { None };
+            format!("{:?}", s.xread(streams, count, None).await)
+        }
+        21 => format!("{:?}", s.xackdel(key, group, &ids, policy).await),
+        22 => format!("{:?}", s.xdelex(key, &ids, policy).await),
+        23 if rng.pct(30) => {
+            let keys: &[&str] = if rng.pct(30) { &[] } else { &[key] };
+            format!("{:?}", s.del(keys).await)
+        }
         _ => format!(
             "{:?} {:?} {:?}",
             s.xinfo_groups(key).await,
@@ -268,4 +293,56 @@ async fn add_many<S: Streams>(s: &S) -> Result<(), Error> {
 fn xadd_many_appends_a_batch_in_one_pipeline() {
     block_on(add_many(&Engine::new())).expect("engine");
     block_on(add_many(&CoreOnly(Engine::new()))).expect("core only");
+}
+
+/// A command MULTI would refuse when queued (an empty list: the arity error) discards
+/// an atomic batch whole, as EXEC answers EXECABORT and runs nothing; in a pipeline the
+/// same command answers its arity error in place and the others run.
+#[test]
+fn a_batch_with_a_command_redis_refuses_when_queued() {
+    let engine = Engine::new();
+    let key = || bytes::Bytes::from_static(b"s");
+    let add = Command::XAdd {
+        key: key(),
+        opts: XAddOptions::with_id(XAddId::Explicit(id(1, 1))),
+        fields: vec![(
+            bytes::Bytes::from_static(b"f"),
+            bytes::Bytes::from_static(b"v"),
+        )],
+    };
+    let empty_ack = Command::XAck {
+        key: key(),
+        group: bytes::Bytes::from_static(b"g"),
+        ids: vec![],
+    };
+    assert_eq!(
+        empty_ack.dispatcher_error(),
+        Some(Error::WrongArity("xack"))
+    );
+    assert_eq!(add.dispatcher_error(), None);
+    let got = block_on(engine.atomic(&[add.clone(), empty_ack.clone()]));
+    assert_eq!(got, Err(Error::ExecAbort));
+    assert_eq!(
+        Error::ExecAbort.to_string(),
+        "EXECABORT Transaction discarded because of previous errors."
+    );
+    assert_eq!(block_on(Streams::xlen(&engine, "s")), Ok(0), "nothing ran");
+    let got = block_on(engine.pipeline(&[add, empty_ack])).expect("pipeline");
+    assert_eq!(
+        got,
+        [
+            Ok(CommandReply::Id(Some(id(1, 1)))),
+            Err(Error::WrongArity("xack"))
+        ]
+    );
+    // XCLAIM with an option but no IDs passes the dispatcher (and runs).
+    let claim = Command::XClaim {
+        key: key(),
+        group: bytes::Bytes::from_static(b"g"),
+        consumer: bytes::Bytes::from_static(b"c"),
+        min_idle_ms: 0,
+        ids: vec![],
+        opts: XClaimOptions::default().justid(),
+    };
+    assert_eq!(claim.dispatcher_error(), None);
 }
