@@ -19,7 +19,7 @@ use std::hint::black_box;
 
 use brook::{Engine, StreamId, Streams, XAddOptions};
 
-use brook::engine::server::Keyspace;
+use brook::engine::frontend::Keyspace;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 

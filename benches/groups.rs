@@ -26,7 +26,7 @@ use brook::{
     Engine, GroupReadId, GroupStart, StreamId, XAutoClaimOptions, XPendingRange, XReadGroupOptions,
 };
 
-use brook::engine::server::Keyspace;
+use brook::engine::frontend::Keyspace;
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 

@@ -12,7 +12,7 @@ use brook::{
     XPendingRange, XReadGroupOptions,
 };
 
-use brook::engine::server::Keyspace;
+use brook::engine::frontend::Keyspace;
 use bytes::Bytes;
 
 const NOW: u64 = 1_700_000_000_000;

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use brook::{Engine, GroupReadId, GroupStart, XReadGroupOptions};
 
-use brook::engine::server::ReadRequest;
+use brook::engine::frontend::ReadRequest;
 use bytes::Bytes;
 
 fn rounds() -> usize {

@@ -132,6 +132,13 @@ pub struct PendingBounds {
     pub greatest: StreamId,
 }
 
+impl PendingBounds {
+    /// Bounds from the smallest and the greatest pending ID.
+    pub fn new(smallest: StreamId, greatest: StreamId) -> PendingBounds {
+        PendingBounds { smallest, greatest }
+    }
+}
+
 /// A consumer's pending count (XPENDING's summary).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -169,6 +176,16 @@ pub struct FullConsumer {
     pub pel_count: u64,
     /// `pending`: its first COUNT pending entries.
     pub pending: Vec<ConsumerPendingEntry>,
+}
+
+impl ConsumerPending {
+    /// `name` with `pending` entries.
+    pub fn new(name: impl Into<bytes::Bytes>, pending: u64) -> ConsumerPending {
+        ConsumerPending {
+            name: name.into(),
+            pending,
+        }
+    }
 }
 
 /// A pending entry of a group in XINFO STREAM FULL.
@@ -230,6 +247,16 @@ pub struct DeliveryInfo {
     pub idle: u64,
     /// How many times it was delivered before (0 for a new entry).
     pub delivery_count: u64,
+}
+
+impl DeliveryInfo {
+    /// An entry idle for `idle` ms, delivered `delivery_count` times before.
+    pub fn new(idle: u64, delivery_count: u64) -> DeliveryInfo {
+        DeliveryInfo {
+            idle,
+            delivery_count,
+        }
+    }
 }
 
 /// XCLAIM's and XAUTOCLAIM's claimed entries.

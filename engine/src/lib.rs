@@ -23,7 +23,7 @@
 //!   its parsers, the node format, the node index, one [`Stream`] with its consumer
 //!   [`Group`]s (PELs, claims, `entries-read`/`lag`), the [`Keyspace`] with typed
 //!   commands, and the command layer ([`Keyspace::execute`]) — reached through
-//!   [`server`], the layer a RESP front end builds on. Nothing here reads a
+//!   [`frontend`], the layer a RESP front end builds on. Nothing here reads a
 //!   clock or takes a lock: every command receives its time as an argument, frozen for
 //!   the command as Redis freezes it.
 //! - **Engine** (`std`): [`Engine`], a cheap-to-clone handle to one keyspace behind one
@@ -34,10 +34,10 @@
 //!   [`StreamsClock`] and [`WorkerOps`], which the engine and brook-redis implement;
 //!   [`Command`] values for batches.
 //!
-//! [`Stream`]: server::Stream
-//! [`Group`]: server::Group
-//! [`Keyspace`]: server::Keyspace
-//! [`Keyspace::execute`]: server::Keyspace::execute
+//! [`Stream`]: frontend::Stream
+//! [`Group`]: frontend::Group
+//! [`Keyspace`]: frontend::Keyspace
+//! [`Keyspace::execute`]: frontend::Keyspace::execute
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -82,7 +82,6 @@ pub use api::{
     Command, CommandReply, EffectReplies, PubSub, PubSubMessage, Streams, StreamsClock,
     Subscription, WorkerOps, XReadGroupReply, XReadReply,
 };
-pub use cmd::CopyOptions;
 pub use entry::{FieldValues, StreamEntries, StreamEntry};
 pub use error::Error;
 pub use id::{StreamId, XAddId};
@@ -91,7 +90,7 @@ pub use info::{
     GroupEntry, GroupPendingEntry, PendingBounds, PendingEntry, StreamSummary, XAutoClaimReply,
     XInfoConsumer, XInfoGroup, XInfoStream, XInfoStreamFull, XPendingSummary,
 };
-pub use keyspace::{Config, Expire, GroupStart, SetOptions};
+pub use keyspace::{Config, Expire, GroupStart, KeyType, SetOptions};
 pub use log::idmp::Idempotency;
 pub use log::node::NodeLimits;
 pub use options::{
@@ -115,15 +114,16 @@ pub use pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 /// its values, the command table, read requests, RESP encoding, and the parsing
 /// helpers that give Redis's exact errors. Applications use [`Engine`] and [`Streams`].
 ///
-/// [`Keyspace`]: server::Keyspace
-pub mod server {
+/// [`Keyspace`]: frontend::Keyspace
+pub mod frontend {
     pub use crate::cmd::{
-        arity_ok, command_spec, command_specs, CommandSpec, KeyPositions, ReadStep, RespReadStep,
+        arity_ok, command_spec, command_specs, CommandSpec, CopyOptions, KeyPositions, ReadStep,
+        RespReadStep,
     };
     pub use crate::entry::FlatFields;
     pub use crate::glob::matches as glob_matches;
     pub use crate::group::{Consumer, Group};
-    pub use crate::keyspace::{Argv, KeyType, Keyspace, Value};
+    pub use crate::keyspace::{Argv, Keyspace, Value};
     pub use crate::num::parse_i64;
     pub use crate::read::request::{ReadOutput, ReadRequest};
     pub use crate::resp::{Protocol, RespWriter};

@@ -16,7 +16,7 @@
 
 use brook_engine::NodeLimits;
 
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_test_support::parse_frame;
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;

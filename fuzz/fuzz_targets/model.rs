@@ -17,7 +17,7 @@
 
 use arbitrary::Arbitrary;
 use brook_engine::{NodeLimits, Reply, StreamEntry, StreamId};
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_test_support::model::{
     self as model, Command, Entry, Expected, Fields, Id, KeyspaceModel, ModelReply, ModelValue,
     StreamModel, TrimArgs, TrimThreshold,

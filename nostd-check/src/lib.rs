@@ -19,7 +19,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 
 use brook_engine::{Reply, StreamId};
 
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use bytes::Bytes;
 
 const HEAP_SIZE: usize = 1 << 20;

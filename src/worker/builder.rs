@@ -78,7 +78,7 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout_ms: u64,
     pub(crate) error_pause_ms: u64,
     pub(crate) delete_idle_consumers_ms: Option<u64>,
-    pub(crate) idempotent_keep_ms: Option<u64>,
+    pub(crate) idempotent_keep: Option<Duration>,
     pub(crate) idempotency_field: Option<Bytes>,
     pub(crate) faults: Option<FaultHook>,
 }
@@ -137,7 +137,7 @@ impl<S: WorkerOps + Clone + 'static> WorkerBuilder<S> {
                 shutdown_timeout_ms: 30_000,
                 error_pause_ms: 100,
                 delete_idle_consumers_ms: None,
-                idempotent_keep_ms: None,
+                idempotent_keep: None,
                 idempotency_field: None,
                 faults: None,
             },
@@ -271,7 +271,7 @@ impl<S: WorkerOps + Clone + 'static> WorkerBuilder<S> {
     /// (as long as duplicates arrive within `keep`). Markers are strings named
     /// `<stream>:done:<group>:<key>` (see [`WorkerBuilder::idempotency_key`]).
     pub fn idempotent(mut self, keep: Duration) -> Self {
-        self.cfg.idempotent_keep_ms = Some(ms(keep).max(1));
+        self.cfg.idempotent_keep = Some(keep);
         self
     }
 

@@ -83,7 +83,7 @@ async fn life<S: WorkerOps, H: Handler>(
     if ctx.crash(CrashPoint::AfterReadBeforeHandle, msg.id) {
         return End::Crashed(CrashPoint::AfterReadBeforeHandle);
     }
-    if cfg.idempotent_keep_ms.is_some() {
+    if cfg.idempotent_keep.is_some() {
         match ctx.backend.get(&marker(ctx, &msg)).await {
             Ok(Some(_)) => {
                 // Processed before (a redelivery, or the same message added twice).
@@ -197,7 +197,7 @@ fn marker<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> Bytes {
 async fn commit<S: WorkerOps>(ctx: &Shared<S>, msg: &Message) -> End {
     let cfg = &ctx.cfg;
     let effects = msg.effects.take();
-    if let Some(keep) = cfg.idempotent_keep_ms.map(std::time::Duration::from_millis) {
+    if let Some(keep) = cfg.idempotent_keep {
         let marker = marker(ctx, msg);
         let r = ctx
             .backend

@@ -16,16 +16,21 @@ pub(crate) fn from_redis(e: &redis::RedisError) -> Error {
         if code == "EXECABORT" {
             return Error::ExecAbort;
         }
-        let text = match e.detail() {
-            Some(detail) => format!("{code} {detail}"),
-            None => code.to_string(),
-        };
-        return Error::from_message(text.as_bytes());
+        return from_server(code, e.detail());
     }
     if e.is_connection_refusal() {
         return not_sent(e);
     }
     Error::OutcomeUnknown(Bytes::from(e.to_string()))
+}
+
+/// A server's error reply, from its code and the rest of its text.
+pub(crate) fn from_server(code: &str, detail: Option<&str>) -> Error {
+    let text = match detail {
+        Some(detail) => format!("{code} {detail}"),
+        None => code.to_string(),
+    };
+    Error::from_message(text.as_bytes())
 }
 
 /// A failure before the command was written (no connection).

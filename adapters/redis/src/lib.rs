@@ -744,7 +744,7 @@ impl WorkerOps for RedisStreams {
         effects: &[Command],
     ) -> Result<Option<brook_engine::EffectReplies>, Error> {
         let (key, group, marker) = (key.as_ref(), group.as_ref(), marker.as_ref());
-        let keep_ms = keep_millis(keep);
+        let keep_ms = keep_millis(keep.min(Self::MAX_MARKER_KEEP)).max(1);
         self.check_slots(
             [key, marker]
                 .into_iter()

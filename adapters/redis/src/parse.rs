@@ -91,15 +91,14 @@ pub(crate) fn reply(v: Value) -> Reply {
                 .collect(),
         ),
         Value::Attribute { data, .. } => reply(*data),
+        // As RESP2 carries a double: its text (`nan`, `inf`, `-inf` as Redis writes them).
+        Value::Double(d) if d.is_nan() => Reply::Bulk(Bytes::from_static(b"nan")),
         Value::Double(d) => Reply::Bulk(Bytes::from(d.to_string())),
+        Value::BigNumber(digits) => Reply::Bulk(Bytes::from(digits)),
         Value::Boolean(b) => Reply::Integer(i64::from(b)),
-        Value::ServerError(e) => {
-            let text = match e.details() {
-                Some(detail) => format!("{} {detail}", e.code()),
-                None => e.code().to_string(),
-            };
-            Reply::Error(Error::from_message(text.as_bytes()))
-        }
+        // Only inside a reply the redis crate hands over whole (a pipeline's replies
+        // arrive one by one; a nested error fails the call before it gets here).
+        Value::ServerError(e) => Reply::Error(crate::errors::from_server(e.code(), e.details())),
         other => Reply::Bulk(Bytes::from(format!("{other:?}"))),
     }
 }
@@ -116,5 +115,73 @@ pub(crate) fn group_read(group_read: &Command, v: Value) -> Result<XReadGroupRep
         other => Err(Error::Server(Bytes::from(format!(
             "ERR brook-redis: expected an XREADGROUP reply, got {other:?}"
         )))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use brook_engine::{Error, Reply};
+    use bytes::Bytes;
+    use redis::Value;
+
+    use super::reply;
+
+    fn bulk(s: &str) -> Reply {
+        Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    /// Every shape the redis crate decodes becomes the `Reply` the engine's readers read.
+    #[test]
+    fn every_value_shape() {
+        assert_eq!(reply(Value::Nil), Reply::Null);
+        assert_eq!(reply(Value::Int(-3)), Reply::Integer(-3));
+        assert_eq!(reply(Value::Okay), Reply::OK);
+        assert_eq!(reply(Value::SimpleString("OK".into())), Reply::OK);
+        assert_eq!(reply(Value::SimpleString("stream".into())), bulk("stream"));
+        assert_eq!(reply(Value::BulkString(b"x".to_vec())), bulk("x"));
+        assert_eq!(
+            reply(Value::VerbatimString {
+                format: redis::VerbatimFormat::Text,
+                text: "t".into()
+            }),
+            bulk("t")
+        );
+        let items = vec![Value::Int(1), Value::Nil];
+        let want = Reply::Array(vec![Reply::Integer(1), Reply::Null]);
+        assert_eq!(reply(Value::Array(items.clone())), want);
+        assert_eq!(reply(Value::Set(items.clone())), want);
+        assert_eq!(
+            reply(Value::Map(vec![(
+                Value::BulkString(b"k".to_vec()),
+                Value::Int(2)
+            )])),
+            Reply::Map(vec![(bulk("k"), Reply::Integer(2))])
+        );
+        assert_eq!(
+            reply(Value::Attribute {
+                data: Box::new(Value::Int(4)),
+                attributes: vec![]
+            }),
+            Reply::Integer(4)
+        );
+        assert_eq!(reply(Value::Double(1.5)), bulk("1.5"));
+        assert_eq!(reply(Value::Double(f64::NAN)), bulk("nan"));
+        assert_eq!(reply(Value::Double(f64::NEG_INFINITY)), bulk("-inf"));
+        assert_eq!(reply(Value::BigNumber(b"123".to_vec())), bulk("123"));
+        assert_eq!(reply(Value::Boolean(true)), Reply::Integer(1));
+    }
+
+    /// A server error inside a reply is the error its text names, as a top-level one.
+    #[test]
+    fn nested_errors() {
+        let parsed =
+            redis::parse_redis_value(b"*1\r\n-NOGROUP No such key 'k'\r\n").expect("a RESP value");
+        let Reply::Array(items) = reply(parsed) else {
+            panic!("an array");
+        };
+        assert_eq!(
+            items[0],
+            Reply::Error(Error::from_message(b"NOGROUP No such key 'k'"))
+        );
     }
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use brook_engine::Reply;
 
-use brook_engine::server::ExecuteFuture;
+use brook_engine::frontend::ExecuteFuture;
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 

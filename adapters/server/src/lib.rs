@@ -116,7 +116,7 @@ impl Shared {
     }
 
     /// Redis's dirty counter (`rdb_changes_since_last_save`): the changes every
-    /// database's engine counted ([`brook_engine::server::Keyspace::dirty`]); brook saves no
+    /// database's engine counted ([`brook_engine::frontend::Keyspace::dirty`]); brook saves no
     /// RDB, so it is never reset.
     pub fn dirty(&self) -> u64 {
         self.dbs

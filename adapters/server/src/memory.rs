@@ -1,7 +1,7 @@
 //! The server's memory figures, as `INFO memory` and `MEMORY STATS` report them.
 //!
 //! brook counts what it holds rather than asking an allocator: `used_memory` is the
-//! engines' exact accounting of every key ([`brook_engine::server::Keyspace::used_memory`]:
+//! engines' exact accounting of every key ([`brook_engine::frontend::Keyspace::used_memory`]:
 //! streams with their node index, groups, PELs, consumers and IDMP state; strings; the
 //! key names and table slots) plus every connection's buffers as `CLIENT LIST` shows
 //! them (`tot-mem`: the query buffer with its spare room and the reply buffer). The
@@ -24,7 +24,7 @@ pub struct DbMemory {
     pub index: usize,
     /// Its keys.
     pub keys: u64,
-    /// Its keys' heap bytes ([`brook_engine::server::Keyspace::used_memory`]).
+    /// Its keys' heap bytes ([`brook_engine::frontend::Keyspace::used_memory`]).
     pub bytes: u64,
 }
 

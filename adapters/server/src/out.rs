@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use brook_engine::Reply;
 
-use brook_engine::server::{Protocol, RespWriter};
+use brook_engine::frontend::{Protocol, RespWriter};
 
 use crate::stats::Stats;
 

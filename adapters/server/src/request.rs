@@ -6,7 +6,7 @@
 //! closed after the reply), and nothing is allocated in proportion to a length the
 //! client merely announced: argument vectors grow as bulk strings arrive.
 
-use brook_engine::server::parse_i64;
+use brook_engine::frontend::parse_i64;
 use bytes::{Buf, Bytes, BytesMut};
 
 /// Longest inline request, and longest `*`/`$` header line, Redis reads before it

@@ -15,7 +15,7 @@
 //! - `total_error_replies` (`INFO stats`): every error reply.
 //!
 //! `CONFIG RESETSTAT` clears all of them. The dirty counter
-//! (`rdb_changes_since_last_save`) is the engines' own ([`brook_engine::server::Keyspace::dirty`]).
+//! (`rdb_changes_since_last_save`) is the engines' own ([`brook_engine::frontend::Keyspace::dirty`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -9,7 +9,7 @@
 //! - [`load`]: a directory replayed, as Redis loads it (`aof-load-truncated yes`).
 //!
 //! What is appended for each write is what Redis propagates for it: the keyspace
-//! records those effects ([`crate::server::Keyspace::record_effects`]).
+//! records those effects ([`crate::frontend::Keyspace::record_effects`]).
 
 pub mod load;
 pub mod manifest;

@@ -393,7 +393,7 @@ impl WorkerOps for Engine {
         effects: &[Command],
     ) -> Result<Option<crate::EffectReplies>, Error> {
         let (key, group, marker) = (key.as_ref(), group.as_ref(), marker.as_ref());
-        let keep_ms = crate::options::millis_up(keep);
+        let keep_ms = crate::options::millis_up(keep.min(Self::MAX_MARKER_KEEP)).max(1);
         self.with_keyspace(|ks, now| {
             ks.mark_and_ack_if_new(key, group, id, marker, keep_ms, effects, now)
         })

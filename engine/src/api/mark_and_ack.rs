@@ -38,6 +38,11 @@ impl Keyspace {
                 .into_iter()
                 .chain(effects.iter().flat_map(Command::keys)),
         )?;
+        // The marker's expiry is checked before anything changes: an entry is never
+        // acknowledged without its marker.
+        if now.checked_add(keep_ms).is_none_or(|t| t > i64::MAX as u64) {
+            return Err(Error::InvalidExpireTime);
+        }
         self.xack(key, group, &[id])?;
         let opts = SetOptions::default()
             .nx()

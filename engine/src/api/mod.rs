@@ -4,7 +4,7 @@
 //! the conditional operations brook's worker builds on.
 //!
 //! Options and replies are the engine's typed ones, named after Redis (`XAddOptions`,
-//! `XPendingSummary`, `XAutoClaimReply` …); errors are [`Error`] variants whose text is
+//! `XPendingSummary`, `XAutoClaimReply` …); errors are [`Error`](crate::Error) variants whose text is
 //! Redis's own, whichever backend answered. Every future is `Send`.
 //!
 //! The [`crate::Engine`] has the same methods, with the same arguments and replies, in

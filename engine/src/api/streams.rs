@@ -40,6 +40,10 @@ macro_rules! reply {
 /// it faster (the engine does, to skip building a [`Command`]). Keys, groups and
 /// consumers are anything that is bytes (`&str`, `&[u8]`, `Bytes`, `String` …).
 ///
+/// A backend that talks to a server sends [`Command::to_argv`] and reads the answer
+/// with [`Command::read_reply`] (from a [`crate::Reply`]; both protocols' shapes), as
+/// brook-redis does: the reply types are `#[non_exhaustive]` and built by the engine.
+///
 /// The typed reads take `block`: `None` reads without blocking, `Some(Block::For(d))`
 /// waits up to `d` for an entry, `Some(Block::Forever)` until one comes.
 pub trait Streams: Send + Sync {

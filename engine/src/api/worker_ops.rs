@@ -15,6 +15,11 @@ use crate::id::StreamId;
 /// idempotent handler's effects, and retire an idle consumer without dropping pending
 /// entries. No Redis command does these alone; brook's worker needs each to be atomic.
 pub trait WorkerOps: Streams + StreamsClock {
+    /// The longest a mark-and-ack marker is kept (about 100 years): a longer `keep`
+    /// (`Duration::MAX` for "forever") is this, so the marker's expiry is always one
+    /// Redis accepts and the entry is never acknowledged without its marker.
+    const MAX_MARKER_KEEP: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
     /// ack-if-owner: acknowledges those `ids` that `consumer` still owns in `group`
     /// (an entry another consumer reclaimed is left alone); the number acknowledged.
     /// `NOGROUP` when the key or group is missing.
@@ -53,7 +58,8 @@ pub trait WorkerOps: Streams + StreamsClock {
     ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
 
     /// mark-and-ack-if-new, an idempotent handler's commit: XACK `id`, then set
-    /// `marker` (expiring after `keep`, in whole milliseconds rounded up) if it is missing and, only then, apply
+    /// `marker` (expiring after `keep`: whole milliseconds rounded up, at least 1 ms,
+    /// at most [`WorkerOps::MAX_MARKER_KEEP`]) if it is missing and, only then, apply
     /// `effects` (each answers on its own, nothing rolled back; unlike MULTI, a write
     /// short of its arity — an empty ID list — answers its arity error in its place
     /// and the others still apply); their replies, or `None` when the marker was there

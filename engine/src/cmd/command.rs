@@ -1,9 +1,10 @@
 //! [`Command`]: every typed command as a value — for pipelines and atomic batches
 //! ([`Streams::pipeline`], [`Streams::atomic`]), for code that builds commands before
 //! it runs them, and for what brook-redis sends. Each command's parser
-//! ([`Command::parse`]), argv writer ([`Command::to_argv`]) and reply reader
-//! ([`Command::read_reply`]) live in the command's own file; this file dispatches to
-//! them and applies a command to the keyspace ([`Command::apply`]).
+//! ([`Command::parse`]) and argv writer ([`Command::to_argv`]) live in the command's own
+//! file, and so does its reply reader ([`Command::read_reply`]) unless the reply is a
+//! plain shape (a count, `OK`, a flag, codes, a string) read here; this file
+//! dispatches to them and applies a command to the keyspace ([`Command::apply`]).
 //!
 //! [`Streams::pipeline`]: crate::Streams::pipeline
 //! [`Streams::atomic`]: crate::Streams::atomic
@@ -432,7 +433,7 @@ impl Command {
     /// `XINFO STREAM key FULL`, `XGROUP HELP`) is [`Error::UnknownCommand`], as Redis
     /// words it for an unknown command.
     ///
-    /// [`Keyspace::execute`]: crate::server::Keyspace::execute
+    /// [`Keyspace::execute`]: crate::frontend::Keyspace::execute
     pub fn parse(argv: &[Bytes]) -> Result<Command, Error> {
         let spec = resolve(argv)?;
         let unknown = || Error::unknown_command(argv);

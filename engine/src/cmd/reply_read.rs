@@ -5,7 +5,9 @@
 //!
 //! Both protocol shapes are read: RESP2 (flat arrays, `*-1`, `$-1`) and RESP3 (maps,
 //! `_`). An error reply is that error; a reply of another shape than the command's is
-//! [`Error::Server`] naming what was expected — never a panic.
+//! [`Error::Server`] naming what was expected — never a panic. Parts a later server
+//! may add are ignored: items past a fixed-size reply's last, a record's unknown
+//! fields.
 
 use alloc::format;
 use alloc::vec::Vec;
@@ -116,9 +118,15 @@ pub(crate) fn opt_uint(r: Reply) -> Result<Option<u64>, Error> {
     }
 }
 
-/// Exactly `N` items of an array; `what` names the shape in the error.
+/// The first `N` items of an array, any further ones ignored (a later server may add
+/// parts to a reply); fewer is an error, `what` naming the shape.
 pub(crate) fn parts<const N: usize>(r: Reply, what: &'static str) -> Result<[Reply; N], Error> {
-    <[Reply; N]>::try_from(array(r)?).map_err(|_| malformed(what))
+    let mut items = array(r)?;
+    if items.len() < N {
+        return Err(malformed(what));
+    }
+    items.truncate(N);
+    <[Reply; N]>::try_from(items).map_err(|_| malformed(what))
 }
 
 /// `[f1, v1, f2, v2 …]`.
@@ -196,9 +204,6 @@ impl Record {
         let pairs = match plain(r)? {
             Reply::Map(pairs) | Reply::PairMap(pairs) => pairs,
             Reply::Array(flat) => {
-                if flat.len() % 2 != 0 {
-                    return Err(malformed("a record's name without its value"));
-                }
                 let mut out = Vec::with_capacity(flat.len() / 2);
                 let mut it = flat.into_iter();
                 while let (Some(k), Some(v)) = (it.next(), it.next()) {
@@ -208,6 +213,7 @@ impl Record {
             }
             other => return Err(unexpected("a record", &other)),
         };
+        // (A RESP2 record of odd length has its last name without a value: ignored.)
         pairs
             .into_iter()
             .map(|(k, v)| Ok((bytes(k)?, v)))
@@ -239,5 +245,69 @@ impl Record {
     /// An ID that servers from before the field existed do not send: `0-0` there.
     pub(crate) fn id_or_min(&mut self, name: &str) -> Result<StreamId, Error> {
         self.take(name).map_or(Ok(StreamId::MIN), id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec;
+
+    use bytes::Bytes;
+
+    use crate::cmd::{Command, CommandReply};
+    use crate::id::StreamId;
+    use crate::options::{GroupReadId, XReadGroupOptions};
+    use crate::reply::Reply;
+
+    fn bulk(s: &str) -> Reply {
+        Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    /// Parts a later server may append are ignored; too few is an error.
+    #[test]
+    fn extra_parts_are_ignored() {
+        let range = Command::XRange {
+            key: Bytes::from_static(b"s"),
+            start: StreamId::MIN,
+            end: StreamId::MAX,
+            count: None,
+        };
+        let entry = |extra: usize| {
+            let mut parts = vec![bulk("1-1"), Reply::Array(vec![bulk("f"), bulk("v")])];
+            parts.extend((0..extra).map(|_| Reply::Integer(7)));
+            Reply::Array(vec![Reply::Array(parts)])
+        };
+        let got = range
+            .read_reply(entry(1))
+            .expect("an entry with a part more");
+        assert!(matches!(got, CommandReply::Entries(e) if e.len() == 1 && e[0].fields.len() == 1));
+        assert!(range
+            .read_reply(Reply::Array(vec![Reply::Array(vec![bulk("1-1")])]))
+            .is_err());
+
+        let group = Command::XReadGroup {
+            group: Bytes::from_static(b"g"),
+            consumer: Bytes::from_static(b"c"),
+            streams: vec![(Bytes::from_static(b"s"), GroupReadId::New)],
+            opts: XReadGroupOptions::default(),
+        };
+        let claimed = |extra: usize| {
+            let mut parts = vec![
+                bulk("1-1"),
+                Reply::Null,
+                Reply::Integer(5),
+                Reply::Integer(2),
+            ];
+            parts.extend((0..extra).map(|_| Reply::Integer(9)));
+            Reply::Map(vec![(bulk("s"), Reply::Array(vec![Reply::Array(parts)]))])
+        };
+        for extra in [0, 1] {
+            let Ok(CommandReply::ReadGroup(got)) = group.read_reply(claimed(extra)) else {
+                panic!("a CLAIM entry with {extra} parts more");
+            };
+            let d = got[0].entries[0].claim.expect("the CLAIM part");
+            assert_eq!((d.idle, d.delivery_count), (5, 2));
+            assert!(got[0].entries[0].fields.is_none());
+        }
     }
 }

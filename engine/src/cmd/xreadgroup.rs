@@ -135,17 +135,16 @@ pub(super) fn write(
 pub(crate) fn read_reply(r: Reply) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
     reply_read::per_stream(r, |e| {
         let mut parts = reply_read::array(e)?.into_iter();
-        let n = parts.len();
         let (Some(id), Some(fields)) = (parts.next(), parts.next()) else {
             return Err(reply_read::malformed("an entry is an ID and its fields"));
         };
-        let claim = match (n, parts.next(), parts.next()) {
-            (2, ..) => None,
-            (4, Some(idle), Some(count)) => Some(DeliveryInfo {
+        // With CLAIM two more parts (a later server may add further ones).
+        let claim = match (parts.next(), parts.next()) {
+            (Some(idle), Some(count)) => Some(DeliveryInfo {
                 idle: reply_read::uint(idle)?,
                 delivery_count: reply_read::uint(count)?,
             }),
-            _ => return Err(reply_read::malformed("a group entry has 2 or 4 parts")),
+            _ => None,
         };
         Ok(GroupEntry {
             id: reply_read::id(id)?,

@@ -4,7 +4,7 @@
 //! Everything that changes the PEL goes through [`Group`]'s methods, which keep each
 //! consumer's pending count in step (checked by [`Group::check`]).
 //! The commands that read entries (XREADGROUP, XCLAIM, XAUTOCLAIM) live in
-//! `readgroup.rs` and `claim.rs`, on [`crate::Stream`], because they need the entries.
+//! `stream/read_group.rs` and `stream/claim.rs`, on [`crate::frontend::Stream`], because they need the entries.
 //!
 //! Consumers live in slots; a pending entry names its owner by slot number
 //! ([`ConsumerId`]), so delivering and acknowledging never compare or copy names.

@@ -417,7 +417,7 @@ impl Engine {
     }
 
     /// XACKDEL: one code per ID. An empty `ids` answers as Redis answers `IDS 0` (see
-    /// [`Keyspace::xackdel`](crate::Keyspace::xackdel)).
+    /// [`Keyspace::xackdel`](crate::frontend::Keyspace::xackdel)).
     pub fn xackdel(
         &self,
         key: impl AsRef<[u8]>,
@@ -429,7 +429,7 @@ impl Engine {
     }
 
     /// XDELEX: one code per ID. An empty `ids` answers as Redis answers `IDS 0` (see
-    /// [`Keyspace::xdelex`](crate::Keyspace::xdelex)).
+    /// [`Keyspace::xdelex`](crate::frontend::Keyspace::xdelex)).
     pub fn xdelex(
         &self,
         key: impl AsRef<[u8]>,

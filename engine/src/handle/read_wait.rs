@@ -108,7 +108,7 @@ fn begin_execute(engine: &Engine, argv: &[Bytes]) -> Result<Reply, (WaiterId, Ar
 
 impl Engine {
     /// Executes one command given as a Redis argument vector (see
-    /// [`crate::server::Keyspace::execute`]). XREAD and XREADGROUP with `BLOCK` wait on this
+    /// [`crate::frontend::Keyspace::execute`]). XREAD and XREADGROUP with `BLOCK` wait on this
     /// thread, as a Redis client would; use [`Engine::execute_async`] from async code.
     pub fn execute(&self, argv: &[Bytes]) -> Reply {
         execute(self, argv)
@@ -148,7 +148,7 @@ impl Engine {
     /// [`Engine::execute_async`] for a server writing RESP: the reply of a command that
     /// answers at once is encoded for `proto` and appended to `out` — XREAD and
     /// XREADGROUP straight from the stream as their entries are read, the other
-    /// commands as [`Keyspace::execute_resp`](crate::server::Keyspace::execute_resp) encodes
+    /// commands as [`Keyspace::execute_resp`](crate::frontend::Keyspace::execute_resp) encodes
     /// them — and `Ok(None)` returned; a read that blocks writes nothing and returns
     /// its future (which yields the reply to encode). An error reply is returned as
     /// `Err`, nothing written.

@@ -45,7 +45,7 @@ pub(crate) trait ReadSink: EntrySink {
     fn end_stream(&mut self, served: bool);
 }
 
-/// Owned XREAD entries, per served stream (the typed API's [`crate::ReadOutput::Read`]).
+/// Owned XREAD entries, per served stream (the typed API's [`crate::frontend::ReadOutput::Read`]).
 #[derive(Default)]
 pub(crate) struct ReadVec {
     /// The served streams.
@@ -79,7 +79,7 @@ impl ReadSink for ReadVec {
     }
 }
 
-/// Owned XREADGROUP entries of one stream (what [`crate::Stream::read_group`] returns).
+/// Owned XREADGROUP entries of one stream (what [`crate::frontend::Stream::read_group`] returns).
 #[derive(Default)]
 pub(crate) struct GroupEntries {
     /// The delivered entries.
@@ -114,7 +114,7 @@ impl EntrySink for GroupEntries {
 }
 
 /// Owned XREADGROUP entries, per served stream (the typed API's
-/// [`crate::ReadOutput::Group`]).
+/// [`crate::frontend::ReadOutput::Group`]).
 #[derive(Default)]
 pub(crate) struct GroupVec {
     /// The served streams.

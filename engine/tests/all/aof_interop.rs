@@ -24,7 +24,7 @@
 use std::time::{Duration, Instant};
 
 use brook_engine::aof::load_dir;
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_engine::Reply;
 use brook_test_support::{Frame, ServerKind};
 use bytes::Bytes;

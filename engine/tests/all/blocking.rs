@@ -17,7 +17,7 @@ use brook_engine::{
     Engine, Error, GroupReadId, ManualClock, Reply, StreamId, XReadGroupOptions, XReadId,
 };
 
-use brook_engine::server::{Protocol, ReadOutput, ReadRequest};
+use brook_engine::frontend::{Protocol, ReadOutput, ReadRequest};
 use bytes::Bytes;
 
 fn b(s: &str) -> Bytes {

@@ -51,7 +51,7 @@ use std::time::{Duration, Instant};
 
 use brook_engine::{Engine, ManualClock, Reply};
 
-use brook_engine::server::{ExecuteFuture, Protocol};
+use brook_engine::frontend::{ExecuteFuture, Protocol};
 use brook_test_support::{Frame, RespConn, ServerGuard, ServerKind};
 use bytes::Bytes;
 

@@ -10,7 +10,7 @@ use brook_engine::{
     XAutoClaimOptions, XClaimOptions, XPendingRange, XReadGroupOptions, XReadId, XSetIdOptions,
 };
 
-use brook_engine::server::{command_spec, Keyspace};
+use brook_engine::frontend::{command_spec, Keyspace};
 use bytes::Bytes;
 use proptest::prelude::*;
 
@@ -1051,7 +1051,10 @@ fn empty_id_lists_answer_as_redis_does() {
                 .map_err(|e| e.to_string());
             assert_eq!(got, want, "{c:?}");
             let reply = by_argv.execute(&c.to_argv(), now);
-            assert!(agree(&c, &reply, &applied), "{c:?}: {reply:?} vs {applied:?}");
+            assert!(
+                agree(&c, &reply, &applied),
+                "{c:?}: {reply:?} vs {applied:?}"
+            );
             if got.is_err() {
                 assert_eq!(state(&mut typed, now), before, "{c:?} changed nothing");
             }

@@ -4,7 +4,7 @@
 
 use brook_engine::{Error, Reply};
 
-use brook_engine::server::Keyspace;
+use brook_engine::frontend::Keyspace;
 use bytes::Bytes;
 
 fn args(line: &str) -> Vec<Bytes> {

@@ -71,7 +71,7 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use brook_engine::{Engine, ManualClock, Reply, StreamId};
 
-use brook_engine::server::{ExecuteFuture, Keyspace, Protocol};
+use brook_engine::frontend::{ExecuteFuture, Keyspace, Protocol};
 use brook_test_support::{Frame, RespConn, ServerKind};
 use bytes::Bytes;
 

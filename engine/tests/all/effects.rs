@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use brook_engine::Reply;
 
-use brook_engine::server::{KeyType, Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
+use brook_engine::KeyType;
 use brook_test_support::Frame;
 use bytes::Bytes;
 

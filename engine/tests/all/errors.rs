@@ -29,7 +29,7 @@ use std::io::Write;
 
 use brook_engine::Error;
 
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_test_support::{parse_frame, Frame, ServerKind};
 use bytes::Bytes;
 

@@ -13,7 +13,7 @@
 
 use brook_engine::Reply;
 
-use brook_engine::server::{Keyspace, Protocol, ReadStep, RespReadStep};
+use brook_engine::frontend::{Keyspace, Protocol, ReadStep, RespReadStep};
 use bytes::Bytes;
 
 use crate::rng::Rng;

@@ -30,7 +30,7 @@
 //! * where only the PEL is checked, "500 ms ago" is pinned with XCLAIM … IDLE 500 JUSTID
 //!   ([`age`]) instead of slept.
 
-use brook_engine::server::Protocol;
+use brook_engine::frontend::Protocol;
 use brook_test_support::{encode_frame, Frame, ServerKind};
 
 use crate::scenarios::{frame, run_on, show, words, B, REDIS8, SERVERS};

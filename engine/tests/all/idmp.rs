@@ -15,7 +15,7 @@
 
 use brook_engine::StreamId;
 
-use brook_engine::server::Protocol;
+use brook_engine::frontend::Protocol;
 use brook_test_support::Frame;
 
 use crate::scenarios::{frame, run_on, show, Target, B, REDIS8};
@@ -335,7 +335,7 @@ fn idmp_configs_apply_to_new_streams() {
 /// explicit command times (the cases were checked by hand against a live Redis 8.6.3,
 /// and the argv differential compares `pids-tracked` with it on random sequences).
 mod producers {
-    use brook_engine::server::{Keyspace, Protocol};
+    use brook_engine::frontend::{Keyspace, Protocol};
     use brook_engine::Reply;
 
     const T0: u64 = 1_800_000_000_000;

@@ -9,7 +9,7 @@ use std::cell::Cell;
 
 use brook_engine::{Config, Error, StreamId, XAddId, XAddOptions};
 
-use brook_engine::server::Keyspace;
+use brook_engine::frontend::Keyspace;
 
 /// Counts live heap bytes allocated by each thread (so tests running in parallel in
 /// this binary do not disturb each other's figures).
@@ -134,7 +134,7 @@ fn caps_refuse_xadd_with_the_oom_error_and_lose_nothing() {
     );
     let reply = ks.execute_str(&["XADD", "s", "*", "f", "v"], 0);
     assert_eq!(
-        reply.to_resp(brook_engine::server::Protocol::Resp2),
+        reply.to_resp(brook_engine::frontend::Protocol::Resp2),
         b"-OOM command not allowed when used memory > 'maxmemory'.\r\n"
     );
     // Refused, not half-done: the stream is unchanged and still readable.

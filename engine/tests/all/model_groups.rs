@@ -51,7 +51,7 @@ use std::collections::BTreeMap;
 
 use brook_engine::{NodeLimits, Reply};
 
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_test_support::group_model::{GroupModel, R};
 use brook_test_support::model::{format_id, Id, ModelValue, StreamModel};
 use brook_test_support::{encode_frame, parse_frame, Frame, RespConn, ServerGuard, ServerKind};

@@ -31,7 +31,7 @@
 
 use brook_engine::{NodeLimits, Reply, StreamEntry, StreamId};
 
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_test_support::model::{
     self, format_id, spell_id, Command, Entry, Expected, Fields, Id, IdStyle, KeyspaceModel,
     ModelReply, ModelValue, StreamModel, TrimArgs, TrimThreshold,

@@ -34,7 +34,7 @@
 
 use brook_engine::{Reply, StreamId};
 
-use brook_engine::server::{Keyspace, Protocol};
+use brook_engine::frontend::{Keyspace, Protocol};
 use brook_test_support::{parse_frame, Frame, RespConn, ServerGuard, ServerKind};
 use bytes::Bytes;
 
@@ -470,7 +470,7 @@ fn eq_fields(a: &Frame, b: &Frame, eq: &dyn Fn(&[u8], &Frame, &Frame) -> bool) -
 /// Applies `f` to every element of an array.
 /// Rewrites one group's `lag` (XINFO GROUPS / FULL) to what Valkey 9.1 reports: Redis
 /// 8's rules without the two it added (reference §19 rules 2 and 3, §22 #15-#16).
-fn valkey_lag(stream: &brook_engine::server::Stream, g: Frame) -> Frame {
+fn valkey_lag(stream: &brook_engine::frontend::Stream, g: Frame) -> Frame {
     let Some(group) = g
         .get("name")
         .and_then(Frame::as_bytes)

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use brook_engine::{
     Block, Command, CommandReply, Engine, Error, GroupReadId, GroupStart, ManualClock, RefPolicy,
-    StreamId, Streams, TrimOptions, XAddId, XAddOptions, XAutoClaimOptions, XClaimOptions,
-    XPendingRange, XReadGroupOptions, XReadId,
+    StreamId, Streams, TrimOptions, WorkerOps, XAddId, XAddOptions, XAutoClaimOptions,
+    XClaimOptions, XPendingRange, XReadGroupOptions, XReadId,
 };
 
 use crate::rng::Rng;
@@ -345,4 +345,33 @@ fn a_batch_with_a_command_redis_refuses_when_queued() {
         opts: XClaimOptions::default().justid(),
     };
     assert_eq!(claim.dispatcher_error(), None);
+}
+
+/// A marker kept "forever" (`Duration::MAX`) or for no time at all is kept for
+/// `MAX_MARKER_KEEP` or 1 ms: the commit succeeds and the entry is acknowledged with its
+/// marker, never acknowledged and then refused.
+#[test]
+fn mark_and_ack_keeps_its_marker_within_bounds() {
+    let e = Engine::new();
+    e.execute_str(&["XADD", "s", "1-1", "f", "v"]);
+    e.execute_str(&["XADD", "s", "1-2", "f", "v"]);
+    e.execute_str(&["XGROUP", "CREATE", "s", "g", "0"]);
+    e.execute_str(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]);
+    for (at, keep, marker) in [(2, Duration::MAX, "m1"), (1, Duration::ZERO, "m2")] {
+        let got = block_on(WorkerOps::mark_and_ack_if_new(
+            &e,
+            "s",
+            "g",
+            id(1, at),
+            marker,
+            keep,
+            &[],
+        ));
+        assert!(matches!(got, Ok(Some(_))), "{keep:?}: {got:?}");
+        let ttl = e.with_keyspace(|ks, now| ks.pttl(marker.as_bytes(), now));
+        assert!(ttl > 0, "{keep:?}: the marker expires ({ttl})");
+        let max = <Engine as WorkerOps>::MAX_MARKER_KEEP.as_millis() as i64;
+        assert!(ttl <= max, "{keep:?}: {ttl}");
+    }
+    assert_eq!(e.xpending("s", "g").expect("xpending").count, 0);
 }

@@ -76,7 +76,7 @@ use brook_engine::{
     XReadGroupOptions,
 };
 
-use brook_engine::server::{ReadFuture, ReadOutput, ReadRequest};
+use brook_engine::frontend::{ReadFuture, ReadOutput, ReadRequest};
 use bytes::Bytes;
 
 use crate::rng::Rng;

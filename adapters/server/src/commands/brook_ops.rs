@@ -19,7 +19,7 @@ use bytes::Bytes;
 
 use super::{Session, Step};
 use crate::Shared;
-use brook_engine::server::parse_i64;
+use brook_engine::frontend::parse_i64;
 
 fn ids(args: &[Bytes]) -> Result<Vec<StreamId>, Error> {
     args.iter().map(|a| StreamId::parse_strict(a)).collect()

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::{arity_ok, Session, Step};
 use crate::registry::{Client, Unblock};
 use crate::Shared;
-use brook_engine::server::parse_i64;
+use brook_engine::frontend::parse_i64;
 
 /// Redis's rule for names and library attributes: printable ASCII without spaces.
 pub(super) fn check_name(name: &[u8]) -> Result<(), &'static str> {

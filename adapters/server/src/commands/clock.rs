@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::{Session, Step};
 use crate::Shared;
-use brook_engine::server::parse_i64;
+use brook_engine::frontend::parse_i64;
 
 /// `BROOK.CLOCK GET|ADVANCE|SET`.
 pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {

@@ -8,7 +8,7 @@
 //! array): the first/last/step key positions carry what the clients here use. DOCS
 //! gives each command's summary, version, group and its arguments by name and token.
 
-use brook_engine::server::CommandSpec;
+use brook_engine::frontend::CommandSpec;
 use bytes::Bytes;
 
 use super::{all_specs, Session, Step};
@@ -163,14 +163,14 @@ mod tests {
     fn one_row_per_command() {
         for c in SERVER_COMMANDS {
             assert!(
-                brook_engine::server::command_spec(c.spec.name).is_none(),
+                brook_engine::frontend::command_spec(c.spec.name).is_none(),
                 "{} is described by the engine and the server",
                 c.spec.name
             );
         }
         for (name, _) in SERVER_RUN {
             assert!(
-                brook_engine::server::command_spec(name).is_some(),
+                brook_engine::frontend::command_spec(name).is_some(),
                 "{name} is run by the server but not an engine command"
             );
             assert!(find(name.as_bytes()).is_some());
@@ -190,7 +190,7 @@ mod tests {
             let described = spec(name.as_bytes()).map(|c| c as *const _);
             let dispatched = find(name.as_bytes())
                 .map(|c| c.spec as *const _)
-                .or_else(|| brook_engine::server::command_spec(name).map(|c| c as *const _));
+                .or_else(|| brook_engine::frontend::command_spec(name).map(|c| c as *const _));
             assert_eq!(described, dispatched, "{name}");
         }
         assert!(find(b"hello").is_some_and(|c| c.spec.has_flag("no_auth")));

@@ -2,12 +2,12 @@
 
 use brook_engine::Error;
 
-use brook_engine::server::Protocol;
+use brook_engine::frontend::Protocol;
 use bytes::Bytes;
 
 use super::{Session, Step};
 use crate::Shared;
-use brook_engine::server::parse_i64;
+use brook_engine::frontend::parse_i64;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 
@@ -164,6 +164,11 @@ pub(super) fn select(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Ste
         None => sess
             .out
             .error("ERR value is not an integer or out of range"),
+        // A cluster has database 0 only (Redis 8.6.3's words, checked on a one-node
+        // cluster).
+        Some(db) if db != 0 && shared.dbs[0].config().cluster => {
+            sess.out.error("ERR SELECT is not allowed in cluster mode")
+        }
         Some(db) if db < 0 || db as usize >= shared.dbs.len() => {
             sess.out.error("ERR DB index is out of range")
         }

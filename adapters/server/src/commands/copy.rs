@@ -8,7 +8,8 @@
 //! [`Engine::copy_to`](brook_engine::Engine::copy_to), with both databases locked.
 //! Inside MULTI/EXEC such a COPY runs in place, as the server's own commands do.
 
-use brook_engine::{CopyOptions, Error, Reply};
+use brook_engine::frontend::CopyOptions;
+use brook_engine::{Error, Reply};
 use bytes::Bytes;
 
 use super::{engine_now, Session, Step};
@@ -98,5 +99,11 @@ mod tests {
             copy(&shared, &sess, &argv(&["COPY", "{a}x", "{b}z", "DB", "0"])),
             Err(Error::CrossSlot)
         );
+        // Nor can a connection leave database 0 there.
+        let mut sess = sess;
+        super::super::connection::select(&shared, &mut sess, &argv(&["SELECT", "1"]));
+        assert_eq!(sess.db, 0);
+        let out = String::from_utf8_lossy(&sess.out.buf).into_owned();
+        assert_eq!(out, "-ERR SELECT is not allowed in cluster mode\r\n");
     }
 }

@@ -41,7 +41,7 @@ fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
         let is_glob = pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'['));
         for (name, value) in &params {
             let hit = if is_glob {
-                brook_engine::server::glob_matches(&pattern.to_ascii_lowercase(), name.as_bytes())
+                brook_engine::frontend::glob_matches(&pattern.to_ascii_lowercase(), name.as_bytes())
             } else {
                 pattern.eq_ignore_ascii_case(name.as_bytes())
             };

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use super::{Session, Step};
 use crate::Shared;
-use brook_engine::server::parse_i64;
+use brook_engine::frontend::parse_i64;
 
 /// `MEMORY <subcommand> …` (the dispatcher has checked the subcommand and its arity).
 pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
@@ -35,7 +35,7 @@ pub(super) fn run(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
 }
 
 /// `MEMORY USAGE key [SAMPLES count]`: the key's heap bytes
-/// ([`brook_engine::server::Keyspace::memory_usage`]), nil for a missing key. brook counts
+/// ([`brook_engine::frontend::Keyspace::memory_usage`]), nil for a missing key. brook counts
 /// exactly, so `SAMPLES` is checked as Redis checks it (an integer, not negative) and
 /// otherwise has no effect.
 fn usage(shared: &Shared, sess: &mut Session, argv: &[Bytes]) {

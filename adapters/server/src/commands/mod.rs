@@ -17,8 +17,8 @@ pub mod pubsub;
 
 use std::sync::Arc;
 
-pub(crate) use brook_engine::server::arity_ok;
-use brook_engine::server::{CommandSpec, ExecuteFuture, KeyPositions, Keyspace, Protocol};
+pub(crate) use brook_engine::frontend::arity_ok;
+use brook_engine::frontend::{CommandSpec, ExecuteFuture, KeyPositions, Keyspace, Protocol};
 use brook_engine::{Engine, Error, Reply};
 use bytes::Bytes;
 
@@ -251,7 +251,7 @@ struct Found {
 /// COPY when it names a database (see `copy.rs`; the engine's row describes it).
 fn find_for(argv: &[Bytes]) -> Option<Found> {
     if copy::names_db(argv) {
-        if let Some(spec) = brook_engine::server::command_spec("copy") {
+        if let Some(spec) = brook_engine::frontend::command_spec("copy") {
             return Some(Found {
                 spec,
                 run: copy::run,
@@ -275,7 +275,7 @@ fn find(name: &[u8]) -> Option<Found> {
     let &(engine_name, run) = SERVER_RUN
         .iter()
         .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))?;
-    brook_engine::server::command_spec(engine_name).map(|spec| Found { spec, run })
+    brook_engine::frontend::command_spec(engine_name).map(|spec| Found { spec, run })
 }
 
 /// The row of `name` (any case): a server command's or the engine's.
@@ -284,12 +284,12 @@ fn spec(name: &[u8]) -> Option<&'static CommandSpec> {
         .iter()
         .map(|c| &c.spec)
         .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
-        .or_else(|| brook_engine::server::command_spec(name))
+        .or_else(|| brook_engine::frontend::command_spec(name))
 }
 
 /// Every command `brook serve` runs, one row each: the engine's, then the server's.
 fn all_specs() -> impl Iterator<Item = &'static CommandSpec> {
-    brook_engine::server::command_specs()
+    brook_engine::frontend::command_specs()
         .iter()
         .chain(SERVER_COMMANDS.iter().map(|c| &c.spec))
 }

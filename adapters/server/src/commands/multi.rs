@@ -2,7 +2,7 @@
 //! at EXEC, the engine commands among them under one engine lock (nothing else runs in
 //! between, as in Redis). A command refused while queueing (unknown, wrong arity, not
 //! authenticated) makes EXEC answer `EXECABORT`. A key under WATCH that was modified
-//! (as Redis counts modifications: see [`brook_engine::server::Keyspace::key_version`]) makes
+//! (as Redis counts modifications: see [`brook_engine::frontend::Keyspace::key_version`]) makes
 //! EXEC answer nil; the check is made under the same lock as the transaction's first
 //! engine commands.
 
@@ -84,7 +84,7 @@ pub fn unwatch_all(shared: &Shared, sess: &mut Session) {
 
 /// True when a watched key of database `db` changed (checked under its lock).
 fn dirty_in(
-    ks: &brook_engine::server::Keyspace,
+    ks: &brook_engine::frontend::Keyspace,
     watches: &[(usize, Bytes, u64)],
     db: usize,
 ) -> bool {
