@@ -171,7 +171,7 @@ impl WorkerOps for Backend {
         consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
         to: impl AsRef<[u8]> + Send,
-        fields: &[(bytes::Bytes, bytes::Bytes)],
+        fields: &(impl brook_engine::FieldValues + Sync + ?Sized),
     ) -> Result<Option<StreamId>, Error> {
         on_backend!(self, s => WorkerOps::xack_if_owner_then_add(s, key, group, consumer, id, to, fields))
     }

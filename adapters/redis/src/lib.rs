@@ -714,10 +714,17 @@ impl WorkerOps for RedisStreams {
         consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
         to: impl AsRef<[u8]> + Send,
-        fields: &[(Bytes, Bytes)],
+        fields: &(impl brook_engine::FieldValues + Sync + ?Sized),
     ) -> Result<Option<StreamId>, Error> {
         let (key, group, consumer, to) =
             (key.as_ref(), group.as_ref(), consumer.as_ref(), to.as_ref());
+        let fields: Vec<(Bytes, Bytes)> = (0..fields.pair_count())
+            .map(|i| {
+                let (f, v) = fields.pair(i);
+                (Bytes::copy_from_slice(f), Bytes::copy_from_slice(v))
+            })
+            .collect();
+        let fields = &fields[..];
         self.check_slots([key, to])?;
         let cmd = self.inner.scripts.if_owner_add(
             self.inner.features.brook_ops,

@@ -374,7 +374,7 @@ impl WorkerOps for Engine {
         consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
         to: impl AsRef<[u8]> + Send,
-        fields: &[(Bytes, Bytes)],
+        fields: &(impl crate::entry::FieldValues + Sync + ?Sized),
     ) -> Result<Option<StreamId>, Error> {
         let (key, group, consumer, to) =
             (key.as_ref(), group.as_ref(), consumer.as_ref(), to.as_ref());

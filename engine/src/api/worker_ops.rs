@@ -4,9 +4,8 @@
 use core::future::Future;
 use core::time::Duration;
 
-use bytes::Bytes;
-
 use super::{Command, EffectReplies, Streams, StreamsClock};
+use crate::entry::FieldValues;
 use crate::error::Error;
 use crate::id::StreamId;
 
@@ -54,7 +53,7 @@ pub trait WorkerOps: Streams + StreamsClock {
         consumer: impl AsRef<[u8]> + Send,
         id: StreamId,
         to: impl AsRef<[u8]> + Send,
-        fields: &[(Bytes, Bytes)],
+        fields: &(impl FieldValues + Sync + ?Sized),
     ) -> impl Future<Output = Result<Option<StreamId>, Error>> + Send;
 
     /// mark-and-ack-if-new, an idempotent handler's commit: XACK `id`, then set
