@@ -63,15 +63,15 @@ impl Keyspace {
             KeyType::None if !mkstream => return Err(Error::XGroupKeyMissing),
             _ => {}
         }
-        let exact = self.replaying();
+        let replaying = self.replaying();
         self.write_stream(key, mkstream, |s, w| {
             if w.created() {
                 w.modified();
                 w.ready();
             }
             s.create_group(group, start.resolve(), entries_read)?;
-            if exact {
-                restore_entries_read(s, group, entries_read);
+            if replaying {
+                restore_wrapped_counter(s, group, entries_read);
             }
             w.dirty(1);
             if w.recording() {
@@ -98,12 +98,12 @@ impl Keyspace {
         start: GroupStart,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
-        let exact = self.replaying();
+        let replaying = self.replaying();
         let set = self
             .write_stream(key, false, |s, w| {
                 let set = s.set_group_id(group, start.resolve(), entries_read);
-                if set && exact {
-                    restore_entries_read(s, group, entries_read);
+                if set && replaying {
+                    restore_wrapped_counter(s, group, entries_read);
                 }
                 if set {
                     w.dirty(1);
@@ -776,12 +776,16 @@ fn with_ids_counted(mut head: Vec<Bytes>, ids: &[StreamId]) -> Vec<Bytes> {
     effects::with_ids(head, ids)
 }
 
-/// A replayed `ENTRIESREAD n` is the counter the origin held, taken as it is: not
-/// clamped to `entries-added` as a client's is (XREADGROUP can move a counter set
-/// that way past it, and propagates that), and a value below `-1` is one that went
-/// past `i64::MAX`.
-fn restore_entries_read(s: &mut Stream, group: &[u8], entries_read: Option<i64>) {
-    if let Some(n) = entries_read.filter(|&n| n != -1) {
+/// A replayed `ENTRIESREAD` below `-1` is a counter that went past `i64::MAX`,
+/// written wrapped as Redis holds it: restored as it is (Redis refuses such a value,
+/// and with it the whole XGROUP command, when it loads one — brook keeps the group's
+/// new ID and counter). Any other value is clamped to `entries-added` as a client's
+/// is, as Redis clamps it when it loads a file: a file holds both a client's
+/// `ENTRIESREAD` propagated verbatim and the counter a read propagates, and a read can
+/// move that counter past `entries-added` (after a SETID that clamped it, with an ID
+/// before the last entries) — a state that, like Redis's, does not survive a reload.
+fn restore_wrapped_counter(s: &mut Stream, group: &[u8], entries_read: Option<i64>) {
+    if let Some(n) = entries_read.filter(|&n| n < -1) {
         s.with_group(group, |g| g.entries_read = Some(n as u64));
     }
 }

@@ -60,8 +60,63 @@ fn without_consumer_times(f: Frame, empty_producers: bool) -> Frame {
     }
 }
 
+/// A group whose counters a replay does not carry, by key and name.
+type GroupName = (Vec<u8>, Vec<u8>);
+
+/// An XINFO FULL reply with `entries-read` and `lag` blanked for the groups in
+/// `clamped`, after adding to it the groups (of `key`) whose `entries-read` is above
+/// the stream's `entries-added` — read on the origin first. A read can move a group's
+/// counter past `entries-added` (after a SETID that clamped it, with an ID before the
+/// last entries); the origin propagates that counter, and a replay clamps it as Redis
+/// clamps it when it loads its own file (docs/design.md, "Effects"). From then on the
+/// two counters may differ until the run ends; the rest of such a group is compared.
+fn counters_of_clamped_blanked(f: Frame, key: &[u8], clamped: &mut BTreeSet<GroupName>) -> Frame {
+    let Frame::Array(mut items) = f else {
+        return f;
+    };
+    let at = |fields: &[Frame], name: &[u8]| {
+        fields
+            .iter()
+            .position(|i| matches!(i, Frame::Bulk(b) if &b[..] == name))
+            .map(|i| i + 1)
+    };
+    let added = match at(&items, b"entries-added").and_then(|i| items.get(i)) {
+        Some(Frame::Integer(n)) => *n as u64,
+        _ => return Frame::Array(items),
+    };
+    if let Some(Some(Frame::Array(groups))) = at(&items, b"groups").map(|i| items.get_mut(i)) {
+        for g in groups {
+            let Frame::Array(fields) = g else { continue };
+            let name = match at(fields, b"name").and_then(|i| fields.get(i)) {
+                Some(Frame::Bulk(n)) => (key.to_vec(), n.to_vec()),
+                _ => continue,
+            };
+            // A counter past `i64::MAX` shows negative and is restored as it is.
+            if let Some(Frame::Integer(n)) = at(fields, b"entries-read").and_then(|i| fields.get(i))
+            {
+                if *n >= 0 && (*n as u64) > added {
+                    clamped.insert(name.clone());
+                }
+            }
+            if clamped.contains(&name) {
+                for field in [&b"entries-read"[..], b"lag"] {
+                    if let Some(v) = at(fields, field).and_then(|i| fields.get_mut(i)) {
+                        *v = Frame::Null;
+                    }
+                }
+            }
+        }
+    }
+    Frame::Array(items)
+}
+
 /// Everything a replay must rebuild, as text.
-fn state(ks: &mut Keyspace, now: u64, empty_producers: &BTreeSet<Vec<u8>>) -> String {
+fn state(
+    ks: &mut Keyspace,
+    now: u64,
+    empty_producers: &BTreeSet<Vec<u8>>,
+    clamped: &mut BTreeSet<GroupName>,
+) -> String {
     let mut keys: Vec<Bytes> = ks.keys(b"*");
     keys.sort();
     let mut out = String::new();
@@ -70,9 +125,13 @@ fn state(ks: &mut Keyspace, now: u64, empty_producers: &BTreeSet<Vec<u8>>) -> St
         let t = to_frame(&ks.execute(&args(&["TYPE", &k]), now), Protocol::Resp2);
         let body = match &t {
             Frame::Simple(s) if s == b"stream" => without_consumer_times(
-                to_frame(
-                    &ks.execute(&args(&["XINFO", "STREAM", &k, "FULL", "COUNT", "0"]), now),
-                    Protocol::Resp2,
+                counters_of_clamped_blanked(
+                    to_frame(
+                        &ks.execute(&args(&["XINFO", "STREAM", &k, "FULL", "COUNT", "0"]), now),
+                        Protocol::Resp2,
+                    ),
+                    &key,
+                    clamped,
                 ),
                 empty_producers.contains(&key[..]),
             )
@@ -117,6 +176,7 @@ fn replayed_effects_rebuild_the_keyspace() {
     let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
     let mut history: Vec<String> = Vec::new();
     let mut empty_producers: BTreeSet<Vec<u8>> = BTreeSet::new();
+    let mut clamped: BTreeSet<GroupName> = BTreeSet::new();
     for step in 1..=steps {
         now += 1 + gen.rng.below(40);
         // Now and then a key that expires soon, so that expiry is replayed too.
@@ -177,8 +237,8 @@ fn replayed_effects_rebuild_the_keyspace() {
         }
         empty_producers.retain(|k| origin.key_type(k) != KeyType::None);
         let (a, b) = (
-            state(&mut origin, now, &empty_producers),
-            state(&mut replica, now, &empty_producers),
+            state(&mut origin, now, &empty_producers, &mut clamped),
+            state(&mut replica, now, &empty_producers, &mut clamped),
         );
         if a != b {
             let tail = history[history.len().saturating_sub(30)..].join("\n");
@@ -193,7 +253,11 @@ fn replayed_effects_rebuild_the_keyspace() {
             view.record(key.as_bytes(), &full);
         }
     }
-    eprintln!("effects replayed over {steps} steps (seed {seed}): {kinds:?}");
+    eprintln!(
+        "effects replayed over {steps} steps (seed {seed}): {kinds:?}; {} groups' counters \
+         ran past entries-added (clamped on replay, not compared from then on)",
+        clamped.len()
+    );
     // Each rewritten form, and the plain ones, must have been exercised.
     for (kind, floor) in [
         ("XADD", steps / 20),
