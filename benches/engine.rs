@@ -106,7 +106,7 @@ fn xadd(c: &mut Criterion) {
         let mut i = 0u64;
         b.iter(|| {
             i += 1;
-            if i % 64 == 0 {
+            if i.is_multiple_of(64) {
                 now += 1;
             }
             ks.xadd(

@@ -106,7 +106,7 @@ impl<'a, T> FlatFields<'a, T> {
     /// The pairs of `args`; `None` when it has an odd number of elements (a field
     /// without its value), which XADD answers with its arity error.
     pub fn new(args: &'a [T]) -> Option<FlatFields<'a, T>> {
-        (args.len() % 2 == 0).then_some(FlatFields(args))
+        args.len().is_multiple_of(2).then_some(FlatFields(args))
     }
 }
 

@@ -445,7 +445,7 @@ pub(crate) fn millis(d: Duration) -> u64 {
 /// `d` in whole milliseconds, rounded up (so any wait or expiry above zero is at least
 /// 1 ms) and at most `i64::MAX`.
 pub(crate) fn millis_up(d: Duration) -> u64 {
-    let up = u64::from(d.subsec_nanos() % 1_000_000 != 0);
+    let up = u64::from(!d.subsec_nanos().is_multiple_of(1_000_000));
     millis(d).saturating_add(up).min(i64::MAX as u64)
 }
 

@@ -820,7 +820,7 @@ impl GroupModel {
             return Err(ModelError::LimitWithoutApprox.into());
         }
         let rest = argv.len() - t.next - 1;
-        if rest < 2 || rest % 2 != 0 {
+        if rest < 2 || !rest.is_multiple_of(2) {
             return Err(arity("xadd"));
         }
         if id == AddId::Explicit(MIN_ID) {
@@ -1264,7 +1264,7 @@ impl GroupModel {
                 noack = true;
                 i += 1;
             } else if eq(a, "STREAMS") && more >= 1 {
-                if more % 2 != 0 {
+                if !more.is_multiple_of(2) {
                     return Err(err("ERR Unbalanced 'xreadgroup' list of streams: for each stream key an ID or '>' must be specified."));
                 }
                 streams = Some((i + 1, more / 2));

@@ -204,7 +204,7 @@ async fn failing_messages_do_not_stall_the_rest_with_the_defaults() {
                 *tries == 1
             };
             async move {
-                if first && n % 10 == 0 {
+                if first && n.is_multiple_of(10) {
                     Err(BoxError::from(
                         "the first attempt of every tenth order fails",
                     ))

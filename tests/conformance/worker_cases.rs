@@ -928,7 +928,7 @@ async fn load_100k(env: &Env) {
     let total = load_size();
     // n % 97 == 0: always fails (dead-lettered); n % 31 == 0: fails once; n % 53 == 0:
     // panics once.
-    let poison = |n: u64| n % 97 == 0;
+    let poison = |n: u64| n.is_multiple_of(97);
     let ok: Arc<Vec<AtomicU64>> = Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
     let mut handles = Vec::new();
     for w in 0..WORKERS {
@@ -944,10 +944,10 @@ async fn load_100k(env: &Env) {
                 let first = m.deliveries == 1;
                 let ok = ok.clone();
                 async move {
-                    if poison(n) || (first && n % 31 == 0) {
+                    if poison(n) || (first && n.is_multiple_of(31)) {
                         return Err(format!("failing {n}").into());
                     }
-                    if first && n % 53 == 0 {
+                    if first && n.is_multiple_of(53) {
                         panic!("panicking on {n} on purpose");
                     }
                     ok.get(n as usize)

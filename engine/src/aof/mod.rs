@@ -7,18 +7,65 @@
 //! - [`resp_log`]: commands as the files hold them; the reader tells a torn tail from
 //!   damage.
 //! - [`load`]: a directory replayed, as Redis loads it (`aof-load-truncated yes`).
+//! - [`appender`]: the incremental file being appended to, and its flusher thread
+//!   (the one lock outside [`crate::sync`]: it never nests in the engine lock, and
+//!   loom models the engine's).
+//! - [`open`]: a directory opened for an engine: locked, loaded, created if new.
 //!
 //! What is appended for each write is what Redis propagates for it: the keyspace
 //! records those effects ([`crate::frontend::Keyspace::record_effects`]).
 
+pub mod appender;
 pub mod load;
 pub mod manifest;
 pub mod resp_log;
 
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+use crate::error::Error;
+use appender::Appender;
 
 pub use load::{load_dir, Loaded, Skipped, Truncation, KEEP_SKIPPED, MANIFEST};
 pub use manifest::{AofFile, FileKind, Manifest, ManifestError};
+
+/// When what is appended reaches the disk: Redis's `appendfsync`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fsync {
+    /// A write returns once its bytes are synced; concurrent writers share a sync.
+    Always,
+    /// Synced once a second: a crash of the machine loses at most about the last
+    /// second; a crash of the process loses nothing written (the flusher writes at
+    /// once).
+    #[default]
+    EverySec,
+    /// Never synced by brook: the system writes it back when it will.
+    No,
+}
+
+impl Fsync {
+    /// The policy Redis's `appendfsync` names (`always`, `everysec`, `no`; any case).
+    pub fn parse(name: &str) -> Option<Fsync> {
+        match name.to_ascii_lowercase().as_str() {
+            "always" => Some(Fsync::Always),
+            "everysec" => Some(Fsync::EverySec),
+            "no" => Some(Fsync::No),
+            _ => None,
+        }
+    }
+
+    /// Redis's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::EverySec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+}
 
 /// A directory that cannot be loaded (or written): what and where.
 #[derive(Debug)]
@@ -47,6 +94,11 @@ pub enum AofError {
         /// What was wrong there.
         reason: String,
     },
+    /// Another process (or engine) has the directory open.
+    Locked {
+        /// The directory.
+        dir: PathBuf,
+    },
 }
 
 impl AofError {
@@ -74,6 +126,11 @@ impl core::fmt::Display for AofError {
                 "bad AOF file {} at byte {offset}: {reason}",
                 file.display()
             ),
+            AofError::Locked { dir } => write!(
+                f,
+                "{} is in use by another process (it holds {LOCK})",
+                dir.display()
+            ),
         }
     }
 }
@@ -85,4 +142,118 @@ impl std::error::Error for AofError {
             _ => None,
         }
     }
+}
+
+/// The lock file: one process (one engine) per directory.
+pub const LOCK: &str = "brook.lock";
+
+/// A directory opened for an engine.
+pub(crate) struct Opened {
+    /// The file appended to.
+    pub appender: Appender,
+    /// What loading found.
+    pub loaded: Loaded,
+    /// Held for as long as the directory is open (dropped: unlocked).
+    pub _lock: File,
+}
+
+/// Opens `dir` (created if missing) for one engine: takes its lock, replays what it
+/// holds through `replay`, creates a base and an incremental file (and the manifest
+/// naming them) when it has none, and opens the last incremental file to append to.
+pub(crate) fn open(
+    dir: &Path,
+    fsync: Fsync,
+    replay: impl FnMut(usize, &[Bytes]) -> Result<(), Error>,
+) -> Result<Opened, AofError> {
+    fs::create_dir_all(dir).map_err(|e| AofError::io(dir, e))?;
+    let lock_path = dir.join(LOCK);
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| AofError::io(&lock_path, e))?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            return Err(AofError::Locked {
+                dir: dir.to_path_buf(),
+            })
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(AofError::io(&lock_path, e)),
+    }
+    let loaded = load_dir(dir, replay)?;
+    let mut manifest = loaded.manifest.clone().unwrap_or_default();
+    let mut changed = false;
+    if loaded.manifest.is_none() {
+        // A new directory, as Redis starts one: an empty base, then the increments.
+        let base = "appendonly.aof.1.base.aof".to_string();
+        create_empty(&dir.join(&base))?;
+        manifest.base = Some(AofFile {
+            name: base,
+            seq: 1,
+            kind: FileKind::Base,
+            start_offset: None,
+            end_offset: None,
+        });
+        changed = true;
+    }
+    if manifest.incr.is_empty() {
+        let seq = 1;
+        let name = format!("appendonly.aof.{seq}.incr.aof");
+        create_empty(&dir.join(&name))?;
+        manifest.incr.push(AofFile {
+            name,
+            seq,
+            kind: FileKind::Incr,
+            start_offset: None,
+            end_offset: None,
+        });
+        changed = true;
+    }
+    if changed {
+        write_manifest(dir, &manifest)?;
+    }
+    let last = manifest
+        .incr
+        .last()
+        .map(|f| dir.join(&f.name))
+        .unwrap_or_default();
+    let file = OpenOptions::new()
+        .append(true)
+        .open(&last)
+        .map_err(|e| AofError::io(&last, e))?;
+    Ok(Opened {
+        appender: Appender::new(file, fsync),
+        loaded: Loaded {
+            manifest: Some(manifest),
+            ..loaded
+        },
+        _lock: lock,
+    })
+}
+
+fn create_empty(path: &Path) -> Result<(), AofError> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| AofError::io(path, e))
+}
+
+/// Writes the manifest as Redis does: a temporary file, synced, renamed over the old
+/// one, and the directory synced, so a crash leaves the old manifest or the new one.
+fn write_manifest(dir: &Path, m: &Manifest) -> Result<(), AofError> {
+    let tmp = dir.join(format!("temp-{MANIFEST}"));
+    let path = dir.join(MANIFEST);
+    let mut f = File::create(&tmp).map_err(|e| AofError::io(&tmp, e))?;
+    f.write_all(m.to_text().as_bytes())
+        .and_then(|()| f.sync_all())
+        .map_err(|e| AofError::io(&tmp, e))?;
+    fs::rename(&tmp, &path).map_err(|e| AofError::io(&path, e))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| AofError::io(dir, e))
 }

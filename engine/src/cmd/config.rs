@@ -102,7 +102,7 @@ pub(super) fn run_get(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
 
 pub(super) fn run_set(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
     let pairs = &argv[2..];
-    if pairs.len() % 2 != 0 {
+    if !pairs.len().is_multiple_of(2) {
         return Reply::Error(Error::Syntax);
     }
     let mut chosen: Vec<(&'static str, &Bytes)> = Vec::new();

@@ -95,7 +95,7 @@ pub(super) fn scan(argv: &[Bytes], group_cmd: bool, now: u64) -> Result<ReadArgs
             i += 1;
             args.count = Some(parse_int(&argv[i])?.max(0) as u64);
         } else if keyword_eq(opt, "STREAMS") && more > 0 {
-            if more % 2 != 0 {
+            if !more.is_multiple_of(2) {
                 return Err(if group_cmd {
                     Error::UnbalancedXReadGroup
                 } else {

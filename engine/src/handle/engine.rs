@@ -14,7 +14,7 @@ use crate::blocking::waiters::Waiters;
 use crate::entry::{FieldValues, StreamEntries, StreamEntry};
 use crate::error::Error;
 use crate::handle::clock::{Clock, SystemClock};
-use crate::handle::state::{Inner, State};
+use crate::handle::state::{Inner, Locked, State};
 use crate::id::StreamId;
 use crate::info::{
     Claimed, GroupEntry, PendingEntry, XAutoClaimReply, XInfoConsumer, XInfoGroup, XInfoStream,
@@ -30,7 +30,7 @@ use crate::options::{
 use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 use crate::read::request::{owned_streams, ReadOutput, ReadRequest};
 use crate::reply::Reply;
-use crate::sync::{Arc, AtomicBool, Condvar, Mutex, MutexGuard};
+use crate::sync::{Arc, AtomicBool, Condvar, Mutex};
 
 /// A handle to an in-process stream engine.
 #[derive(Clone)]
@@ -94,10 +94,59 @@ impl EngineBuilder {
 
     /// The engine.
     pub fn build(self) -> Engine {
+        let ks = Keyspace::with_config(self.config);
+        self.build_with(ks, None)
+    }
+
+    /// A durable engine on the append-only directory `dir` (Redis 7+'s multi-part
+    /// format, which `redis-server` loads too): created if missing, else loaded as
+    /// Redis loads it (a torn end of the last file cut off, see
+    /// [`crate::aof::load_dir`]); from then on every write's effects are appended,
+    /// synced by `fsync`. One engine per directory: a second open, from this process or
+    /// another, is [`AofError::Locked`](crate::aof::AofError::Locked) until the first
+    /// engine is dropped.
+    #[cfg(not(loom))]
+    pub fn open(
+        self,
+        dir: impl AsRef<std::path::Path>,
+        fsync: crate::aof::Fsync,
+    ) -> Result<Engine, crate::aof::AofError> {
+        let mut ks = Keyspace::with_config(self.config);
+        ks.set_replaying(true);
+        let now = match &self.clock {
+            Some(c) => c.now_ms(),
+            None => SystemClock.now_ms(),
+        };
+        let opened = crate::aof::open(dir.as_ref(), fsync, |db, argv| {
+            if db != 0 {
+                return Err(Error::DbIndexOutOfRange);
+            }
+            match ks.execute(argv, now) {
+                Reply::Error(e) => Err(e),
+                _ => Ok(()),
+            }
+        })?;
+        ks.set_replaying(false);
+        ks.take_effects();
+        ks.record_effects(true);
+        Ok(self.build_with(ks, Some(opened)))
+    }
+
+    fn build_with(
+        self,
+        ks: Keyspace,
+        #[cfg(not(loom))] aof: Option<crate::aof::Opened>,
+        #[cfg(loom)] _aof: Option<()>,
+    ) -> Engine {
+        #[cfg(not(loom))]
+        let (aof, aof_open) = match aof {
+            Some(o) => (Some(o.appender), Some((o.loaded, o._lock))),
+            None => (None, None),
+        };
         let engine = Engine {
             inner: Arc::new(Inner {
                 state: Mutex::new(State {
-                    ks: Keyspace::with_config(self.config),
+                    ks,
                     waiters: Waiters::default(),
                     closed: false,
                     timer_running: false,
@@ -109,6 +158,10 @@ impl EngineBuilder {
                 pubsub: std::sync::Arc::new(crate::pubsub::Shared::new(
                     self.pubsub_buffer.unwrap_or(DEFAULT_PUBSUB_BUFFER),
                 )),
+                #[cfg(not(loom))]
+                aof,
+                #[cfg(not(loom))]
+                aof_open,
             }),
         };
         crate::handle::timer::subscribe_clock(&engine.inner);
@@ -125,6 +178,23 @@ impl Engine {
     /// A builder to choose the clock and configuration.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
+    }
+
+    /// What opening its append-only directory found, for a durable engine
+    /// ([`EngineBuilder::open`]): commands replayed, a torn end cut off, commands
+    /// skipped as Redis skips them.
+    #[cfg(not(loom))]
+    pub fn aof_loaded(&self) -> Option<&crate::aof::Loaded> {
+        self.inner.aof_open.as_ref().map(|(loaded, _)| loaded)
+    }
+
+    /// The append-only file's policy, bytes staged and bytes synced since it was
+    /// opened, and its last write failure while it lasts (`None`: not durable).
+    #[cfg(not(loom))]
+    pub fn aof_progress(&self) -> Option<(crate::aof::Fsync, u64, u64, Option<String>)> {
+        let aof = self.inner.aof.as_ref()?;
+        let (staged, synced) = aof.progress();
+        Some((aof.fsync(), staged, synced, aof.failure()))
     }
 
     /// The engine's clock.
@@ -159,8 +229,8 @@ impl Engine {
         &self.inner
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner.state.lock()
+    pub(crate) fn lock(&self) -> Locked<'_> {
+        self.inner.lock()
     }
 
     /// Runs `f` on the keyspace under the engine lock, with the command time frozen at
@@ -175,12 +245,33 @@ impl Engine {
         let now = self.now();
         st.ks.expire_due(now);
         let out = f(&mut st.ks, now);
-        if st.ks.signals_pending() {
-            let done = st.after_write(now);
-            drop(st);
+        let done = if st.ks.signals_pending() {
+            Some(st.after_write(now))
+        } else {
+            None
+        };
+        let ticket = st.stage_effects();
+        drop(st);
+        if let Some(done) = done {
             done.deliver();
         }
+        if let Some(t) = ticket {
+            self.await_durable(t);
+        }
         out
+    }
+
+    /// Waits until the append-only file holds the bytes up to `ticket` on disk (the
+    /// `always` policy; the others return at once). A failure is the appender's to
+    /// report: writes are refused until it clears.
+    #[cold]
+    fn await_durable(&self, ticket: u64) {
+        #[cfg(not(loom))]
+        if let Some(aof) = &self.inner.aof {
+            let _ = aof.wait_synced(ticket);
+        }
+        #[cfg(loom)]
+        let _ = ticket;
     }
 
     /// A read-only look at the keyspace under the engine lock.

@@ -6,7 +6,7 @@
 use crate::blocking::waiters::{Completions, Waiters};
 use crate::handle::clock::{Clock, SystemClock};
 use crate::keyspace::Keyspace;
-use crate::sync::{AtomicBool, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
 
 /// What the engine lock guards: the keyspace and the readers blocked on it.
 pub(crate) struct State {
@@ -44,9 +44,24 @@ pub(crate) struct Inner {
     pub(crate) spin: core::time::Duration,
     /// The publish/subscribe hub.
     pub(crate) pubsub: std::sync::Arc<crate::pubsub::Shared>,
+    /// The append-only file the keyspace's effects go to, when the engine is durable.
+    #[cfg(not(loom))]
+    pub(crate) aof: Option<crate::aof::appender::Appender>,
+    /// What opening the directory found, and its lock (held while the engine lives).
+    #[cfg(not(loom))]
+    pub(crate) aof_open: Option<(crate::aof::Loaded, std::fs::File)>,
 }
 
 impl Inner {
+    /// Takes the engine lock.
+    #[inline]
+    pub(crate) fn lock(&self) -> Locked<'_> {
+        Locked {
+            st: self.state.lock(),
+            inner: self,
+        }
+    }
+
     #[inline]
     pub(crate) fn now(&self) -> u64 {
         match &self.clock {
@@ -66,10 +81,57 @@ impl Inner {
     /// Fires due deadlines (a clock that moves when told calls this after each move).
     pub(crate) fn fire_due(&self, now: u64) {
         let done = {
-            let mut st = self.state.lock();
+            let mut st = self.lock();
             let st = &mut *st;
             st.waiters.fire_due(&mut st.ks, now)
         };
         done.deliver();
+    }
+}
+
+/// The engine lock held: the state, whose recorded effects are staged on the
+/// append-only file when the lock is let go — whichever path took it.
+pub(crate) struct Locked<'a> {
+    st: MutexGuard<'a, State>,
+    inner: &'a Inner,
+}
+
+impl Locked<'_> {
+    /// Stages the effects the keyspace recorded since the last call on the
+    /// append-only file (under the lock: the file's order is the engine's); the ticket
+    /// to wait for, when there were any.
+    #[inline]
+    pub(crate) fn stage_effects(&mut self) -> Option<u64> {
+        #[cfg(not(loom))]
+        {
+            let aof = self.inner.aof.as_ref()?;
+            let effects = self.st.ks.take_effects();
+            aof.stage(0, &effects)
+        }
+        #[cfg(loom)]
+        {
+            let _ = self.inner;
+            None
+        }
+    }
+}
+
+impl core::ops::Deref for Locked<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.st
+    }
+}
+
+impl core::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.st
+    }
+}
+
+impl Drop for Locked<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        self.stage_effects();
     }
 }

@@ -668,7 +668,7 @@ impl Run {
         for (info, theirs) in infos.iter().zip(replies) {
             self.compare_info(step, info, theirs, at);
         }
-        if step % 25 == 0 {
+        if step.is_multiple_of(25) {
             for (i, key) in ALL_KEYS.iter().enumerate() {
                 let theirs = self.full[i].clone();
                 let at = self.full_at;

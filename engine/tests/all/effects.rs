@@ -61,7 +61,7 @@ fn without_consumer_times(f: Frame, empty_producers: bool) -> Frame {
 }
 
 /// A group whose counters a replay does not carry, by key and name.
-type GroupName = (Vec<u8>, Vec<u8>);
+pub(crate) type GroupName = (Vec<u8>, Vec<u8>);
 
 /// An XINFO FULL reply with `entries-read` and `lag` blanked for the groups in
 /// `clamped`, after adding to it the groups (of `key`) whose `entries-read` is above
@@ -70,7 +70,11 @@ type GroupName = (Vec<u8>, Vec<u8>);
 /// last entries); the origin propagates that counter, and a replay clamps it as Redis
 /// clamps it when it loads its own file (docs/design.md, "Effects"). From then on the
 /// two counters may differ until the run ends; the rest of such a group is compared.
-fn counters_of_clamped_blanked(f: Frame, key: &[u8], clamped: &mut BTreeSet<GroupName>) -> Frame {
+pub(crate) fn counters_of_clamped_blanked(
+    f: Frame,
+    key: &[u8],
+    clamped: &mut BTreeSet<GroupName>,
+) -> Frame {
     let Frame::Array(mut items) = f else {
         return f;
     };
@@ -111,7 +115,7 @@ fn counters_of_clamped_blanked(f: Frame, key: &[u8], clamped: &mut BTreeSet<Grou
 }
 
 /// Everything a replay must rebuild, as text.
-fn state(
+pub(crate) fn state(
     ks: &mut Keyspace,
     now: u64,
     empty_producers: &BTreeSet<Vec<u8>>,

@@ -1,5 +1,8 @@
 //! brook-engine's integration tests, in one binary.
 
+#[cfg(not(loom))]
+mod aof_durable;
+#[cfg(not(loom))]
 mod aof_interop;
 mod blocking;
 mod blocking_diff;

@@ -54,7 +54,7 @@ pub(super) fn if_owner(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> S
 
 /// `BROOK.ACKIFOWNERTHENADD`.
 pub(super) fn if_owner_then_add(shared: &Shared, sess: &mut Session, argv: &[Bytes]) -> Step {
-    if (argv.len() - 6) % 2 != 0 {
+    if !(argv.len() - 6).is_multiple_of(2) {
         sess.out
             .error(&Error::WrongArity("brook.ackifownerthenadd").to_string());
         return Step::Done;

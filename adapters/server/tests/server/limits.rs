@@ -162,7 +162,7 @@ fn garbage_never_breaks_the_server() {
             .expect("timeout");
         let mut bytes = Vec::new();
         for _ in 0..(rng.next() % 60) {
-            if rng.next() % 4 == 0 {
+            if rng.next().is_multiple_of(4) {
                 bytes.push(rng.next() as u8);
             } else {
                 bytes.extend_from_slice(pieces[(rng.next() % pieces.len() as u64) as usize]);

@@ -1,0 +1,274 @@
+//! The open append-only file: what the engine stages under its lock is written and
+//! made durable by a flusher thread, never under the engine lock.
+//!
+//! Writers stage the effects of a command (encoded, wrapped in MULTI/EXEC when there
+//! are several, as Redis wraps them) while they hold the engine lock, so the file's
+//! order is the engine's. The flusher takes everything staged, writes it, and — by
+//! the policy — syncs it:
+//!
+//! - [`Fsync::Always`]: synced before any writer whose bytes it held is let go; every
+//!   writer waiting meanwhile shares the next sync (group commit).
+//! - [`Fsync::EverySec`]: written as soon as the flusher gets to it, synced once a
+//!   second.
+//! - [`Fsync::No`]: written, synced when the system decides.
+//!
+//! A failed write or sync keeps the bytes not yet on disk (nothing staged is ever
+//! dropped) and is retried; until one succeeds the appender is failed
+//! ([`Appender::failure`]) and the engine refuses writes with Redis's `MISCONF` error.
+
+use std::fs::File;
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::resp_log::encode;
+use super::Fsync;
+
+/// How long the flusher waits before retrying a failed write.
+const RETRY: Duration = Duration::from_millis(100);
+
+/// What writers and the flusher share.
+struct Pending {
+    /// Staged bytes not yet written.
+    buf: Vec<u8>,
+    /// Bytes staged since the file was opened (the next ticket's base).
+    staged: u64,
+    /// Bytes written (to the system) since then.
+    written: u64,
+    /// Bytes synced since then.
+    synced: u64,
+    /// The last write or sync failure, until a write and sync succeed again.
+    failure: Option<String>,
+    /// The database the file's last SELECT named.
+    db: Option<usize>,
+    /// The appender is being closed: flush what is left and stop.
+    closing: bool,
+}
+
+struct Shared {
+    pending: Mutex<Pending>,
+    /// Wakes the flusher (something staged, or closing).
+    work: Condvar,
+    /// Wakes writers waiting for their bytes to be synced.
+    done: Condvar,
+    fsync: Fsync,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The incremental file being appended to, with its flusher thread.
+pub struct Appender {
+    shared: Arc<Shared>,
+    flusher: Option<JoinHandle<()>>,
+}
+
+impl Appender {
+    /// Appends to `file` (opened for appending, positioned at its end) under `fsync`.
+    pub fn new(file: File, fsync: Fsync) -> Appender {
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending {
+                buf: Vec::new(),
+                staged: 0,
+                written: 0,
+                synced: 0,
+                failure: None,
+                db: None,
+                closing: false,
+            }),
+            work: Condvar::new(),
+            done: Condvar::new(),
+            fsync,
+        });
+        let s = shared.clone();
+        let flusher = std::thread::Builder::new()
+            .name("brook-aof".into())
+            .spawn(move || flush_loop(&s, file))
+            .ok();
+        Appender { shared, flusher }
+    }
+
+    /// The policy.
+    pub fn fsync(&self) -> Fsync {
+        self.shared.fsync
+    }
+
+    /// Stages the effects of one command or batch on database `db` (the caller holds
+    /// the engine lock, so the order is the engine's): `SELECT db` first when the file
+    /// last named another, MULTI/EXEC around several. The ticket to wait for with
+    /// [`Appender::wait_synced`]; `None` when there was nothing to stage.
+    pub fn stage(&self, db: usize, effects: &[Vec<Bytes>]) -> Option<u64> {
+        if effects.is_empty() {
+            return None;
+        }
+        let mut p = self.shared.lock();
+        let before = p.buf.len();
+        if p.db != Some(db) {
+            encode(&[&b"SELECT"[..], db.to_string().as_bytes()], &mut p.buf);
+            p.db = Some(db);
+        }
+        let multi = effects.len() > 1;
+        if multi {
+            encode(&["MULTI"], &mut p.buf);
+        }
+        for e in effects {
+            encode(e, &mut p.buf);
+        }
+        if multi {
+            encode(&["EXEC"], &mut p.buf);
+        }
+        p.staged += (p.buf.len() - before) as u64;
+        let ticket = p.staged;
+        drop(p);
+        self.shared.work.notify_one();
+        Some(ticket)
+    }
+
+    /// Waits until the bytes up to `ticket` are on disk (only the `always` policy
+    /// waits; the others return at once); the failure that keeps them from it, if the
+    /// flusher meets one first.
+    pub fn wait_synced(&self, ticket: u64) -> Result<(), String> {
+        if self.shared.fsync != Fsync::Always {
+            return Ok(());
+        }
+        let mut p = self.shared.lock();
+        loop {
+            if p.synced >= ticket {
+                return Ok(());
+            }
+            if let Some(f) = &p.failure {
+                return Err(f.clone());
+            }
+            p = self
+                .shared
+                .done
+                .wait(p)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The last write or sync failure, while it lasts (writes are refused meanwhile).
+    pub fn failure(&self) -> Option<String> {
+        self.shared.lock().failure.clone()
+    }
+
+    /// Bytes staged and bytes synced since the file was opened.
+    pub fn progress(&self) -> (u64, u64) {
+        let p = self.shared.lock();
+        (p.staged, p.synced)
+    }
+}
+
+impl Drop for Appender {
+    /// Writes and syncs what is staged, then stops the flusher.
+    fn drop(&mut self) {
+        self.shared.lock().closing = true;
+        self.shared.work.notify_all();
+        if let Some(t) = self.flusher.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The flusher: writes what is staged, syncs by the policy, retries failures.
+fn flush_loop(shared: &Shared, mut file: File) {
+    let mut last_sync = Instant::now();
+    let mut unsynced = false;
+    loop {
+        let mut p = shared.lock();
+        // Wait for bytes, a due sync, or the end.
+        loop {
+            let sync_due = unsynced
+                && shared.fsync == Fsync::EverySec
+                && last_sync.elapsed() >= Duration::from_secs(1);
+            if !p.buf.is_empty() || sync_due || p.closing {
+                break;
+            }
+            let wait = if unsynced && shared.fsync == Fsync::EverySec {
+                Duration::from_secs(1).saturating_sub(last_sync.elapsed())
+            } else {
+                Duration::from_secs(3600)
+            };
+            p = shared
+                .work
+                .wait_timeout(p, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        let closing = p.closing;
+        let chunk = std::mem::take(&mut p.buf);
+        let upto = p.written + chunk.len() as u64;
+        drop(p);
+
+        // Write outside the lock; on failure put back what did not make it.
+        let mut done = 0;
+        let mut failure = None;
+        while done < chunk.len() {
+            match file.write(&chunk[done..]) {
+                Ok(0) => {
+                    failure = Some("write returned 0".to_string());
+                    break;
+                }
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        if done > 0 {
+            unsynced = true;
+        }
+        let sync_now = failure.is_none()
+            && unsynced
+            && match shared.fsync {
+                Fsync::Always => true,
+                Fsync::EverySec => closing || last_sync.elapsed() >= Duration::from_secs(1),
+                Fsync::No => closing,
+            };
+        if sync_now {
+            match file.sync_data() {
+                Ok(()) => {
+                    unsynced = false;
+                    last_sync = Instant::now();
+                }
+                Err(e) => failure = Some(e.to_string()),
+            }
+        }
+
+        let mut p = shared.lock();
+        let written = upto - (chunk.len() - done) as u64;
+        p.written = written;
+        if !unsynced {
+            p.synced = written;
+        }
+        if done < chunk.len() {
+            // Unwritten bytes go back in front of anything staged since.
+            let mut rest = chunk[done..].to_vec();
+            rest.extend_from_slice(&p.buf);
+            p.buf = rest;
+        }
+        let failed = failure.is_some();
+        match failure {
+            Some(f) => p.failure = Some(f),
+            None if !unsynced || shared.fsync != Fsync::Always => p.failure = None,
+            None => {}
+        }
+        let stop = closing && (p.buf.is_empty() || failed);
+        drop(p);
+        shared.done.notify_all();
+        if stop {
+            return;
+        }
+        if failed {
+            std::thread::sleep(RETRY);
+        }
+    }
+}
