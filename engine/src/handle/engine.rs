@@ -255,20 +255,18 @@ impl Engine {
         if let Some(done) = done {
             done.deliver();
         }
-        if let Some(t) = ticket {
-            self.await_durable(t);
-        }
+        self.await_durable(ticket);
         out
     }
 
     /// Waits until the append-only file holds the bytes up to `ticket` on disk (the
     /// `always` policy; the others return at once). A failure is the appender's to
     /// report: writes are refused until it clears.
-    #[cold]
-    fn await_durable(&self, ticket: u64) {
+    #[inline]
+    pub(crate) fn await_durable(&self, ticket: Option<u64>) {
         #[cfg(not(loom))]
-        if let Some(aof) = &self.inner.aof {
-            let _ = aof.wait_synced(ticket);
+        if let (Some(aof), Some(t)) = (&self.inner.aof, ticket) {
+            let _ = aof.wait_synced(t);
         }
         #[cfg(loom)]
         let _ = ticket;

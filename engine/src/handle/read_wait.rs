@@ -44,7 +44,13 @@ fn start(engine: &Engine, mut req: ReadRequest, block: Option<u64>) -> Start {
     st.ks.resolve_last(&mut req);
     let out = match st.ks.run_read(&req, now) {
         Ok(out) if out.is_empty() && block.is_some() => out,
-        done => return Start::Done(done),
+        done => {
+            // A group read changed the PEL: durable before it answers (`always`).
+            let ticket = st.stage_effects();
+            drop(st);
+            engine.await_durable(ticket);
+            return Start::Done(done);
+        }
     };
     drop(out);
     if st.closed {
@@ -91,11 +97,18 @@ fn begin_execute(engine: &Engine, argv: &[Bytes]) -> Result<Reply, (WaiterId, Ar
         None => {
             let reply = st.ks.execute(argv, now);
             let done = st.after_write(now);
+            let ticket = st.stage_effects();
             drop(st);
             done.deliver();
+            engine.await_durable(ticket);
             Ok(reply)
         }
-        Some(ReadStep::Reply(reply)) => Ok(reply),
+        Some(ReadStep::Reply(reply)) => {
+            let ticket = st.stage_effects();
+            drop(st);
+            engine.await_durable(ticket);
+            Ok(reply)
+        }
         Some(ReadStep::Block { .. }) if st.closed => Ok(Reply::Error(Error::EngineClosed)),
         Some(ReadStep::Block { request, deadline }) => {
             match register(engine, &mut st, request, deadline, now) {

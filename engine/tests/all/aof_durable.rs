@@ -128,12 +128,21 @@ fn crash_child() {
     let start = engine.xlen("s").unwrap_or(0);
     let payload = "x".repeat(100);
     for n in start.. {
-        let id = engine
-            .xadd(
-                "s",
-                &[("n", n.to_string().as_str()), ("pad", payload.as_str())],
-            )
-            .expect("xadd");
+        // Typed and argv writes in turn: both are durable when they return.
+        let id = if n % 2 == 0 {
+            engine
+                .xadd(
+                    "s",
+                    &[("n", n.to_string().as_str()), ("pad", payload.as_str())],
+                )
+                .expect("xadd")
+        } else {
+            let n = n.to_string();
+            match engine.execute_str(&["XADD", "s", "*", "n", &n, "pad", &payload]) {
+                brook_engine::Reply::Bulk(id) => StreamId::parse_strict(&id).expect("an ID"),
+                other => panic!("XADD answered {other:?}"),
+            }
+        };
         println!("ack {n} {id}");
     }
 }
