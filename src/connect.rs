@@ -31,7 +31,10 @@ fn named() -> &'static Mutex<HashMap<String, (String, Backend)>> {
 ///   `max_bytes=N` (caps past which XADD fails with Redis's `OOM` error; bytes as
 ///   MEMORY USAGE counts them, groups and PELs included); `cluster=1`
 ///   (Redis Cluster's rule: a command or atomic batch whose keys hash to different
-///   slots fails with `CROSSSLOT`, as on a cluster).
+///   slots fails with `CROSSSLOT`, as on a cluster); `dir=PATH` makes the engine
+///   durable: an append-only directory in Redis's own format (created if missing,
+///   loaded if not; one process at a time), with `appendfsync=always|everysec|no`
+///   (default `everysec`, see [`brook_engine::aof::Fsync`]) — `mem://?dir=/var/lib/q`.
 /// - `redis://[user:password@]host[:port][/db][?protocol=resp3]` — a Redis or Valkey
 ///   server through `brook-redis` (feature `redis`, on by default; needs a tokio
 ///   runtime). `rediss://` when the `redis` crate is built with TLS.
@@ -99,6 +102,8 @@ fn open_mem(query: &str) -> Result<Backend, Error> {
     let mut config = Config::default();
     let mut manual = false;
     let mut start_ms = None;
+    let mut dir: Option<std::path::PathBuf> = None;
+    let mut fsync: Option<brook_engine::aof::Fsync> = None;
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair
             .split_once('=')
@@ -123,18 +128,66 @@ fn open_mem(query: &str) -> Result<Backend, Error> {
                 "0" | "no" | "false" => config.cluster = false,
                 _ => return Err(invalid(format!("cluster is 1 or 0, not `{v}`"))),
             },
+            "dir" if !v.is_empty() => dir = Some(v.into()),
+            "appendfsync" => {
+                fsync = Some(brook_engine::aof::Fsync::parse(v).ok_or_else(|| {
+                    invalid(format!("appendfsync is always, everysec or no, not `{v}`"))
+                })?)
+            }
             _ => return Err(invalid(format!("unknown parameter `{k}`"))),
         }
     }
     if start_ms.is_some() && !manual {
         return Err(invalid("start_ms needs clock=manual"));
     }
+    if fsync.is_some() && dir.is_none() {
+        return Err(invalid("appendfsync needs dir=PATH"));
+    }
     let builder = Engine::builder().config(config);
-    if manual {
-        let clock = ManualClock::new(start_ms.unwrap_or_else(brook_engine::precise_now_ms));
-        let engine = builder.clock(clock.clone()).build();
-        Ok(Backend::mem(engine, Some(clock)))
-    } else {
-        Ok(Backend::mem(builder.build(), None))
+    let clock =
+        manual.then(|| ManualClock::new(start_ms.unwrap_or_else(brook_engine::precise_now_ms)));
+    let builder = match &clock {
+        Some(c) => builder.clock(c.clone()),
+        None => builder,
+    };
+    let engine = match dir {
+        Some(dir) => builder
+            .open(&dir, fsync.unwrap_or_default())
+            .map_err(|e| invalid(format!("cannot open {}: {e}", dir.display())))?,
+        None => builder.build(),
+    };
+    Ok(Backend::mem(engine, clock))
+}
+
+#[cfg(test)]
+mod tests {
+    use brook_engine::Error;
+
+    use super::open_mem;
+
+    /// `dir=` makes a durable engine: what one wrote, the next opened on the directory
+    /// holds; `appendfsync` without `dir` and a directory in use are refused.
+    #[test]
+    fn dir_makes_the_engine_durable() {
+        let dir = std::env::temp_dir().join(format!("brook-connect-dir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let q = format!("dir={}&appendfsync=always", dir.display());
+        let first = open_mem(&q).expect("open");
+        let engine = first.engine().expect("an engine backend");
+        engine.xadd("s", &[("f", "v")]).expect("xadd");
+        assert!(matches!(open_mem(&q), Err(Error::InvalidUrl(_))), "in use");
+        drop(first);
+        let again = open_mem(&q).expect("reopen");
+        assert_eq!(again.engine().expect("engine").xlen("s").expect("xlen"), 1);
+        assert!(matches!(
+            open_mem("appendfsync=always"),
+            Err(Error::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            open_mem(&format!("dir={}&appendfsync=sometimes", dir.display())),
+            Err(Error::InvalidUrl(_))
+        ));
+        drop(again);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
