@@ -27,6 +27,7 @@ use brook_engine::Reply;
 use brook_test_support::{Frame, ServerKind};
 use bytes::Bytes;
 
+use crate::effects::without_consumer_times;
 use crate::gen::{Gen, View, ALL_KEYS};
 use crate::oracle::{to_frame, Oracle};
 use crate::rng::Rng;
@@ -39,33 +40,6 @@ fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// Blanks what the load itself sets or what depends on node layout: consumer
-/// seen/active times and the node counts of an XINFO FULL reply.
-fn masked(f: Frame) -> Frame {
-    match f {
-        Frame::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            let mut blank = false;
-            for item in items {
-                if blank {
-                    out.push(Frame::Integer(0));
-                    blank = false;
-                    continue;
-                }
-                if let Frame::Bulk(name) = &item {
-                    blank = matches!(
-                        &name[..],
-                        b"seen-time" | b"active-time" | b"radix-tree-keys" | b"radix-tree-nodes"
-                    );
-                }
-                out.push(masked(item));
-            }
-            Frame::Array(out)
-        }
-        other => other,
-    }
 }
 
 /// An XINFO FULL reply with `last-delivered-id`, `entries-read` and `lag` blanked for
@@ -115,6 +89,22 @@ fn wrapped_counters_blanked(
     Frame::Array(items)
 }
 
+/// The lines where Redis's state and brook's differ, each side's.
+fn line_diff(theirs: &str, ours: &str) -> String {
+    let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
+    let mut diff = String::new();
+    for i in 0..t.len().max(o.len()) {
+        let (a, b) = (
+            t.get(i).copied().unwrap_or(""),
+            o.get(i).copied().unwrap_or(""),
+        );
+        if a != b {
+            diff.push_str(&format!("Redis: {a}\nbrook: {b}\n"));
+        }
+    }
+    diff
+}
+
 /// Every key's state as text, from `call` (one side's answer to a command).
 fn state(keys: Vec<Vec<u8>>, mut call: impl FnMut(Vec<Vec<u8>>) -> Frame) -> String {
     let mut keys = keys;
@@ -124,9 +114,11 @@ fn state(keys: Vec<Vec<u8>>, mut call: impl FnMut(Vec<Vec<u8>>) -> Frame) -> Str
         let k = String::from_utf8_lossy(&key).into_owned();
         let t = call(words(&["TYPE", &k]));
         let body = match &t {
-            Frame::Simple(s) if s == b"stream" => {
-                masked(call(words(&["XINFO", "STREAM", &k, "FULL", "COUNT", "0"]))).to_string()
-            }
+            Frame::Simple(s) if s == b"stream" => without_consumer_times(
+                call(words(&["XINFO", "STREAM", &k, "FULL", "COUNT", "0"])),
+                false,
+            )
+            .to_string(),
             _ => call(words(&["GET", &k])).to_string(),
         };
         out.push_str(&format!("{k} {t}: {body}\n"));
@@ -265,17 +257,7 @@ fn a_directory_redis_wrote_loads_into_brook() {
     });
     if ours != theirs {
         // The keys whose state differs, each side's line.
-        let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
-        let mut diff = String::new();
-        for i in 0..t.len().max(o.len()) {
-            let (a, b) = (
-                t.get(i).copied().unwrap_or(""),
-                o.get(i).copied().unwrap_or(""),
-            );
-            if a != b {
-                diff.push_str(&format!("Redis: {a}\nbrook: {b}\n"));
-            }
-        }
+        let diff = line_diff(&theirs, &ours);
         let tail = history[history.len().saturating_sub(40)..].join("\n");
         // The server's directory goes with it: keep a copy to look at.
         let kept = std::env::temp_dir().join(format!("brook-aof-interop-{seed}"));
@@ -387,17 +369,7 @@ fn a_directory_brook_wrote_loads_into_redis() {
         }
     });
     if ours != theirs {
-        let (t, o): (Vec<&str>, Vec<&str>) = (theirs.lines().collect(), ours.lines().collect());
-        let mut diff = String::new();
-        for i in 0..t.len().max(o.len()) {
-            let (a, b) = (
-                t.get(i).copied().unwrap_or(""),
-                o.get(i).copied().unwrap_or(""),
-            );
-            if a != b {
-                diff.push_str(&format!("Redis: {a}\nbrook: {b}\n"));
-            }
-        }
+        let diff = line_diff(&theirs, &ours);
         panic!(
             "seed {seed}: Redis loaded brook's directory ({}) differently\n{diff}",
             dir.display()

@@ -35,7 +35,7 @@ fn args(words: &[&str]) -> Vec<Bytes> {
 /// the node counts (`radix-tree-keys`, `-nodes`: how entries fell into nodes depends on
 /// the order they came and went in, not on what the stream holds); with
 /// `empty_producers`, also `pids-tracked` (see [`replayed_effects_rebuild_the_keyspace`]).
-fn without_consumer_times(f: Frame, empty_producers: bool) -> Frame {
+pub(crate) fn without_consumer_times(f: Frame, empty_producers: bool) -> Frame {
     match f {
         Frame::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
