@@ -8,9 +8,9 @@
 //!   damage.
 //! - [`load`]: a directory replayed, as Redis loads it (`aof-load-truncated yes`).
 //! - [`appender`]: the incremental file being appended to, and its flusher thread
-//!   (the one lock outside [`crate::sync`]: it never nests in the engine lock, and
+//!   (the one lock outside `crate::sync`: it never nests in the engine lock, and
 //!   loom models the engine's).
-//! - [`open`]: a directory opened for an engine: locked, loaded, created if new.
+//! - `open`: a directory opened for an engine: locked, loaded, created if new.
 //!
 //! What is appended for each write is what Redis propagates for it: the keyspace
 //! records those effects ([`crate::frontend::Keyspace::record_effects`]).

@@ -53,6 +53,24 @@ pub(crate) struct Inner {
 }
 
 impl Inner {
+    /// Stages the effects `st`'s keyspace recorded since the last call on the
+    /// append-only file (the caller holds the engine lock: the file's order is the
+    /// engine's); the ticket to wait for, when there were any.
+    #[inline]
+    pub(crate) fn stage(&self, st: &mut State) -> Option<u64> {
+        #[cfg(not(loom))]
+        {
+            let aof = self.aof.as_ref()?;
+            let effects = st.ks.take_effects();
+            aof.stage(0, &effects)
+        }
+        #[cfg(loom)]
+        {
+            let _ = st;
+            None
+        }
+    }
+
     /// Takes the engine lock.
     #[inline]
     pub(crate) fn lock(&self) -> Locked<'_> {
@@ -102,17 +120,7 @@ impl Locked<'_> {
     /// to wait for, when there were any.
     #[inline]
     pub(crate) fn stage_effects(&mut self) -> Option<u64> {
-        #[cfg(not(loom))]
-        {
-            let aof = self.inner.aof.as_ref()?;
-            let effects = self.st.ks.take_effects();
-            aof.stage(0, &effects)
-        }
-        #[cfg(loom)]
-        {
-            let _ = self.inner;
-            None
-        }
+        self.inner.stage(&mut self.st)
     }
 }
 
@@ -132,6 +140,9 @@ impl core::ops::DerefMut for Locked<'_> {
 impl Drop for Locked<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.stage_effects();
+        #[cfg(not(loom))]
+        if self.inner.aof.is_some() {
+            self.stage_effects();
+        }
     }
 }
