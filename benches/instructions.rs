@@ -67,6 +67,21 @@ fn run(path: &str, n: u64) -> Option<()> {
                 black_box(ready(b.xadd("s", &[("field", "value")])).ok()?);
             }
         }
+        // XADD one field on a durable engine (`appendfsync no`): recording the effect,
+        // encoding it, and the flusher thread's writes — every thread counted.
+        "xadd_aof" => {
+            let dir = std::env::temp_dir().join(format!("brook-instr-aof-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let e = Engine::builder()
+                .clock(ManualClock::new(NOW))
+                .open(&dir, brook::engine::aof::Fsync::No)
+                .ok()?;
+            for _ in 0..n {
+                black_box(e.xadd("s", &[("field", "value")]).ok()?);
+            }
+            drop(e);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         // XADD five fields with a stable schema.
         "xadd5" => {
             let e = Engine::builder().clock(ManualClock::new(NOW)).build();

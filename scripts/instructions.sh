@@ -17,7 +17,7 @@ total() { # path ops -> total instructions
   sed -n 's/^summary: //p; s/^totals: //p' "$tmp/out" | head -1 | awk '{print $1}'
 }
 printf '%-16s %14s\n' path instr/op
-for path in xadd xadd_trait xadd_backend xadd5 xrange xreadgroup_ack xpending100 xautoclaim100; do
+for path in xadd xadd_trait xadd_backend xadd_aof xadd5 xrange xreadgroup_ack xpending100 xautoclaim100; do
   ops=$n
   case $path in xpending100|xautoclaim100) ops=$((n / 100));; esac
   a=$(total "$path" "$ops")

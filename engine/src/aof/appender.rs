@@ -191,6 +191,9 @@ impl Drop for Appender {
 fn flush_loop(shared: &Shared, mut file: File) {
     let mut last_sync = Instant::now();
     let mut unsynced = false;
+    // The buffer written last round, emptied: swapped in for writers to fill, so
+    // neither side grows a buffer from nothing each round.
+    let mut spare: Vec<u8> = Vec::new();
     loop {
         let mut p = shared.lock();
         // Wait for bytes, a due sync, or the end.
@@ -215,7 +218,8 @@ fn flush_loop(shared: &Shared, mut file: File) {
             p.flusher_idle = false;
         }
         let closing = p.closing;
-        let chunk = std::mem::take(&mut p.buf);
+        spare.clear();
+        let chunk = std::mem::replace(&mut p.buf, std::mem::take(&mut spare));
         let upto = p.written + chunk.len() as u64;
         drop(p);
 
@@ -268,6 +272,7 @@ fn flush_loop(shared: &Shared, mut file: File) {
             rest.extend_from_slice(&p.buf);
             p.buf = rest;
         }
+        spare = chunk;
         let failed = failure.is_some();
         match failure {
             Some(f) => p.failure = Some(f),

@@ -19,6 +19,21 @@ pub fn encode<A: AsRef<[u8]>>(argv: &[A], out: &mut Vec<u8>) {
 }
 
 fn header(kind: u8, n: usize, out: &mut Vec<u8>) {
+    // Most lengths are one or two digits.
+    if n < 10 {
+        out.extend_from_slice(&[kind, b'0' + n as u8, b'\r', b'\n']);
+        return;
+    }
+    if n < 100 {
+        out.extend_from_slice(&[
+            kind,
+            b'0' + (n / 10) as u8,
+            b'0' + (n % 10) as u8,
+            b'\r',
+            b'\n',
+        ]);
+        return;
+    }
     out.push(kind);
     let mut buf = [0u8; 20];
     let mut i = buf.len();

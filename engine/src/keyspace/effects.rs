@@ -37,7 +37,8 @@ pub(crate) fn num(n: impl core::fmt::Display) -> Bytes {
 
 /// A stream ID as an argument (`ms-seq`).
 pub(crate) fn id(id: StreamId) -> Bytes {
-    Bytes::from(alloc::format!("{id}"))
+    let mut buf = [0u8; 41];
+    Bytes::copy_from_slice(id.format_into(&mut buf))
 }
 
 /// Redis's keyword for a reference policy.
