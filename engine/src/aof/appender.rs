@@ -18,6 +18,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -62,6 +63,10 @@ struct Shared {
     /// Wakes writers waiting for their bytes to be synced.
     done: Condvar,
     fsync: Fsync,
+    /// A failure stands (what the engine reads, without the lock, before each command).
+    failed: AtomicBool,
+    /// Tests: every write fails as on a full disk while set.
+    inject_failure: AtomicBool,
 }
 
 impl Shared {
@@ -93,6 +98,8 @@ impl Appender {
             work: Condvar::new(),
             done: Condvar::new(),
             fsync,
+            failed: AtomicBool::new(false),
+            inject_failure: AtomicBool::new(false),
         });
         let s = shared.clone();
         let flusher = std::thread::Builder::new()
@@ -169,6 +176,19 @@ impl Appender {
         self.shared.lock().failure.clone()
     }
 
+    /// Whether a write or sync failure stands (cheap: no lock).
+    #[inline]
+    pub fn failed(&self) -> bool {
+        self.shared.failed.load(Ordering::Acquire)
+    }
+
+    /// Makes every write fail as on a full disk (`on`), or work again: for tests of
+    /// what a failing disk does.
+    pub fn inject_failure(&self, on: bool) {
+        self.shared.inject_failure.store(on, Ordering::Release);
+        self.shared.work.notify_one();
+    }
+
     /// Bytes staged and bytes synced since the file was opened.
     pub fn progress(&self) -> (u64, u64) {
         let p = self.shared.lock();
@@ -226,7 +246,10 @@ fn flush_loop(shared: &Shared, mut file: File) {
         // Write outside the lock; on failure put back what did not make it.
         let mut done = 0;
         let mut failure = None;
-        while done < chunk.len() {
+        if shared.inject_failure.load(Ordering::Acquire) && !chunk.is_empty() {
+            failure = Some("No space left on device (os error 28, injected)".to_string());
+        }
+        while failure.is_none() && done < chunk.len() {
             match file.write(&chunk[done..]) {
                 Ok(0) => {
                     failure = Some("write returned 0".to_string());
@@ -279,6 +302,7 @@ fn flush_loop(shared: &Shared, mut file: File) {
             None if !unsynced || shared.fsync != Fsync::Always => p.failure = None,
             None => {}
         }
+        shared.failed.store(p.failure.is_some(), Ordering::Release);
         let stop = closing && (p.buf.is_empty() || failed);
         drop(p);
         shared.done.notify_all();

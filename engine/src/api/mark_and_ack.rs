@@ -33,6 +33,7 @@ impl Keyspace {
         effects: &[Command],
         now: u64,
     ) -> Result<Option<EffectReplies>, Error> {
+        self.check_writable()?;
         self.check_slots(
             [key, marker]
                 .into_iter()

@@ -399,6 +399,7 @@ impl Command {
             }
             Command::Del { keys } => {
                 ks.check_slots(keys.iter().map(|k| &k[..]))?;
+                ks.check_writable()?;
                 R::Count(ks.del(keys))
             }
             Command::Set { key, value, opts } => {

@@ -97,6 +97,12 @@ impl Keyspace {
         if let Err(e) = self.check_slots(command.keys(argv)) {
             return Reply::Error(e);
         }
+        // As Redis refuses write commands while its append-only file cannot be written.
+        if self.writes_refused().is_some() && command.has_flag("write") {
+            if let Err(e) = self.check_writable() {
+                return Reply::Error(e);
+            }
+        }
         if command.denyoom() {
             if let Err(e) = self.check_oom() {
                 return Reply::Error(e);

@@ -197,6 +197,17 @@ impl Engine {
         Some((aof.fsync(), staged, synced, aof.failure()))
     }
 
+    /// Makes the append-only file's writes fail as on a full disk (`on`), or work
+    /// again: for tests of what a failing disk does (writes are refused with
+    /// `MISCONF` until a write succeeds; reads keep working; nothing staged is lost).
+    #[cfg(not(loom))]
+    #[doc(hidden)]
+    pub fn inject_aof_write_failure(&self, on: bool) {
+        if let Some(aof) = &self.inner.aof {
+            aof.inject_failure(on);
+        }
+    }
+
     /// The engine's clock.
     pub fn clock(&self) -> &dyn Clock {
         match &self.inner.clock {
@@ -241,6 +252,9 @@ impl Engine {
     pub fn with_keyspace<T>(&self, f: impl FnOnce(&mut Keyspace, u64) -> T) -> T {
         // The plain guard: the hot path pays for durability with one test.
         let mut st = self.inner.state.lock();
+        if self.durable() {
+            self.inner.sync_refusal(&mut st);
+        }
         // The time is read under the lock: a command that waited for the lock does
         // not act at a time another command has already moved past.
         let now = self.now();
@@ -633,6 +647,7 @@ impl Engine {
         }
         self.with_keyspace(|ks, _| {
             ks.check_slots(keys.iter().map(AsRef::as_ref))?;
+            ks.check_writable()?;
             Ok(ks.del(keys))
         })
     }

@@ -74,10 +74,31 @@ impl Inner {
     /// Takes the engine lock.
     #[inline]
     pub(crate) fn lock(&self) -> Locked<'_> {
-        Locked {
-            st: self.state.lock(),
-            inner: self,
+        let mut st = self.state.lock();
+        self.sync_refusal(&mut st);
+        Locked { st, inner: self }
+    }
+
+    /// Refuses writes while the append-only file cannot be written, with Redis's
+    /// `MISCONF` error, and accepts them again once a write succeeds (read before each
+    /// command, under the lock).
+    #[inline]
+    pub(crate) fn sync_refusal(&self, st: &mut State) {
+        #[cfg(not(loom))]
+        if let Some(aof) = &self.aof {
+            let failed = aof.failed();
+            if failed != st.ks.writes_refused().is_some() {
+                let error = failed.then(|| {
+                    let why = aof.failure().unwrap_or_default();
+                    crate::error::Error::Server(bytes::Bytes::from(alloc::format!(
+                        "MISCONF Errors writing to the AOF file: {why}"
+                    )))
+                });
+                st.ks.refuse_writes(error);
+            }
         }
+        #[cfg(loom)]
+        let _ = st;
     }
 
     #[inline]

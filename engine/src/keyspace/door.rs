@@ -147,6 +147,9 @@ pub struct Keyspace {
     effects: Option<Vec<Argv>>,
     /// Replaying propagated commands (see [`Keyspace::set_replaying`]).
     replaying: bool,
+    /// Writes refused with this error (the append-only file cannot be written; see
+    /// [`Keyspace::refuse_writes`]).
+    refused: Option<Error>,
 }
 
 /// One command as an argument vector (`argv[0]` the name), as Redis propagates it.
@@ -394,6 +397,28 @@ impl Keyspace {
     /// Whether the keyspace is replaying propagated commands.
     pub fn replaying(&self) -> bool {
         self.replaying
+    }
+
+    /// Refuses every write command with `error` (Redis's `MISCONF` while its
+    /// append-only file cannot be written), or accepts them again (`None`). Reads keep
+    /// working; expiry goes on (its deletions wait in the file's buffer).
+    pub fn refuse_writes(&mut self, error: Option<Error>) {
+        self.refused = error;
+    }
+
+    /// Whether writes are refused, and with what.
+    pub fn writes_refused(&self) -> Option<&Error> {
+        self.refused.as_ref()
+    }
+
+    /// `Ok` unless writes are refused ([`Keyspace::refuse_writes`]): every write
+    /// command checks it before it changes anything.
+    #[inline]
+    pub(crate) fn check_writable(&self) -> Result<(), Error> {
+        match &self.refused {
+            None => Ok(()),
+            Some(e) => Err(e.clone()),
+        }
     }
 
     /// A fresh write record.

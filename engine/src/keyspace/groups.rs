@@ -58,6 +58,7 @@ impl Keyspace {
         mkstream: bool,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
+        self.check_writable()?;
         match self.key_type(key) {
             KeyType::String => return Err(Error::WrongType),
             KeyType::None if !mkstream => return Err(Error::XGroupKeyMissing),
@@ -98,6 +99,7 @@ impl Keyspace {
         start: GroupStart,
         entries_read: Option<i64>,
     ) -> Result<(), Error> {
+        self.check_writable()?;
         let replaying = self.replaying();
         let set = self
             .write_stream(key, false, |s, w| {
@@ -128,6 +130,7 @@ impl Keyspace {
 
     /// XGROUP DESTROY: true if the group existed.
     pub fn xgroup_destroy(&mut self, key: &[u8], group: &[u8]) -> Result<bool, Error> {
+        self.check_writable()?;
         self.write_stream(key, false, |s, w| {
             let destroyed = s.destroy_group(group);
             if destroyed {
@@ -148,6 +151,7 @@ impl Keyspace {
         consumer: &[u8],
         now: u64,
     ) -> Result<bool, Error> {
+        self.check_writable()?;
         self.write_stream(key, false, |s, w| {
             let created = s.with_group(group, |g| g.create_consumer(consumer, now));
             if created == Some(true) {
@@ -168,6 +172,7 @@ impl Keyspace {
         group: &[u8],
         consumer: &[u8],
     ) -> Result<u64, Error> {
+        self.check_writable()?;
         let deleted = self
             .write_stream(key, false, |s, w| {
                 let deleted = s.with_group(group, |g| g.delete_consumer(consumer));
@@ -206,6 +211,7 @@ impl Keyspace {
         opts: &XReadGroupOptions,
         now: u64,
     ) -> Result<Vec<StreamEntries<GroupEntry>>, Error> {
+        self.check_writable()?;
         let mut sink = crate::read::sink::GroupVec::default();
         self.xreadgroup_into(group, consumer, streams, opts, now, &mut sink)?;
         Ok(sink.streams)
@@ -286,6 +292,7 @@ impl Keyspace {
     /// key or group acknowledges nothing. An empty `ids` is Redis's arity error (the
     /// argument vector is `XACK key group`), before the key is looked at.
     pub fn xack(&mut self, key: &[u8], group: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        self.check_writable()?;
         if ids.is_empty() {
             return Err(Error::WrongArity("xack"));
         }
@@ -321,6 +328,7 @@ impl Keyspace {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
+        self.check_writable()?;
         if ids.is_empty() {
             return Err(self.refuse_no_ids(key, "xackdel", policy));
         }
@@ -362,6 +370,7 @@ impl Keyspace {
         ids: &[StreamId],
         policy: RefPolicy,
     ) -> Result<Vec<i64>, Error> {
+        self.check_writable()?;
         if ids.is_empty() {
             return Err(self.refuse_no_ids(key, "xdelex", policy));
         }
@@ -509,6 +518,7 @@ impl Keyspace {
         opts: &XClaimOptions,
         now: u64,
     ) -> Result<Claimed, Error> {
+        self.check_writable()?;
         if ids.is_empty() && *opts == XClaimOptions::default() {
             return Err(Error::WrongArity("xclaim"));
         }
@@ -569,6 +579,7 @@ impl Keyspace {
         opts: &XAutoClaimOptions,
         now: u64,
     ) -> Result<XAutoClaimReply, Error> {
+        self.check_writable()?;
         let created = self.group_of(key, group)?.consumer(consumer).is_none();
         let reply = self
             .write_stream(key, false, |s, w| {

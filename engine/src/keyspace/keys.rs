@@ -44,6 +44,7 @@ impl Keyspace {
     /// not exist). Whether it moved; `ERR no such key` when `from` does not exist.
     /// Readers blocked on `from` re-run as after a DEL, those on `to` as after a write.
     pub fn rename(&mut self, from: &[u8], to: &[u8], nx: bool) -> Result<bool, Error> {
+        self.check_writable()?;
         if self.value(from).is_none() {
             return Err(Error::NoSuchKey);
         }
@@ -85,6 +86,7 @@ impl Keyspace {
     /// expire at `now` are gone first. Readers blocked on `dst` re-run as after a
     /// write; WATCH sees `dst` modified. Propagated as `COPY src dst [REPLACE]`.
     pub fn copy(&mut self, src: &[u8], dst: &[u8], replace: bool, now: u64) -> Result<bool, Error> {
+        self.check_writable()?;
         self.check_slots([src, dst])?;
         if src == dst {
             return Err(Error::SameObject);
@@ -113,6 +115,7 @@ impl Keyspace {
         replace: bool,
         now: u64,
     ) -> Result<bool, Error> {
+        self.check_writable()?;
         self.expire_due(now);
         dest.expire_due(now);
         let Some((value, at)) = self.copy_of(src) else {

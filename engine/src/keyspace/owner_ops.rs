@@ -44,6 +44,7 @@ impl Keyspace {
         consumer: &[u8],
         ids: &[StreamId],
     ) -> Result<u64, Error> {
+        self.check_writable()?;
         let mine = self.owned(key, group, consumer, ids)?;
         // None owned (or none asked for): XACK with no IDs would be an arity error.
         if mine.is_empty() {
@@ -63,6 +64,7 @@ impl Keyspace {
         ids: &[StreamId],
         now: u64,
     ) -> Result<u64, Error> {
+        self.check_writable()?;
         let mine = self.owned(key, group, consumer, ids)?;
         if mine.is_empty() {
             return Ok(0);
@@ -90,6 +92,7 @@ impl Keyspace {
         fields: &F,
         now: u64,
     ) -> Result<Option<StreamId>, Error> {
+        self.check_writable()?;
         self.check_slots([key, to])?;
         if self.owned(key, group, consumer, &[id])?.is_empty() {
             return Ok(None);
@@ -109,6 +112,7 @@ impl Keyspace {
         group: &[u8],
         consumer: &[u8],
     ) -> Result<bool, Error> {
+        self.check_writable()?;
         let g = self
             .stream(key)?
             .and_then(|s| s.group(group))

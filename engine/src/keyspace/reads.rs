@@ -111,7 +111,10 @@ impl Keyspace {
                 consumer,
                 streams,
                 opts,
-            } => self.xreadgroup_into(group, consumer, streams, opts, now, sink),
+            } => {
+                self.check_writable()?;
+                self.xreadgroup_into(group, consumer, streams, opts, now, sink)
+            }
         }
     }
 

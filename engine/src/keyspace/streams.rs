@@ -27,6 +27,7 @@ impl Keyspace {
         fields: &F,
         now: u64,
     ) -> Result<Option<StreamId>, Error> {
+        self.check_writable()?;
         self.check_oom()?;
         if let Some(trim) = &opts.trim {
             trim.validate()?;
@@ -139,6 +140,7 @@ impl Keyspace {
     /// XDEL: deletes entries by ID; returns how many existed. An empty `ids` is Redis's
     /// arity error (the argument vector is `XDEL key`), before the key is looked at.
     pub fn xdel(&mut self, key: &[u8], ids: &[StreamId]) -> Result<u64, Error> {
+        self.check_writable()?;
         if ids.is_empty() {
             return Err(Error::WrongArity("xdel"));
         }
@@ -158,6 +160,7 @@ impl Keyspace {
 
     /// XTRIM: returns how many entries were removed.
     pub fn xtrim(&mut self, key: &[u8], opts: &TrimOptions) -> Result<u64, Error> {
+        self.check_writable()?;
         opts.validate()?;
         let limits = self.config().node_limits;
         let n = self.write_stream(key, false, |s, w| {
@@ -179,6 +182,7 @@ impl Keyspace {
 
     /// XSETID.
     pub fn xsetid(&mut self, key: &[u8], opts: &XSetIdOptions) -> Result<(), Error> {
+        self.check_writable()?;
         opts.validate()?;
         self.write_stream(key, false, |s, w| {
             s.set_id(opts.last_id, opts.entries_added, opts.max_deleted_id)?;
@@ -239,6 +243,7 @@ impl Keyspace {
         duration: Option<u64>,
         maxsize: Option<u64>,
     ) -> Result<(), Error> {
+        self.check_writable()?;
         self.write_stream(key, false, |s, w| {
             let before = s.idmp().settings();
             s.idmp_mut().configure(duration, maxsize);
@@ -268,6 +273,7 @@ impl Keyspace {
         id: StreamId,
         now: u64,
     ) -> Result<(), Error> {
+        self.check_writable()?;
         if pid.is_empty() {
             return Err(Error::EmptyProducerId);
         }

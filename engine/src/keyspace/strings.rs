@@ -72,6 +72,7 @@ impl Keyspace {
         opts: &SetOptions,
         now: u64,
     ) -> Result<bool, Error> {
+        self.check_writable()?;
         if opts.nx && opts.xx {
             return Err(Error::Syntax);
         }
@@ -136,6 +137,7 @@ impl Keyspace {
     /// canonical 64-bit integer, `ERR increment or decrement would overflow`, WRONGTYPE
     /// for a stream.
     pub fn incr_by(&mut self, key: &[u8], by: i64) -> Result<i64, Error> {
+        self.check_writable()?;
         let old = match self.get(key)? {
             None => 0,
             Some(v) => crate::num::parse_i64(&v).ok_or(Error::NotAnInteger)?,

@@ -313,3 +313,92 @@ fn torn_tails_are_cut_and_damage_is_reported() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A disk that fails (writes fail as on a full disk, injected): once the failure is
+/// seen, every write command is refused with Redis's `MISCONF` error while reads keep
+/// working; when writes succeed again the refusal lifts, and nothing accepted before
+/// is lost — the bytes that failed were kept and written.
+#[test]
+fn a_failing_disk_refuses_writes_until_it_recovers() {
+    for fsync in [Fsync::EverySec, Fsync::Always] {
+        let dir = temp_dir("misconf");
+        let engine = Engine::builder().open(&dir, fsync).expect("open");
+        engine
+            .xgroup_create(
+                "s",
+                "g",
+                brook_engine::GroupStart::Id(StreamId::MIN),
+                true,
+                None,
+            )
+            .expect("group");
+        for n in 0..3 {
+            engine
+                .xadd("s", &[("n", n.to_string().as_str())])
+                .expect("xadd");
+        }
+        engine.inject_aof_write_failure(true);
+        // Accepted: the failure is met when the flusher writes it.
+        engine
+            .xadd("s", &[("n", "3")])
+            .expect("the write the disk fails on");
+        let start = Instant::now();
+        while engine.aof_progress().and_then(|p| p.3).is_none() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{fsync:?}: no failure seen"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let refused = engine.xadd("s", &[("n", "x")]).expect_err("refused");
+        let text = refused.to_string();
+        assert!(
+            text.starts_with("MISCONF Errors writing to the AOF file: No space left on device"),
+            "{fsync:?}: {text}"
+        );
+        match engine.execute_str(&["XACK", "s", "g", "1-1"]) {
+            brook_engine::Reply::Error(e) => assert!(e.to_string().starts_with("MISCONF"), "{e}"),
+            other => panic!("{fsync:?}: XACK answered {other:?}"),
+        }
+        assert!(engine
+            .set("k", "v", &brook_engine::SetOptions::default())
+            .is_err());
+        match engine.execute_str(&["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"]) {
+            brook_engine::Reply::Error(e) => assert!(e.to_string().starts_with("MISCONF"), "{e}"),
+            other => panic!("{fsync:?}: XREADGROUP answered {other:?}"),
+        }
+        // Reads work.
+        assert_eq!(engine.xlen("s").expect("xlen"), 4);
+        assert_eq!(
+            engine
+                .xrange("s", StreamId::MIN, StreamId::MAX, None)
+                .expect("xrange")
+                .len(),
+            4
+        );
+        engine.inject_aof_write_failure(false);
+        let start = Instant::now();
+        while engine.xadd("s", &[("n", "4")]).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "{fsync:?}: still refused"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(engine);
+        let engine = Engine::builder().open(&dir, fsync).expect("reopen");
+        let ns: Vec<Vec<u8>> = engine
+            .xrange("s", StreamId::MIN, StreamId::MAX, None)
+            .expect("xrange")
+            .iter()
+            .map(|e| e.get(b"n").map(|v| v.to_vec()).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            ns,
+            ["0", "1", "2", "3", "4"].map(|s| s.as_bytes().to_vec()),
+            "{fsync:?}: what was accepted is there, once"
+        );
+        drop(engine);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
