@@ -158,6 +158,30 @@ fn show(argv: &[Bytes]) -> String {
         .join(" ")
 }
 
+/// Notes in `set` the key an IDMP XADD that failed (the stream's last possible ID is
+/// taken) left an empty producer on, as Redis 8.6 does: it changes nothing else and
+/// nothing is propagated (Redis propagates nothing either, so its own replicas and AOF
+/// lack that empty producer too; no command recreates one alone). On such a key
+/// `pids-tracked` may differ after a replay; everything else must still match. RENAME
+/// carries the producers along; the caller drops keys that are gone.
+pub(crate) fn track_empty_producers(argv: &[Bytes], reply: &Reply, set: &mut BTreeSet<Vec<u8>>) {
+    // (IDMP is an option before the ID, which must be `*`.)
+    let idmp = argv.len() > 2
+        && argv[2..]
+            .iter()
+            .take_while(|a| &a[..] != b"*")
+            .any(|a| a.eq_ignore_ascii_case(b"IDMP") || a.eq_ignore_ascii_case(b"IDMPAUTO"));
+    if idmp && argv[0].eq_ignore_ascii_case(b"XADD") && matches!(reply, Reply::Error(_)) {
+        set.insert(argv[1].to_vec());
+    }
+    let renamed = argv.len() == 3
+        && (argv[0].eq_ignore_ascii_case(b"RENAME") || argv[0].eq_ignore_ascii_case(b"RENAMENX"))
+        && matches!(reply, Reply::Simple(_) | Reply::Integer(1));
+    if renamed && set.remove(&argv[1][..]) {
+        set.insert(argv[2].to_vec());
+    }
+}
+
 #[test]
 fn replayed_effects_rebuild_the_keyspace() {
     let seed = Rng::seed_from_env("BROOK_EFFECTS_SEED");
@@ -217,28 +241,7 @@ fn replayed_effects_rebuild_the_keyspace() {
             );
             history.push(format!("  -> {}", show(&effect)));
         }
-        // An IDMP XADD that fails (the stream's last possible ID is taken) leaves the
-        // producer it created behind, as Redis 8.6 does, and changes nothing else:
-        // nothing is propagated (Redis propagates nothing either, so its own replicas
-        // and AOF lack that empty producer too; no command recreates one alone). On
-        // such a key `pids-tracked` may differ; everything else must still match.
-        // (IDMP is an option before the ID, which must be `*`.)
-        let idmp = argv.len() > 2
-            && argv[2..]
-                .iter()
-                .take_while(|a| &a[..] != b"*")
-                .any(|a| a.eq_ignore_ascii_case(b"IDMP") || a.eq_ignore_ascii_case(b"IDMPAUTO"));
-        if idmp && argv[0].eq_ignore_ascii_case(b"XADD") && matches!(reply, Reply::Error(_)) {
-            empty_producers.insert(argv[1].to_vec());
-        }
-        // RENAME carries the producers along; a key that is gone has none.
-        let renamed = argv.len() == 3
-            && (argv[0].eq_ignore_ascii_case(b"RENAME")
-                || argv[0].eq_ignore_ascii_case(b"RENAMENX"))
-            && matches!(reply, Reply::Simple(_) | Reply::Integer(1));
-        if renamed && empty_producers.remove(&argv[1][..]) {
-            empty_producers.insert(argv[2].to_vec());
-        }
+        track_empty_producers(&argv, &reply, &mut empty_producers);
         empty_producers.retain(|k| origin.key_type(k) != KeyType::None);
         let (a, b) = (
             state(&mut origin, now, &empty_producers, &mut clamped),
