@@ -50,6 +50,9 @@ fn timer_loop(weak: std::sync::Weak<Inner>) {
             let s = &mut *st;
             s.waiters.fire_due(&mut s.ks, now)
         };
+        // CLAIM readers served here moved PEL entries: their effects go to the file now,
+        // in the engine's order.
+        inner.stage(&mut st);
         let next = st.waiters.next_deadline();
         let Some(next) = next.filter(|_| !st.closed) else {
             st.timer_running = false;
