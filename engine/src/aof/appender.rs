@@ -247,7 +247,7 @@ fn flush_loop(shared: &Shared, mut file: File) {
         let mut done = 0;
         let mut failure = None;
         if shared.inject_failure.load(Ordering::Acquire) && !chunk.is_empty() {
-            failure = Some("No space left on device (os error 28, injected)".to_string());
+            failure = Some("No space left on device".to_string());
         }
         while failure.is_none() && done < chunk.len() {
             match file.write(&chunk[done..]) {
@@ -258,7 +258,7 @@ fn flush_loop(shared: &Shared, mut file: File) {
                 Ok(n) => done += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    failure = Some(e.to_string());
+                    failure = Some(strerror(&e));
                     break;
                 }
             }
@@ -279,7 +279,7 @@ fn flush_loop(shared: &Shared, mut file: File) {
                     unsynced = false;
                     last_sync = Instant::now();
                 }
-                Err(e) => failure = Some(e.to_string()),
+                Err(e) => failure = Some(strerror(&e)),
             }
         }
 
@@ -317,5 +317,15 @@ fn flush_loop(shared: &Shared, mut file: File) {
             // loses at most this pause's commands (the policies' documented window).
             std::thread::sleep(BATCH_PAUSE);
         }
+    }
+}
+
+/// The system's words for `e`, as Redis's `strerror` gives them (`No space left on
+/// device`): Rust's text without its ` (os error 28)`.
+fn strerror(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
     }
 }
