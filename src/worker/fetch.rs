@@ -211,22 +211,13 @@ pub(crate) async fn reclaimer<S: WorkerOps + Clone + 'static>(
 ) -> Result<(), Error> {
     let mut next = ctx.deadline(ctx.cfg.claim_interval_ms);
     ctx.arm(super::context::RECLAIM);
-    // The start-up pass waits for the reader to take back its own pending entries; if
-    // that takes longer than `claim_interval`, the first periodic pass runs instead.
-    let mut first = tokio::select! {
-        done = ctx.history_done() => {
-            if !done {
-                return Ok(());
-            }
-            true
-        }
-        due = ctx.sleep_until(next) => {
-            if !due {
-                return Ok(());
-            }
-            false
-        }
-    };
+    // No pass before the reader has taken back its own pending entries, however long
+    // that takes: an entry a pass claimed for us meanwhile would be in that drain too,
+    // and handled twice.
+    if !ctx.history_done().await {
+        return Ok(());
+    }
+    let mut first = true;
     loop {
         let start_up = std::mem::take(&mut first);
         if !start_up && ctx.backend.now_ms() < next && !ctx.sleep_until(next).await {

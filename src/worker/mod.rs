@@ -342,11 +342,18 @@ impl WorkerHandle {
     }
 
     /// Waits for the worker to stop on its own (a fatal error or a crash point).
+    /// It answers once no task of the worker is left, not only its main one.
     pub async fn join(self) -> Result<WorkerReport, WorkerError> {
-        match self.join.await {
+        let ended = match self.join.await {
             Ok(r) => r,
             Err(e) => Err(WorkerError::Internal(e.to_string())),
-        }
+        };
+        // Every task of the worker holds its context, and with it the counters'
+        // sender: once that is gone, none is left — not even one an abort caught in
+        // the middle of a step, which finishes that step before it stops.
+        let mut stats = self.stats;
+        while stats.changed().await.is_ok() {}
+        ended
     }
 
     /// Kills the worker as a crashed process would die: no acknowledgement, no cleanup;

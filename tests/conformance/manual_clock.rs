@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use brook::worker::{Backoff, BoxError, Message, Worker, WorkerHandle};
-use brook::{Backend, Streams, XAddOptions};
+use brook::{Backend, Clock, Streams, XAddOptions};
 
 const STREAM: &str = "orders";
 const GROUP: &str = "billing";
@@ -79,10 +79,19 @@ async fn one_advance_past_claim_idle_reclaims_what_a_dead_worker_held() {
         let w2 = counting_worker(&backend, &done);
         assert!(w2.ready().await, "round {round}: w2 started");
         clock.advance(70_000);
-        let stats = w2
-            .wait_for_timeout(PATIENCE, |s| s.acked >= 3)
-            .await
-            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        let stats = match w2.wait_for_timeout(PATIENCE, |s| s.acked >= 3).await {
+            Ok(s) => s,
+            Err(e) => {
+                let pend = backend
+                    .xpending_range(
+                        STREAM,
+                        GROUP,
+                        &brook::XPendingRange::new(brook::StreamId::MIN, brook::StreamId::MAX, 10),
+                    )
+                    .await;
+                panic!("round {round}: {e} now={} pend={pend:?}", clock.now_ms())
+            }
+        };
         assert_eq!(stats.reclaimed, 3, "round {round}: {stats:?}");
         assert_eq!(done.load(Ordering::SeqCst), 3);
         w2.shutdown().await.expect("shutdown");
