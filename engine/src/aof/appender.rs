@@ -51,6 +51,9 @@ struct Pending {
     db: Option<usize>,
     /// The appender is being closed: flush what is left and stop.
     closing: bool,
+    /// A rewrite began: bytes staged from this offset on go to this file (a new
+    /// incremental file); those before it, to the old one, which is synced first.
+    switch: Option<(u64, File)>,
     /// The flusher waits for work (a stage must wake it; when it is busy or pausing
     /// between writes, it will find the bytes without being woken).
     flusher_idle: bool,
@@ -93,6 +96,7 @@ impl Appender {
                 failure: None,
                 db: None,
                 closing: false,
+                switch: None,
                 flusher_idle: false,
             }),
             work: Condvar::new(),
@@ -189,6 +193,26 @@ impl Appender {
         self.shared.work.notify_one();
     }
 
+    /// From now on, appends to `file` (a new incremental file; the caller holds the
+    /// engine lock, so what is staged before is the old file's, what is staged after is
+    /// this one's). The old file is synced before the first byte goes to the new one.
+    /// The offset (in bytes staged since the appender was opened) where `file` starts.
+    pub fn switch_to(&self, file: File) -> u64 {
+        let mut p = self.shared.lock();
+        let at = p.staged;
+        p.switch = Some((at, file));
+        // The new file starts with its own SELECT, as Redis's does.
+        p.db = None;
+        drop(p);
+        self.shared.work.notify_one();
+        at
+    }
+
+    /// Bytes written (to the system) since the appender was opened.
+    pub fn written(&self) -> u64 {
+        self.shared.lock().written
+    }
+
     /// Bytes staged and bytes synced since the file was opened.
     pub fn progress(&self) -> (u64, u64) {
         let p = self.shared.lock();
@@ -221,7 +245,7 @@ fn flush_loop(shared: &Shared, mut file: File) {
             let sync_due = unsynced
                 && shared.fsync == Fsync::EverySec
                 && last_sync.elapsed() >= Duration::from_secs(1);
-            if !p.buf.is_empty() || sync_due || p.closing {
+            if !p.buf.is_empty() || sync_due || p.closing || p.switch.is_some() {
                 break;
             }
             let wait = if unsynced && shared.fsync == Fsync::EverySec {
@@ -240,7 +264,16 @@ fn flush_loop(shared: &Shared, mut file: File) {
         let closing = p.closing;
         spare.clear();
         let chunk = std::mem::replace(&mut p.buf, std::mem::take(&mut spare));
-        let upto = p.written + chunk.len() as u64;
+        let from = p.written;
+        let upto = from + chunk.len() as u64;
+        // A switch of files due within these bytes: where, in the chunk.
+        let mut switch = match &p.switch {
+            Some((at, _)) if *at <= upto => p
+                .switch
+                .take()
+                .map(|(at, f)| ((at.saturating_sub(from)) as usize, f)),
+            _ => None,
+        };
         drop(p);
 
         // Write outside the lock; on failure put back what did not make it.
@@ -249,22 +282,38 @@ fn flush_loop(shared: &Shared, mut file: File) {
         if shared.inject_failure.load(Ordering::Acquire) && !chunk.is_empty() {
             failure = Some("No space left on device".to_string());
         }
-        while failure.is_none() && done < chunk.len() {
-            match file.write(&chunk[done..]) {
-                Ok(0) => {
-                    failure = Some("write returned 0".to_string());
-                    break;
-                }
-                Ok(n) => done += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    failure = Some(strerror(&e));
-                    break;
-                }
-            }
+        let first = switch
+            .as_ref()
+            .map_or(chunk.len(), |(at, _)| (*at).min(chunk.len()));
+        if failure.is_none() {
+            failure = write_out(&mut file, &chunk[..first], &mut done);
         }
         if done > 0 {
             unsynced = true;
+        }
+        if failure.is_none() {
+            if let Some((_, next)) = switch.take() {
+                // The old file is whole: synced before anything goes to the next.
+                if unsynced {
+                    if let Err(e) = file.sync_data() {
+                        failure = Some(strerror(&e));
+                        switch = Some((first, next));
+                    } else {
+                        unsynced = false;
+                        last_sync = Instant::now();
+                        file = next;
+                    }
+                } else {
+                    file = next;
+                }
+                if failure.is_none() {
+                    let before = done;
+                    failure = write_out(&mut file, &chunk[first..], &mut done);
+                    if done > before {
+                        unsynced = true;
+                    }
+                }
+            }
         }
         let sync_now = failure.is_none()
             && unsynced
@@ -288,6 +337,10 @@ fn flush_loop(shared: &Shared, mut file: File) {
         p.written = written;
         if !unsynced {
             p.synced = written;
+        }
+        if let Some((_, f)) = switch {
+            // The switch has not happened: still due at the same offset.
+            p.switch = Some((from + first as u64, f));
         }
         if done < chunk.len() {
             // Unwritten bytes go back in front of anything staged since.
@@ -318,6 +371,23 @@ fn flush_loop(shared: &Shared, mut file: File) {
             std::thread::sleep(BATCH_PAUSE);
         }
     }
+}
+
+/// Writes `data` to `file`, adding what was written to `done`; the failure, if any.
+fn write_out(file: &mut File, data: &[u8], done: &mut usize) -> Option<String> {
+    let mut at = 0;
+    while at < data.len() {
+        match file.write(&data[at..]) {
+            Ok(0) => return Some("write returned 0".to_string()),
+            Ok(n) => {
+                at += n;
+                *done += n;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Some(strerror(&e)),
+        }
+    }
+    None
 }
 
 /// The system's words for `e`, as Redis's `strerror` gives them (`No space left on

@@ -11,6 +11,8 @@
 //!   (the one lock outside `crate::sync`: it never nests in the engine lock, and
 //!   loom models the engine's).
 //! - `open`: a directory opened for an engine: locked, loaded, created if new.
+//! - `rewrite`: compaction (BGREWRITEAOF): a new base file from a snapshot, on demand
+//!   or as the files grow; `snapshot` writes the commands that rebuild a keyspace.
 //!
 //! What is appended for each write is what Redis propagates for it: the keyspace
 //! records those effects ([`crate::frontend::Keyspace::record_effects`]).
@@ -19,6 +21,8 @@ pub mod appender;
 pub mod load;
 pub mod manifest;
 pub mod resp_log;
+pub(crate) mod rewrite;
+pub(crate) mod snapshot;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -31,6 +35,7 @@ use appender::Appender;
 
 pub use load::{load_dir, Loaded, Skipped, Truncation, KEEP_SKIPPED, MANIFEST};
 pub use manifest::{AofFile, FileKind, Manifest, ManifestError};
+pub use rewrite::{AofStatus, AutoRewrite, RewriteError};
 
 /// When what is appended reaches the disk: Redis's `appendfsync`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -151,10 +156,8 @@ pub const LOCK: &str = "brook.lock";
 pub(crate) struct Opened {
     /// The file appended to.
     pub appender: Appender,
-    /// What loading found.
-    pub loaded: Loaded,
-    /// Held for as long as the directory is open (dropped: unlocked).
-    pub _lock: File,
+    /// The directory: what loading found, its lock, its rewrites.
+    pub dir: rewrite::AofDir,
 }
 
 /// Opens `dir` (created if missing) for one engine: takes its lock, replays what it
@@ -163,6 +166,7 @@ pub(crate) struct Opened {
 pub(crate) fn open(
     dir: &Path,
     fsync: Fsync,
+    auto: AutoRewrite,
     replay: impl FnMut(usize, &[Bytes]) -> Result<(), Error>,
 ) -> Result<Opened, AofError> {
     fs::create_dir_all(dir).map_err(|e| AofError::io(dir, e))?;
@@ -181,6 +185,17 @@ pub(crate) fn open(
             })
         }
         Err(fs::TryLockError::Error(e)) => return Err(AofError::io(&lock_path, e)),
+    }
+    // What a rewrite killed midway left: its unfinished base (never in a manifest).
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_name()
+                .to_string_lossy()
+                .starts_with(rewrite::TEMP_PREFIX)
+            {
+                let _ = fs::remove_file(e.path());
+            }
+        }
     }
     let loaded = load_dir(dir, replay)?;
     let mut manifest = loaded.manifest.clone().unwrap_or_default();
@@ -223,13 +238,13 @@ pub(crate) fn open(
         .append(true)
         .open(&last)
         .map_err(|e| AofError::io(&last, e))?;
+    let loaded = Loaded {
+        manifest: Some(manifest),
+        ..loaded
+    };
     Ok(Opened {
         appender: Appender::new(file, fsync),
-        loaded: Loaded {
-            manifest: Some(manifest),
-            ..loaded
-        },
-        _lock: lock,
+        dir: rewrite::AofDir::new(dir.to_path_buf(), loaded, lock, auto),
     })
 }
 

@@ -21,15 +21,21 @@ use crate::num::keyword_eq;
 use crate::options::XSetIdOptions;
 use crate::reply::Reply;
 
-/// XSETID's arguments, checked in Redis's order (all before the key).
-fn parse(argv: &[Bytes]) -> Result<XSetIdOptions, Error> {
+/// XSETID's arguments, checked in Redis's order (all before the key). `replaying`: a
+/// negative ENTRIESADDED is a counter that went past `i64::MAX`, as a rewrite writes
+/// it (Redis's too), taken back as it was.
+fn parse(argv: &[Bytes], replaying: bool) -> Result<XSetIdOptions, Error> {
     let mut opts = XSetIdOptions::new(StreamId::parse_strict(&argv[2])?);
     let mut i = 3;
     while i < argv.len() {
         let more = i + 1 < argv.len();
         if keyword_eq(&argv[i], "ENTRIESADDED") && more {
             let n = parse_int(&argv[i + 1])?;
-            opts.entries_added = Some(u64::try_from(n).map_err(|_| Error::EntriesAddedNegative)?);
+            opts.entries_added = Some(match u64::try_from(n) {
+                Ok(n) => n,
+                Err(_) if replaying => n as u64,
+                Err(_) => return Err(Error::EntriesAddedNegative),
+            });
         } else if keyword_eq(&argv[i], "MAXDELETEDID") && more {
             opts.max_deleted_id = Some(StreamId::parse_strict(&argv[i + 1])?);
             opts.validate()?;
@@ -42,7 +48,7 @@ fn parse(argv: &[Bytes]) -> Result<XSetIdOptions, Error> {
 }
 
 pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
-    reply(parse(argv).and_then(|opts| {
+    reply(parse(argv, ks.replaying()).and_then(|opts| {
         ks.xsetid(&argv[1], &opts)?;
         Ok(Reply::OK)
     }))
@@ -52,7 +58,7 @@ pub(super) fn run(ks: &mut Keyspace, argv: &[Bytes], _now: u64) -> Reply {
 pub(super) fn command(argv: &[Bytes]) -> Result<Command, Error> {
     Ok(Command::XSetId {
         key: argv[1].clone(),
-        opts: parse(argv)?,
+        opts: parse(argv, false)?,
     })
 }
 

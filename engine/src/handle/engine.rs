@@ -59,6 +59,8 @@ pub struct EngineBuilder {
     config: Config,
     spin: Option<core::time::Duration>,
     pubsub_buffer: Option<usize>,
+    #[cfg(not(loom))]
+    auto_rewrite: crate::aof::AutoRewrite,
 }
 
 impl EngineBuilder {
@@ -83,6 +85,15 @@ impl EngineBuilder {
     /// `client-output-buffer-limit pubsub`).
     pub fn pubsub_buffer(mut self, bytes: usize) -> EngineBuilder {
         self.pubsub_buffer = Some(bytes);
+        self
+    }
+
+    /// When a durable engine ([`EngineBuilder::open`]) rewrites its append-only
+    /// directory on its own, as the files grow (default: Redis's, 100 % growth over at
+    /// least 64 MB; a percentage of 0 never).
+    #[cfg(not(loom))]
+    pub fn auto_aof_rewrite(mut self, auto: crate::aof::AutoRewrite) -> EngineBuilder {
+        self.auto_rewrite = auto;
         self
     }
 
@@ -117,7 +128,7 @@ impl EngineBuilder {
             Some(c) => c.now_ms(),
             None => SystemClock.now_ms(),
         };
-        let opened = crate::aof::open(dir.as_ref(), fsync, |db, argv| {
+        let opened = crate::aof::open(dir.as_ref(), fsync, self.auto_rewrite, |db, argv| {
             if db != 0 {
                 return Err(Error::DbIndexOutOfRange);
             }
@@ -139,8 +150,8 @@ impl EngineBuilder {
         #[cfg(loom)] _aof: Option<()>,
     ) -> Engine {
         #[cfg(not(loom))]
-        let (aof, aof_open) = match aof {
-            Some(o) => (Some(o.appender), Some((o.loaded, o._lock))),
+        let (aof, aof_dir) = match aof {
+            Some(o) => (Some(o.appender), Some(o.dir)),
             None => (None, None),
         };
         let engine = Engine {
@@ -161,9 +172,13 @@ impl EngineBuilder {
                 #[cfg(not(loom))]
                 aof,
                 #[cfg(not(loom))]
-                aof_open,
+                aof_dir,
+                #[cfg(not(loom))]
+                me: std::sync::OnceLock::new(),
             }),
         };
+        #[cfg(not(loom))]
+        let _ = engine.inner.me.set(Arc::downgrade(&engine.inner));
         crate::handle::timer::subscribe_clock(&engine.inner);
         engine
     }
@@ -178,34 +193,6 @@ impl Engine {
     /// A builder to choose the clock and configuration.
     pub fn builder() -> EngineBuilder {
         EngineBuilder::default()
-    }
-
-    /// What opening its append-only directory found, for a durable engine
-    /// ([`EngineBuilder::open`]): commands replayed, a torn end cut off, commands
-    /// skipped as Redis skips them.
-    #[cfg(not(loom))]
-    pub fn aof_loaded(&self) -> Option<&crate::aof::Loaded> {
-        self.inner.aof_open.as_ref().map(|(loaded, _)| loaded)
-    }
-
-    /// The append-only file's policy, bytes staged and bytes synced since it was
-    /// opened, and its last write failure while it lasts (`None`: not durable).
-    #[cfg(not(loom))]
-    pub fn aof_progress(&self) -> Option<(crate::aof::Fsync, u64, u64, Option<String>)> {
-        let aof = self.inner.aof.as_ref()?;
-        let (staged, synced) = aof.progress();
-        Some((aof.fsync(), staged, synced, aof.failure()))
-    }
-
-    /// Makes the append-only file's writes fail as on a full disk (`on`), or work
-    /// again: for tests of what a failing disk does (writes are refused with
-    /// `MISCONF` until a write succeeds; reads keep working; nothing staged is lost).
-    #[cfg(not(loom))]
-    #[doc(hidden)]
-    pub fn inject_aof_write_failure(&self, on: bool) {
-        if let Some(aof) = &self.inner.aof {
-            aof.inject_failure(on);
-        }
     }
 
     /// The engine's clock.

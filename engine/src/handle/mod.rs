@@ -4,6 +4,8 @@
 //! BLOCK and CLAIM deadlines (`timer`) and the clock's sleep future (`sleep`).
 
 pub(crate) mod clock;
+#[cfg(not(loom))]
+pub(crate) mod durable;
 pub(crate) mod engine;
 pub(crate) mod read_wait;
 pub(crate) mod sleep;

@@ -47,9 +47,13 @@ pub(crate) struct Inner {
     /// The append-only file the keyspace's effects go to, when the engine is durable.
     #[cfg(not(loom))]
     pub(crate) aof: Option<crate::aof::appender::Appender>,
-    /// What opening the directory found, and its lock (held while the engine lives).
+    /// The directory: what opening it found, its lock (held while the engine lives),
+    /// its rewrites.
     #[cfg(not(loom))]
-    pub(crate) aof_open: Option<(crate::aof::Loaded, std::fs::File)>,
+    pub(crate) aof_dir: Option<crate::aof::rewrite::AofDir>,
+    /// This engine, for the thread of a rewrite that starts on its own.
+    #[cfg(not(loom))]
+    pub(crate) me: std::sync::OnceLock<std::sync::Weak<Inner>>,
 }
 
 impl Inner {
@@ -62,7 +66,13 @@ impl Inner {
         {
             let aof = self.aof.as_ref()?;
             let effects = st.ks.take_effects();
-            aof.stage(0, &effects)
+            let ticket = aof.stage(0, &effects);
+            if let (Some(t), Some(dir)) = (ticket, &self.aof_dir) {
+                if dir.due(t) {
+                    self.start_due_rewrite(dir);
+                }
+            }
+            ticket
         }
         #[cfg(loom)]
         {

@@ -556,6 +556,22 @@ impl Keyspace {
         self.keys.is_empty()
     }
 
+    /// A copy of every key that has not expired by `now`: its value and its expiry
+    /// time. What a rewrite of the append-only file writes out, taken under the engine
+    /// lock: streams are cheap to copy (sealed nodes are shared, not copied).
+    pub(crate) fn snapshot(&self, now: u64) -> Vec<(Bytes, Value, Option<u64>)> {
+        self.keys
+            .iter()
+            .filter_map(|(k, v)| {
+                let at = self.expiry.get(&k.0);
+                match at {
+                    Some(at) if at <= now => None,
+                    _ => Some((k.0.clone(), v.clone(), at)),
+                }
+            })
+            .collect()
+    }
+
     /// The value at `key`.
     pub(crate) fn value(&self, key: &[u8]) -> Option<&Value> {
         self.keys.get(key)

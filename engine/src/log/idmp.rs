@@ -274,6 +274,26 @@ impl Idmp {
         }
     }
 
+    /// Every producer's IIDs with their IDs, producers ordered bytewise (as Redis's
+    /// radix tree holds them), each producer's IIDs oldest first: what a rewrite
+    /// records again (XIDMPRECORD).
+    pub fn records(&self) -> Vec<(&Bytes, Vec<(&Bytes, StreamId)>)> {
+        let mut out: Vec<_> = self
+            .producers
+            .iter()
+            .map(|(pid, p)| {
+                let iids = p
+                    .order
+                    .iter()
+                    .filter_map(|iid| p.ids.get(iid).map(|id| (iid, *id)))
+                    .collect();
+                (pid, iids)
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
     /// Heap bytes of the IDMP state (approximate: keys, values and table slots), from
     /// counters kept with every change: O(1).
     pub fn heap_bytes(&self) -> usize {

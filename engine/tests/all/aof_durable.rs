@@ -63,7 +63,15 @@ fn a_reopened_directory_holds_what_the_engine_had() {
         };
         let mut gen = Gen::new(seed, dialect);
         let mut view = View::default();
-        for _ in 0..steps {
+        for step in 0..steps {
+            // Rewrites halfway (waited for) and at three quarters (in the background,
+            // the commands going on meanwhile).
+            if step == steps / 2 {
+                engine.rewrite_aof().expect("rewrite");
+            }
+            if step == steps * 3 / 4 {
+                engine.bgrewriteaof().expect("background rewrite");
+            }
             let argv = gen.next(&view);
             let args: Vec<Bytes> = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
             let reply = engine.execute(&args);
@@ -73,11 +81,30 @@ fn a_reopened_directory_holds_what_the_engine_had() {
                 view.record(key.as_bytes(), &to_frame(&full, Protocol::Resp2));
             }
         }
+        let status = await_rewrites(&engine);
+        assert_eq!(status.rewrites, 2, "{status:?}");
+        assert_eq!(status.last_rewrite_error, None);
         let mut clamped: BTreeSet<GroupName> = BTreeSet::new();
         let none = BTreeSet::new();
         let before = engine.with_keyspace(|ks, now| state(ks, now, &none, &mut clamped));
         let progress = engine.aof_progress().expect("durable");
         drop(engine);
+        // What the rewrites replaced is gone: the manifest, one base, one increment.
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n != "brook.lock")
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            [
+                "appendonly.aof.3.base.aof",
+                "appendonly.aof.3.incr.aof",
+                "appendonly.aof.manifest"
+            ],
+            "{fsync:?}"
+        );
         let engine = Engine::builder().open(&dir, fsync).expect("reopen");
         let loaded = engine.aof_loaded().expect("loaded").clone();
         assert!(loaded.truncated.is_none(), "{loaded:?}");
@@ -94,6 +121,150 @@ fn a_reopened_directory_holds_what_the_engine_had() {
         );
         drop(engine);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_rewrite_keeps_pending_entries_whose_entries_are_gone() {
+    let dir = temp_dir("ghosts");
+    let clock = brook_engine::ManualClock::new(1_700_000_000_000);
+    let open = || {
+        Engine::builder()
+            .clock(clock.clone())
+            .open(&dir, Fsync::Always)
+            .expect("open")
+    };
+    let engine = open();
+    let run = |e: &Engine, w: &[&str]| to_frame(&e.execute(&words(w)), Protocol::Resp2);
+    for i in 1..=6 {
+        run(
+            &engine,
+            &["XADD", "s", &format!("1-{i}"), "n", &i.to_string()],
+        );
+    }
+    run(&engine, &["XGROUP", "CREATE", "s", "g", "0"]);
+    run(
+        &engine,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "a",
+            "COUNT",
+            "3",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
+    clock.advance(1000);
+    run(
+        &engine,
+        &[
+            "XREADGROUP",
+            "GROUP",
+            "g",
+            "b",
+            "COUNT",
+            "2",
+            "STREAMS",
+            "s",
+            ">",
+        ],
+    );
+    run(&engine, &["XGROUP", "CREATECONSUMER", "s", "g", "idle"]);
+    // Gone from the stream, still pending: 1-2 deleted, 1-1 and 1-3 trimmed.
+    run(&engine, &["XDEL", "s", "1-2"]);
+    run(&engine, &["XTRIM", "s", "MINID", "1-4"]);
+    clock.advance(500);
+    let looks = |e: &Engine| {
+        [
+            run(e, &["XPENDING", "s", "g", "-", "+", "10"]),
+            // Consumers' seen and active times are the load's, as with Redis.
+            crate::effects::without_consumer_times(
+                run(e, &["XINFO", "STREAM", "s", "FULL"]),
+                false,
+            ),
+            run(e, &["XLEN", "s"]),
+        ]
+    };
+    let before = looks(&engine);
+    assert!(
+        matches!(&before[0], brook_test_support::Frame::Array(p) if p.len() == 5),
+        "{:?}",
+        before[0]
+    );
+    engine.rewrite_aof().expect("rewrite");
+    drop(engine);
+    let engine = open();
+    assert_eq!(looks(&engine), before, "after a rewrite and a reopen");
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_directory_is_rewritten_as_it_grows() {
+    let dir = temp_dir("auto");
+    let auto = brook_engine::aof::AutoRewrite {
+        percentage: 100,
+        min_size: 64 * 1024,
+    };
+    let open = || {
+        Engine::builder()
+            .auto_aof_rewrite(auto)
+            .open(&dir, Fsync::EverySec)
+            .expect("open")
+    };
+    let engine = open();
+    let pad = "p".repeat(100);
+    for n in 0..3000u32 {
+        engine
+            .xadd("s", &[("n", n.to_string().as_str()), ("pad", pad.as_str())])
+            .expect("xadd");
+        // Half of them trimmed away as it goes: a rewrite writes only what is left.
+        if n % 2 == 1 {
+            engine.execute_str(&["XTRIM", "s", "MAXLEN", &(n / 2).to_string()]);
+        }
+    }
+    let status = await_rewrites(&engine);
+    assert!(status.rewrites >= 1, "{status:?}");
+    assert_eq!(status.last_rewrite_error, None);
+    let appended = engine.aof_progress().expect("durable").1;
+    assert!(
+        status.current_size < appended,
+        "the files ({} bytes) are smaller than all that was appended ({appended})",
+        status.current_size
+    );
+    let before = engine
+        .xrange("s", StreamId::MIN, StreamId::MAX, None)
+        .expect("xrange");
+    drop(engine);
+    let engine = open();
+    let after = engine
+        .xrange("s", StreamId::MIN, StreamId::MAX, None)
+        .expect("xrange");
+    assert_eq!(before, after);
+    eprintln!(
+        "auto rewrite: {} rewrites, {} bytes appended, {} bytes on disk",
+        status.rewrites, appended, status.current_size
+    );
+    drop(engine);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Waits until no rewrite runs; the status then.
+fn await_rewrites(engine: &Engine) -> brook_engine::aof::AofStatus {
+    let start = Instant::now();
+    loop {
+        let status = engine.aof_status().expect("durable");
+        if !status.rewrite_in_progress {
+            return status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rewrite never ended"
+        );
+        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -116,13 +287,19 @@ fn one_engine_per_directory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The child of [`acknowledged_writes_survive_a_kill`]: appends until killed.
+/// The child of [`acknowledged_writes_survive_a_kill`]: appends until killed, the
+/// directory rewritten as it grows.
 #[test]
 fn crash_child() {
     let Ok(dir) = std::env::var("BROOK_AOF_CHILD_DIR") else {
         return; // only as the child
     };
+    // Rewrites start on their own every few hundred entries: kills land during them.
     let engine = Engine::builder()
+        .auto_aof_rewrite(brook_engine::aof::AutoRewrite {
+            percentage: 100,
+            min_size: 32 * 1024,
+        })
         .open(&dir, Fsync::Always)
         .expect("child open");
     let start = engine.xlen("s").unwrap_or(0);
@@ -144,6 +321,13 @@ fn crash_child() {
             }
         };
         println!("ack {n} {id}");
+        // And on demand, often: most kills land in the middle of one.
+        if n % 50 == 0 {
+            match engine.bgrewriteaof() {
+                Ok(()) | Err(brook_engine::aof::RewriteError::InProgress) => {}
+                Err(e) => panic!("rewrite: {e}"),
+            }
+        }
     }
 }
 
@@ -243,6 +427,12 @@ fn acknowledged_writes_survive_a_kill() {
         );
         drop(engine);
     }
+    // The children rewrote the directory as it grew.
+    let manifest = std::fs::read_to_string(dir.join("appendonly.aof.manifest")).expect("manifest");
+    assert!(
+        !manifest.contains("appendonly.aof.1.base.aof"),
+        "no rewrite ran: {manifest}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
