@@ -73,6 +73,8 @@ pub struct AofStatus {
     pub current_size: u64,
     /// Bytes after the last rewrite, or at open (`aof_base_size`).
     pub base_size: u64,
+    /// The last write or sync failure, while it lasts (`aof_last_write_status`).
+    pub last_write_error: Option<String>,
 }
 
 /// Sizes, as Redis keeps them: `files` bytes were in the directory when the appender
@@ -136,11 +138,12 @@ impl core::fmt::Display for RewriteError {
 
 impl std::error::Error for RewriteError {}
 
-/// What the engine hands the rewrite under its lock: the keyspace's keys with their
-/// expiry times, its configuration, and the appender offset where the new
+/// What the engines hand the rewrite under their locks: each database's keys with
+/// their expiry times, the configuration, and the appender offset where the new
 /// incremental file starts.
 pub(crate) struct Snapshot {
-    pub keys: Vec<(Bytes, Value, Option<u64>)>,
+    /// Each database's keys, by database.
+    pub dbs: Vec<(usize, Vec<(Bytes, Value, Option<u64>)>)>,
     pub config: Config,
     pub switched_at: u64,
 }
@@ -215,6 +218,7 @@ impl AofDir {
             rewrites: s.rewrites,
             current_size: s.sizes.files + written.saturating_sub(s.sizes.origin),
             base_size: s.sizes.base,
+            last_write_error: None,
         }
     }
 
@@ -309,16 +313,18 @@ impl AofDir {
 
         // 2. The copy, and the switch.
         let Snapshot {
-            mut keys,
+            mut dbs,
             config,
             switched_at,
         } = snapshot(append);
 
         // 3. The new base.
-        keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, keys) in &mut dbs {
+            keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        }
         let tmp = dir.join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
-        let written = write_base(&tmp, &keys, &config);
-        drop(keys);
+        let written = write_base(&tmp, &dbs, &config);
+        drop(dbs);
         let base_bytes = match written {
             Ok(n) => n,
             Err(e) => {
@@ -370,15 +376,19 @@ impl AofDir {
 }
 
 /// Writes the base file at `path` and syncs it; its size.
+#[allow(clippy::type_complexity)]
 fn write_base(
     path: &Path,
-    keys: &[(Bytes, Value, Option<u64>)],
+    dbs: &[(usize, Vec<(Bytes, Value, Option<u64>)>)],
     config: &Config,
 ) -> Result<u64, AofError> {
     let file = File::create(path).map_err(|e| AofError::io(path, e))?;
     let mut w = BufWriter::with_capacity(256 * 1024, file);
-    let n =
-        super::snapshot::write_db(0, keys, config, &mut w).map_err(|e| AofError::io(path, e))?;
+    let mut n = 0;
+    for (db, keys) in dbs {
+        n += super::snapshot::write_db(*db, keys, config, &mut w)
+            .map_err(|e| AofError::io(path, e))?;
+    }
     let file = w
         .into_inner()
         .map_err(|e| AofError::io(path, e.into_error()))?;

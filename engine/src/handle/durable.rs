@@ -1,25 +1,117 @@
 //! A durable engine's append-only directory, as the engine's users see it: what
 //! loading found, how far writes are synced, its status, and rewrites
-//! (BGREWRITEAOF), on demand or as the files grow.
+//! (BGREWRITEAOF), on demand or as the files grow. The engines of one server's
+//! databases share one directory ([`Durable`]).
 
+use alloc::vec::Vec;
+use std::sync::{OnceLock, Weak};
+
+use bytes::Bytes;
+
+use crate::aof::appender::Appender;
 use crate::aof::rewrite::{AofDir, Snapshot};
-use crate::aof::{AofStatus, Fsync, Loaded, RewriteError};
+use crate::aof::{AofStatus, Fsync, Loaded, Opened, RewriteError};
+use crate::cmd::CopyOptions;
+use crate::error::Error;
 use crate::handle::engine::Engine;
 use crate::handle::state::Inner;
+use crate::keyspace::Keyspace;
+use crate::reply::Reply;
 use crate::sync::Arc;
+
+/// One append-only directory and the engines (one per database) that append to it.
+pub(crate) struct Durable {
+    /// The incremental file being appended to.
+    pub appender: Appender,
+    /// The directory: manifest, lock, rewrites.
+    pub dir: AofDir,
+    /// The engines, by database: what a rewrite copies.
+    engines: OnceLock<Vec<Weak<Inner>>>,
+}
+
+impl Durable {
+    pub(crate) fn new(opened: Opened) -> Durable {
+        Durable {
+            appender: opened.appender,
+            dir: opened.dir,
+            engines: OnceLock::new(),
+        }
+    }
+
+    /// Records the engines, by database.
+    pub(crate) fn attach(&self, engines: &[Engine]) {
+        let _ = self
+            .engines
+            .set(engines.iter().map(|e| Arc::downgrade(e.inner())).collect());
+    }
+
+    /// Starts the rewrite that the files' growth made due (the caller holds an engine
+    /// lock: the rewrite runs on a thread of its own).
+    #[cold]
+    pub(crate) fn start_due_rewrite(&self) {
+        if !self.dir.claim_due() || self.dir.begin().is_err() {
+            return;
+        }
+        match self.engines() {
+            Some(engines) => spawn_rewrite(engines),
+            None => self.dir.abandon("the engine is closing".into()),
+        }
+    }
+
+    /// The engines, while every one of them lives.
+    fn engines(&self) -> Option<Vec<Arc<Inner>>> {
+        self.engines
+            .get()?
+            .iter()
+            .map(Weak::upgrade)
+            .collect::<Option<Vec<_>>>()
+    }
+}
+
+/// Replays one command of a directory into database `db` of `spaces`: `COPY … DB n`
+/// across databases, everything else in its own.
+pub(crate) fn replay(
+    spaces: &mut [Keyspace],
+    db: usize,
+    argv: &[Bytes],
+    now: u64,
+) -> Result<(), Error> {
+    if db >= spaces.len() {
+        return Err(Error::DbIndexOutOfRange);
+    }
+    if argv.len() > 3 && argv[0].eq_ignore_ascii_case(b"copy") {
+        let opts = CopyOptions::parse(argv, spaces.len())?;
+        if let Some(to) = opts.db.filter(|to| *to != db) {
+            let (src, dst) = if db < to {
+                let (a, b) = spaces.split_at_mut(to);
+                (&mut a[db], &mut b[0])
+            } else {
+                let (a, b) = spaces.split_at_mut(db);
+                (&mut b[0], &mut a[to])
+            };
+            return src
+                .copy_to(&argv[1], dst, &argv[2], to, opts.replace, now)
+                .map(drop);
+        }
+    }
+    match spaces[db].execute(argv, now) {
+        Reply::Error(e) => Err(e),
+        _ => Ok(()),
+    }
+}
 
 impl Engine {
     /// What opening its append-only directory found, for a durable engine
     /// ([`EngineBuilder::open`](crate::EngineBuilder::open)): commands replayed, a torn
     /// end cut off, commands skipped as Redis skips them.
     pub fn aof_loaded(&self) -> Option<&Loaded> {
-        self.inner().aof_dir.as_ref().map(|d| &d.loaded)
+        self.inner().aof.as_ref().map(|d| &d.dir.loaded)
     }
 
     /// The append-only file's policy, bytes staged and bytes synced since it was
     /// opened, and its last write failure while it lasts (`None`: not durable).
     pub fn aof_progress(&self) -> Option<(Fsync, u64, u64, Option<String>)> {
-        let aof = self.inner().aof.as_ref()?;
+        let aof = &self.inner().aof.as_ref()?.appender;
         let (staged, synced) = aof.progress();
         Some((aof.fsync(), staged, synced, aof.failure()))
     }
@@ -27,9 +119,10 @@ impl Engine {
     /// The directory's sizes and rewrite state, as `INFO persistence` reports them
     /// (`None`: not durable).
     pub fn aof_status(&self) -> Option<AofStatus> {
-        let inner = self.inner();
-        let (aof, dir) = (inner.aof.as_ref()?, inner.aof_dir.as_ref()?);
-        Some(dir.status(aof.written()))
+        let d = self.inner().aof.as_ref()?;
+        let mut status = d.dir.status(d.appender.written());
+        status.last_write_error = d.appender.failure();
+        Some(status)
     }
 
     /// Makes the append-only file's writes fail as on a full disk (`on`), or work
@@ -38,91 +131,90 @@ impl Engine {
     #[doc(hidden)]
     pub fn inject_aof_write_failure(&self, on: bool) {
         if let Some(aof) = &self.inner().aof {
-            aof.inject_failure(on);
+            aof.appender.inject_failure(on);
         }
     }
 
     /// Rewrites the append-only directory now (Redis's BGREWRITEAOF, waited for): a
-    /// new base file from a snapshot of the keyspace, and the incremental files it
-    /// replaces deleted. Writers go on meanwhile (the engine lock is held only to copy
-    /// the keyspace); a crash at any point leaves a directory that loads to the same
-    /// state. Pending entries whose stream entry is gone are kept (Redis's own rewrite
-    /// drops them). The new base file's size.
+    /// new base file from a snapshot of the keyspace (of every database sharing the
+    /// directory), and the incremental files it replaces deleted. Writers go on
+    /// meanwhile (the engine locks are held only to copy the keyspaces); a crash at any
+    /// point leaves a directory that loads to the same state. Pending entries whose
+    /// stream entry is gone are kept (Redis's own rewrite drops them). The new base
+    /// file's size.
     pub fn rewrite_aof(&self) -> Result<u64, RewriteError> {
-        let dir = self
-            .inner()
-            .aof_dir
-            .as_ref()
-            .ok_or(RewriteError::NotDurable)?;
-        dir.begin()?;
-        rewrite(self.inner(), dir)
+        let d = self.inner().aof.as_ref().ok_or(RewriteError::NotDurable)?;
+        d.dir.begin()?;
+        match d.engines() {
+            Some(engines) => rewrite(&engines),
+            None => {
+                d.dir.abandon("the engine is closing".into());
+                Err(RewriteError::NotDurable)
+            }
+        }
     }
 
     /// Starts a rewrite ([`Engine::rewrite_aof`]) on a thread of its own and returns:
     /// Redis's BGREWRITEAOF. [`Engine::aof_status`] shows it running and how it ended.
     pub fn bgrewriteaof(&self) -> Result<(), RewriteError> {
-        let inner = self.inner().clone();
-        let dir = inner.aof_dir.as_ref().ok_or(RewriteError::NotDurable)?;
-        dir.begin()?;
-        spawn_rewrite(inner);
+        let d = self.inner().aof.as_ref().ok_or(RewriteError::NotDurable)?;
+        d.dir.begin()?;
+        match d.engines() {
+            Some(engines) => spawn_rewrite(engines),
+            None => d.dir.abandon("the engine is closing".into()),
+        }
         Ok(())
     }
 }
 
-impl Inner {
-    /// Starts the rewrite that the files' growth made due (the caller holds the engine
-    /// lock: the rewrite runs on a thread of its own).
-    #[cold]
-    pub(crate) fn start_due_rewrite(&self, dir: &AofDir) {
-        if !dir.claim_due() || dir.begin().is_err() {
-            return;
-        }
-        match self.me.get().and_then(std::sync::Weak::upgrade) {
-            Some(me) => spawn_rewrite(me),
-            None => dir.abandon("the engine is closing".into()),
-        }
-    }
-}
-
 /// Runs a begun rewrite on a new thread.
-fn spawn_rewrite(inner: Arc<Inner>) {
+fn spawn_rewrite(engines: Vec<Arc<Inner>>) {
+    let dir_of = |e: &[Arc<Inner>]| e.first().and_then(|i| i.aof.clone());
+    let durable = dir_of(&engines);
     let spawned = std::thread::Builder::new()
         .name("brook-aof-rewrite".into())
-        .spawn({
-            let inner = inner.clone();
-            move || {
-                if let Some(dir) = inner.aof_dir.as_ref() {
-                    let _ = rewrite(&inner, dir);
-                }
-            }
+        .spawn(move || {
+            let _ = rewrite(&engines);
         });
-    if let (Err(e), Some(dir)) = (spawned, inner.aof_dir.as_ref()) {
-        dir.abandon(e.to_string());
+    if let (Err(e), Some(d)) = (spawned, durable) {
+        d.dir.abandon(e.to_string());
     }
 }
 
-/// A begun rewrite of `dir`, run to its end.
-fn rewrite(inner: &Inner, dir: &AofDir) -> Result<u64, RewriteError> {
-    let Some(aof) = inner.aof.as_ref() else {
-        dir.abandon("the engine has no append-only file".into());
+/// A begun rewrite of the directory `engines` (every database's, in order) share,
+/// run to its end.
+fn rewrite(engines: &[Arc<Inner>]) -> Result<u64, RewriteError> {
+    let Some(d) = engines.first().and_then(|i| i.aof.clone()) else {
         return Err(RewriteError::NotDurable);
     };
-    dir.rewrite(
+    d.dir.rewrite(
         |file| {
-            let mut st = inner.state.lock();
-            // What is recorded but not yet staged belongs before the switch.
-            let _ = inner.stage(&mut st);
-            let now = inner.now();
-            let keys = st.ks.snapshot(now);
-            let config = *st.ks.config();
-            let switched_at = aof.switch_to(file);
-            drop(st);
+            // Every database's lock at once, in address order (as `copy_to` takes
+            // two), so the copy is one instant of the whole directory.
+            let mut order: Vec<usize> = (0..engines.len()).collect();
+            order.sort_by_key(|&i| Arc::as_ptr(&engines[i]) as usize);
+            let mut guards: Vec<Option<_>> = engines.iter().map(|_| None).collect();
+            for i in order {
+                guards[i] = Some(engines[i].state.lock());
+            }
+            let mut dbs = Vec::with_capacity(engines.len());
+            let mut config = None;
+            for (db, g) in guards.iter_mut().enumerate() {
+                let Some(st) = g.as_mut() else { continue };
+                // What is recorded but not yet staged belongs before the switch.
+                let _ = engines[db].stage(st);
+                let now = engines[db].now();
+                config.get_or_insert(*st.ks.config());
+                dbs.push((db, st.ks.snapshot(now)));
+            }
+            let switched_at = d.appender.switch_to(file);
+            drop(guards);
             Snapshot {
-                keys,
-                config,
+                dbs,
+                config: config.unwrap_or_default(),
                 switched_at,
             }
         },
-        || aof.written(),
+        || d.appender.written(),
     )
 }

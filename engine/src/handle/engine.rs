@@ -115,44 +115,82 @@ impl EngineBuilder {
     /// [`crate::aof::load_dir`]); from then on every write's effects are appended,
     /// synced by `fsync`. One engine per directory: a second open, from this process or
     /// another, is [`AofError::Locked`](crate::aof::AofError::Locked) until the first
-    /// engine is dropped.
+    /// engine is dropped. A directory that selects a database other than 0 is refused
+    /// command by command (see [`EngineBuilder::open_databases`] for a server's).
     #[cfg(not(loom))]
     pub fn open(
         self,
         dir: impl AsRef<std::path::Path>,
         fsync: crate::aof::Fsync,
     ) -> Result<Engine, crate::aof::AofError> {
-        let mut ks = Keyspace::with_config(self.config);
-        ks.set_replaying(true);
+        let mut engines = self.open_databases(dir, fsync, 1)?;
+        Ok(engines.remove(0))
+    }
+
+    /// `databases` durable engines on one append-only directory, one per database as
+    /// `brook serve` has them (`SELECT n` in the files routes to engine `n`; a `COPY …
+    /// DB n` replays across them): they append to the same files, each command under
+    /// its database's SELECT, and a rewrite writes every database.
+    #[cfg(not(loom))]
+    pub fn open_databases(
+        self,
+        dir: impl AsRef<std::path::Path>,
+        fsync: crate::aof::Fsync,
+        databases: usize,
+    ) -> Result<Vec<Engine>, crate::aof::AofError> {
+        let databases = databases.max(1);
+        let mut spaces: Vec<Keyspace> = (0..databases)
+            .map(|_| {
+                let mut ks = Keyspace::with_config(self.config);
+                ks.set_replaying(true);
+                ks
+            })
+            .collect();
         let now = match &self.clock {
             Some(c) => c.now_ms(),
             None => SystemClock.now_ms(),
         };
         let opened = crate::aof::open(dir.as_ref(), fsync, self.auto_rewrite, |db, argv| {
-            if db != 0 {
-                return Err(Error::DbIndexOutOfRange);
-            }
-            match ks.execute(argv, now) {
-                Reply::Error(e) => Err(e),
-                _ => Ok(()),
-            }
+            crate::handle::durable::replay(&mut spaces, db, argv, now)
         })?;
-        ks.set_replaying(false);
-        ks.take_effects();
-        ks.record_effects(true);
-        Ok(self.build_with(ks, Some(opened)))
+        let durable = std::sync::Arc::new(crate::handle::durable::Durable::new(opened));
+        let engines: Vec<Engine> = spaces
+            .into_iter()
+            .enumerate()
+            .map(|(db, mut ks)| {
+                ks.set_replaying(false);
+                ks.take_effects();
+                ks.record_effects(true);
+                self.clone_settings()
+                    .build_with(ks, Some((durable.clone(), db)))
+            })
+            .collect();
+        durable.attach(&engines);
+        Ok(engines)
+    }
+
+    /// The settings, for one more engine.
+    #[cfg(not(loom))]
+    fn clone_settings(&self) -> EngineBuilder {
+        EngineBuilder {
+            clock: self.clock.clone(),
+            config: self.config,
+            spin: self.spin,
+            pubsub_buffer: self.pubsub_buffer,
+            auto_rewrite: self.auto_rewrite,
+        }
     }
 
     fn build_with(
         self,
         ks: Keyspace,
-        #[cfg(not(loom))] aof: Option<crate::aof::Opened>,
+        #[cfg(not(loom))] aof: Option<(std::sync::Arc<crate::handle::durable::Durable>, usize)>,
         #[cfg(loom)] _aof: Option<()>,
     ) -> Engine {
         #[cfg(not(loom))]
-        let (aof, aof_dir) = match aof {
-            Some(o) => (Some(o.appender), Some(o.dir)),
-            None => (None, None),
+        let (aof, db) = match aof {
+            Some((d, db)) => (Some(d), db),
+            None => (None, 0),
         };
         let engine = Engine {
             inner: Arc::new(Inner {
@@ -172,13 +210,9 @@ impl EngineBuilder {
                 #[cfg(not(loom))]
                 aof,
                 #[cfg(not(loom))]
-                aof_dir,
-                #[cfg(not(loom))]
-                me: std::sync::OnceLock::new(),
+                db,
             }),
         };
-        #[cfg(not(loom))]
-        let _ = engine.inner.me.set(Arc::downgrade(&engine.inner));
         crate::handle::timer::subscribe_clock(&engine.inner);
         engine
     }
@@ -281,7 +315,7 @@ impl Engine {
     pub(crate) fn await_durable(&self, ticket: Option<u64>) {
         #[cfg(not(loom))]
         if let (Some(aof), Some(t)) = (&self.inner.aof, ticket) {
-            let _ = aof.wait_synced(t);
+            let _ = aof.appender.wait_synced(t);
         }
         #[cfg(loom)]
         let _ = ticket;

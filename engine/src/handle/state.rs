@@ -44,16 +44,13 @@ pub(crate) struct Inner {
     pub(crate) spin: core::time::Duration,
     /// The publish/subscribe hub.
     pub(crate) pubsub: std::sync::Arc<crate::pubsub::Shared>,
-    /// The append-only file the keyspace's effects go to, when the engine is durable.
+    /// The append-only directory the keyspace's effects go to, when the engine is
+    /// durable (shared by the engines of one server's databases).
     #[cfg(not(loom))]
-    pub(crate) aof: Option<crate::aof::appender::Appender>,
-    /// The directory: what opening it found, its lock (held while the engine lives),
-    /// its rewrites.
+    pub(crate) aof: Option<std::sync::Arc<crate::handle::durable::Durable>>,
+    /// The database this engine is in that directory (`SELECT n`).
     #[cfg(not(loom))]
-    pub(crate) aof_dir: Option<crate::aof::rewrite::AofDir>,
-    /// This engine, for the thread of a rewrite that starts on its own.
-    #[cfg(not(loom))]
-    pub(crate) me: std::sync::OnceLock<std::sync::Weak<Inner>>,
+    pub(crate) db: usize,
 }
 
 impl Inner {
@@ -66,10 +63,10 @@ impl Inner {
         {
             let aof = self.aof.as_ref()?;
             let effects = st.ks.take_effects();
-            let ticket = aof.stage(0, &effects);
-            if let (Some(t), Some(dir)) = (ticket, &self.aof_dir) {
-                if dir.due(t) {
-                    self.start_due_rewrite(dir);
+            let ticket = aof.appender.stage(self.db, &effects);
+            if let Some(t) = ticket {
+                if aof.dir.due(t) {
+                    aof.start_due_rewrite();
                 }
             }
             ticket
@@ -96,10 +93,10 @@ impl Inner {
     pub(crate) fn sync_refusal(&self, st: &mut State) {
         #[cfg(not(loom))]
         if let Some(aof) = &self.aof {
-            let failed = aof.failed();
+            let failed = aof.appender.failed();
             if failed != st.ks.writes_refused().is_some() {
                 let error = failed.then(|| {
-                    let why = aof.failure().unwrap_or_default();
+                    let why = aof.appender.failure().unwrap_or_default();
                     crate::error::Error::Server(bytes::Bytes::from(alloc::format!(
                         "MISCONF Errors writing to the AOF file: {why}"
                     )))

@@ -252,6 +252,61 @@ fn the_directory_is_rewritten_as_it_grows() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The engines of a server's databases share one directory: each command under its
+/// database's SELECT, a COPY across databases replayed across them, a rewrite writing
+/// every database.
+#[test]
+fn databases_share_one_directory() {
+    let dir = temp_dir("dbs");
+    let open = || {
+        Engine::builder()
+            .open_databases(&dir, Fsync::EverySec, 3)
+            .expect("open")
+    };
+    let dbs = open();
+    let look = |dbs: &[Engine]| -> Vec<Vec<(Bytes, Vec<StreamId>)>> {
+        dbs.iter()
+            .map(|e| {
+                let mut keys = e.keys("*");
+                keys.sort();
+                keys.into_iter()
+                    .map(|k| {
+                        let ids = e
+                            .xrange(&k, StreamId::MIN, StreamId::MAX, None)
+                            .expect("xrange")
+                            .iter()
+                            .map(|x| x.id)
+                            .collect();
+                        (k, ids)
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    for (i, e) in dbs.iter().enumerate() {
+        for n in 0..=i {
+            e.xadd(format!("s{i}"), &[("n", n.to_string())])
+                .expect("xadd");
+        }
+    }
+    dbs[1]
+        .copy_to("s1", &dbs[2], "copied", 2, false)
+        .expect("copy");
+    dbs[0].rewrite_aof().expect("rewrite");
+    dbs[2].xadd("after", &[("f", "v")]).expect("xadd");
+    dbs[0].execute_str(&["DEL", "s0"]);
+    let before = look(&dbs);
+    assert_eq!(before[2].len(), 3, "{before:?}");
+    drop(dbs);
+    let dbs = open();
+    assert_eq!(look(&dbs), before);
+    // The base file names each database it holds.
+    let base = std::fs::read_to_string(dir.join("appendonly.aof.2.base.aof")).expect("base");
+    assert!(base.contains("SELECT\r\n$1\r\n1\r\n") && base.contains("$1\r\n2\r\n"));
+    drop(dbs);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Waits until no rewrite runs; the status then.
 fn await_rewrites(engine: &Engine) -> brook_engine::aof::AofStatus {
     let start = Instant::now();
