@@ -138,12 +138,15 @@ impl core::fmt::Display for RewriteError {
 
 impl std::error::Error for RewriteError {}
 
+/// A database's keys, each with its value and expiry time.
+pub(crate) type DbKeys = Vec<(Bytes, Value, Option<u64>)>;
+
 /// What the engines hand the rewrite under their locks: each database's keys with
 /// their expiry times, the configuration, and the appender offset where the new
 /// incremental file starts.
 pub(crate) struct Snapshot {
     /// Each database's keys, by database.
-    pub dbs: Vec<(usize, Vec<(Bytes, Value, Option<u64>)>)>,
+    pub dbs: Vec<(usize, DbKeys)>,
     pub config: Config,
     pub switched_at: u64,
 }
@@ -376,10 +379,9 @@ impl AofDir {
 }
 
 /// Writes the base file at `path` and syncs it; its size.
-#[allow(clippy::type_complexity)]
 fn write_base(
     path: &Path,
-    dbs: &[(usize, Vec<(Bytes, Value, Option<u64>)>)],
+    dbs: &[(usize, DbKeys)],
     config: &Config,
 ) -> Result<u64, AofError> {
     let file = File::create(path).map_err(|e| AofError::io(path, e))?;
