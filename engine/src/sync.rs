@@ -28,16 +28,6 @@ mod imp {
             guard
         }
 
-        /// As [`Condvar::wait`], for at most `timeout`.
-        pub(crate) fn wait_for<'a, T>(
-            &self,
-            mut guard: MutexGuard<'a, T>,
-            timeout: std::time::Duration,
-        ) -> MutexGuard<'a, T> {
-            self.0.wait_for(&mut guard, timeout);
-            guard
-        }
-
         pub(crate) fn notify_all(&self) {
             self.0.notify_all();
         }

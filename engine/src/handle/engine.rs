@@ -30,7 +30,7 @@ use crate::options::{
 use crate::pubsub::{Subscriber, DEFAULT_PUBSUB_BUFFER};
 use crate::read::request::{owned_streams, ReadOutput, ReadRequest};
 use crate::reply::Reply;
-use crate::sync::{Arc, AtomicBool, Condvar, Mutex};
+use crate::sync::{Arc, AtomicBool, Mutex};
 
 /// A handle to an in-process stream engine.
 #[derive(Clone)]
@@ -201,7 +201,7 @@ impl EngineBuilder {
                     timer_running: false,
                 }),
                 clock: self.clock,
-                timer: Condvar::new(),
+                timer: std::sync::Arc::default(),
                 clock_fires: AtomicBool::new(false),
                 spin: self.spin.unwrap_or(crate::blocking::handoff::DEFAULT_SPIN),
                 pubsub: std::sync::Arc::new(crate::pubsub::Shared::new(

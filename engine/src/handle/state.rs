@@ -6,7 +6,7 @@
 use crate::blocking::waiters::{Completions, Waiters};
 use crate::handle::clock::{Clock, SystemClock};
 use crate::keyspace::Keyspace;
-use crate::sync::{AtomicBool, Condvar, Mutex, MutexGuard, Ordering};
+use crate::sync::{AtomicBool, Mutex, MutexGuard, Ordering};
 
 /// What the engine lock guards: the keyspace and the readers blocked on it.
 pub(crate) struct State {
@@ -36,7 +36,7 @@ pub(crate) struct Inner {
     /// `None`: the [`SystemClock`], called without dynamic dispatch on the hot path.
     pub(crate) clock: Option<std::sync::Arc<dyn Clock>>,
     /// Wakes the timer thread when an earlier deadline appears or the engine closes.
-    pub(crate) timer: Condvar,
+    pub(crate) timer: std::sync::Arc<crate::handle::timer::TimerSignal>,
     /// The clock fires deadlines itself ([`Clock::on_advance`]): no timer thread.
     pub(crate) clock_fires: AtomicBool,
     /// How long a blocked reader spins before parking (see
@@ -51,6 +51,13 @@ pub(crate) struct Inner {
     /// The database this engine is in that directory (`SELECT n`).
     #[cfg(not(loom))]
     pub(crate) db: usize,
+}
+
+impl Drop for Inner {
+    /// The timer thread, if it waits, finds the engine gone at once.
+    fn drop(&mut self) {
+        self.timer.notify_all();
+    }
 }
 
 impl Inner {

@@ -13,6 +13,42 @@
 use crate::handle::state::{Inner, State};
 use crate::sync::Arc;
 
+/// Wakes the timer thread: a count bumped under a small lock of its own, so that the
+/// thread waits holding neither the engine lock nor the engine itself (a dropped
+/// engine is gone at once, its directory unlocked, not after the timer's wait).
+#[derive(Debug, Default)]
+pub(crate) struct TimerSignal {
+    wakes: std::sync::Mutex<u64>,
+    cv: std::sync::Condvar,
+}
+
+impl TimerSignal {
+    fn wakes(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.wakes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Wakes the thread (a new deadline, a closed or dropped engine).
+    pub(crate) fn notify_all(&self) {
+        *self.wakes() += 1;
+        self.cv.notify_all();
+    }
+
+    /// How many wakes there have been (read under the engine lock before a wait).
+    #[cfg(not(loom))]
+    fn seen(&self) -> u64 {
+        *self.wakes()
+    }
+
+    /// Waits up to `timeout` unless a wake came after `seen`.
+    #[cfg(not(loom))]
+    fn wait(&self, seen: u64, timeout: std::time::Duration) {
+        let wakes = self.wakes();
+        let _ = self.cv.wait_timeout_while(wakes, timeout, |w| *w == seen);
+    }
+}
+
 /// Lets the timer see a new deadline: with a clock that fires deadlines itself nothing
 /// is needed; otherwise the timer thread is started or woken.
 pub(crate) fn wake_timer(inner: &Arc<Inner>, st: &mut State) {
@@ -26,9 +62,10 @@ pub(crate) fn wake_timer(inner: &Arc<Inner>, st: &mut State) {
         } else {
             st.timer_running = true;
             let weak = Arc::downgrade(inner);
+            let signal = inner.timer.clone();
             let spawned = std::thread::Builder::new()
                 .name("brook-timer".into())
-                .spawn(move || timer_loop(weak));
+                .spawn(move || timer_loop(weak, &signal));
             if spawned.is_err() {
                 st.timer_running = false;
             }
@@ -39,7 +76,7 @@ pub(crate) fn wake_timer(inner: &Arc<Inner>, st: &mut State) {
 /// The timer thread: fires due deadlines, sleeps until the next one, exits when no
 /// deadline is left or the engine is gone.
 #[cfg(not(loom))]
-fn timer_loop(weak: std::sync::Weak<Inner>) {
+fn timer_loop(weak: std::sync::Weak<Inner>, signal: &TimerSignal) {
     loop {
         let Some(inner) = weak.upgrade() else {
             return;
@@ -66,14 +103,13 @@ fn timer_loop(weak: std::sync::Weak<Inner>) {
             done.deliver();
             continue;
         }
-        // The system clock ticks every millisecond: sleep until the deadline, at most
-        // a second so a dropped engine is noticed.
+        // The system clock ticks every millisecond: sleep until the deadline (at most
+        // a second, as a safety net), holding nothing of the engine.
         let wait = next.saturating_sub(now).clamp(1, 1000);
-        let st = inner
-            .timer
-            .wait_for(st, std::time::Duration::from_millis(wait));
+        let seen = signal.seen();
         drop(st);
         drop(inner);
+        signal.wait(seen, std::time::Duration::from_millis(wait));
     }
 }
 

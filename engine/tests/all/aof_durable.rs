@@ -307,6 +307,33 @@ fn databases_share_one_directory() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A dropped engine lets its directory go at once, even while its timer waits for a
+/// deadline (here a sleeper's that was dropped before it fired): the timer thread
+/// holds nothing of the engine while it waits.
+#[test]
+fn a_dropped_engine_unlocks_its_directory_at_once() {
+    use std::future::Future;
+    let dir = temp_dir("timer");
+    let engine = Engine::builder().open(&dir, Fsync::No).expect("open");
+    let mut sleep = Box::pin(engine.sleep_until(engine.clock().now_ms() + 60_000));
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(sleep.as_mut().poll(&mut cx).is_pending());
+    // Let the timer thread start and settle into its wait.
+    std::thread::sleep(Duration::from_millis(50));
+    drop(sleep);
+    drop(engine);
+    let start = Instant::now();
+    let again = Engine::builder().open(&dir, Fsync::No);
+    assert!(
+        again.is_ok(),
+        "reopen at once: {:?}",
+        again.err().map(|e| e.to_string())
+    );
+    assert!(start.elapsed() < Duration::from_millis(200));
+    drop(again);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Waits until no rewrite runs; the status then.
 fn await_rewrites(engine: &Engine) -> brook_engine::aof::AofStatus {
     let start = Instant::now();
