@@ -46,6 +46,30 @@ pub struct Args {
     /// Completed connections the kernel may queue unaccepted (default 511)
     #[arg(long, value_name = "N")]
     tcp_backlog: Option<u32>,
+    /// yes: durable — every write appended to DIR/appendonlydir in Redis's own
+    /// multi-part AOF format (which redis-server loads too), loaded again at start
+    #[arg(long, value_name = "yes|no", default_value = "no", value_parser = yes_no)]
+    appendonly: bool,
+    /// The directory appendonlydir is in
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    dir: PathBuf,
+    /// always (a write answers once on disk), everysec or no
+    #[arg(long, value_name = "POLICY", default_value = "everysec", value_parser = fsync)]
+    appendfsync: brook_engine::aof::Fsync,
+}
+
+/// `--appendonly yes|no`, as Redis spells it.
+fn yes_no(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("takes yes or no".into()),
+    }
+}
+
+/// `--appendfsync always|everysec|no`.
+fn fsync(v: &str) -> Result<brook_engine::aof::Fsync, String> {
+    brook_engine::aof::Fsync::parse(v).ok_or_else(|| "takes always, everysec or no".into())
 }
 
 /// `--clock`: system, manual (from now) or `manual:<unix ms>`.
@@ -82,6 +106,9 @@ fn config(a: Args) -> ServerConfig {
         requirepass: a.requirepass,
         databases: a.databases.max(1),
         clock: a.clock,
+        appendonly: a.appendonly,
+        dir: a.dir,
+        appendfsync: a.appendfsync,
         ..ServerConfig::default()
     };
     if let Some(n) = a.proto_max_bulk_len {

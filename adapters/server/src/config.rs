@@ -1,5 +1,6 @@
 //! How a server is set up: where it listens, its password, its clock and its limits.
 
+use brook_engine::aof::Fsync;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -13,6 +14,10 @@ pub enum ClockMode {
     /// starting at the given Unix time in milliseconds.
     Manual(u64),
 }
+
+/// The append-only directory's name under [`ServerConfig::dir`] (Redis's
+/// `appenddirname` default).
+pub const APPEND_DIR: &str = "appendonlydir";
 
 /// A server's settings. Defaults are Redis's: 16 databases, 512 MB bulk strings, a
 /// 1 GB query buffer, Redis's output buffer limits and `tcp-backlog` 511, no password,
@@ -47,6 +52,15 @@ pub struct ServerConfig {
     /// `client-output-buffer-limit pubsub` (Redis's default `32mb 8mb 60`): a client
     /// with a subscription that leaves this much output unread is disconnected.
     pub client_output_buffer_limit_pubsub: OutputLimit,
+    /// `appendonly`: every write is appended, in Redis's multi-part append-only
+    /// format, to [`APPEND_DIR`] under [`ServerConfig::dir`], and loaded from there at
+    /// start (Redis loads the same directory: `appendonly yes`,
+    /// `aof-use-rdb-preamble no`).
+    pub appendonly: bool,
+    /// `dir`: the directory the append-only directory is in.
+    pub dir: PathBuf,
+    /// `appendfsync`: when appended bytes reach the disk.
+    pub appendfsync: Fsync,
 }
 
 /// One class's `client-output-buffer-limit <class> <hard> <soft> <soft-seconds>`: a
@@ -131,6 +145,9 @@ impl Default for ServerConfig {
             tcp_backlog: 511,
             client_output_buffer_limit_normal: OutputLimit::NONE,
             client_output_buffer_limit_pubsub: OutputLimit::PUBSUB,
+            appendonly: false,
+            dir: PathBuf::from("."),
+            appendfsync: Fsync::EverySec,
         }
     }
 }

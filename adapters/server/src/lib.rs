@@ -40,7 +40,7 @@ use brook_engine::{Engine, ManualClock};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{ClockMode, OutputLimit, ServerConfig};
+pub use config::{ClockMode, OutputLimit, ServerConfig, APPEND_DIR};
 
 /// The version `HELLO` and `INFO` report: the Redis release whose stream semantics the
 /// engine follows, so clients that gate features on the version use all of them.
@@ -78,28 +78,47 @@ pub struct Shared {
 
 impl Shared {
     /// The state of a server listening on `port`: one engine per database, all on the
-    /// configured clock, no clients yet.
+    /// configured clock, no clients yet. In memory: see [`Shared::open`] for
+    /// `appendonly`.
     pub fn new(config: ServerConfig, port: u16) -> Shared {
+        let config = ServerConfig {
+            appendonly: false,
+            ..config
+        };
+        match Shared::open(config, port) {
+            Ok(shared) => shared,
+            // Unreachable: only a directory can fail to open.
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Shared::new`], durable with `appendonly`: the databases' engines open the
+    /// append-only directory ([`APPEND_DIR`] under `dir`), loading what it holds.
+    pub fn open(config: ServerConfig, port: u16) -> Result<Shared, brook_engine::aof::AofError> {
         let clock = match config.clock {
             ClockMode::Manual(start) => Some(ManualClock::new(start)),
             ClockMode::System => None,
         };
-        let dbs = (0..config.databases.max(1))
-            .map(|_| {
-                // A server's readers usually wait long: no spinning before parking.
-                let b = Engine::builder()
-                    .wakeup_spin(std::time::Duration::ZERO)
-                    .pubsub_buffer(match config.client_output_buffer_limit_pubsub.hard {
-                        0 => usize::MAX,
-                        hard => hard,
-                    });
-                match &clock {
-                    Some(c) => b.clock(c.clone()).build(),
-                    None => b.build(),
-                }
-            })
-            .collect();
-        Shared {
+        let builder = || {
+            // A server's readers usually wait long: no spinning before parking.
+            let b = Engine::builder()
+                .wakeup_spin(std::time::Duration::ZERO)
+                .pubsub_buffer(match config.client_output_buffer_limit_pubsub.hard {
+                    0 => usize::MAX,
+                    hard => hard,
+                });
+            match &clock {
+                Some(c) => b.clock(c.clone()),
+                None => b,
+            }
+        };
+        let databases = config.databases.max(1);
+        let dbs = if config.appendonly {
+            builder().open_databases(config.dir.join(APPEND_DIR), config.appendfsync, databases)?
+        } else {
+            (0..databases).map(|_| builder().build()).collect()
+        };
+        Ok(Shared {
             dbs,
             clock,
             config,
@@ -112,7 +131,7 @@ impl Shared {
             output_limit_disconnections: AtomicU64::new(0),
             peak_memory: AtomicU64::new(0),
             peak_memory_time: AtomicU64::new(0),
-        }
+        })
     }
 
     /// Redis's dirty counter (`rdb_changes_since_last_save`): the changes every
@@ -161,7 +180,7 @@ impl Server {
             }
             None => None,
         };
-        let shared = Arc::new(Shared::new(config, addr.port()));
+        let shared = Arc::new(Shared::open(config, addr.port()).map_err(std::io::Error::other)?);
         let (stop, stop_rx) = watch::channel(false);
         let (done_tx, done) = watch::channel(false);
         let tcp = tokio::spawn(accept_tcp(shared.clone(), listener, stop_rx.clone()));

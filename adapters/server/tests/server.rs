@@ -9,6 +9,7 @@ mod server {
     pub mod blocking;
     pub mod clients;
     pub mod diff;
+    pub mod durable;
     pub mod limits;
     pub mod memory;
     pub mod pipeline;

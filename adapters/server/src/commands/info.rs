@@ -139,7 +139,7 @@ fn section(shared: &Shared, name: &str, s: &mut String) {
             s.push_str("# Persistence\r\n");
             kv(s, "loading", 0);
             kv(s, "rdb_changes_since_last_save", shared.dirty());
-            kv(s, "aof_enabled", 0);
+            super::persistence::info(shared, s);
         }
         "stats" => {
             s.push_str("# Stats\r\n");

@@ -11,9 +11,13 @@ use crate::Shared;
 /// and tools such as redis-benchmark ask for.
 fn server_params(shared: &Shared, patterns: &[Bytes]) -> Vec<(Reply, Reply)> {
     let c = &shared.config;
-    let params: [(&'static str, String); 12] = [
+    let dir = std::path::absolute(&c.dir).unwrap_or_else(|_| c.dir.clone());
+    let params: [(&'static str, String); 15] = [
         ("save", String::new()),
-        ("appendonly", "no".into()),
+        ("appendonly", if c.appendonly { "yes" } else { "no" }.into()),
+        ("appendfsync", c.appendfsync.name().into()),
+        ("appenddirname", crate::APPEND_DIR.into()),
+        ("dir", dir.to_string_lossy().into_owned()),
         ("databases", shared.dbs.len().to_string()),
         ("port", shared.port.to_string()),
         ("bind", c.bind.ip().to_string()),

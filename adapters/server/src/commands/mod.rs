@@ -13,6 +13,7 @@ mod info;
 mod keyspace;
 mod memory;
 mod multi;
+mod persistence;
 pub mod pubsub;
 
 use std::sync::Arc;
@@ -176,6 +177,8 @@ static SERVER_COMMANDS: &[ServerCommand] = &[
     sc("reset", 1, NOAUTH, K0, &["@fast", "@connection"], "connection", "6.2.0", "Resets the connection.", "", connection::reset),
     sc("time", 1, &["loading", "stale", "fast"], K0, &["@fast"], "server", "2.6.0", "Returns the server time.", "", connection::time),
     sc("info", -1, &["loading", "stale"], K0, &["@slow", "@dangerous"], "server", "1.0.0", "Returns information and statistics about the server.", "section", info::run),
+    sc("bgrewriteaof", 1, &["admin", "noscript", "no_async_loading"], K0, &["@admin", "@slow", "@dangerous"], "server", "1.0.0",
+        "Asynchronously rewrites the append-only file to disk.", "", persistence::bgrewriteaof),
     sc("multi", 1, CONN, K0, &["@fast", "@transaction"], "transactions", "1.2.0", "Starts a transaction.", "", multi::multi),
     sc("exec", 1, &["noscript", "loading", "stale", "skip_slowlog"], K0, &["@slow", "@transaction"], "transactions", "1.2.0", "Executes all commands in a transaction.", "", multi::exec),
     sc("watch", -2, CONN, KeyPositions::new(1, -1, 1), &["@fast", "@transaction"], "transactions", "2.2.0",
