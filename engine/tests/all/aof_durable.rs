@@ -20,7 +20,7 @@ use brook_engine::aof::{AofError, Fsync};
 use brook_engine::{Engine, StreamId};
 use bytes::Bytes;
 
-use crate::effects::{state, GroupName};
+use crate::effects::{carry_clamped, note_clamped, state, GroupName};
 use crate::gen::{Dialect, Gen, View, ALL_KEYS};
 use crate::oracle::to_frame;
 use crate::rng::Rng;
@@ -63,6 +63,9 @@ fn a_reopened_directory_holds_what_the_engine_had() {
         };
         let mut gen = Gen::new(seed, dialect);
         let mut view = View::default();
+        // Followed after every command: a counter a read ran past `entries-added` that
+        // an XADD or XSETID brought back under it is still clamped by the reload.
+        let mut clamped: BTreeSet<GroupName> = BTreeSet::new();
         for step in 0..steps {
             // Rewrites halfway (waited for) and at three quarters (in the background,
             // the commands going on meanwhile).
@@ -75,16 +78,18 @@ fn a_reopened_directory_holds_what_the_engine_had() {
             let argv = gen.next(&view);
             let args: Vec<Bytes> = argv.iter().map(|a| Bytes::copy_from_slice(a)).collect();
             let reply = engine.execute(&args);
+            carry_clamped(&args, &reply, &mut clamped);
             gen.observe(&argv, &to_frame(&reply, Protocol::Resp2));
             for key in ALL_KEYS {
                 let full = engine.execute(&words(&["XINFO", "STREAM", key, "FULL", "COUNT", "0"]));
-                view.record(key.as_bytes(), &to_frame(&full, Protocol::Resp2));
+                let full = to_frame(&full, Protocol::Resp2);
+                note_clamped(&full, key.as_bytes(), &mut clamped);
+                view.record(key.as_bytes(), &full);
             }
         }
         let status = await_rewrites(&engine);
         assert_eq!(status.rewrites, 2, "{status:?}");
         assert_eq!(status.last_rewrite_error, None);
-        let mut clamped: BTreeSet<GroupName> = BTreeSet::new();
         let none = BTreeSet::new();
         let before = engine.with_keyspace(|ks, now| state(ks, now, &none, &mut clamped));
         let progress = engine.aof_progress().expect("durable");

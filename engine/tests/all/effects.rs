@@ -114,6 +114,44 @@ pub(crate) fn counters_of_clamped_blanked(
     Frame::Array(items)
 }
 
+/// Notes in `clamped` the groups of `key` whose `entries-read` is past `entries-added`
+/// in `full`, the origin's `XINFO STREAM key FULL` after a command (see
+/// [`counters_of_clamped_blanked`]). To be called after every command: a later XADD or
+/// XSETID can bring `entries-added` back above such a counter, which a replay still
+/// holds clamped (Redis reloading its own file too), so the end state alone misses it.
+pub(crate) fn note_clamped(full: &Frame, key: &[u8], clamped: &mut BTreeSet<GroupName>) {
+    let _ = counters_of_clamped_blanked(full.clone(), key, clamped);
+}
+
+/// Carries the marks of `clamped` along a COPY, RENAME or RENAMENX that succeeded:
+/// the destination's groups are the source's, with the counters the origin held and
+/// those a replay clamped (COPY is propagated as it is). Whatever the destination held
+/// before is gone, and its marks with it; a rename takes the source's marks away.
+pub(crate) fn carry_clamped(argv: &[Bytes], reply: &Reply, clamped: &mut BTreeSet<GroupName>) {
+    let named = |name: &str| {
+        argv.first()
+            .is_some_and(|a| a.eq_ignore_ascii_case(name.as_bytes()))
+    };
+    let copied = named("COPY") && matches!(reply, Reply::Integer(1));
+    let renamed = (named("RENAME") || named("RENAMENX"))
+        && matches!(reply, Reply::Simple(_) | Reply::Integer(1));
+    let (Some(src), Some(dst)) = (argv.get(1), argv.get(2)) else {
+        return;
+    };
+    if !(copied || renamed) || src == dst {
+        return;
+    }
+    let groups: Vec<Vec<u8>> = clamped
+        .iter()
+        .filter(|(k, _)| k[..] == src[..])
+        .map(|(_, g)| g.clone())
+        .collect();
+    clamped.retain(|(k, _)| k[..] != dst[..] && !(renamed && k[..] == src[..]));
+    for g in groups {
+        clamped.insert((dst.to_vec(), g));
+    }
+}
+
 /// Everything a replay must rebuild, as text.
 pub(crate) fn state(
     ks: &mut Keyspace,
@@ -243,6 +281,7 @@ fn replayed_effects_rebuild_the_keyspace() {
         }
         track_empty_producers(&argv, &reply, &mut empty_producers);
         empty_producers.retain(|k| origin.key_type(k) != KeyType::None);
+        carry_clamped(&argv, &reply, &mut clamped);
         let (a, b) = (
             state(&mut origin, now, &empty_producers, &mut clamped),
             state(&mut replica, now, &empty_producers, &mut clamped),
@@ -311,4 +350,32 @@ fn nothing_is_recorded_unless_asked() {
     ks.record_effects(false);
     ks.execute(&args(&["XADD", "s", "*", "f", "v"]), 30);
     assert!(ks.take_effects().is_empty());
+}
+
+#[test]
+fn clamped_marks_follow_copy_and_rename() {
+    let mark = |k: &str, g: &str| (k.as_bytes().to_vec(), g.as_bytes().to_vec());
+    let mut clamped: BTreeSet<GroupName> = [mark("s", "g"), mark("t", "old")].into();
+    // A COPY that did nothing moves no mark.
+    carry_clamped(&args(&["COPY", "s", "t"]), &Reply::Integer(0), &mut clamped);
+    assert_eq!(clamped, [mark("s", "g"), mark("t", "old")].into());
+    // One that replaced the destination: its marks are the source's.
+    carry_clamped(
+        &args(&["COPY", "s", "t", "REPLACE"]),
+        &Reply::Integer(1),
+        &mut clamped,
+    );
+    assert_eq!(clamped, [mark("s", "g"), mark("t", "g")].into());
+    carry_clamped(
+        &args(&["RENAME", "s", "u"]),
+        &Reply::Simple("OK"),
+        &mut clamped,
+    );
+    assert_eq!(clamped, [mark("t", "g"), mark("u", "g")].into());
+    carry_clamped(
+        &args(&["RENAMENX", "u", "t"]),
+        &Reply::Integer(0),
+        &mut clamped,
+    );
+    assert_eq!(clamped, [mark("t", "g"), mark("u", "g")].into());
 }
