@@ -322,6 +322,9 @@ async fn play(
         if settled {
             orders.write_record(&backend, true).await?;
         }
+        if !on_disk(&backend).await {
+            println!("\n(the last writes were not yet on disk after 3 s: a new start may resume this run)");
+        }
         let [run, p0, p1] = keys.durable();
         let dir = dir.display();
         println!(
@@ -343,6 +346,29 @@ async fn play(
         );
     }
     Ok(summary.ok())
+}
+
+/// Waits (at most 3 s) until what the durable engine staged is written and synced —
+/// under `everysec`, up to a second. The engine writes it when it closes, but it may
+/// close after `main` returns: its timer thread, waiting out the deadline of a
+/// blocked read the workers' shutdown cancelled, holds it up to a second after the
+/// last handle is dropped, and a process that exits first takes the bytes not yet
+/// written with it (a finished run's record, say: seen 1 run in 12 under load).
+/// False on a timeout or a write failure.
+async fn on_disk(backend: &Backend) -> bool {
+    let Some(engine) = backend.engine() else {
+        return true;
+    };
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        match engine.aof_progress() {
+            None => return true,
+            Some((_, _, _, Some(_failure))) => return false,
+            Some((_, staged, synced, None)) if synced >= staged => return true,
+            Some(_) if Instant::now() >= deadline => return false,
+            Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
 }
 
 /// After a failure mid-run: removes what the run wrote (unless `--keep`), or says what
