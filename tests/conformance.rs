@@ -30,3 +30,5 @@ mod sentinel;
 mod worker;
 #[path = "conformance/worker_cases.rs"]
 mod worker_cases;
+#[path = "conformance/worker_durable.rs"]
+mod worker_durable;

@@ -1,7 +1,7 @@
 //! `brook`, the command-line tool.
 //!
 //! ```text
-//! brook demo [--url URL] [--orders N] [--rate N] [--key NAME] [--keep]
+//! brook demo [--url URL | --data DIR] [--orders N] [--rate N] [--key NAME] [--keep]
 //! brook stats [--url URL] KEY… [--prometheus] [--watch]
 //! brook bench [--quick] [--json FILE] [--url URL]
 //! brook serve [--port N] [--bind IP] [--clock system|manual] [--requirepass PW] …
@@ -14,6 +14,7 @@
 use std::error::Error as StdError;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
 /// The binary's allocator (feature `jemalloc`, on by default): jemalloc with its
@@ -91,14 +92,30 @@ fn report(command: &str, e: &(dyn StdError + 'static)) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Options of `command` that cannot go together, reported as clap reports a
+/// conflict (with the subcommand's usage; exit 2).
+fn conflict(command: &str, why: String) -> ! {
+    let mut cli = Cli::command();
+    cli.build();
+    match cli.find_subcommand_mut(command) {
+        Some(sub) => sub.error(ErrorKind::ArgumentConflict, why).exit(),
+        None => cli.error(ErrorKind::ArgumentConflict, why).exit(),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Cmd::Demo(args)) => match demo::run(args) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::FAILURE,
-            Err(e) => report("demo", &*e),
-        },
+        Some(Cmd::Demo(args)) => {
+            if let Some(why) = args.conflict() {
+                conflict("demo", why);
+            }
+            match demo::run(args) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => report("demo", &*e),
+            }
+        }
         Some(Cmd::Bench(args)) => match bench::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => report("bench", &*e),

@@ -3,7 +3,11 @@
 //! its keys (or keeps them with `--keep`); `brook stats` prints the table and the
 //! exposition and fails on an unknown key; every command answers `--help` and
 //! `--version`; bad arguments fail with clap's errors (exit 2, with a suggestion); an
-//! unreachable server is named; nothing writes terminal control codes into a pipe.
+//! unreachable server is named; nothing writes terminal control codes into a pipe;
+//! `brook demo --data` resumes after a SIGKILL (`demo_data`).
+
+#[path = "cli/demo_data.rs"]
+mod demo_data;
 
 use std::io::Read;
 use std::process::{Command, Output, Stdio};
@@ -221,7 +225,7 @@ fn help_and_version_everywhere() {
     }
     // Every option the help documents is in it.
     let demo = stdout(&brook(&["demo", "--help"]));
-    for opt in ["--url", "--orders", "--rate", "--key", "--keep"] {
+    for opt in ["--url", "--data", "--orders", "--rate", "--key", "--keep"] {
         assert!(demo.contains(opt), "{opt} missing in {demo}");
     }
     let serve = stdout(&brook(&["serve", "--help"]));

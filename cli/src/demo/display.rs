@@ -78,6 +78,9 @@ pub struct Summary {
     committed: u64,
     revenue: u64,
     expected: (u64, u64),
+    /// `--data`: entries the stream has had added, in every run (`entries-added`),
+    /// and the run's orders.
+    added: Option<(u64, u64)>,
     dead: u64,
     dead_key: String,
     lag: Option<u64>,
@@ -102,7 +105,14 @@ impl Summary {
             .await?
             .into_iter()
             .find(|g| &g.name[..] == GROUP.as_bytes());
+        let added = if orders.durable() {
+            let info = b.xinfo_stream(keys.stream.as_bytes()).await?;
+            Some((info.summary.entries_added, orders.total()))
+        } else {
+            None
+        };
         Ok(Summary {
+            added,
             stats,
             committed,
             revenue,
@@ -118,14 +128,23 @@ impl Summary {
     }
 
     /// Every order took effect once, the poison order was dead-lettered once, nothing
-    /// is left pending.
+    /// is left pending (and with `--data`, every order was added once over all runs).
     pub fn ok(&self) -> bool {
-        (self.committed, self.revenue) == self.expected && self.dead == 1 && self.pending == 0
+        (self.committed, self.revenue) == self.expected
+            && self.dead == 1
+            && self.pending == 0
+            && self.added.is_none_or(|(added, total)| added == total)
     }
 
     pub fn print(&self) {
         let row = |k: &str, v: String| println!("  {k:<34} {v}");
         println!("\n  {:<34} result", "");
+        if let Some((added, total)) = self.added {
+            row(
+                "orders added, over every run",
+                format!("{added} of {total}"),
+            );
+        }
         row(
             "orders committed (effect applied)",
             format!("{} of {}", self.committed, self.expected.0),

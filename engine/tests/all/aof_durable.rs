@@ -12,12 +12,11 @@
 //! - One engine per directory: a second open is refused until the first is dropped.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use brook_engine::aof::{AofError, Fsync};
 use brook_engine::{Engine, StreamId};
+use brook_test_support::child::{after_tag, TestChild};
 use bytes::Bytes;
 
 use crate::effects::{carry_clamped, note_clamped, state, GroupName};
@@ -426,47 +425,21 @@ fn acknowledged_writes_survive_a_kill() {
         .unwrap_or(4);
     let mut rng = Rng::new(Rng::seed_from_env("BROOK_AOF_SEED"));
     let dir = temp_dir("crash");
-    let exe = std::env::current_exe().expect("the test binary");
     let mut acked: Vec<(u64, StreamId)> = Vec::new();
     for round in 0..rounds {
-        let mut child = Command::new(&exe)
-            .args([
-                "--exact",
-                "aof_durable::crash_child",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
-            .env("BROOK_AOF_CHILD_DIR", &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+        let child = TestChild::spawn("aof_durable::crash_child", &[("BROOK_AOF_CHILD_DIR", &dir)])
             .expect("spawn the child");
-        let stdout = child.stdout.take().expect("stdout");
         let kill_after = Duration::from_millis(50 + rng.below(400));
-        let reader = std::thread::spawn(move || {
-            let mut got = Vec::new();
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                // (The harness's "test … ... " may share the first line.)
-                let Some(at) = line.find("ack ") else {
-                    continue;
-                };
-                let mut w = line[at..].split_whitespace();
-                if let (Some("ack"), Some(n), Some(id)) = (w.next(), w.next(), w.next()) {
-                    if let (Ok(n), Ok(id)) = (n.parse(), StreamId::parse_strict(id.as_bytes())) {
-                        got.push((n, id));
-                    }
-                }
-            }
-            got
-        });
         let start = Instant::now();
         while start.elapsed() < kill_after {
             std::thread::sleep(Duration::from_millis(5));
         }
-        child.kill().expect("SIGKILL the child");
-        let _ = child.wait();
-        let got = reader.join().expect("reader");
+        let ended = child.kill().expect("SIGKILL the child");
+        let got = ended.lines.iter().filter_map(|line| {
+            let mut w = after_tag(line, "ack ")?.split_whitespace();
+            let (n, id) = (w.next()?.parse().ok()?, w.next()?);
+            Some((n, StreamId::parse_strict(id.as_bytes()).ok()?))
+        });
         acked.extend(got);
         // Reopen: every acknowledged entry is there, whole, in order.
         let engine = Engine::builder()
