@@ -48,7 +48,7 @@ pub struct Args {
     tcp_backlog: Option<u32>,
     /// yes: durable — every write appended to DIR/appendonlydir in Redis's own
     /// multi-part AOF format (which redis-server loads too), loaded again at start
-    #[arg(long, value_name = "yes|no", default_value = "no", value_parser = yes_no)]
+    #[arg(long, value_name = "yes|no", default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
     appendonly: bool,
     /// The directory appendonlydir is in
     #[arg(long, value_name = "DIR", default_value = ".")]

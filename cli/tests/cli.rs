@@ -4,10 +4,13 @@
 //! exposition and fails on an unknown key; every command answers `--help` and
 //! `--version`; bad arguments fail with clap's errors (exit 2, with a suggestion); an
 //! unreachable server is named; nothing writes terminal control codes into a pipe;
-//! `brook demo --data` resumes after a SIGKILL (`demo_data`).
+//! `brook demo --data` resumes after a SIGKILL (`demo_data`); `brook serve
+//! --appendonly yes` keeps every answered write through SIGKILLs (`serve_crash`).
 
 #[path = "cli/demo_data.rs"]
 mod demo_data;
+#[path = "cli/serve_crash.rs"]
+mod serve_crash;
 
 use std::io::Read;
 use std::process::{Command, Output, Stdio};

@@ -119,10 +119,11 @@ where
                             }
                         }
                     }
-                    if outbox.unsent(&sess.out.buf) >= FLUSH_AT
-                        && outbox.write_now(&mut wr, &mut sess.out.buf).await.is_err()
-                    {
-                        break 'conn;
+                    if outbox.unsent(&sess.out.buf) >= FLUSH_AT {
+                        durable_replies(&shared);
+                        if outbox.write_now(&mut wr, &mut sess.out.buf).await.is_err() {
+                            break 'conn;
+                        }
                     }
                     if outbox.over_limit(&shared, &sess) {
                         break 'conn;
@@ -132,6 +133,7 @@ where
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
                     sess.out.error(&format!("ERR {e}"));
+                    durable_replies(&shared);
                     outbox.write_last(&mut wr, &mut sess.out.buf, &client).await;
                     break 'conn;
                 }
@@ -139,6 +141,7 @@ where
             if client.is_killed() {
                 // This command killed its own client (CLIENT KILL … SKIPME no): its
                 // reply still goes out, as Redis closes such a client after the reply.
+                durable_replies(&shared);
                 let flushed = outbox.write_all(&mut wr, &mut sess.out.buf);
                 let _ = tokio::time::timeout(LAST_WRITE, flushed).await;
                 break 'conn;
@@ -148,6 +151,9 @@ where
             break;
         }
         let writing = outbox.unsent(&sess.out.buf) > 0;
+        if writing {
+            durable_replies(&shared);
+        }
         // A request's arguments are split off the read buffer, so its capacity shrinks
         // as they are taken while the allocation stays: remember that it grew.
         query_grown |= buf.capacity() > SHRINK_ABOVE;
@@ -207,6 +213,28 @@ where
     sess.close(&shared);
     shared.registry.remove(client.id);
     let _ = wr.shutdown().await;
+}
+
+/// With `appendonly yes` and `appendfsync always`, waits until the writes whose
+/// replies are about to go out are on disk: one wait for all the replies queued (a
+/// pipeline's writes share one sync, and so do the connections waiting together).
+/// While the disk fails, it keeps waiting (new writes are refused with MISCONF
+/// meanwhile): a write is never answered before it is durable.
+fn durable_replies(shared: &Shared) {
+    use brook_engine::aof::Fsync;
+    if !shared.config.appendonly || shared.config.appendfsync != Fsync::Always {
+        return;
+    }
+    let wait = || {
+        let engine = &shared.dbs[0];
+        while engine.aof_sync_staged().is_err() {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
+        _ => wait(),
+    }
 }
 
 /// Where a connection's output stands: how much of the session's output buffer is
@@ -410,6 +438,9 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     let limit = shared.config.client_query_buffer_limit;
     let waited = loop {
         let writing = outbox.unsent(&sess.out.buf) > 0;
+        if writing {
+            durable_replies(shared);
+        }
         let unsent = &sess.out.buf[outbox.sent.min(sess.out.buf.len())..];
         let event = tokio::select! {
             reply = &mut fut => break Waited::Reply(reply),

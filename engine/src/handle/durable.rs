@@ -125,6 +125,20 @@ impl Engine {
         Some(status)
     }
 
+    /// Waits until everything staged so far (by any engine on the directory) is on
+    /// disk — under `always`; the other policies return at once. For a server that
+    /// answers a pipeline's writes together: one wait before the replies go out, the
+    /// sync shared with every connection waiting meanwhile. The write or sync failure
+    /// that keeps the bytes from the disk, if one stands (the flusher retries; wait
+    /// again).
+    pub fn aof_sync_staged(&self) -> Result<(), String> {
+        let Some(d) = &self.inner().aof else {
+            return Ok(());
+        };
+        let (staged, _) = d.appender.progress();
+        d.appender.wait_synced(staged)
+    }
+
     /// Makes the append-only file's writes fail as on a full disk (`on`), or work
     /// again: for tests of what a failing disk does (writes are refused with
     /// `MISCONF` until a write succeeds; reads keep working; nothing staged is lost).
