@@ -109,7 +109,7 @@ fn a_killed_server_keeps_every_answered_write() {
             let Some(id) = id_of(&f) else { break };
             added.push(id);
             n += 1;
-            if n % 10 == 0 {
+            if n.is_multiple_of(10) {
                 let argv: [&[u8]; 9] = [
                     b"XREADGROUP",
                     b"GROUP",
