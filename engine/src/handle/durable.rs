@@ -8,26 +8,16 @@ use std::sync::{OnceLock, Weak};
 
 use bytes::Bytes;
 
-use crate::aof::appender::Appender;
-use crate::aof::rewrite::{AofDir, Snapshot};
+use crate::aof::rewrite::Snapshot;
 use crate::aof::{AofStatus, Fsync, Loaded, Opened, RewriteError};
 use crate::cmd::CopyOptions;
 use crate::error::Error;
-use crate::handle::engine::Engine;
-use crate::handle::state::Inner;
+use crate::handle::clock::{Clock, SystemClock};
+use crate::handle::engine::{Engine, EngineBuilder};
+use crate::handle::state::{Durable, Inner};
 use crate::keyspace::Keyspace;
 use crate::reply::Reply;
 use crate::sync::Arc;
-
-/// One append-only directory and the engines (one per database) that append to it.
-pub(crate) struct Durable {
-    /// The incremental file being appended to.
-    pub appender: Appender,
-    /// The directory: manifest, lock, rewrites.
-    pub dir: AofDir,
-    /// The engines, by database: what a rewrite copies.
-    engines: OnceLock<Vec<Weak<Inner>>>,
-}
 
 impl Durable {
     pub(crate) fn new(opened: Opened) -> Durable {
@@ -97,6 +87,66 @@ pub(crate) fn replay(
     match spaces[db].execute(argv, now) {
         Reply::Error(e) => Err(e),
         _ => Ok(()),
+    }
+}
+
+impl EngineBuilder {
+    /// A durable engine on the append-only directory `dir` (Redis 7+'s multi-part
+    /// format, which `redis-server` loads too): created if missing, else loaded as
+    /// Redis loads it (a torn end of the last file cut off, see
+    /// [`crate::aof::load_dir`]); from then on every write's effects are appended,
+    /// synced by `fsync`. One engine per directory: a second open, from this process or
+    /// another, is [`AofError::Locked`](crate::aof::AofError::Locked) until the first
+    /// engine is dropped. A directory that selects a database other than 0 is refused
+    /// command by command (see [`EngineBuilder::open_databases`] for a server's).
+    pub fn open(
+        self,
+        dir: impl AsRef<std::path::Path>,
+        fsync: crate::aof::Fsync,
+    ) -> Result<Engine, crate::aof::AofError> {
+        let mut engines = self.open_databases(dir, fsync, 1)?;
+        Ok(engines.remove(0))
+    }
+
+    /// `databases` durable engines on one append-only directory, one per database as
+    /// `brook serve` has them (`SELECT n` in the files routes to engine `n`; a `COPY …
+    /// DB n` replays across them): they append to the same files, each command under
+    /// its database's SELECT, and a rewrite writes every database.
+    pub fn open_databases(
+        self,
+        dir: impl AsRef<std::path::Path>,
+        fsync: crate::aof::Fsync,
+        databases: usize,
+    ) -> Result<Vec<Engine>, crate::aof::AofError> {
+        let databases = databases.max(1);
+        let mut spaces: Vec<Keyspace> = (0..databases)
+            .map(|_| {
+                let mut ks = Keyspace::with_config(self.config);
+                ks.set_replaying(true);
+                ks
+            })
+            .collect();
+        let now = match &self.clock {
+            Some(c) => c.now_ms(),
+            None => SystemClock.now_ms(),
+        };
+        let opened = crate::aof::open(dir.as_ref(), fsync, self.auto_rewrite, |db, argv| {
+            replay(&mut spaces, db, argv, now)
+        })?;
+        let durable = std::sync::Arc::new(Durable::new(opened));
+        let engines: Vec<Engine> = spaces
+            .into_iter()
+            .enumerate()
+            .map(|(db, mut ks)| {
+                ks.set_replaying(false);
+                ks.take_effects();
+                ks.record_effects(true);
+                self.clone_settings()
+                    .build_with(ks, Some((durable.clone(), db)))
+            })
+            .collect();
+        durable.attach(&engines);
+        Ok(engines)
     }
 }
 

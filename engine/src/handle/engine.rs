@@ -55,12 +55,12 @@ impl Default for Engine {
 /// Builds an [`Engine`] with a chosen clock and configuration.
 #[derive(Debug, Default)]
 pub struct EngineBuilder {
-    clock: Option<std::sync::Arc<dyn Clock>>,
-    config: Config,
-    spin: Option<core::time::Duration>,
-    pubsub_buffer: Option<usize>,
+    pub(crate) clock: Option<std::sync::Arc<dyn Clock>>,
+    pub(crate) config: Config,
+    pub(crate) spin: Option<core::time::Duration>,
+    pub(crate) pubsub_buffer: Option<usize>,
     #[cfg(not(loom))]
-    auto_rewrite: crate::aof::AutoRewrite,
+    pub(crate) auto_rewrite: crate::aof::AutoRewrite,
 }
 
 impl EngineBuilder {
@@ -109,69 +109,9 @@ impl EngineBuilder {
         self.build_with(ks, None)
     }
 
-    /// A durable engine on the append-only directory `dir` (Redis 7+'s multi-part
-    /// format, which `redis-server` loads too): created if missing, else loaded as
-    /// Redis loads it (a torn end of the last file cut off, see
-    /// [`crate::aof::load_dir`]); from then on every write's effects are appended,
-    /// synced by `fsync`. One engine per directory: a second open, from this process or
-    /// another, is [`AofError::Locked`](crate::aof::AofError::Locked) until the first
-    /// engine is dropped. A directory that selects a database other than 0 is refused
-    /// command by command (see [`EngineBuilder::open_databases`] for a server's).
-    #[cfg(not(loom))]
-    pub fn open(
-        self,
-        dir: impl AsRef<std::path::Path>,
-        fsync: crate::aof::Fsync,
-    ) -> Result<Engine, crate::aof::AofError> {
-        let mut engines = self.open_databases(dir, fsync, 1)?;
-        Ok(engines.remove(0))
-    }
-
-    /// `databases` durable engines on one append-only directory, one per database as
-    /// `brook serve` has them (`SELECT n` in the files routes to engine `n`; a `COPY …
-    /// DB n` replays across them): they append to the same files, each command under
-    /// its database's SELECT, and a rewrite writes every database.
-    #[cfg(not(loom))]
-    pub fn open_databases(
-        self,
-        dir: impl AsRef<std::path::Path>,
-        fsync: crate::aof::Fsync,
-        databases: usize,
-    ) -> Result<Vec<Engine>, crate::aof::AofError> {
-        let databases = databases.max(1);
-        let mut spaces: Vec<Keyspace> = (0..databases)
-            .map(|_| {
-                let mut ks = Keyspace::with_config(self.config);
-                ks.set_replaying(true);
-                ks
-            })
-            .collect();
-        let now = match &self.clock {
-            Some(c) => c.now_ms(),
-            None => SystemClock.now_ms(),
-        };
-        let opened = crate::aof::open(dir.as_ref(), fsync, self.auto_rewrite, |db, argv| {
-            crate::handle::durable::replay(&mut spaces, db, argv, now)
-        })?;
-        let durable = std::sync::Arc::new(crate::handle::durable::Durable::new(opened));
-        let engines: Vec<Engine> = spaces
-            .into_iter()
-            .enumerate()
-            .map(|(db, mut ks)| {
-                ks.set_replaying(false);
-                ks.take_effects();
-                ks.record_effects(true);
-                self.clone_settings()
-                    .build_with(ks, Some((durable.clone(), db)))
-            })
-            .collect();
-        durable.attach(&engines);
-        Ok(engines)
-    }
-
     /// The settings, for one more engine.
     #[cfg(not(loom))]
-    fn clone_settings(&self) -> EngineBuilder {
+    pub(crate) fn clone_settings(&self) -> EngineBuilder {
         EngineBuilder {
             clock: self.clock.clone(),
             config: self.config,
@@ -181,10 +121,10 @@ impl EngineBuilder {
         }
     }
 
-    fn build_with(
+    pub(crate) fn build_with(
         self,
         ks: Keyspace,
-        #[cfg(not(loom))] aof: Option<(std::sync::Arc<crate::handle::durable::Durable>, usize)>,
+        #[cfg(not(loom))] aof: Option<(std::sync::Arc<crate::handle::state::Durable>, usize)>,
         #[cfg(loom)] _aof: Option<()>,
     ) -> Engine {
         #[cfg(not(loom))]

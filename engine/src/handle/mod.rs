@@ -11,3 +11,4 @@ pub(crate) mod read_wait;
 pub(crate) mod sleep;
 pub(crate) mod state;
 pub(crate) mod timer;
+pub(crate) mod timer_signal;

@@ -36,7 +36,7 @@ pub(crate) struct Inner {
     /// `None`: the [`SystemClock`], called without dynamic dispatch on the hot path.
     pub(crate) clock: Option<std::sync::Arc<dyn Clock>>,
     /// Wakes the timer thread when an earlier deadline appears or the engine closes.
-    pub(crate) timer: std::sync::Arc<crate::handle::timer::TimerSignal>,
+    pub(crate) timer: std::sync::Arc<crate::handle::timer_signal::TimerSignal>,
     /// The clock fires deadlines itself ([`Clock::on_advance`]): no timer thread.
     pub(crate) clock_fires: AtomicBool,
     /// How long a blocked reader spins before parking (see
@@ -47,10 +47,22 @@ pub(crate) struct Inner {
     /// The append-only directory the keyspace's effects go to, when the engine is
     /// durable (shared by the engines of one server's databases).
     #[cfg(not(loom))]
-    pub(crate) aof: Option<std::sync::Arc<crate::handle::durable::Durable>>,
+    pub(crate) aof: Option<std::sync::Arc<Durable>>,
     /// The database this engine is in that directory (`SELECT n`).
     #[cfg(not(loom))]
     pub(crate) db: usize,
+}
+
+/// One append-only directory and the engines (one per database) that append to it;
+/// its methods, and what users call, are in `handle/durable.rs`.
+#[cfg(not(loom))]
+pub(crate) struct Durable {
+    /// The incremental file being appended to.
+    pub(crate) appender: crate::aof::appender::Appender,
+    /// The directory: manifest, lock, rewrites.
+    pub(crate) dir: crate::aof::rewrite::AofDir,
+    /// The engines, by database: what a rewrite copies.
+    pub(crate) engines: std::sync::OnceLock<alloc::vec::Vec<std::sync::Weak<Inner>>>,
 }
 
 impl Drop for Inner {
