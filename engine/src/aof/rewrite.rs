@@ -379,11 +379,7 @@ impl AofDir {
 }
 
 /// Writes the base file at `path` and syncs it; its size.
-fn write_base(
-    path: &Path,
-    dbs: &[(usize, DbKeys)],
-    config: &Config,
-) -> Result<u64, AofError> {
+fn write_base(path: &Path, dbs: &[(usize, DbKeys)], config: &Config) -> Result<u64, AofError> {
     let file = File::create(path).map_err(|e| AofError::io(path, e))?;
     let mut w = BufWriter::with_capacity(256 * 1024, file);
     let mut n = 0;
