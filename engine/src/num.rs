@@ -42,11 +42,22 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
         _ => return None,
     }
     let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
+    if digits.len() <= 19 {
+        // At most 19 digits never overflow a u64: no checked arithmetic (IDs' parts
+        // and most integers take this way).
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u64::from(d - b'0');
         }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    } else {
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        }
     }
     if negative {
         if v > (i64::MAX as u64) + 1 {
@@ -104,23 +115,31 @@ fn strtoull_whole(s: &[u8]) -> Option<u64> {
     Some(if negative { v.wrapping_neg() } else { v })
 }
 
-/// Writes `v` in decimal at `buf[at..]`, returning the new end.
+/// Writes `v` in decimal at `buf[at..]`, returning the new end. Two digits a step
+/// from a table, each byte written once in place (every reply of an ID or a length
+/// passes here).
 pub fn write_u64(v: u64, buf: &mut [u8], at: usize) -> usize {
-    let mut tmp = [0u8; 20];
-    let mut n = 0;
-    let mut v = v;
-    loop {
-        tmp[n] = b'0' + (v % 10) as u8;
-        n += 1;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let end = at + v.checked_ilog10().map_or(1, |l| l as usize + 1);
+    let out = &mut buf[at..end];
+    let (mut v, mut i) = (v, out.len());
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        out[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
     }
-    for k in 0..n {
-        buf[at + k] = tmp[n - 1 - k];
+    if v >= 10 {
+        let d = v as usize * 2;
+        out[..2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        out[0] = b'0' + v as u8;
     }
-    at + n
+    end
 }
 
 /// Redis's `memtoull` for memory configs: decimal digits (possibly none, meaning 0) and
@@ -217,5 +236,28 @@ mod tests {
         let mut buf = [0u8; 20];
         let n = write_u64(u64::MAX, &mut buf, 0);
         assert_eq!(&buf[..n], b"18446744073709551615");
+    }
+
+    /// Every digit count and its edges, written at an offset, as `format!` writes
+    /// them; and parsed back.
+    #[test]
+    fn decimal_edges() {
+        let mut values = vec![0, 1, 9, u64::MAX, u64::MAX - 1, i64::MAX as u64];
+        for p in 1..20 {
+            let t = 10u64.pow(p);
+            values.extend([t - 1, t, t + 1, t / 2 + 7]);
+        }
+        for v in values {
+            let mut buf = [b'x'; 24];
+            let end = write_u64(v, &mut buf, 3);
+            let want = format!("xxx{v}");
+            assert_eq!(&buf[..end], want.as_bytes());
+            assert!(buf[end..].iter().all(|&b| b == b'x'));
+            assert_eq!(parse_i64(&buf[3..end]), i64::try_from(v).ok(), "{v}");
+        }
+        assert_eq!(parse_i64(b"9999999999999999999"), None);
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"-9223372036854775809"), None);
+        assert_eq!(parse_i64(b"12a"), None);
     }
 }

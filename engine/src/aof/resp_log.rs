@@ -136,6 +136,22 @@ impl Reader {
         at: usize,
         kind: u8,
     ) -> Result<(usize, usize), Option<(usize, &'static str)>> {
+        // The common case in one pass: `kind`, 1 to 18 digits, CRLF. Anything else
+        // (a torn or damaged line) is told apart below.
+        if self.data.get(at) == Some(&kind) {
+            let mut n = 0usize;
+            let mut pos = at + 1;
+            while let Some(&d) = self.data.get(pos) {
+                if !d.is_ascii_digit() || pos - at > 18 {
+                    break;
+                }
+                n = n * 10 + usize::from(d - b'0');
+                pos += 1;
+            }
+            if pos > at + 1 && self.data.get(pos..pos + 2) == Some(b"\r\n") {
+                return Ok((n, pos + 2));
+            }
+        }
         let Some(&first) = self.data.get(at) else {
             return Err(None);
         };
@@ -262,6 +278,40 @@ mod tests {
         bad[last] = b'!'; // the CRLF after the last argument
         assert!(matches!(commands(&bad).1, Next::Corrupt { at, .. } if at == last));
         assert!(matches!(commands(b"*0\r\n").1, Next::Corrupt { at: 0, .. }));
+    }
+
+    /// Length lines at the edges of the one-pass parse: 18 digits are a length, 19
+    /// are not, a line ended by LF alone is damage, a cut inside the digits is torn.
+    #[test]
+    fn length_lines() {
+        let mut r = Reader::new(Bytes::from_static(b"*000000000000000001\r\n$0\r\n\r\n"));
+        assert!(
+            matches!(r.next_command(), Next::Command { ref argv, .. } if argv == &[Bytes::new()])
+        );
+        assert_eq!(
+            commands(b"*0000000000000000001\r\n").1,
+            Next::Corrupt {
+                at: 0,
+                reason: "a length that is not a number"
+            }
+        );
+        assert_eq!(
+            commands(b"*1\n$0\r\n\r\n").1,
+            Next::Corrupt {
+                at: 0,
+                reason: "a length line not ended by CRLF"
+            }
+        );
+        assert_eq!(
+            commands(b"*\r\n").1,
+            Next::Corrupt {
+                at: 0,
+                reason: "a length that is not a number"
+            }
+        );
+        assert_eq!(commands(b"*12").1, Next::Torn);
+        assert_eq!(commands(b"*1\r").1, Next::Torn);
+        assert_eq!(commands(b"*1\r\n$10").1, Next::Torn);
     }
 
     #[test]

@@ -50,6 +50,15 @@ fn parse(argv: &[Bytes], replaying: bool) -> Result<(XAddOptions, &[Bytes]), Err
             break;
         }
         let more = argv.len() - 1 - i;
+        // Every option is a word: an argument that starts with a digit is the ID (as
+        // every XADD an append-only file holds has it), compared with no keyword.
+        if argv[i].first().is_some_and(u8::is_ascii_digit) {
+            id = Some(XAddId::parse(&argv[i])?);
+            if opts.idmp.is_some() && !replaying {
+                return Err(Error::IdmpNeedsAutoId);
+            }
+            break;
+        }
         if trim.scan(argv, &mut i)? {
         } else if keyword_eq(&argv[i], "NOMKSTREAM") {
             opts.nomkstream = true;
