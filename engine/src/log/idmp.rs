@@ -21,6 +21,7 @@
 //! differs, by design: that part depends on when Redis's cron runs.
 
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 use bytes::Bytes;
 use hashbrown::HashMap;
