@@ -7,12 +7,17 @@
 # both servers is the client's; the CPU per request tells the servers apart.
 #   bash scripts/serve-bench.sh            # 3 rounds of 200k requests each
 #   ROUNDS=5 REQUESTS=500000 bash scripts/serve-bench.sh
+#   AOF=everysec bash scripts/serve-bench.sh   # both durable: appendonly yes,
+#                                              # appendfsync AOF (always|everysec|no)
+#   REDIS=/path/to/redis-server bash scripts/serve-bench.sh   # another redis-server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${ROUNDS:-3}"
 requests="${REQUESTS:-200000}"
 clients="${CLIENTS:-50}"
-for tool in redis-server redis-benchmark taskset; do
+redis="${REDIS:-redis-server}"
+aof="${AOF:-}"
+for tool in "$redis" redis-benchmark taskset; do
   command -v "$tool" >/dev/null || { echo "serve-bench: $tool is not installed"; exit 1; }
 done
 cargo build --release -q -p brook-cli
@@ -24,10 +29,19 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 bport=$(free_port); rport=$(free_port)
-taskset -c 0 "$brook" serve --port "$bport" >"$dir/brook.log" 2>&1 & pids+=($!)
-taskset -c 0 redis-server --port "$rport" --save "" --appendonly no --dir "$dir" >"$dir/redis.log" 2>&1 & pids+=($!)
+if [ -n "$aof" ]; then
+  mkdir -p "$dir/b" "$dir/r"
+  baof=(--appendonly yes --dir "$dir/b" --appendfsync "$aof")
+  raof=(--appendonly yes --appendfsync "$aof" --aof-use-rdb-preamble no --dir "$dir/r")
+else
+  baof=()
+  raof=(--appendonly no --dir "$dir")
+fi
+taskset -c 0 "$brook" serve --port "$bport" "${baof[@]}" >"$dir/brook.log" 2>&1 & pids+=($!)
+taskset -c 0 "$redis" --port "$rport" --save "" "${raof[@]}" >"$dir/redis.log" 2>&1 & pids+=($!)
 wait_up "$bport"; wait_up "$rport"
-echo "redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $requests requests × $rounds rounds, $clients clients, XADD bench * f v"
+echo "appendonly: ${aof:-no}"
+echo "redis-server $("$redis" --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), $requests requests × $rounds rounds, $clients clients, XADD bench * f v"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 run() { # port pid pipeline -> "req/s µs-per-request"
