@@ -120,7 +120,7 @@ where
                         }
                     }
                     if outbox.unsent(&sess.out.buf) >= FLUSH_AT {
-                        durable_replies(&shared);
+                        durable_replies(&shared).await;
                         if outbox.write_now(&mut wr, &mut sess.out.buf).await.is_err() {
                             break 'conn;
                         }
@@ -133,7 +133,7 @@ where
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
                     sess.out.error(&format!("ERR {e}"));
-                    durable_replies(&shared);
+                    durable_replies(&shared).await;
                     outbox.write_last(&mut wr, &mut sess.out.buf, &client).await;
                     break 'conn;
                 }
@@ -141,7 +141,7 @@ where
             if client.is_killed() {
                 // This command killed its own client (CLIENT KILL … SKIPME no): its
                 // reply still goes out, as Redis closes such a client after the reply.
-                durable_replies(&shared);
+                durable_replies(&shared).await;
                 let flushed = outbox.write_all(&mut wr, &mut sess.out.buf);
                 let _ = tokio::time::timeout(LAST_WRITE, flushed).await;
                 break 'conn;
@@ -152,7 +152,7 @@ where
         }
         let writing = outbox.unsent(&sess.out.buf) > 0;
         if writing {
-            durable_replies(&shared);
+            durable_replies(&shared).await;
         }
         // A request's arguments are split off the read buffer, so its capacity shrinks
         // as they are taken while the allocation stays: remember that it grew.
@@ -217,24 +217,28 @@ where
 
 /// With `appendonly yes` and `appendfsync always`, waits until the writes whose
 /// replies are about to go out are on disk: one wait for all the replies queued (a
-/// pipeline's writes share one sync, and so do the connections waiting together).
-/// While the disk fails, it keeps waiting (new writes are refused with MISCONF
-/// meanwhile): a write is never answered before it is durable.
-fn durable_replies(shared: &Shared) {
+/// pipeline's writes share one sync). The wait runs on tokio's blocking pool, so the
+/// other connections go on meanwhile and their writes share the next sync. While the
+/// disk fails, it keeps waiting (new writes are refused with MISCONF meanwhile): a
+/// write is never answered before it is durable.
+async fn durable_replies(shared: &Shared) {
     use brook_engine::aof::Fsync;
     if !shared.config.appendonly || shared.config.appendfsync != Fsync::Always {
         return;
     }
-    let wait = || {
-        let engine = &shared.dbs[0];
+    let engine = shared.dbs[0].clone();
+    if engine
+        .aof_progress()
+        .is_none_or(|(_, staged, synced, _)| synced >= staged)
+    {
+        return;
+    }
+    let _ = tokio::task::spawn_blocking(move || {
         while engine.aof_sync_staged().is_err() {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-    };
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(wait),
-        _ => wait(),
-    }
+    })
+    .await;
 }
 
 /// Where a connection's output stands: how much of the session's output buffer is
@@ -439,7 +443,7 @@ async fn wait<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
     let waited = loop {
         let writing = outbox.unsent(&sess.out.buf) > 0;
         if writing {
-            durable_replies(shared);
+            durable_replies(shared).await;
         }
         let unsent = &sess.out.buf[outbox.sent.min(sess.out.buf.len())..];
         let event = tokio::select! {
