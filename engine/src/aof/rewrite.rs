@@ -292,17 +292,10 @@ impl AofDir {
         let incr_seq = manifest.incr.iter().map(|f| f.seq).max().unwrap_or(0) + 1;
         let incr_name = format!("{prefix}.{incr_seq}.incr.aof");
         let incr_path = dir.join(&incr_name);
-        let incr = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&incr_path)
+        // Emptied if a rewrite killed before it listed the file left one behind.
+        let append = File::create(&incr_path)
+            .and_then(|_| OpenOptions::new().append(true).open(&incr_path))
             .map_err(|e| AofError::io(&incr_path, e))?;
-        let append = OpenOptions::new()
-            .append(true)
-            .open(&incr_path)
-            .map_err(|e| AofError::io(&incr_path, e))?;
-        drop(incr);
         let mut listed = manifest.clone();
         listed.incr.push(AofFile {
             name: incr_name.clone(),

@@ -222,6 +222,21 @@ fn await_rewrite(oracle: &mut Oracle) {
     }
 }
 
+/// Redis 8.6.3 started on the append-only directory under `parent` (`None` where no
+/// Redis 8 server exists and none is required).
+fn redis_on_directory(parent: &std::path::Path) -> Option<Oracle> {
+    let parent_arg = parent.to_string_lossy().into_owned();
+    let args = [
+        "--dir",
+        parent_arg.as_str(),
+        "--appendonly",
+        "yes",
+        "--aof-use-rdb-preamble",
+        "no",
+    ];
+    Oracle::start_with(ServerKind::Redis8, &args)
+}
+
 #[test]
 fn a_directory_redis_wrote_loads_into_brook() {
     redis_wrote(ServerKind::Redis8);
@@ -446,16 +461,7 @@ fn a_directory_brook_wrote_loads_into_redis() {
         }
     });
     drop(engine);
-    let parent_arg = parent.to_string_lossy().into_owned();
-    let args = [
-        "--dir",
-        parent_arg.as_str(),
-        "--appendonly",
-        "yes",
-        "--aof-use-rdb-preamble",
-        "no",
-    ];
-    let Some(mut oracle) = Oracle::start_with(ServerKind::Redis8, &args) else {
+    let Some(mut oracle) = redis_on_directory(&parent) else {
         let _ = std::fs::remove_dir_all(&parent);
         return;
     };
@@ -578,16 +584,7 @@ fn a_counter_a_read_ran_past_entries_added_reloads_clamped_as_in_redis() {
         brook_reloaded, redis_reloaded,
         "brook reopened vs Redis reloaded"
     );
-    let parent_arg = parent.to_string_lossy().into_owned();
-    let args = [
-        "--dir",
-        parent_arg.as_str(),
-        "--appendonly",
-        "yes",
-        "--aof-use-rdb-preamble",
-        "no",
-    ];
-    let Some(mut oracle) = Oracle::start_with(ServerKind::Redis8, &args) else {
+    let Some(mut oracle) = redis_on_directory(&parent) else {
         let _ = std::fs::remove_dir_all(&parent);
         return;
     };
